@@ -1,0 +1,24 @@
+// Bundles the command-line tool. The extension host, worker and webview bundles join here as
+// they are written; each is one entry in `bundles`.
+import { build } from 'esbuild';
+
+const production = process.argv.includes('--production');
+
+/** @type {import('esbuild').BuildOptions[]} */
+const bundles = [
+  {
+    entryPoints: ['src/cli/main.ts'],
+    outfile: 'dist/cli.js',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    banner: { js: '#!/usr/bin/env node' },
+    external: ['onnxruntime-node'],
+  },
+];
+
+await Promise.all(
+  bundles.map((options) =>
+    build({ bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', ...options }),
+  ),
+);

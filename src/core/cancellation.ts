@@ -1,0 +1,25 @@
+/**
+ * The small cancellation interface the core takes. It is structurally compatible with VS Code's
+ * CancellationToken, so the host passes its own token straight through without the core
+ * importing `vscode`.
+ */
+export interface CancellationToken {
+  readonly isCancellationRequested: boolean;
+}
+
+/** Thrown by long core jobs when their token is cancelled. */
+export class CancelledError extends Error {
+  override readonly name = 'CancelledError';
+
+  constructor() {
+    super('Cancelled');
+  }
+}
+
+/** A token that is never cancelled. */
+export const NEVER_CANCELLED: CancellationToken = Object.freeze({ isCancellationRequested: false });
+
+/** Throws CancelledError when the token has been cancelled; call after each await. */
+export function throwIfCancelled(token: CancellationToken | undefined): void {
+  if (token?.isCancellationRequested) throw new CancelledError();
+}
