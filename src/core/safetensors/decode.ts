@@ -1,0 +1,172 @@
+import { endianness } from 'node:os';
+import { SafetensorsError } from './errors';
+import type { DType } from './types';
+
+/**
+ * Decoding of stored tensor bytes (little-endian, as safetensors stores them) into float arrays.
+ * Typed-array views are used directly on little-endian hosts; 16-bit floats go through a
+ * 65,536-entry table (F16) or a 16-bit shift into float32 bits (BF16); F8 kinds through
+ * 256-entry tables built from their definitions.
+ */
+
+const LITTLE_ENDIAN = endianness() === 'LE';
+
+/** Thrown for dtypes that are not real numbers (complex, packed sub-byte floats). */
+function unsupported(dtype: DType, name: string, file: string): never {
+  throw new SafetensorsError('UNSUPPORTED_DTYPE', `tensor ${JSON.stringify(name)} is ${dtype}, which LoRA Lens does not decode as real numbers`, file, name);
+}
+
+/** Decodes `count` elements of `dtype` from `bytes` into float64. */
+export function decodeFloat64(bytes: Uint8Array, dtype: DType, count: number, name = '', file = ''): Float64Array {
+  if (dtype === 'F64') return Float64Array.from(view(bytes, Float64Array, count, 8, (dv, i) => dv.getFloat64(i, true)));
+  const out = new Float64Array(count);
+  decodeInto(out, bytes, dtype, count, name, file);
+  return out;
+}
+
+/** Decodes `count` elements of `dtype` from `bytes` into float32 (F64 values are rounded). */
+export function decodeFloat32(bytes: Uint8Array, dtype: DType, count: number, name = '', file = ''): Float32Array {
+  if (dtype === 'F32') return Float32Array.from(view(bytes, Float32Array, count, 4, (dv, i) => dv.getFloat32(i, true)));
+  const out = new Float32Array(count);
+  decodeInto(out, bytes, dtype, count, name, file);
+  return out;
+}
+
+function decodeInto(out: Float64Array | Float32Array, bytes: Uint8Array, dtype: DType, count: number, name: string, file: string): void {
+  switch (dtype) {
+    case 'F32':
+      out.set(view(bytes, Float32Array, count, 4, (dv, i) => dv.getFloat32(i, true)));
+      return;
+    case 'F64':
+      out.set(view(bytes, Float64Array, count, 8, (dv, i) => dv.getFloat64(i, true)));
+      return;
+    case 'F16': {
+      const table = f16Table();
+      const src = view(bytes, Uint16Array, count, 2, (dv, i) => dv.getUint16(i, true));
+      for (let i = 0; i < count; i++) out[i] = table[src[i]];
+      return;
+    }
+    case 'BF16':
+      out.set(bf16ToFloat32(bytes, count));
+      return;
+    case 'F8_E4M3':
+    case 'F8_E5M2':
+    case 'F8_E4M3FNUZ':
+    case 'F8_E5M2FNUZ':
+    case 'F8_E8M0': {
+      const table = f8Table(dtype);
+      for (let i = 0; i < count; i++) out[i] = table[bytes[i]];
+      return;
+    }
+    case 'BOOL':
+    case 'U8':
+      for (let i = 0; i < count; i++) out[i] = bytes[i];
+      return;
+    case 'I8':
+      out.set(new Int8Array(bytes.buffer, bytes.byteOffset, count));
+      return;
+    case 'I16':
+      out.set(view(bytes, Int16Array, count, 2, (dv, i) => dv.getInt16(i, true)));
+      return;
+    case 'U16':
+      out.set(view(bytes, Uint16Array, count, 2, (dv, i) => dv.getUint16(i, true)));
+      return;
+    case 'I32':
+      out.set(view(bytes, Int32Array, count, 4, (dv, i) => dv.getInt32(i, true)));
+      return;
+    case 'U32':
+      out.set(view(bytes, Uint32Array, count, 4, (dv, i) => dv.getUint32(i, true)));
+      return;
+    case 'I64':
+    case 'U64': {
+      // Values past 2^53 lose precision as numbers; integer tensors are never factors.
+      const dv = new DataView(bytes.buffer, bytes.byteOffset, count * 8);
+      for (let i = 0; i < count; i++) out[i] = Number(dtype === 'I64' ? dv.getBigInt64(i * 8, true) : dv.getBigUint64(i * 8, true));
+      return;
+    }
+    case 'C64':
+    case 'F4':
+    case 'F6_E2M3':
+    case 'F6_E3M2':
+      unsupported(dtype, name, file);
+  }
+}
+
+type TypedCtor<T> = { new (buffer: ArrayBufferLike, byteOffset: number, length: number): T; new (length: number): T };
+
+/**
+ * A typed view of little-endian data: zero-copy when the host is little-endian and the bytes
+ * are aligned, else element by element through a DataView.
+ */
+function view<T extends { [i: number]: number }>(bytes: Uint8Array, ctor: TypedCtor<T>, count: number, width: number, read: (dv: DataView, offset: number) => number): T {
+  if (LITTLE_ENDIAN && bytes.byteOffset % width === 0) return new ctor(bytes.buffer, bytes.byteOffset, count);
+  if (LITTLE_ENDIAN) return new ctor(bytes.slice(0, count * width).buffer, 0, count);
+  const out = new ctor(count);
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, count * width);
+  for (let i = 0; i < count; i++) out[i] = read(dv, i * width);
+  return out;
+}
+
+/**
+ * BF16 is the top half of a float32: shift each 16-bit word up into a 32-bit word and read the
+ * words as floats (both views share the host's byte order, so this holds on any host).
+ */
+export function bf16ToFloat32(bytes: Uint8Array, count: number): Float32Array {
+  const src = view(bytes, Uint16Array, count, 2, (dv, i) => dv.getUint16(i, true));
+  const words = new Uint32Array(count);
+  for (let i = 0; i < count; i++) words[i] = src[i] << 16;
+  return new Float32Array(words.buffer);
+}
+
+let f16: Float64Array | undefined;
+
+/** IEEE 754 binary16 for all 65,536 bit patterns. */
+function f16Table(): Float64Array {
+  if (f16) return f16;
+  f16 = new Float64Array(65536);
+  for (let h = 0; h < 65536; h++) {
+    const sign = h & 0x8000 ? -1 : 1;
+    const exponent = (h >> 10) & 0x1f;
+    const mantissa = h & 0x3ff;
+    if (exponent === 0) f16[h] = sign * mantissa * 2 ** -24;
+    else if (exponent === 31) f16[h] = mantissa === 0 ? sign * Infinity : NaN;
+    else f16[h] = sign * (1 + mantissa / 1024) * 2 ** (exponent - 15);
+  }
+  return f16;
+}
+
+const f8Tables = new Map<DType, Float64Array>();
+
+/**
+ * The 8-bit float kinds, from their definitions (OCP FP8 and the FNUZ variants):
+ * - F8_E4M3 (E4M3FN): bias 7, no infinities, S.1111.111 is NaN;
+ * - F8_E5M2: bias 15, IEEE-like with ±inf and NaNs at exponent 31;
+ * - F8_E4M3FNUZ / F8_E5M2FNUZ: bias 8 / 16, no infinities or negative zero, 0x80 is the NaN;
+ * - F8_E8M0: an unsigned power of two 2^(e−127) (MX block scales), 0xff is NaN.
+ */
+function f8Table(dtype: DType): Float64Array {
+  const cached = f8Tables.get(dtype);
+  if (cached) return cached;
+  const table = new Float64Array(256);
+  for (let b = 0; b < 256; b++) table[b] = f8Value(dtype, b);
+  f8Tables.set(dtype, table);
+  return table;
+}
+
+function f8Value(dtype: DType, b: number): number {
+  if (dtype === 'F8_E8M0') return b === 0xff ? NaN : 2 ** (b - 127);
+  const fnuz = dtype === 'F8_E4M3FNUZ' || dtype === 'F8_E5M2FNUZ';
+  if (fnuz && b === 0x80) return NaN;
+  const e4 = dtype === 'F8_E4M3' || dtype === 'F8_E4M3FNUZ';
+  const mantissaBits = e4 ? 3 : 2;
+  const bias = dtype === 'F8_E4M3' ? 7 : dtype === 'F8_E5M2' ? 15 : dtype === 'F8_E4M3FNUZ' ? 8 : 16;
+  const sign = b & 0x80 ? -1 : 1;
+  const exponent = (b & 0x7f) >> mantissaBits;
+  const mantissa = b & ((1 << mantissaBits) - 1);
+  const maxExponent = e4 ? 15 : 31;
+  if (dtype === 'F8_E4M3' && exponent === maxExponent && mantissa === 7) return NaN;
+  if (dtype === 'F8_E5M2' && exponent === maxExponent) return mantissa === 0 ? sign * Infinity : NaN;
+  const scale = 2 ** mantissaBits;
+  if (exponent === 0) return sign * (mantissa / scale) * 2 ** (1 - bias);
+  return sign * (1 + mantissa / scale) * 2 ** (exponent - bias);
+}

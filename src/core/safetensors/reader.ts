@@ -1,0 +1,134 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import { decodeFloat32, decodeFloat64 } from './decode';
+import { SafetensorsError } from './errors';
+import { checkHeaderLength, parseHeader } from './header';
+import { describeForeignFile, SNIFF_BYTES } from './sniff';
+import type { SafetensorsHeader, TensorInfo } from './types';
+
+/**
+ * An open safetensors file: its validated header, and tensors read on demand at their offsets
+ * through one file handle. Only the header is read on open; a file is never read whole.
+ */
+export class SafetensorsFile {
+  private closed = false;
+
+  private constructor(
+    private readonly handle: FileHandle,
+    readonly header: SafetensorsHeader,
+  ) {}
+
+  /** Opens and validates a file; throws SafetensorsError (NOT_SAFETENSORS for impostors). */
+  static async open(path: string): Promise<SafetensorsFile> {
+    let handle: FileHandle;
+    try {
+      handle = await open(path, 'r');
+    } catch (error) {
+      throw new SafetensorsError('IO_ERROR', `cannot open ${path}: ${(error as Error).message}`, path);
+    }
+    try {
+      const header = await readHeaderFrom(handle, path);
+      return new SafetensorsFile(handle, header);
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+  }
+
+  /** The tensor's raw bytes in a fresh buffer of their own (so typed views align). */
+  async readBytes(tensor: TensorInfo | string): Promise<Uint8Array> {
+    const info = this.info(tensor);
+    const bytes = new Uint8Array(info.end - info.start);
+    await this.readAt(bytes, info.start, info.name);
+    return bytes;
+  }
+
+  /** The tensor's values as float64, row-major. */
+  async readFloat64(tensor: TensorInfo | string): Promise<Float64Array> {
+    const info = this.info(tensor);
+    return decodeFloat64(await this.readBytes(info), info.dtype, info.elements, info.name, this.header.file);
+  }
+
+  /** The tensor's values as float32, row-major. */
+  async readFloat32(tensor: TensorInfo | string): Promise<Float32Array> {
+    const info = this.info(tensor);
+    return decodeFloat32(await this.readBytes(info), info.dtype, info.elements, info.name, this.header.file);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.handle.close();
+  }
+
+  private info(tensor: TensorInfo | string): TensorInfo {
+    if (typeof tensor !== 'string') return tensor;
+    const info = this.header.byName.get(tensor);
+    if (!info) throw new SafetensorsError('INVALID_ENTRY', `no tensor named ${JSON.stringify(tensor)} in the file`, this.header.file, tensor);
+    return info;
+  }
+
+  /** Fills `target` from `position`, looping over short reads; a file that shrank is an error. */
+  private async readAt(target: Uint8Array, position: number, tensor: string): Promise<void> {
+    if (this.closed) throw new SafetensorsError('IO_ERROR', 'the file is closed', this.header.file, tensor);
+    await readFully(this.handle, target, position, this.header.file, tensor);
+  }
+}
+
+/** Opens a safetensors file (header only). */
+export function openSafetensors(path: string): Promise<SafetensorsFile> {
+  return SafetensorsFile.open(path);
+}
+
+/** Reads and validates just the header of a file. */
+export async function readHeader(path: string): Promise<SafetensorsHeader> {
+  const file = await SafetensorsFile.open(path);
+  await file.close();
+  return file.header;
+}
+
+async function readHeaderFrom(handle: FileHandle, path: string): Promise<SafetensorsHeader> {
+  let fileSize: number;
+  try {
+    const stats = await handle.stat();
+    if (!stats.isFile()) throw new SafetensorsError('IO_ERROR', `${path} is not a regular file`, path);
+    fileSize = stats.size;
+  } catch (error) {
+    if (error instanceof SafetensorsError) throw error;
+    throw new SafetensorsError('IO_ERROR', `cannot read ${path}: ${(error as Error).message}`, path);
+  }
+  try {
+    const prefix = new Uint8Array(Math.min(8, fileSize));
+    await readFully(handle, prefix, 0, path, undefined);
+    const length = checkHeaderLength(prefix, fileSize, path);
+    const json = new Uint8Array(length);
+    await readFully(handle, json, 8, path, undefined);
+    return parseHeader(json, length, fileSize, path);
+  } catch (error) {
+    if (error instanceof SafetensorsError && FOREIGN_CANDIDATES.has(error.code)) {
+      const head = new Uint8Array(Math.min(SNIFF_BYTES, fileSize));
+      await readFully(handle, head, 0, path, undefined);
+      const what = describeForeignFile(head, fileSize);
+      if (what) throw new SafetensorsError('NOT_SAFETENSORS', `not a safetensors file: ${what}`, path);
+    }
+    throw error;
+  }
+}
+
+/** Failures of the first checks, where the file may well be something else altogether. */
+const FOREIGN_CANDIDATES = new Set(['FILE_TOO_SMALL', 'HEADER_TOO_LARGE', 'HEADER_PAST_END', 'HEADER_NOT_UTF8', 'HEADER_NOT_JSON', 'HEADER_NOT_OBJECT']);
+
+async function readFully(handle: FileHandle, target: Uint8Array, position: number, file: string, tensor: string | undefined): Promise<void> {
+  let done = 0;
+  while (done < target.length) {
+    let bytesRead: number;
+    try {
+      ({ bytesRead } = await handle.read(target, done, target.length - done, position + done));
+    } catch (error) {
+      throw new SafetensorsError('IO_ERROR', `reading ${tensor ? `tensor ${JSON.stringify(tensor)}` : 'the header'} failed: ${(error as Error).message}`, file, tensor);
+    }
+    if (bytesRead === 0) {
+      throw new SafetensorsError('MISSING_BYTES', `the file ended after ${position + done} bytes while reading ${tensor ? `tensor ${JSON.stringify(tensor)}` : 'the header'} (was it truncated or replaced since it was opened?)`, file, tensor);
+    }
+    done += bytesRead;
+  }
+}
