@@ -1,0 +1,71 @@
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { AdapterConfig } from './model';
+
+/** The config files adapter writers put beside their weights (PEFT and mlx-lm both use this name). */
+export const CONFIG_NAME = 'adapter_config.json';
+
+/** Configs are small; anything larger is not one and is not read. */
+const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
+
+export interface ConfigLookup {
+  readonly config: AdapterConfig | null;
+  readonly warnings: readonly string[];
+}
+
+/**
+ * Reads `adapter_config.json` beside a weights file. A missing config is normal (kohya,
+ * diffusers); an unreadable or malformed one is a warning, never a failure, so the weights are
+ * still analysed.
+ */
+export async function readConfigBeside(weightsFile: string): Promise<ConfigLookup> {
+  const file = join(dirname(weightsFile), CONFIG_NAME);
+  let size: number;
+  try {
+    const info = await stat(file);
+    if (!info.isFile()) return { config: null, warnings: [] };
+    size = info.size;
+  } catch {
+    return { config: null, warnings: [] };
+  }
+  if (size > MAX_CONFIG_BYTES) return { config: null, warnings: [`${CONFIG_NAME} is ${size} bytes, too large to be a config; ignored`] };
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    return { config: null, warnings: [`${CONFIG_NAME} could not be read (${(error as Error).message}); ignored`] };
+  }
+  return parseConfig(file, text);
+}
+
+/** Parses config text; only a JSON object counts as a config. */
+export function parseConfig(file: string, text: string): ConfigLookup {
+  let values: unknown;
+  try {
+    values = JSON.parse(text);
+  } catch (error) {
+    return { config: null, warnings: [`${CONFIG_NAME} is not valid JSON (${(error as Error).message}); ignored`] };
+  }
+  if (values === null || typeof values !== 'object' || Array.isArray(values)) {
+    return { config: null, warnings: [`${CONFIG_NAME} is not a JSON object; ignored`] };
+  }
+  return { config: { file, values: values as Record<string, unknown> }, warnings: [] };
+}
+
+/** A finite number from a config value, or undefined (configs are untrusted). */
+export function numberField(values: Readonly<Record<string, unknown>>, key: string): number | undefined {
+  const value = values[key];
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+/** A string from a config value, or undefined. */
+export function stringField(values: Readonly<Record<string, unknown>>, key: string): string | undefined {
+  const value = values[key];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** A plain object from a config value, or undefined. */
+export function objectField(values: Readonly<Record<string, unknown>>, key: string): Readonly<Record<string, unknown>> | undefined {
+  const value = values[key];
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}

@@ -1,0 +1,63 @@
+import type { BuildContext, BuildResult } from './build';
+import { kohyaBaseModel } from './kohya';
+import type { AdaptedModule, OtherTensor } from './model';
+import { toModule } from './peft';
+import { kohyaScale, type ScaleResult } from './scale';
+import { describeModule } from './structure';
+
+/**
+ * diffusers pipelines' LoRAs: component-prefixed names (`unet.`, `text_encoder.`,
+ * `transformer.`) with `lora.down/up`, `lora_linear_layer.down/up`, the old attention-processor
+ * names, or PEFT-style `lora_A/lora_B`. When no alpha is stored diffusers loads the LoRA with
+ * α = r, so s = 1; a stored `.alpha` (files converted from kohya) gives s = alpha / r.
+ */
+export function buildDiffusers(ctx: BuildContext): BuildResult {
+  const warnings: string[] = [];
+  const modules: AdaptedModule[] = ctx.grouped.modules.map((parts) => {
+    const structure = describeModule(parts, 'standard');
+    const alphaTensor = parts.parts.get('alpha');
+    const alpha = alphaTensor ? ctx.scalars.get(alphaTensor.name) : undefined;
+    const scale: ScaleResult = alphaTensor ? kohyaScale(alpha, structure.rank) : { scale: 1, alpha: null, rule: 'no alpha stored: diffusers loads it with alpha = r, so s = 1', known: true };
+    return toModule(parts.module, structure, scale);
+  });
+  const otherTensors: OtherTensor[] = ctx.grouped.unclassified.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, role: 'unrecognized' }));
+  if (otherTensors.length > 0) warnings.push(`${otherTensors.length} tensor(s) are not factors of a known scheme and are listed only`);
+  return {
+    formatDetail: diffusersDetail(ctx),
+    peftType: null,
+    baseModel: kohyaBaseModel(ctx.header.metadata),
+    modules,
+    otherTensors,
+    analysable: true,
+    warnings,
+  };
+}
+
+function diffusersDetail(ctx: BuildContext): string {
+  const styles = new Set<string>();
+  for (const parts of ctx.grouped.modules) {
+    const key = parts.parts.get('A')?.name ?? parts.parts.get('B')?.name ?? '';
+    if (key.includes('.processor.')) styles.add('attention-processor keys');
+    else if (key.includes('lora_linear_layer')) styles.add('lora_linear_layer keys');
+    else if (key.includes('.lora.down') || key.includes('.lora.up')) styles.add('lora.down/up keys');
+    else styles.add('PEFT-style keys');
+  }
+  const writer = softwareName(ctx.header.metadata);
+  return `diffusers LoRA (${[...styles].join(', ')}${writer ? `; written by ${writer}` : ''})`;
+}
+
+/** Some trainers (ai-toolkit) record themselves as JSON in a `software` metadata value. */
+function softwareName(metadata: Readonly<Record<string, string>> | null): string | null {
+  const raw = metadata?.software;
+  if (!raw) return null;
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    if (parsed && typeof parsed === 'object' && typeof (parsed as { name?: unknown }).name === 'string') {
+      const { name, version } = parsed as { name: string; version?: unknown };
+      return typeof version === 'string' ? `${name} ${version}` : name;
+    }
+  } catch {
+    // A plain string names the software itself.
+  }
+  return raw.slice(0, 80);
+}

@@ -1,0 +1,109 @@
+import { openSafetensors, type SafetensorsFile } from '../safetensors/reader';
+import type { BuildContext, BuildResult } from './build';
+import { readConfigBeside } from './config';
+import { detectFormat } from './detect';
+import { buildDiffusers } from './diffusers';
+import { groupKeys, type GroupedKeys } from './group';
+import { buildKohya } from './kohya';
+import { buildMlx } from './mlx';
+import type { Adapter } from './model';
+import { checkBaseModel } from './architecture';
+import { naturalCompare } from './naturalOrder';
+import { buildPeft } from './peft';
+import { resolveWeightsFile } from './resolve';
+
+/** An adapter and the open file its factors are read from; close the file when done. */
+export interface OpenedAdapter {
+  readonly adapter: Adapter;
+  readonly file: SafetensorsFile;
+}
+
+/**
+ * Opens a weights file or adapter folder and normalizes it: a header-only read, the config
+ * beside it, and the few scalar tensors (alphas) the scale needs. Factors are not read here.
+ * Throws SafetensorsError / AdapterError for files that cannot be read at all; everything
+ * short of that becomes a warning on the adapter or on a module.
+ */
+export async function openAdapter(path: string): Promise<OpenedAdapter> {
+  const weights = await resolveWeightsFile(path);
+  const file = await openSafetensors(weights);
+  try {
+    const adapter = await describeAdapter(file);
+    return { adapter, file };
+  } catch (error) {
+    await file.close();
+    throw error;
+  }
+}
+
+/** Normalizes an already open file into the Adapter model. */
+export async function describeAdapter(file: SafetensorsFile): Promise<Adapter> {
+  const header = file.header;
+  const { config, warnings: configWarnings } = await readConfigBeside(header.file);
+  const grouped = groupKeys(header);
+  const scalars = await readScalars(file, grouped);
+  const ctx: BuildContext = { header, grouped, config, scalars };
+  const format = detectFormat(grouped, config, header.metadata);
+  const built = build(format, ctx);
+  const modules = [...built.modules].sort((a, b) => naturalCompare(a.name, b.name));
+  const base = checkBaseModel(built.baseModel, modules);
+  return {
+    file: header.file,
+    header,
+    format,
+    formatDetail: built.formatDetail,
+    peftType: built.peftType,
+    baseModel: base.baseModel,
+    config,
+    modules,
+    otherTensors: built.otherTensors,
+    analysable: built.analysable,
+    warnings: [...configWarnings, ...built.warnings, ...base.warnings],
+  };
+}
+
+function build(format: Adapter['format'], ctx: BuildContext): BuildResult {
+  switch (format) {
+    case 'peft':
+      return buildPeft(ctx);
+    case 'kohya':
+      return buildKohya(ctx, false);
+    case 'lycoris':
+      return buildKohya(ctx, true);
+    case 'diffusers':
+      return buildDiffusers(ctx);
+    case 'mlx':
+      return buildMlx(ctx);
+    case 'unknown':
+      return noAdapter(ctx);
+  }
+}
+
+function noAdapter(ctx: BuildContext): BuildResult {
+  const count = ctx.header.tensors.length;
+  return {
+    formatDetail: 'no adapter found',
+    peftType: null,
+    baseModel: null,
+    modules: [],
+    otherTensors: ctx.header.tensors.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, role: 'full weight' })),
+    analysable: false,
+    warnings: [`no LoRA factors found among the ${count} tensor${count === 1 ? '' : 's'}: this looks like a full model or another kind of checkpoint; its tensors are listed`],
+  };
+}
+
+/** Reads the one-element alpha tensors; a value that is not a finite number is left out. */
+async function readScalars(file: SafetensorsFile, grouped: GroupedKeys): Promise<Map<string, number>> {
+  const scalars = new Map<string, number>();
+  for (const parts of grouped.modules) {
+    const alpha = parts.parts.get('alpha');
+    if (!alpha || alpha.elements !== 1) continue;
+    try {
+      const [value] = await file.readFloat64(alpha);
+      if (Number.isFinite(value)) scalars.set(alpha.name, value);
+    } catch {
+      // An alpha of a dtype that is not numeric stays unknown; the module warns about it.
+    }
+  }
+  return scalars;
+}

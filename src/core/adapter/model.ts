@@ -1,0 +1,138 @@
+import type { DType, SafetensorsHeader } from '../safetensors/types';
+
+/** The tool that wrote an adapter, as far as its key names and config tell. */
+export type AdapterFormat = 'peft' | 'kohya' | 'lycoris' | 'diffusers' | 'mlx' | 'unknown';
+
+export type ModuleKind = 'linear' | 'conv' | 'embedding';
+
+/**
+ * Where a canonical factor lives in the file. Canonical orientation is ΔW = s·B·M·A with
+ * B m×r and A r×n (m = output features, n = input features, conv inputs flattened as
+ * in·kh·kw). `transposed` says the stored matrix is the transpose of the canonical one (mlx-lm
+ * stores lora_a as n×r and lora_b as r×m; PEFT embeddings store their factors the other way
+ * round). `expert` picks one slice of a leading expert axis (stacked MoE factors).
+ */
+export interface FactorRef {
+  readonly tensor: string;
+  readonly transposed: boolean;
+  readonly expert?: number;
+}
+
+/** A low-rank pair B·A, optionally with an r×r mixer M between them. */
+export interface LowRankFactors {
+  readonly type: 'lowRank';
+  readonly B: FactorRef;
+  readonly A: FactorRef;
+  /** Learned r×r mixer (MoSLoRA `lora_AB`): ΔW = s·B·M·A. */
+  readonly mixer?: FactorRef;
+  /** AdaLoRA's singular-value vector E (r×1): ΔW = s·B·diag(E)·A. */
+  readonly diagonal?: FactorRef;
+  /**
+   * kohya/LyCORIS conv Tucker core `lora_mid` (r×r×kh×kw); A is then the 1×1 `lora_down`
+   * and the effective A is contracted with the core before analysis.
+   */
+  readonly mid?: FactorRef;
+}
+
+/** LyCORIS LoHa: ΔW = s·(W1a·W1b) ⊙ (W2a·W2b). Its rank is at most r1·r2. */
+export interface HadamardFactors {
+  readonly type: 'hadamard';
+  readonly w1a: FactorRef;
+  readonly w1b: FactorRef;
+  readonly w2a: FactorRef;
+  readonly w2b: FactorRef;
+}
+
+/** One side of a Kronecker product: a full matrix or a low-rank pair. */
+export type KroneckerSide =
+  | { readonly full: FactorRef }
+  | { readonly B: FactorRef; readonly A: FactorRef };
+
+/**
+ * LyCORIS LoKr: ΔW = s·kron(W1, W2). Its singular values are exactly the products
+ * σ_i(W1)·σ_j(W2), so neither the product nor ΔW is ever formed.
+ */
+export interface KroneckerFactors {
+  readonly type: 'kronecker';
+  readonly w1: KroneckerSide;
+  readonly w2: KroneckerSide;
+  /** Shapes of W1 and W2 as matrices (conv W2 flattened to out×in·kh·kw). */
+  readonly w1Shape: readonly [number, number];
+  readonly w2Shape: readonly [number, number];
+}
+
+export type Factorization = LowRankFactors | HadamardFactors | KroneckerFactors;
+
+/** One adapted module of the base model, normalized across every layout. */
+export interface AdaptedModule {
+  /**
+   * The module's path as the adapter names it, with the layout's own wrapping removed
+   * (PEFT's `base_model.model.`, the factor suffixes). kohya names keep their underscores.
+   */
+  readonly name: string;
+  readonly kind: ModuleKind;
+  /** ΔW as a matrix, [m, n] = [out, in] (conv: in·kh·kw; embedding: [num_embeddings, dim]). */
+  readonly shape: readonly [number, number];
+  /** Spatial kernel of a conv module, e.g. [3, 3]. */
+  readonly kernel?: readonly number[];
+  /** The rank the module was trained with (LoRA r, LyCORIS dim). */
+  readonly rank: number;
+  /** The most singular values ΔW can have given its structure (LoHa r², LoKr products). */
+  readonly maxRank: number;
+  /** α as configured or stored; null where the layout has none (mlx-lm, diffusers). */
+  readonly alpha: number | null;
+  /** s in ΔW = s·B·M·A. */
+  readonly scale: number;
+  /** How s was found, in words with the numbers, e.g. "lora_alpha / r = 16 / 8". */
+  readonly scaleRule: string;
+  /** False when s could not be known and 1 was assumed. */
+  readonly scaleKnown: boolean;
+  /** How to read ΔW from the file; null when the module cannot be analysed (see warnings). */
+  readonly factors: Factorization | null;
+  /** Source tensor names by role (A, B, M, E, alpha, magnitude, w1a, …). */
+  readonly tensors: Readonly<Record<string, string>>;
+  /** DoRA magnitude vector's tensor, reported beside the low-rank part. */
+  readonly magnitude?: string;
+  /** Expert index for one slice of stacked MoE factors. */
+  readonly expert?: number;
+  readonly warnings: readonly string[];
+}
+
+/** Why a tensor that is not a low-rank factor is in the file. */
+export type OtherTensorRole =
+  | 'modules_to_save'
+  | 'full weight'
+  | 'bias'
+  | 'non-low-rank parameter'
+  | 'unrecognized';
+
+export interface OtherTensor {
+  readonly name: string;
+  readonly dtype: DType;
+  readonly shape: readonly number[];
+  readonly role: OtherTensorRole;
+}
+
+/** The adapter's config file, as read (values untrusted). */
+export interface AdapterConfig {
+  readonly file: string;
+  readonly values: Readonly<Record<string, unknown>>;
+}
+
+/** Every layout normalized into one model: what the file adapts and how to read each ΔW. */
+export interface Adapter {
+  readonly file: string;
+  readonly header: SafetensorsHeader;
+  readonly format: AdapterFormat;
+  /** Readable variant, e.g. "PEFT LoRA (rsLoRA)", "LyCORIS LoKr (kohya names)". */
+  readonly formatDetail: string;
+  /** PEFT's peft_type when a PEFT config is present. */
+  readonly peftType: string | null;
+  readonly baseModel: string | null;
+  readonly config: AdapterConfig | null;
+  readonly modules: readonly AdaptedModule[];
+  readonly otherTensors: readonly OtherTensor[];
+  /** False when the file is a kind of adapter this tool does not analyse (see warnings). */
+  readonly analysable: boolean;
+  readonly warnings: readonly string[];
+}
