@@ -1,0 +1,128 @@
+import type { FactorRef, LowRankFactors } from '../adapter/model';
+import type { Matrix } from '../linalg/matrix';
+import type { SafetensorsFile } from '../safetensors/reader';
+
+/** A module that cannot be analysed for a reason found in its data (NaN, Inf, a bad slice). */
+export class ModuleDataError extends Error {
+  override readonly name = 'ModuleDataError';
+}
+
+/** A stored tensor read as a row-major matrix: the first axis against all the others. */
+interface Stored {
+  readonly data: Float64Array;
+  readonly rows: number;
+  readonly cols: number;
+}
+
+/**
+ * Reads a factor's stored matrix (one expert's slice of a stacked tensor when asked) and checks
+ * that every value is finite: NaN or Inf in a factor makes every metric of the module
+ * meaningless, so it is reported instead of computed.
+ */
+export async function readStored(file: SafetensorsFile, ref: FactorRef): Promise<Stored> {
+  const info = file.header.byName.get(ref.tensor);
+  if (!info) throw new ModuleDataError(`${ref.tensor} is not in the file`);
+  const all = await file.readFloat64(info);
+  const dims = ref.expert === undefined ? info.shape : info.shape.slice(1);
+  const rows = dims[0] ?? 1;
+  const cols = dims.slice(1).reduce((a, b) => a * b, 1);
+  const offset = ref.expert === undefined ? 0 : ref.expert * rows * cols;
+  if (offset + rows * cols > all.length) throw new ModuleDataError(`expert ${ref.expert} is outside ${ref.tensor}`);
+  const data = ref.expert === undefined ? all : all.subarray(offset, offset + rows * cols);
+  assertFinite(data, ref.tensor);
+  return { data, rows, cols };
+}
+
+function assertFinite(data: Float64Array, name: string): void {
+  let nan = 0;
+  let inf = 0;
+  for (let i = 0; i < data.length; i++) {
+    const x = data[i];
+    if (x !== x) nan++;
+    else if (x === Infinity || x === -Infinity) inf++;
+  }
+  if (nan + inf > 0) {
+    const what = [nan && `${nan} NaN`, inf && `${inf} infinite`].filter(Boolean).join(' and ');
+    throw new ModuleDataError(`${name} holds ${what} value${nan + inf === 1 ? '' : 's'}; its spectrum cannot be computed`);
+  }
+}
+
+/** Column-major copy of a row-major matrix (i.e. the transpose's row-major layout). */
+export function transposeRowMajor(src: Float64Array, rows: number, cols: number): Float64Array {
+  const out = new Float64Array(rows * cols);
+  for (let i = 0; i < rows; i++) {
+    const row = i * cols;
+    for (let j = 0; j < cols; j++) out[j * rows + i] = src[row + j];
+  }
+  return out;
+}
+
+/**
+ * The canonical B (m×r) as a column-major matrix. A stored B (m×r row-major) needs a
+ * transpose; a stored Bᵀ (mlx, r×m row-major) already is B in column-major order.
+ */
+export async function readB(file: SafetensorsFile, ref: FactorRef): Promise<Matrix> {
+  const s = await readStored(file, ref);
+  if (ref.transposed) return { rows: s.cols, cols: s.rows, data: s.data };
+  return { rows: s.rows, cols: s.cols, data: transposeRowMajor(s.data, s.rows, s.cols) };
+}
+
+/** The canonical Aᵀ (n×r) as a column-major matrix: a stored A (r×n row-major) already is. */
+export async function readAt(file: SafetensorsFile, ref: FactorRef): Promise<Matrix> {
+  const s = await readStored(file, ref);
+  if (!ref.transposed) return { rows: s.cols, cols: s.rows, data: s.data };
+  return { rows: s.rows, cols: s.cols, data: transposeRowMajor(s.data, s.rows, s.cols) };
+}
+
+/** B, Aᵀ and the r×r mixer of a low-rank module, as the core computation wants them. */
+export interface LowRankData {
+  readonly B: Matrix;
+  readonly At: Matrix;
+  /** M (r×r, column-major): MoSLoRA's mixer, or diag(E) for AdaLoRA; absent means identity. */
+  readonly M?: Matrix;
+}
+
+/** Reads a low-rank module's factors, contracting a Tucker core into A when there is one. */
+export async function readLowRank(file: SafetensorsFile, f: LowRankFactors): Promise<LowRankData> {
+  const B = await readB(file, f.B);
+  let At = await readAt(file, f.A);
+  if (f.mid) At = await contractTucker(file, f.mid, At);
+  const r = B.cols;
+  let M: Matrix | undefined;
+  if (f.mixer) {
+    const s = await readStored(file, f.mixer);
+    M = { rows: r, cols: r, data: transposeRowMajor(s.data, r, r) };
+  } else if (f.diagonal) {
+    const e = (await readStored(file, f.diagonal)).data;
+    const data = new Float64Array(r * r);
+    for (let i = 0; i < r; i++) data[i * r + i] = e[i];
+    M = { rows: r, cols: r, data };
+  }
+  return M ? { B, At, M } : { B, At };
+}
+
+/**
+ * kohya/LyCORIS Tucker conv: ΔW[o, i, h, w] = Σ_{a,b} up[o,a]·mid[a,b,h,w]·down[b,i]. The
+ * effective A is r × (in·kh·kw) with A_eff[a, (i,h,w)] = Σ_b mid[a,b,h,w]·down[b,i]; returned as
+ * A_effᵀ in column-major order (column a holds row a of A_eff).
+ */
+async function contractTucker(file: SafetensorsFile, midRef: FactorRef, downT: Matrix): Promise<Matrix> {
+  const mid = await readStored(file, midRef);
+  const r = downT.cols;
+  const inputs = downT.rows;
+  const k = mid.cols / r;
+  const n = inputs * k;
+  const out = new Float64Array(n * r);
+  for (let a = 0; a < r; a++) {
+    for (let b = 0; b < r; b++) {
+      const core = (a * r + b) * k;
+      for (let i = 0; i < inputs; i++) {
+        const d = downT.data[b * inputs + i];
+        if (d === 0) continue;
+        const dst = a * n + i * k;
+        for (let hw = 0; hw < k; hw++) out[dst + hw] += mid.data[core + hw] * d;
+      }
+    }
+  }
+  return { rows: n, cols: r, data: out };
+}

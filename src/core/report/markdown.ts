@@ -1,0 +1,37 @@
+import { formatNumber, formatPercent, formatShape } from './format';
+import type { ReportJson } from './report';
+
+/** A Markdown report: overview, the per-module table and the warnings. Text is escaped. */
+export function reportMarkdown(report: ReportJson): string {
+  const lines: string[] = [];
+  lines.push(`# LoRA Lens report: ${escape(baseName(report.file))}`, '');
+  lines.push(`- **Format:** ${escape(report.formatDetail)}`);
+  lines.push(`- **Base model:** ${escape(report.baseModel ?? 'unknown')}`);
+  lines.push(`- **Modules:** ${report.summary.modules} (${report.summary.analysed} analysed, ${report.summary.skipped} skipped)`);
+  lines.push(`- **Adapter parameters:** ${report.summary.adapterParameters.toLocaleString('en-US')}`);
+  lines.push(`- **Dtypes:** ${Object.entries(report.summary.dtypes).map(([d, n]) => `${d} × ${n}`).join(', ')}`);
+  if (report.backend) lines.push(`- **Computed with:** ${report.backend}`);
+  lines.push('');
+  if (report.modules.length > 0) {
+    lines.push('| module | kind | m×n | r | α | scale | ‖ΔW‖_F | σ1 | eff. rank | stable rank | r95 | util. |');
+    lines.push('|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
+    for (const m of report.modules) {
+      lines.push(`| ${escape(m.name)} | ${m.kind} | ${formatShape(m.shape, m.kernel)} | ${m.rank} | ${formatNumber(m.alpha)} | ${formatNumber(m.scale)} | ${formatNumber(m.frobenius)} | ${formatNumber(m.sigma1)} | ${formatNumber(m.effectiveRank, 3)} | ${formatNumber(m.stableRank, 3)} | ${m.r95 ?? '–'} | ${formatPercent(m.utilization)} |`);
+    }
+    lines.push('');
+  }
+  const warnings = [...report.warnings, ...report.modules.flatMap((m) => m.warnings.map((w) => `${m.name}: ${w}`))];
+  if (warnings.length > 0) {
+    lines.push('## Warnings', '', ...warnings.map((w) => `- ${escape(w)}`), '');
+  }
+  return lines.join('\n');
+}
+
+/** Escapes Markdown and HTML specials so names and metadata render as text. */
+function escape(text: string): string {
+  return text.replace(/[\\`*_{}[\]()#+!|<>~]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
+}
+
+function baseName(path: string): string {
+  return path.split(/[\\/]/).pop() ?? path;
+}

@@ -1,0 +1,122 @@
+import type { Adapter, OtherTensor } from '../adapter/model';
+import type { AdapterAnalysis, MagnitudeSummary } from '../analysis/analyze';
+
+/**
+ * The `--json` contract later tools rely on. Field names are stable; new fields may be added.
+ * Numbers that do not exist (metrics of a skipped module, σ1/σ2 with σ2 = 0) are null.
+ */
+export interface ReportJson {
+  readonly file: string;
+  readonly format: Adapter['format'];
+  readonly formatDetail: string;
+  readonly peftType: string | null;
+  readonly baseModel: string | null;
+  readonly analysable: boolean;
+  readonly backend: string | null;
+  readonly summary: ReportSummary;
+  readonly modules: readonly ModuleJson[];
+  readonly otherTensors: readonly OtherTensor[];
+  readonly warnings: readonly string[];
+  readonly metadata: Readonly<Record<string, string>> | null;
+  readonly configFile: string | null;
+}
+
+export interface ReportSummary {
+  readonly modules: number;
+  readonly analysed: number;
+  readonly skipped: number;
+  /** Parameters stored in the adapter's factor tensors (other tensors not counted). */
+  readonly adapterParameters: number;
+  /** Tensor count by dtype, over the whole file. */
+  readonly dtypes: Readonly<Record<string, number>>;
+}
+
+export interface ModuleJson {
+  readonly name: string;
+  readonly kind: string;
+  readonly shape: readonly [number, number];
+  readonly kernel?: readonly number[];
+  readonly rank: number;
+  readonly maxRank: number;
+  readonly alpha: number | null;
+  readonly scale: number;
+  readonly scaleRule: string;
+  readonly scaleKnown: boolean;
+  readonly tensors: Readonly<Record<string, string>>;
+  readonly status: 'ok' | 'skipped' | 'pending';
+  readonly singularValues: number[] | null;
+  readonly frobenius: number | null;
+  readonly sigma1: number | null;
+  readonly effectiveRank: number | null;
+  readonly stableRank: number | null;
+  readonly r90: number | null;
+  readonly r95: number | null;
+  readonly r99: number | null;
+  readonly utilization: number | null;
+  readonly dominanceRatio: number | null;
+  readonly topEnergy: number | null;
+  readonly autoRank: number | null;
+  readonly magnitude?: MagnitudeSummary;
+  readonly warnings: readonly string[];
+}
+
+/** Joins an adapter and (when computed) its analysis into the report object. */
+export function buildReport(adapter: Adapter, analysis: AdapterAnalysis | null): ReportJson {
+  const factorTensors = new Set(adapter.modules.flatMap((m) => Object.values(m.tensors)));
+  let adapterParameters = 0;
+  const dtypes: Record<string, number> = {};
+  for (const t of adapter.header.tensors) {
+    dtypes[t.dtype] = (dtypes[t.dtype] ?? 0) + 1;
+    if (factorTensors.has(t.name)) adapterParameters += t.elements;
+  }
+  const modules = adapter.modules.map((m, i): ModuleJson => {
+    const result = analysis?.modules[i];
+    const ok = result?.status === 'ok' ? result : undefined;
+    const metric = <K extends keyof NonNullable<typeof ok>['metrics']>(key: K) => (ok ? ok.metrics[key] : null);
+    const warnings = [...m.warnings, ...(ok ? ok.warnings : []), ...(result?.status === 'skipped' && m.factors ? [result.reason] : [])];
+    return {
+      name: m.name,
+      kind: m.kind,
+      shape: m.shape,
+      ...(m.kernel ? { kernel: m.kernel } : {}),
+      rank: m.rank,
+      maxRank: m.maxRank,
+      alpha: m.alpha,
+      scale: m.scale,
+      scaleRule: m.scaleRule,
+      scaleKnown: m.scaleKnown,
+      tensors: m.tensors,
+      status: result ? result.status : 'pending',
+      singularValues: ok ? Array.from(ok.singularValues) : null,
+      frobenius: metric('frobenius'),
+      sigma1: metric('sigma1'),
+      effectiveRank: metric('effectiveRank'),
+      stableRank: metric('stableRank'),
+      r90: metric('r90'),
+      r95: metric('r95'),
+      r99: metric('r99'),
+      utilization: metric('utilization'),
+      dominanceRatio: metric('dominanceRatio'),
+      topEnergy: metric('topEnergy'),
+      autoRank: metric('autoRank'),
+      ...(ok?.magnitude ? { magnitude: ok.magnitude } : {}),
+      warnings,
+    };
+  });
+  const analysed = modules.filter((m) => m.status === 'ok').length;
+  return {
+    file: adapter.file,
+    format: adapter.format,
+    formatDetail: adapter.formatDetail,
+    peftType: adapter.peftType,
+    baseModel: adapter.baseModel,
+    analysable: adapter.analysable,
+    backend: analysis?.backend ?? null,
+    summary: { modules: modules.length, analysed, skipped: modules.filter((m) => m.status === 'skipped').length, adapterParameters, dtypes },
+    modules,
+    otherTensors: adapter.otherTensors,
+    warnings: adapter.warnings,
+    metadata: adapter.header.metadata,
+    configFile: adapter.config?.file ?? null,
+  };
+}
