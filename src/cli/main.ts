@@ -1,0 +1,51 @@
+import { AdapterError } from '../core/adapter/errors';
+import { SafetensorsError } from '../core/safetensors/errors';
+import { HELP, parseArgs, UsageError, type CliArgs } from './args';
+import { inspect } from './inspect';
+
+declare const LORA_LENS_VERSION: string | undefined;
+
+/** Exit statuses: 2 is the user's input (file or command line), 1 is ours. */
+const EXIT_INPUT = 2;
+const EXIT_INTERNAL = 1;
+
+async function main(argv: readonly string[]): Promise<number> {
+  let args: CliArgs | undefined;
+  try {
+    args = parseArgs(argv);
+    if (args.command === 'help') {
+      process.stdout.write(HELP);
+      return 0;
+    }
+    if (args.command === 'version') {
+      process.stdout.write(`${typeof LORA_LENS_VERSION === 'string' ? LORA_LENS_VERSION : 'dev'}\n`);
+      return 0;
+    }
+    await write(await inspect(args));
+    return 0;
+  } catch (error) {
+    const json = args?.command === 'inspect' && args.output === 'json';
+    const input = error instanceof SafetensorsError || error instanceof AdapterError || error instanceof UsageError;
+    const code = error instanceof SafetensorsError || error instanceof AdapterError ? error.code : error instanceof UsageError ? 'USAGE' : 'INTERNAL';
+    const message = error instanceof Error ? error.message : String(error);
+    if (json) await write(`${JSON.stringify({ error: { code, message } }, null, 2)}\n`);
+    else process.stderr.write(`lora-lens: ${message}\n`);
+    if (!input && process.env.LORA_LENS_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    return input ? EXIT_INPUT : EXIT_INTERNAL;
+  }
+}
+
+/** Writes to stdout and waits for it to drain; a closed pipe (`| head`) is not an error. */
+function write(text: string): Promise<void> {
+  return new Promise((resolve) => {
+    process.stdout.write(text, () => resolve());
+  });
+}
+
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+});
+
+void main(process.argv.slice(2)).then((status) => {
+  process.exitCode = status;
+});
