@@ -1,23 +1,34 @@
 import type { BuildContext, BuildResult } from './build';
 import { kohyaBaseModel } from './kohya';
 import type { AdaptedModule, OtherTensor } from './model';
-import { toModule } from './peft';
+import { peftScaleRule } from './peft';
 import { kohyaScale, type ScaleResult } from './scale';
 import { describeModule } from './structure';
+import { toModule } from './toModule';
 
 /**
  * diffusers pipelines' LoRAs: component-prefixed names (`unet.`, `text_encoder.`,
  * `transformer.`) with `lora.down/up`, `lora_linear_layer.down/up`, the old attention-processor
  * names, or PEFT-style `lora_A/lora_B`. When no alpha is stored diffusers loads the LoRA with
- * α = r, so s = 1; a stored `.alpha` (files converted from kohya) gives s = alpha / r.
+ * α = r, so s = 1; a stored `.alpha` (files converted from kohya) gives s = alpha / r; newer
+ * diffusers saves the PEFT LoraConfig as JSON in the `lora_adapter_metadata` metadata value
+ * (flat, or with keys prefixed by the component for pipeline saves), and PEFT's rule applies.
  */
 export function buildDiffusers(ctx: BuildContext): BuildResult {
   const warnings: string[] = [];
+  const configs = adapterMetadataConfigs(ctx.header.metadata, warnings);
+  const rules = new Map([...configs].map(([component, values]) => [component, peftScaleRule(values, 'LORA', warnings)]));
   const modules: AdaptedModule[] = ctx.grouped.modules.map((parts) => {
     const structure = describeModule(parts, 'standard');
     const alphaTensor = parts.parts.get('alpha');
     const alpha = alphaTensor ? ctx.scalars.get(alphaTensor.name) : undefined;
-    const scale: ScaleResult = alphaTensor ? kohyaScale(alpha, structure.rank) : { scale: 1, alpha: null, rule: 'no alpha stored: diffusers loads it with alpha = r, so s = 1', known: true };
+    const dot = parts.module.indexOf('.');
+    const component = dot > 0 ? parts.module.slice(0, dot) : '';
+    const rule = rules.get(component) ?? rules.get('');
+    let scale: ScaleResult;
+    if (alphaTensor) scale = kohyaScale(alpha, structure.rank);
+    else if (rule) scale = rule(rules.has(component) && component ? parts.module.slice(dot + 1) : parts.module, structure);
+    else scale = { scale: 1, alpha: null, rule: 'no alpha stored: diffusers loads it with alpha = r, so s = 1', known: true };
     return toModule(parts.module, structure, scale);
   });
   const otherTensors: OtherTensor[] = ctx.grouped.unclassified.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, role: 'unrecognized' }));
@@ -44,6 +55,38 @@ function diffusersDetail(ctx: BuildContext): string {
   }
   const writer = softwareName(ctx.header.metadata);
   return `diffusers LoRA (${[...styles].join(', ')}${writer ? `; written by ${writer}` : ''})`;
+}
+
+/**
+ * The LoraConfig(s) in diffusers' `lora_adapter_metadata`: '' for a flat config; otherwise one
+ * per component prefix (`transformer.r` → component `transformer`, key `r`).
+ */
+function adapterMetadataConfigs(metadata: Readonly<Record<string, string>> | null, warnings: string[]): Map<string, Record<string, unknown>> {
+  const configs = new Map<string, Record<string, unknown>>();
+  const raw = metadata?.lora_adapter_metadata;
+  if (!raw) return configs;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    warnings.push('lora_adapter_metadata is not valid JSON; ignored');
+    return configs;
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return configs;
+  const values = parsed as Record<string, unknown>;
+  if ('r' in values || 'lora_alpha' in values) {
+    configs.set('', values);
+    return configs;
+  }
+  for (const [key, value] of Object.entries(values)) {
+    const dot = key.indexOf('.');
+    if (dot <= 0) continue;
+    const component = key.slice(0, dot);
+    const config = configs.get(component) ?? {};
+    config[key.slice(dot + 1)] = value;
+    configs.set(component, config);
+  }
+  return configs;
 }
 
 /** Some trainers (ai-toolkit) record themselves as JSON in a `software` metadata value. */

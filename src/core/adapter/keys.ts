@@ -42,9 +42,13 @@ interface SuffixRule {
   readonly moduleOf?: (match: RegExpExecArray) => string;
 }
 
-// PEFT keeps the adapter name in saved keys only in some versions (`.default.`): optional group.
-const peft = (name: string, trailingWeight: boolean, role: FactorRole): SuffixRule => ({
-  pattern: new RegExp(`^(.+)\\.${name}(?:\\.([A-Za-z0-9_-]+))?${trailingWeight ? '\\.weight' : ''}$`),
+/**
+ * PEFT keeps the adapter name in saved keys only in some versions (`.default.`), and factors
+ * held as bare parameters (AdaLoRA's lora_A/B/E, embeddings, DoRA's magnitude) have no
+ * `.weight`: both parts are optional. A captured adapter name of "weight" means neither.
+ */
+const peft = (name: string, role: FactorRole): SuffixRule => ({
+  pattern: new RegExp(`^(.+)\\.${name}(?:\\.([A-Za-z0-9_-]+))?(?:\\.weight)?$`),
   role,
   scheme: 'peft',
 });
@@ -67,15 +71,14 @@ const processorRule = (end: 'down' | 'up'): SuffixRule => ({
 });
 
 const RULES: readonly SuffixRule[] = [
-  peft('lora_A', true, 'A'),
-  peft('lora_B', true, 'B'),
   suffix('.lora_B.bias', 'biasB', 'peft'),
-  peft('lora_AB', true, 'mixer'),
-  peft('lora_embedding_A', false, 'embA'),
-  peft('lora_embedding_B', false, 'embB'),
-  peft('lora_E', false, 'E'),
-  peft('lora_magnitude_vector', true, 'magnitude'),
-  peft('lora_magnitude_vector', false, 'magnitude'),
+  peft('lora_A', 'A'),
+  peft('lora_B', 'B'),
+  peft('lora_AB', 'mixer'),
+  peft('lora_embedding_A', 'embA'),
+  peft('lora_embedding_B', 'embB'),
+  peft('lora_E', 'E'),
+  peft('lora_magnitude_vector', 'magnitude'),
   suffix('.lora_down.weight', 'A', 'kohya'),
   suffix('.lora_up.weight', 'B', 'kohya'),
   suffix('.lora_mid.weight', 'mid', 'kohya'),

@@ -1,8 +1,8 @@
 import type { BuildContext, BuildResult } from './build';
 import type { AdaptedModule, OtherTensor } from './model';
-import { toModule } from './peft';
 import { kohyaScale } from './scale';
 import { describeModule } from './structure';
+import { toModule } from './toModule';
 
 /**
  * kohya sd-scripts and LyCORIS files: `lora_unet_*` / `lora_te*_*` module names with

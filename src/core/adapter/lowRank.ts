@@ -4,7 +4,7 @@ import type { FactorRef, LowRankFactors, ModuleKind } from './model';
 /**
  * How a layout stores the pair:
  * - `standard`: A is [r, in, …kernel], B is [out, r, 1, …] (PEFT, kohya, diffusers);
- * - `transposed`: A is stored n×r and B r×m (mlx-lm), or with a leading expert axis;
+ * - `transposed`: A is stored n×r and B r×m (mlx-lm);
  * - `embedding`: PEFT's lora_embedding_A [r, num_embeddings] and lora_embedding_B [dim, r]; ΔW
  *   of the embedding table (num_embeddings×dim) is (B·A)ᵀ, so the canonical factors are the
  *   stored ones transposed and swapped.
@@ -27,7 +27,7 @@ const FLOAT_DTYPES = new Set(['F16', 'BF16', 'F32', 'F64', 'F8_E4M3', 'F8_E5M2',
 const product = (dims: readonly number[]): number => dims.reduce((a, b) => a * b, 1);
 
 /** Reads a pair's shapes into a module description; never throws on odd shapes. */
-export function pairShape(layout: PairLayout, A: TensorInfo | undefined, B: TensorInfo | undefined, expert?: number): PairShape {
+export function pairShape(layout: PairLayout, A: TensorInfo | undefined, B: TensorInfo | undefined): PairShape {
   const warnings: string[] = [];
   if (!A || !B) {
     const present = (A ?? B) as TensorInfo;
@@ -38,7 +38,7 @@ export function pairShape(layout: PairLayout, A: TensorInfo | undefined, B: Tens
   for (const t of [A, B]) {
     if (!FLOAT_DTYPES.has(t.dtype)) warnings.push(`${t.name} has dtype ${t.dtype}, which is not a floating-point factor`);
   }
-  const parsed = layout === 'standard' ? standard(A, B) : layout === 'transposed' ? transposedPair(A, B, expert) : embedding(A, B);
+  const parsed = layout === 'standard' ? standard(A, B) : layout === 'transposed' ? transposedPair(A, B) : embedding(A, B);
   if (typeof parsed === 'string') {
     warnings.push(parsed);
     return { ...partialShape(layout, A, B), factors: null, warnings };
@@ -50,8 +50,8 @@ export function pairShape(layout: PairLayout, A: TensorInfo | undefined, B: Tens
 
 type Parsed = Omit<PairShape, 'warnings'> & { factors: LowRankFactors };
 
-function ref(tensor: TensorInfo, transposed: boolean, expert?: number): FactorRef {
-  return expert === undefined ? { tensor: tensor.name, transposed } : { tensor: tensor.name, transposed, expert };
+function ref(tensor: TensorInfo, transposed: boolean): FactorRef {
+  return { tensor: tensor.name, transposed };
 }
 
 function standard(A: TensorInfo, B: TensorInfo): Parsed | string {
@@ -67,14 +67,12 @@ function standard(A: TensorInfo, B: TensorInfo): Parsed | string {
   return { kind: conv ? 'conv' : 'linear', shape: [B.shape[0], n], rank: r, ...(conv ? { kernel } : {}), factors };
 }
 
-function transposedPair(A: TensorInfo, B: TensorInfo, expert?: number): Parsed | string {
-  const stacked = expert !== undefined;
-  const want = stacked ? 3 : 2;
-  if (A.shape.length !== want || B.shape.length !== want) return `factor shapes [${A.shape}] and [${B.shape}] are not ${stacked ? 'stacked ' : ''}matrices`;
-  const [n, r] = A.shape.slice(-2);
-  const [rB, m] = B.shape.slice(-2);
+function transposedPair(A: TensorInfo, B: TensorInfo): Parsed | string {
+  if (A.shape.length !== 2 || B.shape.length !== 2) return `factor shapes [${A.shape}] and [${B.shape}] are not matrices`;
+  const [n, r] = A.shape;
+  const [rB, m] = B.shape;
   if (rB !== r) return `rank mismatch: ${A.name} has rank ${r} but ${B.name} has ${rB}`;
-  const factors: LowRankFactors = { type: 'lowRank', B: ref(B, true, expert), A: ref(A, true, expert) };
+  const factors: LowRankFactors = { type: 'lowRank', B: ref(B, true), A: ref(A, true) };
   return { kind: 'linear', shape: [m, n], rank: r, factors };
 }
 
@@ -93,7 +91,7 @@ function partialShape(layout: PairLayout, A: TensorInfo | undefined, B: TensorIn
   const a = A?.shape ?? [];
   const b = B?.shape ?? [];
   if (layout === 'transposed') {
-    return { kind: 'linear', shape: [b.at(-1) ?? 0, a.at(-2) ?? 0], rank: a.at(-1) ?? b.at(-2) ?? 0 };
+    return { kind: 'linear', shape: [b[1] ?? 0, a[0] ?? 0], rank: a[1] ?? b[0] ?? 0 };
   }
   if (layout === 'embedding') return { kind: 'embedding', shape: [a[1] ?? 0, b[0] ?? 0], rank: a[0] ?? b[1] ?? 0 };
   const kernel = a.slice(2);

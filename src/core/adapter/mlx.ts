@@ -1,10 +1,10 @@
 import type { BuildContext, BuildResult } from './build';
 import { numberField, objectField, stringField } from './config';
 import type { ModuleParts } from './group';
-import type { AdaptedModule, OtherTensor } from './model';
-import { toModule } from './peft';
+import type { AdaptedModule, FactorRef, OtherTensor } from './model';
 import { absoluteScale, unknownScale, type ScaleResult } from './scale';
-import { describeModule } from './structure';
+import { describeModule, type ModuleStructure } from './structure';
+import { toModule } from './toModule';
 
 /**
  * mlx-lm's default LoRA scale, used when its config names no scale (LoRALinear's `scale`
@@ -15,38 +15,37 @@ export const MLX_DEFAULT_SCALE = 20.0;
 /**
  * mlx-lm adapters: `…q_proj.lora_a` stored n×r and `lora_b` r×m (transposed against PEFT), and
  * y = W x + scale · (x·lora_a)·lora_b with an absolute `scale` from adapter_config.json's
- * `lora_parameters`. Stacked MoE factors carry a leading expert axis; each expert is a module.
+ * `lora_parameters`. LoRASwitchLinear (MoE experts) stores `lora_a` as [E·r, n] and `lora_b` as
+ * [E, m, r] in the standard orientation; expert e's ΔW is scale · lora_b[e] · lora_a[e·r:(e+1)·r],
+ * and each expert is listed as a module of its own.
  */
 export function buildMlx(ctx: BuildContext): BuildResult {
-  const warnings: string[] = [];
   const scale = mlxScale(ctx);
   const configRank = ctx.config ? numberField(objectField(ctx.config.values, 'lora_parameters') ?? {}, 'rank') : undefined;
   const modules: AdaptedModule[] = [];
   for (const parts of ctx.grouped.modules) {
-    const experts = expertCount(parts);
-    if (experts === null) {
-      const structure = describeModule(parts, 'transposed');
-      if (configRank !== undefined && structure.factors && structure.rank !== configRank) {
-        structure.warnings.push(`the config says rank ${configRank} but the tensors have rank ${structure.rank}`);
-      }
-      modules.push(toModule(parts.module, structure, scale));
+    const stacked = stackedExperts(parts);
+    if (stacked) {
+      for (let e = 0; e < stacked.experts; e++) modules.push(toModule(`${parts.module}[expert ${e}]`, expertStructure(parts, stacked, e), scale, e));
       continue;
     }
-    for (let e = 0; e < experts; e++) {
-      modules.push(toModule(`${parts.module}[expert ${e}]`, describeModule(parts, 'transposed', e), scale, e));
+    const structure = describeModule(parts, 'transposed');
+    if (configRank !== undefined && structure.factors && structure.rank !== configRank) {
+      structure.warnings.push(`the config says rank ${configRank} but the tensors have rank ${structure.rank}`);
     }
+    modules.push(toModule(parts.module, structure, scale));
   }
   const otherTensors: OtherTensor[] = ctx.grouped.unclassified.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, role: 'unrecognized' }));
   const values = ctx.config?.values ?? {};
-  const fineTune = stringField(values, 'fine_tune_type');
+  const dora = stringField(values, 'fine_tune_type') === 'dora' || modules.some((m) => m.magnitude);
   return {
-    formatDetail: `mlx-lm ${fineTune === 'dora' || modules.some((m) => m.magnitude) ? 'DoRA' : 'LoRA'}${ctx.config ? '' : ' (no adapter_config.json: scale unknown)'}`,
+    formatDetail: `mlx-lm ${dora ? 'DoRA' : 'LoRA'}${ctx.config ? '' : ' (no adapter_config.json: scale unknown)'}`,
     peftType: null,
     baseModel: stringField(values, 'model') ?? null,
     modules,
     otherTensors,
     analysable: true,
-    warnings,
+    warnings: [],
   };
 }
 
@@ -58,10 +57,29 @@ function mlxScale(ctx: BuildContext): ScaleResult {
   return absoluteScale(MLX_DEFAULT_SCALE, 'no scale in the config: mlx-lm default scale');
 }
 
-/** Number of experts when both factors carry a leading expert axis, else null. */
-function expertCount(parts: ModuleParts): number | null {
+interface Stacked {
+  readonly experts: number;
+  readonly m: number;
+  readonly n: number;
+  readonly r: number;
+}
+
+/** LoRASwitchLinear's shapes: lora_b [E, m, r] and lora_a [E·r, n]; null for anything else. */
+function stackedExperts(parts: ModuleParts): Stacked | null {
   const A = parts.parts.get('A');
   const B = parts.parts.get('B');
-  if (!A || !B || A.shape.length !== 3 || B.shape.length !== 3 || A.shape[0] !== B.shape[0]) return null;
-  return A.shape[0];
+  if (!A || !B || B.shape.length !== 3 || A.shape.length !== 2) return null;
+  const [experts, m, r] = B.shape;
+  if (experts === 0 || A.shape[0] !== experts * r) return null;
+  return { experts, m, r, n: A.shape[1] };
+}
+
+function expertStructure(parts: ModuleParts, s: Stacked, e: number): ModuleStructure {
+  const A = parts.parts.get('A');
+  const B = parts.parts.get('B');
+  const block = { index: e, count: s.experts };
+  const ref = (name: string): FactorRef => ({ tensor: name, transposed: false, block });
+  const tensors = { A: A?.name ?? '', B: B?.name ?? '' };
+  const factors = A && B ? { type: 'lowRank' as const, B: ref(B.name), A: ref(A.name) } : null;
+  return { kind: 'linear', shape: [s.m, s.n], rank: s.r, maxRank: Math.min(s.m, s.n, s.r), algorithm: 'LoRA', factors, tensors, warnings: [] };
 }

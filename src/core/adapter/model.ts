@@ -10,12 +10,13 @@ export type ModuleKind = 'linear' | 'conv' | 'embedding';
  * B m×r and A r×n (m = output features, n = input features, conv inputs flattened as
  * in·kh·kw). `transposed` says the stored matrix is the transpose of the canonical one (mlx-lm
  * stores lora_a as n×r and lora_b as r×m; PEFT embeddings store their factors the other way
- * round). `expert` picks one slice of a leading expert axis (stacked MoE factors).
+ * round). `block` picks block `index` of `count` equal blocks along the tensor's leading axis
+ * (stacked MoE factors: one expert's rows), a leading axis of length one then dropped.
  */
 export interface FactorRef {
   readonly tensor: string;
   readonly transposed: boolean;
-  readonly expert?: number;
+  readonly block?: { readonly index: number; readonly count: number };
 }
 
 /** A low-rank pair B·A, optionally with an r×r mixer M between them. */

@@ -1,10 +1,10 @@
 /**
- * PEFT's `rank_pattern` / `alpha_pattern` lookup. A pattern key is a regular expression that
- * must match a whole trailing run of dotted name parts of the module's name (the name inside
- * the base model, e.g. `model.layers.3.self_attn.q_proj`): PEFT tests
+ * PEFT's `rank_pattern` / `alpha_pattern` lookup (`get_pattern_key`). A pattern key is a
+ * regular expression that must match a whole trailing run of dotted name parts of the module's
+ * name inside the base model (e.g. `model.layers.3.self_attn.q_proj`): PEFT tests
  * `re.match(rf"(.*\.)?({key})$", name)`, so `q_proj` matches every q_proj and
- * `layers.3.self_attn.q_proj` matches one. Longer keys are tried first, so the most specific
- * pattern wins whatever order the config lists them in.
+ * `layers.3.self_attn.q_proj` matches one. The first key in the config's order that matches
+ * wins, as in PEFT.
  */
 export interface PatternMatch {
   readonly key: string;
@@ -26,13 +26,12 @@ export function compilePatterns(pattern: unknown): PatternTable {
     if (typeof value !== 'number' || !Number.isFinite(value)) continue;
     let regex: RegExp | null = null;
     try {
-      regex = new RegExp(`^(.*\\.)?(${key})$`, 'u');
+      regex = new RegExp(`^(.*\\.)?(${key})$`);
     } catch {
       invalid.push(key);
     }
     entries.push({ key, regex, value });
   }
-  entries.sort((a, b) => b.key.length - a.key.length);
   return { entries, invalid };
 }
 

@@ -6,6 +6,7 @@ import type { AdaptedModule, OtherTensor } from './model';
 import { compilePatterns, matchPattern, type PatternTable } from './patterns';
 import { peftScale, unknownScale, type ScaleResult } from './scale';
 import { describeModule, type ModuleStructure } from './structure';
+import { toModule } from './toModule';
 
 /** PEFT's wrapper around the base model's own names in saved keys. */
 export const PEFT_PREFIX = 'base_model.model.';
@@ -40,7 +41,7 @@ export function buildPeft(ctx: BuildContext): BuildResult {
   if (peftType !== null && !LOW_RANK_TYPES.has(peftType)) return notLowRank(ctx, peftType, baseModel);
 
   const warnings: string[] = [];
-  const scaleOf = peftScaleRule(ctx, peftType ?? 'LORA', warnings);
+  const scaleOf = ctx.config ? peftScaleRule(ctx.config.values, peftType ?? 'LORA', warnings) : () => unknownScale('no adapter_config.json beside the weights');
   const modules: AdaptedModule[] = ctx.grouped.modules.map((parts) => {
     const name = moduleName(parts);
     const structure = describeModule(parts, 'standard');
@@ -60,27 +61,6 @@ export function buildPeft(ctx: BuildContext): BuildResult {
   };
 }
 
-/** Assembles a normalized module from its structure and scale. */
-export function toModule(name: string, structure: ModuleStructure, scale: ScaleResult, expert?: number): AdaptedModule {
-  return {
-    name,
-    kind: structure.kind,
-    shape: structure.shape,
-    ...(structure.kernel ? { kernel: structure.kernel } : {}),
-    rank: structure.rank,
-    maxRank: structure.maxRank,
-    alpha: scale.alpha,
-    scale: scale.scale,
-    scaleRule: scale.rule,
-    scaleKnown: scale.known,
-    factors: structure.factors,
-    tensors: structure.tensors,
-    ...(structure.magnitude ? { magnitude: structure.magnitude } : {}),
-    ...(expert !== undefined ? { expert } : {}),
-    warnings: structure.warnings,
-  };
-}
-
 function moduleName(parts: ModuleParts): string {
   const bare = parts.module.startsWith(PEFT_PREFIX) ? parts.module.slice(PEFT_PREFIX.length) : parts.module;
   return parts.adapterName && parts.adapterName !== 'default' ? `${bare} [${parts.adapterName}]` : bare;
@@ -91,9 +71,7 @@ function moduleName(parts: ModuleParts): string {
  * a key matches, else the config's r and lora_alpha; rsLoRA divides by √r. AdaLoRA scales by
  * lora_alpha / (ranknum + 1e-5) where ranknum is the module's rank, exactly as PEFT computes it.
  */
-function peftScaleRule(ctx: BuildContext, peftType: string, warnings: string[]): (name: string, s: ModuleStructure) => ScaleResult {
-  if (!ctx.config) return () => unknownScale('no adapter_config.json beside the weights');
-  const values = ctx.config.values;
+export function peftScaleRule(values: Readonly<Record<string, unknown>>, peftType: string, warnings: string[]): (name: string, s: ModuleStructure) => ScaleResult {
   const r = numberField(values, peftType === 'ADALORA' ? 'init_r' : 'r') ?? numberField(values, 'r');
   const alpha = numberField(values, peftType === 'LORA' || peftType === 'ADALORA' ? 'lora_alpha' : 'alpha');
   const rslora = values.use_rslora === true;

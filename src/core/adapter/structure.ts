@@ -24,7 +24,7 @@ const product = (dims: readonly number[]): number => dims.reduce((a, b) => a * b
 const ref = (t: TensorInfo, transposed = false): FactorRef => ({ tensor: t.name, transposed });
 
 /** Reads the structure of one module from its grouped tensors. */
-export function describeModule(parts: ModuleParts, layout: PairLayout, expert?: number): ModuleStructure {
+export function describeModule(parts: ModuleParts, layout: PairLayout): ModuleStructure {
   const p = parts.parts;
   const tensors: Record<string, string> = {};
   for (const [role, t] of p) tensors[roleLabel(role)] = t.name;
@@ -36,7 +36,7 @@ export function describeModule(parts: ModuleParts, layout: PairLayout, expert?: 
   if (p.has('hada_w1_a') || p.has('hada_w1_b') || p.has('hada_w2_a') || p.has('hada_w2_b')) described = hadamard(p);
   else if (['lokr_w1', 'lokr_w1_a', 'lokr_w1_b', 'lokr_w2', 'lokr_w2_a', 'lokr_w2_b'].some((r) => p.has(r as FactorRole))) described = kronecker(p);
   else if (p.has('embA') || p.has('embB')) described = lowRank(parts, 'embedding', p.get('embA'), p.get('embB'));
-  else described = lowRank(parts, layout, p.get('A'), p.get('B'), expert);
+  else described = lowRank(parts, layout, p.get('A'), p.get('B'));
   return { ...described, ...base, warnings: [...conflicts, ...described.warnings] };
 }
 
@@ -45,8 +45,8 @@ function roleLabel(role: FactorRole): string {
   return role === 'mixer' ? 'M' : role === 'embA' ? 'A' : role === 'embB' ? 'B' : role;
 }
 
-function lowRank(parts: ModuleParts, layout: PairLayout, A: TensorInfo | undefined, B: TensorInfo | undefined, expert?: number): Omit<ModuleStructure, 'tensors' | 'magnitude'> {
-  const pair = pairShape(layout, A, B, expert);
+function lowRank(parts: ModuleParts, layout: PairLayout, A: TensorInfo | undefined, B: TensorInfo | undefined): Omit<ModuleStructure, 'tensors' | 'magnitude'> {
+  const pair = pairShape(layout, A, B);
   const warnings = [...pair.warnings];
   let factors = pair.factors;
   let shape = pair.shape;

@@ -15,20 +15,27 @@ interface Stored {
 }
 
 /**
- * Reads a factor's stored matrix (one expert's slice of a stacked tensor when asked) and checks
- * that every value is finite: NaN or Inf in a factor makes every metric of the module
- * meaningless, so it is reported instead of computed.
+ * Reads a factor's stored matrix (just one block of the leading axis when the reference names
+ * one) and checks that every value is finite: NaN or Inf in a factor makes every metric of the
+ * module meaningless, so it is reported instead of computed.
  */
 export async function readStored(file: SafetensorsFile, ref: FactorRef): Promise<Stored> {
   const info = file.header.byName.get(ref.tensor);
   if (!info) throw new ModuleDataError(`${ref.tensor} is not in the file`);
-  const all = await file.readFloat64(info);
-  const dims = ref.expert === undefined ? info.shape : info.shape.slice(1);
+  let dims = info.shape;
+  let range: { start: number; count: number } | undefined;
+  if (ref.block) {
+    const { index, count } = ref.block;
+    const leading = info.shape[0] ?? 0;
+    if (count <= 0 || leading % count !== 0 || index < 0 || index >= count) throw new ModuleDataError(`block ${index} of ${count} does not divide ${ref.tensor} [${info.shape}]`);
+    const per = leading / count;
+    dims = per === 1 && info.shape.length >= 3 ? info.shape.slice(1) : [per, ...info.shape.slice(1)];
+    const size = info.elements / count;
+    range = { start: index * size, count: size };
+  }
   const rows = dims[0] ?? 1;
   const cols = dims.slice(1).reduce((a, b) => a * b, 1);
-  const offset = ref.expert === undefined ? 0 : ref.expert * rows * cols;
-  if (offset + rows * cols > all.length) throw new ModuleDataError(`expert ${ref.expert} is outside ${ref.tensor}`);
-  const data = ref.expert === undefined ? all : all.subarray(offset, offset + rows * cols);
+  const data = await file.readFloat64(info, range);
   assertFinite(data, ref.tensor);
   return { data, rows, cols };
 }

@@ -26,8 +26,8 @@ export interface RankMetrics {
 }
 
 /**
- * Energy levels are compared with a relative slack of a few ulps, so a spectrum whose top-k
- * energy is exactly the level in exact arithmetic (k equal values) gets that k, not k + 1.
+ * Thresholds are compared with a relative slack of a few ulps, so a spectrum that meets one
+ * exactly in exact arithmetic (k equal values) is counted as meeting it despite rounding.
  */
 const LEVEL_SLACK = 1e-12;
 
@@ -63,7 +63,7 @@ export function rankMetrics(sigma: Float64Array, maxRank: number): RankMetrics {
   }
   const effectiveRank = Math.exp(entropy);
   let autoRank = 0;
-  for (let i = 0; i < k; i++) if (sigma[i] / sum >= 1 / k) autoRank++;
+  for (let i = 0; i < k; i++) if (sigma[i] * k >= sum * (1 - LEVEL_SLACK)) autoRank++;
   return {
     frobenius: Math.sqrt(energy),
     sigma1,

@@ -39,8 +39,8 @@ export function jacobiSvd(a: Matrix, vectors = true): Svd {
   const n = a.cols;
   if (n === 0) return vectors ? { values: new Float64Array(0), U: { rows: m, cols: 0, data: new Float64Array(0) }, V: { rows: 0, cols: 0, data: new Float64Array(0) } } : { values: new Float64Array(0) };
   // Scaling by the largest entry keeps squared norms away from overflow and underflow.
+  if (!a.data.every(Number.isFinite)) throw new RangeError('the matrix holds a NaN or infinite value');
   const scale = maxAbs(a);
-  if (!Number.isFinite(scale)) throw new RangeError('the matrix holds a NaN or infinite value');
   const g = a.data.slice();
   if (scale > 0) for (let i = 0; i < g.length; i++) g[i] /= scale;
   const v = vectors ? identityData(n) : null;

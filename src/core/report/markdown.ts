@@ -27,9 +27,12 @@ export function reportMarkdown(report: ReportJson): string {
   return lines.join('\n');
 }
 
-/** Escapes Markdown and HTML specials so names and metadata render as text. */
+/** Escapes Markdown and HTML specials so names and metadata render as text; control characters show as escapes. */
 function escape(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+!|<>~]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
+  return text
+    .replace(/[\\`*_{}[\]()#+!|<>~]/g, (c) => `\\${c}`)
+    .replace(/\r?\n/g, ' ')
+    .replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 function baseName(path: string): string {

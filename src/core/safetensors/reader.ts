@@ -3,7 +3,13 @@ import { decodeFloat32, decodeFloat64 } from './decode';
 import { SafetensorsError } from './errors';
 import { checkHeaderLength, parseHeader } from './header';
 import { describeForeignFile, SNIFF_BYTES } from './sniff';
-import type { SafetensorsHeader, TensorInfo } from './types';
+import { DTYPE_BITS, type SafetensorsHeader, type TensorInfo } from './types';
+
+/** A run of elements of a tensor, counted in row-major order. */
+export interface ElementRange {
+  readonly start: number;
+  readonly count: number;
+}
 
 /**
  * An open safetensors file: its validated header, and tensors read on demand at their offsets
@@ -34,24 +40,40 @@ export class SafetensorsFile {
     }
   }
 
-  /** The tensor's raw bytes in a fresh buffer of their own (so typed views align). */
-  async readBytes(tensor: TensorInfo | string): Promise<Uint8Array> {
+  /**
+   * The tensor's raw bytes (or a range of its elements') in a fresh buffer of their own, so
+   * typed views of them align.
+   */
+  async readBytes(tensor: TensorInfo | string, range?: ElementRange): Promise<Uint8Array> {
     const info = this.info(tensor);
-    const bytes = new Uint8Array(info.end - info.start);
-    await this.readAt(bytes, info.start, info.name);
+    const [start, end] = this.byteSpan(info, range);
+    const bytes = new Uint8Array(end - start);
+    await this.readAt(bytes, start, info.name);
     return bytes;
   }
 
-  /** The tensor's values as float64, row-major. */
-  async readFloat64(tensor: TensorInfo | string): Promise<Float64Array> {
+  /** The tensor's values (or a range of them) as float64, row-major. */
+  async readFloat64(tensor: TensorInfo | string, range?: ElementRange): Promise<Float64Array> {
     const info = this.info(tensor);
-    return decodeFloat64(await this.readBytes(info), info.dtype, info.elements, info.name, this.header.file);
+    return decodeFloat64(await this.readBytes(info, range), info.dtype, range?.count ?? info.elements, info.name, this.header.file);
   }
 
-  /** The tensor's values as float32, row-major. */
-  async readFloat32(tensor: TensorInfo | string): Promise<Float32Array> {
+  /** The tensor's values (or a range of them) as float32, row-major. */
+  async readFloat32(tensor: TensorInfo | string, range?: ElementRange): Promise<Float32Array> {
     const info = this.info(tensor);
-    return decodeFloat32(await this.readBytes(info), info.dtype, info.elements, info.name, this.header.file);
+    return decodeFloat32(await this.readBytes(info, range), info.dtype, range?.count ?? info.elements, info.name, this.header.file);
+  }
+
+  /** Absolute byte span of a tensor or of a whole-byte range of its elements. */
+  private byteSpan(info: TensorInfo, range: ElementRange | undefined): [number, number] {
+    if (!range) return [info.start, info.end];
+    const bits = DTYPE_BITS[info.dtype];
+    const { start, count } = range;
+    const valid = Number.isSafeInteger(start) && Number.isSafeInteger(count) && start >= 0 && count >= 0 && start + count <= info.elements;
+    if (!valid || (start * bits) % 8 !== 0 || (count * bits) % 8 !== 0) {
+      throw new SafetensorsError('INVALID_OFFSETS', `elements ${start}…${start + count} are not a whole-byte range of tensor ${JSON.stringify(info.name)} (${info.elements} elements)`, this.header.file, info.name);
+    }
+    return [info.start + (start * bits) / 8, info.start + ((start + count) * bits) / 8];
   }
 
   async close(): Promise<void> {
