@@ -32,7 +32,7 @@ export function decodeFloat32(bytes: Uint8Array, dtype: DType, count: number, na
   return out;
 }
 
-function decodeInto(out: Float64Array | Float32Array, bytes: Uint8Array, dtype: DType, count: number, name: string, file: string): void {
+export function decodeInto(out: Float64Array | Float32Array, bytes: Uint8Array, dtype: DType, count: number, name: string, file: string): void {
   switch (dtype) {
     case 'F32':
       out.set(view(bytes, Float32Array, count, 4, (dv, i) => dv.getFloat32(i, true)));
@@ -46,9 +46,16 @@ function decodeInto(out: Float64Array | Float32Array, bytes: Uint8Array, dtype: 
       for (let i = 0; i < count; i++) out[i] = table[src[i]];
       return;
     }
-    case 'BF16':
-      out.set(bf16ToFloat32(bytes, count));
+    case 'BF16': {
+      // Through a small reused scratch block, so no count-sized temporary is allocated.
+      const src = view(bytes, Uint16Array, count, 2, (dv, i) => dv.getUint16(i, true));
+      for (let base = 0; base < count; base += BF16_BLOCK) {
+        const n = Math.min(BF16_BLOCK, count - base);
+        for (let i = 0; i < n; i++) bf16Words[i] = src[base + i] << 16;
+        for (let i = 0; i < n; i++) out[base + i] = bf16Floats[i];
+      }
       return;
+    }
     case 'F8_E4M3':
     case 'F8_E5M2':
     case 'F8_E4M3FNUZ':
@@ -107,6 +114,10 @@ function view<T extends { [i: number]: number }>(bytes: Uint8Array, ctor: TypedC
   return out;
 }
 
+const BF16_BLOCK = 4096;
+const bf16Words = new Uint32Array(BF16_BLOCK);
+const bf16Floats = new Float32Array(bf16Words.buffer);
+
 /**
  * BF16 is the top half of a float32: shift each 16-bit word up into a 32-bit word and read the
  * words as floats (both views share the host's byte order, so this holds on any host).
@@ -121,7 +132,7 @@ export function bf16ToFloat32(bytes: Uint8Array, count: number): Float32Array {
 let f16: Float64Array | undefined;
 
 /** IEEE 754 binary16 for all 65,536 bit patterns. */
-function f16Table(): Float64Array {
+export function f16Table(): Float64Array {
   if (f16) return f16;
   f16 = new Float64Array(65536);
   for (let h = 0; h < 65536; h++) {

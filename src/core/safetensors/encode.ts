@@ -17,16 +17,24 @@ export function encodeFloat32(values: ArrayLike<number>): Uint8Array {
   return out;
 }
 
-/** bfloat16: the float32 bits rounded to their top 16 (nearest even; NaN stays NaN). */
+/**
+ * bfloat16: the top 16 bits of the float32, rounded to nearest even from the float64 value
+ * itself. Rounding to float32 first can land exactly on a bfloat16 midpoint that the float64
+ * value was not on; such a false tie is broken toward the float64 value. NaN stays NaN.
+ */
 export function encodeBFloat16(values: ArrayLike<number>): Uint8Array {
   const out = new Uint8Array(values.length * 2);
   const dv = new DataView(out.buffer);
   const f = new Float32Array(1);
   const bits = new Uint32Array(f.buffer);
   for (let i = 0; i < values.length; i++) {
-    f[0] = values[i];
+    const x = values[i];
+    f[0] = x;
     const b = bits[0];
-    const half = Number.isNaN(f[0]) ? (b >>> 16) | 0x40 : (b + 0x7fff + ((b >>> 16) & 1)) >>> 16;
+    let half: number;
+    if (Number.isNaN(x)) half = (b >>> 16) | 0x40;
+    else if ((b & 0xffff) === 0x8000 && f[0] !== x) half = (b >>> 16) + (Math.abs(x) > Math.abs(f[0]) ? 1 : 0);
+    else half = (b + 0x7fff + ((b >>> 16) & 1)) >>> 16;
     dv.setUint16(i * 2, half & 0xffff, true);
   }
   return out;

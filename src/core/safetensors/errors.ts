@@ -35,6 +35,8 @@ export type SafetensorsErrorCode =
   | 'MISSING_BYTES'
   /** A tensor of a dtype that cannot be decoded as real numbers was asked for as numbers. */
   | 'UNSUPPORTED_DTYPE'
+  /** A write would replace an existing file and overwriting was not asked for. */
+  | 'FILE_EXISTS'
   | 'IO_ERROR';
 
 /** A typed failure to read a safetensors file: carries a code, the file and, where known, the tensor. */

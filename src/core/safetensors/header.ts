@@ -1,5 +1,6 @@
 import { SafetensorsError } from './errors';
-import { JsonSyntaxError, parseStrictJson, type JsonObject, type JsonValue } from './json';
+import { parseHeaderJson } from './headerJson';
+import { JsonSyntaxError } from './json';
 import { DTYPE_BITS, type DType, type SafetensorsHeader, type TensorInfo } from './types';
 
 /** The reference implementation's limit on the JSON header's length. */
@@ -33,21 +34,21 @@ export function parseHeader(json: Uint8Array, headerLength: number, fileSize: nu
   } catch {
     throw new SafetensorsError('HEADER_NOT_UTF8', 'the header is not valid UTF-8', file);
   }
-  let root: JsonValue;
+  let parsed: ReturnType<typeof parseHeaderJson>;
   try {
-    root = parseStrictJson(text);
+    parsed = parseHeaderJson(text);
   } catch (error) {
     if (error instanceof JsonSyntaxError && error.duplicate !== undefined) {
       throw new SafetensorsError('DUPLICATE_KEY', `the header names ${JSON.stringify(error.duplicate)} twice`, file, error.duplicate);
     }
     throw new SafetensorsError('HEADER_NOT_JSON', `the header is not JSON: ${(error as Error).message}`, file);
   }
-  if (!(root instanceof Map)) throw new SafetensorsError('HEADER_NOT_OBJECT', 'the header is JSON but not an object', file);
+  if (parsed.root !== 'object') throw new SafetensorsError('HEADER_NOT_OBJECT', 'the header is JSON but not an object', file);
 
   const dataStart = 8 + headerLength;
   let metadata: Record<string, string> | null = null;
   const tensors: TensorInfo[] = [];
-  for (const [name, value] of root) {
+  for (const [name, value] of parsed.entries) {
     if (name === METADATA_KEY) metadata = parseMetadata(value, file);
     else tensors.push(parseEntry(name, value, dataStart, file));
   }
@@ -56,24 +57,36 @@ export function parseHeader(json: Uint8Array, headerLength: number, fileSize: nu
   return { file, fileSize, headerLength, dataStart, metadata, tensors, byName };
 }
 
-function parseMetadata(value: JsonValue, file: string): Record<string, string> | null {
+/** A JSON object's own entries, or null for anything else (arrays, null, scalars). */
+function objectEntries(value: unknown): [string, unknown][] | null {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;
+  return Object.keys(value).map((k) => [k, (value as Record<string, unknown>)[k]]);
+}
+
+/** An own field of a parsed JSON object (never one inherited from Object.prototype). */
+function field(value: object, key: string): unknown {
+  return Object.hasOwn(value, key) ? (value as Record<string, unknown>)[key] : undefined;
+}
+
+function parseMetadata(value: unknown, file: string): Record<string, string> | null {
   if (value === null) return null;
-  if (!(value instanceof Map)) throw new SafetensorsError('INVALID_METADATA', '__metadata__ must be an object of strings (or null)', file);
+  const entries = objectEntries(value);
+  if (!entries) throw new SafetensorsError('INVALID_METADATA', '__metadata__ must be an object of strings (or null)', file);
   const out: Record<string, string> = Object.create(null) as Record<string, string>;
-  for (const [key, v] of value) {
+  for (const [key, v] of entries) {
     if (typeof v !== 'string') throw new SafetensorsError('INVALID_METADATA', `__metadata__ value for ${JSON.stringify(key)} is not a string`, file);
     out[key] = v;
   }
   return out;
 }
 
-function parseEntry(name: string, value: JsonValue, dataStart: number, file: string): TensorInfo {
-  if (!(value instanceof Map)) throw new SafetensorsError('INVALID_ENTRY', `entry ${JSON.stringify(name)} is not an object`, file, name);
-  const dtype = value.get('dtype');
-  const shape = value.get('shape');
-  const offsets = value.get('data_offsets');
+function parseEntry(name: string, value: unknown, dataStart: number, file: string): TensorInfo {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new SafetensorsError('INVALID_ENTRY', `entry ${JSON.stringify(name)} is not an object`, file, name);
+  const dtype = field(value, 'dtype');
+  const shape = field(value, 'shape');
+  const offsets = field(value, 'data_offsets');
   if (dtype === undefined || shape === undefined || offsets === undefined) {
-    const missing = ['dtype', 'shape', 'data_offsets'].filter((k) => !value.has(k));
+    const missing = ['dtype', 'shape', 'data_offsets'].filter((k) => field(value, k) === undefined);
     throw new SafetensorsError('INVALID_ENTRY', `entry ${JSON.stringify(name)} lacks ${missing.join(', ')}`, file, name);
   }
   if (typeof dtype !== 'string' || !Object.hasOwn(DTYPE_BITS, dtype)) {
@@ -118,13 +131,12 @@ function checkLayout(tensors: readonly TensorInfo[], dataStart: number, fileSize
   if (position > fileSize) throw new SafetensorsError('MISSING_BYTES', `the file ends ${position - fileSize} bytes before the last tensor's data does (truncated download?)`, file);
 }
 
-function isCount(x: JsonValue): boolean {
+function isCount(x: unknown): boolean {
   return typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
 }
 
 /** A short JSON rendering of a parsed value for messages. */
-function jsonText(value: JsonValue): string {
-  const plain = (v: JsonValue): unknown => (v instanceof Map ? Object.fromEntries([...v].map(([k, x]) => [k, plain(x)])) : Array.isArray(v) ? v.map(plain) : v);
-  const text = JSON.stringify(plain(value)) ?? 'undefined';
+function jsonText(value: unknown): string {
+  const text = JSON.stringify(value) ?? 'undefined';
   return text.length > 60 ? `${text.slice(0, 60)}…` : text;
 }

@@ -42,12 +42,12 @@ export class SafetensorsFile {
 
   /**
    * The tensor's raw bytes (or a range of its elements') in a fresh buffer of their own, so
-   * typed views of them align.
+   * typed views of them align, or in the start of `target` when it is given and large enough.
    */
-  async readBytes(tensor: TensorInfo | string, range?: ElementRange): Promise<Uint8Array> {
+  async readBytes(tensor: TensorInfo | string, range?: ElementRange, target?: Uint8Array): Promise<Uint8Array> {
     const info = this.info(tensor);
     const [start, end] = this.byteSpan(info, range);
-    const bytes = new Uint8Array(end - start);
+    const bytes = target && target.length >= end - start ? target.subarray(0, end - start) : new Uint8Array(end - start);
     await this.readAt(bytes, start, info.name);
     return bytes;
   }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { access, open, rename, unlink } from 'node:fs/promises';
+import { access, link, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { SafetensorsError } from './errors';
 import { DTYPE_BITS, type DType } from './types';
 
 /** One tensor to write: its bytes must already be in the dtype's little-endian layout. */
@@ -18,23 +19,43 @@ export interface TensorSpec {
   readonly shape: readonly number[];
 }
 
-/** Bytes a tensor of this dtype and shape takes. */
-export function byteLength(dtype: DType, shape: readonly number[]): number {
-  return (shape.reduce((a, b) => a * b, 1) * DTYPE_BITS[dtype]) / 8;
+const METADATA_KEY = '__metadata__';
+
+/**
+ * Bytes a tensor of this dtype and shape takes. Throws for shapes the reader would refuse
+ * (negative or fractional dimensions, sizes past 2^53, sub-byte tensors that end mid-byte), so
+ * that nothing written here fails to read back.
+ */
+export function byteLength(dtype: DType, shape: readonly number[], name = '', file = ''): number {
+  let bits = DTYPE_BITS[dtype];
+  for (const d of shape) {
+    if (!Number.isSafeInteger(d) || d < 0) throw new SafetensorsError('INVALID_SHAPE', `tensor ${JSON.stringify(name)}: shape [${shape.join(', ')}] has a dimension that is not a non-negative integer`, file, name);
+    bits *= d;
+    if (!Number.isSafeInteger(bits)) throw new SafetensorsError('SHAPE_OVERFLOW', `tensor ${JSON.stringify(name)}: shape [${shape.join(', ')}] of ${dtype} is too large`, file, name);
+  }
+  if (bits % 8 !== 0) throw new SafetensorsError('MISALIGNED', `tensor ${JSON.stringify(name)}: shape [${shape.join(', ')}] of ${dtype} does not fill whole bytes`, file, name);
+  return bits / 8;
 }
 
 /**
  * The 8-byte length prefix and JSON header for tensors stored in the given order. The header
  * is padded with spaces to a multiple of 8 bytes, as the reference writer does, so that data
- * starts aligned.
+ * starts aligned. `__metadata__` is written only when metadata is given (null is omitted, as the
+ * reference omits None).
  */
-export function encodeHeader(specs: readonly TensorSpec[], metadata?: Readonly<Record<string, string>> | null): Uint8Array {
+export function encodeHeader(specs: readonly TensorSpec[], metadata?: Readonly<Record<string, string>> | null, file = ''): Uint8Array {
   // Built entry by entry: JSON.stringify of one object would move integer-like names first.
   const items: string[] = [];
-  if (metadata !== undefined) items.push(`"__metadata__":${JSON.stringify(metadata)}`);
+  if (metadata) items.push(`"${METADATA_KEY}":${JSON.stringify(metadata)}`);
+  const seen = new Set<string>();
   let offset = 0;
   for (const t of specs) {
-    const size = byteLength(t.dtype, t.shape);
+    if (t.name === METADATA_KEY || seen.has(t.name)) {
+      const why = t.name === METADATA_KEY ? 'is reserved for metadata' : 'is used twice';
+      throw new SafetensorsError('DUPLICATE_KEY', `tensor name ${JSON.stringify(t.name)} ${why}`, file, t.name);
+    }
+    seen.add(t.name);
+    const size = byteLength(t.dtype, t.shape, t.name, file);
     items.push(`${JSON.stringify(t.name)}:${JSON.stringify({ dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + size] })}`);
     offset += size;
   }
@@ -46,13 +67,16 @@ export function encodeHeader(specs: readonly TensorSpec[], metadata?: Readonly<R
   return out;
 }
 
-/** A complete safetensors file in memory. */
+/** A complete safetensors file in memory, data in the given order. */
 export function encodeSafetensors(tensors: readonly TensorToWrite[], metadata?: Readonly<Record<string, string>> | null): Uint8Array {
-  for (const t of tensors) {
-    if (t.data.length !== byteLength(t.dtype, t.shape)) throw new Error(`tensor ${t.name}: ${t.data.length} bytes for shape [${t.shape}] of ${t.dtype}`);
-  }
   const header = encodeHeader(tensors, metadata);
-  const out = new Uint8Array(header.length + tensors.reduce((a, t) => a + t.data.length, 0));
+  let total = header.length;
+  for (const t of tensors) {
+    const expected = byteLength(t.dtype, t.shape, t.name);
+    if (t.data.length !== expected) throw new SafetensorsError('SIZE_MISMATCH', `tensor ${JSON.stringify(t.name)}: ${t.data.length} bytes given for shape [${t.shape.join(', ')}] of ${t.dtype}, which takes ${expected}`, '', t.name);
+    total += expected;
+  }
+  const out = new Uint8Array(total);
   out.set(header);
   let offset = header.length;
   for (const t of tensors) {
@@ -63,15 +87,18 @@ export function encodeSafetensors(tensors: readonly TensorToWrite[], metadata?: 
 }
 
 export interface WriteOptions {
-  /** Replace an existing file; without it an existing target is an error. */
+  /** Replace an existing file; without it an existing target is a FILE_EXISTS error. */
   readonly overwrite?: boolean;
 }
 
 /**
- * Writes a file atomically: everything goes to a temporary file beside the target, which is
- * flushed to disk and then renamed over it, so readers never see a half-written file. Refuses
- * to replace an existing file unless `overwrite` is set. `produce` writes each tensor's bytes in
- * order, in as many chunks as it likes (so gigabyte files never sit in memory).
+ * Writes a file atomically: everything goes to a temporary file beside the target (same
+ * directory, so the final rename never crosses file systems), which is flushed to disk and only
+ * then moved into place, so readers never see a half-written file and a failed write leaves the
+ * old one intact. Without `overwrite`, an existing target is refused (FILE_EXISTS), also when it
+ * appears while writing. `produce` writes each tensor's bytes in order, in as many chunks as it
+ * likes (so gigabyte files never sit in memory); a tensor given the wrong number of bytes fails
+ * with SIZE_MISMATCH and nothing is written.
  */
 export async function writeSafetensorsAtomic(
   target: string,
@@ -80,36 +107,104 @@ export async function writeSafetensorsAtomic(
   produce: (index: number, write: (chunk: Uint8Array) => Promise<void>) => Promise<void>,
   options: WriteOptions = {},
 ): Promise<void> {
-  if (!options.overwrite && (await exists(target))) throw new Error(`${target} already exists; not overwritten`);
+  const header = encodeHeader(specs, metadata, target);
+  if (!options.overwrite && (await exists(target))) throw existsError(target);
   const temp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(temp, 'wx');
+  const handle = await ioStep(target, 'create a temporary file', () => open(temp, 'wx'));
   try {
-    let position = 0;
-    const write = async (chunk: Uint8Array) => {
-      let done = 0;
-      while (done < chunk.length) {
-        const { bytesWritten } = await handle.write(chunk, done, chunk.length - done, position + done);
-        done += bytesWritten;
-      }
-      position += chunk.length;
-    };
-    await write(encodeHeader(specs, metadata));
-    const headerEnd = position;
-    let expected = headerEnd;
-    for (let i = 0; i < specs.length; i++) {
-      await produce(i, write);
-      expected += byteLength(specs[i].dtype, specs[i].shape);
-      if (position !== expected) throw new Error(`tensor ${specs[i].name}: wrote ${position - (expected - byteLength(specs[i].dtype, specs[i].shape))} bytes, expected ${byteLength(specs[i].dtype, specs[i].shape)}`);
-    }
-    await handle.sync();
-    await handle.close();
-    if (!options.overwrite && (await exists(target))) throw new Error(`${target} appeared while writing; not overwritten`);
-    await rename(temp, target);
+    await writeContents(handle, target, header, specs, produce);
+    await ioStep(target, 'flush to disk', () => handle.sync());
+    await ioStep(target, 'close', () => handle.close());
+    await moveIntoPlace(temp, target, options.overwrite === true);
   } catch (error) {
-    await handle.close().catch(() => {});
-    await unlink(temp).catch(() => {});
+    await handle.close().catch(() => undefined);
+    await unlink(temp).catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * Convenience for tensors already in memory: the same atomic write, one chunk per tensor.
+ */
+export function writeTensorsAtomic(target: string, tensors: readonly TensorToWrite[], metadata?: Readonly<Record<string, string>> | null, options: WriteOptions = {}): Promise<void> {
+  return writeSafetensorsAtomic(target, tensors, metadata, (index, write) => write(tensors[index].data), options);
+}
+
+async function writeContents(
+  handle: FileHandle,
+  target: string,
+  header: Uint8Array,
+  specs: readonly TensorSpec[],
+  produce: (index: number, write: (chunk: Uint8Array) => Promise<void>) => Promise<void>,
+): Promise<void> {
+  let position = 0;
+  const write = async (chunk: Uint8Array): Promise<void> => {
+    let done = 0;
+    while (done < chunk.length) {
+      const { bytesWritten } = await ioStep(target, 'write', () => handle.write(chunk, done, chunk.length - done, position + done));
+      done += bytesWritten;
+    }
+    position += chunk.length;
+  };
+  await write(header);
+  for (let i = 0; i < specs.length; i++) {
+    const t = specs[i];
+    const start = position;
+    const expected = byteLength(t.dtype, t.shape, t.name, target);
+    await produce(i, write);
+    if (position - start !== expected) {
+      throw new SafetensorsError('SIZE_MISMATCH', `tensor ${JSON.stringify(t.name)}: wrote ${position - start} bytes, expected ${expected} for shape [${t.shape.join(', ')}] of ${t.dtype}`, target, t.name);
+    }
+  }
+}
+
+/**
+ * Without overwrite, a hard link claims the name atomically (it fails if the name exists, even
+ * if it appeared a moment ago); file systems without hard links fall back to check-then-rename.
+ * The directory is flushed afterwards where the platform allows, so the new name survives a
+ * crash too.
+ */
+async function moveIntoPlace(temp: string, target: string, overwrite: boolean): Promise<void> {
+  if (overwrite || !(await claimName(temp, target))) await ioStep(target, 'rename into place', () => rename(temp, target));
+  await syncDirectory(dirname(target));
+}
+
+/** Links the temp file to the target name; false when the file system has no hard links. */
+async function claimName(temp: string, target: string): Promise<boolean> {
+  try {
+    await link(temp, target);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') throw existsError(target);
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS' && code !== 'EXDEV') throw new SafetensorsError('IO_ERROR', `cannot write ${target}: ${(error as Error).message}`, target);
+    if (await exists(target)) throw existsError(target);
+    return false;
+  }
+  // The target is complete and in place; a temp name that lingers is only clutter.
+  await unlink(temp).catch(() => undefined);
+  return true;
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  try {
+    const handle = await open(dir, 'r');
+    await handle.sync().finally(() => handle.close());
+  } catch {
+    // Not possible on every platform (Windows refuses to open directories); the data is synced.
+  }
+}
+
+async function ioStep<T>(target: string, what: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    if (error instanceof SafetensorsError) throw error;
+    throw new SafetensorsError('IO_ERROR', `cannot ${what} for ${target}: ${(error as Error).message}`, target);
+  }
+}
+
+function existsError(target: string): SafetensorsError {
+  return new SafetensorsError('FILE_EXISTS', `${target} already exists; not overwritten (pass overwrite to replace it)`, target);
 }
 
 async function exists(path: string): Promise<boolean> {
