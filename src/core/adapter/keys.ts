@@ -35,6 +35,8 @@ export interface ClassifiedKey {
 }
 
 interface SuffixRule {
+  /** Text every matching key contains: a cheap test that skips the pattern for most keys. */
+  readonly hint: string;
   readonly pattern: RegExp;
   readonly role: FactorRole;
   readonly scheme: KeyScheme;
@@ -48,12 +50,14 @@ interface SuffixRule {
  * `.weight`: both parts are optional. A captured adapter name of "weight" means neither.
  */
 const peft = (name: string, role: FactorRole): SuffixRule => ({
+  hint: `.${name}`,
   pattern: new RegExp(`^(.+)\\.${name}(?:\\.([A-Za-z0-9_-]+))?(?:\\.weight)?$`),
   role,
   scheme: 'peft',
 });
 
 const suffix = (tail: string, role: FactorRole, scheme: KeyScheme): SuffixRule => ({
+  hint: tail,
   pattern: new RegExp(`^(.+)${tail.replace(/\./g, '\\.')}$`),
   role,
   scheme,
@@ -64,6 +68,7 @@ const suffix = (tail: string, role: FactorRole, scheme: KeyScheme): SuffixRule =
  * `attn1.processor.to_out_lora.down.weight` adapts `attn1.to_out.0`.
  */
 const processorRule = (end: 'down' | 'up'): SuffixRule => ({
+  hint: `_lora.${end}.weight`,
   pattern: new RegExp(`^(.+)\\.processor\\.(to_q|to_k|to_v|to_out|add_q_proj|add_k_proj|add_v_proj|to_add_out)_lora\\.${end}\\.weight$`),
   role: end === 'down' ? 'A' : 'B',
   scheme: 'diffusers',
@@ -114,6 +119,7 @@ const RULES: readonly SuffixRule[] = [
 /** Classifies one tensor name, or returns null when it is not a factor of a known scheme. */
 export function classifyKey(key: string): ClassifiedKey | null {
   for (const rule of RULES) {
+    if (!key.includes(rule.hint)) continue;
     const match = rule.pattern.exec(key);
     if (!match) continue;
     const module = rule.moduleOf ? rule.moduleOf(match) : match[1];

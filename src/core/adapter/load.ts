@@ -8,7 +8,7 @@ import { buildKohya } from './kohya';
 import { buildMlx } from './mlx';
 import type { Adapter } from './model';
 import { checkBaseModel } from './architecture';
-import { naturalCompare } from './naturalOrder';
+import { sortNatural } from './naturalOrder';
 import { buildPeft } from './peft';
 import { resolveWeightsFile } from './resolve';
 
@@ -45,7 +45,7 @@ export async function describeAdapter(file: SafetensorsFile): Promise<Adapter> {
   const ctx: BuildContext = { header, grouped, config, scalars };
   const format = detectFormat(grouped, config, header.metadata);
   const built = build(format, ctx);
-  const modules = [...built.modules].sort((a, b) => naturalCompare(a.name, b.name));
+  const modules = sortNatural(built.modules, (m) => m.name);
   const base = checkBaseModel(built.baseModel, modules);
   return {
     file: header.file,

@@ -78,6 +78,13 @@ export function peftScaleRule(values: Readonly<Record<string, unknown>>, peftTyp
   const ranks: PatternTable = compilePatterns(values.rank_pattern);
   const alphas: PatternTable = compilePatterns(values.alpha_pattern);
   for (const key of [...ranks.invalid, ...alphas.invalid]) warnings.push(`pattern key "${key}" is not a valid regular expression here; matched literally`);
+  // Modules share a handful of (r, α, pattern) combinations: build each rule's text once.
+  const cache = new Map<string, ScaleResult>();
+  const cached = (key: string, make: () => ScaleResult): ScaleResult => {
+    let result = cache.get(key);
+    if (!result) cache.set(key, (result = make()));
+    return result;
+  };
   return (name, s) => {
     const rankHit = matchPattern(ranks, name);
     const alphaHit = matchPattern(alphas, name);
@@ -86,15 +93,17 @@ export function peftScaleRule(values: Readonly<Record<string, unknown>>, peftTyp
     if (moduleR === undefined || moduleAlpha === undefined) return unknownScale(`the config has no ${moduleR === undefined ? 'r' : 'lora_alpha'}`);
     if (peftType === 'ADALORA') {
       const scaling = moduleAlpha > 0 ? moduleAlpha : s.rank;
-      return { scale: scaling / (s.rank + 1e-5), alpha: moduleAlpha, rule: `lora_alpha / (ranknum + 1e-5) = ${scaling} / (${s.rank} + 1e-5) (AdaLoRA)`, known: true };
+      return cached(`ada ${scaling} ${s.rank}`, () => ({ scale: scaling / (s.rank + 1e-5), alpha: moduleAlpha, rule: `lora_alpha / (ranknum + 1e-5) = ${scaling} / (${s.rank} + 1e-5) (AdaLoRA)`, known: true }));
     }
     if (s.factors && moduleR !== s.rank) {
       const source = rankHit ? `rank_pattern "${rankHit.key}"` : 'r';
       s.warnings.push(`the config's ${source} says rank ${moduleR} but the tensors have rank ${s.rank}; the config's value is used for the scale`);
     }
-    const result = peftScale(moduleAlpha, moduleR, rslora);
-    const via = [rankHit && `r from rank_pattern "${rankHit.key}"`, alphaHit && `alpha from alpha_pattern "${alphaHit.key}"`].filter(Boolean);
-    return via.length ? { ...result, rule: `${result.rule} (${via.join(', ')})` } : result;
+    return cached(`${moduleR} ${moduleAlpha} ${rankHit?.key ?? ''} ${alphaHit?.key ?? ''}`, () => {
+      const result = peftScale(moduleAlpha, moduleR, rslora);
+      const via = [rankHit && `r from rank_pattern "${rankHit.key}"`, alphaHit && `alpha from alpha_pattern "${alphaHit.key}"`].filter(Boolean);
+      return via.length ? { ...result, rule: `${result.rule} (${via.join(', ')})` } : result;
+    });
   };
 }
 

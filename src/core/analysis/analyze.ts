@@ -8,6 +8,7 @@ import type { SafetensorsFile } from '../safetensors/reader';
 import { ModuleDataError } from './factors';
 import { rankMetrics, type RankMetrics } from './metrics';
 import { moduleSpectrum } from './spectrum';
+import { Workspace } from './workspace';
 
 /** Summary of a DoRA magnitude vector (one value per output feature). */
 export interface MagnitudeSummary {
@@ -71,9 +72,10 @@ export async function analyzeAdapter(opened: OpenedAdapter, options: AnalyzeOpti
   const started = performance.now();
   const modules = opened.adapter.modules;
   const results: ModuleResult[] = [];
+  const workspace = new Workspace();
   for (let i = 0; i < modules.length; i++) {
     throwIfCancelled(options.token);
-    const result = await analyzeModule(opened.file, modules[i], backend, options.token);
+    const result = await analyzeModule(opened.file, modules[i], backend, options.token, workspace);
     throwIfCancelled(options.token);
     results.push(result);
     options.onModule?.(result, i);
@@ -84,10 +86,10 @@ export async function analyzeAdapter(opened: OpenedAdapter, options: AnalyzeOpti
 }
 
 /** One module's analysis; data problems become a skipped result, never an exception. */
-export async function analyzeModule(file: SafetensorsFile, module: AdaptedModule, backend: ComputeBackend, token?: CancellationToken): Promise<ModuleResult> {
+export async function analyzeModule(file: SafetensorsFile, module: AdaptedModule, backend: ComputeBackend, token?: CancellationToken, workspace?: Workspace): Promise<ModuleResult> {
   if (!module.factors) return { name: module.name, status: 'skipped', reason: module.warnings.join('; ') || 'factors missing' };
   try {
-    const spectrum = await moduleSpectrum(file, module, module.factors, backend, token);
+    const spectrum = await moduleSpectrum(file, module, module.factors, backend, token, workspace);
     const warnings: string[] = [];
     const metrics = rankMetrics(spectrum.singularValues, module.maxRank);
     if (metrics.frobenius === 0) warnings.push('ΔW is exactly zero (an untrained or zero-initialized factor)');

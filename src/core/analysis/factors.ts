@@ -1,13 +1,16 @@
 import type { FactorRef, LowRankFactors } from '../adapter/model';
 import type { Matrix } from '../linalg/matrix';
+import { decodeMatrix } from '../safetensors/decodeMatrix';
 import type { SafetensorsFile } from '../safetensors/reader';
+import { DTYPE_BITS } from '../safetensors/types';
+import { SLOT_AT, SLOT_B, type Workspace } from './workspace';
 
 /** A module that cannot be analysed for a reason found in its data (NaN, Inf, a bad slice). */
 export class ModuleDataError extends Error {
   override readonly name = 'ModuleDataError';
 }
 
-/** A stored tensor read as a row-major matrix: the first axis against all the others. */
+/** A stored tensor read as a matrix: its first axis against all the others. */
 interface Stored {
   readonly data: Float64Array;
   readonly rows: number;
@@ -16,10 +19,10 @@ interface Stored {
 
 /**
  * Reads a factor's stored matrix (just one block of the leading axis when the reference names
- * one) and checks that every value is finite: NaN or Inf in a factor makes every metric of the
- * module meaningless, so it is reported instead of computed.
+ * one), row-major as stored or column-major, and checks that every value is finite: NaN or Inf
+ * in a factor makes every metric of the module meaningless, so it is reported instead.
  */
-export async function readStored(file: SafetensorsFile, ref: FactorRef): Promise<Stored> {
+export async function readStored(file: SafetensorsFile, ref: FactorRef, columnMajor = false, workspace?: Workspace, slot?: number): Promise<Stored> {
   const info = file.header.byName.get(ref.tensor);
   if (!info) throw new ModuleDataError(`${ref.tensor} is not in the file`);
   let dims = info.shape;
@@ -35,50 +38,29 @@ export async function readStored(file: SafetensorsFile, ref: FactorRef): Promise
   }
   const rows = dims[0] ?? 1;
   const cols = dims.slice(1).reduce((a, b) => a * b, 1);
-  const data = await file.readFloat64(info, range);
-  assertFinite(data, ref.tensor);
-  return { data, rows, cols };
-}
-
-function assertFinite(data: Float64Array, name: string): void {
-  let nan = 0;
-  let inf = 0;
-  for (let i = 0; i < data.length; i++) {
-    const x = data[i];
-    if (x !== x) nan++;
-    else if (x === Infinity || x === -Infinity) inf++;
+  const bytes = await file.readBytes(info, range, workspace?.bytes((range?.count ?? info.elements) * DTYPE_BITS[info.dtype] / 8));
+  const target = workspace && slot !== undefined ? workspace.floats(slot, rows * cols) : undefined;
+  const decoded = decodeMatrix(bytes, info.dtype, rows, cols, columnMajor, info.name, file.header.file, target);
+  if (decoded.nan + decoded.infinite > 0) {
+    const what = [decoded.nan && `${decoded.nan} NaN`, decoded.infinite && `${decoded.infinite} infinite`].filter(Boolean).join(' and ');
+    throw new ModuleDataError(`${ref.tensor} holds ${what} value${decoded.nan + decoded.infinite === 1 ? '' : 's'}; its spectrum cannot be computed`);
   }
-  if (nan + inf > 0) {
-    const what = [nan && `${nan} NaN`, inf && `${inf} infinite`].filter(Boolean).join(' and ');
-    throw new ModuleDataError(`${name} holds ${what} value${nan + inf === 1 ? '' : 's'}; its spectrum cannot be computed`);
-  }
-}
-
-/** Column-major copy of a row-major matrix (i.e. the transpose's row-major layout). */
-export function transposeRowMajor(src: Float64Array, rows: number, cols: number): Float64Array {
-  const out = new Float64Array(rows * cols);
-  for (let i = 0; i < rows; i++) {
-    const row = i * cols;
-    for (let j = 0; j < cols; j++) out[j * rows + i] = src[row + j];
-  }
-  return out;
+  return { data: decoded.data, rows, cols };
 }
 
 /**
- * The canonical B (m×r) as a column-major matrix. A stored B (m×r row-major) needs a
- * transpose; a stored Bᵀ (mlx, r×m row-major) already is B in column-major order.
+ * The canonical B (m×r) as a column-major matrix. A stored B (m×r row-major) is decoded
+ * transposed; a stored Bᵀ (mlx, r×m row-major) already is B in column-major order.
  */
-export async function readB(file: SafetensorsFile, ref: FactorRef): Promise<Matrix> {
-  const s = await readStored(file, ref);
-  if (ref.transposed) return { rows: s.cols, cols: s.rows, data: s.data };
-  return { rows: s.rows, cols: s.cols, data: transposeRowMajor(s.data, s.rows, s.cols) };
+export async function readB(file: SafetensorsFile, ref: FactorRef, workspace?: Workspace): Promise<Matrix> {
+  const s = await readStored(file, ref, !ref.transposed, workspace, SLOT_B);
+  return ref.transposed ? { rows: s.cols, cols: s.rows, data: s.data } : { rows: s.rows, cols: s.cols, data: s.data };
 }
 
 /** The canonical Aᵀ (n×r) as a column-major matrix: a stored A (r×n row-major) already is. */
-export async function readAt(file: SafetensorsFile, ref: FactorRef): Promise<Matrix> {
-  const s = await readStored(file, ref);
-  if (!ref.transposed) return { rows: s.cols, cols: s.rows, data: s.data };
-  return { rows: s.rows, cols: s.cols, data: transposeRowMajor(s.data, s.rows, s.cols) };
+export async function readAt(file: SafetensorsFile, ref: FactorRef, workspace?: Workspace): Promise<Matrix> {
+  const s = await readStored(file, ref, ref.transposed, workspace, SLOT_AT);
+  return ref.transposed ? { rows: s.rows, cols: s.cols, data: s.data } : { rows: s.cols, cols: s.rows, data: s.data };
 }
 
 /** B, Aᵀ and the r×r mixer of a low-rank module, as the core computation wants them. */
@@ -90,15 +72,14 @@ export interface LowRankData {
 }
 
 /** Reads a low-rank module's factors, contracting a Tucker core into A when there is one. */
-export async function readLowRank(file: SafetensorsFile, f: LowRankFactors): Promise<LowRankData> {
-  const B = await readB(file, f.B);
-  let At = await readAt(file, f.A);
+export async function readLowRank(file: SafetensorsFile, f: LowRankFactors, workspace?: Workspace): Promise<LowRankData> {
+  const B = await readB(file, f.B, workspace);
+  let At = await readAt(file, f.A, workspace);
   if (f.mid) At = await contractTucker(file, f.mid, At);
   const r = B.cols;
   let M: Matrix | undefined;
   if (f.mixer) {
-    const s = await readStored(file, f.mixer);
-    M = { rows: r, cols: r, data: transposeRowMajor(s.data, r, r) };
+    M = { rows: r, cols: r, data: (await readStored(file, f.mixer, true)).data };
   } else if (f.diagonal) {
     const e = (await readStored(file, f.diagonal)).data;
     const data = new Float64Array(r * r);

@@ -5,6 +5,7 @@ import { singularValues } from '../linalg/jacobiSvd';
 import type { Matrix } from '../linalg/matrix';
 import type { SafetensorsFile } from '../safetensors/reader';
 import { readAt, readB, readLowRank, readStored, type LowRankData } from './factors';
+import type { Workspace } from './workspace';
 
 /** The exact spectrum of one ΔW, and the r×r core it came from. */
 export interface Spectrum {
@@ -55,11 +56,14 @@ export function coreMatrix(RB: Matrix, M: Matrix | undefined, RA: Matrix, s: num
   return { rows: k1, cols: k2, data: K };
 }
 
-/** The spectrum of any supported module. */
-export async function moduleSpectrum(file: SafetensorsFile, module: AdaptedModule, factors: Factorization, backend: ComputeBackend, token?: CancellationToken): Promise<Spectrum> {
+/**
+ * The spectrum of any supported module. With a workspace, the plain low-rank route reads and
+ * decodes its factors into reused buffers (the common case, and the hot one).
+ */
+export async function moduleSpectrum(file: SafetensorsFile, module: AdaptedModule, factors: Factorization, backend: ComputeBackend, token?: CancellationToken, workspace?: Workspace): Promise<Spectrum> {
   switch (factors.type) {
     case 'lowRank':
-      return lowRankSpectrum(await readLowRank(file, factors), module.scale, backend, token);
+      return lowRankSpectrum(await readLowRank(file, factors, workspace), module.scale, backend, token);
     case 'hadamard':
       return lowRankSpectrum(await readHadamard(file, factors), module.scale, backend, token);
     case 'kronecker':
