@@ -1,0 +1,52 @@
+"""The peer: the same exact route in numpy/LAPACK, as Learning-on-LoRAs-style code computes
+spectra: for every module, decode the BF16 factors to float64, R of QR(B) and QR(A^T), the
+r x r core s * R_B @ R_A^T, and its singular values. Prints one JSON line with the time, the
+sum of all singular values (to check that both sides computed the same thing) and peak RSS.
+
+usage: python3 peer_numpy.py ADAPTER_DIR
+"""
+import json
+import os
+import resource
+import struct
+import sys
+import time
+
+import numpy as np
+
+
+def main(folder):
+    path = os.path.join(folder, "adapter_model.safetensors")
+    config = json.load(open(os.path.join(folder, "adapter_config.json")))
+    scale = config["lora_alpha"] / config["r"]
+    started = time.perf_counter()
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(n))
+        header.pop("__metadata__", None)
+        data_start = 8 + n
+
+        def read(name):
+            info = header[name]
+            begin, end = info["data_offsets"]
+            f.seek(data_start + begin)
+            raw = np.frombuffer(f.read(end - begin), dtype=np.uint16)
+            values = (raw.astype(np.uint32) << 16).view(np.float32).astype(np.float64)
+            return values.reshape(info["shape"])
+
+        total = 0.0
+        modules = sorted({k.rsplit(".lora_", 1)[0] for k in header})
+        for module in modules:
+            A = read(module + ".lora_A.weight")
+            B = read(module + ".lora_B.weight")
+            RB = np.linalg.qr(B, mode="r")
+            RA = np.linalg.qr(A.T, mode="r")
+            sigma = np.linalg.svd(scale * RB @ RA.T, compute_uv=False)
+            total += float(sigma.sum())
+    seconds = time.perf_counter() - started
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"seconds": seconds, "sigmaSum": total, "modules": len(modules), "peakRssMB": peak_kb / 1024, "numpy": np.__version__}))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
