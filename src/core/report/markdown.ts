@@ -20,6 +20,13 @@ export function reportMarkdown(report: ReportJson): string {
     }
     lines.push('');
   }
+  const training = report.metadataEntries.filter((e) => e.label !== e.key);
+  if (training.length > 0) {
+    lines.push('## Training metadata', '', '| | |', '|---|---|');
+    for (const e of training) lines.push(`| ${escape(e.label)} | ${escape(truncate(e.parsed !== undefined ? JSON.stringify(e.parsed) : e.value))} |`);
+    const others = report.metadataEntries.length - training.length;
+    lines.push('', ...(others > 0 ? [`${others} more metadata key${others === 1 ? '' : 's'} in the JSON report.`, ''] : []));
+  }
   const warnings = [...report.warnings, ...report.modules.flatMap((m) => m.warnings.map((w) => `${m.name}: ${w}`))];
   if (warnings.length > 0) {
     lines.push('## Warnings', '', ...warnings.map((w) => `- ${escape(w)}`), '');
@@ -33,6 +40,10 @@ function escape(text: string): string {
     .replace(/[\\`*_{}[\]()#+!|<>~]/g, (c) => `\\${c}`)
     .replace(/\r?\n/g, ' ')
     .replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+function truncate(text: string): string {
+  return text.length > 200 ? `${text.slice(0, 199)}…` : text;
 }
 
 function baseName(path: string): string {

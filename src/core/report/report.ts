@@ -1,3 +1,4 @@
+import { describeMetadata, type MetadataEntry } from '../adapter/metadata';
 import type { Adapter, OtherTensor } from '../adapter/model';
 import type { AdapterAnalysis, MagnitudeSummary } from '../analysis/analyze';
 
@@ -18,6 +19,8 @@ export interface ReportJson {
   readonly otherTensors: readonly OtherTensor[];
   readonly warnings: readonly string[];
   readonly metadata: Readonly<Record<string, string>> | null;
+  /** The same metadata for display: well-known keys first, labelled, JSON-holding values parsed. */
+  readonly metadataEntries: readonly MetadataEntry[];
   readonly configFile: string | null;
 }
 
@@ -117,6 +120,7 @@ export function buildReport(adapter: Adapter, analysis: AdapterAnalysis | null):
     otherTensors: adapter.otherTensors,
     warnings: adapter.warnings,
     metadata: adapter.header.metadata,
+    metadataEntries: describeMetadata(adapter.header.metadata),
     configFile: adapter.config?.file ?? null,
   };
 }

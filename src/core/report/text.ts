@@ -35,6 +35,11 @@ export function reportText(report: ReportJson): string {
   if (rules.size === 1) out.push(`  scale       ${clean([...rules][0])}`);
   else if (rules.size > 1) out.push(`  scale       per module (${rules.size} rules)`);
   if (report.backend) out.push(`  computed    ${report.backend}`);
+  const training = report.metadataEntries.filter((e) => e.label !== e.key).slice(0, TRAINING_ITEMS);
+  if (training.length > 0) {
+    const width = Math.max(...training.map((e) => e.label.length));
+    training.forEach((e, i) => out.push(`  ${i === 0 ? 'training  ' : '          '}  ${e.label.padEnd(width)}  ${shortValue(e)}`));
+  }
   if (report.modules.length > 0) out.push('', ...moduleTable(report.modules));
   if (report.otherTensors.length > 0) {
     const roles = new Map<string, number>();
@@ -59,6 +64,16 @@ function moduleTable(modules: readonly ModuleJson[]): string[] {
 function shorten(name: string): string {
   return name.length <= MAX_NAME ? name : `…${name.slice(name.length - MAX_NAME + 1)}`;
 }
+
+/** How many labelled metadata entries the overview shows (the JSON report has them all). */
+const TRAINING_ITEMS = 8;
+
+function shortValue(entry: ModuleJsonMetadata): string {
+  const text = clean(entry.parsed !== undefined ? JSON.stringify(entry.parsed) : entry.value);
+  return text.length > 60 ? `${text.slice(0, 59)}…` : text;
+}
+
+type ModuleJsonMetadata = ReportJson['metadataEntries'][number];
 
 /** Shows control characters from untrusted names as escapes so they cannot drive the terminal. */
 function clean(text: string): string {

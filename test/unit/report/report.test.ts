@@ -49,6 +49,7 @@ function report(name: string): ReportJson {
     otherTensors: [],
     warnings: [`odd: ${name}`],
     metadata: null,
+    metadataEntries: [{ key: 'ss_output_name', label: 'output name', value: name }],
     configFile: null,
   };
 }
@@ -69,6 +70,7 @@ test('Markdown escapes HTML and Markdown specials', () => {
 
 test('the terminal report shows control characters as escapes', () => {
   const text = reportText(report(HOSTILE));
+  assert.match(text, /training {4}output name/);
   assert.ok(!text.includes('\u001b'), 'no raw escape sequences reach the terminal');
   assert.ok(text.includes('\\u001b[31m'));
 });
