@@ -7,17 +7,18 @@ import { describeModule, type ModuleStructure } from './structure';
 import { toModule } from './toModule';
 
 /**
- * mlx-lm's default LoRA scale, used when its config names no scale (LoRALinear's `scale`
- * argument defaults to 20.0).
+ * mlx-lm's default LoRA scale (20.0 since June 2025, 10.0 before). mlx-lm itself cannot load a
+ * config without `scale`, so a missing one is an assumption and flagged as such.
  */
 export const MLX_DEFAULT_SCALE = 20.0;
 
 /**
  * mlx-lm adapters: `…q_proj.lora_a` stored n×r and `lora_b` r×m (transposed against PEFT), and
  * y = W x + scale · (x·lora_a)·lora_b with an absolute `scale` from adapter_config.json's
- * `lora_parameters`. LoRASwitchLinear (MoE experts) stores `lora_a` as [E·r, n] and `lora_b` as
- * [E, m, r] in the standard orientation; expert e's ΔW is scale · lora_b[e] · lora_a[e·r:(e+1)·r],
- * and each expert is listed as a module of its own.
+ * `lora_parameters`. LoRASwitchLinear (MoE experts) stores `lora_b` as [E, m, r] and `lora_a` as
+ * [E, r, n] (before October 2025: [E·r, n]), in the standard orientation; expert e's ΔW is
+ * scale · lora_b[e] · lora_a[e], and each expert is listed as a module of its own. Embeddings'
+ * factors are the transposes of linear ones (ΔW of the table is scale · lora_a · lora_b).
  */
 export function buildMlx(ctx: BuildContext): BuildResult {
   const scale = mlxScale(ctx);
@@ -29,7 +30,7 @@ export function buildMlx(ctx: BuildContext): BuildResult {
       for (let e = 0; e < stacked.experts; e++) modules.push(toModule(`${parts.module}[expert ${e}]`, expertStructure(parts, stacked, e), scale, e));
       continue;
     }
-    const structure = describeModule(parts, 'transposed');
+    const structure = asEmbedding(parts.module, describeModule(parts, 'transposed'));
     if (configRank !== undefined && structure.factors && structure.rank !== configRank) {
       structure.warnings.push(`the config says rank ${configRank} but the tensors have rank ${structure.rank}`);
     }
@@ -37,6 +38,7 @@ export function buildMlx(ctx: BuildContext): BuildResult {
   }
   const otherTensors: OtherTensor[] = ctx.grouped.unclassified.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, role: 'unrecognized' }));
   const values = ctx.config?.values ?? {};
+  const warnings = alphaEraWarning(values, scale);
   const dora = stringField(values, 'fine_tune_type') === 'dora' || modules.some((m) => m.magnitude);
   return {
     formatDetail: `mlx-lm ${dora ? 'DoRA' : 'LoRA'}${ctx.config ? '' : ' (no adapter_config.json: scale unknown)'}`,
@@ -45,7 +47,7 @@ export function buildMlx(ctx: BuildContext): BuildResult {
     modules,
     otherTensors,
     analysable: true,
-    warnings: [],
+    warnings,
   };
 }
 
@@ -54,7 +56,27 @@ function mlxScale(ctx: BuildContext): ScaleResult {
   const params = objectField(ctx.config.values, 'lora_parameters');
   const scale = params ? numberField(params, 'scale') : undefined;
   if (scale !== undefined) return absoluteScale(scale, 'lora_parameters.scale');
-  return absoluteScale(MLX_DEFAULT_SCALE, 'no scale in the config: mlx-lm default scale');
+  return { ...absoluteScale(MLX_DEFAULT_SCALE, 'no scale in the config (mlx-lm cannot load it as is); its current default'), known: false };
+}
+
+/**
+ * From January to June 2024 (mlx-lm before 0.14.2) LoRALinear used scale · alpha / rank. Configs
+ * of that time have `lora_layers` and an `alpha` and no `fine_tune_type` (added in September
+ * 2024), but so do configs of the months after, so the file cannot say which rule trained it.
+ */
+function alphaEraWarning(values: Readonly<Record<string, unknown>>, scale: ScaleResult): string[] {
+  const params = objectField(values, 'lora_parameters');
+  const alpha = params ? numberField(params, 'alpha') : undefined;
+  const rank = params ? numberField(params, 'rank') : undefined;
+  if (alpha === undefined || rank === undefined || rank <= 0 || 'fine_tune_type' in values || 'num_layers' in values) return [];
+  const old = scale.scale * (alpha / rank);
+  return [`this config's layout (lora_layers with an alpha) is also what mlx-lm wrote before 0.14.2 (June 2024), when the scale was scale · alpha / rank = ${old}; ${scale.scale} is shown, as later versions use`];
+}
+
+/** mlx-lm embeddings (`embed_tokens.lora_a` [num_embeddings, r]): shown in the table's orientation. */
+function asEmbedding(name: string, s: ModuleStructure): ModuleStructure {
+  if (!/(^|\.)(embed_tokens|wte|word_embeddings|embedding)$/.test(name)) return s;
+  return { ...s, kind: 'embedding', shape: [s.shape[1], s.shape[0]] };
 }
 
 interface Stacked {
@@ -64,14 +86,16 @@ interface Stacked {
   readonly r: number;
 }
 
-/** LoRASwitchLinear's shapes: lora_b [E, m, r] and lora_a [E·r, n]; null for anything else. */
+/** LoRASwitchLinear's shapes: lora_b [E, m, r] and lora_a [E, r, n] or [E·r, n]; null otherwise. */
 function stackedExperts(parts: ModuleParts): Stacked | null {
   const A = parts.parts.get('A');
   const B = parts.parts.get('B');
-  if (!A || !B || B.shape.length !== 3 || A.shape.length !== 2) return null;
+  if (!A || !B || B.shape.length !== 3) return null;
   const [experts, m, r] = B.shape;
-  if (experts === 0 || A.shape[0] !== experts * r) return null;
-  return { experts, m, r, n: A.shape[1] };
+  if (experts === 0) return null;
+  if (A.shape.length === 3 && A.shape[0] === experts && A.shape[1] === r) return { experts, m, r, n: A.shape[2] };
+  if (A.shape.length === 2 && A.shape[0] === experts * r) return { experts, m, r, n: A.shape[1] };
+  return null;
 }
 
 function expertStructure(parts: ModuleParts, s: Stacked, e: number): ModuleStructure {

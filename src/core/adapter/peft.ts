@@ -69,7 +69,9 @@ function moduleName(parts: ModuleParts): string {
 /**
  * The scale rule of a PEFT config, per module: r and α from rank_pattern / alpha_pattern when
  * a key matches, else the config's r and lora_alpha; rsLoRA divides by √r. AdaLoRA scales by
- * lora_alpha / (ranknum + 1e-5) where ranknum is the module's rank, exactly as PEFT computes it.
+ * lora_alpha / (ranknum + 1e-5) exactly as PEFT computes it, where ranknum is init_r: PEFT never
+ * saves it and keeps init_r even in layers whose saved factors were trimmed to fewer ranks (its
+ * rank_pattern then holds boolean masks, which the pattern table skips).
  */
 export function peftScaleRule(values: Readonly<Record<string, unknown>>, peftType: string, warnings: string[]): (name: string, s: ModuleStructure) => ScaleResult {
   const r = numberField(values, peftType === 'ADALORA' ? 'init_r' : 'r') ?? numberField(values, 'r');
@@ -92,8 +94,9 @@ export function peftScaleRule(values: Readonly<Record<string, unknown>>, peftTyp
     const moduleAlpha = alphaHit?.value ?? alpha;
     if (moduleR === undefined || moduleAlpha === undefined) return unknownScale(`the config has no ${moduleR === undefined ? 'r' : 'lora_alpha'}`);
     if (peftType === 'ADALORA') {
-      const scaling = moduleAlpha > 0 ? moduleAlpha : s.rank;
-      return cached(`ada ${scaling} ${s.rank}`, () => ({ scale: scaling / (s.rank + 1e-5), alpha: moduleAlpha, rule: `lora_alpha / (ranknum + 1e-5) = ${scaling} / (${s.rank} + 1e-5) (AdaLoRA)`, known: true }));
+      const ranknum = moduleR;
+      const scaling = moduleAlpha > 0 ? moduleAlpha : ranknum;
+      return cached(`ada ${scaling} ${ranknum}`, () => ({ scale: scaling / (ranknum + 1e-5), alpha: moduleAlpha, rule: `lora_alpha / (ranknum + 1e-5) = ${scaling} / (${ranknum} + 1e-5), ranknum = init_r (AdaLoRA)`, known: true }));
     }
     if (s.factors && moduleR !== s.rank) {
       const source = rankHit ? `rank_pattern "${rankHit.key}"` : 'r';

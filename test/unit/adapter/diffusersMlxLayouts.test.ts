@@ -61,7 +61,7 @@ test('diffusers lora_adapter_metadata: flat and per-component LoraConfigs set th
   await removeDir(dir);
 });
 
-test('mlx-lm: transposed factors, absolute scale, default 20 when the config names none, unknown without a config', async () => {
+test('mlx-lm: transposed factors, absolute scale, 20 assumed (and flagged) when the config names none, unknown without a config', async () => {
   const rng = Rng.fresh();
   const r = 3;
   const f = { a: gaussian(rng, 10, r), b: gaussian(rng, r, 7) };
@@ -70,12 +70,14 @@ test('mlx-lm: transposed factors, absolute scale, default 20 when the config nam
     { name: 'model.layers.0.self_attn.q_proj.lora_b', shape: [r, 7], values: f.b.data },
   ];
   // ΔW = scale · (lora_a · lora_b)ᵀ = scale · lora_bᵀ · lora_aᵀ: B = lora_bᵀ (7×r), A = lora_aᵀ (r×10).
-  const cases: readonly [unknown, number, boolean][] = [
-    [{ lora_parameters: { rank: r, scale: 10.0 }, model: 'Qwen/Qwen2.5-0.5B-Instruct', fine_tune_type: 'lora' }, 10, true],
-    [{ lora_layers: 16, lora_parameters: { rank: r, alpha: 16 } }, 20, true],
-    [undefined, 1, false],
+  const cases: readonly [unknown, number, boolean, RegExp | null][] = [
+    [{ lora_parameters: { rank: r, alpha: 16, scale: 10.0 }, model: 'Qwen/Qwen2.5-0.5B-Instruct', fine_tune_type: 'lora', num_layers: 16 }, 10, true, null],
+    // The layout mlx-lm wrote before and after 0.14.2: the alpha-era rule is named in a warning.
+    [{ lora_layers: 16, lora_parameters: { rank: r, alpha: 6, scale: 10.0 } }, 10, true, /scale · alpha \/ rank = 20; 10 is shown/],
+    [{ lora_layers: 16, lora_parameters: { rank: r } }, 20, false, null],
+    [undefined, 1, false, null],
   ];
-  for (const [config, scale, known] of cases) {
+  for (const [config, scale, known, warning] of cases) {
     const dir = await tempDir();
     const path = await writeFixture(dir, 'adapters.safetensors', tensors, config === undefined ? {} : { config });
     await withAnalysis(path, ({ adapter }, results) => {
@@ -84,23 +86,33 @@ test('mlx-lm: transposed factors, absolute scale, default 20 when the config nam
       assert.deepEqual(m.shape, [7, 10]);
       assert.equal(m.scale, scale);
       assert.equal(m.scaleKnown, known);
+      if (warning) assert.match(adapter.warnings.join(' '), warning);
+      else assert.deepEqual(adapter.warnings, []);
       assertSpectrum(results, 'model.layers.0.self_attn.q_proj', materialize(scale, transpose(f.b), transpose(f.a)), rng);
     });
     await removeDir(dir);
   }
 });
 
-test('mlx-lm stacked MoE factors: lora_a [E·r, n] and lora_b [E, m, r] give one module per expert', async () => {
+test('mlx-lm stacked MoE factors: lora_b [E, m, r] with lora_a [E, r, n] (or the older [E·r, n]) give one module per expert', async () => {
   const rng = Rng.fresh();
   const dir = await tempDir();
   const [E, r, m, n] = [3, 2, 6, 5];
   const a = gaussian(rng, E * r, n);
   const b = gaussian(rng, E * m, r);
-  const path = await writeFixture(dir, 'adapters.safetensors', [
+  const older = await writeFixture(dir, 'adapters.safetensors', [
     { name: 'model.layers.0.mlp.switch_mlp.up_proj.lora_a', shape: [E * r, n], values: a.data, dtype: 'F32' },
     { name: 'model.layers.0.mlp.switch_mlp.up_proj.lora_b', shape: [E, m, r], values: b.data, dtype: 'F32' },
   ], { config: { lora_parameters: { rank: r, scale: 2.0 } } });
-  await withAnalysis(path, ({ adapter }, results) => {
+  const current = await writeFixture(dir, 'current.safetensors', [
+    { name: 'model.layers.0.mlp.switch_mlp.up_proj.lora_a', shape: [E, r, n], values: a.data, dtype: 'F32' },
+    { name: 'model.layers.0.mlp.switch_mlp.up_proj.lora_b', shape: [E, m, r], values: b.data, dtype: 'F32' },
+  ]);
+  await withAnalysis(current, ({ adapter }, results) => {
+    assert.equal(adapter.modules.length, E);
+    assert.ok(results.get('model.layers.0.mlp.switch_mlp.up_proj[expert 2]')?.status === 'ok');
+  });
+  await withAnalysis(older, ({ adapter }, results) => {
     assert.equal(adapter.modules.length, E);
     for (let e = 0; e < E; e++) {
       const name = `model.layers.0.mlp.switch_mlp.up_proj[expert ${e}]`;
@@ -110,6 +122,25 @@ test('mlx-lm stacked MoE factors: lora_a [E·r, n] and lora_b [E, m, r] give one
       const round = (X: Dense, from: number, rows: number): Dense => ({ rows, cols: X.cols, data: Float64Array.from(X.data.subarray(from * X.cols, (from + rows) * X.cols), Math.fround) });
       assertSpectrum(results, name, materialize(2, round(b, e * m, m), round(a, e * r, r)), rng);
     }
+  });
+  await removeDir(dir);
+});
+
+test('mlx-lm embeddings are shown in the embedding table orientation', async () => {
+  const rng = Rng.fresh();
+  const dir = await tempDir();
+  const [V, r, d] = [12, 2, 5];
+  const a = gaussian(rng, V, r);
+  const b = gaussian(rng, r, d);
+  const path = await writeFixture(dir, 'adapters.safetensors', [
+    { name: 'model.embed_tokens.lora_a', shape: [V, r], values: a.data },
+    { name: 'model.embed_tokens.lora_b', shape: [r, d], values: b.data },
+  ], { config: { fine_tune_type: 'lora', lora_parameters: { rank: r, scale: 3 } } });
+  await withAnalysis(path, ({ adapter }, results) => {
+    assert.equal(adapter.modules[0].kind, 'embedding');
+    assert.deepEqual(adapter.modules[0].shape, [V, d]);
+    // ΔW of the table is scale · lora_a · lora_b.
+    assertSpectrum(results, 'model.embed_tokens', materialize(3, a, b), rng);
   });
   await removeDir(dir);
 });

@@ -98,7 +98,7 @@ test('PEFT embeddings, conv, DoRA, MoSLoRA mixers and adapter-named keys', async
   });
 });
 
-test('AdaLoRA (bare-parameter keys): ΔW = B·diag(E)·A · lora_alpha / (ranknum + 1e-5), ranknum the saved rank', async () => {
+test('AdaLoRA (bare-parameter keys, factors trimmed to 4 of init_r = 12): ΔW = B·diag(E)·A · lora_alpha / (init_r + 1e-5)', async () => {
   const rng = Rng.fresh();
   const sub = await tempDir();
   const r = 4;
@@ -108,16 +108,18 @@ test('AdaLoRA (bare-parameter keys): ΔW = B·diag(E)·A · lora_alpha / (ranknu
     { name: 'base_model.model.fc.lora_B', shape: [10, r], values: f.B.data },
     { name: 'base_model.model.fc.lora_E', shape: [r, 1], values: f.E.data },
   ], {
-    config: { peft_type: 'ADALORA', r: 8, init_r: 12, target_r: 4, lora_alpha: 32 },
+    // AdaLoRA's rank_pattern holds boolean masks over init_r, not ranks.
+    config: { peft_type: 'ADALORA', r: 8, init_r: 12, target_r: 4, lora_alpha: 32, rank_pattern: { 'fc.lora_E': [true, false, true, false, false, true, false, false, true, false, false, false] } },
   });
   const E: Dense = { rows: r, cols: r, data: new Float64Array(r * r) };
   for (let i = 0; i < r; i++) E.data[i * r + i] = f.E.data[i];
   await withAnalysis(path, ({ adapter }, results) => {
     assert.equal(adapter.formatDetail, 'PEFT AdaLoRA');
     const m = adapter.modules[0];
-    assert.equal(m.scale, 32 / (4 + 1e-5));
+    assert.equal(m.rank, 4);
+    assert.equal(m.scale, 32 / (12 + 1e-5));
     assert.equal(m.tensors.E, 'base_model.model.fc.lora_E');
-    assertSpectrum(results, 'fc', materialize(32 / (4 + 1e-5), f.B, f.A, E), rng);
+    assertSpectrum(results, 'fc', materialize(32 / (12 + 1e-5), f.B, f.A, E), rng);
   });
   await removeDir(sub);
 });
