@@ -1,6 +1,6 @@
 import { endianness } from 'node:os';
 import { SafetensorsError } from './errors';
-import type { DType } from './types';
+import { DTYPE_BITS, type DType } from './types';
 
 /**
  * Decoding of stored tensor bytes (little-endian, as safetensors stores them) into float arrays.
@@ -16,8 +16,25 @@ function unsupported(dtype: DType, name: string, file: string): never {
   throw new SafetensorsError('UNSUPPORTED_DTYPE', `tensor ${JSON.stringify(name)} is ${dtype}, which LoRA Lens does not decode as real numbers`, file, name);
 }
 
-/** Decodes `count` elements of `dtype` from `bytes` into float64. */
+/**
+ * Refuses what cannot be decoded before any view is made: a dtype that is not real numbers, or
+ * fewer bytes than `count` elements take (a typed error rather than a RangeError or garbage).
+ */
+function checkDecodable(bytes: Uint8Array, dtype: DType, count: number, name: string, file: string): void {
+  if (dtype === 'C64' || dtype === 'F4' || dtype === 'F6_E2M3' || dtype === 'F6_E3M2') unsupported(dtype, name, file);
+  const width = DTYPE_BITS[dtype] / 8;
+  if (!Number.isSafeInteger(count) || count < 0 || bytes.length < count * width) {
+    throw new SafetensorsError('SIZE_MISMATCH', `tensor ${JSON.stringify(name)}: ${count} ${dtype} elements take ${count * width} bytes but ${bytes.length} were given`, file, name);
+  }
+}
+
+/**
+ * Decodes `count` elements of `dtype` from `bytes` into float64. Integer kinds become numbers
+ * too; I64/U64 values beyond ±2^53 are rounded to the nearest float64 (integer tensors are
+ * bookkeeping, never factors, so that loss is accepted).
+ */
 export function decodeFloat64(bytes: Uint8Array, dtype: DType, count: number, name = '', file = ''): Float64Array {
+  checkDecodable(bytes, dtype, count, name, file);
   if (dtype === 'F64') return Float64Array.from(view(bytes, Float64Array, count, 8, (dv, i) => dv.getFloat64(i, true)));
   const out = new Float64Array(count);
   decodeInto(out, bytes, dtype, count, name, file);
@@ -26,13 +43,17 @@ export function decodeFloat64(bytes: Uint8Array, dtype: DType, count: number, na
 
 /** Decodes `count` elements of `dtype` from `bytes` into float32 (F64 values are rounded). */
 export function decodeFloat32(bytes: Uint8Array, dtype: DType, count: number, name = '', file = ''): Float32Array {
+  checkDecodable(bytes, dtype, count, name, file);
   if (dtype === 'F32') return Float32Array.from(view(bytes, Float32Array, count, 4, (dv, i) => dv.getFloat32(i, true)));
   const out = new Float32Array(count);
   decodeInto(out, bytes, dtype, count, name, file);
   return out;
 }
 
+/** Decodes `count` elements into the start of `out` (which must hold at least `count`). */
 export function decodeInto(out: Float64Array | Float32Array, bytes: Uint8Array, dtype: DType, count: number, name: string, file: string): void {
+  checkDecodable(bytes, dtype, count, name, file);
+  if (out.length < count) throw new RangeError(`decodeInto: ${count} elements do not fit an array of ${out.length}`);
   switch (dtype) {
     case 'F32':
       out.set(view(bytes, Float32Array, count, 4, (dv, i) => dv.getFloat32(i, true)));

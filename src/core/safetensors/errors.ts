@@ -35,6 +35,8 @@ export type SafetensorsErrorCode =
   | 'MISSING_BYTES'
   /** A tensor of a dtype that cannot be decoded as real numbers was asked for as numbers. */
   | 'UNSUPPORTED_DTYPE'
+  /** A tensor was asked for by a name the header does not have. */
+  | 'TENSOR_NOT_FOUND'
   /** A write would replace an existing file and overwriting was not asked for. */
   | 'FILE_EXISTS'
   | 'IO_ERROR';

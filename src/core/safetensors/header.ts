@@ -1,12 +1,19 @@
 import { SafetensorsError } from './errors';
 import { parseHeaderJson } from './headerJson';
 import { JsonSyntaxError } from './json';
+import { explainFailure, mayBeForeign, SNIFF_BYTES } from './sniff';
 import { DTYPE_BITS, type DType, type SafetensorsHeader, type TensorInfo } from './types';
 
 /** The reference implementation's limit on the JSON header's length. */
 export const MAX_HEADER_LENGTH = 100_000_000;
 
 const METADATA_KEY = '__metadata__';
+
+/**
+ * The fields every entry must have. Other fields are ignored, as the reference crate's serde
+ * derive ignores them: a file the reference loads is not refused here.
+ */
+const ENTRY_FIELDS: readonly string[] = ['dtype', 'shape', 'data_offsets'];
 
 /**
  * Validates the 8-byte length prefix against the file size and returns N. The prefix is a
@@ -19,6 +26,22 @@ export function checkHeaderLength(prefix: Uint8Array, fileSize: number, file: st
   const length = Number(n);
   if (8 + length > fileSize) throw new SafetensorsError('HEADER_PAST_END', `the header claims ${length} bytes but the file has only ${fileSize - 8} after the length prefix`, file);
   return length;
+}
+
+/**
+ * Validates a whole safetensors file held in memory, exactly as the file reader does (length
+ * prefix, header, layout, and NOT_SAFETENSORS with what the bytes really are when the first
+ * checks fail). For buffers that came from elsewhere (a webview, a download); files on disk go
+ * through `readHeader`, which never reads the tensor data.
+ */
+export function parseSafetensorsBytes(bytes: Uint8Array, file: string): SafetensorsHeader {
+  try {
+    const length = checkHeaderLength(bytes.subarray(0, 8), bytes.length, file);
+    return parseHeader(bytes.subarray(8, 8 + length), length, bytes.length, file);
+  } catch (error) {
+    if (mayBeForeign(error)) throw explainFailure(error, bytes.subarray(0, SNIFF_BYTES), bytes.length);
+    throw error;
+  }
 }
 
 /**
@@ -38,9 +61,7 @@ export function parseHeader(json: Uint8Array, headerLength: number, fileSize: nu
   try {
     parsed = parseHeaderJson(text);
   } catch (error) {
-    if (error instanceof JsonSyntaxError && error.duplicate !== undefined) {
-      throw new SafetensorsError('DUPLICATE_KEY', `the header names ${JSON.stringify(error.duplicate)} twice`, file, error.duplicate);
-    }
+    if (error instanceof JsonSyntaxError && error.duplicate !== undefined) throw duplicateKeyError(error.duplicate, error.path, file);
     throw new SafetensorsError('HEADER_NOT_JSON', `the header is not JSON: ${(error as Error).message}`, file);
   }
   if (parsed.root !== 'object') throw new SafetensorsError('HEADER_NOT_OBJECT', 'the header is JSON but not an object', file);
@@ -55,6 +76,14 @@ export function parseHeader(json: Uint8Array, headerLength: number, fileSize: nu
   checkLayout(tensors, dataStart, fileSize, file);
   const byName = new Map(tensors.map((t) => [t.name, t]));
   return { file, fileSize, headerLength, dataStart, metadata, tensors, byName };
+}
+
+/** Names the tensor whose entry repeats a key (or the repeated tensor name itself). */
+function duplicateKeyError(key: string, path: readonly string[], file: string): SafetensorsError {
+  if (path.length === 0) return new SafetensorsError('DUPLICATE_KEY', `the header names ${JSON.stringify(key)} twice`, file, key === METADATA_KEY ? undefined : key);
+  const where = path[0] === METADATA_KEY ? METADATA_KEY : `the entry of tensor ${JSON.stringify(path[0])}`;
+  const inner = path.length > 1 ? ` (inside ${path.slice(1).map((k) => JSON.stringify(k)).join(' → ')})` : '';
+  return new SafetensorsError('DUPLICATE_KEY', `${where} has the key ${JSON.stringify(key)} twice${inner}`, file, path[0] === METADATA_KEY ? undefined : path[0]);
 }
 
 /** A JSON object's own entries, or null for anything else (arrays, null, scalars). */
@@ -86,7 +115,7 @@ function parseEntry(name: string, value: unknown, dataStart: number, file: strin
   const shape = field(value, 'shape');
   const offsets = field(value, 'data_offsets');
   if (dtype === undefined || shape === undefined || offsets === undefined) {
-    const missing = ['dtype', 'shape', 'data_offsets'].filter((k) => field(value, k) === undefined);
+    const missing = ENTRY_FIELDS.filter((k) => field(value, k) === undefined);
     throw new SafetensorsError('INVALID_ENTRY', `entry ${JSON.stringify(name)} lacks ${missing.join(', ')}`, file, name);
   }
   if (typeof dtype !== 'string' || !Object.hasOwn(DTYPE_BITS, dtype)) {

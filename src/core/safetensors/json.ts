@@ -6,7 +6,11 @@
 export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObject;
 export type JsonObject = Map<string, JsonValue>;
 
-/** Where and why the text is not JSON; `duplicate` is set for a repeated key. */
+/**
+ * Where and why the text is not JSON. For a repeated key, `duplicate` is the key and `path` the
+ * keys of the objects around it, outermost first ('[]' for an array on the way), so a header
+ * error can name the tensor whose entry repeats a field.
+ */
 export class JsonSyntaxError extends Error {
   override readonly name = 'JsonSyntaxError';
 
@@ -14,6 +18,7 @@ export class JsonSyntaxError extends Error {
     message: string,
     readonly position: number,
     readonly duplicate?: string,
+    readonly path: readonly string[] = [],
   ) {
     super(message);
   }
@@ -40,6 +45,9 @@ const enum Ch {
   Backslash = 92,
   CloseBracket = 93,
   LowerE = 101,
+  LowerF = 102,
+  LowerN = 110,
+  LowerT = 116,
   OpenBrace = 123,
   CloseBrace = 125,
 }
@@ -56,11 +64,13 @@ export function parseStrictJson(text: string): JsonValue {
 
 class Parser {
   pos = 0;
+  /** The key being read at each object depth ('[]' for arrays): the path for duplicate errors. */
+  private readonly keys: string[] = [];
 
   constructor(private readonly text: string) {}
 
-  fail(message: string, duplicate?: string): never {
-    throw new JsonSyntaxError(`${message} at offset ${this.pos}`, this.pos, duplicate);
+  fail(message: string, duplicate?: string, depth = 0): never {
+    throw new JsonSyntaxError(`${message} at offset ${this.pos}`, this.pos, duplicate, duplicate === undefined ? [] : this.keys.slice(1, depth));
   }
 
   skipWhitespace(): void {
@@ -80,9 +90,9 @@ class Parser {
     if (c === Ch.OpenBracket) return this.array(depth + 1);
     if (c === Ch.Quote) return this.string();
     if (c === Ch.Minus || (c >= Ch.Zero && c <= Ch.Nine)) return this.number();
-    if (this.text.startsWith('true', this.pos)) return this.literal(4, true);
-    if (this.text.startsWith('false', this.pos)) return this.literal(5, false);
-    if (this.text.startsWith('null', this.pos)) return this.literal(4, null);
+    if (c === Ch.LowerT && this.text.startsWith('true', this.pos)) return this.literal(4, true);
+    if (c === Ch.LowerF && this.text.startsWith('false', this.pos)) return this.literal(5, false);
+    if (c === Ch.LowerN && this.text.startsWith('null', this.pos)) return this.literal(4, null);
     return this.fail(Number.isNaN(c) ? 'unexpected end of text' : `unexpected character ${JSON.stringify(this.text[this.pos])}`);
   }
 
@@ -106,8 +116,9 @@ class Parser {
       const key = this.string();
       if (out.has(key)) {
         this.pos = keyStart;
-        this.fail(`duplicate key ${JSON.stringify(key)}`, key);
+        this.fail(`duplicate key ${JSON.stringify(key)}`, key, depth);
       }
+      this.keys[depth] = key;
       this.skipWhitespace();
       if (this.text.charCodeAt(this.pos) !== Ch.Colon) this.fail('expected ":"');
       this.pos++;
@@ -128,6 +139,7 @@ class Parser {
   private array(depth: number): JsonValue[] {
     if (depth > MAX_DEPTH) this.fail('nesting too deep');
     const out: JsonValue[] = [];
+    this.keys[depth] = '[]';
     this.pos++;
     this.skipWhitespace();
     if (this.text.charCodeAt(this.pos) === Ch.CloseBracket) {
@@ -191,11 +203,29 @@ class Parser {
     const t = this.text;
     const start = this.pos;
     let p = start;
-    if (t.charCodeAt(p) === Ch.Minus) p++;
+    const negative = t.charCodeAt(p) === Ch.Minus;
+    if (negative) p++;
     const first = t.charCodeAt(p);
-    if (first === Ch.Zero) p++;
-    else if (first > Ch.Zero && first <= Ch.Nine) p = digits(t, p);
-    else this.fail('invalid number');
+    if (first === Ch.Zero) {
+      const c = t.charCodeAt(++p);
+      if (c !== Ch.Dot && c !== Ch.LowerE && c !== Ch.UpperE) {
+        this.pos = p;
+        return negative ? -0 : 0;
+      }
+    } else if (first > Ch.Zero && first <= Ch.Nine) {
+      // Fast path for the integers that fill headers (offsets, dimensions): up to 15 digits
+      // accumulate exactly, so no substring or Number() call is needed.
+      let value = 0;
+      let c = first;
+      do {
+        value = value * 10 + (c - Ch.Zero);
+        c = t.charCodeAt(++p);
+      } while (c >= Ch.Zero && c <= Ch.Nine);
+      if (p - start - (negative ? 1 : 0) <= 15 && c !== Ch.Dot && c !== Ch.LowerE && c !== Ch.UpperE) {
+        this.pos = p;
+        return negative ? -value : value;
+      }
+    } else this.fail('invalid number');
     if (t.charCodeAt(p) === Ch.Dot) {
       const after = digits(t, p + 1);
       if (after === p + 1) {

@@ -2,7 +2,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { decodeFloat32, decodeFloat64 } from './decode';
 import { SafetensorsError } from './errors';
 import { checkHeaderLength, parseHeader } from './header';
-import { describeForeignFile, SNIFF_BYTES } from './sniff';
+import { explainFailure, mayBeForeign, SNIFF_BYTES } from './sniff';
 import { DTYPE_BITS, type SafetensorsHeader, type TensorInfo } from './types';
 
 /** A run of elements of a tensor, counted in row-major order. */
@@ -85,7 +85,7 @@ export class SafetensorsFile {
   private info(tensor: TensorInfo | string): TensorInfo {
     if (typeof tensor !== 'string') return tensor;
     const info = this.header.byName.get(tensor);
-    if (!info) throw new SafetensorsError('INVALID_ENTRY', `no tensor named ${JSON.stringify(tensor)} in the file`, this.header.file, tensor);
+    if (!info) throw new SafetensorsError('TENSOR_NOT_FOUND', `no tensor named ${JSON.stringify(tensor)} in the file`, this.header.file, tensor);
     return info;
   }
 
@@ -126,18 +126,12 @@ async function readHeaderFrom(handle: FileHandle, path: string): Promise<Safeten
     await readFully(handle, json, 8, path, undefined);
     return parseHeader(json, length, fileSize, path);
   } catch (error) {
-    if (error instanceof SafetensorsError && FOREIGN_CANDIDATES.has(error.code)) {
-      const head = new Uint8Array(Math.min(SNIFF_BYTES, fileSize));
-      await readFully(handle, head, 0, path, undefined);
-      const what = describeForeignFile(head, fileSize);
-      if (what) throw new SafetensorsError('NOT_SAFETENSORS', `not a safetensors file: ${what}`, path);
-    }
-    throw error;
+    if (!mayBeForeign(error)) throw error;
+    const head = new Uint8Array(Math.min(SNIFF_BYTES, fileSize));
+    await readFully(handle, head, 0, path, undefined);
+    throw explainFailure(error, head, fileSize);
   }
 }
-
-/** Failures of the first checks, where the file may well be something else altogether. */
-const FOREIGN_CANDIDATES = new Set(['FILE_TOO_SMALL', 'HEADER_TOO_LARGE', 'HEADER_PAST_END', 'HEADER_NOT_UTF8', 'HEADER_NOT_JSON', 'HEADER_NOT_OBJECT']);
 
 async function readFully(handle: FileHandle, target: Uint8Array, position: number, file: string, tensor: string | undefined): Promise<void> {
   let done = 0;

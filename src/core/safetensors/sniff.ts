@@ -6,8 +6,28 @@
  * reads as text, and its errors keep their precise codes.
  */
 
+import { SafetensorsError, type SafetensorsErrorCode } from './errors';
+
 /** How many leading bytes `describeForeignFile` looks at. */
 export const SNIFF_BYTES = 1024;
+
+/** Failures of the first checks, where the file may well be something else altogether. */
+const FOREIGN_CANDIDATES: ReadonlySet<SafetensorsErrorCode> = new Set<SafetensorsErrorCode>(['FILE_TOO_SMALL', 'HEADER_TOO_LARGE', 'HEADER_PAST_END', 'HEADER_NOT_UTF8', 'HEADER_NOT_JSON', 'HEADER_NOT_OBJECT']);
+
+/** Whether an error from the first checks calls for a look at the file's first bytes. */
+export function mayBeForeign(error: unknown): error is SafetensorsError {
+  return error instanceof SafetensorsError && FOREIGN_CANDIDATES.has(error.code);
+}
+
+/**
+ * The error to report for a file whose first checks failed: NOT_SAFETENSORS saying what the
+ * file really is when its head is recognisable, else the original error unchanged.
+ */
+export function explainFailure(error: SafetensorsError, head: Uint8Array, fileSize: number): SafetensorsError {
+  if (!FOREIGN_CANDIDATES.has(error.code)) return error;
+  const what = describeForeignFile(head, fileSize);
+  return what ? new SafetensorsError('NOT_SAFETENSORS', `not a safetensors file: ${what}`, error.file) : error;
+}
 
 /** How much of a text file's beginning a message quotes. */
 const PREVIEW_CHARS = 80;

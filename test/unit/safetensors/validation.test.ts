@@ -43,6 +43,27 @@ const REJECTED: readonly [string, Uint8Array, string][] = [
   ['entry that is not an object', rawFile('{"a": 3}', 0), 'INVALID_ENTRY'],
   ['metadata with a number value', rawFile('{"__metadata__": {"format": 1}}', 0), 'INVALID_METADATA'],
   ['metadata that is an array', rawFile('{"__metadata__": ["pt"]}', 0), 'INVALID_METADATA'],
+  ['metadata that is a string', rawFile('{"__metadata__": "pt"}', 0), 'INVALID_METADATA'],
+  ['metadata with an object value', rawFile('{"__metadata__": {"args": {"lr": "1e-4"}}}', 0), 'INVALID_METADATA'],
+  ['metadata with a null value', rawFile('{"__metadata__": {"note": null}}', 0), 'INVALID_METADATA'],
+  ['duplicate metadata key', rawFile('{"__metadata__": {"format": "pt", "format": "np"}}', 0), 'DUPLICATE_KEY'],
+  ['dtype in lower case', rawFile(header({ a: entry('f32', [1], 0, 4) }), 4), 'UNKNOWN_DTYPE'],
+  ['dtype that is not a string', rawFile('{"a": {"dtype":32,"shape":[1],"data_offsets":[0,4]}}', 4), 'UNKNOWN_DTYPE'],
+  ['dtype named like an Object method', rawFile(header({ a: entry('toString', [1], 0, 4) }), 4), 'UNKNOWN_DTYPE'],
+  ['shape that is not an array', rawFile('{"a": {"dtype":"F32","shape":4,"data_offsets":[0,4]}}', 4), 'INVALID_SHAPE'],
+  ['dimension given as a string', rawFile('{"a": {"dtype":"F32","shape":["1"],"data_offsets":[0,4]}}', 4), 'INVALID_SHAPE'],
+  ['dimension past 2^53', rawFile('{"a": {"dtype":"U8","shape":[9007199254740993],"data_offsets":[0,4]}}', 4), 'INVALID_SHAPE'],
+  ['offset past 2^53', rawFile('{"a": {"dtype":"U8","shape":[1],"data_offsets":[18446744073709551615,0]}}', 1), 'INVALID_OFFSETS'],
+  ['bytes (not elements) overflow', rawFile(header({ a: entry('F64', [2 ** 50], 0, 8) }), 8), 'SHAPE_OVERFLOW'],
+  ['zero-sized tensor claiming bytes', rawFile(header({ a: entry('F32', [4, 0], 0, 4) }), 4), 'SIZE_MISMATCH'],
+  ['zero-sized tensor inside another', rawFile(header({ a: entry('F32', [2], 0, 8), z: entry('F32', [0], 4, 4) }), 8), 'NOT_CONTIGUOUS'],
+  ['empty header', rawFile('', 0), 'HEADER_NOT_JSON'],
+  ['header with a byte-order mark', rawFile('\ufeff{}', 0), 'HEADER_NOT_JSON'],
+  ['comments in the header', rawFile('{/* weights */}', 0), 'HEADER_NOT_JSON'],
+  ['NaN in the header', rawFile('{"__metadata__": {}, "a": {"dtype":"F32","shape":[NaN],"data_offsets":[0,4]}}', 4), 'HEADER_NOT_JSON'],
+  ['single-quoted strings', rawFile("{'a': 1}", 0), 'HEADER_NOT_JSON'],
+  ['two JSON values', rawFile('{} {}', 0), 'HEADER_NOT_JSON'],
+  ['NUL padding instead of spaces', rawFile('{}\u0000\u0000', 0), 'HEADER_NOT_JSON'],
 ];
 
 for (const [name, bytes, code] of REJECTED) {
@@ -61,6 +82,24 @@ test('errors name the tensor they are about', () => {
   assert.throws(() => parseBytes(rawFile(header({ a: entry('F32', [1], 0, 4), 'second.one': entry('F32', [1], 0, 4) }), 4)), (e: unknown) => e instanceof SafetensorsError && e.code === 'NOT_CONTIGUOUS' && e.tensor === 'second.one');
 });
 
+test('a repeated field names the tensor whose entry repeats it', () => {
+  const text = '{"ok": {"dtype":"U8","shape":[1],"data_offsets":[0,1]}, "model.w": {"dtype":"U8","shape":[1],"shape":[1],"data_offsets":[1,2]}}';
+  assert.throws(() => parseBytes(rawFile(text, 2)), (e: unknown) => {
+    assert.ok(e instanceof SafetensorsError);
+    assert.equal(e.code, 'DUPLICATE_KEY');
+    assert.equal(e.tensor, 'model.w');
+    assert.match(e.message, /tensor "model\.w" has the key "shape" twice/);
+    return true;
+  });
+  assert.throws(() => parseBytes(rawFile('{"a": {"dtype":"U8","shape":[1],"data_offsets":[0,1]}, "a": {}}', 1)), (e: unknown) => e instanceof SafetensorsError && e.tensor === 'a' && /names "a" twice/.test(e.message));
+  assert.throws(() => parseBytes(rawFile('{"__metadata__": {"k": "1", "k": "2"}}', 0)), (e: unknown) => e instanceof SafetensorsError && e.tensor === undefined && /__metadata__ has the key "k" twice/.test(e.message));
+});
+
+test('extra fields in an entry are ignored, as the reference crate ignores them', () => {
+  const h = parseBytes(rawFile('{"a": {"dtype":"F32","shape":[1],"data_offsets":[0,4],"crc":"x"}}', 4));
+  assert.deepEqual(h.byName.get('a')?.shape, [1]);
+});
+
 test('accepted: 0-d and zero-sized tensors, padded headers, null metadata, data order ≠ header order', () => {
   const h = parseBytes(rawFile(`  \n${header({ __metadata__: null, scalar: entry('F16', [], 6, 8), empty: entry('F32', [0, 5], 6, 6), later: entry('BF16', [3], 0, 6) })}   \t `, 8));
   assert.equal(h.metadata, null);
@@ -70,6 +109,8 @@ test('accepted: 0-d and zero-sized tensors, padded headers, null metadata, data 
   assert.equal(h.byName.get('later')?.start, h.dataStart);
   assert.equal(codeOf(rawFile(header({ a: entry('F4', [4], 0, 2), b: entry('F6_E3M2', [4], 2, 5) }), 5)), 'ok');
   assert.equal(codeOf(rawFile('{}', 0)), 'ok');
+  assert.equal(codeOf(rawFile(header({ z1: entry('F32', [0], 4, 4), a: entry('F32', [1], 0, 4), z2: entry('I64', [3, 0], 4, 4) }), 4)), 'ok');
+  assert.equal(codeOf(rawFile(header({ z: entry('F32', [0], 0, 0) }), 0)), 'ok');
 });
 
 test('tensor names that look like object internals are ordinary names', () => {
