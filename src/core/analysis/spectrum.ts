@@ -2,7 +2,8 @@ import type { CancellationToken } from '../cancellation';
 import type { ComputeBackend } from '../compute/backend';
 import type { AdaptedModule, Factorization, HadamardFactors, KroneckerFactors, KroneckerSide } from '../adapter/model';
 import { singularValues } from '../linalg/jacobiSvd';
-import type { Matrix } from '../linalg/matrix';
+import { productSvd } from '../linalg/productSvd';
+import { multiplyTransposed, type Matrix } from '../linalg/matrix';
 import type { SafetensorsFile } from '../safetensors/reader';
 import { readAt, readB, readLowRank, readStored, type LowRankData } from './factors';
 import type { Workspace } from './workspace';
@@ -19,41 +20,41 @@ export interface Spectrum {
 }
 
 /**
- * DESIGN.md §1: thin QR of B and Aᵀ, K = s·R_B·M·R_Aᵀ, SVD of K. ΔW = (Q_B U) Σ (Q_A V)ᵀ exactly,
- * so σ(K) = σ(ΔW) without forming ΔW, at O((m+n)r²) cost; no Gram matrix is ever formed.
+ * DESIGN.md §1: thin QR of B and Aᵀ, then the SVD of the core K = s·R_B·M·R_Aᵀ; ΔW = (Q_B U) Σ
+ * (Q_A V)ᵀ exactly, so σ(K) = σ(ΔW) without forming ΔW, at O((m+n)r²) cost, and no Gram matrix
+ * is ever formed. The SVD is taken of the product F·Gᵀ with F = s·R_B·M and G = R_A without
+ * forming it (productSvd): forming K in float64 loses the small singular values whenever the
+ * components are not stored largest-first, which LoRA components never promise. K is still
+ * formed, for display only.
  */
 export async function lowRankSpectrum(data: LowRankData, scale: number, backend: ComputeBackend, token?: CancellationToken): Promise<Spectrum> {
   const [RB, RA] = await backend.triangularFactors([data.B, data.At], token);
-  const core = coreMatrix(RB, data.M, RA, scale);
-  return { singularValues: singularValues(core), core };
+  const F = leftFactor(RB, data.M, scale);
+  return { singularValues: productSvd(F, RA, false).values, core: coreMatrix(F, RA) };
 }
 
-/** K = s·R_B·M·R_Aᵀ for R_B k1×r, M r×r (identity when absent), R_A k2×r; K is k1×k2. */
-export function coreMatrix(RB: Matrix, M: Matrix | undefined, RA: Matrix, s: number): Matrix {
+/** F = s·R_B·M (k1×r), M the identity when absent. */
+function leftFactor(RB: Matrix, M: Matrix | undefined, s: number): Matrix {
   const k1 = RB.rows;
-  const k2 = RA.rows;
   const r = RB.cols;
-  let T = RB;
-  if (M) {
-    const t = new Float64Array(k1 * r);
-    for (let j = 0; j < r; j++) {
-      for (let l = 0; l < r; l++) {
-        const mlj = M.data[j * r + l];
-        if (mlj === 0) continue;
-        for (let i = 0; i < k1; i++) t[j * k1 + i] += RB.data[l * k1 + i] * mlj;
-      }
-    }
-    T = { rows: k1, cols: r, data: t };
+  const out = new Float64Array(k1 * r);
+  if (!M) {
+    for (let i = 0; i < out.length; i++) out[i] = RB.data[i] * s;
+    return { rows: k1, cols: r, data: out };
   }
-  const K = new Float64Array(k1 * k2);
-  for (let j = 0; j < k2; j++) {
+  for (let j = 0; j < r; j++) {
     for (let l = 0; l < r; l++) {
-      const a = RA.data[l * k2 + j] * s;
-      if (a === 0) continue;
-      for (let i = 0; i < k1; i++) K[j * k1 + i] += T.data[l * k1 + i] * a;
+      const mlj = M.data[j * r + l] * s;
+      if (mlj === 0) continue;
+      for (let i = 0; i < k1; i++) out[j * k1 + i] += RB.data[l * k1 + i] * mlj;
     }
   }
-  return { rows: k1, cols: k2, data: K };
+  return { rows: k1, cols: r, data: out };
+}
+
+/** K = F·R_Aᵀ (k1×k2): the canonical mixer, for display. */
+function coreMatrix(F: Matrix, RA: Matrix): Matrix {
+  return multiplyTransposed(F, RA);
 }
 
 /**
