@@ -1,4 +1,5 @@
 import type { Matrix } from '../../src/core/linalg/matrix';
+import { shuffled } from './linalgChecks';
 import type { Rng } from './random';
 import type { Dense } from './referenceSvd';
 
@@ -27,6 +28,24 @@ export function scaleRows(Y: Dense, d: ArrayLike<number>): Dense {
   const data = Y.data.slice();
   for (let i = 0; i < Y.rows; i++) for (let j = 0; j < Y.cols; j++) data[i * Y.cols + j] *= d[i];
   return { rows: Y.rows, cols: Y.cols, data };
+}
+
+/**
+ * B = X·D, A = D·Y with X, Y Gaussian: ΔW's singular values spread over `spread` (D² spans
+ * it). The components come largest-first, smallest-first or shuffled: files promise no order.
+ */
+export function gradedPair(rng: Rng, m: number, n: number, r: number, spread: number, order: 'decreasing' | 'increasing' | 'random' = 'decreasing'): { B: Dense; A: Dense } {
+  let d = logSpaced(r, Math.sqrt(spread));
+  if (order === 'increasing') d.reverse();
+  if (order === 'random') d = shuffled(rng, d);
+  return { B: scaleColumns(gaussian(rng, m, r), d), A: scaleRows(gaussian(rng, r, n), d) };
+}
+
+/** The transpose of a row-major matrix. */
+export function transposeDense(X: Dense): Dense {
+  const data = new Float64Array(X.rows * X.cols);
+  for (let i = 0; i < X.rows; i++) for (let j = 0; j < X.cols; j++) data[j * X.rows + i] = X.data[i * X.cols + j];
+  return { rows: X.cols, cols: X.rows, data };
 }
 
 /** Plain float64 product of row-major matrices (rounded: for building inputs, not references). */

@@ -21,3 +21,13 @@ export interface BuildResult {
   readonly analysable: boolean;
   readonly warnings: readonly string[];
 }
+
+/**
+ * Tensors that are not factors of any known scheme, listed as they are, with one warning that
+ * says how many there are (nothing in a file is silently dropped).
+ */
+export function unrecognizedTensors(ctx: BuildContext, warnings: string[]): OtherTensor[] {
+  const others = ctx.grouped.unclassified.map((t): OtherTensor => ({ name: t.name, dtype: t.dtype, shape: t.shape, role: 'unrecognized' }));
+  if (others.length > 0) warnings.push(`${others.length} tensor(s) are not factors of a known scheme and are listed only`);
+  return others;
+}

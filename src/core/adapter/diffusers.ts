@@ -1,6 +1,6 @@
-import type { BuildContext, BuildResult } from './build';
+import { unrecognizedTensors, type BuildContext, type BuildResult } from './build';
 import { kohyaBaseModel } from './kohya';
-import type { AdaptedModule, OtherTensor } from './model';
+import type { AdaptedModule } from './model';
 import { peftScaleRule } from './peft';
 import { kohyaScale, type ScaleResult } from './scale';
 import { describeModule } from './structure';
@@ -31,8 +31,7 @@ export function buildDiffusers(ctx: BuildContext): BuildResult {
     else scale = { scale: 1, alpha: null, rule: 'no alpha stored: diffusers loads it with alpha = r, so s = 1', known: true };
     return toModule(parts.module, structure, scale);
   });
-  const otherTensors: OtherTensor[] = ctx.grouped.unclassified.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, role: 'unrecognized' }));
-  if (otherTensors.length > 0) warnings.push(`${otherTensors.length} tensor(s) are not factors of a known scheme and are listed only`);
+  const otherTensors = unrecognizedTensors(ctx, warnings);
   return {
     formatDetail: diffusersDetail(ctx),
     peftType: null,

@@ -1,5 +1,5 @@
-import type { BuildContext, BuildResult } from './build';
-import type { AdaptedModule, OtherTensor } from './model';
+import { unrecognizedTensors, type BuildContext, type BuildResult } from './build';
+import type { AdaptedModule } from './model';
 import { kohyaScale } from './scale';
 import { describeModule } from './structure';
 import { toModule } from './toModule';
@@ -22,8 +22,7 @@ export function buildKohya(ctx: BuildContext, lycoris: boolean): BuildResult {
       : kohyaScale(alpha, structure.rank);
     return toModule(parts.module, structure, scale);
   });
-  const otherTensors: OtherTensor[] = ctx.grouped.unclassified.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, role: 'unrecognized' }));
-  if (otherTensors.length > 0) warnings.push(`${otherTensors.length} tensor(s) are not factors of a known scheme and are listed only`);
+  const otherTensors = unrecognizedTensors(ctx, warnings);
   return {
     formatDetail: kohyaDetail(modules, lycoris, ctx.header.metadata),
     peftType: null,

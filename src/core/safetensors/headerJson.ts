@@ -1,4 +1,4 @@
-import { JsonSyntaxError, parseStrictJson, type JsonValue } from './json';
+import { parseStrictJson, type JsonValue } from './json';
 
 /** A parsed header: the top-level entries in document order, values as plain JSON values. */
 export type HeaderEntries = [string, unknown][];

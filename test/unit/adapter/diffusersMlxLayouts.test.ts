@@ -1,18 +1,12 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { gaussian } from '../../helpers/factors';
+import { gaussian, transposeDense } from '../../helpers/factors';
 import { removeDir, tempDir, writeFixture } from '../../helpers/fixtures';
 import { assertSpectrum, withAnalysis } from '../../helpers/layoutCheck';
 import { Rng } from '../../helpers/random';
 import { materialize, type Dense } from '../../helpers/referenceSvd';
 
 /** diffusers and mlx-lm layouts written as real files, checked against the reference. */
-
-const transpose = (X: Dense): Dense => {
-  const data = new Float64Array(X.rows * X.cols);
-  for (let i = 0; i < X.rows; i++) for (let j = 0; j < X.cols; j++) data[j * X.rows + i] = X.data[i * X.cols + j];
-  return { rows: X.cols, cols: X.rows, data };
-};
 
 test('diffusers attention-processor and lora_linear_layer names map to the modules they adapt', async () => {
   const rng = Rng.fresh();
@@ -88,7 +82,7 @@ test('mlx-lm: transposed factors, absolute scale, 20 assumed (and flagged) when 
       assert.equal(m.scaleKnown, known);
       if (warning) assert.match(adapter.warnings.join(' '), warning);
       else assert.deepEqual(adapter.warnings, []);
-      assertSpectrum(results, 'model.layers.0.self_attn.q_proj', materialize(scale, transpose(f.b), transpose(f.a)), rng);
+      assertSpectrum(results, 'model.layers.0.self_attn.q_proj', materialize(scale, transposeDense(f.b), transposeDense(f.a)), rng);
     });
     await removeDir(dir);
   }

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { after, before, test } from 'node:test';
-import { gaussian } from '../../helpers/factors';
+import { gaussian, transposeDense } from '../../helpers/factors';
 import { removeDir, tempDir, writeFixture } from '../../helpers/fixtures';
 import { assertSpectrum, withAnalysis } from '../../helpers/layoutCheck';
 import { Rng } from '../../helpers/random';
@@ -15,12 +15,6 @@ before(async () => {
 after(async () => {
   await removeDir(dir);
 });
-
-const transpose = (X: Dense): Dense => {
-  const data = new Float64Array(X.rows * X.cols);
-  for (let i = 0; i < X.rows; i++) for (let j = 0; j < X.cols; j++) data[j * X.rows + i] = X.data[i * X.cols + j];
-  return { rows: X.cols, cols: X.rows, data };
-};
 
 test('PEFT rank_pattern, alpha_pattern and rsLoRA give each module its own scale', async () => {
   const rng = Rng.fresh();
@@ -84,7 +78,7 @@ test('PEFT embeddings, conv, DoRA, MoSLoRA mixers and adapter-named keys', async
     assert.match(adapter.formatDetail, /DoRA, MoSLoRA mixer/);
     const s = 2;
     // The embedding table's ΔW is (B·A)ᵀ; its spectrum is B·A's.
-    assertSpectrum(results, 'embed_tokens', materialize(s, transpose(emb.A), transpose(emb.B)), rng);
+    assertSpectrum(results, 'embed_tokens', materialize(s, transposeDense(emb.A), transposeDense(emb.B)), rng);
     assertSpectrum(results, 'conv', materialize(s, conv.B, conv.A), rng);
     assertSpectrum(results, 'dora', materialize(s, dora.B, dora.A), rng);
     assertSpectrum(results, 'mixed', materialize(s, mixed.B, mixed.A, mixed.M), rng);

@@ -4,8 +4,8 @@ import { householderR } from '../../../src/core/linalg/householder';
 import { singularValues } from '../../../src/core/linalg/jacobiSvd';
 import { multiply, multiplyTransposed, type Matrix } from '../../../src/core/linalg/matrix';
 import { productSvd } from '../../../src/core/linalg/productSvd';
-import { gaussian, inverse, logSpaced, multiplyDense, scaleColumns, scaleRows, spectrumInputs } from '../../helpers/factors';
-import { relativeErrors, shuffled } from '../../helpers/linalgChecks';
+import { gaussian, gradedPair, inverse, logSpaced, multiplyDense, scaleColumns, spectrumInputs } from '../../helpers/factors';
+import { relativeErrors } from '../../helpers/linalgChecks';
 import { Rng } from '../../helpers/random';
 import { materialize, referenceSingularValues, type Dense } from '../../helpers/referenceSvd';
 
@@ -26,13 +26,6 @@ function qrRoute(s: number, B: Dense, A: Dense, M: Dense | undefined, core: Core
   return core === 'product' ? productSvd(F, RA, false).values : singularValues(multiplyTransposed(F, RA));
 }
 
-/** B = X·D, A = D·Y with D log-spaced over √spread (so σ(ΔW) spreads over ~spread), in `order`. */
-function gradedPair(rng: Rng, m: number, n: number, r: number, spread: number, order: 'decreasing' | 'increasing' | 'random'): { B: Dense; A: Dense } {
-  let d = logSpaced(r, Math.sqrt(spread));
-  if (order === 'increasing') d = d.slice().reverse();
-  if (order === 'random') d = shuffled(rng, d);
-  return { B: scaleColumns(gaussian(rng, m, r), d), A: scaleRows(gaussian(rng, r, n), d) };
-}
 
 /** Σ_j ‖b_j‖·‖a_j‖: the scale of the rounding in ΔW that float64 factors allow (‖ΔW‖ ≤ this). */
 function componentScale(B: Dense, A: Dense): number {
