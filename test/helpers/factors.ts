@@ -1,3 +1,4 @@
+import type { TallFactor } from '../../src/core/compute/backend';
 import type { Matrix } from '../../src/core/linalg/matrix';
 import { shuffled } from './linalgChecks';
 import type { Rng } from './random';
@@ -97,10 +98,14 @@ export function toColumnMajor(X: Dense): Matrix {
   return { rows: X.rows, cols: X.cols, data };
 }
 
-/** The factors as the spectrum route takes them: B (m×r) and Aᵀ (n×r), column-major. */
-export function spectrumInputs(B: Dense, A: Dense, M?: Dense): { B: Matrix; At: Matrix; M?: Matrix } {
-  const At: Matrix = { rows: A.cols, cols: A.rows, data: A.data.slice() };
-  return M ? { B: toColumnMajor(B), At, M: toColumnMajor(M) } : { B: toColumnMajor(B), At };
+/**
+ * The factors as the spectrum route takes them, as a file would store them: B (m×r) row-major
+ * (`tall`) and A (r×n) row-major, which is Aᵀ `wide`.
+ */
+export function spectrumInputs(B: Dense, A: Dense, M?: Dense): { B: TallFactor; At: TallFactor; M?: Matrix } {
+  const tallB: TallFactor = { rows: B.rows, cols: B.cols, layout: 'tall', values: B.data.slice() };
+  const At: TallFactor = { rows: A.cols, cols: A.rows, layout: 'wide', values: A.data.slice() };
+  return M ? { B: tallB, At, M: toColumnMajor(M) } : { B: tallB, At };
 }
 
 /** Largest relative error over the σ at or above `floor`·σ1, with the index where it occurs. */

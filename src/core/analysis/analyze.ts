@@ -6,8 +6,8 @@ import { JsBackend } from '../compute/jsBackend';
 import type { Matrix } from '../linalg/matrix';
 import type { SafetensorsFile } from '../safetensors/reader';
 import { ModuleDataError } from './factors';
+import { planSpectrum, type SpectrumPlan } from './spectrum';
 import { rankMetrics, type RankMetrics } from './metrics';
-import { moduleSpectrum } from './spectrum';
 import { Workspace } from './workspace';
 
 /** Summary of a DoRA magnitude vector (one value per output feature). */
@@ -63,9 +63,11 @@ export interface AdapterAnalysis {
 }
 
 /**
- * Computes every module's exact spectrum and metrics. A module whose data is broken (missing
- * partner, NaN, bad shapes) is reported as skipped with its reason; the others are still
- * analysed.
+ * Computes every module's exact spectrum and metrics. Modules are read in batches of about the
+ * backend's batch size, their tall factors go to the backend in one call (a device backend
+ * stacks equal shapes into one run), and results are reported in module order as each batch
+ * finishes. A module whose data is broken (missing partner, NaN, bad shapes) is reported as
+ * skipped with its reason; the others are still analysed.
  */
 export async function analyzeAdapter(opened: OpenedAdapter, options: AnalyzeOptions = {}): Promise<AdapterAnalysis> {
   const backend = options.backend ?? new JsBackend();
@@ -73,40 +75,71 @@ export async function analyzeAdapter(opened: OpenedAdapter, options: AnalyzeOpti
   const modules = opened.adapter.modules;
   const results: ModuleResult[] = [];
   const workspace = new Workspace();
-  for (let i = 0; i < modules.length; i++) {
+  let next = 0;
+  while (next < modules.length) {
     throwIfCancelled(options.token);
-    const result = await analyzeModule(opened.file, modules[i], backend, options.token, workspace);
-    throwIfCancelled(options.token);
-    results.push(result);
-    options.onModule?.(result, i);
-    options.onProgress?.({ done: i + 1, total: modules.length, module: modules[i].name });
+    workspace.reset();
+    const batch: { module: AdaptedModule; plan?: SpectrumPlan; skipped?: ModuleSkipped }[] = [];
+    let bytes = 0;
+    do {
+      const module = modules[next++];
+      const planned = await planModule(opened.file, module, backend, workspace);
+      batch.push({ module, ...planned });
+      for (const f of planned.plan?.factors ?? []) bytes += f.values.byteLength;
+      throwIfCancelled(options.token);
+    } while (next < modules.length && bytes < backend.batchBytes);
+    const factors = batch.flatMap((b) => b.plan?.factors ?? []);
+    const R = factors.length > 0 ? await backend.triangularFactors(factors, options.token) : [];
+    let offset = 0;
+    for (const item of batch) {
+      let result: ModuleResult;
+      if (item.plan) {
+        const count = item.plan.factors.length;
+        result = await finishModule(opened.file, item.module, item.plan, R.slice(offset, offset + count));
+        offset += count;
+      } else result = item.skipped as ModuleSkipped;
+      results.push(result);
+      options.onModule?.(result, results.length - 1);
+      options.onProgress?.({ done: results.length, total: modules.length, module: item.module.name });
+    }
   }
   if (!options.backend) await backend.dispose();
   return { modules: results, backend: backend.name, seconds: (performance.now() - started) / 1000 };
 }
 
-/** One module's analysis; data problems become a skipped result, never an exception. */
-export async function analyzeModule(file: SafetensorsFile, module: AdaptedModule, backend: ComputeBackend, token?: CancellationToken, workspace?: Workspace): Promise<ModuleResult> {
-  if (!module.factors) return { name: module.name, status: 'skipped', reason: module.warnings.join('; ') || 'factors missing' };
+/** Reads a module's factors in the backend's form; broken data becomes a skipped result. */
+async function planModule(file: SafetensorsFile, module: AdaptedModule, backend: ComputeBackend, workspace: Workspace): Promise<{ plan?: SpectrumPlan; skipped?: ModuleSkipped }> {
+  if (!module.factors) return { skipped: { name: module.name, status: 'skipped', reason: module.warnings.join('; ') || 'factors missing' } };
   try {
-    const spectrum = await moduleSpectrum(file, module, module.factors, backend, token, workspace);
-    const warnings: string[] = [];
-    const metrics = rankMetrics(spectrum.singularValues, module.maxRank);
-    if (metrics.frobenius === 0) warnings.push('ΔW is exactly zero (an untrained or zero-initialized factor)');
-    const magnitude = module.magnitude ? await magnitudeSummary(file, module.magnitude) : undefined;
-    return {
-      name: module.name,
-      status: 'ok',
-      singularValues: spectrum.singularValues,
-      core: spectrum.core,
-      metrics,
-      ...(magnitude ? { magnitude } : {}),
-      warnings,
-    };
+    return { plan: await planSpectrum(file, module, module.factors, backend.input, workspace) };
   } catch (error) {
-    if (error instanceof ModuleDataError) return { name: module.name, status: 'skipped', reason: error.message };
+    if (error instanceof ModuleDataError) return { skipped: { name: module.name, status: 'skipped', reason: error.message } };
     throw error;
   }
+}
+
+async function finishModule(file: SafetensorsFile, module: AdaptedModule, plan: SpectrumPlan, R: readonly Matrix[]): Promise<ModuleResult> {
+  const spectrum = plan.finish(R);
+  const warnings: string[] = [];
+  const metrics = rankMetrics(spectrum.singularValues, module.maxRank);
+  if (metrics.frobenius === 0) warnings.push('ΔW is exactly zero (an untrained or zero-initialized factor)');
+  const magnitude = module.magnitude ? await magnitudeSummary(file, module.magnitude) : undefined;
+  return {
+    name: module.name,
+    status: 'ok',
+    singularValues: spectrum.singularValues,
+    core: spectrum.core,
+    metrics,
+    ...(magnitude ? { magnitude } : {}),
+    warnings,
+  };
+}
+
+/** One module's analysis on its own (a batch of one); data problems become a skipped result. */
+export async function analyzeModule(file: SafetensorsFile, module: AdaptedModule, backend: ComputeBackend, token?: CancellationToken): Promise<ModuleResult> {
+  const planned = await planModule(file, module, backend, new Workspace());
+  if (!planned.plan) return planned.skipped as ModuleSkipped;
+  return finishModule(file, module, planned.plan, await backend.triangularFactors(planned.plan.factors, token));
 }
 
 async function magnitudeSummary(file: SafetensorsFile, tensor: string): Promise<MagnitudeSummary | undefined> {

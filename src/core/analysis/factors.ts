@@ -1,81 +1,108 @@
 import type { FactorRef, LowRankFactors } from '../adapter/model';
+import type { FactorInput, TallFactor } from '../compute/backend';
 import type { Matrix } from '../linalg/matrix';
-import { decodeMatrix } from '../safetensors/decodeMatrix';
+import { decodeMatrix, decodeStored } from '../safetensors/decodeMatrix';
 import type { SafetensorsFile } from '../safetensors/reader';
-import { DTYPE_BITS } from '../safetensors/types';
-import { SLOT_AT, SLOT_B, type Workspace } from './workspace';
+import { DTYPE_BITS, type TensorInfo } from '../safetensors/types';
+import type { Workspace } from './workspace';
 
 /** A module that cannot be analysed for a reason found in its data (NaN, Inf, a bad slice). */
 export class ModuleDataError extends Error {
   override readonly name = 'ModuleDataError';
 }
 
-/** A stored tensor read as a matrix: its first axis against all the others. */
-interface Stored {
-  readonly data: Float64Array;
+/** Where a factor's values are, as a stored rows×cols row-major matrix (first axis against the rest). */
+interface StoredSlice {
+  readonly info: TensorInfo;
   readonly rows: number;
   readonly cols: number;
+  readonly range?: { readonly start: number; readonly count: number };
 }
 
-/**
- * Reads a factor's stored matrix (just one block of the leading axis when the reference names
- * one), row-major as stored or column-major, and checks that every value is finite: NaN or Inf
- * in a factor makes every metric of the module meaningless, so it is reported instead.
- */
-export async function readStored(file: SafetensorsFile, ref: FactorRef, columnMajor = false, workspace?: Workspace, slot?: number): Promise<Stored> {
+function storedSlice(file: SafetensorsFile, ref: FactorRef): StoredSlice {
   const info = file.header.byName.get(ref.tensor);
   if (!info) throw new ModuleDataError(`${ref.tensor} is not in the file`);
-  let dims = info.shape;
-  let range: { start: number; count: number } | undefined;
-  if (ref.block) {
-    const { index, count } = ref.block;
-    const leading = info.shape[0] ?? 0;
-    if (count <= 0 || leading % count !== 0 || index < 0 || index >= count) throw new ModuleDataError(`block ${index} of ${count} does not divide ${ref.tensor} [${info.shape}]`);
-    const per = leading / count;
-    dims = per === 1 && info.shape.length >= 3 ? info.shape.slice(1) : [per, ...info.shape.slice(1)];
-    const size = info.elements / count;
-    range = { start: index * size, count: size };
-  }
-  const rows = dims[0] ?? 1;
-  const cols = dims.slice(1).reduce((a, b) => a * b, 1);
-  const bytes = await file.readBytes(info, range, workspace?.bytes((range?.count ?? info.elements) * DTYPE_BITS[info.dtype] / 8));
-  const target = workspace && slot !== undefined ? workspace.floats(slot, rows * cols) : undefined;
-  const decoded = decodeMatrix(bytes, info.dtype, rows, cols, columnMajor, info.name, file.header.file, target);
-  if (decoded.nan + decoded.infinite > 0) {
-    const what = [decoded.nan && `${decoded.nan} NaN`, decoded.infinite && `${decoded.infinite} infinite`].filter(Boolean).join(' and ');
-    throw new ModuleDataError(`${ref.tensor} holds ${what} value${decoded.nan + decoded.infinite === 1 ? '' : 's'}; its spectrum cannot be computed`);
-  }
-  return { data: decoded.data, rows, cols };
+  if (!ref.block) return { info, rows: info.shape[0] ?? 1, cols: info.shape.slice(1).reduce((a, b) => a * b, 1) };
+  const { index, count } = ref.block;
+  const leading = info.shape[0] ?? 0;
+  if (count <= 0 || leading % count !== 0 || index < 0 || index >= count) throw new ModuleDataError(`block ${index} of ${count} does not divide ${ref.tensor} [${info.shape}]`);
+  const per = leading / count;
+  const dims = per === 1 && info.shape.length >= 3 ? info.shape.slice(1) : [per, ...info.shape.slice(1)];
+  const size = info.elements / count;
+  return { info, rows: dims[0] ?? 1, cols: dims.slice(1).reduce((a, b) => a * b, 1), range: { start: index * size, count: size } };
+}
+
+function checkFinite(name: string, nan: number, infinite: number): void {
+  if (nan + infinite === 0) return;
+  const what = [nan && `${nan} NaN`, infinite && `${infinite} infinite`].filter(Boolean).join(' and ');
+  throw new ModuleDataError(`${name} holds ${what} value${nan + infinite === 1 ? '' : 's'}; its spectrum cannot be computed`);
 }
 
 /**
- * The canonical B (m×r) as a column-major matrix. A stored B (m×r row-major) is decoded
- * transposed; a stored Bᵀ (mlx, r×m row-major) already is B in column-major order.
+ * Reads a stored matrix as float64, row-major as stored or column-major, checking that every
+ * value is finite: NaN or Inf in a factor makes every metric of the module meaningless, so it
+ * is reported instead.
  */
-export async function readB(file: SafetensorsFile, ref: FactorRef, workspace?: Workspace): Promise<Matrix> {
-  const s = await readStored(file, ref, !ref.transposed, workspace, SLOT_B);
-  return ref.transposed ? { rows: s.cols, cols: s.rows, data: s.data } : { rows: s.rows, cols: s.cols, data: s.data };
+export async function readStored(file: SafetensorsFile, ref: FactorRef, columnMajor = false, workspace?: Workspace): Promise<{ data: Float64Array; rows: number; cols: number }> {
+  const s = storedSlice(file, ref);
+  const count = s.rows * s.cols;
+  const bytes = await file.readBytes(s.info, s.range, workspace?.bytes((count * DTYPE_BITS[s.info.dtype]) / 8));
+  const decoded = decodeMatrix(bytes, s.info.dtype, s.rows, s.cols, columnMajor, s.info.name, file.header.file, workspace?.float64(count));
+  checkFinite(ref.tensor, decoded.nan, decoded.infinite);
+  return { data: decoded.data, rows: s.rows, cols: s.cols };
 }
 
-/** The canonical Aᵀ (n×r) as a column-major matrix: a stored A (r×n row-major) already is. */
-export async function readAt(file: SafetensorsFile, ref: FactorRef, workspace?: Workspace): Promise<Matrix> {
-  const s = await readStored(file, ref, ref.transposed, workspace, SLOT_AT);
-  return ref.transposed ? { rows: s.rows, cols: s.cols, data: s.data } : { rows: s.cols, cols: s.rows, data: s.data };
+/**
+ * One tall factor (canonical B, m×r, or Aᵀ, n×r) in the form the backend asked for. `tall`
+ * says whether the canonical factor's rows run along the stored tensor's first axis: true for
+ * a stored B (PEFT lora_B [m, r]) and for a transposed-stored Aᵀ (mlx lora_a [n, r]).
+ */
+async function readTall(file: SafetensorsFile, ref: FactorRef, tall: boolean, input: FactorInput, workspace?: Workspace): Promise<TallFactor> {
+  const s = storedSlice(file, ref);
+  const [d, r] = tall ? [s.rows, s.cols] : [s.cols, s.rows];
+  if (input === 'float64-wide') {
+    const m = await readStored(file, ref, tall, workspace);
+    return { rows: d, cols: r, layout: 'wide', values: m.data };
+  }
+  const count = s.rows * s.cols;
+  const bytes = await file.readBytes(s.info, s.range, workspace?.bytes((count * DTYPE_BITS[s.info.dtype]) / 8));
+  const decoded = decodeStored(bytes, s.info.dtype, count, s.info.name, file.header.file, workspace?.float32(count));
+  checkFinite(ref.tensor, decoded.nan, decoded.infinite);
+  return { rows: d, cols: r, layout: tall ? 'tall' : 'wide', values: decoded.data };
 }
 
-/** B, Aᵀ and the r×r mixer of a low-rank module, as the core computation wants them. */
+/** The canonical B (m×r): stored as B (tall) or, when the reference is transposed, as Bᵀ. */
+export function readB(file: SafetensorsFile, ref: FactorRef, input: FactorInput, workspace?: Workspace): Promise<TallFactor> {
+  return readTall(file, ref, !ref.transposed, input, workspace);
+}
+
+/** The canonical Aᵀ (n×r): stored as A (wide) or, when the reference is transposed, as Aᵀ. */
+export function readAt(file: SafetensorsFile, ref: FactorRef, input: FactorInput, workspace?: Workspace): Promise<TallFactor> {
+  return readTall(file, ref, ref.transposed, input, workspace);
+}
+
+/** A factor as a float64 column-major matrix, for the small dense work done before a backend sees it. */
+export async function readMatrix(file: SafetensorsFile, ref: FactorRef, role: 'B' | 'At', workspace?: Workspace): Promise<Matrix> {
+  const f = await (role === 'B' ? readB : readAt)(file, ref, 'float64-wide', workspace);
+  return { rows: f.rows, cols: f.cols, data: f.values as Float64Array };
+}
+
+/** B, Aᵀ and the r×r mixer of a low-rank module, as the spectrum route wants them. */
 export interface LowRankData {
-  readonly B: Matrix;
-  readonly At: Matrix;
+  readonly B: TallFactor;
+  readonly At: TallFactor;
   /** M (r×r, column-major): MoSLoRA's mixer, or diag(E) for AdaLoRA; absent means identity. */
   readonly M?: Matrix;
 }
 
 /** Reads a low-rank module's factors, contracting a Tucker core into A when there is one. */
-export async function readLowRank(file: SafetensorsFile, f: LowRankFactors, workspace?: Workspace): Promise<LowRankData> {
-  const B = await readB(file, f.B, workspace);
-  let At = await readAt(file, f.A, workspace);
-  if (f.mid) At = await contractTucker(file, f.mid, At);
+export async function readLowRank(file: SafetensorsFile, f: LowRankFactors, input: FactorInput, workspace?: Workspace): Promise<LowRankData> {
+  const B = await readB(file, f.B, input, workspace);
+  let At = await readAt(file, f.A, f.mid ? 'float64-wide' : input, workspace);
+  if (f.mid) {
+    const contracted = await contractTucker(file, f.mid, { rows: At.rows, cols: At.cols, data: At.values as Float64Array }, workspace);
+    At = { rows: contracted.rows, cols: contracted.cols, layout: 'wide', values: contracted.data };
+  }
   const r = B.cols;
   let M: Matrix | undefined;
   if (f.mixer) {
@@ -94,8 +121,8 @@ export async function readLowRank(file: SafetensorsFile, f: LowRankFactors, work
  * effective A is r × (in·kh·kw) with A_eff[a, (i,h,w)] = Σ_b mid[a,b,h,w]·down[b,i]; returned as
  * A_effᵀ in column-major order (column a holds row a of A_eff).
  */
-async function contractTucker(file: SafetensorsFile, midRef: FactorRef, downT: Matrix): Promise<Matrix> {
-  const mid = await readStored(file, midRef);
+async function contractTucker(file: SafetensorsFile, midRef: FactorRef, downT: Matrix, workspace?: Workspace): Promise<Matrix> {
+  const mid = await readStored(file, midRef, false, workspace);
   const r = downT.cols;
   const inputs = downT.rows;
   const k = mid.cols / r;

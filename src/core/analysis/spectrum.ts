@@ -1,11 +1,11 @@
-import type { CancellationToken } from '../cancellation';
-import type { ComputeBackend } from '../compute/backend';
 import type { AdaptedModule, Factorization, HadamardFactors, KroneckerFactors, KroneckerSide } from '../adapter/model';
+import type { CancellationToken } from '../cancellation';
+import type { ComputeBackend, FactorInput, TallFactor } from '../compute/backend';
 import { singularValues } from '../linalg/jacobiSvd';
-import { productSvd } from '../linalg/productSvd';
 import { multiplyTransposed, type Matrix } from '../linalg/matrix';
+import { productSvd } from '../linalg/productSvd';
 import type { SafetensorsFile } from '../safetensors/reader';
-import { readAt, readB, readLowRank, readStored, type LowRankData } from './factors';
+import { readLowRank, readMatrix, readStored, type LowRankData } from './factors';
 import type { Workspace } from './workspace';
 
 /** The exact spectrum of one ΔW, and the r×r core it came from. */
@@ -20,17 +20,30 @@ export interface Spectrum {
 }
 
 /**
- * DESIGN.md §1: thin QR of B and Aᵀ, then the SVD of the core K = s·R_B·M·R_Aᵀ; ΔW = (Q_B U) Σ
- * (Q_A V)ᵀ exactly, so σ(K) = σ(ΔW) without forming ΔW, at O((m+n)r²) cost, and no Gram matrix
- * is ever formed. The SVD is taken of the product F·Gᵀ with F = s·R_B·M and G = R_A without
- * forming it (productSvd): forming K in float64 loses the small singular values whenever the
- * components are not stored largest-first, which LoRA components never promise. K is still
- * formed, for display only.
+ * A module's spectrum in two halves: the tall factors whose triangular factors R the backend
+ * computes (batched with other modules'), and the small float64 work that finishes from them.
  */
+export interface SpectrumPlan {
+  readonly factors: readonly TallFactor[];
+  finish(R: readonly Matrix[]): Spectrum;
+}
+
+/**
+ * DESIGN.md §1: with B = Q_B·R_B and Aᵀ = Q_A·R_A, ΔW = Q_B·(s·R_B·M·R_Aᵀ)·Q_Aᵀ exactly, so its
+ * singular values are those of the core, at O((m+n)r²) cost and with no Gram matrix formed. The
+ * SVD is of the product F·R_Aᵀ, F = s·R_B·M, taken without forming it (productSvd): forming K in
+ * float64 loses the small singular values whenever the components are not stored largest-first,
+ * which LoRA components never promise. K is still formed, for display only.
+ */
+export function finishLowRank(RB: Matrix, RA: Matrix, M: Matrix | undefined, scale: number): Spectrum {
+  const F = leftFactor(RB, M, scale);
+  return { singularValues: productSvd(F, RA, false).values, core: multiplyTransposed(F, RA) };
+}
+
+/** The spectrum of factors already in memory: R of both through the backend, then the core's SVD. */
 export async function lowRankSpectrum(data: LowRankData, scale: number, backend: ComputeBackend, token?: CancellationToken): Promise<Spectrum> {
   const [RB, RA] = await backend.triangularFactors([data.B, data.At], token);
-  const F = leftFactor(RB, data.M, scale);
-  return { singularValues: productSvd(F, RA, false).values, core: coreMatrix(F, RA) };
+  return finishLowRank(RB, RA, data.M, scale);
 }
 
 /** F = s·R_B·M (k1×r), M the identity when absent. */
@@ -52,23 +65,19 @@ function leftFactor(RB: Matrix, M: Matrix | undefined, s: number): Matrix {
   return { rows: k1, cols: r, data: out };
 }
 
-/** K = F·R_Aᵀ (k1×k2): the canonical mixer, for display. */
-function coreMatrix(F: Matrix, RA: Matrix): Matrix {
-  return multiplyTransposed(F, RA);
-}
-
-/**
- * The spectrum of any supported module. With a workspace, the plain low-rank route reads and
- * decodes its factors into reused buffers (the common case, and the hot one).
- */
-export async function moduleSpectrum(file: SafetensorsFile, module: AdaptedModule, factors: Factorization, backend: ComputeBackend, token?: CancellationToken, workspace?: Workspace): Promise<Spectrum> {
+/** Plans any supported module's spectrum: reads and decodes its factors in the backend's form. */
+export async function planSpectrum(file: SafetensorsFile, module: AdaptedModule, factors: Factorization, input: FactorInput, workspace?: Workspace): Promise<SpectrumPlan> {
   switch (factors.type) {
-    case 'lowRank':
-      return lowRankSpectrum(await readLowRank(file, factors, workspace), module.scale, backend, token);
-    case 'hadamard':
-      return lowRankSpectrum(await readHadamard(file, factors), module.scale, backend, token);
+    case 'lowRank': {
+      const data = await readLowRank(file, factors, input, workspace);
+      return { factors: [data.B, data.At], finish: ([RB, RA]) => finishLowRank(RB, RA, data.M, module.scale) };
+    }
+    case 'hadamard': {
+      const { B, At } = await readHadamard(file, factors, workspace);
+      return { factors: [B, At], finish: ([RB, RA]) => finishLowRank(RB, RA, undefined, module.scale) };
+    }
     case 'kronecker':
-      return kroneckerSpectrum(file, factors, module.scale, backend, token);
+      return planKronecker(file, factors, module.scale, workspace);
   }
 }
 
@@ -77,9 +86,14 @@ export async function moduleSpectrum(file: SafetensorsFile, module: AdaptedModul
  * and W2a (m × r1·r2) and A' the column-wise one of W1b and W2b (r1·r2 × n). Its rank is at most
  * r1·r2 and the QR route applies unchanged.
  */
-async function readHadamard(file: SafetensorsFile, f: HadamardFactors): Promise<LowRankData> {
-  const [b1, b2, a1, a2] = [await readB(file, f.w1a), await readB(file, f.w2a), await readAt(file, f.w1b), await readAt(file, f.w2b)];
-  return { B: khatriRao(b1, b2), At: khatriRao(a1, a2) };
+async function readHadamard(file: SafetensorsFile, f: HadamardFactors, workspace?: Workspace): Promise<{ B: TallFactor; At: TallFactor }> {
+  const b1 = await readMatrix(file, f.w1a, 'B', workspace);
+  const b2 = await readMatrix(file, f.w2a, 'B', workspace);
+  const a1 = await readMatrix(file, f.w1b, 'At', workspace);
+  const a2 = await readMatrix(file, f.w2b, 'At', workspace);
+  const B = khatriRao(b1, b2);
+  const At = khatriRao(a1, a2);
+  return { B: { rows: B.rows, cols: B.cols, layout: 'wide', values: B.data }, At: { rows: At.rows, cols: At.cols, layout: 'wide', values: At.data } };
 }
 
 /** Column (p, q) of the result is column p of X times column q of Y, elementwise. */
@@ -96,23 +110,34 @@ function khatriRao(X: Matrix, Y: Matrix): Matrix {
 }
 
 /** LoKr: σ(s·kron(W1, W2)) = { s·σ_i(W1)·σ_j(W2) }, exact without forming either product. */
-async function kroneckerSpectrum(file: SafetensorsFile, f: KroneckerFactors, scale: number, backend: ComputeBackend, token?: CancellationToken): Promise<Spectrum> {
-  const s1 = await sideValues(file, f.w1, backend, token);
-  const s2 = await sideValues(file, f.w2, backend, token);
-  const values = new Float64Array(s1.length * s2.length);
-  let k = 0;
-  for (const x of s1) for (const y of s2) values[k++] = Math.abs(scale) * x * y;
-  values.sort().reverse();
-  return { singularValues: values, core: null };
+async function planKronecker(file: SafetensorsFile, f: KroneckerFactors, scale: number, workspace?: Workspace): Promise<SpectrumPlan> {
+  const sides = [await planSide(file, f.w1, workspace), await planSide(file, f.w2, workspace)];
+  const factors = sides.flatMap((s) => (Array.isArray(s) ? s : []));
+  return {
+    factors,
+    finish: (R) => {
+      let next = 0;
+      const [s1, s2] = sides.map((s) => (Array.isArray(s) ? finishLowRank(R[next++], R[next++], undefined, 1).singularValues : s));
+      const values = new Float64Array(s1.length * s2.length);
+      let k = 0;
+      for (const x of s1) for (const y of s2) values[k++] = Math.abs(scale) * x * y;
+      values.sort().reverse();
+      return { singularValues: values, core: null };
+    },
+  };
 }
 
-async function sideValues(file: SafetensorsFile, side: KroneckerSide, backend: ComputeBackend, token?: CancellationToken): Promise<Float64Array> {
+/** A full side's singular values now (a small dense matrix), or a low-rank side's two factors. */
+async function planSide(file: SafetensorsFile, side: KroneckerSide, workspace?: Workspace): Promise<Float64Array | TallFactor[]> {
   if ('full' in side) {
     const s = await readStored(file, side.full);
-    // The transpose has the same singular values; the column-major view of a row-major
-    // matrix is its transpose, so no copy is needed.
+    // The column-major view of a row-major matrix is its transpose: same singular values.
     return singularValues({ rows: s.cols, cols: s.rows, data: s.data });
   }
-  const data: LowRankData = { B: await readB(file, side.B), At: await readAt(file, side.A) };
-  return (await lowRankSpectrum(data, 1, backend, token)).singularValues;
+  const B = await readMatrix(file, side.B, 'B', workspace);
+  const At = await readMatrix(file, side.A, 'At', workspace);
+  return [
+    { rows: B.rows, cols: B.cols, layout: 'wide', values: B.data },
+    { rows: At.rows, cols: At.cols, layout: 'wide', values: At.data },
+  ];
 }

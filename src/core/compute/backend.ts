@@ -2,18 +2,55 @@ import type { CancellationToken } from '../cancellation';
 import type { Matrix } from '../linalg/matrix';
 
 /**
+ * A tall factor d×r (B is m×r, Aᵀ is n×r) in the layout the file stores it:
+ * - `tall`: d×r row-major, each of its d rows contiguous (PEFT's lora_B [m, r]);
+ * - `wide`: r×d row-major, each of its r columns contiguous (PEFT's lora_A [r, n] is Aᵀ this
+ *   way); this is also the column-major d×r layout the float64 linear algebra works in.
+ * Values are float64, or float32 when the stored values are exactly representable in it
+ * (F32, F16, BF16, F8 kinds).
+ */
+export interface TallFactor {
+  readonly rows: number;
+  readonly cols: number;
+  readonly layout: 'tall' | 'wide';
+  readonly values: Float64Array | Float32Array;
+}
+
+/**
+ * How a backend wants its factors: `float64-wide` (the reader decodes straight to float64
+ * column-major, the pure TypeScript path) or `stored` (float32 where exact, stored layout: no
+ * transposes, half the memory, what a device product takes).
+ */
+export type FactorInput = 'float64-wide' | 'stored';
+
+/**
  * The heavy half of every spectrum: the triangular factor R of the thin QR of tall factors
  * (B = Q_B·R_B, Aᵀ = Q_A·R_A). Everything after it is r×r work done in float64 TypeScript.
- * The pure TypeScript backend computes R by Householder QR; an onnxruntime backend computes it
- * by CholeskyQR2 with its Gram products on the device. Both must give R to float64 accuracy.
+ * The pure TypeScript backend computes R by Householder QR; the onnxruntime backend by
+ * CholeskyQR2 with its Gram products on the device. Both must give R to float64 accuracy.
  */
 export interface ComputeBackend {
-  /** Which backend and device ran, for reports (e.g. "js", "ort-cpu", "ort-cuda"). */
+  /** Which backend and device ran, for reports (e.g. "js", "onnxruntime cpu", "onnxruntime cuda"). */
   readonly name: string;
+  readonly input: FactorInput;
   /**
-   * R of each d×r column-major matrix: min(d, r)×r, upper trapezoidal. Inputs are owned by the
+   * How many bytes of factors the analysis should gather before calling triangularFactors:
+   * batching pays for device backends (one run per stack of equal shapes), not for the JS one.
+   */
+  readonly batchBytes: number;
+  /**
+   * R of each factor: min(d, r)×r, upper trapezoidal, column-major. Factors are owned by the
    * backend from the call on and may be overwritten.
    */
-  triangularFactors(matrices: readonly Matrix[], token?: CancellationToken): Promise<Matrix[]>;
+  triangularFactors(factors: readonly TallFactor[], token?: CancellationToken): Promise<Matrix[]>;
   dispose(): Promise<void>;
+}
+
+/** A factor as a column-major float64 matrix (a copy unless it already is one). */
+export function asColumnMajor64(f: TallFactor): Matrix {
+  const { rows: d, cols: r, values } = f;
+  if (f.layout === 'wide') return { rows: d, cols: r, data: values instanceof Float64Array ? values : Float64Array.from(values) };
+  const data = new Float64Array(d * r);
+  for (let i = 0; i < d; i++) for (let j = 0; j < r; j++) data[j * d + i] = values[i * r + j];
+  return { rows: d, cols: r, data };
 }

@@ -1,17 +1,20 @@
 import { throwIfCancelled, type CancellationToken } from '../cancellation';
 import { householderR } from '../linalg/householder';
 import type { Matrix } from '../linalg/matrix';
-import type { ComputeBackend } from './backend';
+import { asColumnMajor64, type ComputeBackend, type TallFactor } from './backend';
 
 /** The pure TypeScript reference backend: Householder QR in float64 on the calling thread. */
 export class JsBackend implements ComputeBackend {
   readonly name = 'js';
+  readonly input = 'float64-wide';
+  /** One module at a time: nothing to gain from batching, and buffers stay small. */
+  readonly batchBytes = 0;
 
-  async triangularFactors(matrices: readonly Matrix[], token?: CancellationToken): Promise<Matrix[]> {
+  async triangularFactors(factors: readonly TallFactor[], token?: CancellationToken): Promise<Matrix[]> {
     const out: Matrix[] = [];
-    for (const m of matrices) {
+    for (const f of factors) {
       throwIfCancelled(token);
-      out.push(householderR(m));
+      out.push(householderR(asColumnMajor64(f)));
     }
     return out;
   }

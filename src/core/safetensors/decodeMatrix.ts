@@ -126,3 +126,38 @@ function countNonFinite(data: Float64Array): { nan: number; infinite: number } {
   }
   return { nan, infinite };
 }
+
+/**
+ * Decodes `count` stored values as they are laid out, into float32 when that is exact (F32, F16,
+ * BF16, the F8 kinds) and float64 otherwise, with the NaN/Inf counts. For device backends:
+ * half the memory of float64 and no transposes. `target`, when given and large enough, is used
+ * for the float32 case.
+ */
+export function decodeStored(bytes: Uint8Array, dtype: DType, count: number, name = '', file = '', target?: Float32Array): { data: Float32Array | Float64Array; nan: number; infinite: number } {
+  if (dtype === 'F64' || DTYPE_BITS[dtype] > 32 || dtype === 'I32' || dtype === 'U32') {
+    const wide = decodeMatrix(bytes, dtype, 1, count, false, name, file);
+    return wide;
+  }
+  const out = target && target.length >= count ? target.subarray(0, count) : new Float32Array(count);
+  if (LITTLE_ENDIAN && dtype === 'BF16' && bytes.byteOffset % 2 === 0) {
+    const halves = new Uint16Array(bytes.buffer, bytes.byteOffset, count);
+    const words = new Int32Array(out.buffer, out.byteOffset, count);
+    for (let i = 0; i < count; i++) words[i] = halves[i] << 16;
+  } else {
+    decodeInto(out, bytes, dtype, count, name, file);
+  }
+  let poison = 0;
+  for (let i = 0; i < count; i++) {
+    const x = out[i];
+    poison += x - x;
+  }
+  if (poison === 0) return { data: out, nan: 0, infinite: 0 };
+  let nan = 0;
+  let infinite = 0;
+  for (let i = 0; i < count; i++) {
+    const x = out[i];
+    if (x !== x) nan++;
+    else if (x === Infinity || x === -Infinity) infinite++;
+  }
+  return { data: out, nan, infinite };
+}

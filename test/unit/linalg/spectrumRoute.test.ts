@@ -4,7 +4,7 @@ import { householderR } from '../../../src/core/linalg/householder';
 import { singularValues } from '../../../src/core/linalg/jacobiSvd';
 import { multiply, multiplyTransposed, type Matrix } from '../../../src/core/linalg/matrix';
 import { productSvd } from '../../../src/core/linalg/productSvd';
-import { gaussian, gradedPair, inverse, logSpaced, multiplyDense, scaleColumns, spectrumInputs } from '../../helpers/factors';
+import { gaussian, gradedPair, inverse, logSpaced, multiplyDense, scaleColumns, toColumnMajor } from '../../helpers/factors';
 import { relativeErrors } from '../../helpers/linalgChecks';
 import { Rng } from '../../helpers/random';
 import { materialize, referenceSingularValues, type Dense } from '../../helpers/referenceSvd';
@@ -18,10 +18,9 @@ import { materialize, referenceSingularValues, type Dense } from '../../helpers/
 type Core = 'product' | 'formed';
 
 function qrRoute(s: number, B: Dense, A: Dense, M: Dense | undefined, core: Core): Float64Array {
-  const inputs = spectrumInputs(B, A, M);
-  const RB = householderR(inputs.B);
-  const RA = householderR(inputs.At);
-  const left = inputs.M ? multiply(RB, inputs.M) : RB;
+  const RB = householderR(toColumnMajor(B));
+  const RA = householderR({ rows: A.cols, cols: A.rows, data: A.data.slice() });
+  const left = M ? multiply(RB, toColumnMajor(M)) : RB;
   const F: Matrix = { rows: left.rows, cols: left.cols, data: left.data.map((x) => s * x) };
   return core === 'product' ? productSvd(F, RA, false).values : singularValues(multiplyTransposed(F, RA));
 }
