@@ -1,0 +1,152 @@
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { InferenceSession, Tensor } from 'onnxruntime-node';
+import { encodeModel, type OnnxGraph } from '../onnx/onnxModel';
+
+/** What the user asked for: `auto` tries CUDA and falls back to the CPU. */
+export type DeviceChoice = 'auto' | 'cuda' | 'cpu';
+export const DEVICE_CHOICES: readonly DeviceChoice[] = ['auto', 'cuda', 'cpu'];
+
+/** The provider that actually runs the kernels. */
+export type Provider = 'cuda' | 'cpu';
+
+type Ort = typeof import('onnxruntime-node');
+
+/** onnxruntime-node could not be loaded at all (not installed, or its native binary missing). */
+export class OrtUnavailableError extends Error {
+  override readonly name = 'OrtUnavailableError';
+}
+
+/** CUDA was asked for explicitly and cannot run. */
+export class DeviceUnavailableError extends Error {
+  override readonly name = 'DeviceUnavailableError';
+}
+
+let loaded: Ort | undefined;
+
+/**
+ * Loads onnxruntime-node on first use. It stays outside the bundle (a native addon shipped in
+ * node_modules); the pure TypeScript backend never needs it. Its own logging is kept to fatal
+ * errors: a failed CUDA attempt is reported by us, in words, not as ORT's stack of C++ frames.
+ */
+export function loadOrt(): Ort {
+  if (loaded) return loaded;
+  try {
+    loaded = require('onnxruntime-node') as Ort;
+  } catch (error) {
+    throw new OrtUnavailableError(`onnxruntime-node could not be loaded (${(error as Error).message.split('\n')[0]}); the pure TypeScript backend still works`);
+  }
+  loaded.env.logLevel = 'fatal';
+  return loaded;
+}
+
+/** ORT's intra-op threads: all cores but one, so the thread that feeds ORT keeps a core of its own. */
+export function defaultThreads(): number {
+  return Math.max(1, availableParallelism() - 1);
+}
+
+/** What `lora-lens info` prints. */
+export interface OrtInfo {
+  readonly version: string;
+  /** Providers this installation can try, with why CUDA cannot when it cannot. */
+  readonly providers: readonly { readonly name: string; readonly available: boolean; readonly note: string }[];
+}
+
+export function ortInfo(): OrtInfo {
+  const ort = loadOrt();
+  const cudaLibrary = cudaProviderLibrary();
+  return {
+    version: ort.env.versions.node ?? ort.env.versions.common,
+    providers: [
+      { name: 'cpu', available: true, note: 'bundled' },
+      {
+        name: 'cuda',
+        available: cudaLibrary !== null,
+        note: cudaLibrary ? `installed (${cudaLibrary}; needs CUDA 12 and cuDNN 9 at run time)` : 'not installed: run onnxruntime-node\'s installer with --onnxruntime-node-install=cuda12',
+      },
+    ],
+  };
+}
+
+/** The CUDA provider's shared library beside the ORT binding, when the installer put it there. */
+function cudaProviderLibrary(): string | null {
+  try {
+    const root = dirname(require.resolve('onnxruntime-node/package.json'));
+    const dir = join(root, 'bin', 'napi-v6', process.platform, process.arch);
+    const file = join(dir, process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so');
+    return existsSync(file) ? file : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * One ORT session per graph, created on first use and kept. The first session decides the
+ * provider: CUDA when asked for or when `auto` finds it working, else the CPU. ORT throws when
+ * the CUDA libraries are missing (there is no silent fallback), so `auto` catches that and
+ * records why; an explicit `cuda` fails with the reason.
+ */
+export class OrtSessions {
+  private readonly sessions = new Map<string, Promise<InferenceSession>>();
+  private chosen: Provider | undefined;
+  /** Why `auto` ended on the CPU, when it tried CUDA and CUDA failed. */
+  fallbackReason: string | undefined;
+
+  constructor(
+    readonly device: DeviceChoice,
+    readonly threads = defaultThreads(),
+  ) {}
+
+  /** The provider that runs, once the first session exists. */
+  get provider(): Provider | undefined {
+    return this.chosen;
+  }
+
+  session(graph: OnnxGraph): Promise<InferenceSession> {
+    let s = this.sessions.get(graph.name);
+    if (!s) {
+      s = this.create(encodeModel(graph));
+      this.sessions.set(graph.name, s);
+    }
+    return s;
+  }
+
+  /** Runs a graph; outputs keep ORT's row-major layout. */
+  async run(graph: OnnxGraph, feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
+    const session = await this.session(graph);
+    return session.run(feeds) as Promise<Record<string, Tensor>>;
+  }
+
+  async dispose(): Promise<void> {
+    const all = [...this.sessions.values()];
+    this.sessions.clear();
+    for (const s of all) await (await s.catch(() => null))?.release();
+  }
+
+  private async create(model: Uint8Array): Promise<InferenceSession> {
+    const ort = loadOrt();
+    const options = (provider: Provider): InferenceSession.SessionOptions => ({
+      executionProviders: [provider],
+      intraOpNumThreads: this.threads,
+      interOpNumThreads: 1,
+      graphOptimizationLevel: 'all',
+      logSeverityLevel: 4,
+    });
+    if (this.chosen) return ort.InferenceSession.create(model, options(this.chosen));
+    if (this.device !== 'cpu') {
+      try {
+        const session = await ort.InferenceSession.create(model, options('cuda'));
+        this.chosen = 'cuda';
+        return session;
+      } catch (error) {
+        const reason = (error as Error).message.split('\n')[0];
+        if (this.device === 'cuda') throw new DeviceUnavailableError(`the CUDA provider cannot run here: ${reason}`);
+        this.fallbackReason = `CUDA unavailable (${reason}); using the CPU`;
+      }
+    }
+    const session = await ort.InferenceSession.create(model, options('cpu'));
+    this.chosen = 'cpu';
+    return session;
+  }
+}
