@@ -1,5 +1,5 @@
-// Bundles the command-line tool. The extension host, worker and webview bundles join here as
-// they are written; each is one entry in `bundles`.
+// Bundles the command-line tool and its worker threads. The extension host and webview bundles
+// join here as they are written; each is one entry in `bundles`.
 import { readFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
@@ -8,17 +8,13 @@ const { version } = JSON.parse(readFileSync(new URL('./package.json', import.met
 const production = process.argv.includes('--production');
 
 /** @type {import('esbuild').BuildOptions[]} */
+const node = { platform: 'node', format: 'cjs', target: 'node20', external: ['onnxruntime-node'] };
+
 const bundles = [
-  {
-    entryPoints: ['src/cli/main.ts'],
-    outfile: 'dist/cli.js',
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    banner: { js: '#!/usr/bin/env node' },
-    external: ['onnxruntime-node'],
-    define: { LORA_LENS_VERSION: JSON.stringify(version) },
-  },
+  { ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, define: { LORA_LENS_VERSION: JSON.stringify(version) } },
+  // The worker threads the CLI (and later the extension host) start: they sit beside it in dist/.
+  { ...node, entryPoints: ['src/core/compute/worker/analysisWorker.ts'], outfile: 'dist/analysisWorker.js' },
+  { ...node, entryPoints: ['src/core/compute/worker/ortWorker.ts'], outfile: 'dist/ortWorker.js' },
 ];
 
 await Promise.all(

@@ -62,49 +62,75 @@ export interface AdapterAnalysis {
   readonly seconds: number;
 }
 
+interface Batch {
+  readonly items: { module: AdaptedModule; plan?: SpectrumPlan; skipped?: ModuleSkipped }[];
+  readonly R: Promise<Matrix[]>;
+}
+
 /**
  * Computes every module's exact spectrum and metrics. Modules are read in batches of about the
  * backend's batch size, their tall factors go to the backend in one call (a device backend
  * stacks equal shapes into one run), and results are reported in module order as each batch
- * finishes. A module whose data is broken (missing partner, NaN, bad shapes) is reported as
- * skipped with its reason; the others are still analysed.
+ * finishes. The next batch is read and decoded while the backend works on the current one: with
+ * a backend on another thread (the ORT worker) decoding and device products overlap. Two
+ * workspaces alternate, so a batch's buffers are never reused while the backend holds them.
+ * A module whose data is broken (missing partner, NaN, bad shapes) is reported as skipped with
+ * its reason; the others are still analysed.
  */
 export async function analyzeAdapter(opened: OpenedAdapter, options: AnalyzeOptions = {}): Promise<AdapterAnalysis> {
-  const backend = options.backend ?? new JsBackend();
+  const backend: ComputeBackend = options.backend ?? new JsBackend();
   const started = performance.now();
   const modules = opened.adapter.modules;
   const results: ModuleResult[] = [];
-  const workspace = new Workspace();
+  const workspaces = [new Workspace(backend.allocator), new Workspace(backend.allocator)];
   let next = 0;
-  while (next < modules.length) {
-    throwIfCancelled(options.token);
-    workspace.reset();
-    const batch: { module: AdaptedModule; plan?: SpectrumPlan; skipped?: ModuleSkipped }[] = [];
-    let bytes = 0;
-    do {
-      const module = modules[next++];
-      const planned = await planModule(opened.file, module, backend, workspace);
-      batch.push({ module, ...planned });
-      for (const f of planned.plan?.factors ?? []) bytes += f.values.byteLength;
+  let batches = 0;
+  let pending: Batch | null = null;
+  try {
+    while (next < modules.length || pending) {
       throwIfCancelled(options.token);
-    } while (next < modules.length && bytes < backend.batchBytes);
-    const factors = batch.flatMap((b) => b.plan?.factors ?? []);
-    const R = factors.length > 0 ? await backend.triangularFactors(factors, options.token) : [];
-    let offset = 0;
-    for (const item of batch) {
-      let result: ModuleResult;
-      if (item.plan) {
-        const count = item.plan.factors.length;
-        result = await finishModule(opened.file, item.module, item.plan, R.slice(offset, offset + count));
-        offset += count;
-      } else result = item.skipped as ModuleSkipped;
-      results.push(result);
-      options.onModule?.(result, results.length - 1);
-      options.onProgress?.({ done: results.length, total: modules.length, module: item.module.name });
+      let current: Batch | null = null;
+      if (next < modules.length) {
+        // At most one batch is pending while this one is read: alternating keeps them apart.
+        const workspace = workspaces[batches++ % 2];
+        workspace.reset();
+        const items: Batch['items'] = [];
+        let bytes = 0;
+        do {
+          const module = modules[next++];
+          const planned = await planModule(opened.file, module, backend, workspace);
+          items.push({ module, ...planned });
+          for (const f of planned.plan?.factors ?? []) bytes += f.values.byteLength;
+          throwIfCancelled(options.token);
+        } while (next < modules.length && bytes < backend.batchBytes);
+        const factors = items.flatMap((item) => item.plan?.factors ?? []);
+        current = { items, R: factors.length > 0 ? backend.triangularFactors(factors, options.token) : Promise.resolve([]) };
+        // A rejection is handled when the batch is finished; don't let it count as unhandled meanwhile.
+        current.R.catch(() => {});
+      }
+      if (pending) await finishBatch(opened.file, pending, results, modules.length, options);
+      pending = current;
     }
+  } finally {
+    if (!options.backend) await backend.dispose();
   }
-  if (!options.backend) await backend.dispose();
   return { modules: results, backend: backend.name, seconds: (performance.now() - started) / 1000 };
+}
+
+async function finishBatch(file: SafetensorsFile, batch: Batch, results: ModuleResult[], total: number, options: AnalyzeOptions): Promise<void> {
+  const R = await batch.R;
+  let offset = 0;
+  for (const item of batch.items) {
+    let result: ModuleResult;
+    if (item.plan) {
+      const count = item.plan.factors.length;
+      result = await finishModule(file, item.module, item.plan, R.slice(offset, offset + count));
+      offset += count;
+    } else result = item.skipped as ModuleSkipped;
+    results.push(result);
+    options.onModule?.(result, results.length - 1);
+    options.onProgress?.({ done: results.length, total, module: item.module.name });
+  }
 }
 
 /** Reads a module's factors in the backend's form; broken data becomes a skipped result. */

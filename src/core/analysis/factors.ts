@@ -66,7 +66,7 @@ async function readTall(file: SafetensorsFile, ref: FactorRef, tall: boolean, in
   }
   const count = s.rows * s.cols;
   const bytes = await file.readBytes(s.info, s.range, workspace?.bytes((count * DTYPE_BITS[s.info.dtype]) / 8));
-  const decoded = decodeStored(bytes, s.info.dtype, count, s.info.name, file.header.file, workspace?.float32(count));
+  const decoded = decodeStored(bytes, s.info.dtype, count, s.info.name, file.header.file, workspace?.factor32(count));
   checkFinite(ref.tensor, decoded.nan, decoded.infinite);
   return { rows: d, cols: r, layout: tall ? 'tall' : 'wide', values: decoded.data };
 }

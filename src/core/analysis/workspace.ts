@@ -1,3 +1,5 @@
+import type { FactorAllocator } from '../compute/backend';
+
 /**
  * Reusable buffers for one analysis run. Large typed arrays allocated afresh for every module
  * come from new pages of memory, and the page faults cost more than decoding the factors
@@ -7,6 +9,12 @@
  * the next batch begins.
  */
 export class Workspace {
+  /**
+   * @param values where factor values go when a backend takes them over (its buffers are
+   * transferred away with each batch); without it, the workspace's own pool.
+   */
+  constructor(private readonly values?: FactorAllocator) {}
+
   private bytesBuffer = new Uint8Array(0);
   private readonly floats64: Float64Array[] = [];
   private readonly floats32: Float32Array[] = [];
@@ -33,6 +41,11 @@ export class Workspace {
   /** The next float32 buffer of this batch, `length` values (contents undefined). */
   float32(length: number): Float32Array {
     return take(this.floats32, this.next32++, length, (n) => new Float32Array(n));
+  }
+
+  /** A buffer for a factor's values: the backend's when it takes them over, else the pool's. */
+  factor32(length: number): Float32Array {
+    return this.values ? this.values.float32(length) : this.float32(length);
   }
 }
 

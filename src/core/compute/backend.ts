@@ -24,6 +24,15 @@ export interface TallFactor {
 export type FactorInput = 'float64-wide' | 'stored';
 
 /**
+ * Where factor values are decoded to when a backend takes ownership of them (a worker backend
+ * transfers the buffers to its thread instead of copying, and recycles them when they return).
+ */
+export interface FactorAllocator {
+  float32(length: number): Float32Array;
+  float64(length: number): Float64Array;
+}
+
+/**
  * The heavy half of every spectrum: the triangular factor R of the thin QR of tall factors
  * (B = Q_B·R_B, Aᵀ = Q_A·R_A). Everything after it is r×r work done in float64 TypeScript.
  * The pure TypeScript backend computes R by Householder QR; the onnxruntime backend by
@@ -38,6 +47,8 @@ export interface ComputeBackend {
    * batching pays for device backends (one run per stack of equal shapes), not for the JS one.
    */
   readonly batchBytes: number;
+  /** When present, factor values are decoded into buffers from here and handed over with the call. */
+  readonly allocator?: FactorAllocator;
   /**
    * R of each factor: min(d, r)×r, upper trapezoidal, column-major. Factors are owned by the
    * backend from the call on and may be overwritten.

@@ -140,9 +140,17 @@ export function decodeStored(bytes: Uint8Array, dtype: DType, count: number, nam
   }
   const out = target && target.length >= count ? target.subarray(0, count) : new Float32Array(count);
   if (LITTLE_ENDIAN && dtype === 'BF16' && bytes.byteOffset % 2 === 0) {
+    // One pass: the bit shift, and NaN/Inf found from the bits (an all-ones exponent, 0x7f80,
+    // plus 0x80 carries into bit 15: the OR of all those sums has bit 15 set iff one exists).
     const halves = new Uint16Array(bytes.buffer, bytes.byteOffset, count);
     const words = new Int32Array(out.buffer, out.byteOffset, count);
-    for (let i = 0; i < count; i++) words[i] = halves[i] << 16;
+    let bad = 0;
+    for (let i = 0; i < count; i++) {
+      const h = halves[i];
+      bad |= (h & 0x7f80) + 0x80;
+      words[i] = h << 16;
+    }
+    if ((bad & 0x8000) === 0) return { data: out, nan: 0, infinite: 0 };
   } else {
     decodeInto(out, bytes, dtype, count, name, file);
   }

@@ -5,6 +5,7 @@ import type { Matrix } from '../../linalg/matrix';
 import { asColumnMajor64, type ComputeBackend, type TallFactor } from '../backend';
 import { gramGraph, projectedGramGraph } from '../onnx/graphs';
 import type { ElemType } from '../onnx/onnxModel';
+import type { DeviceReport } from '../worker/protocol';
 import { loadOrt, OrtSessions, type DeviceChoice } from './runtime';
 
 /** Factors of equal shape, layout and precision, stacked into one tensor per ORT run. */
@@ -71,6 +72,23 @@ export class OrtBackend implements ComputeBackend {
 
   async dispose(): Promise<void> {
     await this.sessions.dispose();
+  }
+
+  /** Creates the first session now, so the provider is decided (and known) before any work. */
+  async warmUp(): Promise<void> {
+    await this.sessions.session(gramGraph('double', 'tall'));
+  }
+
+  /** What ran: provider, why CUDA was not used, threads, Householder fallbacks so far. */
+  report(): DeviceReport {
+    const provider = this.sessions.provider;
+    return {
+      backend: this.name,
+      ...(provider ? { provider } : {}),
+      ...(this.sessions.fallbackReason ? { fallbackReason: this.sessions.fallbackReason } : {}),
+      threads: this.sessions.threads,
+      fallbacks: this.fallbacks,
+    };
   }
 
   /** The stack's values back to back in a pooled buffer (the factor's own array when alone). */

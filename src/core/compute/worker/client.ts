@@ -1,0 +1,135 @@
+import { Worker } from 'node:worker_threads';
+import type { ModuleResult } from '../../analysis/analyze';
+import { CancelledError, type CancellationToken } from '../../cancellation';
+import { deserializeError, WorkerCrashedError } from './errors';
+import type { ComputeOptions, DeviceReport, HostToWorker, WorkerToHost } from './protocol';
+
+export interface JobCallbacks {
+  /** Each module's result as soon as the worker has it, with its index in the adapter's module order. */
+  readonly onModule?: (result: ModuleResult, index: number, total: number) => void;
+  readonly token?: CancellationToken;
+}
+
+export interface JobOutcome {
+  /** Results in module order. */
+  readonly modules: readonly ModuleResult[];
+  readonly seconds: number;
+  readonly device: DeviceReport;
+}
+
+/** How long a cancelled job may take to stop before its worker is terminated (an ORT run cannot be interrupted). */
+const CANCEL_GRACE_MS = 2000;
+/** How often a job's cancellation token is looked at. */
+const TOKEN_POLL_MS = 50;
+
+interface Job {
+  readonly id: number;
+  readonly results: ModuleResult[];
+  readonly callbacks: JobCallbacks;
+  resolve(outcome: JobOutcome): void;
+  reject(error: Error): void;
+}
+
+/**
+ * The host's handle on the analysis worker: one long-lived worker thread, one job at a time,
+ * results streamed as they come. A job is cancelled through its token (the worker stops between
+ * batches; after a grace period the worker is terminated). If the worker crashes, the job fails
+ * with the reason and the next job starts a new worker: the host never hangs or crashes.
+ */
+export class AnalysisClient {
+  private worker: Worker | null = null;
+  private current: Job | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+  private nextJob = 1;
+
+  constructor(private readonly script: string) {}
+
+  /** Analyses the adapter at `path` in the worker. Jobs run one after another in call order. */
+  analyze(path: string, options: ComputeOptions, callbacks: JobCallbacks = {}): Promise<JobOutcome> {
+    const run = this.queue.then(() => this.start(path, options, callbacks));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async dispose(): Promise<void> {
+    const worker = this.worker;
+    this.worker = null;
+    this.current?.reject(new CancelledError());
+    this.current = null;
+    if (worker) await worker.terminate();
+  }
+
+  private start(path: string, options: ComputeOptions, callbacks: JobCallbacks): Promise<JobOutcome> {
+    if (callbacks.token?.isCancellationRequested) return Promise.reject(new CancelledError());
+    const worker = this.ensureWorker();
+    return new Promise<JobOutcome>((resolve, reject) => {
+      const job: Job = { id: this.nextJob++, results: [], callbacks, resolve, reject };
+      this.current = job;
+      const watch = this.watchToken(job, worker);
+      // A running job keeps the process alive; an idle worker does not.
+      worker.ref();
+      const settle = <T>(f: (value: T) => void) => (value: T) => {
+        clearInterval(watch);
+        worker.unref();
+        if (this.current === job) this.current = null;
+        f(value);
+      };
+      job.resolve = settle(resolve);
+      job.reject = settle(reject);
+      this.post(worker, { type: 'analyze', job: job.id, path, options });
+    });
+  }
+
+  /** Polls the token: on cancellation asks the worker to stop, and terminates it if it does not. */
+  private watchToken(job: Job, worker: Worker): ReturnType<typeof setInterval> {
+    let asked = 0;
+    const timer = setInterval(() => {
+      if (!job.callbacks.token?.isCancellationRequested) return;
+      if (asked === 0) {
+        asked = Date.now();
+        this.post(worker, { type: 'cancel', job: job.id });
+      } else if (Date.now() - asked > CANCEL_GRACE_MS && this.current === job) {
+        this.worker = null;
+        void worker.terminate();
+        job.reject(new CancelledError());
+      }
+    }, TOKEN_POLL_MS);
+    timer.unref();
+    return timer;
+  }
+
+  private ensureWorker(): Worker {
+    if (this.worker) return this.worker;
+    const worker = new Worker(this.script);
+    worker.on('message', (message: WorkerToHost) => this.receive(message));
+    const crashed = (why: string) => {
+      if (this.worker !== worker) return;
+      this.worker = null;
+      this.current?.reject(new WorkerCrashedError(`the analysis worker stopped unexpectedly (${why}); the next analysis starts a new one`));
+    };
+    worker.on('error', (error) => crashed(error.message));
+    worker.on('exit', (code) => crashed(`exit code ${code}`));
+    this.worker = worker;
+    return worker;
+  }
+
+  private receive(message: WorkerToHost): void {
+    const job = this.current;
+    if (!job || message.job !== job.id) return;
+    switch (message.type) {
+      case 'module':
+        job.results[message.index] = message.result;
+        job.callbacks.onModule?.(message.result, message.index, message.total);
+        return;
+      case 'done':
+        job.resolve({ modules: job.results, seconds: message.seconds, device: message.device });
+        return;
+      case 'error':
+        job.reject(deserializeError(message.error));
+    }
+  }
+
+  private post(worker: Worker, message: HostToWorker): void {
+    worker.postMessage(message);
+  }
+}

@@ -1,0 +1,38 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { OrtBackend } from '../ort/ortBackend';
+import { serializeError, type FromOrtWorker, type OrtWorkerData, type ToOrtWorker } from './protocol';
+
+/**
+ * The thread that owns onnxruntime. ORT's run() blocks the thread that calls it, so device
+ * products live here and the analysis thread keeps reading and decoding the next batch
+ * meanwhile (two cores: decoding and products overlap). Requests are served in order.
+ */
+const port = parentPort;
+if (!port) throw new Error('the ORT worker must run in a worker thread');
+const options = workerData as OrtWorkerData;
+let backend: OrtBackend | null = null;
+let queue = Promise.resolve();
+
+port.on('message', (message: ToOrtWorker) => {
+  queue = queue.then(() => handle(message));
+});
+
+async function handle(message: ToOrtWorker): Promise<void> {
+  try {
+    backend ??= new OrtBackend(options.device, options.threads);
+    if (message.type === 'info') {
+      await backend.warmUp();
+      post({ type: 'info', id: message.id, device: backend.report() });
+      return;
+    }
+    const buffers = [...new Set(message.factors.map((f) => f.values.buffer))].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
+    const R = await backend.triangularFactors(message.factors);
+    post({ type: 'factors', id: message.id, R, device: backend.report(), buffers }, buffers);
+  } catch (error) {
+    post({ type: 'error', id: message.id, error: serializeError(error) });
+  }
+}
+
+function post(message: FromOrtWorker, transfer: ArrayBuffer[] = []): void {
+  port?.postMessage(message, transfer);
+}

@@ -1,0 +1,75 @@
+import type { ModuleResult } from '../../analysis/analyze';
+import type { Matrix } from '../../linalg/matrix';
+import type { TallFactor } from '../backend';
+import type { DeviceChoice, Provider } from '../ort/runtime';
+
+/**
+ * Messages between the host (CLI, editor) and the analysis worker, and between the analysis
+ * worker and the ORT worker it owns. Numbers travel as typed arrays (structured clone keeps
+ * them typed). Every message names its job, so a late reply to a cancelled job is ignored.
+ */
+
+/** Which backend computes the R factors; `auto` takes ORT for adapters big enough to repay its start-up. */
+export type BackendChoice = 'auto' | 'js' | 'onnxruntime';
+export const BACKEND_CHOICES: readonly BackendChoice[] = ['auto', 'js', 'onnxruntime'];
+
+export interface ComputeOptions {
+  readonly backend: BackendChoice;
+  readonly device: DeviceChoice;
+  /** ORT intra-op threads; default: cores − 1. */
+  readonly threads?: number;
+}
+
+/** An error as it crosses a thread boundary: enough to rebuild the typed error on the other side. */
+export interface SerializedError {
+  readonly name: string;
+  readonly message: string;
+  readonly code?: string;
+  readonly file?: string;
+}
+
+/** The device that ran, as reported at the end of a job. */
+export interface DeviceReport {
+  readonly backend: string;
+  readonly provider?: Provider;
+  readonly fallbackReason?: string;
+  readonly threads?: number;
+  /** Factors CholeskyQR could not take (κ too large) and Householder did. */
+  readonly fallbacks?: number;
+}
+
+export type HostToWorker =
+  | { readonly type: 'analyze'; readonly job: number; readonly path: string; readonly options: ComputeOptions }
+  | { readonly type: 'cancel'; readonly job: number };
+
+export type WorkerToHost =
+  | { readonly type: 'module'; readonly job: number; readonly index: number; readonly total: number; readonly result: ModuleResult }
+  | { readonly type: 'done'; readonly job: number; readonly seconds: number; readonly device: DeviceReport }
+  | { readonly type: 'error'; readonly job: number; readonly error: SerializedError };
+
+export type ToOrtWorker =
+  | { readonly type: 'factors'; readonly id: number; readonly factors: readonly TallFactor[] }
+  | { readonly type: 'info'; readonly id: number };
+
+export type FromOrtWorker =
+  /** `buffers` are the factors' buffers, handed back for reuse. */
+  | { readonly type: 'factors'; readonly id: number; readonly R: readonly Matrix[]; readonly device: DeviceReport; readonly buffers: ArrayBuffer[] }
+  | { readonly type: 'info'; readonly id: number; readonly device: DeviceReport }
+  | { readonly type: 'error'; readonly id: number; readonly error: SerializedError };
+
+/** Options the ORT worker starts with (its workerData). */
+export interface OrtWorkerData {
+  readonly device: DeviceChoice;
+  readonly threads?: number;
+}
+
+export function serializeError(error: unknown): SerializedError {
+  if (!(error instanceof Error)) return { name: 'Error', message: String(error) };
+  const { code, file } = error as Error & { code?: unknown; file?: unknown };
+  return {
+    name: error.name,
+    message: error.message,
+    ...(typeof code === 'string' ? { code } : {}),
+    ...(typeof file === 'string' ? { file } : {}),
+  };
+}
