@@ -1,3 +1,6 @@
+import { DEVICE_CHOICES, type DeviceChoice } from '../core/compute/ort/runtime';
+import { BACKEND_CHOICES, type BackendChoice, type ComputeOptions } from '../core/compute/worker/protocol';
+
 /** Output formats of `lora-lens inspect`. */
 export type OutputFormat = 'text' | 'json' | 'csv' | 'markdown';
 
@@ -7,9 +10,16 @@ export interface InspectArgs {
   readonly path: string | undefined;
   readonly output: OutputFormat;
   readonly quiet: boolean;
+  readonly compute: ComputeOptions;
 }
 
-export type CliArgs = InspectArgs | { readonly command: 'help' } | { readonly command: 'version' };
+export interface InfoArgs {
+  readonly command: 'info';
+  readonly compute: ComputeOptions;
+  readonly json: boolean;
+}
+
+export type CliArgs = InspectArgs | InfoArgs | { readonly command: 'help' } | { readonly command: 'version' };
 
 /** A command line that cannot be run as given; the CLI exits 2 with its message. */
 export class UsageError extends Error {
@@ -22,26 +32,44 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   if (argv.length === 0 || argv.includes('--help') || argv.includes('-h') || argv[0] === 'help') return { command: 'help' };
   if (argv.includes('--version') || argv[0] === 'version') return { command: 'version' };
   const [command, ...rest] = argv;
-  if (command !== 'inspect') throw new UsageError(`unknown command "${command}"; try: lora-lens inspect <file|folder>`);
+  if (command !== 'inspect' && command !== 'info') throw new UsageError(`unknown command "${command}"; try: lora-lens inspect <file|folder>`);
   let path: string | undefined;
   let output: OutputFormat = 'text';
   let quiet = false;
-  for (const arg of rest) {
-    if (arg in FORMAT_FLAGS) {
+  let backend: BackendChoice = 'auto';
+  let device: DeviceChoice = 'auto';
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i];
+    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = () => inline ?? rest[++i] ?? '';
+    if (flag === '--backend') backend = choice(flag, value(), BACKEND_CHOICES);
+    else if (flag === '--device') device = choice(flag, value(), DEVICE_CHOICES);
+    else if (arg in FORMAT_FLAGS) {
+      if (command === 'info' && arg !== '--json') throw new UsageError('info prints text or --json');
       if (output !== 'text' && output !== FORMAT_FLAGS[arg]) throw new UsageError('choose one of --json, --csv, --markdown');
       output = FORMAT_FLAGS[arg];
     } else if (arg === '--quiet' || arg === '-q') quiet = true;
     else if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option ${arg}`);
+    else if (command === 'info') throw new UsageError('info takes no path');
     else if (path !== undefined) throw new UsageError(`one path at a time (got "${path}" and "${arg}")`);
     else path = arg;
   }
-  return { command: 'inspect', path, output, quiet };
+  const compute: ComputeOptions = { backend, device };
+  if (command === 'info') return { command, compute, json: output === 'json' };
+  return { command, path, output, quiet, compute };
+}
+
+function choice<T extends string>(flag: string, value: string, choices: readonly T[]): T {
+  if ((choices as readonly string[]).includes(value)) return value as T;
+  throw new UsageError(`${flag} takes one of ${choices.join(', ')} (got "${value}")`);
 }
 
 export const HELP = `lora-lens: exact per-layer analysis of LoRA adapter checkpoints
 
 usage:
   lora-lens inspect [<file|folder>] [--json | --csv | --markdown] [--quiet]
+                    [--backend auto|js|onnxruntime] [--device auto|cuda|cpu]
+  lora-lens info [--device auto|cuda|cpu] [--json]
 
   <file|folder>  a .safetensors adapter, or a folder holding one (PEFT, kohya/LyCORIS,
                  diffusers, mlx-lm); without it, a bundled sample adapter is inspected
@@ -49,6 +77,11 @@ usage:
   --csv          one row per module
   --markdown     a Markdown report
   --quiet        no progress on stderr
+  --backend      who computes the factor products: onnxruntime, the pure TypeScript
+                 backend (js), or auto (onnxruntime for adapters of 32 MB of factors and up)
+  --device       onnxruntime's device: auto tries CUDA and falls back to the CPU
+  info           onnxruntime's version, the providers this installation has, the one that
+                 runs for --device, and its threads
 
 exit status: 0 done, 2 invalid input or usage, 1 internal error
 `;

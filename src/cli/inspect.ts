@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { openAdapter } from '../core/adapter/load';
-import { analyzeAdapter } from '../core/analysis/analyze';
+import type { AdapterAnalysis } from '../core/analysis/analyze';
+import { AnalysisClient } from '../core/compute/worker/client';
 import { reportCsv } from '../core/report/csv';
 import { reportMarkdown } from '../core/report/markdown';
 import { buildReport } from '../core/report/report';
@@ -14,25 +15,43 @@ export function samplePath(): string {
   return join(__dirname, '..', 'media', 'samples', 'roberta-mrpc-lora');
 }
 
-/** Runs `inspect` and returns the text to print on stdout. */
+/** The analysis worker's script, beside this bundle in dist/. */
+export function workerScript(): string {
+  return join(__dirname, 'analysisWorker.js');
+}
+
+/**
+ * Runs `inspect` and returns the text to print on stdout. The header and layer table are read
+ * here; the analysis runs in the worker, which streams module results back (the same worker the
+ * editor uses).
+ */
 export async function inspect(args: InspectArgs): Promise<string> {
-  const opened = await openAdapter(args.path ?? samplePath());
-  try {
-    const progress = progressReporter(process.stderr, args.quiet || args.output !== 'text' && !process.stderr.isTTY);
-    const analysis = opened.adapter.analysable ? await analyzeAdapter(opened, { onProgress: progress.update }) : null;
-    progress.done();
-    const report = buildReport(opened.adapter, analysis);
-    switch (args.output) {
-      case 'json':
-        return `${JSON.stringify(report, null, 2)}\n`;
-      case 'csv':
-        return reportCsv(report);
-      case 'markdown':
-        return reportMarkdown(report);
-      case 'text':
-        return reportText(report);
+  const path = args.path ?? samplePath();
+  const opened = await openAdapter(path);
+  await opened.file.close();
+  let analysis: AdapterAnalysis | null = null;
+  if (opened.adapter.analysable && opened.adapter.modules.length > 0) {
+    const progress = progressReporter(process.stderr, args.quiet || (args.output !== 'text' && !process.stderr.isTTY));
+    const client = new AnalysisClient(workerScript());
+    try {
+      const outcome = await client.analyze(path, args.compute, {
+        onModule: (result, index, total) => progress.update({ done: index + 1, total, module: result.name }),
+      });
+      analysis = { modules: outcome.modules, backend: outcome.device.backend, seconds: outcome.seconds, device: outcome.device };
+    } finally {
+      progress.done();
+      await client.dispose();
     }
-  } finally {
-    await opened.file.close();
+  }
+  const report = buildReport(opened.adapter, analysis);
+  switch (args.output) {
+    case 'json':
+      return `${JSON.stringify(report, null, 2)}\n`;
+    case 'csv':
+      return reportCsv(report);
+    case 'markdown':
+      return reportMarkdown(report);
+    case 'text':
+      return reportText(report);
   }
 }

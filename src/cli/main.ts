@@ -1,6 +1,7 @@
 import { AdapterError } from '../core/adapter/errors';
 import { SafetensorsError } from '../core/safetensors/errors';
 import { HELP, parseArgs, UsageError, type CliArgs } from './args';
+import { info } from './info';
 import { inspect } from './inspect';
 
 declare const LORA_LENS_VERSION: string | undefined;
@@ -21,18 +22,31 @@ async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(`${typeof LORA_LENS_VERSION === 'string' ? LORA_LENS_VERSION : 'dev'}\n`);
       return 0;
     }
-    await write(await inspect(args));
+    await write(args.command === 'info' ? await info(args) : await inspect(args));
     return 0;
   } catch (error) {
-    const json = args?.command === 'inspect' && args.output === 'json';
+    const json = (args?.command === 'inspect' && args.output === 'json') || (args?.command === 'info' && args.json);
     const input = error instanceof SafetensorsError || error instanceof AdapterError || error instanceof UsageError;
-    const code = error instanceof SafetensorsError || error instanceof AdapterError ? error.code : error instanceof UsageError ? 'USAGE' : 'INTERNAL';
+    const code = error instanceof SafetensorsError || error instanceof AdapterError ? error.code : error instanceof UsageError ? 'USAGE' : errorCode(error);
     const message = error instanceof Error ? error.message : String(error);
     if (json) await write(`${JSON.stringify({ error: { code, message } }, null, 2)}\n`);
     else process.stderr.write(`lora-lens: ${message}\n`);
     if (!input && process.env.LORA_LENS_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     return input ? EXIT_INPUT : EXIT_INTERNAL;
   }
+}
+
+/** Codes for failures that are not the input's fault (the device, the runtime, the worker). */
+function errorCode(error: unknown): string {
+  const name = error instanceof Error ? error.name : '';
+  const codes: Record<string, string> = {
+    DeviceUnavailableError: 'DEVICE_UNAVAILABLE',
+    OrtUnavailableError: 'ORT_UNAVAILABLE',
+    WorkerCrashedError: 'WORKER_CRASHED',
+    WorkerJobError: 'WORKER_ERROR',
+    CancelledError: 'CANCELLED',
+  };
+  return codes[name] ?? 'INTERNAL';
 }
 
 /** Writes to stdout and waits for it to drain; a closed pipe (`| head`) is not an error. */

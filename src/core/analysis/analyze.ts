@@ -2,6 +2,7 @@ import type { OpenedAdapter } from '../adapter/load';
 import type { AdaptedModule } from '../adapter/model';
 import { throwIfCancelled, type CancellationToken } from '../cancellation';
 import type { ComputeBackend } from '../compute/backend';
+import type { DeviceReport } from '../compute/worker/protocol';
 import { JsBackend } from '../compute/jsBackend';
 import type { Matrix } from '../linalg/matrix';
 import type { SafetensorsFile } from '../safetensors/reader';
@@ -60,6 +61,8 @@ export interface AdapterAnalysis {
   /** The compute backend that produced the numbers. */
   readonly backend: string;
   readonly seconds: number;
+  /** The device that ran, when the analysis ran in the worker (provider, threads, fallbacks). */
+  readonly device?: DeviceReport;
 }
 
 interface Batch {

@@ -1,6 +1,7 @@
 import { describeMetadata, type MetadataEntry } from '../adapter/metadata';
 import type { Adapter, OtherTensor } from '../adapter/model';
 import type { AdapterAnalysis, MagnitudeSummary } from '../analysis/analyze';
+import type { DeviceReport } from '../compute/worker/protocol';
 
 /**
  * The `--json` contract later tools rely on. Field names are stable; new fields may be added.
@@ -14,6 +15,8 @@ export interface ReportJson {
   readonly baseModel: string | null;
   readonly analysable: boolean;
   readonly backend: string | null;
+  /** What ran the products: provider, threads, why CUDA was not used, Householder fallbacks. */
+  readonly compute: DeviceReport | null;
   readonly summary: ReportSummary;
   readonly modules: readonly ModuleJson[];
   readonly otherTensors: readonly OtherTensor[];
@@ -115,6 +118,7 @@ export function buildReport(adapter: Adapter, analysis: AdapterAnalysis | null):
     baseModel: adapter.baseModel,
     analysable: adapter.analysable,
     backend: analysis?.backend ?? null,
+    compute: analysis?.device ?? null,
     summary: { modules: modules.length, analysed, skipped: modules.filter((m) => m.status === 'skipped').length, adapterParameters, dtypes },
     modules,
     otherTensors: adapter.otherTensors,

@@ -34,7 +34,7 @@ export function reportText(report: ReportJson): string {
   const rules = new Set(report.modules.map((m) => m.scaleRule));
   if (rules.size === 1) out.push(`  scale       ${clean([...rules][0])}`);
   else if (rules.size > 1) out.push(`  scale       per module (${rules.size} rules)`);
-  if (report.backend) out.push(`  computed    ${report.backend}`);
+  if (report.backend) out.push(`  computed    ${computedLine(report)}`);
   const training = report.metadataEntries.filter((e) => e.label !== e.key).slice(0, TRAINING_ITEMS);
   if (training.length > 0) {
     const width = Math.max(...training.map((e) => e.label.length));
@@ -63,6 +63,15 @@ function moduleTable(modules: readonly ModuleJson[]): string[] {
 
 function shorten(name: string): string {
   return name.length <= MAX_NAME ? name : `…${name.slice(name.length - MAX_NAME + 1)}`;
+}
+
+function computedLine(report: ReportJson): string {
+  const c = report.compute;
+  if (!c) return report.backend ?? '';
+  const threads = c.threads ? `, ${c.threads} thread${c.threads === 1 ? '' : 's'}` : '';
+  const fallbacks = c.fallbacks ? `; ${c.fallbacks} ill-conditioned factor(s) by Householder` : '';
+  const why = c.fallbackReason ? ` (${c.fallbackReason})` : '';
+  return `${c.backend}${threads}${fallbacks}${why}`;
 }
 
 /** How many labelled metadata entries the overview shows (the JSON report has them all). */

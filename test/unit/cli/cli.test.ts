@@ -84,3 +84,29 @@ test('help and version', () => {
   assert.equal(version.status, 0);
   assert.match(version.stdout, /^\d+\.\d+\.\d+\n$/);
 });
+
+test('--backend onnxruntime gives the same spectra as js and reports the provider that ran', () => {
+  const path = corpusPath('peft-opt125m-bf16');
+  const js = JSON.parse(run('inspect', path, '--json', '--backend', 'js').stdout) as { backend: string; modules: { singularValues: number[] }[] };
+  const r = run('inspect', path, '--json', '--backend=onnxruntime', '--device', 'cpu');
+  assert.equal(r.status, 0, r.stderr);
+  const ort = JSON.parse(r.stdout) as { backend: string; compute: { provider: string; threads: number }; modules: { singularValues: number[] }[] };
+  assert.equal(js.backend, 'js');
+  assert.equal(ort.backend, 'onnxruntime cpu');
+  assert.equal(ort.compute.provider, 'cpu');
+  assert.ok(ort.compute.threads >= 1);
+  ort.modules.forEach((m, i) => m.singularValues.forEach((s, k) => assert.ok(Math.abs(s - js.modules[i].singularValues[k]) <= 1e-12 * js.modules[i].singularValues[0])));
+});
+
+test('info names the runtime, the providers and the one that runs; bad choices are usage errors', () => {
+  const r = run('info', '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const info = JSON.parse(r.stdout) as { onnxruntime: string; providers: { name: string; available: boolean }[]; provider: string; threads: number; cores: number };
+  assert.match(info.onnxruntime, /^\d+\.\d+\.\d+/);
+  assert.deepEqual(info.providers.map((p) => p.name), ['cpu', 'cuda']);
+  assert.ok(['cpu', 'cuda'].includes(info.provider));
+  assert.equal(info.threads, Math.max(1, info.cores - 1));
+  const bad = run('inspect', '--device', 'gpu');
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--device takes one of auto, cuda, cpu \(got "gpu"\)/);
+});

@@ -15,7 +15,7 @@ test('auto tries CUDA and falls back to the CPU, recording what ran and why', as
     await sessions.session(gramGraph('double', 'tall'));
     if (cudaInstalled && sessions.provider === 'cuda') return;
     assert.equal(sessions.provider, 'cpu');
-    assert.match(sessions.fallbackReason ?? '', /CUDA unavailable \(.+\); using the CPU/);
+    assert.match(sessions.fallbackReason ?? '', /CUDA unavailable: .+; using the CPU/);
   } finally {
     await sessions.dispose();
   }

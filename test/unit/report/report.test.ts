@@ -44,6 +44,7 @@ function report(name: string): ReportJson {
     baseModel: name,
     analysable: true,
     backend: 'js',
+    compute: null,
     summary: { modules: 1, analysed: 1, skipped: 0, adapterParameters: 16, dtypes: { F32: 2 } },
     modules: [module],
     otherTensors: [],

@@ -142,7 +142,7 @@ export class OrtSessions {
       } catch (error) {
         const reason = (error as Error).message.split('\n')[0];
         if (this.device === 'cuda') throw new DeviceUnavailableError(`the CUDA provider cannot run here: ${reason}`);
-        this.fallbackReason = `CUDA unavailable (${reason}); using the CPU`;
+        this.fallbackReason = `CUDA unavailable: ${reason}; using the CPU`;
       }
     }
     const session = await ort.InferenceSession.create(model, options('cpu'));

@@ -35,6 +35,8 @@ async function run(message: Extract<HostToWorker, { type: 'analyze' }>): Promise
     const total = opened.adapter.modules.length;
     const chosen = chooseBackend(opened.adapter, message.options, __dirname);
     backend = chosen.backend;
+    // Decide the device before any work, so an impossible one fails now and the report names it.
+    if (backend instanceof WorkerOrtBackend) await backend.start();
     const analysis = await analyzeAdapter(opened, {
       backend,
       token,
