@@ -74,29 +74,16 @@ export function productGraph(type: ElemType): OnnxGraph {
   };
 }
 
-/**
- * One step of subspace iteration on a dense matrix W (m×n): Z = Wᵀ·Q, Y = W·Z, returned with
- * Y's Gram (for the CholeskyQR of Y on the host). Q: [m, k], k ≪ m, n.
- */
-export function subspaceStepGraph(type: ElemType): OnnxGraph {
-  const w = toDouble('W', type);
+/** Batched products Cᵀ-style: C[k] = A[k]ᵀ·B[k] in float64, A [N, p, q], B [N, p, s]. */
+export function transposedProductGraph(type: ElemType): OnnxGraph {
+  const a = toDouble('A', type);
   return {
-    name: `subspace_step_${type}`,
-    nodes: [
-      ...w.nodes,
-      { op: 'Transpose', inputs: [w.name], outputs: ['Wt'], attributes: [{ name: 'perm', ints: [1, 0] }] },
-      { op: 'MatMul', inputs: ['Wt', 'Q'], outputs: ['Z'] },
-      { op: 'MatMul', inputs: [w.name, 'Z'], outputs: ['Y'] },
-      { op: 'Transpose', inputs: ['Y'], outputs: ['Yt'], attributes: [{ name: 'perm', ints: [1, 0] }] },
-      { op: 'MatMul', inputs: ['Yt', 'Y'], outputs: ['G'] },
-    ],
+    name: `transposed_product_${type}`,
+    nodes: [...a.nodes, { op: 'Transpose', inputs: [a.name], outputs: ['At'], attributes: [{ name: 'perm', ints: [0, 2, 1] }] }, { op: 'MatMul', inputs: ['At', 'B'], outputs: ['C'] }],
     inputs: [
-      { name: 'W', type, shape: ['m', 'n'] },
-      { name: 'Q', type: 'double', shape: ['m', 'k'] },
+      { name: 'A', type, shape: ['N', 'p', 'q'] },
+      { name: 'B', type: 'double', shape: ['N', 'p', 's'] },
     ],
-    outputs: [
-      { name: 'Y', type: 'double', shape: ['m', 'k'] },
-      { name: 'G', type: 'double', shape: ['k', 'k'] },
-    ],
+    outputs: [{ name: 'C', type: 'double', shape: ['N', 'q', 's'] }],
   };
 }
