@@ -1,51 +1,131 @@
 import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { openAdapter } from '../src/core/adapter/load';
-import { analyzeAdapter } from '../src/core/analysis/analyze';
+import { randomizedSvd } from '../src/core/analysis/randomizedSvd';
+import { productGraph } from '../src/core/compute/onnx/graphs';
+import { OrtDenseEngine } from '../src/core/compute/ort/ortDense';
+import { loadOrt, OrtSessions, type DeviceChoice } from '../src/core/compute/ort/runtime';
+import { AnalysisClient } from '../src/core/compute/worker/client';
+import type { BackendChoice } from '../src/core/compute/worker/protocol';
 import { buildReport } from '../src/core/report/report';
 
 /**
  * One measurement in a process of its own, so its peak RSS is its own. Prints one JSON line.
- *   child.js read FILE      the read floor: every byte of the file, in 16 MB reads
- *   child.js header PATH    header + layer table only, in a cold process (what a user waits for)
- *   child.js analyze PATH   header + layer table, then the full analysis
+ *   child.js read FILE                       the read floor: every byte of the file, 16 MB reads
+ *   child.js header PATH                     header + layer table only, from a cold start
+ *   child.js analyze PATH BACKEND DEVICE     the full analysis in the worker, twice (a cold job
+ *                                            and a warm one), with the host's event-loop delay
+ *   child.js matmul DEVICE N                 ORT's float64 rate on an N×N·N×N product
+ *   child.js rsvd DEVICE N K                 top-K randomized SVD of an N×N float32 matrix
  */
-async function main(mode: string, path: string): Promise<void> {
-  if (mode === 'read') {
-    const started = performance.now();
-    const handle = await open(path, 'r');
-    const buffer = new Uint8Array(16 * 1024 * 1024);
-    let total = 0;
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, total);
-      if (bytesRead === 0) break;
-      total += bytesRead;
-    }
-    await handle.close();
-    emit({ seconds: (performance.now() - started) / 1000, bytes: total });
-    return;
+const WORKER = join(__dirname, '..', 'src', 'core', 'compute', 'worker', 'analysisWorker.js');
+
+async function main(argv: string[]): Promise<void> {
+  const [mode, ...rest] = argv;
+  switch (mode) {
+    case 'read':
+      return readFloor(rest[0]);
+    case 'header':
+      return header(rest[0]);
+    case 'analyze':
+      return analyze(rest[0], rest[1] as BackendChoice, rest[2] as DeviceChoice);
+    case 'matmul':
+      return matmul(rest[0] as DeviceChoice, Number(rest[1]));
+    case 'rsvd':
+      return rsvd(rest[0] as DeviceChoice, Number(rest[1]), Number(rest[2]));
+    default:
+      throw new Error(`unknown mode ${mode}`);
   }
+}
+
+async function readFloor(file: string): Promise<void> {
+  const started = performance.now();
+  const handle = await open(file, 'r');
+  const buffer = new Uint8Array(16 * 1024 * 1024);
+  let total = 0;
+  for (;;) {
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, total);
+    if (bytesRead === 0) break;
+    total += bytesRead;
+  }
+  await handle.close();
+  emit({ seconds: (performance.now() - started) / 1000, bytes: total });
+}
+
+async function header(path: string): Promise<void> {
   const started = performance.now();
   const opened = await openAdapter(path);
   const table = buildReport(opened.adapter, null);
   const headerSeconds = (performance.now() - started) / 1000;
-  if (mode === 'header') {
-    await opened.file.close();
-    emit({ headerSeconds, modules: table.modules.length });
-    return;
-  }
-  const analysisStarted = performance.now();
-  const analysis = await analyzeAdapter(opened);
-  const analysisSeconds = (performance.now() - analysisStarted) / 1000;
   await opened.file.close();
-  let sigmaSum = 0;
+  emit({ headerSeconds, modules: table.modules.length });
+}
+
+async function analyze(path: string, backend: BackendChoice, device: DeviceChoice): Promise<void> {
+  const opened = await openAdapter(path);
+  await opened.file.close();
+  // The products the CholeskyQR2 route performs: three d×r·r×r-sized products per factor.
+  let productFlops = 0;
   let largestFactorBytes = 0;
-  for (const m of analysis.modules) if (m.status === 'ok') for (const s of m.singularValues) sigmaSum += s;
-  for (const m of opened.adapter.modules) largestFactorBytes = Math.max(largestFactorBytes, (m.shape[0] + m.shape[1]) * m.rank * 8);
-  emit({ headerSeconds, analysisSeconds, modules: table.modules.length, sigmaSum, largestFactorBytes, backend: analysis.backend });
+  for (const m of opened.adapter.modules) {
+    productFlops += 6 * (m.shape[0] + m.shape[1]) * m.rank * m.rank;
+    largestFactorBytes = Math.max(largestFactorBytes, (m.shape[0] + m.shape[1]) * m.rank * 8);
+  }
+  const client = new AnalysisClient(WORKER);
+  const runs: { seconds: number; maxDelayMs: number; sigmaSum: number }[] = [];
+  let device_ = {};
+  for (let i = 0; i < 2; i++) {
+    const delay = monitorEventLoopDelay({ resolution: 5 });
+    delay.enable();
+    const started = performance.now();
+    const outcome = await client.analyze(path, { backend, device });
+    const seconds = (performance.now() - started) / 1000;
+    delay.disable();
+    let sigmaSum = 0;
+    for (const m of outcome.modules) if (m.status === 'ok') for (const s of m.singularValues) sigmaSum += s;
+    runs.push({ seconds, maxDelayMs: delay.max / 1e6, sigmaSum });
+    device_ = outcome.device;
+  }
+  await client.dispose();
+  emit({ cold: runs[0].seconds, warm: runs[1].seconds, maxDelayMs: Math.max(runs[0].maxDelayMs, runs[1].maxDelayMs), sigmaSum: runs[1].sigmaSum, device: device_, productFlops, largestFactorBytes });
+}
+
+async function matmul(device: DeviceChoice, n: number): Promise<void> {
+  const ort = loadOrt();
+  const sessions = new OrtSessions(device);
+  const a = new ort.Tensor('float64', Float64Array.from({ length: n * n }, () => Math.random() - 0.5), [1, n, n]);
+  const b = new ort.Tensor('float64', Float64Array.from({ length: n * n }, () => Math.random() - 0.5), [1, n, n]);
+  const graph = productGraph('double');
+  await sessions.run(graph, { A: a, B: b });
+  let best = Infinity;
+  for (let i = 0; i < 3; i++) {
+    const started = performance.now();
+    await sessions.run(graph, { A: a, B: b });
+    best = Math.min(best, (performance.now() - started) / 1000);
+  }
+  emit({ gflops: (2 * n ** 3) / best / 1e9, provider: sessions.provider, threads: sessions.threads });
+  await sessions.dispose();
+}
+
+async function rsvd(device: DeviceChoice, n: number, k: number): Promise<void> {
+  // A Gaussian matrix: a slowly decaying spectrum, the hard case for randomized methods.
+  const values = new Float32Array(n * n);
+  for (let i = 0; i < values.length; i++) values[i] = Math.random() - 0.5;
+  const engine = new OrtDenseEngine(device);
+  await randomizedSvd({ rows: 256, cols: 256, values: values.subarray(0, 256 * 256) }, engine, { k: 8 });
+  const started = performance.now();
+  const top = await randomizedSvd({ rows: n, cols: n, values }, engine, { k });
+  const seconds = (performance.now() - started) / 1000;
+  emit({ seconds, sigma1: top.values[0], residualBound: top.residualBound, provider: engine.sessions.provider });
+  await engine.dispose();
 }
 
 function emit(values: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify({ ...values, peakRssMB: process.resourceUsage().maxRSS / 1024 })}\n`);
 }
 
-void main(process.argv[2], process.argv[3]);
+main(process.argv.slice(2)).catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});

@@ -4,6 +4,7 @@ r x r core s * R_B @ R_A^T, and its singular values. Prints one JSON line with t
 sum of all singular values (to check that both sides computed the same thing) and peak RSS.
 
 usage: python3 peer_numpy.py ADAPTER_DIR
+       python3 peer_numpy.py --dense-svd N   (the dense SVD peer for top-k of an N x N matrix)
 """
 import json
 import os
@@ -13,6 +14,18 @@ import sys
 import time
 
 import numpy as np
+
+
+def blas():
+    """Which BLAS numpy loaded: Debian's numpy links the reference BLAS unless OpenBLAS is installed
+    (apt-get install libopenblas0-pthread), and the peer is only fair with OpenBLAS."""
+    np.dot(np.ones((2, 2)), np.ones((2, 2)))
+    with open("/proc/self/maps") as maps:
+        text = maps.read()
+    for name in ("openblas", "mkl", "blis", "libblas"):
+        if name in text:
+            return "reference BLAS" if name == "libblas" else name
+    return "unknown"
 
 
 def main(folder):
@@ -45,8 +58,21 @@ def main(folder):
             total += float(sigma.sum())
     seconds = time.perf_counter() - started
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"seconds": seconds, "sigmaSum": total, "modules": len(modules), "peakRssMB": peak_kb / 1024, "numpy": np.__version__}))
+    print(json.dumps({"seconds": seconds, "sigmaSum": total, "modules": len(modules), "peakRssMB": peak_kb / 1024, "numpy": np.__version__, "blas": blas()}))
+
+
+def dense_svd(n):
+    """LAPACK's divide-and-conquer SVD (gesdd) of an N x N Gaussian float32 matrix, with vectors:
+    what code without a randomized method does to get the top-k triplets of a weight."""
+    matrix = np.random.default_rng(0).standard_normal((n, n)).astype(np.float32)
+    started = time.perf_counter()
+    u, s, vt = np.linalg.svd(matrix, full_matrices=False)
+    seconds = time.perf_counter() - started
+    print(json.dumps({"seconds": seconds, "sigma1": float(s[0]), "numpy": np.__version__, "blas": blas()}))
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    if sys.argv[1] == "--dense-svd":
+        dense_svd(int(sys.argv[2]))
+    else:
+        main(sys.argv[1])
