@@ -1,0 +1,135 @@
+import type { MetadataEntry } from '../core/adapter/metadata';
+import { describeMetadata } from '../core/adapter/metadata';
+import type { AdaptedModule, Adapter } from '../core/adapter/model';
+import type { ModuleResult } from '../core/analysis/analyze';
+import { readStored } from '../core/analysis/factors';
+import type { DeviceReport } from '../core/compute/worker/protocol';
+import type { SafetensorsFile } from '../core/safetensors/reader';
+import type { AdapterOverview, ComputeInfo, DenseMatrixPayload, DisplayEntry, LayerAnalysis, LayerRow, TensorRow } from '../protocol/payloads';
+import { familyOf, placeOf } from './layerNames';
+
+/**
+ * Core results → what the webview draws. Pure functions of the core's model (no `vscode`), so
+ * the editor, the webview tests' recorded messages and the hover all convert the same way.
+ */
+
+/** The overview sent before any analysis: everything the header and config say. */
+export function overviewOf(adapter: Adapter, fileBytes: number): AdapterOverview {
+  const byName = new Map(adapter.header.tensors.map((t) => [t.name, t]));
+  const factorTensors = new Set(adapter.modules.flatMap((m) => Object.values(m.tensors)));
+  let adapterParameters = 0;
+  const dtypes: Record<string, number> = {};
+  for (const t of adapter.header.tensors) {
+    dtypes[t.dtype] = (dtypes[t.dtype] ?? 0) + 1;
+    if (factorTensors.has(t.name)) adapterParameters += t.elements;
+  }
+  const isAdapter = adapter.modules.length > 0;
+  const names = isAdapter ? adapter.otherTensors.map((t) => t.name) : adapter.header.tensors.map((t) => t.name);
+  const tensors: TensorRow[] = [];
+  for (const name of names) {
+    const t = byName.get(name);
+    if (t) tensors.push({ name, dtype: t.dtype, shape: t.shape, bytes: t.end - t.start });
+  }
+  return {
+    file: adapter.file,
+    fileBytes,
+    isAdapter,
+    format: adapter.format,
+    formatDetail: adapter.formatDetail,
+    peftType: adapter.peftType,
+    baseModel: adapter.baseModel,
+    analysable: adapter.analysable,
+    adapterParameters,
+    dtypes,
+    scaleRules: mostCommonFirst(adapter.modules.map((m) => m.scaleRule)),
+    warnings: isAdapter ? adapter.warnings : [...adapter.warnings, 'No adapter modules were found in this file: it is shown as a list of tensors.'],
+    metadata: describeMetadata(adapter.header.metadata).map(displayEntry),
+    configFile: adapter.config?.file ?? null,
+    config: adapter.config ? Object.entries(adapter.config.values).map(([key, value]) => configEntry(key, value)) : [],
+    layers: layerRows(adapter.modules),
+    tensors,
+  };
+}
+
+/** The table rows, with each module's block, depth, type and family read from its name. */
+export function layerRows(modules: readonly AdaptedModule[]): LayerRow[] {
+  const depths = new Map<string, number>();
+  return modules.map((m, index) => {
+    const { block, moduleType } = placeOf(m.name);
+    if (block !== null && !depths.has(block)) depths.set(block, depths.size);
+    return {
+      index,
+      name: m.name,
+      kind: m.kind,
+      rows: m.shape[0],
+      cols: m.shape[1],
+      ...(m.kernel ? { kernel: m.kernel } : {}),
+      rank: m.rank,
+      alpha: m.alpha,
+      scale: m.scale,
+      scaleRule: m.scaleRule,
+      block,
+      depth: block === null ? null : (depths.get(block) ?? null),
+      moduleType,
+      family: familyOf(moduleType, m.kind),
+      hasMixer: m.factors?.type === 'lowRank' && m.factors.mixer !== undefined,
+      warnings: m.warnings,
+    };
+  });
+}
+
+/** One module's result for the webview; `mixer` is the stored M when the module has one. */
+export function layerAnalysisOf(result: ModuleResult, index: number, mixer: DenseMatrixPayload | null = null): LayerAnalysis {
+  if (result.status === 'skipped') return { index, status: 'skipped', reason: result.reason };
+  const { metrics } = result;
+  return {
+    index,
+    status: 'ok',
+    singularValues: result.singularValues,
+    metrics: {
+      frobenius: metrics.frobenius,
+      sigma1: metrics.sigma1,
+      effectiveRank: metrics.effectiveRank,
+      stableRank: metrics.stableRank,
+      r90: metrics.r90,
+      r95: metrics.r95,
+      r99: metrics.r99,
+      utilization: metrics.utilization,
+      dominanceRatio: metrics.dominanceRatio,
+      topEnergy: metrics.topEnergy,
+    },
+    core: result.core ? { rows: result.core.rows, cols: result.core.cols, values: result.core.data } : null,
+    mixer,
+    warnings: result.warnings,
+  };
+}
+
+/** Reads a module's learned r×r mixer M (MoSLoRA), column-major in canonical orientation; null when it has none. */
+export async function readMixer(file: SafetensorsFile, module: AdaptedModule): Promise<DenseMatrixPayload | null> {
+  const ref = module.factors?.type === 'lowRank' ? module.factors.mixer : undefined;
+  if (!ref) return null;
+  // Column-major of the stored matrix is M; of a transposed-stored one, row-major is.
+  const stored = await readStored(file, ref, !ref.transposed);
+  return ref.transposed ? { rows: stored.cols, cols: stored.rows, values: stored.data } : { rows: stored.rows, cols: stored.cols, values: stored.data };
+}
+
+/** The worker's device report, in the webview's terms. */
+export function computeInfoOf(device: DeviceReport): ComputeInfo {
+  return { backend: device.backend, provider: device.provider ?? null, threads: device.threads ?? null, fallbackReason: device.fallbackReason ?? null };
+}
+
+function displayEntry(entry: MetadataEntry): DisplayEntry {
+  return entry.parsed === undefined ? { key: entry.key, label: entry.label, value: entry.value } : { key: entry.key, label: entry.label, value: entry.value, json: entry.parsed };
+}
+
+function configEntry(key: string, value: unknown): DisplayEntry {
+  if (typeof value === 'string') return { key, label: key, value };
+  const text = JSON.stringify(value) ?? String(value);
+  return typeof value === 'object' && value !== null ? { key, label: key, value: text, json: value } : { key, label: key, value: text };
+}
+
+function mostCommonFirst(values: readonly string[]): string[] {
+  const counts = new Map<string, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  return [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([v]) => v);
+}

@@ -1,0 +1,44 @@
+import type { AdapterOverview, AnalysisDone, AnalysisProgress, ErrorPayload, ExportFormat, LayerAnalysis } from './payloads';
+
+/**
+ * The host <-> webview protocol, declared once. Each map goes from a string-literal method name
+ * to its payload; `Endpoint` types its handler tables from these maps, so a method without a
+ * handler fails to compile on the side that must handle it.
+ */
+
+/** Notifications the host sends to the webview. */
+export interface HostNotifications {
+  /** The header and layer table, sent first and at once. */
+  overview: AdapterOverview;
+  /** A batch of module results, in arrival order. */
+  layers: { readonly results: readonly LayerAnalysis[] };
+  progress: AnalysisProgress;
+  done: AnalysisDone;
+  /** The analysis failed or was cancelled: the table stays, the numbers already shown stay. */
+  failed: ErrorPayload & { readonly cancelled: boolean };
+  /** Select and show a layer (Reveal Layer…, a hover's link). */
+  reveal: { readonly index: number };
+}
+
+/** Notifications the webview sends to the host. */
+export interface WebviewNotifications {
+  /** The webview has loaded and its handlers are installed; the host may send. */
+  ready: Record<string, never>;
+  /** The user selected a layer (keeps Copy Layer Stats and Reveal in step). */
+  selected: { readonly index: number | null };
+}
+
+/** Requests the webview makes, with what they return. */
+export interface WebviewRequests {
+  exportReport: { params: { readonly format: ExportFormat }; result: { readonly file: string | null } };
+  copyLayerStats: { params: { readonly indices: readonly number[] }; result: { readonly copied: number } };
+  cancelAnalysis: { params: Record<string, never>; result: { readonly cancelled: boolean } };
+  /** Runs one of the extension's commands that the webview offers as a button. */
+  runCommand: { params: { readonly command: WebviewCommand }; result: Record<string, never> };
+}
+
+/** The commands the webview may ask the host to run, and nothing else. */
+export type WebviewCommand = 'loraLens.configurePredictor' | 'loraLens.showComputeInfo' | 'loraLens.exportReport';
+
+/** Requests the host makes of the webview. None yet; the map keeps both sides symmetric. */
+export type HostRequests = Record<never, never>;
