@@ -2,7 +2,7 @@ import { parentPort } from 'node:worker_threads';
 import { openAdapter, type OpenedAdapter } from '../../adapter/load';
 import { analyzeAdapter } from '../../analysis/analyze';
 import type { ComputeBackend } from '../backend';
-import { chooseBackend } from './chooseBackend';
+import { chooseBackend, disposeBackends } from './chooseBackend';
 import { serializeError, type DeviceReport, type HostToWorker, type WorkerToHost } from './protocol';
 import { WorkerOrtBackend } from './workerOrtBackend';
 
@@ -14,14 +14,24 @@ import { WorkerOrtBackend } from './workerOrtBackend';
 const port = parentPort;
 if (!port) throw new Error('the analysis worker must run in a worker thread');
 const jobs = new Map<number, { isCancellationRequested: boolean }>();
+const running = new Set<Promise<void>>();
 
 port.on('message', (message: HostToWorker) => {
-  if (message.type === 'cancel') {
-    const token = jobs.get(message.job);
-    if (token) token.isCancellationRequested = true;
-    return;
+  switch (message.type) {
+    case 'cancel': {
+      const token = jobs.get(message.job);
+      if (token) token.isCancellationRequested = true;
+      return;
+    }
+    case 'shutdown':
+      void shutdown();
+      return;
+    case 'analyze': {
+      const job = run(message);
+      running.add(job);
+      void job.finally(() => running.delete(job));
+    }
   }
-  void run(message);
 });
 
 async function run(message: Extract<HostToWorker, { type: 'analyze' }>): Promise<void> {
@@ -30,6 +40,7 @@ async function run(message: Extract<HostToWorker, { type: 'analyze' }>): Promise
   jobs.set(job, token);
   let opened: OpenedAdapter | undefined;
   let backend: ComputeBackend | undefined;
+  let outcome: WorkerToHost;
   try {
     opened = await openAdapter(message.path);
     const total = opened.adapter.modules.length;
@@ -42,15 +53,25 @@ async function run(message: Extract<HostToWorker, { type: 'analyze' }>): Promise
       token,
       onModule: (result, index) => post({ type: 'module', job, index, total, result }),
     });
-    post({ type: 'done', job, seconds: analysis.seconds, device: report(backend, chosen.note) });
+    outcome = { type: 'done', job, seconds: analysis.seconds, device: report(backend, chosen.note) };
   } catch (error) {
-    post({ type: 'error', job, error: serializeError(error) });
-  } finally {
-    jobs.delete(job);
-    await opened?.file.close();
-    // ORT workers are kept for later jobs; the JS backend holds nothing.
-    if (backend && !(backend instanceof WorkerOrtBackend)) await backend.dispose();
+    outcome = { type: 'error', job, error: serializeError(error) };
   }
+  jobs.delete(job);
+  // A cancelled job may leave a batch running in ORT: the job ends when that run has, so the
+  // host may end this thread as soon as it hears the job is over (see WorkerOrtBackend.idle).
+  if (backend instanceof WorkerOrtBackend) await backend.idle();
+  await opened?.file.close().catch(() => undefined);
+  // ORT workers are kept for later jobs; the JS backend holds nothing.
+  if (backend && !(backend instanceof WorkerOrtBackend)) await backend.dispose();
+  post(outcome);
+}
+
+async function shutdown(): Promise<void> {
+  for (const token of jobs.values()) token.isCancellationRequested = true;
+  await Promise.allSettled([...running]);
+  await disposeBackends();
+  port?.close();
 }
 
 function report(backend: ComputeBackend, note?: string): DeviceReport {

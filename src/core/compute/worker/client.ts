@@ -17,8 +17,14 @@ export interface JobOutcome {
   readonly device: DeviceReport;
 }
 
-/** How long a cancelled job may take to stop before its worker is terminated (an ORT run cannot be interrupted). */
+/** How long a cancelled job may take to stop before the job is settled and its worker retired. */
 const CANCEL_GRACE_MS = 2000;
+/**
+ * How long a retired worker gets to finish its ORT run and stop its threads before it is
+ * terminated. Terminating inside an ORT run aborts the whole process, so this is only the last
+ * resort for a thread that no longer answers at all; a run over a 16 MB batch takes well under it.
+ */
+const RETIRE_GRACE_MS = 60_000;
 /** How often a job's cancellation token is looked at. */
 const TOKEN_POLL_MS = 50;
 
@@ -51,12 +57,13 @@ export class AnalysisClient {
     return run;
   }
 
+  /** Cancels the running job and stops the worker once ORT is between runs. */
   async dispose(): Promise<void> {
     const worker = this.worker;
     this.worker = null;
     this.current?.reject(new CancelledError());
     this.current = null;
-    if (worker) await worker.terminate();
+    if (worker) await retire(worker);
   }
 
   private start(path: string, options: ComputeOptions, callbacks: JobCallbacks): Promise<JobOutcome> {
@@ -89,9 +96,10 @@ export class AnalysisClient {
         asked = Date.now();
         this.post(worker, { type: 'cancel', job: job.id });
       } else if (Date.now() - asked > CANCEL_GRACE_MS && this.current === job) {
-        this.worker = null;
-        void worker.terminate();
+        // The next job gets a fresh worker; this one stops when its current batch is done.
+        if (this.worker === worker) this.worker = null;
         job.reject(new CancelledError());
+        void retire(worker);
       }
     }, TOKEN_POLL_MS);
     timer.unref();
@@ -132,4 +140,24 @@ export class AnalysisClient {
   private post(worker: Worker, message: HostToWorker): void {
     worker.postMessage(message);
   }
+}
+
+/**
+ * Asks a worker to cancel its jobs and stop its ORT threads between runs, and waits until it
+ * has ended (terminating it only if it does not answer within RETIRE_GRACE_MS).
+ */
+function retire(worker: Worker): Promise<void> {
+  // threadId is -1 once a worker has ended.
+  if (worker.threadId < 0) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(() => void worker.terminate(), RETIRE_GRACE_MS);
+    worker.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    // Keep the process alive until the worker has stopped its threads cleanly.
+    worker.ref();
+    const message: HostToWorker = { type: 'shutdown' };
+    worker.postMessage(message);
+  });
 }

@@ -40,7 +40,9 @@ export interface DeviceReport {
 
 export type HostToWorker =
   | { readonly type: 'analyze'; readonly job: number; readonly path: string; readonly options: ComputeOptions }
-  | { readonly type: 'cancel'; readonly job: number };
+  | { readonly type: 'cancel'; readonly job: number }
+  /** Cancel every job, wait for ORT to finish its run, stop the ORT workers, then end the thread. */
+  | { readonly type: 'shutdown' };
 
 export type WorkerToHost =
   | { readonly type: 'module'; readonly job: number; readonly index: number; readonly total: number; readonly result: ModuleResult }

@@ -31,6 +31,7 @@ export class WorkerOrtBackend implements ComputeBackend {
   private free: ArrayBuffer[] = [];
   private worker: Worker | null = null;
   private readonly pending = new Map<number, Pending>();
+  private readonly inFlight = new Set<Promise<unknown>>();
   private nextId = 1;
   private last: DeviceReport = { backend: 'onnxruntime (not started)' };
 
@@ -75,7 +76,18 @@ export class WorkerOrtBackend implements ComputeBackend {
     return this.last;
   }
 
+  /**
+   * Resolves once no request is outstanding. ORT's run() cannot be interrupted, and a worker
+   * ended inside one takes the whole process down (the binding throws into a torn-down
+   * environment and C++ aborts), so the ORT worker is only ever ended between runs.
+   */
+  async idle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** Ends the ORT worker once its outstanding runs are over (see `idle`). */
   async dispose(): Promise<void> {
+    await this.idle();
     const worker = this.worker;
     this.worker = null;
     if (worker) await worker.terminate();
@@ -84,10 +96,14 @@ export class WorkerOrtBackend implements ComputeBackend {
   private request(make: (id: number) => ToOrtWorker, transfer: ArrayBuffer[] = []): Promise<FromOrtWorker> {
     const worker = this.ensureWorker();
     const id = this.nextId++;
-    return new Promise<FromOrtWorker>((resolve, reject) => {
+    const answer = new Promise<FromOrtWorker>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       worker.postMessage(make(id), transfer);
     });
+    const done = (): void => void this.inFlight.delete(settled);
+    const settled: Promise<void> = answer.then(done, done);
+    this.inFlight.add(settled);
+    return answer;
   }
 
   private ensureWorker(): Worker {
