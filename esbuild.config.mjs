@@ -15,6 +15,10 @@ const bundles = [
   // The worker threads the CLI (and later the extension host) start: they sit beside it in dist/.
   { ...node, entryPoints: ['src/core/compute/worker/analysisWorker.ts'], outfile: 'dist/analysisWorker.js' },
   { ...node, entryPoints: ['src/core/compute/worker/ortWorker.ts'], outfile: 'dist/ortWorker.js' },
+  // The extension host: `vscode` is provided by the host at run time.
+  { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode', 'onnxruntime-node'] },
+  // The webview app: runs in the editor's webview, imports only webview/ and src/protocol/.
+  { platform: 'browser', format: 'iife', target: 'es2022', entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js' },
 ];
 
 await Promise.all(

@@ -6,7 +6,8 @@ import { readStored } from '../core/analysis/factors';
 import type { DeviceReport } from '../core/compute/worker/protocol';
 import type { SafetensorsFile } from '../core/safetensors/reader';
 import type { AdapterOverview, ComputeInfo, DenseMatrixPayload, DisplayEntry, LayerAnalysis, LayerRow, TensorRow } from '../protocol/payloads';
-import { familyOf, placeOf } from './layerNames';
+import { placeOf } from '../core/adapter/place';
+import { familyOf } from './layerNames';
 
 /**
  * Core results → what the webview draws. Pure functions of the core's model (no `vscode`), so
@@ -42,7 +43,7 @@ export function overviewOf(adapter: Adapter, fileBytes: number): AdapterOverview
     adapterParameters,
     dtypes,
     scaleRules: mostCommonFirst(adapter.modules.map((m) => m.scaleRule)),
-    warnings: isAdapter ? adapter.warnings : [...adapter.warnings, 'No adapter modules were found in this file: it is shown as a list of tensors.'],
+    warnings: adapter.warnings,
     metadata: describeMetadata(adapter.header.metadata).map(displayEntry),
     configFile: adapter.config?.file ?? null,
     config: adapter.config ? Object.entries(adapter.config.values).map(([key, value]) => configEntry(key, value)) : [],

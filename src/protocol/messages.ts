@@ -16,6 +16,8 @@ export interface HostNotifications {
   done: AnalysisDone;
   /** The analysis failed or was cancelled: the table stays, the numbers already shown stay. */
   failed: ErrorPayload & { readonly cancelled: boolean };
+  /** The analysis waits for the user (a file above `loraLens.analysis.maxAutoBytes`); `startAnalysis` starts it. */
+  held: { readonly reason: string };
   /** Select and show a layer (Reveal Layer…, a hover's link). */
   reveal: { readonly index: number };
 }
@@ -33,6 +35,8 @@ export interface WebviewRequests {
   exportReport: { params: { readonly format: ExportFormat }; result: { readonly file: string | null } };
   copyLayerStats: { params: { readonly indices: readonly number[] }; result: { readonly copied: number } };
   cancelAnalysis: { params: Record<string, never>; result: { readonly cancelled: boolean } };
+  /** Starts an analysis that is held (or shows the cached one); resolves when it has started. */
+  startAnalysis: { params: Record<string, never>; result: { readonly started: boolean } };
   /** Runs one of the extension's commands that the webview offers as a button. */
   runCommand: { params: { readonly command: WebviewCommand }; result: Record<string, never> };
 }

@@ -1,0 +1,61 @@
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { AnalysisService } from './host/analysis/analysisService';
+import { registerAnalyze } from './host/commands/analyze';
+import { registerClearCache } from './host/commands/clearCache';
+import { registerConfigurePredictor } from './host/commands/configurePredictor';
+import { copyLayerStats, registerCopyLayerStats } from './host/commands/copyLayerStats';
+import { exportReport, registerExportReport } from './host/commands/exportReport';
+import { registerInspectFolder } from './host/commands/inspectFolder';
+import { registerOpenAdapter } from './host/commands/openAdapter';
+import { registerOpenInLens } from './host/commands/openInLens';
+import { registerRevealLayer } from './host/commands/revealLayer';
+import { registerShowComputeInfo } from './host/commands/showComputeInfo';
+import { AdapterEditorProvider } from './host/editor/adapterEditorProvider';
+import { EditorRegistry } from './host/editor/editorRegistry';
+import type { HostContext } from './host/hostContext';
+import { HOVER_LANGUAGES, ModuleHoverProvider } from './host/hover/hoverProvider';
+import { HoverSources } from './host/hover/hoverSources';
+import { log } from './host/log';
+
+/** Registers the editor, the commands and the hovers; everything else happens on demand. */
+export function activate(context: vscode.ExtensionContext): void {
+  const logger = log();
+  // The worker bundles sit beside this one in dist/.
+  const service = new AnalysisService(join(__dirname, 'analysisWorker.js'));
+  const registry = new EditorRegistry();
+  const ctx: HostContext = { extensionUri: context.extensionUri, service, registry };
+  const sources = new HoverSources(ctx);
+  const actions = {
+    exportReport: (document: Parameters<typeof copyLayerStats>[0], format: Parameters<typeof exportReport>[1]) =>
+      exportReport({ adapter: document.adapter, analysis: document.analysis, partial: document.moduleResults }, format),
+    copyLayerStats,
+  };
+  context.subscriptions.push(
+    logger,
+    service,
+    registry,
+    sources,
+    new AdapterEditorProvider(context.extensionUri, service, registry, actions),
+    registerOpenAdapter(ctx),
+    registerOpenInLens(ctx),
+    registerInspectFolder(ctx),
+    registerExportReport(ctx),
+    registerCopyLayerStats(ctx),
+    registerRevealLayer(ctx),
+    registerShowComputeInfo(ctx),
+    registerClearCache(ctx),
+    registerConfigurePredictor(),
+    registerAnalyze(ctx),
+    vscode.languages.registerHoverProvider(
+      HOVER_LANGUAGES.map((language) => ({ language })),
+      new ModuleHoverProvider(sources),
+    ),
+    vscode.workspace.onDidCreateFiles(() => sources.forgetSearches()),
+  );
+  logger.info(`LoRA Lens ${String(context.extension.packageJSON.version)} activated`);
+}
+
+export function deactivate(): void {
+  // Everything is disposed through context.subscriptions.
+}

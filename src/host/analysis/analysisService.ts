@@ -1,0 +1,53 @@
+import { stat } from 'node:fs/promises';
+import type { Adapter } from '../../core/adapter/model';
+import type { AdapterAnalysis, ModuleResult } from '../../core/analysis/analyze';
+import type { CancellationToken } from '../../core/cancellation';
+import { AnalysisClient } from '../../core/compute/worker/client';
+import type { ComputeOptions } from '../../core/compute/worker/protocol';
+import { ResultCache, type FileStamp } from './resultCache';
+
+/** An adapter with its finished analysis: what the cache holds, reports export and hovers show. */
+export interface AnalysedAdapter {
+  readonly adapter: Adapter;
+  readonly stamp: FileStamp;
+  readonly analysis: AdapterAnalysis;
+}
+
+export interface AnalyzeRequest {
+  readonly compute: ComputeOptions;
+  readonly token: CancellationToken;
+  readonly onModule: (result: ModuleResult, index: number, total: number) => void;
+}
+
+/**
+ * The extension's one analysis worker and the cache of finished analyses. Editors, the hover
+ * and commands all go through it, so a file analysed once is not analysed again while it is
+ * unchanged, and two editors never run two workers at once (jobs queue in the client).
+ */
+export class AnalysisService {
+  readonly cache = new ResultCache<AnalysedAdapter>();
+  private readonly client: AnalysisClient;
+
+  constructor(workerScript: string) {
+    this.client = new AnalysisClient(workerScript);
+  }
+
+  /** Runs the analysis in the worker; the finished result goes into the cache. */
+  async analyze(adapter: Adapter, stamp: FileStamp, request: AnalyzeRequest): Promise<AnalysedAdapter> {
+    const outcome = await this.client.analyze(stamp.path, request.compute, { token: request.token, onModule: request.onModule });
+    const analysis: AdapterAnalysis = { modules: outcome.modules, backend: outcome.device.backend, seconds: outcome.seconds, device: outcome.device };
+    const entry = { adapter, stamp, analysis };
+    this.cache.set(stamp, entry);
+    return entry;
+  }
+
+  dispose(): void {
+    void this.client.dispose();
+  }
+}
+
+/** The stamp of a file now: what the cache compares to decide that a file is unchanged. */
+export async function stampOf(path: string): Promise<FileStamp> {
+  const s = await stat(path);
+  return { path, size: s.size, mtimeMs: s.mtimeMs };
+}

@@ -1,0 +1,74 @@
+import * as vscode from 'vscode';
+import type { AnalysisService } from '../analysis/analysisService';
+import { Disposable } from '../disposable';
+import { log, showError } from '../log';
+import { webviewHtml, webviewOptions } from '../webviewHtml';
+import { AdapterDocument, tooLargeNote } from './adapterDocument';
+import type { EditorRegistry } from './editorRegistry';
+import { EditorSession, type SessionActions } from './editorSession';
+
+/** The editor for adapter weights: the default for adapter file names (package.json). */
+export const ADAPTER_VIEW_TYPE = 'loraLens.adapter';
+/** The same editor offered for any other `.safetensors` ("Reopen Editor With…"). */
+export const SAFETENSORS_VIEW_TYPE = 'loraLens.safetensors';
+
+/**
+ * Opens a weights file read-only: the overview goes to the view as soon as the header is read,
+ * then the analysis starts in the worker (unless the file is above `maxAutoBytes`) and streams.
+ */
+export class AdapterEditorProvider extends Disposable implements vscode.CustomReadonlyEditorProvider<AdapterDocument> {
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly service: AnalysisService,
+    private readonly registry: EditorRegistry,
+    private readonly actions: Omit<SessionActions, 'startAnalysis'>,
+  ) {
+    super();
+    const options = { webviewOptions: { retainContextWhenHidden: false }, supportsMultipleEditorsPerDocument: true };
+    this._register(vscode.window.registerCustomEditorProvider(ADAPTER_VIEW_TYPE, this, options));
+    this._register(vscode.window.registerCustomEditorProvider(SAFETENSORS_VIEW_TYPE, this, options));
+  }
+
+  async openCustomDocument(uri: vscode.Uri): Promise<AdapterDocument> {
+    const started = Date.now();
+    try {
+      const document = await AdapterDocument.open(uri, this.service);
+      log().info(`opened ${uri.fsPath}: ${document.overview.layers.length} modules, ${document.overview.formatDetail} (${Date.now() - started} ms)`);
+      return document;
+    } catch (error) {
+      showError(`Cannot open ${uri.fsPath}`, error);
+      throw error;
+    }
+  }
+
+  resolveCustomEditor(document: AdapterDocument, panel: vscode.WebviewPanel): void {
+    panel.webview.options = webviewOptions(this.extensionUri);
+    panel.webview.html = webviewHtml(panel.webview, this.extensionUri, document.overview.file);
+    const session = new EditorSession(document, panel, { ...this.actions, startAnalysis });
+    const registration = this.registry.add(session);
+    panel.onDidDispose(() => {
+      registration.dispose();
+      session.dispose();
+    });
+    if (!document.tooLargeToStart()) void startAnalysis(document);
+    else if (document.adapter.analysable) void offerAnalysis(document);
+  }
+}
+
+/** For a file above `maxAutoBytes`: says why nothing runs, with a button that starts it. */
+async function offerAnalysis(document: AdapterDocument): Promise<void> {
+  const analyze = 'Analyze';
+  const choice = await vscode.window.showInformationMessage(tooLargeNote(document.stamp.size), analyze);
+  if (choice === analyze) await startAnalysis(document);
+}
+
+/** Starts (or shows the cached) analysis of a document; failures become notifications. */
+export async function startAnalysis(document: AdapterDocument): Promise<void> {
+  try {
+    await document.analyze();
+    const analysis = document.analysis;
+    if (analysis) log().info(`analysed ${document.overview.file} in ${analysis.seconds.toFixed(2)} s on ${analysis.device?.provider ?? analysis.backend}`);
+  } catch (error) {
+    showError(`Analysis of ${document.overview.file} failed`, error);
+  }
+}

@@ -1,0 +1,84 @@
+import type { AdapterMatch, Match, ModuleStats } from './moduleIndex';
+
+/** At most this many adapters in one hover; more would bury the first. */
+const MAX_ADAPTERS = 3;
+/** Leading singular values shown for one module. */
+const TOP_VALUES = 5;
+
+export interface HoverLabels {
+  /** `r95`, or `r90` etc. when the energy level setting differs. */
+  readonly energyRank: string;
+  /** A `command:` URI that opens the adapter, per weights file. */
+  readonly openLink: (file: string) => string;
+  /** The adapter's name as shown (usually a workspace-relative path). */
+  readonly fileLabel: (file: string) => string;
+}
+
+/**
+ * The hover's Markdown for a match: a table of one module's numbers, or a min/median/max
+ * summary when the text names a module type (`q_proj`) that many layers share. Module names
+ * come from files, so they go in code spans with backticks removed.
+ */
+export function hoverMarkdown(match: Match, labels: HoverLabels): string {
+  const sections = match.adapters.slice(0, MAX_ADAPTERS).map((a) => adapterSection(a, labels));
+  const more = match.adapters.length - MAX_ADAPTERS;
+  if (more > 0) sections.push(`…and ${more} more adapter${more === 1 ? '' : 's'}`);
+  return sections.join('\n\n---\n\n');
+}
+
+function adapterSection(match: AdapterMatch, labels: HoverLabels): string {
+  const { adapter, modules } = match;
+  const title = `**LoRA Lens** · ${code(labels.fileLabel(adapter.file))}`;
+  const link = `[Open in LoRA Lens](${labels.openLink(adapter.file)})`;
+  const body = modules.length === 1 ? moduleTable(modules[0], labels) : summaryTable(modules, labels);
+  return `${title}\n\n${body}\n\n${link}`;
+}
+
+function moduleTable(m: ModuleStats, labels: HoverLabels): string {
+  const rows: [string, string][] = [
+    ['rank', String(m.rank)],
+    ['alpha', m.alpha === null ? '—' : num(m.alpha)],
+    ['scale', num(m.scale)],
+    ['‖ΔW‖_F', num(m.frobenius)],
+    ['effective rank', num(m.effectiveRank)],
+    [labels.energyRank, m.energyRank === null ? '—' : String(m.energyRank)],
+  ];
+  if (m.singularValues) {
+    const top = Array.from(m.singularValues.subarray(0, TOP_VALUES), (s) => num(s)).join(', ');
+    rows.push(['top σ', m.singularValues.length > TOP_VALUES ? `${top}, …` : top]);
+  }
+  const pending = m.frobenius === null ? '\n\n_analysis pending_' : '';
+  return `${code(m.name)}\n\n| | |\n|---|---|\n${rows.map(([k, v]) => `| ${k} | ${v} |`).join('\n')}${pending}`;
+}
+
+function summaryTable(modules: readonly ModuleStats[], labels: HoverLabels): string {
+  const stat = (f: (m: ModuleStats) => number | null): string => {
+    const values = modules.map(f).filter((v): v is number => v !== null && Number.isFinite(v)).sort((a, b) => a - b);
+    if (values.length === 0) return '— | — | —';
+    return [values[0], median(values), values[values.length - 1]].map((v) => num(v)).join(' | ');
+  };
+  const rows = [
+    ['rank', stat((m) => m.rank)],
+    ['scale', stat((m) => m.scale)],
+    ['‖ΔW‖_F', stat((m) => m.frobenius)],
+    ['effective rank', stat((m) => m.effectiveRank)],
+    [labels.energyRank, stat((m) => m.energyRank)],
+  ];
+  const head = `${modules.length} modules`;
+  return `${head}\n\n| | min | median | max |\n|---|---|---|---|\n${rows.map(([k, v]) => `| ${k} | ${v} |`).join('\n')}`;
+}
+
+function median(sorted: readonly number[]): number {
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function num(x: number | null): string {
+  if (x === null || !Number.isFinite(x)) return '—';
+  if (x !== 0 && (Math.abs(x) >= 1e5 || Math.abs(x) < 1e-3)) return x.toExponential(3);
+  return Number.isInteger(x) ? String(x) : x.toPrecision(4);
+}
+
+function code(text: string): string {
+  return `\`${text.replace(/[`\n\r]/g, '').replace(/\|/g, '\\|')}\``;
+}

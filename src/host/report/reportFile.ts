@@ -1,0 +1,44 @@
+import { randomBytes } from 'node:crypto';
+import { rename, rm, writeFile } from 'node:fs/promises';
+import type { Adapter } from '../../core/adapter/model';
+import type { AdapterAnalysis, ModuleResult } from '../../core/analysis/analyze';
+import { reportCsv } from '../../core/report/csv';
+import { reportMarkdown } from '../../core/report/markdown';
+import { buildReport, type ReportJson } from '../../core/report/report';
+import type { ExportFormat } from '../../protocol/payloads';
+
+export const FORMAT_EXTENSIONS: Readonly<Record<ExportFormat, string>> = { json: 'json', csv: 'csv', markdown: 'md' };
+
+/** The report of an adapter with what is known of its analysis (modules not yet done are `pending`). */
+export function reportOf(adapter: Adapter, analysis: AdapterAnalysis | null, partial: readonly ModuleResult[] = []): ReportJson {
+  if (analysis) return buildReport(adapter, analysis);
+  if (partial.length === 0) return buildReport(adapter, null);
+  return buildReport(adapter, { modules: partial, backend: 'partial', seconds: 0 });
+}
+
+/** The report as the file of that format holds it: the CLI's `--json`, `--csv` and `--markdown` output. */
+export function reportContent(report: ReportJson, format: ExportFormat): string {
+  switch (format) {
+    case 'json':
+      return `${JSON.stringify(report, null, 2)}\n`;
+    case 'csv':
+      return reportCsv(report);
+    case 'markdown':
+      return reportMarkdown(report);
+  }
+}
+
+/**
+ * Writes a file so that it is either the old one or the whole new one, never half of it: the
+ * text goes to a temporary file beside the target, which is then renamed over it.
+ */
+export async function writeAtomic(path: string, text: string): Promise<void> {
+  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    await writeFile(temp, text, { encoding: 'utf8', flag: 'wx' });
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}

@@ -1,0 +1,30 @@
+import * as vscode from 'vscode';
+import type { DeviceChoice } from '../core/compute/ort/runtime';
+import type { ComputeOptions } from '../core/compute/worker/protocol';
+
+/** The `loraLens.*` settings, read fresh each time: changes apply to the next analysis or hover. */
+export interface Settings {
+  readonly compute: ComputeOptions;
+  /** Energy level for the recommended rank shown in hovers (r95 at 0.95). */
+  readonly energyLevel: number;
+  readonly hoverEnabled: boolean;
+  /** Files above this size wait for the user to start their analysis. */
+  readonly maxAutoBytes: number;
+}
+
+const DEVICES: readonly DeviceChoice[] = ['auto', 'cuda', 'cpu'];
+/** 512 MiB: a 70B rank-64 adapter (1.7 GB) waits, everything up to 8B rank 64 runs at once. */
+export const DEFAULT_MAX_AUTO_BYTES = 512 * 1024 * 1024;
+
+export function readSettings(): Settings {
+  const c = vscode.workspace.getConfiguration('loraLens');
+  const device = c.get<string>('compute.device', 'auto');
+  const level = c.get<number>('ranks.energyLevel', 0.95);
+  const maxAuto = c.get<number>('analysis.maxAutoBytes', DEFAULT_MAX_AUTO_BYTES);
+  return {
+    compute: { backend: 'auto', device: DEVICES.includes(device as DeviceChoice) ? (device as DeviceChoice) : 'auto' },
+    energyLevel: Number.isFinite(level) && level > 0 && level <= 1 ? level : 0.95,
+    hoverEnabled: c.get<boolean>('hover.enabled', true),
+    maxAutoBytes: Number.isFinite(maxAuto) && maxAuto >= 0 ? maxAuto : DEFAULT_MAX_AUTO_BYTES,
+  };
+}

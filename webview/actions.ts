@@ -1,0 +1,87 @@
+import type { Endpoint } from '../src/protocol/endpoint';
+import type { HostNotifications, HostRequests, WebviewCommand, WebviewNotifications, WebviewRequests } from '../src/protocol/messages';
+import type { ExportFormat } from '../src/protocol/payloads';
+import { matchesFilter } from './model/layerTable';
+import type { TabId } from './model/viewState';
+import type { Store } from './state/store';
+
+export type WebviewEndpoint = Endpoint<WebviewNotifications, HostNotifications, WebviewRequests, HostRequests>;
+
+/**
+ * What the views may do: change the selection (which the host mirrors) or ask the host for
+ * something. Failures of host requests become a notice rather than an unhandled rejection.
+ */
+export class Actions {
+  constructor(
+    private readonly store: Store,
+    private readonly endpoint: WebviewEndpoint,
+  ) {}
+
+  select(index: number | null, options: { open?: boolean; tab?: TabId } = {}): void {
+    const view = this.store.view;
+    const detailsOpen = index === null ? false : (options.open ?? view.detailsOpen);
+    const changed = view.selected !== index;
+    this.store.updateView({ selected: index, detailsOpen, ...(options.tab ? { tab: options.tab } : {}) });
+    if (changed) this.endpoint.notify('selected', { index });
+  }
+
+  /** Shows a layer the host points at; a filter that hides it is cleared so the row can be seen. */
+  reveal(index: number): void {
+    const row = this.store.layer(index);
+    if (!row) return;
+    if (!matchesFilter(row, this.store.view.filter)) this.store.updateView({ filter: '' });
+    this.select(index, { open: true, tab: 'layers' });
+  }
+
+  closeDetails(): void {
+    this.store.updateView({ detailsOpen: false });
+  }
+
+  showTab(tab: TabId): void {
+    if (this.store.view.tab !== tab) this.store.updateView({ tab });
+  }
+
+  async exportReport(format: ExportFormat): Promise<void> {
+    await this.run(async () => {
+      const { file } = await this.endpoint.request('exportReport', { format });
+      return file ? `Exported ${format} report to ${file}` : null;
+    });
+  }
+
+  async copyStats(indices: readonly number[]): Promise<void> {
+    await this.run(async () => {
+      const { copied } = await this.endpoint.request('copyLayerStats', { indices: [...indices] });
+      return `Copied stats of ${copied} layer${copied === 1 ? '' : 's'}`;
+    });
+  }
+
+  async cancelAnalysis(): Promise<void> {
+    await this.run(async () => {
+      const { cancelled } = await this.endpoint.request('cancelAnalysis', {});
+      return cancelled ? 'Cancelling…' : 'Nothing to cancel';
+    });
+  }
+
+  async startAnalysis(): Promise<void> {
+    await this.run(async () => {
+      const { started } = await this.endpoint.request('startAnalysis', {});
+      return started ? null : 'The analysis is already running';
+    });
+  }
+
+  async runCommand(command: WebviewCommand): Promise<void> {
+    await this.run(async () => {
+      await this.endpoint.request('runCommand', { command });
+      return null;
+    });
+  }
+
+  private async run(work: () => Promise<string | null>): Promise<void> {
+    try {
+      const notice = await work();
+      if (notice !== null) this.store.setNotice(notice);
+    } catch (error) {
+      this.store.setNotice(`Failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+}

@@ -1,0 +1,80 @@
+import { axisLeft } from 'd3-axis';
+import { select } from 'd3-selection';
+import type { LayerRow } from '../../src/protocol/payloads';
+import type { Disposable } from '../disposable';
+import { formatNumber } from '../model/format';
+import { SERIES_LABEL, type RankBar, type RankChartModel } from '../model/rankChartModel';
+
+export interface RankChartContext {
+  readonly layer: (index: number) => LayerRow | undefined;
+  readonly selected: number | null;
+  readonly onSelect: (index: number) => void;
+}
+
+export interface ChartHandle<M, C> extends Disposable {
+  update(model: M, context: C): void;
+}
+
+/** Draws the rank comparison as grouped bars in SVG; colours come from CSS classes. */
+export function renderRankChart(parent: HTMLElement, model: RankChartModel, context: RankChartContext): ChartHandle<RankChartModel, RankChartContext> {
+  const svg = select(parent).append('svg').attr('class', 'chart rank-chart').attr('role', 'img');
+  const groups = svg.append('g').attr('class', 'groups');
+  const axis = svg.append('g').attr('class', 'axis y');
+  const bars = svg.append('g').attr('class', 'bars');
+  let ctx = context;
+  bars.on('click', (event: MouseEvent) => {
+    const target = event.target as Element;
+    const index = Number(target.getAttribute('data-index'));
+    if (target.classList.contains('bar') && Number.isInteger(index)) ctx.onSelect(index);
+  });
+
+  const update = (m: RankChartModel, c: RankChartContext) => {
+    ctx = c;
+    svg.attr('width', m.width).attr('height', m.height).attr('viewBox', `0 0 ${m.width} ${m.height}`);
+    svg.attr('aria-label', `Configured rank, effective rank and r95 of ${m.order.length} layers`);
+    axis.attr('transform', `translate(${m.plot.left},0)`).call(axisLeft(m.y).ticks(6));
+    axis
+      .selectAll('text.axis-title')
+      .data(['rank'])
+      .join('text')
+      .attr('class', 'axis-title')
+      .attr('x', 4)
+      .attr('y', m.plot.top - 6)
+      .attr('text-anchor', 'start')
+      .text((d) => d);
+    const band = groups
+      .selectAll<SVGGElement, RankChartModel['groups'][number]>('g.group')
+      .data(m.groups, (d) => d.key)
+      .join((enter) => {
+        const g = enter.append('g').attr('class', 'group');
+        g.append('rect').attr('class', 'group-band');
+        g.append('text').attr('class', 'group-label');
+        return g;
+      });
+    band
+      .select('rect')
+      .attr('x', (d) => d.x0)
+      .attr('width', (d) => d.x1 - d.x0)
+      .attr('y', m.plot.top)
+      .attr('height', m.plot.bottom - m.plot.top)
+      .classed('odd', (_d, i) => i % 2 === 1);
+    band
+      .select('text')
+      .attr('transform', (d) => `translate(${(d.x0 + d.x1) / 2},${m.plot.bottom + 8}) rotate(35)`)
+      .text((d) => d.key);
+    bars
+      .selectAll<SVGRectElement, RankBar>('rect.bar')
+      .data(m.bars, (d) => `${d.index}:${d.series}`)
+      .join((enter) => enter.append('rect').call((r) => r.append('title')))
+      .attr('class', (d) => `bar series-${d.series}${d.index === c.selected ? ' selected' : ''}`)
+      .attr('data-index', (d) => d.index)
+      .attr('x', (d) => d.x)
+      .attr('y', (d) => d.y)
+      .attr('width', (d) => d.width)
+      .attr('height', (d) => Math.max(0, d.height))
+      .select('title')
+      .text((d) => `${c.layer(d.index)?.name ?? d.index}\n${SERIES_LABEL[d.series]}: ${formatNumber(d.value)}`);
+  };
+  update(model, context);
+  return { update, dispose: () => svg.remove() };
+}

@@ -1,0 +1,36 @@
+import { Endpoint } from '../src/protocol/endpoint';
+import type { HostNotifications, HostRequests, WebviewNotifications, WebviewRequests } from '../src/protocol/messages';
+import { Actions } from './actions';
+import { mountApp } from './app';
+import { parseViewState } from './model/viewState';
+import { Store } from './state/store';
+
+/**
+ * Entry point of the webview bundle. Handlers are installed before `ready` is sent: the host
+ * buffers everything until then, so nothing it sends can arrive before a handler exists.
+ */
+function start(): void {
+  const vscode = acquireVsCodeApi();
+  const store = new Store(parseViewState(vscode.getState()), (view) => vscode.setState(view));
+  let actions: Actions | undefined;
+  const endpoint = new Endpoint<WebviewNotifications, HostNotifications, WebviewRequests, HostRequests>((message) => vscode.postMessage(message), {
+    notifications: {
+      overview: (overview) => store.setOverview(overview),
+      layers: ({ results }) => store.addResults(results),
+      progress: (progress) => store.setProgress(progress),
+      done: (done) => store.setStatus({ kind: 'done', done }),
+      failed: (failure) => store.setStatus({ kind: 'failed', message: failure.message, cancelled: failure.cancelled }),
+      held: ({ reason }) => store.setStatus({ kind: 'held', reason }),
+      reveal: ({ index }) => actions?.reveal(index),
+    },
+    requests: {},
+  });
+  actions = new Actions(store, endpoint);
+  const root = document.getElementById('app');
+  if (!root) throw new Error('the webview page has no #app element');
+  mountApp(root, store, actions);
+  window.addEventListener('message', (event: MessageEvent<unknown>) => endpoint.receive(event.data));
+  endpoint.notify('ready', {});
+}
+
+start();

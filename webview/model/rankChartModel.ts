@@ -1,0 +1,96 @@
+import { scaleLinear, type ScaleLinear } from 'd3-scale';
+import type { LayerAnalysis, LayerRow } from '../../src/protocol/payloads';
+import { groupLayers, type Grouping } from './layerOrder';
+
+/** The three ranks compared per layer: configured r, effective rank, and r95. */
+export type RankSeries = 'rank' | 'effective' | 'r95';
+
+export const RANK_SERIES: readonly RankSeries[] = ['rank', 'effective', 'r95'];
+
+export const SERIES_LABEL: Record<RankSeries, string> = { rank: 'configured r', effective: 'effective rank', r95: 'r95' };
+
+export interface RankBar {
+  readonly index: number;
+  readonly series: RankSeries;
+  readonly value: number;
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+export interface RankGroupBand {
+  readonly key: string;
+  readonly x0: number;
+  readonly x1: number;
+}
+
+export interface RankChartModel {
+  readonly width: number;
+  readonly height: number;
+  readonly plot: { readonly left: number; readonly top: number; readonly right: number; readonly bottom: number };
+  readonly y: ScaleLinear<number, number>;
+  readonly bars: readonly RankBar[];
+  readonly groups: readonly RankGroupBand[];
+  /** Layer index per slot, left to right (for tooltips and keyboard order). */
+  readonly order: readonly number[];
+}
+
+export interface RankChartOptions {
+  readonly grouping: Grouping;
+  /** Horizontal room per layer; three bars share it. */
+  readonly slot: number;
+  /** Extra room between groups so their boundaries read at a glance. */
+  readonly groupGap: number;
+  readonly height: number;
+  readonly minWidth: number;
+}
+
+/** The bottom and right margins leave room for group labels, which are rotated to run down-right. */
+const MARGIN = { left: 40, top: 16, right: 96, bottom: 64 };
+
+/**
+ * Bar geometry for the rank comparison. Layers not analysed yet (or skipped) still get a slot
+ * and their configured-r bar, so the chart keeps its layout while results stream in.
+ */
+export function rankChartModel(layers: readonly LayerRow[], results: ReadonlyMap<number, LayerAnalysis>, options: RankChartOptions): RankChartModel {
+  const groups = groupLayers(layers, options.grouping);
+  const slots = layers.length;
+  const content = slots * options.slot + Math.max(0, groups.length - 1) * options.groupGap;
+  const width = Math.max(options.minWidth, MARGIN.left + content + MARGIN.right);
+  let maxValue = 1;
+  for (const row of layers) {
+    maxValue = Math.max(maxValue, row.rank);
+    const result = results.get(row.index);
+    if (result?.status === 'ok') maxValue = Math.max(maxValue, result.metrics.effectiveRank, result.metrics.r95);
+  }
+  const bottom = options.height - MARGIN.bottom;
+  const y = scaleLinear().domain([0, maxValue]).nice().range([bottom, MARGIN.top]);
+  const barWidth = options.slot / (RANK_SERIES.length + 1);
+  const bars: RankBar[] = [];
+  const bands: RankGroupBand[] = [];
+  const order: number[] = [];
+  let x = MARGIN.left;
+  groups.forEach((group, g) => {
+    if (g > 0) x += options.groupGap;
+    const x0 = x;
+    for (const row of group.rows) {
+      order.push(row.index);
+      const result = results.get(row.index);
+      const values: Record<RankSeries, number | null> = {
+        rank: row.rank,
+        effective: result?.status === 'ok' ? result.metrics.effectiveRank : null,
+        r95: result?.status === 'ok' ? result.metrics.r95 : null,
+      };
+      RANK_SERIES.forEach((series, s) => {
+        const value = values[series];
+        if (value === null || !Number.isFinite(value)) return;
+        const top = y(value);
+        bars.push({ index: row.index, series, value, x: x + barWidth * (s + 0.5), y: top, width: barWidth, height: bottom - top });
+      });
+      x += options.slot;
+    }
+    bands.push({ key: group.key, x0, x1: x });
+  });
+  return { width, height: options.height, plot: { left: MARGIN.left, top: MARGIN.top, right: width - MARGIN.right, bottom }, y, bars, groups: bands, order };
+}

@@ -1,0 +1,76 @@
+import type { AdapterOverview } from '../../src/protocol/payloads';
+import type { Actions } from '../actions';
+import { DisposableStore, type Disposable } from '../disposable';
+import { definitionList, el } from '../dom';
+import { formatBytes, formatInteger } from '../model/format';
+import type { Store } from '../state/store';
+import { entryList } from './entries';
+import { mountTensorBrowser } from './tensorBrowser';
+
+function summary(o: AdapterOverview): [string, string][] {
+  const dtypes = Object.entries(o.dtypes)
+    .map(([dtype, count]) => `${dtype}: ${count}`)
+    .join(', ');
+  const pairs: [string, string][] = [
+    ['File', o.file],
+    ['Size', formatBytes(o.fileBytes)],
+    ['Format', o.formatDetail ? `${o.format} — ${o.formatDetail}` : o.format],
+  ];
+  if (o.peftType) pairs.push(['PEFT type', o.peftType]);
+  pairs.push(['Base model', o.baseModel ?? 'unknown']);
+  if (o.isAdapter) {
+    pairs.push(['Adapted modules', formatInteger(o.layers.length)], ['Adapter parameters', formatInteger(o.adapterParameters)]);
+    if (o.tensors.length > 0) pairs.push(['Other tensors', formatInteger(o.tensors.length)]);
+  } else {
+    pairs.push(['Tensors', formatInteger(o.tensors.length)]);
+  }
+  pairs.push(['Dtypes', dtypes || 'none'], ['Analysable', o.analysable ? 'yes' : 'no']);
+  if (o.scaleRules.length > 0) pairs.push(['Scale rules', o.scaleRules.join('; ')]);
+  return pairs;
+}
+
+function section(title: string, ...content: Node[]): HTMLElement {
+  const node = el('section');
+  node.append(el('h2', undefined, title), ...content);
+  return node;
+}
+
+/** The file at a glance: format, base model, counts, warnings, training metadata and config. */
+export function mountOverview(parent: HTMLElement, store: Store, _actions: Actions): Disposable {
+  const disposables = new DisposableStore();
+  let inner = new DisposableStore();
+  disposables.add({ dispose: () => inner.dispose() });
+  const container = el('div', 'overview');
+  parent.append(container);
+  const render = () => {
+    inner.dispose();
+    inner = new DisposableStore();
+    const o = store.overview;
+    if (!o) {
+      container.replaceChildren(el('p', 'placeholder', 'Reading the file…'));
+      return;
+    }
+    const parts: Node[] = [];
+    if (!o.isAdapter) parts.push(el('p', 'note', 'No adapter was found in this file: it holds no LoRA factors. Its tensors are listed below.'));
+    parts.push(section('Summary', definitionList(summary(o))));
+    if (o.warnings.length > 0) {
+      const list = el('ul', 'warnings');
+      for (const w of o.warnings) list.append(el('li', undefined, w));
+      parts.push(section('Warnings', list));
+    }
+    if (o.metadata.length > 0) parts.push(section('Training metadata', entryList(o.metadata)));
+    if (o.config.length > 0 || o.configFile) {
+      const config = o.config.length > 0 ? entryList(o.config) : el('p', 'placeholder', 'Empty config.');
+      parts.push(section(o.configFile ? `Config (${o.configFile.split(/[\\/]/).pop() ?? ''})` : 'Config', config));
+    }
+    if (o.tensors.length > 0) {
+      const browser = el('div', 'tensor-browser');
+      inner.add(mountTensorBrowser(browser, o.tensors));
+      parts.push(section(o.isAdapter ? 'Other tensors' : 'Tensors', browser));
+    }
+    container.replaceChildren(...parts);
+  };
+  render();
+  disposables.add(store.subscribe((changes) => changes.has('overview') && render()));
+  return disposables;
+}
