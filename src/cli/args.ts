@@ -19,7 +19,25 @@ export interface InfoArgs {
   readonly json: boolean;
 }
 
-export type CliArgs = InspectArgs | InfoArgs | { readonly command: 'help' } | { readonly command: 'version' };
+/** `lora-lens compare A B [C …]`: each later adapter against the first. */
+export interface CompareArgs {
+  readonly command: 'compare';
+  readonly paths: readonly string[];
+  readonly json: boolean;
+  /** Principal angles over the top k; undefined for the default min(r1, r2, 8). */
+  readonly k: number | undefined;
+  readonly quiet: boolean;
+}
+
+/** `lora-lens checkpoints PATH… | FOLDER`: convergence of one run to its final checkpoint. */
+export interface CheckpointsArgs {
+  readonly command: 'checkpoints';
+  readonly paths: readonly string[];
+  readonly json: boolean;
+  readonly quiet: boolean;
+}
+
+export type CliArgs = InspectArgs | InfoArgs | CompareArgs | CheckpointsArgs | { readonly command: 'help' } | { readonly command: 'version' };
 
 /** A command line that cannot be run as given; the CLI exits 2 with its message. */
 export class UsageError extends Error {
@@ -32,6 +50,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   if (argv.length === 0 || argv.includes('--help') || argv.includes('-h') || argv[0] === 'help') return { command: 'help' };
   if (argv.includes('--version') || argv[0] === 'version') return { command: 'version' };
   const [command, ...rest] = argv;
+  if (command === 'compare' || command === 'checkpoints') return parseSubspaceArgs(command, rest);
   if (command !== 'inspect' && command !== 'info') throw new UsageError(`unknown command "${command}"; try: lora-lens inspect <file|folder>`);
   let path: string | undefined;
   let output: OutputFormat = 'text';
@@ -59,6 +78,32 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   return { command, path, output, quiet, compute };
 }
 
+/** Arguments of `compare` and `checkpoints`: paths, --json, --quiet, and --k for compare. */
+function parseSubspaceArgs(command: 'compare' | 'checkpoints', rest: readonly string[]): CompareArgs | CheckpointsArgs {
+  const paths: string[] = [];
+  let json = false;
+  let quiet = false;
+  let k: number | undefined;
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i];
+    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    if (flag === '--k' && command === 'compare') {
+      const value = inline ?? rest[++i] ?? '';
+      k = Number(value);
+      if (!/^\d+$/.test(value) || !Number.isSafeInteger(k) || k < 1) throw new UsageError(`--k takes a whole number of at least 1 (got "${value}")`);
+    } else if (arg === '--json') json = true;
+    else if (arg === '--quiet' || arg === '-q') quiet = true;
+    else if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option ${arg}`);
+    else paths.push(arg);
+  }
+  if (command === 'compare') {
+    if (paths.length < 2) throw new UsageError('compare needs at least two adapters: lora-lens compare A B [C …]');
+    return { command, paths, json, k, quiet };
+  }
+  if (paths.length === 0) throw new UsageError('checkpoints needs checkpoint paths or a folder holding them');
+  return { command, paths, json, quiet };
+}
+
 function choice<T extends string>(flag: string, value: string, choices: readonly T[]): T {
   if ((choices as readonly string[]).includes(value)) return value as T;
   throw new UsageError(`${flag} takes one of ${choices.join(', ')} (got "${value}")`);
@@ -70,6 +115,8 @@ usage:
   lora-lens inspect [<file|folder>] [--json | --csv | --markdown] [--quiet]
                     [--backend auto|js|onnxruntime] [--device auto|cuda|cpu]
   lora-lens info [--device auto|cuda|cpu] [--json]
+  lora-lens compare <A> <B> [<C> …] [--k K] [--json] [--quiet]
+  lora-lens checkpoints <checkpoint>… | <folder> [--json] [--quiet]
 
   <file|folder>  a .safetensors adapter, or a folder holding one (PEFT, kohya/LyCORIS,
                  diffusers, mlx-lm); without it, a bundled sample adapter is inspected
@@ -82,6 +129,13 @@ usage:
   --device       onnxruntime's device: auto tries CUDA and falls back to the CPU
   info           onnxruntime's version, the providers this installation has, the one that
                  runs for --device, and its threads
+  compare        each adapter against the first, module by module (matched by the base module
+                 they adapt, across PEFT, mlx-lm, kohya and diffusers names): cosine of the ΔW,
+                 relative distance, principal angles of column and row spaces (top --k, default
+                 min(r1, r2, 8)); modules that cannot be compared are listed with the reason
+  checkpoints    convergence of one run: every checkpoint's ΔW against the final one's (cosine,
+                 relative distance, angle of the top singular vectors), ordered by step
+                 (trainer_state.json, checkpoint-N/, NNNNNNN_adapters.safetensors; no step = final)
 
 exit status: 0 done, 2 invalid input or usage, 1 internal error
 `;

@@ -1,6 +1,9 @@
 import { AdapterError } from '../core/adapter/errors';
 import { SafetensorsError } from '../core/safetensors/errors';
+import { SubspaceError } from '../core/subspace/errors';
 import { HELP, parseArgs, UsageError, type CliArgs } from './args';
+import { checkpoints } from './checkpoints';
+import { compare } from './compare';
 import { info } from './info';
 import { inspect } from './inspect';
 
@@ -22,17 +25,30 @@ async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(`${typeof LORA_LENS_VERSION === 'string' ? LORA_LENS_VERSION : 'dev'}\n`);
       return 0;
     }
-    await write(args.command === 'info' ? await info(args) : await inspect(args));
+    await write(await run(args));
     return 0;
   } catch (error) {
-    const json = (args?.command === 'inspect' && args.output === 'json') || (args?.command === 'info' && args.json);
-    const input = error instanceof SafetensorsError || error instanceof AdapterError || error instanceof UsageError;
-    const code = error instanceof SafetensorsError || error instanceof AdapterError ? error.code : error instanceof UsageError ? 'USAGE' : errorCode(error);
+    const json = (args?.command === 'inspect' && args.output === 'json') || ((args?.command === 'info' || args?.command === 'compare' || args?.command === 'checkpoints') && args.json);
+    const input = error instanceof SafetensorsError || error instanceof AdapterError || error instanceof SubspaceError || error instanceof UsageError;
+    const code = error instanceof SafetensorsError || error instanceof AdapterError || error instanceof SubspaceError ? error.code : error instanceof UsageError ? 'USAGE' : errorCode(error);
     const message = error instanceof Error ? error.message : String(error);
     if (json) await write(`${JSON.stringify({ error: { code, message } }, null, 2)}\n`);
     else process.stderr.write(`lora-lens: ${message}\n`);
     if (!input && process.env.LORA_LENS_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     return input ? EXIT_INPUT : EXIT_INTERNAL;
+  }
+}
+
+function run(args: Exclude<CliArgs, { command: 'help' | 'version' }>): Promise<string> {
+  switch (args.command) {
+    case 'info':
+      return info(args);
+    case 'inspect':
+      return inspect(args);
+    case 'compare':
+      return compare(args);
+    case 'checkpoints':
+      return checkpoints(args);
   }
 }
 

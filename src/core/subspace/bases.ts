@@ -1,0 +1,94 @@
+import type { AdaptedModule } from '../adapter/model';
+import { ModuleDataError, readLowRank } from '../analysis/factors';
+import { applyQ, householderFactor, triangularFactor } from '../linalg/householder';
+import { multiply, type Matrix } from '../linalg/matrix';
+import { productSvd } from '../linalg/productSvd';
+import { columnNorm } from '../linalg/svd';
+import type { SafetensorsFile } from '../safetensors/reader';
+
+/**
+ * ΔW of one module in orthonormal bases: ΔW = X·diag(σ)·Yᵀ, a thin SVD never formed as a
+ * matrix. Column-major, float64.
+ */
+export interface SubspaceBasis {
+  /** [m, n] of ΔW. */
+  readonly shape: readonly [number, number];
+  /** Left singular vectors, m×p with orthonormal columns (‖XᵀX − I‖ ~ m·ε): the column space. */
+  readonly X: Matrix;
+  /** Right singular vectors, n×p with orthonormal columns: the row space. */
+  readonly Y: Matrix;
+  /** Singular values of ΔW (scale included), descending, p = min(m, n, r) of them. */
+  readonly sigma: Float64Array;
+  /** ‖ΔW‖_F = ‖σ‖₂. */
+  readonly norm: number;
+  /**
+   * How many σ exceed σ₁·max(m, n)·ε (the usual numerical-rank tolerance): singular vectors
+   * past it are rounding noise (or, for exact zeros, an arbitrary orthonormal completion), so
+   * principal angles are only taken over this many leading columns.
+   */
+  readonly rank: number;
+}
+
+/**
+ * DESIGN.md §1 and §4: with B = Q_B·R_B and Aᵀ = Q_A·R_A (thin Householder QR), ΔW =
+ * Q_B·(s·R_B·M·R_Aᵀ)·Q_Aᵀ; the core's SVD U·Σ·Vᵀ (productSvd, which never forms the core, so
+ * graded factors keep their small σ) gives X = Q_B·U and Y = Q_A·V. Cost O((m + n)·r²).
+ *
+ * `B` is m×r and `At` (= Aᵀ) n×r, column-major; `M` the r×r mixer (MoSLoRA, AdaLoRA's diag(E))
+ * or undefined for the identity; `scale` is s (a negative s flips X's signs, never σ).
+ * The inputs are not modified. Every quantity built from the result is invariant under
+ * (B, A) → (B·R, R⁻¹·A) up to the conditioning of R (the QR is backward stable column-wise).
+ */
+export function basisOf(B: Matrix, At: Matrix, M: Matrix | undefined, scale: number): SubspaceBasis {
+  if (B.cols !== At.cols) throw new RangeError(`B is ${B.rows}×${B.cols} but Aᵀ is ${At.rows}×${At.cols}`);
+  const fB = householderFactor({ rows: B.rows, cols: B.cols, data: B.data.slice() });
+  const fA = householderFactor({ rows: At.rows, cols: At.cols, data: At.data.slice() });
+  const RB = triangularFactor(fB);
+  const left = M ? multiply(RB, M) : RB;
+  const F: Matrix = { rows: left.rows, cols: left.cols, data: left.data.map((x) => x * scale) };
+  const svd = productSvd(F, triangularFactor(fA), true);
+  if (!svd.U || !svd.V) throw new Error('productSvd returned no vectors');
+  const p = svd.U.cols;
+  const sigma = svd.values.slice(0, p);
+  return {
+    shape: [B.rows, At.rows],
+    X: applyQ(fB, svd.U),
+    Y: applyQ(fA, svd.V),
+    sigma,
+    norm: columnNorm(sigma, 0, p),
+    rank: numericalRank(sigma, Math.max(B.rows, At.rows)),
+  };
+}
+
+/** #{σ_i > σ₁·d·ε}: numpy's and LAPACK's default tolerance for a d-sized matrix. */
+export function numericalRank(sigma: ArrayLike<number>, d: number): number {
+  if (sigma.length === 0 || !(sigma[0] > 0)) return 0;
+  const tol = sigma[0] * d * Number.EPSILON;
+  let k = 0;
+  while (k < sigma.length && sigma[k] > tol) k++;
+  return k;
+}
+
+/** A module's basis, or the reason it has none (never thrown: comparisons list it instead). */
+export type BasisResult = { readonly basis: SubspaceBasis } | { readonly reason: string };
+
+/**
+ * Reads a module's factors and returns its basis. Only low-rank factors (LoRA, DoRA's low-rank
+ * part, MoSLoRA, AdaLoRA, kohya LoCon incl. Tucker) are supported; LoHa and LoKr are reported
+ * as not supported for subspace comparison, and broken data (NaN, a missing tensor) by its
+ * reason.
+ */
+export async function readBasis(file: SafetensorsFile, module: AdaptedModule): Promise<BasisResult> {
+  const f = module.factors;
+  if (!f) return { reason: module.warnings.join('; ') || 'factors missing' };
+  if (f.type !== 'lowRank') return { reason: `${f.type === 'hadamard' ? 'LoHa' : 'LoKr'} factors: not supported for subspace comparison` };
+  try {
+    const data = await readLowRank(file, f, 'float64-wide');
+    const B: Matrix = { rows: data.B.rows, cols: data.B.cols, data: data.B.values as Float64Array };
+    const At: Matrix = { rows: data.At.rows, cols: data.At.cols, data: data.At.values as Float64Array };
+    return { basis: basisOf(B, At, data.M, module.scale) };
+  } catch (error) {
+    if (error instanceof ModuleDataError || error instanceof RangeError) return { reason: error.message };
+    throw error;
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * Which base-model module an adapter module adapts, read from its name alone, so that adapters
+ * written by different tools line up:
+ * - PEFT (`base_model.model.` already removed by the layout, removed here too if present) and
+ *   mlx-lm name the module by its dotted path: `model.layers.3.self_attn.q_proj`;
+ * - diffusers prefixes the pipeline component: `unet.down_blocks.0.…to_q`, `text_encoder.…`;
+ * - kohya/LyCORIS flatten the path with `_` behind a component prefix:
+ *   `lora_unet_down_blocks_0_…_to_q`, `lora_te_text_model_encoder_layers_0_self_attn_q_proj`
+ *   (`lora_te1_`/`lora_te2_` for SDXL's two text encoders).
+ * kohya's flattening cannot be undone (`down_blocks` vs `down.blocks`), so the key flattens
+ * every name the same way: `.` becomes `_`. Two names match when component and flattened path
+ * are equal.
+ */
+export interface BaseModuleKey {
+  /** Pipeline component (`unet`, `text_encoder`, `text_encoder_2`, …), null when unnamed. */
+  readonly component: string | null;
+  /** The module's path inside its component, `.` flattened to `_`. */
+  readonly path: string;
+  /** `component/path`: the exact key. */
+  readonly key: string;
+  /**
+   * The path with leading `model_` wrappers dropped, for a second, looser pass: a PEFT adapter
+   * on `…ForCausalLM` (`model.layers.3…`) against one on the bare model (`layers.3…`).
+   */
+  readonly loose: string;
+}
+
+/** kohya/LyCORIS component prefixes, the longer first. */
+const KOHYA_PREFIXES: readonly (readonly [string, string])[] = [
+  ['lora_unet_', 'unet'],
+  ['lora_te1_', 'text_encoder'],
+  ['lora_te2_', 'text_encoder_2'],
+  ['lora_te3_', 'text_encoder_3'],
+  ['lora_te_', 'text_encoder'],
+  ['lora_transformer_', 'transformer'],
+];
+
+/** diffusers pipeline components that prefix module names. */
+const DIFFUSERS_COMPONENTS = ['unet', 'text_encoder', 'text_encoder_2', 'text_encoder_3', 'transformer', 'prior', 'decoder'];
+
+export function baseModuleKey(name: string): BaseModuleKey {
+  let rest = name;
+  while (rest.startsWith('base_model.model.')) rest = rest.slice('base_model.model.'.length);
+  let component: string | null = null;
+  const kohya = KOHYA_PREFIXES.find(([prefix]) => rest.startsWith(prefix));
+  if (kohya) {
+    component = kohya[1];
+    rest = rest.slice(kohya[0].length);
+  } else {
+    const dot = rest.indexOf('.');
+    const head = dot > 0 ? rest.slice(0, dot) : '';
+    if (DIFFUSERS_COMPONENTS.includes(head)) {
+      component = head;
+      rest = rest.slice(dot + 1);
+    }
+  }
+  const path = rest.replace(/\./g, '_');
+  let loose = path;
+  while (loose.startsWith('model_')) loose = loose.slice('model_'.length);
+  return { component, path, key: `${component ?? ''}/${path}`, loose };
+}
