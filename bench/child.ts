@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { openAdapter } from '../src/core/adapter/load';
@@ -9,11 +9,13 @@ import { loadOrt, OrtSessions, type DeviceChoice } from '../src/core/compute/ort
 import { AnalysisClient } from '../src/core/compute/worker/client';
 import type { BackendChoice } from '../src/core/compute/worker/protocol';
 import { buildReport } from '../src/core/report/report';
+import { overviewOf } from '../src/host/payloads';
 
 /**
  * One measurement in a process of its own, so its peak RSS is its own. Prints one JSON line.
  *   child.js read FILE                       the read floor: every byte of the file, 16 MB reads
- *   child.js header PATH                     header + layer table only, from a cold start
+ *   child.js header PATH                     header + layer table (and the editor's overview
+ *                                            payload), from a cold start
  *   child.js analyze PATH BACKEND DEVICE     the full analysis in the worker, twice (a cold job
  *                                            and a warm one), with the host's event-loop delay
  *   child.js matmul DEVICE N                 ORT's float64 rate on an N×N·N×N product
@@ -58,8 +60,13 @@ async function header(path: string): Promise<void> {
   const opened = await openAdapter(path);
   const table = buildReport(opened.adapter, null);
   const headerSeconds = (performance.now() - started) / 1000;
+  // What the editor posts before any analysis: the overview payload, and its structured clone
+  // (the cost of postMessage to the webview).
+  const overview = overviewOf(opened.adapter, (await stat(opened.adapter.file)).size);
+  structuredClone(overview);
+  const overviewSeconds = (performance.now() - started) / 1000;
   await opened.file.close();
-  emit({ headerSeconds, modules: table.modules.length });
+  emit({ headerSeconds, overviewSeconds, modules: table.modules.length });
 }
 
 async function analyze(path: string, backend: BackendChoice, device: DeviceChoice): Promise<void> {

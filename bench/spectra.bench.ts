@@ -73,8 +73,11 @@ async function benchModel(model: ModelShape, args: Args, gflops: number): Promis
   // The first read may come from disk; the floor is a read from the page cache, as every measurement is.
   const floor = Math.min(...[0, 1, 2].map(() => num(runJson(process.execPath, [CHILD, 'read', file]).seconds)));
   // Cold starts vary most on a shared machine: the median of five fresh processes.
-  const headers = Array.from({ length: 5 }, () => num(runJson(process.execPath, [CHILD, 'header', dir]).headerSeconds)).sort((a, b) => a - b);
+  const starts = Array.from({ length: 5 }, () => runJson(process.execPath, [CHILD, 'header', dir]));
+  const headers = starts.map((r) => num(r.headerSeconds)).sort((a, b) => a - b);
+  const overviews = starts.map((r) => num(r.overviewSeconds)).sort((a, b) => a - b);
   console.log(`  ${pad('header + layer table')}${f(headers[2] * 1000, 1)} ms median of 5 cold starts (min ${f(headers[0] * 1000, 1)})   (target ≤ 50 ms)`);
+  console.log(`  ${pad("editor's overview payload")}${f(overviews[2] * 1000, 1)} ms median, header included   (the editor's budget: on screen ≤ 150 ms)`);
   console.log(`  ${pad('read floor')}${f(floor)} s`);
   const runs = new Map<string, Row>();
   for (const backend of args.backends) {
@@ -96,8 +99,11 @@ async function benchModel(model: ModelShape, args: Args, gflops: number): Promis
   }
   const cpuFloor = floor + num(main.productFlops) / (gflops * 1e9);
   console.log(`  ${pad('CPU floor')}${f(cpuFloor)} s = read floor + ${f(num(main.productFlops) / 1e9, 1)} GFLOP at ${f(gflops, 1)} GFLOPS → ours / CPU floor = ${f(seconds / cpuFloor, 2)}×   (target ≤ 3×)`);
+  // The memory target is the pure-TypeScript path's; the ORT path adds onnxruntime's own runtime,
+  // its thread and its arena (measured, not targeted).
   const budget = (2 * num(main.largestFactorBytes)) / 1e6 + 200;
-  console.log(`  ${pad('peak RSS')}${f(num(main.peakRssMB), 0)} MB   (target < ${f(budget, 0)} MB = 2 × largest module's float64 factors + 200 MB)`);
+  if (js) console.log(`  ${pad('peak RSS (js)')}${f(num(js.peakRssMB), 0)} MB   (target < ${f(budget, 0)} MB = 2 × largest module's float64 factors + 200 MB)`);
+  if (ort) console.log(`  ${pad('peak RSS (onnxruntime)')}${f(num(ort.peakRssMB), 0)} MB   (with onnxruntime's runtime, thread and arena)`);
 }
 
 function benchDense(args: Args): void {
