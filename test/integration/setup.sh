@@ -7,6 +7,11 @@
 set -euo pipefail
 
 TOOLS="${LORA_LENS_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/lora-lens-e2e}"
+
+# Run from `npm run test:e2e`, this script inherits the outer npm's environment (Node 20):
+# code-server's postinstall reads the Node version from npm_config_user_agent and refuses to
+# install, and other npm_config_* values would steer the inner installs. Start them clean.
+while IFS= read -r name; do unset "$name"; done < <(env | sed -n 's/^\(npm_[A-Za-z0-9_]*\)=.*/\1/p')
 NODE_VERSION=24.21.0
 CODE_SERVER_VERSION=4.139.1
 
