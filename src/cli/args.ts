@@ -11,6 +11,10 @@ export interface InspectArgs {
   readonly output: OutputFormat;
   readonly quiet: boolean;
   readonly compute: ComputeOptions;
+  /** `--base PATH`: the base model to analyse the modules against (README "Against the base model"). */
+  readonly base?: string;
+  /** `--k K` with --base: W0's top-k subspaces (default 10). */
+  readonly k?: number;
 }
 
 export interface InfoArgs {
@@ -57,12 +61,18 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   let quiet = false;
   let backend: BackendChoice = 'auto';
   let device: DeviceChoice = 'auto';
+  let base: string | undefined;
+  let k: number | undefined;
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
     const value = () => inline ?? rest[++i] ?? '';
     if (flag === '--backend') backend = choice(flag, value(), BACKEND_CHOICES);
     else if (flag === '--device') device = choice(flag, value(), DEVICE_CHOICES);
+    else if (flag === '--base' && command === 'inspect') {
+      base = value();
+      if (base === '') throw new UsageError('--base takes the base model: a .safetensors file, a sharded model folder or index, or a Hugging Face cache folder');
+    } else if (flag === '--k' && command === 'inspect') k = wholeNumber(flag, value());
     else if (arg in FORMAT_FLAGS) {
       if (command === 'info' && arg !== '--json') throw new UsageError('info prints text or --json');
       if (output !== 'text' && output !== FORMAT_FLAGS[arg]) throw new UsageError('choose one of --json, --csv, --markdown');
@@ -75,7 +85,9 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   }
   const compute: ComputeOptions = { backend, device };
   if (command === 'info') return { command, compute, json: output === 'json' };
-  return { command, path, output, quiet, compute };
+  if (k !== undefined && base === undefined) throw new UsageError('--k goes with --base');
+  if (base !== undefined && (output === 'csv' || output === 'markdown')) throw new UsageError('--base prints text or --json');
+  return { command, path, output, quiet, compute, ...(base !== undefined ? { base, k } : {}) };
 }
 
 /** Arguments of `compare` and `checkpoints`: paths, --json, --quiet, and --k for compare. */
@@ -104,6 +116,12 @@ function parseSubspaceArgs(command: 'compare' | 'checkpoints', rest: readonly st
   return { command, paths, json, quiet };
 }
 
+function wholeNumber(flag: string, value: string): number {
+  const k = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(k) || k < 1) throw new UsageError(`${flag} takes a whole number of at least 1 (got "${value}")`);
+  return k;
+}
+
 function choice<T extends string>(flag: string, value: string, choices: readonly T[]): T {
   if ((choices as readonly string[]).includes(value)) return value as T;
   throw new UsageError(`${flag} takes one of ${choices.join(', ')} (got "${value}")`);
@@ -114,6 +132,7 @@ export const HELP = `lora-lens: exact per-layer analysis of LoRA adapter checkpo
 usage:
   lora-lens inspect [<file|folder>] [--json | --csv | --markdown] [--quiet]
                     [--backend auto|js|onnxruntime] [--device auto|cuda|cpu]
+                    [--base <model> [--k K]]
   lora-lens info [--device auto|cuda|cpu] [--json]
   lora-lens compare <A> <B> [<C> …] [--k K] [--json] [--quiet]
   lora-lens checkpoints <checkpoint>… | <folder> [--json] [--quiet]
@@ -127,6 +146,11 @@ usage:
   --backend      who computes the factor products: onnxruntime, the pure TypeScript
                  backend (js), or auto (onnxruntime for adapters of 32 MB of factors and up)
   --device       onnxruntime's device: auto tries CUDA and falls back to the CPU
+  --base         the base model (a .safetensors file, a sharded folder or its
+                 model.safetensors.index.json, or a Hugging Face cache models--org--name
+                 folder): per module, alignment with W0's top-k singular subspaces,
+                 amplification, intruder dimensions, CondLoRA conversion similarity
+                 (text or --json; --k sets k, default 10)
   info           onnxruntime's version, the providers this installation has, the one that
                  runs for --device, and its threads
   compare        each adapter against the first, module by module (matched by the base module

@@ -1,12 +1,14 @@
 import { join } from 'node:path';
 import { openAdapter } from '../core/adapter/load';
 import type { AdapterAnalysis } from '../core/analysis/analyze';
+import { resolveBaseLayout } from '../core/base/layout';
 import { AnalysisClient } from '../core/compute/worker/client';
 import { reportCsv } from '../core/report/csv';
 import { reportMarkdown } from '../core/report/markdown';
 import { buildReport } from '../core/report/report';
 import { reportText } from '../core/report/text';
 import type { InspectArgs } from './args';
+import { analyzeBaseFor, baseText, withBase } from './base';
 import { progressReporter } from './progress';
 
 /** The sample adapter shipped with the tool, inspected when no path is given. */
@@ -29,6 +31,8 @@ export async function inspect(args: InspectArgs): Promise<string> {
   const path = args.path ?? samplePath();
   const opened = await openAdapter(path);
   await opened.file.close();
+  // A bad --base fails before the adapter's analysis runs, not after it.
+  if (args.base !== undefined) await resolveBaseLayout(args.base);
   let analysis: AdapterAnalysis | null = null;
   if (opened.adapter.analysable && opened.adapter.modules.length > 0) {
     const progress = progressReporter(process.stderr, args.quiet || (args.output !== 'text' && !process.stderr.isTTY));
@@ -44,14 +48,15 @@ export async function inspect(args: InspectArgs): Promise<string> {
     }
   }
   const report = buildReport(opened.adapter, analysis);
+  const base = args.base !== undefined ? await analyzeBaseFor(path, { ...args, base: args.base }) : null;
   switch (args.output) {
     case 'json':
-      return `${JSON.stringify(report, null, 2)}\n`;
+      return `${JSON.stringify(base ? withBase(report, base.analysis, base.json) : report, null, 2)}\n`;
     case 'csv':
       return reportCsv(report);
     case 'markdown':
       return reportMarkdown(report);
     case 'text':
-      return reportText(report);
+      return reportText(report) + (base ? baseText(base.analysis, base.json) : '');
   }
 }

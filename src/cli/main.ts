@@ -1,4 +1,5 @@
 import { AdapterError } from '../core/adapter/errors';
+import { BaseModelError } from '../core/base/errors';
 import { SafetensorsError } from '../core/safetensors/errors';
 import { SubspaceError } from '../core/subspace/errors';
 import { HELP, parseArgs, UsageError, type CliArgs } from './args';
@@ -29,8 +30,8 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   } catch (error) {
     const json = (args?.command === 'inspect' && args.output === 'json') || ((args?.command === 'info' || args?.command === 'compare' || args?.command === 'checkpoints') && args.json);
-    const input = error instanceof SafetensorsError || error instanceof AdapterError || error instanceof SubspaceError || error instanceof UsageError;
-    const code = error instanceof SafetensorsError || error instanceof AdapterError || error instanceof SubspaceError ? error.code : error instanceof UsageError ? 'USAGE' : errorCode(error);
+    const input = error instanceof SafetensorsError || error instanceof AdapterError || error instanceof SubspaceError || error instanceof BaseModelError || error instanceof UsageError;
+    const code = error instanceof SafetensorsError || error instanceof AdapterError || error instanceof SubspaceError || error instanceof BaseModelError ? error.code : error instanceof UsageError ? 'USAGE' : errorCode(error);
     const message = error instanceof Error ? error.message : String(error);
     if (json) await write(`${JSON.stringify({ error: { code, message } }, null, 2)}\n`);
     else process.stderr.write(`lora-lens: ${message}\n`);

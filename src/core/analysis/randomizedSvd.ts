@@ -14,6 +14,11 @@ export interface RandomizedSvdOptions {
   readonly probes?: number;
   /** Source of standard normal samples (tests pass a seeded one). */
   readonly gaussian?: () => number;
+  /**
+   * A starting sample Ω (n×l, l ≥ k) used instead of a Gaussian one, e.g. a known basis to warm
+   * start from; `oversample` is then ignored. The residual bound's probes stay Gaussian.
+   */
+  readonly start?: Matrix;
 }
 
 /** The top-k singular triplets of W, with a bound on their error. */
@@ -32,31 +37,55 @@ export interface TopSvd {
 }
 
 /**
+ * A linear map R^cols → R^rows known only through its products with thin matrices, so that
+ * W0 + ΔW (dense plus low-rank, src/core/base/lowRankUpdate.ts) need never be formed.
+ */
+export interface LinearOperator {
+  readonly rows: number;
+  readonly cols: number;
+  /** W·X: X is cols×l, the result rows×l, both column-major. */
+  times(X: Matrix): Promise<Matrix>;
+  /** Wᵀ·Y: Y is rows×l, the result cols×l, both column-major. */
+  timesTransposed(Y: Matrix): Promise<Matrix>;
+}
+
+/** A dense weight on an engine, as an operator. */
+export function denseOperator(W: DenseMatrix, engine: DenseEngine): LinearOperator {
+  return { rows: W.rows, cols: W.cols, times: (X) => engine.times(W, X), timesTransposed: (Y) => engine.timesTransposed(W, Y) };
+}
+
+/**
  * Randomized subspace iteration (Halko, Martinsson & Tropp 2011, Algorithm 4.4): Y = W·Ω with a
  * Gaussian Ω (n×l, l = k + oversample), then `iterations` rounds of Q ← orth(W·orth(Wᵀ·Q)),
  * then the small SVD of B = QᵀW. The products with W (the whole cost, O(m·n·l) each) run on the
  * engine; the thin orthonormalizations are Householder QR in float64, exact however ill
  * conditioned the iterations make Y; B's SVD is an l×l Jacobi SVD. W is read, never changed.
  */
-export async function randomizedSvd(W: DenseMatrix, engine: DenseEngine, options: RandomizedSvdOptions): Promise<TopSvd> {
+export function randomizedSvd(W: DenseMatrix, engine: DenseEngine, options: RandomizedSvdOptions): Promise<TopSvd> {
+  return randomizedSvdOf(denseOperator(W, engine), options);
+}
+
+/** The same algorithm and bound as `randomizedSvd`, for any operator (e.g. W0 + X·Σ·Yᵀ unformed). */
+export async function randomizedSvdOf(W: LinearOperator, options: RandomizedSvdOptions): Promise<TopSvd> {
   const { rows: m, cols: n } = W;
   const k = Math.min(options.k, m, n);
   const l = Math.min(k + (options.oversample ?? 10), m, n);
   const gaussian = options.gaussian ?? standardNormal;
-  const omega: Matrix = { rows: n, cols: l, data: Float64Array.from({ length: n * l }, gaussian) };
-  let Q = orthonormal(await engine.times(W, omega));
+  const omega: Matrix = options.start ?? { rows: n, cols: l, data: Float64Array.from({ length: n * l }, gaussian) };
+  if (omega.rows !== n || omega.cols < k) throw new RangeError(`start is ${omega.rows}×${omega.cols}; it must be ${n}×l with l ≥ ${k}`);
+  let Q = orthonormal(await W.times(omega));
   for (let i = 0; i < (options.iterations ?? 2); i++) {
-    const Z = orthonormal(await engine.timesTransposed(W, Q));
-    Q = orthonormal(await engine.times(W, Z));
+    const Z = orthonormal(await W.timesTransposed(Q));
+    Q = orthonormal(await W.times(Z));
   }
   // Bᵀ = WᵀQ (n×l) = Q_Z·R; B = Rᵀ·Q_Zᵀ; Rᵀ = Ũ·Σ·Ṽᵀ gives B = Ũ·Σ·(Q_Z·Ṽ)ᵀ.
-  const { Q: QZ, R } = householderQR(await engine.timesTransposed(W, Q));
+  const { Q: QZ, R } = householderQR(await W.timesTransposed(Q));
   const small = jacobiSvd(transposeSmall(R), true);
   const Uhat = small.U as Matrix;
   const Vhat = small.V as Matrix;
   const U = firstColumns(multiply(Q, Uhat), k);
   const V = firstColumns(multiply(QZ, Vhat), k);
-  const residualBound = await estimateResidual(W, Q, engine, options.probes ?? 6, gaussian);
+  const residualBound = await estimateResidual(W, Q, options.probes ?? 6, gaussian);
   return { values: small.values.slice(0, k), U, V, residualBound };
 }
 
@@ -69,11 +98,11 @@ function orthonormal(Y: Matrix): Matrix {
  * 10·√(2/π)·max_j ‖(I − QQᵀ)W·ω_j‖ over `probes` Gaussian vectors bounds ‖(I − QQᵀ)W‖₂ with
  * probability at least 1 − 10^(−probes) (Halko et al. 2011, Lemma 4.1 and eq. 4.3).
  */
-async function estimateResidual(W: DenseMatrix, Q: Matrix, engine: DenseEngine, probes: number, gaussian: () => number): Promise<number> {
+async function estimateResidual(W: LinearOperator, Q: Matrix, probes: number, gaussian: () => number): Promise<number> {
   const n = W.cols;
   const m = W.rows;
   const omega: Matrix = { rows: n, cols: probes, data: Float64Array.from({ length: n * probes }, gaussian) };
-  const Y = await engine.times(W, omega);
+  const Y = await W.times(omega);
   let worst = 0;
   for (let j = 0; j < probes; j++) {
     const y = Y.data.subarray(j * m, (j + 1) * m);
