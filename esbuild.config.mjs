@@ -19,6 +19,8 @@ const bundles = [
   { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode', 'onnxruntime-node'] },
   // The webview app: runs in the editor's webview, imports only webview/ and src/protocol/.
   { platform: 'browser', format: 'iife', target: 'es2022', entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js' },
+  // The subspace panel (comparison, convergence, cross-layer): its own protocol, the same charts.
+  { platform: 'browser', format: 'iife', target: 'es2022', entryPoints: ['webview/subspace/main.ts'], outfile: 'dist/subspace.js' },
 ];
 
 await Promise.all(

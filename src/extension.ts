@@ -3,6 +3,8 @@ import * as vscode from 'vscode';
 import { AnalysisService } from './host/analysis/analysisService';
 import { registerAnalyze } from './host/commands/analyze';
 import { registerClearCache } from './host/commands/clearCache';
+import { registerCompareAdapters } from './host/commands/compareAdapters';
+import { registerCompareWith } from './host/commands/compareWith';
 import { registerConfigurePredictor } from './host/commands/configurePredictor';
 import { copyLayerStats, registerCopyLayerStats } from './host/commands/copyLayerStats';
 import { exportReport, registerExportReport } from './host/commands/exportReport';
@@ -10,7 +12,9 @@ import { registerInspectFolder } from './host/commands/inspectFolder';
 import { registerOpenAdapter } from './host/commands/openAdapter';
 import { registerOpenInLens } from './host/commands/openInLens';
 import { registerRevealLayer } from './host/commands/revealLayer';
+import { registerShowCheckpoints } from './host/commands/showCheckpoints';
 import { registerShowComputeInfo } from './host/commands/showComputeInfo';
+import { registerShowCrossLayer } from './host/commands/showCrossLayer';
 import { AdapterEditorProvider } from './host/editor/adapterEditorProvider';
 import { EditorRegistry } from './host/editor/editorRegistry';
 import type { HostContext } from './host/hostContext';
@@ -47,6 +51,10 @@ export function activate(context: vscode.ExtensionContext): void {
     registerClearCache(ctx),
     registerConfigurePredictor(),
     registerAnalyze(ctx),
+    registerCompareAdapters(ctx),
+    registerCompareWith(ctx),
+    registerShowCheckpoints(ctx),
+    registerShowCrossLayer(ctx),
     vscode.languages.registerHoverProvider(
       HOVER_LANGUAGES.map((language) => ({ language })),
       new ModuleHoverProvider(sources),

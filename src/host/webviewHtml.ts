@@ -10,15 +10,19 @@ export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions 
   return { enableScripts: true, localResourceRoots: webviewRoots(extensionUri) };
 }
 
+/** The webview bundles in dist/: the adapter editor's app, and the subspace panel's. */
+export type WebviewBundle = 'webview.js' | 'subspace.js';
+
 /**
  * The editor page: an empty `#app` the webview bundle renders into. The CSP allows only our own
  * stylesheet, fonts and images and the one script carrying this page's nonce, so text from a
  * file can never run as code even if it reached the DOM as markup.
  */
-export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, title: string): string {
+export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, title: string, bundle: WebviewBundle = 'webview.js'): string {
   const nonce = randomBytes(16).toString('base64');
-  const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'webview.css'));
-  const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview.js'));
+  // The subspace panel adds its own few rules on top of the editor's stylesheet.
+  const styles = ['webview.css', ...(bundle === 'subspace.js' ? ['subspace.css'] : [])].map((name) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', name)));
+  const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', bundle));
   const csp = [
     "default-src 'none'",
     `style-src ${webview.cspSource}`,
@@ -32,7 +36,7 @@ export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, t
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style.toString()}">
+${styles.map((style) => `<link rel="stylesheet" href="${style.toString()}">`).join('\n')}
 <title>${escapeHtml(title)}</title>
 </head>
 <body>

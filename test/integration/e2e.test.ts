@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -177,6 +178,38 @@ test("a file above maxAutoBytes shows its table and waits until the view's Analy
   // The webview asks the host (startAnalysis); the palette's Analyze Adapter runs the same code.
   await view.locator('vscode-button.start').click();
   await assertEventually(async () => Number.isFinite(Number.parseFloat(await norm.innerText())), 'Analyze did not analyse the file');
+});
+
+test('Compare with… on the open checkpoint compares it with another in a panel whose map shows the CLI’s cosine', { timeout: 120_000 }, async () => {
+  // The large file of the test above is checkpoint-230; its run's checkpoint-460 goes beside it.
+  const final = resolve(CORPUS_BIG, '..', 'checkpoint-460');
+  await mkdir(join(workspace, 'ckpt460'));
+  for (const name of ['adapter_model.safetensors', 'adapter_config.json']) await copyFile(join(final, name), join(workspace, 'ckpt460', name));
+  const cli = JSON.parse(execFileSync(process.execPath, [join(ROOT, 'dist', 'cli.js'), 'compare', join(CORPUS_BIG, 'adapter_model.safetensors'), join(final, 'adapter_model.safetensors'), '--json'], { encoding: 'utf8' })) as {
+    comparisons: { modules: { name: string; cosine: number }[] }[];
+  };
+  const want = cli.comparisons[0].modules[0];
+  await quickOpen(page, 'roberta_lora.safetensors');
+  await runCommand(page, 'LoRA Lens: Compare with…');
+  // The open dialog is the workbench's own (a quick input) in code-server: a typed path is taken.
+  await answerQuickInput(page, join(workspace, 'ckpt460', 'adapter_model.safetensors'));
+  const map = webview(page).locator('.labelled-map canvas');
+  await map.waitFor({ state: 'visible', timeout: 60_000 });
+  assert.equal(await webview(page).locator('.map-row').first().innerText(), want.name);
+  const box = await map.boundingBox();
+  assert.ok(box, 'the map has a canvas');
+  // The cell is painted in the theme's colour for a positive cosine, not left black or blank.
+  const pixel = await map.evaluate((canvas) => [...((canvas as HTMLCanvasElement).getContext('2d')?.getImageData(5, 5, 1, 1).data ?? [])]);
+  assert.ok(pixel[0] > pixel[2] + 40, `the cell is not painted red: rgba ${pixel.join(',')}`);
+  await page.mouse.move(box.x + 20, box.y + 7);
+  const tooltip = webview(page).locator('.labelled-map .tooltip');
+  await tooltip.waitFor({ state: 'visible' });
+  const text = await tooltip.innerText();
+  assert.ok(text.startsWith(`${want.name} · ckpt460`), text);
+  const shown = Number(text.slice(text.lastIndexOf(' ') + 1));
+  assert.ok(Math.abs(shown - want.cosine) <= 5e-4 * Math.abs(want.cosine), `${text} vs ${want.cosine}`);
+  await page.waitForTimeout(SETTLE_MS);
+  await page.screenshot({ path: join(SCREENSHOTS, 'compare.png') });
 });
 
 /** Waits for a line of the extension's "LoRA Lens" log (written under code-server's user-data logs). */

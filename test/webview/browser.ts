@@ -37,8 +37,8 @@ export class Lens {
     return new Lens(context, await startServer(), home);
   }
 
-  /** Opens the webview page with the fake VS Code API, optionally with saved view state. */
-  async open(saved?: unknown): Promise<LensPage> {
+  /** Opens the webview page (or another, as `subspace.html`) with the fake VS Code API, optionally with saved view state. */
+  async open(saved?: unknown, path = ''): Promise<LensPage> {
     const page = await this.context.newPage();
     const dialogs: string[] = [];
     const errors: string[] = [];
@@ -50,7 +50,7 @@ export class Lens {
     page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
     // The saved state goes in as JSON text: Playwright's argument type for `unknown` recurses without end.
     await page.addInitScript(installFakeVsCode, JSON.stringify(saved ?? null));
-    await page.goto(this.server.url);
+    await page.goto(`${this.server.url}${path}`);
     const lens = new LensPage(page, dialogs, errors);
     await lens.applyTheme(DARK);
     await page.waitForFunction(() => window.__lens.posted.some((m) => (m as { method?: string }).method === 'ready'));

@@ -10,6 +10,8 @@ export const ROOT = join(__dirname, '..', '..', '..');
 const FILES: Record<string, { readonly path: string; readonly type: string }> = {
   '/dist/webview.js': { path: 'dist/webview.js', type: 'text/javascript' },
   '/media/webview.css': { path: 'media/webview.css', type: 'text/css' },
+  '/dist/subspace.js': { path: 'dist/subspace.js', type: 'text/javascript' },
+  '/media/subspace.css': { path: 'media/subspace.css', type: 'text/css' },
 };
 
 /**
@@ -17,7 +19,7 @@ const FILES: Record<string, { readonly path: string; readonly type: string }> = 
  * `webview.cspSource`: same CSP (no inline styles or scripts, a nonce on the one script),
  * same `#app`, stylesheet and script.
  */
-function page(origin: string): string {
+function page(origin: string, subspace = false): string {
   const nonce = randomBytes(16).toString('base64');
   const csp = ["default-src 'none'", `style-src ${origin}`, `script-src 'nonce-${nonce}'`, `img-src ${origin} data:`, `font-src ${origin}`].join('; ');
   return `<!DOCTYPE html>
@@ -26,12 +28,12 @@ function page(origin: string): string {
 <meta charset="UTF-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${origin}/media/webview.css">
+<link rel="stylesheet" href="${origin}/media/webview.css">${subspace ? `\n<link rel="stylesheet" href="${origin}/media/subspace.css">` : ''}
 <title>LoRA Lens test</title>
 </head>
 <body>
 <div id="app"></div>
-<script nonce="${nonce}" src="${origin}/dist/webview.js"></script>
+<script nonce="${nonce}" src="${origin}/dist/${subspace ? 'subspace' : 'webview'}.js"></script>
 </body>
 </html>`;
 }
@@ -41,13 +43,13 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** Serves the page and the two bundles on 127.0.0.1 at a free port. */
+/** Serves the pages (`/` the editor's, `/subspace.html` the subspace panel's) and the bundles on 127.0.0.1 at a free port. */
 export async function startServer(): Promise<TestServer> {
   let origin = '';
   const server: Server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0];
-    if (path === '/' || path === '/index.html') {
-      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page(origin));
+    if (path === '/' || path === '/index.html' || path === '/subspace.html') {
+      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page(origin, path === '/subspace.html'));
       return;
     }
     if (path === '/favicon.ico') {

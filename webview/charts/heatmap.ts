@@ -1,7 +1,7 @@
 import type { Disposable } from '../disposable';
 import { el } from '../dom';
 import { formatNumber } from '../model/format';
-import { cellAt, divergingColor, parseColor, type HeatmapModel, type Rgb } from '../model/heatmapModel';
+import { cellAt, divergingColor, parseColor, valueAt, type HeatmapCell, type HeatmapModel, type Rgb } from '../model/heatmapModel';
 
 export interface Heatmap extends Disposable {
   update(model: HeatmapModel): void;
@@ -22,11 +22,18 @@ function themeColor(context: CanvasRenderingContext2D, host: Element, variable: 
   return parseColor(String(context.fillStyle)) ?? { r: 0, g: 0, b: 0 };
 }
 
+/** How often a heatmap painted before its frame had styles looks again. */
+const STYLE_RETRY_MS = 50;
+
+function defaultDescription(hit: HeatmapCell): string {
+  return `[${hit.row + 1}, ${hit.col + 1}] = ${formatNumber(hit.value)}`;
+}
+
 /**
  * A matrix heatmap on canvas (an r×r core can be 256×256: too many SVG rects), with a
  * tooltip from hit-testing the pointer against the model's cell grid.
  */
-export function renderHeatmap(parent: HTMLElement, model: HeatmapModel, label: string): Heatmap {
+export function renderHeatmap(parent: HTMLElement, model: HeatmapModel, label: string, describe: (cell: HeatmapCell) => string = defaultDescription): Heatmap {
   const wrap = el('div', 'heatmap');
   const canvas = el('canvas');
   canvas.setAttribute('role', 'img');
@@ -36,6 +43,7 @@ export function renderHeatmap(parent: HTMLElement, model: HeatmapModel, label: s
   wrap.append(canvas, tooltip);
   parent.append(wrap);
   let m = model;
+  let retry: ReturnType<typeof setTimeout> | undefined;
 
   const paint = () => {
     const ratio = window.devicePixelRatio || 1;
@@ -45,6 +53,13 @@ export function renderHeatmap(parent: HTMLElement, model: HeatmapModel, label: s
     canvas.style.height = `${m.height}px`;
     const context = canvas.getContext('2d');
     if (!context) return;
+    // VS Code loads a webview in a hidden frame and shows it when loaded; until then computed
+    // styles are empty and every theme colour would read as black. Paint once they exist.
+    clearTimeout(retry);
+    if (!getComputedStyle(wrap).color) {
+      retry = setTimeout(paint, STYLE_RETRY_MS);
+      return;
+    }
     const negative = themeColor(context, wrap, '--vscode-charts-blue');
     const zero = themeColor(context, wrap, '--vscode-editor-background');
     const positive = themeColor(context, wrap, '--vscode-charts-red');
@@ -53,9 +68,22 @@ export function renderHeatmap(parent: HTMLElement, model: HeatmapModel, label: s
       for (let j = 0; j < m.cols; j++) {
         const c = divergingColor(m.normalized[i * m.cols + j], negative, zero, positive);
         context.fillStyle = `rgb(${c.r},${c.g},${c.b})`;
-        context.fillRect(j * m.cell, i * m.cell, m.cell, m.cell);
+        context.fillRect(j * m.cellWidth, i * m.cellHeight, m.cellWidth, m.cellHeight);
       }
     }
+    // A value that does not exist (a module not compared) is crossed out, so it never reads as 0.
+    const missing = themeColor(context, wrap, '--vscode-disabledForeground');
+    context.strokeStyle = `rgb(${missing.r},${missing.g},${missing.b})`;
+    context.lineWidth = 1;
+    context.beginPath();
+    for (let i = 0; i < m.rows; i++) {
+      for (let j = 0; j < m.cols; j++) {
+        if (Number.isFinite(valueAt(m.matrix, i, j))) continue;
+        context.moveTo(j * m.cellWidth + 2, (i + 1) * m.cellHeight - 2);
+        context.lineTo((j + 1) * m.cellWidth - 2, i * m.cellHeight + 2);
+      }
+    }
+    context.stroke();
   };
 
   const move = (event: PointerEvent) => {
@@ -66,7 +94,7 @@ export function renderHeatmap(parent: HTMLElement, model: HeatmapModel, label: s
       return;
     }
     tooltip.hidden = false;
-    tooltip.textContent = `[${hit.row + 1}, ${hit.col + 1}] = ${formatNumber(hit.value)}`;
+    tooltip.textContent = describe(hit);
     tooltip.style.left = `${event.clientX - box.left + 12}px`;
     tooltip.style.top = `${event.clientY - box.top + 12}px`;
   };
@@ -83,6 +111,7 @@ export function renderHeatmap(parent: HTMLElement, model: HeatmapModel, label: s
     },
     repaint: paint,
     dispose: () => {
+      clearTimeout(retry);
       canvas.removeEventListener('pointermove', move);
       canvas.removeEventListener('pointerleave', leave);
       wrap.remove();

@@ -10,6 +10,9 @@ export interface HeatmapModel {
   readonly rows: number;
   readonly cols: number;
   readonly cell: number;
+  /** Cell size in CSS pixels along x and y: `cell` both ways for a square matrix view. */
+  readonly cellWidth: number;
+  readonly cellHeight: number;
   readonly width: number;
   readonly height: number;
   /** Largest |value|: the colour scale is symmetric so that zero is always the background. */
@@ -36,7 +39,24 @@ export function heatmapModel(matrix: DenseMatrixPayload, size: number): HeatmapM
       normalized[i * cols + j] = maxAbs > 0 && Number.isFinite(v) ? v / maxAbs : 0;
     }
   }
-  return { rows, cols, cell, width: cols * cell, height: rows * cell, maxAbs, normalized, matrix };
+  return { rows, cols, cell, cellWidth: cell, cellHeight: cell, width: cols * cell, height: rows * cell, maxAbs, normalized, matrix };
+}
+
+/**
+ * A heatmap on a fixed colour scale: value / `scale` (cosines and φ on scale 1), so maps of
+ * different modules and adapters read alike, with cells of `cellWidth × cellHeight` pixels.
+ * Non-finite values (a module not compared) paint as the background.
+ */
+export function fixedScaleHeatmap(matrix: DenseMatrixPayload, scale: number, cellWidth: number, cellHeight: number): HeatmapModel {
+  const { rows, cols } = matrix;
+  const normalized = new Float32Array(rows * cols);
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) {
+      const v = valueAt(matrix, i, j);
+      normalized[i * cols + j] = Number.isFinite(v) && scale > 0 ? Math.max(-1, Math.min(1, v / scale)) : 0;
+    }
+  }
+  return { rows, cols, cell: Math.min(cellWidth, cellHeight), cellWidth, cellHeight, width: cols * cellWidth, height: rows * cellHeight, maxAbs: scale, normalized, matrix };
 }
 
 /** Element (i, j) of a column-major matrix. */
@@ -47,8 +67,8 @@ export function valueAt(matrix: DenseMatrixPayload, row: number, col: number): n
 /** The cell under a point in canvas CSS pixels, or null outside the matrix. */
 export function cellAt(model: HeatmapModel, x: number, y: number): HeatmapCell | null {
   if (!(x >= 0 && y >= 0)) return null;
-  const col = Math.floor(x / model.cell);
-  const row = Math.floor(y / model.cell);
+  const col = Math.floor(x / model.cellWidth);
+  const row = Math.floor(y / model.cellHeight);
   if (row >= model.rows || col >= model.cols) return null;
   return { row, col, value: valueAt(model.matrix, row, col) };
 }

@@ -41,6 +41,14 @@ export class AnalysisService {
     return entry;
   }
 
+  /**
+   * The same worker runs the subspace analyses (compare, checkpoints, cross-layer), queued with
+   * the editors' analyses: the host thread only receives their results.
+   */
+  get subspace(): Pick<AnalysisClient, 'compare' | 'checkpoints' | 'crossLayer'> {
+    return this.client;
+  }
+
   dispose(): void {
     void this.client.dispose();
   }

@@ -4,6 +4,7 @@ import { analyzeAdapter } from '../../analysis/analyze';
 import type { ComputeBackend } from '../backend';
 import { chooseBackend, disposeBackends } from './chooseBackend';
 import { serializeError, type DeviceReport, type HostToWorker, type WorkerToHost } from './protocol';
+import { runSubspaceJob } from './subspaceJobs';
 import { WorkerOrtBackend } from './workerOrtBackend';
 
 /**
@@ -26,13 +27,31 @@ port.on('message', (message: HostToWorker) => {
     case 'shutdown':
       void shutdown();
       return;
-    case 'analyze': {
-      const job = run(message);
+    case 'analyze':
+    case 'subspace': {
+      const job = message.type === 'analyze' ? run(message) : runSubspace(message);
       running.add(job);
       void job.finally(() => running.delete(job));
     }
   }
 });
+
+/** A subspace job: progress as modules finish, then one `result` (or `error`) message. */
+async function runSubspace(message: Extract<HostToWorker, { type: 'subspace' }>): Promise<void> {
+  const { job } = message;
+  const token = { isCancellationRequested: false };
+  jobs.set(job, token);
+  const started = performance.now();
+  let outcome: WorkerToHost;
+  try {
+    const result = await runSubspaceJob(message.work, token, (done, total, module) => post({ type: 'progress', job, done, total, module }));
+    outcome = { type: 'result', job, seconds: (performance.now() - started) / 1000, result };
+  } catch (error) {
+    outcome = { type: 'error', job, error: serializeError(error) };
+  }
+  jobs.delete(job);
+  post(outcome);
+}
 
 async function run(message: Extract<HostToWorker, { type: 'analyze' }>): Promise<void> {
   const { job } = message;

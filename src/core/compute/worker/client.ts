@@ -2,12 +2,27 @@ import { Worker } from 'node:worker_threads';
 import type { ModuleResult } from '../../analysis/analyze';
 import { CancelledError, type CancellationToken } from '../../cancellation';
 import { deserializeError, WorkerCrashedError } from './errors';
-import type { ComputeOptions, DeviceReport, HostToWorker, WorkerToHost } from './protocol';
+import type { CheckpointSeries } from '../../subspace/checkpoints';
+import type { AdapterComparison } from '../../subspace/compare';
+import type { CrossLayerMaps } from '../../subspace/crossLayer';
+import type { CompareJobOptions, ComputeOptions, DeviceReport, HostToWorker, SubspaceJob, SubspaceResult, WorkerToHost } from './protocol';
 
 export interface JobCallbacks {
   /** Each module's result as soon as the worker has it, with its index in the adapter's module order. */
   readonly onModule?: (result: ModuleResult, index: number, total: number) => void;
   readonly token?: CancellationToken;
+}
+
+/** Callbacks of a subspace job (compare, checkpoints, cross-layer): progress by module, and cancellation. */
+export interface SubspaceCallbacks {
+  readonly onProgress?: (done: number, total: number, module: string) => void;
+  readonly token?: CancellationToken;
+}
+
+/** A subspace job's result and how long the worker took. */
+export interface SubspaceOutcome<T> {
+  readonly result: T;
+  readonly seconds: number;
 }
 
 export interface JobOutcome {
@@ -30,9 +45,10 @@ const TOKEN_POLL_MS = 50;
 
 interface Job {
   readonly id: number;
-  readonly results: ModuleResult[];
-  readonly callbacks: JobCallbacks;
-  resolve(outcome: JobOutcome): void;
+  readonly token: CancellationToken | undefined;
+  /** Takes the worker's messages for this job other than `error`. */
+  readonly handle: (message: WorkerToHost) => void;
+  resolve(outcome: unknown): void;
   reject(error: Error): void;
 }
 
@@ -52,7 +68,48 @@ export class AnalysisClient {
 
   /** Analyses the adapter at `path` in the worker. Jobs run one after another in call order. */
   analyze(path: string, options: ComputeOptions, callbacks: JobCallbacks = {}): Promise<JobOutcome> {
-    const run = this.queue.then(() => this.start(path, options, callbacks));
+    const results: ModuleResult[] = [];
+    return this.enqueue<JobOutcome>(callbacks.token, (id) => ({ type: 'analyze', job: id, path, options }), (message, resolve) => {
+      if (message.type === 'module') {
+        results[message.index] = message.result;
+        callbacks.onModule?.(message.result, message.index, message.total);
+      } else if (message.type === 'done') {
+        resolve({ modules: results, seconds: message.seconds, device: message.device });
+      }
+    });
+  }
+
+  /** Compares adapter B with adapter A module by module (compareAdapters), in the worker. */
+  async compare(pathA: string, pathB: string, options: CompareJobOptions = {}, callbacks: SubspaceCallbacks = {}): Promise<SubspaceOutcome<AdapterComparison>> {
+    const { result, seconds } = await this.subspace({ kind: 'compare', pathA, pathB, options }, callbacks);
+    if (result.kind !== 'compare') throw new Error(`the worker answered a compare job with ${result.kind}`);
+    return { result: result.comparison, seconds };
+  }
+
+  /** The convergence of one run's checkpoints to the final one (checkpointSeries), in the worker. */
+  async checkpoints(paths: readonly string[], callbacks: SubspaceCallbacks = {}): Promise<SubspaceOutcome<CheckpointSeries>> {
+    const { result, seconds } = await this.subspace({ kind: 'checkpoints', paths }, callbacks);
+    if (result.kind !== 'checkpoints') throw new Error(`the worker answered a checkpoints job with ${result.kind}`);
+    return { result: result.series, seconds };
+  }
+
+  /** Layer × layer maps of one adapter (crossLayerMaps), in the worker. */
+  async crossLayer(path: string, callbacks: SubspaceCallbacks = {}): Promise<SubspaceOutcome<CrossLayerMaps>> {
+    const { result, seconds } = await this.subspace({ kind: 'crossLayer', path }, callbacks);
+    if (result.kind !== 'crossLayer') throw new Error(`the worker answered a cross-layer job with ${result.kind}`);
+    return { result: result.maps, seconds };
+  }
+
+  private subspace(work: SubspaceJob, callbacks: SubspaceCallbacks): Promise<SubspaceOutcome<SubspaceResult>> {
+    return this.enqueue<SubspaceOutcome<SubspaceResult>>(callbacks.token, (id) => ({ type: 'subspace', job: id, work }), (message, resolve) => {
+      if (message.type === 'progress') callbacks.onProgress?.(message.done, message.total, message.module);
+      else if (message.type === 'result') resolve({ result: message.result, seconds: message.seconds });
+    });
+  }
+
+  /** Queues a job: jobs run one after another in call order, whatever their kind. */
+  private enqueue<T>(token: CancellationToken | undefined, message: (id: number) => HostToWorker, handle: (message: WorkerToHost, resolve: (outcome: T) => void) => void): Promise<T> {
+    const run = this.queue.then(() => this.start<T>(token, message, handle));
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -66,11 +123,11 @@ export class AnalysisClient {
     if (worker) await retire(worker);
   }
 
-  private start(path: string, options: ComputeOptions, callbacks: JobCallbacks): Promise<JobOutcome> {
-    if (callbacks.token?.isCancellationRequested) return Promise.reject(new CancelledError());
+  private start<T>(token: CancellationToken | undefined, message: (id: number) => HostToWorker, handle: (message: WorkerToHost, resolve: (outcome: T) => void) => void): Promise<T> {
+    if (token?.isCancellationRequested) return Promise.reject(new CancelledError());
     const worker = this.ensureWorker();
-    return new Promise<JobOutcome>((resolve, reject) => {
-      const job: Job = { id: this.nextJob++, results: [], callbacks, resolve, reject };
+    return new Promise<T>((resolve, reject) => {
+      const job: Job = { id: this.nextJob++, token, handle: (m) => handle(m, (outcome) => job.resolve(outcome)), resolve: resolve as (outcome: unknown) => void, reject };
       this.current = job;
       const watch = this.watchToken(job, worker);
       // A running job keeps the process alive; an idle worker does not.
@@ -83,7 +140,7 @@ export class AnalysisClient {
       };
       job.resolve = settle(resolve);
       job.reject = settle(reject);
-      this.post(worker, { type: 'analyze', job: job.id, path, options });
+      this.post(worker, message(job.id));
     });
   }
 
@@ -91,7 +148,7 @@ export class AnalysisClient {
   private watchToken(job: Job, worker: Worker): ReturnType<typeof setInterval> {
     let asked = 0;
     const timer = setInterval(() => {
-      if (!job.callbacks.token?.isCancellationRequested) return;
+      if (!job.token?.isCancellationRequested) return;
       if (asked === 0) {
         asked = Date.now();
         this.post(worker, { type: 'cancel', job: job.id });
@@ -124,17 +181,8 @@ export class AnalysisClient {
   private receive(message: WorkerToHost): void {
     const job = this.current;
     if (!job || message.job !== job.id) return;
-    switch (message.type) {
-      case 'module':
-        job.results[message.index] = message.result;
-        job.callbacks.onModule?.(message.result, message.index, message.total);
-        return;
-      case 'done':
-        job.resolve({ modules: job.results, seconds: message.seconds, device: message.device });
-        return;
-      case 'error':
-        job.reject(deserializeError(message.error));
-    }
+    if (message.type === 'error') job.reject(deserializeError(message.error));
+    else job.handle(message);
   }
 
   private post(worker: Worker, message: HostToWorker): void {

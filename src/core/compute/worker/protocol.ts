@@ -1,4 +1,7 @@
 import type { ModuleResult } from '../../analysis/analyze';
+import type { CheckpointSeries } from '../../subspace/checkpoints';
+import type { AdapterComparison } from '../../subspace/compare';
+import type { CrossLayerMaps } from '../../subspace/crossLayer';
 import type { Matrix } from '../../linalg/matrix';
 import type { TallFactor } from '../backend';
 import type { DeviceChoice, Provider } from '../ort/runtime';
@@ -38,8 +41,36 @@ export interface DeviceReport {
   readonly fallbacks?: number;
 }
 
+/** What a compare job asks for beyond the two paths (compareAdapters' options, minus token and progress). */
+export interface CompareJobOptions {
+  readonly k?: number;
+  /** Module names (in A) whose φ(i, j) grids are wanted. */
+  readonly grids?: readonly string[];
+  /**
+   * Compare only these modules of A (by name): a φ grid for one module costs one pair's reads,
+   * not the whole adapter's. B's modules left without a partner are then listed as unmatched.
+   */
+  readonly only?: readonly string[];
+}
+
+/**
+ * The subspace analyses (src/core/subspace/), run in the worker so the host's thread stays free.
+ * Their results are the core's plain data, structured-cloned (Float64Arrays stay typed).
+ */
+export type SubspaceJob =
+  | { readonly kind: 'compare'; readonly pathA: string; readonly pathB: string; readonly options: CompareJobOptions }
+  | { readonly kind: 'checkpoints'; readonly paths: readonly string[] }
+  | { readonly kind: 'crossLayer'; readonly path: string };
+
+/** A subspace job's result, tagged like its job. */
+export type SubspaceResult =
+  | { readonly kind: 'compare'; readonly comparison: AdapterComparison }
+  | { readonly kind: 'checkpoints'; readonly series: CheckpointSeries }
+  | { readonly kind: 'crossLayer'; readonly maps: CrossLayerMaps };
+
 export type HostToWorker =
   | { readonly type: 'analyze'; readonly job: number; readonly path: string; readonly options: ComputeOptions }
+  | { readonly type: 'subspace'; readonly job: number; readonly work: SubspaceJob }
   | { readonly type: 'cancel'; readonly job: number }
   /** Cancel every job, wait for ORT to finish its run, stop the ORT workers, then end the thread. */
   | { readonly type: 'shutdown' };
@@ -47,6 +78,9 @@ export type HostToWorker =
 export type WorkerToHost =
   | { readonly type: 'module'; readonly job: number; readonly index: number; readonly total: number; readonly result: ModuleResult }
   | { readonly type: 'done'; readonly job: number; readonly seconds: number; readonly device: DeviceReport }
+  /** A subspace job's progress: modules done of total, and the last one finished. */
+  | { readonly type: 'progress'; readonly job: number; readonly done: number; readonly total: number; readonly module: string }
+  | { readonly type: 'result'; readonly job: number; readonly seconds: number; readonly result: SubspaceResult }
   | { readonly type: 'error'; readonly job: number; readonly error: SerializedError };
 
 export type ToOrtWorker =

@@ -1,0 +1,28 @@
+import * as vscode from 'vscode';
+import { resolveWeightsFile } from '../../core/adapter/resolve';
+
+/** A command argument that names an adapter: a Uri (explorer, editor title) or a path (tests, other extensions). */
+export type AdapterArg = vscode.Uri | string;
+
+/** The weights files of the given files or adapter folders, in order, each once. */
+export async function weightsOf(args: readonly AdapterArg[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const arg of args) {
+    const file = await resolveWeightsFile(typeof arg === 'string' ? arg : arg.fsPath);
+    if (!files.includes(file)) files.push(file);
+  }
+  return files;
+}
+
+/** The Uris or paths among a command's arguments (explorer passes the clicked item, then every selected one). */
+export function adapterArgs(...args: unknown[]): AdapterArg[] {
+  const out: AdapterArg[] = [];
+  for (const arg of args.flatMap((a) => (Array.isArray(a) ? a : [a]))) if (typeof arg === 'string' || arg instanceof vscode.Uri) out.push(arg);
+  return out;
+}
+
+/** Asks for adapters: .safetensors files or adapter folders, several at once. */
+export async function pickAdapters(title: string, openLabel: string): Promise<vscode.Uri[]> {
+  const picked = await vscode.window.showOpenDialog({ title, openLabel, canSelectMany: true, canSelectFiles: true, canSelectFolders: true, filters: { 'Safetensors weights': ['safetensors'] } });
+  return picked ?? [];
+}

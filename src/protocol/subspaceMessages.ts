@@ -1,0 +1,35 @@
+import type { ErrorPayload } from './payloads';
+import type { ComparisonPayload, ConvergencePayload, CrossLayerPayload, PhiGridPayload } from './subspacePayloads';
+
+/**
+ * The protocol of the subspace panel (Compare Adapters, Checkpoint Convergence, Cross-Layer
+ * Maps): a webview panel of its own, with its own bundle (dist/subspace.js), so neither side
+ * of the adapter editor's protocol grows methods it never handles.
+ */
+
+/** Notifications the host sends to the subspace panel. */
+export interface SubspaceHostNotifications {
+  /** The job started: what the panel shows while it runs. */
+  started: { readonly title: string; readonly kind: 'comparison' | 'convergence' | 'crossLayer' };
+  progress: { readonly done: number; readonly total: number; readonly module: string };
+  comparison: ComparisonPayload;
+  convergence: ConvergencePayload;
+  crossLayer: CrossLayerPayload;
+  /** The job failed or was cancelled. */
+  failed: ErrorPayload & { readonly cancelled: boolean };
+}
+
+/** Notifications the subspace panel sends to the host. */
+export interface SubspaceWebviewNotifications {
+  /** Handlers are installed; the host may send (it buffers until then). */
+  ready: Record<string, never>;
+}
+
+/** Requests the subspace panel makes. */
+export interface SubspaceWebviewRequests {
+  /** φ(i, j) grids of one module of the reference against `others[other]`, computed on demand in the worker. */
+  phiGrid: { params: { readonly module: string; readonly other: number }; result: PhiGridPayload };
+}
+
+/** Requests the host makes of the subspace panel: none. */
+export type SubspaceHostRequests = Record<never, never>;
