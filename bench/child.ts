@@ -18,6 +18,7 @@ import { overviewOf } from '../src/host/payloads';
  *                                            payload), from a cold start
  *   child.js analyze PATH BACKEND DEVICE     the full analysis in the worker, twice (a cold job
  *                                            and a warm one), with the host's event-loop delay
+ *   child.js compare PATH_A PATH_B           compare two adapters in the worker, twice (cold, warm)
  *   child.js matmul DEVICE N                 ORT's float64 rate on an N×N·N×N product
  *   child.js rsvd DEVICE N K                 top-K randomized SVD of an N×N float32 matrix
  */
@@ -32,6 +33,8 @@ async function main(argv: string[]): Promise<void> {
       return header(rest[0]);
     case 'analyze':
       return analyze(rest[0], rest[1] as BackendChoice, rest[2] as DeviceChoice);
+    case 'compare':
+      return compare(rest[0], rest[1]);
     case 'matmul':
       return matmul(rest[0] as DeviceChoice, Number(rest[1]));
     case 'rsvd':
@@ -96,6 +99,20 @@ async function analyze(path: string, backend: BackendChoice, device: DeviceChoic
   }
   await client.dispose();
   emit({ cold: runs[0].seconds, warm: runs[1].seconds, maxDelayMs: Math.max(runs[0].maxDelayMs, runs[1].maxDelayMs), sigmaSum: runs[1].sigmaSum, device: device_, productFlops, largestFactorBytes });
+}
+
+async function compare(a: string, b: string): Promise<void> {
+  const client = new AnalysisClient(WORKER);
+  const seconds: number[] = [];
+  let matched = 0;
+  for (let i = 0; i < 2; i++) {
+    const started = performance.now();
+    const { result } = await client.compare(a, b);
+    seconds.push((performance.now() - started) / 1000);
+    matched = result.modules.length;
+  }
+  await client.dispose();
+  emit({ cold: seconds[0], warm: seconds[1], matched });
 }
 
 async function matmul(device: DeviceChoice, n: number): Promise<void> {

@@ -50,8 +50,9 @@ function specs(s: ModelShape): TensorSpec[] {
  * 2^-8…2^-1, random sign and mantissa), produced bit pattern by bit pattern so gigabytes
  * take seconds.
  */
-export async function ensureAdapter(s: ModelShape): Promise<{ dir: string; file: string; bytes: number }> {
-  const dir = join(tmpdir(), 'lora-lens-bench', s.name);
+export async function ensureAdapter(s: ModelShape, variant = 0): Promise<{ dir: string; file: string; bytes: number }> {
+  // A variant is another adapter of the same shapes (another finetune), for comparisons.
+  const dir = join(tmpdir(), 'lora-lens-bench', variant === 0 ? s.name : `${s.name}-${variant}`);
   const file = join(dir, 'adapter_model.safetensors');
   const tensorSpecs = specs(s);
   const dataBytes = tensorSpecs.reduce((a, t) => a + byteLength(t.dtype, t.shape), 0);
@@ -63,7 +64,7 @@ export async function ensureAdapter(s: ModelShape): Promise<{ dir: string; file:
   }
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'adapter_config.json'), JSON.stringify({ peft_type: 'LORA', r: s.rank, lora_alpha: 2 * s.rank, base_model_name_or_path: s.baseModel, target_modules: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] }, null, 2));
-  let state = 0x12345678;
+  let state = (0x12345678 + variant * 0x9e3779b9) | 0 || 1;
   const chunk = new Uint16Array(4 * 1024 * 1024);
   await writeSafetensorsAtomic(file, tensorSpecs, { format: 'pt' }, async (index, write) => {
     let remaining = byteLength(tensorSpecs[index].dtype, tensorSpecs[index].shape) / 2;
