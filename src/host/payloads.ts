@@ -4,6 +4,7 @@ import type { AdaptedModule, Adapter } from '../core/adapter/model';
 import type { ModuleResult } from '../core/analysis/analyze';
 import { readStored } from '../core/analysis/factors';
 import type { DeviceReport } from '../core/compute/worker/protocol';
+import { tensorCounts } from '../core/report/report';
 import type { SafetensorsFile } from '../core/safetensors/reader';
 import type { AdapterOverview, ComputeInfo, DenseMatrixPayload, DisplayEntry, LayerAnalysis, LayerRow, TensorRow } from '../protocol/payloads';
 import { placeOf } from '../core/adapter/place';
@@ -17,13 +18,7 @@ import { familyOf } from './layerNames';
 /** The overview sent before any analysis: everything the header and config say. */
 export function overviewOf(adapter: Adapter, fileBytes: number): AdapterOverview {
   const byName = new Map(adapter.header.tensors.map((t) => [t.name, t]));
-  const factorTensors = new Set(adapter.modules.flatMap((m) => Object.values(m.tensors)));
-  let adapterParameters = 0;
-  const dtypes: Record<string, number> = {};
-  for (const t of adapter.header.tensors) {
-    dtypes[t.dtype] = (dtypes[t.dtype] ?? 0) + 1;
-    if (factorTensors.has(t.name)) adapterParameters += t.elements;
-  }
+  const { adapterParameters, dtypes } = tensorCounts(adapter);
   const isAdapter = adapter.modules.length > 0;
   const names = isAdapter ? adapter.otherTensors.map((t) => t.name) : adapter.header.tensors.map((t) => t.name);
   const tensors: TensorRow[] = [];

@@ -1,6 +1,7 @@
 import type { AdapterOverview, AnalysisDone, AnalysisProgress, LayerAnalysis, LayerRow } from '../../src/protocol/payloads';
 import type { Disposable } from '../disposable';
 import { INITIAL_VIEW_STATE, type ViewState } from '../model/viewState';
+import { ChangeBatcher } from './changeBatcher';
 
 export type Change = 'overview' | 'results' | 'progress' | 'status' | 'view';
 
@@ -28,8 +29,7 @@ export class Store {
   /** A short message after a user action (exported, copied), or null. */
   notice: string | null = null;
   private layerByIndex = new Map<number, LayerRow>();
-  private readonly listeners = new Set<Listener>();
-  private pending = new Set<Change>();
+  private readonly changes = new ChangeBatcher<Change>();
   private noticeTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
@@ -38,8 +38,7 @@ export class Store {
   ) {}
 
   subscribe(listener: Listener): Disposable {
-    this.listeners.add(listener);
-    return { dispose: () => this.listeners.delete(listener) };
+    return this.changes.subscribe(listener);
   }
 
   layer(index: number): LayerRow | undefined {
@@ -87,13 +86,6 @@ export class Store {
   }
 
   private emit(...changes: Change[]): void {
-    const first = this.pending.size === 0;
-    for (const c of changes) this.pending.add(c);
-    if (!first) return;
-    queueMicrotask(() => {
-      const delivered = this.pending;
-      this.pending = new Set();
-      for (const listener of [...this.listeners]) listener(delivered);
-    });
+    this.changes.emit(...changes);
   }
 }

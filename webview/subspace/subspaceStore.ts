@@ -1,15 +1,18 @@
+import type { BaseModelPayload } from '../../src/protocol/basePayloads';
 import type { SubspaceHostNotifications } from '../../src/protocol/subspaceMessages';
 import type { ComparisonPayload, ConvergencePayload, CrossLayerPayload, PhiGridPayload } from '../../src/protocol/subspacePayloads';
 import type { Disposable } from '../disposable';
+import { ChangeBatcher } from '../state/changeBatcher';
 
 export type SubspaceChange = 'result' | 'status' | 'view' | 'grid';
 
 export type SubspaceResultView =
   | { readonly kind: 'comparison'; readonly payload: ComparisonPayload }
   | { readonly kind: 'convergence'; readonly payload: ConvergencePayload }
-  | { readonly kind: 'crossLayer'; readonly payload: CrossLayerPayload };
+  | { readonly kind: 'crossLayer'; readonly payload: CrossLayerPayload }
+  | { readonly kind: 'base'; readonly payload: BaseModelPayload };
 
-/** What the user picked: a tab, the other adapter, the module of the φ grid, a module-type filter, a cross-layer group. */
+/** What the user picked: a tab, the other adapter, the module of the φ grid, a module-type filter, a cross-layer (or CondLoRA) group. */
 export interface SubspaceView {
   readonly tab: string;
   readonly other: number;
@@ -39,12 +42,10 @@ export class SubspaceStore {
   status: SubspaceStatus = { kind: 'running', progress: null };
   grid: GridState = { kind: 'none' };
   view: SubspaceView = { tab: '', other: 0, module: null, moduleType: null, group: 0, metric: 'cosine', scale: 'unit' };
-  private readonly listeners = new Set<(changes: ReadonlySet<SubspaceChange>) => void>();
-  private pending = new Set<SubspaceChange>();
+  private readonly changes = new ChangeBatcher<SubspaceChange>();
 
   subscribe(listener: (changes: ReadonlySet<SubspaceChange>) => void): Disposable {
-    this.listeners.add(listener);
-    return { dispose: () => this.listeners.delete(listener) };
+    return this.changes.subscribe(listener);
   }
 
   started(title: string): void {
@@ -82,13 +83,6 @@ export class SubspaceStore {
   }
 
   private emit(...changes: SubspaceChange[]): void {
-    const first = this.pending.size === 0;
-    for (const c of changes) this.pending.add(c);
-    if (!first) return;
-    queueMicrotask(() => {
-      const delivered = this.pending;
-      this.pending = new Set();
-      for (const listener of [...this.listeners]) listener(delivered);
-    });
+    this.changes.emit(...changes);
   }
 }

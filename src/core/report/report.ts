@@ -66,8 +66,8 @@ export interface ModuleJson {
   readonly warnings: readonly string[];
 }
 
-/** Joins an adapter and (when computed) its analysis into the report object. */
-export function buildReport(adapter: Adapter, analysis: AdapterAnalysis | null): ReportJson {
+/** Parameters in the adapter's factor tensors (other tensors not counted), and tensors by dtype over the whole file. */
+export function tensorCounts(adapter: Adapter): { adapterParameters: number; dtypes: Record<string, number> } {
   const factorTensors = new Set(adapter.modules.flatMap((m) => Object.values(m.tensors)));
   let adapterParameters = 0;
   const dtypes: Record<string, number> = {};
@@ -75,6 +75,12 @@ export function buildReport(adapter: Adapter, analysis: AdapterAnalysis | null):
     dtypes[t.dtype] = (dtypes[t.dtype] ?? 0) + 1;
     if (factorTensors.has(t.name)) adapterParameters += t.elements;
   }
+  return { adapterParameters, dtypes };
+}
+
+/** Joins an adapter and (when computed) its analysis into the report object. */
+export function buildReport(adapter: Adapter, analysis: AdapterAnalysis | null): ReportJson {
+  const { adapterParameters, dtypes } = tensorCounts(adapter);
   const modules = adapter.modules.map((m, i): ModuleJson => {
     const result = analysis?.modules[i];
     const ok = result?.status === 'ok' ? result : undefined;
