@@ -3,10 +3,11 @@ import { describeMetadata } from '../core/adapter/metadata';
 import type { AdaptedModule, Adapter } from '../core/adapter/model';
 import type { ModuleResult } from '../core/analysis/analyze';
 import { readStored } from '../core/analysis/factors';
+import { denseSvd } from '../core/linalg/denseSvd';
 import type { DeviceReport } from '../core/compute/worker/protocol';
 import { tensorCounts } from '../core/report/report';
 import type { SafetensorsFile } from '../core/safetensors/reader';
-import type { AdapterOverview, ComputeInfo, DenseMatrixPayload, DisplayEntry, LayerAnalysis, LayerRow, TensorRow } from '../protocol/payloads';
+import type { AdapterOverview, ComputeInfo, DisplayEntry, LayerAnalysis, LayerRow, MixerPayload, TensorRow } from '../protocol/payloads';
 import { placeOf } from '../core/adapter/place';
 import { familyOf } from './layerNames';
 
@@ -75,7 +76,7 @@ export function layerRows(modules: readonly AdaptedModule[]): LayerRow[] {
 }
 
 /** One module's result for the webview; `mixer` is the stored M when the module has one. */
-export function layerAnalysisOf(result: ModuleResult, index: number, mixer: DenseMatrixPayload | null = null): LayerAnalysis {
+export function layerAnalysisOf(result: ModuleResult, index: number, mixer: MixerPayload | null = null): LayerAnalysis {
   if (result.status === 'skipped') return { index, status: 'skipped', reason: result.reason };
   const { metrics } = result;
   return {
@@ -100,13 +101,18 @@ export function layerAnalysisOf(result: ModuleResult, index: number, mixer: Dens
   };
 }
 
-/** Reads a module's learned r×r mixer M (MoSLoRA), column-major in canonical orientation; null when it has none. */
-export async function readMixer(file: SafetensorsFile, module: AdaptedModule): Promise<DenseMatrixPayload | null> {
+/**
+ * Reads a module's learned r×r mixer M (MoSLoRA), column-major in canonical orientation, with
+ * its singular values (an r×r Jacobi SVD); null when it has none.
+ */
+export async function readMixer(file: SafetensorsFile, module: AdaptedModule): Promise<MixerPayload | null> {
   const ref = module.factors?.type === 'lowRank' ? module.factors.mixer : undefined;
   if (!ref) return null;
   // Column-major of the stored matrix is M; of a transposed-stored one, row-major is.
   const stored = await readStored(file, ref, !ref.transposed);
-  return ref.transposed ? { rows: stored.cols, cols: stored.rows, values: stored.data } : { rows: stored.rows, cols: stored.cols, values: stored.data };
+  const [rows, cols] = ref.transposed ? [stored.cols, stored.rows] : [stored.rows, stored.cols];
+  const { values } = denseSvd({ rows, cols, data: stored.data.slice() }, false);
+  return { rows, cols, values: stored.data, singularValues: Float64Array.from(values) };
 }
 
 /** The worker's device report, in the webview's terms. */

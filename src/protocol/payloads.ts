@@ -94,6 +94,12 @@ export interface DenseMatrixPayload {
   readonly values: Float64Array;
 }
 
+/** MoSLoRA's learned mixer M with its singular values (DESIGN §3: σ(M), cond(M)). */
+export interface MixerPayload extends DenseMatrixPayload {
+  /** σ(M), descending. cond(M) = σ1/σ_r; a zero σ_r means M is singular and loses rank. */
+  readonly singularValues: Float64Array;
+}
+
 /** One module's analysis, streamed as soon as it is known. */
 export type LayerAnalysis =
   | {
@@ -105,7 +111,7 @@ export type LayerAnalysis =
       /** The canonical core K (r×r), whose singular values are ΔW's; null when not formed. */
       readonly core: DenseMatrixPayload | null;
       /** The learned mixer M of MoSLoRA, as stored. */
-      readonly mixer: DenseMatrixPayload | null;
+      readonly mixer: MixerPayload | null;
       readonly warnings: readonly string[];
     }
   | { readonly index: number; readonly status: 'skipped'; readonly reason: string };

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { after, before, test } from 'node:test';
 import { Rng } from '../helpers/random';
+import { referenceSingularValues } from '../helpers/referenceSvd';
 import { removeDir, tempDir, writeFixture, type FixtureTensor } from '../helpers/fixtures';
 import { Lens, type LensPage } from './browser';
 import { recordAdapter, type Recording } from './recording';
@@ -113,9 +114,21 @@ test('the mixer tab draws K and M on canvas; hovering a cell shows its value', a
   // ‖M − I‖F / ‖I‖F of the known mixer, against the value the page shows.
   let d2 = 0;
   KNOWN_M.forEach((row, i) => row.forEach((v, j) => (d2 += (v - (i === j ? 1 : 0)) ** 2)));
-  const facts = (await page.page.locator('section.matrix', { hasText: 'Learned mixer M' }).locator('dl').textContent()) ?? '';
-  const shown = /‖· − I‖F \/ ‖I‖F(.+)$/.exec(facts);
-  assert.ok(shown && Math.abs(shownNumber(shown[1]) - Math.sqrt(d2) / 2) < 1e-3 * Math.sqrt(d2), facts);
+  const fact = async (label: string): Promise<string> => {
+    const texts = await page.page.locator('section.matrix', { hasText: 'Learned mixer M' }).locator('dl > *').allTextContents();
+    const at = texts.indexOf(label);
+    assert.ok(at >= 0 && at + 1 < texts.length, `no ${label} in ${texts.join(' | ')}`);
+    return texts[at + 1];
+  };
+  const distance = await fact('‖· − I‖F / ‖I‖F');
+  assert.ok(Math.abs(shownNumber(distance) - Math.sqrt(d2) / 2) < 1e-3 * Math.sqrt(d2), distance);
+  // σ(M) and cond(M), against a double-double SVD of the known mixer.
+  const sigma = referenceSingularValues({ rows: r, cols: r, data: KNOWN_M.flat().map((v) => ({ hi: v, lo: 0 })) });
+  const shownSigma = (await fact('σ(M)')).split(', ').map(shownNumber);
+  assert.equal(shownSigma.length, r);
+  shownSigma.forEach((v, i) => assert.ok(Math.abs(v - sigma[i]) <= 1e-3 * sigma[i], `σ${i + 1}(M): ${v} vs ${sigma[i]}`));
+  const cond = shownNumber(await fact('cond(M)'));
+  assert.ok(Math.abs(cond - sigma[0] / sigma[r - 1]) <= 1e-3 * cond, `cond(M) ${cond}`);
   await page.screenshot('mixer');
 });
 

@@ -1,4 +1,4 @@
-import type { DenseMatrixPayload } from '../../src/protocol/payloads';
+import type { DenseMatrixPayload, MixerPayload } from '../../src/protocol/payloads';
 import type { Actions } from '../actions';
 import { renderHeatmap, type Heatmap } from '../charts/heatmap';
 import { DisposableStore, type Disposable } from '../disposable';
@@ -14,7 +14,7 @@ import { renderWhileVisible } from './lazyRender';
 const SIZE = 320;
 
 /** Appends the panel before painting: the canvas reads theme colours from computed style, which a detached node lacks. */
-function panel(parent: HTMLElement, title: string, matrix: DenseMatrixPayload, note: string, heatmaps: Heatmap[]): void {
+function panel(parent: HTMLElement, title: string, matrix: DenseMatrixPayload | MixerPayload, note: string, heatmaps: Heatmap[]): void {
   const section = el('section', 'matrix');
   section.append(el('h3', undefined, title), el('p', 'hint', note));
   parent.append(section);
@@ -27,7 +27,18 @@ function panel(parent: HTMLElement, title: string, matrix: DenseMatrixPayload, n
     ['‖·‖F', formatNumber(stats.frobenius)],
   ];
   if (stats.distanceFromIdentity !== null) facts.push(['‖· − I‖F / ‖I‖F', formatNumber(stats.distanceFromIdentity)]);
+  if ('singularValues' in matrix) {
+    const sigma = Array.from(matrix.singularValues);
+    facts.push(['σ(M)', sigma.map((s) => formatNumber(s)).join(', ')], ['cond(M)', conditionText(sigma)]);
+  }
   section.append(definitionList(facts));
+}
+
+/** σ1/σ_r, or ∞ when the smallest singular value is zero (M loses rank). */
+function conditionText(sigma: readonly number[]): string {
+  if (sigma.length === 0) return '—';
+  const last = sigma[sigma.length - 1];
+  return last > 0 ? formatNumber(sigma[0] / last) : '∞';
 }
 
 /**

@@ -8,7 +8,9 @@ import { placeOf } from '../../../src/core/adapter/place';
 import { familyOf } from '../../../src/host/layerNames';
 import { gaussian } from '../../helpers/factors';
 import { corpusPath, removeDir, tempDir, writeFixture } from '../../helpers/fixtures';
+import { asDD } from '../../helpers/linalgChecks';
 import { Rng } from '../../helpers/random';
+import { referenceSingularValues } from '../../helpers/referenceSvd';
 
 test('module names split into block and module type for PEFT, diffusers and kohya names', () => {
   assert.deepEqual(placeOf('model.layers.3.self_attn.q_proj'), { block: 'model.layers.3', moduleType: 'self_attn.q_proj' });
@@ -117,6 +119,10 @@ test('a MoSLoRA mixer is read as stored, column-major, and flagged on its row', 
       assert.deepEqual([payload.rows, payload.cols], [r, r]);
       // M is stored row-major; the payload is column-major.
       for (let i = 0; i < r; i++) for (let j = 0; j < r; j++) assert.equal(payload.values[j * r + i], M.data[i * r + j]);
+      // σ(M) against a double-double dense SVD of the stored M.
+      const want = referenceSingularValues(asDD(M));
+      assert.equal(payload.singularValues.length, r);
+      payload.singularValues.forEach((s, i) => assert.ok(Math.abs(s - want[i]) <= 1e-13 * want[0], `σ${i + 1}(M) ${s} vs ${want[i]}`));
       assert.equal(await readMixer(opened.file, plain), null);
     } finally {
       await opened.file.close();

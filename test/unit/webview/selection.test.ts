@@ -9,7 +9,7 @@ import { analysed, layerRow, skipped } from './fakeLayers';
 const withCore = (r: LayerAnalysis, mixer = false): LayerAnalysis => {
   if (r.status !== 'ok') return r;
   const m = { rows: 2, cols: 2, values: new Float64Array([1, 0, 0, 1]) };
-  return { ...r, core: m, mixer: mixer ? m : null };
+  return { ...r, core: m, mixer: mixer ? { ...m, singularValues: new Float64Array([1, 1]) } : null };
 };
 
 test('the spectrum chart draws the chosen layers, else the selection, else the first analysed', () => {
