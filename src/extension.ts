@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { AnalysisService } from './host/analysis/analysisService';
 import { registerAnalyze } from './host/commands/analyze';
+import { registerAttachBase } from './host/commands/attachBase';
 import { registerClearCache } from './host/commands/clearCache';
 import { registerCompareAdapters } from './host/commands/compareAdapters';
 import { registerCompareWith } from './host/commands/compareWith';
@@ -55,6 +56,7 @@ export function activate(context: vscode.ExtensionContext): void {
     registerCompareWith(ctx),
     registerShowCheckpoints(ctx),
     registerShowCrossLayer(ctx),
+    registerAttachBase(ctx),
     vscode.languages.registerHoverProvider(
       HOVER_LANGUAGES.map((language) => ({ language })),
       new ModuleHoverProvider(sources),

@@ -1,20 +1,26 @@
+import type { BaseModelPayload } from './basePayloads';
 import type { ErrorPayload } from './payloads';
 import type { ComparisonPayload, ConvergencePayload, CrossLayerPayload, PhiGridPayload } from './subspacePayloads';
 
 /**
  * The protocol of the subspace panel (Compare Adapters, Checkpoint Convergence, Cross-Layer
- * Maps): a webview panel of its own, with its own bundle (dist/subspace.js), so neither side
+ * Maps, Attach Base Model): a webview panel of its own, with its own bundle (dist/subspace.js), so neither side
  * of the adapter editor's protocol grows methods it never handles.
  */
+
+/** What a subspace panel shows; one kind per panel. */
+export type SubspaceResultKind = 'comparison' | 'convergence' | 'crossLayer' | 'base';
 
 /** Notifications the host sends to the subspace panel. */
 export interface SubspaceHostNotifications {
   /** The job started: what the panel shows while it runs. */
-  started: { readonly title: string; readonly kind: 'comparison' | 'convergence' | 'crossLayer' };
+  started: { readonly title: string; readonly kind: SubspaceResultKind };
   progress: { readonly done: number; readonly total: number; readonly module: string };
   comparison: ComparisonPayload;
   convergence: ConvergencePayload;
   crossLayer: CrossLayerPayload;
+  /** The open adapter against a base model (Attach Base Model…). */
+  base: BaseModelPayload;
   /** The job failed or was cancelled. */
   failed: ErrorPayload & { readonly cancelled: boolean };
 }

@@ -6,6 +6,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { openAdapter } from '../../src/core/adapter/load';
+import { analyzeAgainstBase } from '../../src/core/base/analyzeBase';
+import { BaseModel } from '../../src/core/base/baseModel';
+import { JsDenseEngine } from '../../src/core/compute/dense';
+import { writeBaseFixture } from '../helpers/baseFixture';
+import { Rng } from '../helpers/random';
 import { isolatedEnv, startCodeServer, type CodeServer } from './codeServer';
 import { answerQuickInput, quickOpen, runCommand, SETTLE_MS, toastText, waitForCommand, webview } from './workbench';
 
@@ -210,6 +216,36 @@ test('Compare with… on the open checkpoint compares it with another in a panel
   assert.ok(Math.abs(shown - want.cosine) <= 5e-4 * Math.abs(want.cosine), `${text} vs ${want.cosine}`);
   await page.waitForTimeout(SETTLE_MS);
   await page.screenshot({ path: join(SCREENSHOTS, 'compare.png') });
+});
+
+test('Attach Base Model… on the open adapter analyses it against a generated base in a panel whose table shows the core’s alignment', { timeout: 180_000 }, async () => {
+  const rng = Rng.fresh();
+  const fixture = await writeBaseFixture(await mkdtemp(join(workspace, 'attach-')), rng, 'tiny_lora.safetensors');
+  const base = await BaseModel.open(fixture.base);
+  const opened = await openAdapter(fixture.adapter);
+  const want = await analyzeAgainstBase(opened, base, new JsDenseEngine()).finally(async () => {
+    await opened.file.close();
+    await base.close();
+  });
+  const first = want.modules.find((m) => m.status === 'ok' && m.name === 'model.layers.0.self_attn.q_proj');
+  assert.ok(first && first.status === 'ok');
+  await quickOpen(page, 'tiny_lora.safetensors');
+  await webview(page).locator('table.layers tbody tr').first().waitFor({ state: 'visible', timeout: 30_000 });
+  await runCommand(page, 'LoRA Lens: Attach Base Model…');
+  // The workbench's own dialog takes a typed path; the sharded base is picked by its index.
+  await answerQuickInput(page, join(fixture.base, 'model.safetensors.index.json'));
+  const rows = webview(page).locator('table.base-modules tbody tr');
+  await rows.first().waitFor({ state: 'visible', timeout: 90_000 });
+  assert.equal(await rows.count(), want.modules.filter((m) => m.status === 'ok').length);
+  const cells = await webview(page).locator('table.base-modules tbody tr[data-module="model.layers.0.self_attn.q_proj"] td').allInnerTexts();
+  assert.equal(cells[1], first.weight);
+  const column = first.alignment.columnCosines.reduce((s, c) => s + c, 0) / first.alignment.columnCosines.length;
+  // Another run of the randomized SVD (and maybe another engine): equal to well within the shown digits' tolerance here.
+  assert.ok(Math.abs(Number(cells[3]) - column) < 5e-3, `${cells[3]} vs ${column}`);
+  await webview(page).locator('vscode-tab-header', { hasText: 'Not analysed (2)' }).click();
+  assert.equal(await webview(page).locator('table.unmatched tbody tr').count(), 2);
+  await page.waitForTimeout(SETTLE_MS);
+  await page.screenshot({ path: join(SCREENSHOTS, 'attach-base.png') });
 });
 
 /** Waits for a line of the extension's "LoRA Lens" log (written under code-server's user-data logs). */

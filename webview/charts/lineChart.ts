@@ -27,7 +27,15 @@ export function renderLineChart(parent: HTMLElement, model: LineChartModel, labe
     const span = m.x.domain()[1] - m.x.domain()[0];
     const xTicks = axisBottom(m.x).ticks(m.integerX ? Math.max(1, Math.min(10, Math.round(span))) : 8, m.integerX ? 'd' : undefined);
     xAxis.attr('transform', `translate(0,${m.plot.bottom})`).call(xTicks);
-    yAxis.attr('transform', `translate(${m.plot.left},0)`).call(axisLeft(m.y).ticks(5));
+    // A log axis gets a tick per 1…9 multiple; only the powers of ten are labelled.
+    const ySpan = m.y.domain()[1] - m.y.domain()[0];
+    const yTicks =
+      m.yScale === 'log'
+        ? axisLeft(m.y).ticks(5).tickFormat((v) => (isPowerOfTen(Number(v)) ? formatNumber(Number(v)) : ''))
+        : m.integerY
+          ? axisLeft(m.y).ticks(Math.max(1, Math.min(5, Math.round(ySpan))), 'd')
+          : axisLeft(m.y).ticks(5);
+    yAxis.attr('transform', `translate(${m.plot.left},0)`).call(yTicks);
     titles
       .selectAll('text')
       .data([
@@ -66,6 +74,11 @@ export function renderLineChart(parent: HTMLElement, model: LineChartModel, labe
   };
   update(model);
   return { update, dispose: () => svg.remove() };
+}
+
+function isPowerOfTen(v: number): boolean {
+  const e = Math.log10(v);
+  return Math.abs(e - Math.round(e)) < 1e-9;
 }
 
 /** A legend row for a chart: one swatch per entry, coloured by its slot. */

@@ -19,6 +19,7 @@ function start(): void {
       comparison: (payload) => store.setResult({ kind: 'comparison', payload }),
       convergence: (payload) => store.setResult({ kind: 'convergence', payload }),
       crossLayer: (payload) => store.setResult({ kind: 'crossLayer', payload }),
+      base: (payload) => store.setResult({ kind: 'base', payload }),
       failed: ({ message, cancelled }) => store.setFailed(message, cancelled),
     },
     requests: {},

@@ -7,6 +7,9 @@ import { component, el } from '../dom';
 import { formatNumber } from '../model/format';
 import { GridRequests, type SubspaceEndpoint } from './gridRequest';
 import type { SubspaceResultView, SubspaceStore } from './subspaceStore';
+import { mountBaseDepth } from './views/baseDepthView';
+import { mountBaseTable } from './views/baseTableView';
+import { mountConversionMaps } from './views/conversionMapView';
 import { mountConvergence } from './views/convergenceView';
 import { mountCrossLayer } from './views/crossLayerView';
 import { mountDepth } from './views/depthView';
@@ -35,6 +38,13 @@ function tabsOf(result: SubspaceResultView): { id: string; label: string; mount:
       return [
         { id: 'maps', label: 'Cross-layer maps', mount: mountCrossLayer },
         { id: 'unmatched', label: `Skipped (${result.payload.skipped.length})`, mount: mountUnmatched },
+      ];
+    case 'base':
+      return [
+        { id: 'baseModules', label: 'Modules', mount: mountBaseTable },
+        { id: 'baseDepth', label: 'By depth', mount: mountBaseDepth },
+        { id: 'condLora', label: 'CondLoRA maps', mount: mountConversionMaps },
+        { id: 'unmatched', label: `Not analysed (${result.payload.skipped.length})`, mount: mountUnmatched },
       ];
   }
 }

@@ -42,10 +42,10 @@ export class AnalysisService {
   }
 
   /**
-   * The same worker runs the subspace analyses (compare, checkpoints, cross-layer), queued with
-   * the editors' analyses: the host thread only receives their results.
+   * The same worker runs the subspace analyses (compare, checkpoints, cross-layer) and the base
+   * analysis, queued with the editors' analyses: the host thread only receives their results.
    */
-  get subspace(): Pick<AnalysisClient, 'compare' | 'checkpoints' | 'crossLayer'> {
+  get subspace(): Pick<AnalysisClient, 'compare' | 'checkpoints' | 'crossLayer' | 'base'> {
     return this.client;
   }
 

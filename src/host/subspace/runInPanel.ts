@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import type { SubspaceResultKind } from '../../protocol/subspaceMessages';
 import { isCancellation, log, showError } from '../log';
 import { SubspacePanel, type SubspacePanelHandlers } from './subspacePanel';
 
@@ -7,7 +8,7 @@ export type ProgressReport = (done: number, total: number, module: string) => vo
 
 export interface PanelJob {
   readonly title: string;
-  readonly kind: 'comparison' | 'convergence' | 'crossLayer';
+  readonly kind: SubspaceResultKind;
   readonly handlers?: SubspacePanelHandlers;
   /** Runs the job in the worker and sends its result to the panel. */
   run(panel: SubspacePanel, token: vscode.CancellationToken, report: ProgressReport): Promise<void>;

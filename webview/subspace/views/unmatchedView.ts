@@ -15,6 +15,8 @@ function linesOf(store: SubspaceStore): { heads: string[]; lines: UnmatchedLine[
       const final = r.payload.checkpoints[r.payload.checkpoints.length - 1]?.label ?? 'final';
       return { heads: ['Checkpoint', 'Where', 'Module', 'Reason'], lines: unmatchedLines(r.payload.unmatched, r.payload.checkpoints, final), empty: 'Every module of every checkpoint was compared.' };
     }
+    case 'base':
+      return { heads: ['Module', 'Reason'], lines: r.payload.skipped.map((s) => ({ against: '', where: '', module: s.name, reason: s.reason })), empty: 'Every module was analysed against the base.' };
     case 'crossLayer':
       return { heads: ['Module', 'Reason'], lines: r.payload.skipped.map((s) => ({ against: '', where: '', module: s.name, reason: s.reason })), empty: 'No module was left out.' };
   }

@@ -5,7 +5,8 @@ import { deserializeError, WorkerCrashedError } from './errors';
 import type { CheckpointSeries } from '../../subspace/checkpoints';
 import type { AdapterComparison } from '../../subspace/compare';
 import type { CrossLayerMaps } from '../../subspace/crossLayer';
-import type { CompareJobOptions, ComputeOptions, DeviceReport, HostToWorker, SubspaceJob, SubspaceResult, WorkerToHost } from './protocol';
+import type { BaseAnalysis } from '../../base/analyzeBase';
+import type { BaseJobOptions, BaseJobReport, CompareJobOptions, ComputeOptions, DeviceReport, HostToWorker, SubspaceJob, SubspaceResult, WorkerToHost } from './protocol';
 
 export interface JobCallbacks {
   /** Each module's result as soon as the worker has it, with its index in the adapter's module order. */
@@ -98,6 +99,13 @@ export class AnalysisClient {
     const { result, seconds } = await this.subspace({ kind: 'crossLayer', path }, callbacks);
     if (result.kind !== 'crossLayer') throw new Error(`the worker answered a cross-layer job with ${result.kind}`);
     return { result: result.maps, seconds };
+  }
+
+  /** One adapter against its base model (analyzeAgainstBase), in the worker; progress per module. */
+  async base(adapterPath: string, basePath: string, options: BaseJobOptions, callbacks: SubspaceCallbacks = {}): Promise<SubspaceOutcome<{ analysis: BaseAnalysis; base: BaseJobReport }>> {
+    const { result, seconds } = await this.subspace({ kind: 'base', adapterPath, basePath, options }, callbacks);
+    if (result.kind !== 'base') throw new Error(`the worker answered a base job with ${result.kind}`);
+    return { result: { analysis: result.analysis, base: result.base }, seconds };
   }
 
   private subspace(work: SubspaceJob, callbacks: SubspaceCallbacks): Promise<SubspaceOutcome<SubspaceResult>> {

@@ -1,4 +1,5 @@
 import { AdapterError, type AdapterErrorCode } from '../../adapter/errors';
+import { BaseModelError, type BaseModelErrorCode } from '../../base/errors';
 import { CancelledError } from '../../cancellation';
 import { SafetensorsError, type SafetensorsErrorCode } from '../../safetensors/errors';
 import { DeviceUnavailableError, OrtUnavailableError } from '../ort/runtime';
@@ -21,6 +22,8 @@ export function deserializeError(e: SerializedError): Error {
       return new SafetensorsError(e.code as SafetensorsErrorCode, e.message, e.file ?? '');
     case 'AdapterError':
       return new AdapterError(e.code as AdapterErrorCode, e.message, e.file ?? '');
+    case 'BaseModelError':
+      return new BaseModelError(e.code as BaseModelErrorCode, e.message, e.file ?? '');
     case 'CancelledError':
       return new CancelledError();
     case 'DeviceUnavailableError':

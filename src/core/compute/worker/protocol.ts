@@ -1,4 +1,5 @@
 import type { ModuleResult } from '../../analysis/analyze';
+import type { BaseAnalysis } from '../../base/analyzeBase';
 import type { CheckpointSeries } from '../../subspace/checkpoints';
 import type { AdapterComparison } from '../../subspace/compare';
 import type { CrossLayerMaps } from '../../subspace/crossLayer';
@@ -53,6 +54,21 @@ export interface CompareJobOptions {
   readonly only?: readonly string[];
 }
 
+/** What a base job asks for beyond the two paths (analyzeAgainstBase's options, minus token and progress). */
+export interface BaseJobOptions {
+  /** W0's top-k (default DEFAULT_BASE_K). */
+  readonly k?: number;
+  /** Intruder threshold ε (default INTRUDER_EPSILON). */
+  readonly epsilon?: number;
+  /** Which dense engine multiplies by W0: `auto` is onnxruntime when it loads, else JS (as `inspect --base`). */
+  readonly compute: ComputeOptions;
+  /**
+   * Seed for the randomized SVDs' Gaussian starts: a function cannot cross the thread boundary,
+   * so tests that compare with an in-thread run pass the same seed to `seededNormals`.
+   */
+  readonly seed?: number;
+}
+
 /**
  * The subspace analyses (src/core/subspace/), run in the worker so the host's thread stays free.
  * Their results are the core's plain data, structured-cloned (Float64Arrays stay typed).
@@ -60,13 +76,28 @@ export interface CompareJobOptions {
 export type SubspaceJob =
   | { readonly kind: 'compare'; readonly pathA: string; readonly pathB: string; readonly options: CompareJobOptions }
   | { readonly kind: 'checkpoints'; readonly paths: readonly string[] }
-  | { readonly kind: 'crossLayer'; readonly path: string };
+  | { readonly kind: 'crossLayer'; readonly path: string }
+  /** One adapter against its base model (src/core/base/): W0 is read one weight at a time in the worker. */
+  | { readonly kind: 'base'; readonly adapterPath: string; readonly basePath: string; readonly options: BaseJobOptions };
 
 /** A subspace job's result, tagged like its job. */
 export type SubspaceResult =
   | { readonly kind: 'compare'; readonly comparison: AdapterComparison }
   | { readonly kind: 'checkpoints'; readonly series: CheckpointSeries }
-  | { readonly kind: 'crossLayer'; readonly maps: CrossLayerMaps };
+  | { readonly kind: 'crossLayer'; readonly maps: CrossLayerMaps }
+  | { readonly kind: 'base'; readonly analysis: BaseAnalysis; readonly base: BaseJobReport };
+
+/** Which base model a base job read and what multiplied by it. */
+export interface BaseJobReport {
+  /** The resolved base path (file, index or folder) and its shards in order. */
+  readonly path: string;
+  readonly shards: readonly string[];
+  /** The dense engine's name after the run (`js`, `onnxruntime cpu`, …). */
+  readonly engine: string;
+  /** Why `auto` fell back to JS, when it did. */
+  readonly fallbackReason?: string;
+  readonly epsilon: number;
+}
 
 export type HostToWorker =
   | { readonly type: 'analyze'; readonly job: number; readonly path: string; readonly options: ComputeOptions }
@@ -101,11 +132,13 @@ export interface OrtWorkerData {
 
 export function serializeError(error: unknown): SerializedError {
   if (!(error instanceof Error)) return { name: 'Error', message: String(error) };
-  const { code, file } = error as Error & { code?: unknown; file?: unknown };
+  // BaseModelError names its file `path`; it crosses as `file` like the others.
+  const { code, file, path } = error as Error & { code?: unknown; file?: unknown; path?: unknown };
+  const where = typeof file === 'string' ? file : typeof path === 'string' ? path : undefined;
   return {
     name: error.name,
     message: error.message,
     ...(typeof code === 'string' ? { code } : {}),
-    ...(typeof file === 'string' ? { file } : {}),
+    ...(where === undefined ? {} : { file: where }),
   };
 }

@@ -3,6 +3,7 @@ import type { CancellationToken } from '../../cancellation';
 import { checkpointSeries } from '../../subspace/checkpoints';
 import { compareAdapters } from '../../subspace/compare';
 import { crossLayerMaps } from '../../subspace/crossLayer';
+import { runBaseJob } from './baseJob';
 import type { SubspaceJob, SubspaceResult } from './protocol';
 
 export type ProgressSink = (done: number, total: number, module: string) => void;
@@ -10,8 +11,8 @@ export type ProgressSink = (done: number, total: number, module: string) => void
 /**
  * Runs one subspace analysis in the worker thread: opens what the job names, calls the core
  * (which reads factors one pair at a time and checks the token between modules), and closes
- * every file it opened whatever happens. These are float64 JS kernels on r-sized blocks, so
- * they take no compute backend.
+ * every file it opened whatever happens. The subspace ones are float64 JS kernels on r-sized
+ * blocks, so they take no compute backend; the base job multiplies by W0 on a dense engine.
  */
 export async function runSubspaceJob(work: SubspaceJob, token: CancellationToken, onProgress: ProgressSink): Promise<SubspaceResult> {
   switch (work.kind) {
@@ -31,6 +32,8 @@ export async function runSubspaceJob(work: SubspaceJob, token: CancellationToken
       return { kind: 'checkpoints', series: await checkpointSeries(work.paths, { token, onProgress }) };
     case 'crossLayer':
       return withOpened([work.path], async ([opened]) => ({ kind: 'crossLayer', maps: await crossLayerMaps(opened, { token }) }));
+    case 'base':
+      return runBaseJob(work, token, onProgress);
   }
 }
 
