@@ -1,5 +1,6 @@
 import { DEVICE_CHOICES, type DeviceChoice } from '../core/compute/ort/runtime';
 import { BACKEND_CHOICES, type BackendChoice, type ComputeOptions } from '../core/compute/worker/protocol';
+import type { MakeZooArgs, ScanArgs } from './predictArgs';
 
 /** Output formats of `lora-lens inspect`. */
 export type OutputFormat = 'text' | 'json' | 'csv' | 'markdown';
@@ -41,7 +42,7 @@ export interface CheckpointsArgs {
   readonly quiet: boolean;
 }
 
-export type CliArgs = InspectArgs | InfoArgs | CompareArgs | CheckpointsArgs | { readonly command: 'help' } | { readonly command: 'version' };
+export type CliArgs = InspectArgs | InfoArgs | CompareArgs | CheckpointsArgs | ScanArgs | MakeZooArgs | { readonly command: 'help' } | { readonly command: 'version' };
 
 /** A command line that cannot be run as given; the CLI exits 2 with its message. */
 export class UsageError extends Error {
@@ -136,6 +137,8 @@ usage:
   lora-lens info [--device auto|cuda|cpu] [--json]
   lora-lens compare <A> <B> [<C> …] [--k K] [--json] [--quiet]
   lora-lens checkpoints <checkpoint>… | <folder> [--json] [--quiet]
+  lora-lens scan <folder> --out <features.csv|features.jsonl> [--k K] [--force] [--quiet]
+  lora-lens make-zoo <folder> [--count N] [--seed S] [--quiet]
 
   <file|folder>  a .safetensors adapter, or a folder holding one (PEFT, kohya/LyCORIS,
                  diffusers, mlx-lm); without it, a bundled sample adapter is inspected
@@ -160,6 +163,13 @@ usage:
   checkpoints    convergence of one run: every checkpoint's ΔW against the final one's (cosine,
                  relative distance, angle of the top singular vectors), ordered by step
                  (trainer_state.json, checkpoint-N/, NNNNNNN_adapters.safetensors; no step = final)
+  scan           invariant features of every adapter folder under <folder>, one row each:
+                 per module the top-K singular values (default 8, zero-padded), ‖ΔW‖_F and the
+                 effective rank; resumes an existing output (its rows are kept, those adapters
+                 not analysed again); refuses a file it did not write unless --force
+  make-zoo       trains a zoo of small PEFT LoRAs (teacher–student, online SGD; default 48)
+                 into a new or empty <folder>, with labels.csv (rank, lr, steps, loss, teacher
+                 alignment, subpopulation); deterministic for a --seed (default 1)
 
 exit status: 0 done, 2 invalid input or usage, 1 internal error
 `;

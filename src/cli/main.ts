@@ -2,11 +2,16 @@ import { AdapterError } from '../core/adapter/errors';
 import { BaseModelError } from '../core/base/errors';
 import { SafetensorsError } from '../core/safetensors/errors';
 import { SubspaceError } from '../core/subspace/errors';
+import { FeatureError } from '../core/predict/errors';
+import { ZooDirError } from '../core/predict/zoo/makeZoo';
 import { HELP, parseArgs, UsageError, type CliArgs } from './args';
 import { checkpoints } from './checkpoints';
 import { compare } from './compare';
 import { info } from './info';
 import { inspect } from './inspect';
+import { makeZooCommand } from './makeZoo';
+import { isPredictCommand, parsePredictArgs } from './predictArgs';
+import { scan } from './scan';
 
 declare const LORA_LENS_VERSION: string | undefined;
 
@@ -17,7 +22,7 @@ const EXIT_INTERNAL = 1;
 async function main(argv: readonly string[]): Promise<number> {
   let args: CliArgs | undefined;
   try {
-    args = parseArgs(argv);
+    args = isPredictCommand(argv) ? parsePredictArgs(argv) : parseArgs(argv);
     if (args.command === 'help') {
       process.stdout.write(HELP);
       return 0;
@@ -30,8 +35,8 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   } catch (error) {
     const json = (args?.command === 'inspect' && args.output === 'json') || ((args?.command === 'info' || args?.command === 'compare' || args?.command === 'checkpoints') && args.json);
-    const input = error instanceof SafetensorsError || error instanceof AdapterError || error instanceof SubspaceError || error instanceof BaseModelError || error instanceof UsageError;
-    const code = error instanceof SafetensorsError || error instanceof AdapterError || error instanceof SubspaceError || error instanceof BaseModelError ? error.code : error instanceof UsageError ? 'USAGE' : errorCode(error);
+    const input = error instanceof SafetensorsError || error instanceof AdapterError || error instanceof SubspaceError || error instanceof BaseModelError || error instanceof FeatureError || error instanceof ZooDirError || error instanceof UsageError;
+    const code = error instanceof SafetensorsError || error instanceof AdapterError || error instanceof SubspaceError || error instanceof BaseModelError || error instanceof FeatureError || error instanceof ZooDirError ? error.code : error instanceof UsageError ? 'USAGE' : errorCode(error);
     const message = error instanceof Error ? error.message : String(error);
     if (json) await write(`${JSON.stringify({ error: { code, message } }, null, 2)}\n`);
     else process.stderr.write(`lora-lens: ${message}\n`);
@@ -50,6 +55,10 @@ function run(args: Exclude<CliArgs, { command: 'help' | 'version' }>): Promise<s
       return compare(args);
     case 'checkpoints':
       return checkpoints(args);
+    case 'scan':
+      return scan(args);
+    case 'make-zoo':
+      return makeZooCommand(args);
   }
 }
 

@@ -1,0 +1,23 @@
+/** Why an adapter's features could not be computed in a layout, or a scan output not read. */
+export type FeatureErrorCode =
+  /** The adapter adapts other modules (names or shapes) than the layout was built for. */
+  | 'LAYOUT_MISMATCH'
+  /** A module of the layout was not analysed (broken factors, unsupported structure). */
+  | 'MODULE_NOT_ANALYSED'
+  /** A layout id or a scan output file that cannot be read as one. */
+  | 'INVALID_LAYOUT'
+  | 'NOT_SCAN_OUTPUT'
+  /** A scan found no adapter folder and has no earlier rows. */
+  | 'NO_ADAPTERS';
+
+/**
+ * A typed failure of the predict core; `code` says what was wrong and `message` says where, in
+ * words a CLI user can act on (the CLI exits 2 with it, as for other input errors).
+ */
+export class FeatureError extends Error {
+  override readonly name = 'FeatureError';
+
+  constructor(readonly code: FeatureErrorCode, message: string) {
+    super(message);
+  }
+}

@@ -1,0 +1,151 @@
+import { readFile } from 'node:fs/promises';
+import { openAdapter } from '../../adapter/load';
+import type { Adapter } from '../../adapter/model';
+import type { ModuleResult } from '../../analysis/analyze';
+import { CancelledError, throwIfCancelled, type CancellationToken } from '../../cancellation';
+import { writeTextAtomic } from '../atomicText';
+import { FeatureError } from '../errors';
+import { adapterFeatures, checkModules, layoutForAdapter } from '../features';
+import { DEFAULT_K, type FeatureLayout } from '../layout';
+import { findAdapters, type FoundAdapter } from './findAdapters';
+import { parseScan, renderScan, type ScanFile, type ScanFormat, type ScanRow } from './scanOutput';
+
+export interface ScanOptions {
+  readonly root: string;
+  readonly out: string;
+  readonly format: ScanFormat;
+  /** σ's per module; default DEFAULT_K, or the existing output's k. */
+  readonly k?: number;
+  /** Replace an existing output that is not a scan output, or start a scan output over. */
+  readonly force?: boolean;
+  /** Analyses one adapter folder: module results in the adapter's module order (the CLI uses the worker). */
+  readonly analyze: (path: string, token?: CancellationToken) => Promise<readonly ModuleResult[]>;
+  readonly token?: CancellationToken;
+  readonly onEvent?: (event: ScanEvent) => void;
+}
+
+export type ScanEvent =
+  | { readonly type: 'start'; readonly found: number; readonly kept: number; readonly todo: number; readonly layout: string | null }
+  | { readonly type: 'adapter'; readonly done: number; readonly todo: number; readonly path: string }
+  | { readonly type: 'skipped'; readonly path: string; readonly reason: string };
+
+export interface ScanSummary {
+  readonly found: number;
+  /** Rows taken over from the existing output (their adapters not analysed again). */
+  readonly kept: number;
+  /** Adapters analysed by this run (each one call of `analyze`). */
+  readonly analysed: number;
+  readonly added: number;
+  readonly skipped: readonly { readonly path: string; readonly reason: string }[];
+  /** Null when nothing was written (no valid adapter and no earlier rows). */
+  readonly layout: string | null;
+  readonly rows: number;
+}
+
+/** A long scan rewrites its output at most this often, so that resuming loses at most this much work. */
+const FLUSH_MS = 1000;
+
+/**
+ * Scans `root` for adapter folders and writes one feature row per adapter to `out`.
+ *
+ * Resumable: an existing output's rows are kept and their adapters are not analysed again; new
+ * rows are appended. Every write is atomic (writeTextAtomic), during a long scan about once a
+ * second, so an interrupted scan leaves a valid file to resume from. An existing file that is not
+ * a scan output (parseScan says why) is refused unless `force`, which starts over.
+ *
+ * The layout: an existing output's (its k too), else the one most adapters found share (ties:
+ * the first by path), with k = options.k. Adapters that cannot be opened or analysed, or whose
+ * modules do not fit the layout, are reported through onEvent and skipped: they never stop the
+ * scan.
+ */
+export async function scanAdapters(options: ScanOptions): Promise<ScanSummary> {
+  const existing = await readExisting(options.out, options.format, options.force === true);
+  if (existing?.layoutId && options.k !== undefined && options.k !== existing.k) {
+    throw new FeatureError('LAYOUT_MISMATCH', `${options.out} was written with k=${existing.k}; resume with --k ${existing.k}, or write a new output`);
+  }
+  const k = existing?.layoutId ? existing.k : (options.k ?? DEFAULT_K);
+  const kept: ScanRow[] = existing ? [...existing.rows] : [];
+  const keys = new Set(kept.map((r) => r.path));
+  const found = await findAdapters(options.root);
+  if (found.length === 0 && kept.length === 0) throw new FeatureError('NO_ADAPTERS', `no adapter folders under ${options.root} (folders holding adapter_model.safetensors, adapters.safetensors or pytorch_lora_weights.safetensors)`);
+  const skipped: { path: string; reason: string }[] = [];
+  const skip = (path: string, reason: string) => {
+    skipped.push({ path, reason });
+    options.onEvent?.({ type: 'skipped', path, reason });
+  };
+  const candidates: { found: FoundAdapter; adapter: Adapter }[] = [];
+  for (const f of found.filter((f) => !keys.has(f.key))) {
+    throwIfCancelled(options.token);
+    const adapter = await describe(f.path).catch((error: unknown) => (error instanceof Error ? error.message : String(error)));
+    if (typeof adapter === 'string') skip(f.key, adapter);
+    else if (!adapter.analysable || adapter.modules.length === 0) skip(f.key, adapter.warnings[0] ?? 'no LoRA modules to analyse');
+    else candidates.push({ found: f, adapter });
+  }
+  const layout = chooseLayout(existing, candidates.map((c) => c.adapter), k);
+  options.onEvent?.({ type: 'start', found: found.length, kept: kept.length, todo: candidates.length, layout: layout?.id ?? null });
+  const added: ScanRow[] = [];
+  let analysed = 0;
+  let flushed = Date.now();
+  const flush = async () => {
+    if (layout) await writeTextAtomic(options.out, renderScan(options.format, layout, [...kept, ...added]));
+    flushed = Date.now();
+  };
+  for (const [i, c] of candidates.entries()) {
+    throwIfCancelled(options.token);
+    options.onEvent?.({ type: 'adapter', done: i, todo: candidates.length, path: c.found.key });
+    if (!layout) continue;
+    try {
+      checkModules(c.adapter, layout);
+      analysed++;
+      const modules = await options.analyze(c.found.path, options.token);
+      added.push({ path: c.found.key, features: adapterFeatures(c.adapter, modules, layout) });
+    } catch (error) {
+      if (error instanceof CancelledError) throw error;
+      skip(c.found.key, error instanceof Error ? error.message : String(error));
+    }
+    if (Date.now() - flushed >= FLUSH_MS) await flush();
+  }
+  await flush();
+  return { found: found.length, kept: kept.length, analysed, added: added.length, skipped, layout: layout?.id ?? null, rows: kept.length + added.length };
+}
+
+/** The existing output, null when there is none (or `force` discards it). */
+async function readExisting(out: string, format: ScanFormat, force: boolean): Promise<ScanFile | null> {
+  let text: string;
+  try {
+    text = await readFile(out, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new FeatureError('NOT_SCAN_OUTPUT', `${out} cannot be read: ${(error as Error).message}`);
+  }
+  if (force) return null;
+  try {
+    return parseScan(format, text);
+  } catch (error) {
+    if (error instanceof FeatureError) throw new FeatureError('NOT_SCAN_OUTPUT', `${out} exists and is not a lora-lens scan output (${error.message}); not overwritten: pass --force to replace it`);
+    throw error;
+  }
+}
+
+/** Opens an adapter's header and config only (no factors), closing the file again. */
+async function describe(path: string): Promise<Adapter> {
+  const opened = await openAdapter(path);
+  await opened.file.close();
+  return opened.adapter;
+}
+
+/**
+ * An existing output's layout (taken from an adapter that has it, or rebuilt from the file);
+ * else the most common layout among the adapters, ties to the first. Null when there is neither.
+ */
+function chooseLayout(existing: ScanFile | null, adapters: readonly Adapter[], k: number): FeatureLayout | null {
+  const layouts = adapters.map((a) => layoutForAdapter(a, k));
+  if (existing?.layoutId) {
+    return layouts.find((l) => l.id === existing.layoutId) ?? { id: existing.layoutId, k: existing.k, modules: existing.modules ?? [], columns: existing.columns };
+  }
+  const counts = new Map<string, number>();
+  for (const l of layouts) counts.set(l.id, (counts.get(l.id) ?? 0) + 1);
+  let best: FeatureLayout | null = null;
+  for (const l of layouts) if (!best || (counts.get(l.id) ?? 0) > (counts.get(best.id) ?? 0)) best = l;
+  return best;
+}

@@ -1,0 +1,136 @@
+import { FeatureError } from '../errors';
+import { csvCell, parseCsv } from '../csvCells';
+import { parseLayoutId, type FeatureLayout, type LayoutModule } from '../layout';
+
+/** The two formats, chosen by the output's extension. */
+export type ScanFormat = 'csv' | 'jsonl';
+
+/** One adapter's row: its key (folder relative to the scanned root) and feature vector. */
+export interface ScanRow {
+  readonly path: string;
+  readonly features: Float64Array;
+}
+
+/**
+ * A scan output as read back: its layout id, k, the columns, the modules when the file records
+ * them (JSONL does; CSV only through the id's hash), and its rows.
+ */
+export interface ScanFile {
+  readonly layoutId: string;
+  readonly k: number;
+  readonly columns: readonly string[];
+  readonly modules: readonly LayoutModule[] | null;
+  readonly rows: readonly ScanRow[];
+}
+
+/** `format` of the JSONL header object: names the file as a scan output. */
+export const JSONL_FORMAT = 'lora-lens-scan';
+
+/**
+ * The text of a scan output.
+ * CSV: header `path,layout,<layout columns>`, then per adapter its key, the layout id (in every
+ * row, so each row says what its numbers mean) and the features.
+ * JSONL: a header object `{"format":"lora-lens-scan","version":1,"layout":id,"k":k,
+ * "modules":[{name,shape}],"columns":[…]}`, then `{"path":key,"features":[…]}` per adapter.
+ */
+export function renderScan(format: ScanFormat, layout: FeatureLayout, rows: readonly ScanRow[]): string {
+  if (format === 'csv') {
+    const lines = [['path', 'layout', ...layout.columns].map(csvCell).join(',')];
+    for (const r of rows) lines.push([csvCell(r.path), layout.id, ...Array.from(r.features, (v) => csvCell(v))].join(','));
+    return `${lines.join('\r\n')}\r\n`;
+  }
+  const header = { format: JSONL_FORMAT, version: 1, layout: layout.id, k: layout.k, modules: layout.modules, columns: layout.columns };
+  return [header, ...rows.map((r) => ({ path: r.path, features: Array.from(r.features) }))].map((o) => `${JSON.stringify(o)}\n`).join('');
+}
+
+/**
+ * Reads an existing output back, or throws NOT_SCAN_OUTPUT saying why the file is not one: a
+ * file is a scan output only when its first line is the header this module writes (CSV:
+ * starts `path,layout,`; JSONL: an object with format "lora-lens-scan") and every row names the
+ * same valid layout id and has one number per column. Anything else (a labels.csv, a report, a
+ * half-edited file) is refused, so scan never replaces a file it did not write.
+ */
+export function parseScan(format: ScanFormat, text: string): ScanFile {
+  return format === 'csv' ? parseScanCsv(text) : parseScanJsonl(text);
+}
+
+function notScan(why: string): FeatureError {
+  return new FeatureError('NOT_SCAN_OUTPUT', why);
+}
+
+function parseScanCsv(text: string): ScanFile {
+  const table = parseCsv(text);
+  if (!table || table.length === 0 || table[0][0] !== 'path' || table[0][1] !== 'layout') throw notScan('its first line is not a scan header (path,layout,…)');
+  const columns = table[0].slice(2);
+  let layoutId: string | null = null;
+  const rows: ScanRow[] = [];
+  for (let i = 1; i < table.length; i++) {
+    const cells = table[i];
+    if (cells.length === 1 && cells[0] === '') continue;
+    if (cells.length !== columns.length + 2) throw notScan(`row ${i + 1} has ${cells.length} cells, the header ${columns.length + 2}`);
+    if (layoutId !== null && cells[1] !== layoutId) throw notScan(`row ${i + 1} names layout ${cells[1]}, earlier rows ${layoutId}`);
+    layoutId = cells[1];
+    rows.push({ path: unescapeCell(cells[0]), features: numbers(cells.slice(2), i + 1) });
+  }
+  if (layoutId === null) return { layoutId: '', k: 0, columns, modules: null, rows };
+  const { k, moduleCount } = layoutOf(layoutId);
+  if (moduleCount * (k + 2) !== columns.length) throw notScan(`layout ${layoutId} has ${moduleCount * (k + 2)} columns, the header ${columns.length}`);
+  return { layoutId, k, columns, modules: null, rows };
+}
+
+function parseScanJsonl(text: string): ScanFile {
+  const lines = text.split('\n').filter((l) => l.trim() !== '');
+  const header = lines.length > 0 ? json(lines[0]) : null;
+  if (!isRecord(header) || header.format !== JSONL_FORMAT) throw notScan(`its first line is not a scan header object ({"format":"${JSONL_FORMAT}",…})`);
+  const layoutId = typeof header.layout === 'string' ? header.layout : '';
+  const { k, moduleCount } = layoutOf(layoutId);
+  const columns = Array.isArray(header.columns) && header.columns.every((c) => typeof c === 'string') ? (header.columns as string[]) : null;
+  const modules = Array.isArray(header.modules) ? header.modules.filter(isModule) : [];
+  if (!columns || columns.length !== moduleCount * (k + 2) || modules.length !== moduleCount) throw notScan(`its header's columns or modules do not fit layout ${layoutId}`);
+  const rows: ScanRow[] = [];
+  for (let i = 1; i < lines.length; i++) {
+    const row = json(lines[i]);
+    if (!isRecord(row) || typeof row.path !== 'string' || !Array.isArray(row.features) || row.features.length !== columns.length || !row.features.every((v) => typeof v === 'number')) throw notScan(`line ${i + 1} is not a row {"path":…,"features":[${columns.length} numbers]}`);
+    rows.push({ path: row.path, features: Float64Array.from(row.features as number[]) });
+  }
+  return { layoutId, k, columns, modules, rows };
+}
+
+function layoutOf(id: string): { k: number; moduleCount: number } {
+  try {
+    return parseLayoutId(id);
+  } catch (error) {
+    throw notScan(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/** Undoes csvCell's apostrophe on formula-like text (keys like `-run/` would otherwise change). */
+function unescapeCell(cell: string): string {
+  return /^'[=+\-@\t\r]/.test(cell) ? cell.slice(1) : cell;
+}
+
+function numbers(cells: readonly string[], line: number): Float64Array {
+  const out = new Float64Array(cells.length);
+  cells.forEach((c, j) => {
+    const v = Number(c);
+    if (c.trim() === '' || !Number.isFinite(v)) throw notScan(`row ${line}, column ${j + 3} is not a number`);
+    out[j] = v;
+  });
+  return out;
+}
+
+function json(line: string): unknown {
+  try {
+    return JSON.parse(line);
+  } catch {
+    return null;
+  }
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isModule(v: unknown): v is LayoutModule {
+  return isRecord(v) && typeof v.name === 'string' && Array.isArray(v.shape) && v.shape.length === 2 && v.shape.every((x) => Number.isSafeInteger(x));
+}

@@ -1,0 +1,102 @@
+import { strict as assert } from 'node:assert';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { openAdapter } from '../../../src/core/adapter/load';
+import { teacherAlignment } from '../../../src/core/predict/zoo/alignment';
+import { LABEL_COLUMNS, makeZoo, ZooDirError } from '../../../src/core/predict/zoo/makeZoo';
+import { makeBase, makeTeacher } from '../../../src/core/predict/zoo/network';
+import { SeededRandom } from '../../../src/core/predict/zoo/random';
+import { trainLora, type Checkpoint } from '../../../src/core/predict/zoo/train';
+import { parseCsv } from '../../../src/core/predict/csvCells';
+import { removeDir, tempDir } from '../../helpers/fixtures';
+import { Rng } from '../../helpers/random';
+
+test('make-zoo writes PEFT folders that open with the right ranks and scales, and matching labels', async () => {
+  const rng = Rng.fresh();
+  const dir = await tempDir();
+  try {
+    const count = rng.int(4, 6);
+    const rows = await makeZoo(dir, { count, seed: rng.int(0, 2 ** 31) });
+    const labels = parseCsv(await readFile(join(dir, 'labels.csv'), 'utf8'));
+    if (!labels) throw new Error(`labels.csv is not CSV ${rng.tag}`);
+    assert.deepEqual(labels[0], [...LABEL_COLUMNS]);
+    assert.equal(labels.length, count + 1, rng.tag);
+    const folders = (await readdir(dir)).filter((n) => n.startsWith('adapter-')).sort();
+    assert.equal(folders.length, count);
+    for (const [i, row] of rows.entries()) {
+      const label: Record<string, string> = Object.fromEntries(LABEL_COLUMNS.map((c, j) => [c, labels[i + 1][j]]));
+      assert.equal(label.adapter, folders[i]);
+      const opened = await openAdapter(join(dir, folders[i]));
+      try {
+        const a = opened.adapter;
+        assert.equal(a.format, 'peft', rng.tag);
+        assert.equal(a.peftType, 'LORA');
+        assert.deepEqual(a.modules.map((m) => m.name), ['blocks.0.fc', 'blocks.1.fc']);
+        for (const m of a.modules) {
+          assert.equal(m.rank, Number(label.rank), rng.tag);
+          assert.equal(m.rank, row.item.rank);
+          assert.equal(m.scale, Number(label.lora_alpha) / Number(label.rank), rng.tag);
+          assert.equal(m.scale, row.scale);
+          assert.deepEqual(m.shape, [32, 32]);
+          assert.ok(m.scaleKnown);
+        }
+        assert.deepEqual(a.header.tensors.map((t) => t.dtype), ['F32', 'F32', 'F32', 'F32']);
+      } finally {
+        await opened.file.close();
+      }
+      assert.ok(Number(label.final_loss) < Number(label.initial_loss), `${folders[i]}: the student's loss should fall ${rng.tag}`);
+      const alignment = Number(label.alignment_u);
+      assert.ok(alignment > 0 && alignment <= 1, rng.tag);
+    }
+    assert.deepEqual(rows.map((r) => r.item.rank), [1, 2, 4, 8, 1, 2].slice(0, count), 'ranks cycle through 1, 2, 4, 8');
+  } finally {
+    await removeDir(dir);
+  }
+});
+
+test('make-zoo is deterministic in its seed and refuses a folder that is not empty', async () => {
+  const rng = Rng.fresh();
+  const [one, two, three] = [await tempDir(), await tempDir(), await tempDir()];
+  try {
+    const seed = rng.int(0, 2 ** 31);
+    await makeZoo(one, { count: 2, seed });
+    await makeZoo(two, { count: 2, seed });
+    await makeZoo(three, { count: 2, seed: seed + 1 });
+    for (const name of ['labels.csv', join('adapter-001', 'adapter_model.safetensors'), join('adapter-001', 'adapter_config.json')]) {
+      assert.deepEqual(await readFile(join(one, name)), await readFile(join(two, name)), `${name} ${rng.tag}`);
+    }
+    assert.notDeepEqual(await readFile(join(one, 'adapter-001', 'adapter_model.safetensors')), await readFile(join(three, 'adapter-001', 'adapter_model.safetensors')));
+    await writeFile(join(three, 'notes.txt'), 'mine');
+    await assert.rejects(makeZoo(three, { count: 1 }), ZooDirError);
+    assert.equal(await readFile(join(three, 'notes.txt'), 'utf8'), 'mine');
+  } finally {
+    for (const d of [one, two, three]) await removeDir(d);
+  }
+});
+
+/** Mean over blocks of the |cos| between ΔW's top left singular vector and the teacher's u. */
+function alignment(c: Checkpoint, scale: number, u: readonly Float64Array[], v: readonly Float64Array[]): number {
+  return c.factors.reduce((sum, f, b) => sum + teacherAlignment(f.B, f.A, scale, u[b], v[b]).u, 0) / c.factors.length;
+}
+
+test('SGD lowers the loss and aligns the learned direction with the teacher\'s u (Dayi & Chen)', () => {
+  const rng = Rng.fresh();
+  const base = makeBase(rng.int(1, 2 ** 31));
+  const teacher = makeTeacher(base, new SeededRandom(rng.int(1, 2 ** 31)), 3);
+  const rank = [1, 2, 4, 8][rng.int(0, 3)];
+  const steps = 1200;
+  const run = trainLora(base, teacher, { rank, alpha: 2 * rank, learningRate: 0.3, steps, batch: 8, components: [0, 1, 2, 3], seed: rng.int(1, 2 ** 31), checkpoints: [0, 25, steps] });
+  const [init, early, late] = run.checkpoints;
+  assert.deepEqual(run.checkpoints.map((c) => c.step), [0, 25, steps]);
+  assert.equal(alignment(init, run.scale, teacher.u, teacher.v), 0, 'B = 0 at the init: no direction yet');
+  assert.ok(init.factors.every((f) => f.B.every((x) => x === 0)), 'PEFT init: B = 0');
+  const a25 = alignment(early, run.scale, teacher.u, teacher.v);
+  const aEnd = alignment(late, run.scale, teacher.u, teacher.v);
+  // Measured over 40 seeds: the gap is at least 0.34 and the final alignment at least 0.54.
+  assert.ok(aEnd > a25 + 0.15, `alignment ${a25.toFixed(3)} at step 25 vs ${aEnd.toFixed(3)} at ${steps} (r=${rank}) ${rng.tag}`);
+  assert.ok(aEnd > 0.4, `${aEnd} ${rng.tag}`);
+  assert.equal(init.loss, run.initialLoss);
+  assert.ok(late.loss < 0.75 * run.initialLoss, `loss ${run.initialLoss} → ${late.loss} ${rng.tag}`);
+  assert.equal(late.loss, run.finalLoss);
+});
