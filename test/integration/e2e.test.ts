@@ -196,11 +196,21 @@ test('Compare with… on the open checkpoint compares it with another in a panel
   };
   const want = cli.comparisons[0].modules[0];
   await quickOpen(page, 'roberta_lora.safetensors');
+  // The editor's webview takes focus when it has loaded; a dialog opened before then would close.
+  await webview(page).locator('table.layers tbody tr').first().waitFor({ state: 'visible', timeout: 30_000 });
   await runCommand(page, 'LoRA Lens: Compare with…');
   // The open dialog is the workbench's own (a quick input) in code-server: a typed path is taken.
   await answerQuickInput(page, join(workspace, 'ckpt460', 'adapter_model.safetensors'));
   const map = webview(page).locator('.labelled-map canvas');
-  await map.waitFor({ state: 'visible', timeout: 60_000 });
+  try {
+    await map.waitFor({ state: 'visible', timeout: 60_000 });
+  } catch (error) {
+    // What the window and the panel showed instead, for whoever reads the failure.
+    await page.screenshot({ path: join(SCREENSHOTS, 'compare-failed.png') });
+    const frames = await page.locator('iframe.webview').count();
+    const text = await webview(page).locator('body').innerText({ timeout: 2000 }).catch((e: unknown) => `(no webview text: ${String(e)})`);
+    throw new Error(`no comparison map after 60 s; ${frames} webview iframe(s); the visible one shows: ${text.slice(0, 600)}`, { cause: error });
+  }
   assert.equal(await webview(page).locator('.map-row').first().innerText(), want.name);
   const box = await map.boundingBox();
   assert.ok(box, 'the map has a canvas');

@@ -3,15 +3,28 @@ import type { FrameLocator, Page } from 'playwright-core';
 /** Toasts and hovers animate in; screenshots taken at once catch them half-drawn. */
 export const SETTLE_MS = 600;
 
-/** Runs a command by its palette title; resolves once the palette has accepted it. */
-export async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(`>${title}`);
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-  await row.waitFor({ state: 'visible', timeout: 10_000 });
-  await page.keyboard.press('Enter');
+/**
+ * Runs a command by its palette title; resolves once the palette has accepted it. A palette
+ * opened while an editor's webview is still loading can be closed again when the webview takes
+ * focus (seen as an inert, then hidden, input): it is closed and asked for again.
+ */
+export async function runCommand(page: Page, title: string, attempts = 3): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await page.keyboard.press('F1');
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await input.fill(`>${title}`, { timeout: 10_000 });
+      const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+      await row.waitFor({ state: 'visible', timeout: 10_000 });
+      await page.keyboard.press('Enter');
+      return;
+    } catch (error) {
+      if (attempt >= attempts) throw error;
+      await page.keyboard.press('Escape');
+      await page.waitForTimeout(1000);
+    }
+  }
 }
 
 /**
