@@ -1,6 +1,7 @@
 import { DEVICE_CHOICES, type DeviceChoice } from '../core/compute/ort/runtime';
 import { BACKEND_CHOICES, type BackendChoice, type ComputeOptions } from '../core/compute/worker/protocol';
 import type { MakeZooArgs, ScanArgs } from './predictArgs';
+import type { PredictorCommandArgs } from './predictorArgs';
 
 /** Output formats of `lora-lens inspect`. */
 export type OutputFormat = 'text' | 'json' | 'csv' | 'markdown';
@@ -42,7 +43,7 @@ export interface CheckpointsArgs {
   readonly quiet: boolean;
 }
 
-export type CliArgs = InspectArgs | InfoArgs | CompareArgs | CheckpointsArgs | ScanArgs | MakeZooArgs | { readonly command: 'help' } | { readonly command: 'version' };
+export type CliArgs = InspectArgs | InfoArgs | CompareArgs | CheckpointsArgs | ScanArgs | MakeZooArgs | PredictorCommandArgs | { readonly command: 'help' } | { readonly command: 'version' };
 
 /** A command line that cannot be run as given; the CLI exits 2 with its message. */
 export class UsageError extends Error {
@@ -139,6 +140,10 @@ usage:
   lora-lens checkpoints <checkpoint>… | <folder> [--json] [--quiet]
   lora-lens scan <folder> --out <features.csv|features.jsonl> [--k K] [--force] [--quiet]
   lora-lens make-zoo <folder> [--count N] [--seed S] [--quiet]
+  lora-lens train-predictor --zoo <folder> --labels <labels.csv> --target <column>
+                    [--model ridge|logistic] [--folds K] [--out <predictor>] [--force] [--json]
+  lora-lens predict <adapter> --predictor <predictor> [--json]
+  lora-lens check-invariance <adapter> --predictor <predictor> [--trials N] [--json]
 
   <file|folder>  a .safetensors adapter, or a folder holding one (PEFT, kohya/LyCORIS,
                  diffusers, mlx-lm); without it, a bundled sample adapter is inspected
@@ -170,6 +175,13 @@ usage:
   make-zoo       trains a zoo of small PEFT LoRAs (teacher–student, online SGD; default 48)
                  into a new or empty <folder>, with labels.csv (rank, lr, steps, loss, teacher
                  alignment, subpopulation); deterministic for a --seed (default 1)
+  train-predictor  fits ridge (numeric target) or logistic regression (categorical) on the
+                 invariant features of the adapters labels.csv lists, reports k-fold CV beside
+                 a raw-factor baseline scored on reparametrized held-out adapters, and writes
+                 model.onnx + manifest.json into --out (refused if it exists, unless --force)
+  predict        runs a predictor on one adapter (its modules must match the predictor's layout)
+  check-invariance  runs a predictor on N random GL(r) reparametrizations (B R, R⁻¹ A) of the
+                 adapter and reports the largest relative change of its outputs (≤ 1e-4 passes)
 
 exit status: 0 done, 2 invalid input or usage, 1 internal error
 `;

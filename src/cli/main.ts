@@ -12,6 +12,10 @@ import { inspect } from './inspect';
 import { makeZooCommand } from './makeZoo';
 import { isPredictCommand, parsePredictArgs } from './predictArgs';
 import { scan } from './scan';
+import { checkInvarianceCommand } from './checkInvariance';
+import { predictCommand } from './predict';
+import { isPredictorCommand, parsePredictorArgs } from './predictorArgs';
+import { trainPredictorCommand } from './trainPredictor';
 
 declare const LORA_LENS_VERSION: string | undefined;
 
@@ -22,7 +26,7 @@ const EXIT_INTERNAL = 1;
 async function main(argv: readonly string[]): Promise<number> {
   let args: CliArgs | undefined;
   try {
-    args = isPredictCommand(argv) ? parsePredictArgs(argv) : parseArgs(argv);
+    args = isPredictCommand(argv) ? parsePredictArgs(argv) : isPredictorCommand(argv) ? parsePredictorArgs(argv) : parseArgs(argv);
     if (args.command === 'help') {
       process.stdout.write(HELP);
       return 0;
@@ -34,7 +38,7 @@ async function main(argv: readonly string[]): Promise<number> {
     await write(await run(args));
     return 0;
   } catch (error) {
-    const json = (args?.command === 'inspect' && args.output === 'json') || ((args?.command === 'info' || args?.command === 'compare' || args?.command === 'checkpoints') && args.json);
+    const json = (args?.command === 'inspect' && args.output === 'json') || ((args?.command === 'info' || args?.command === 'compare' || args?.command === 'checkpoints' || args?.command === 'train-predictor' || args?.command === 'predict' || args?.command === 'check-invariance') && args.json);
     const input = error instanceof SafetensorsError || error instanceof AdapterError || error instanceof SubspaceError || error instanceof BaseModelError || error instanceof FeatureError || error instanceof ZooDirError || error instanceof UsageError;
     const code = error instanceof SafetensorsError || error instanceof AdapterError || error instanceof SubspaceError || error instanceof BaseModelError || error instanceof FeatureError || error instanceof ZooDirError ? error.code : error instanceof UsageError ? 'USAGE' : errorCode(error);
     const message = error instanceof Error ? error.message : String(error);
@@ -59,6 +63,12 @@ function run(args: Exclude<CliArgs, { command: 'help' | 'version' }>): Promise<s
       return scan(args);
     case 'make-zoo':
       return makeZooCommand(args);
+    case 'train-predictor':
+      return trainPredictorCommand(args);
+    case 'predict':
+      return predictCommand(args);
+    case 'check-invariance':
+      return checkInvarianceCommand(args);
   }
 }
 

@@ -8,7 +8,13 @@ export type FeatureErrorCode =
   | 'INVALID_LAYOUT'
   | 'NOT_SCAN_OUTPUT'
   /** A scan found no adapter folder and has no earlier rows. */
-  | 'NO_ADAPTERS';
+  | 'NO_ADAPTERS'
+  /** A predictor folder whose manifest or model cannot be used (malformed, other layout). */
+  | 'INVALID_PREDICTOR'
+  /** A predictor folder exists already and --force was not given. */
+  | 'PREDICTOR_EXISTS'
+  /** A labels file or target column that cannot train a predictor. */
+  | 'INVALID_LABELS';
 
 /**
  * A typed failure of the predict core; `code` says what was wrong and `message` says where, in

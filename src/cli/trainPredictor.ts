@@ -1,0 +1,46 @@
+import { AnalysisClient } from '../core/compute/worker/client';
+import type { CvMetrics } from '../core/predict/predictor/crossValidate';
+import { trainPredictor } from '../core/predict/predictor/trainPredictor';
+import { workerScript } from './inspect';
+import type { TrainPredictorArgs } from './predictorArgs';
+import { clean } from './table';
+
+/**
+ * `lora-lens train-predictor`: featurizes the labelled adapters through the analysis worker
+ * (as scan does), cross-validates, and writes the predictor folder when --out is given.
+ * Skipped rows go to stderr even with --quiet (they are results); the CV table to stdout.
+ */
+export async function trainPredictorCommand(args: TrainPredictorArgs): Promise<string> {
+  const client = new AnalysisClient(workerScript());
+  try {
+    const summary = await trainPredictor({
+      zoo: args.zoo,
+      labels: args.labels,
+      target: args.target,
+      kind: args.model,
+      folds: args.folds,
+      seed: args.seed,
+      ...(args.k === undefined ? {} : { k: args.k }),
+      ...(args.out === undefined ? {} : { out: args.out }),
+      force: args.force,
+      analyze: async (path, token) => (await client.analyze(path, args.compute, token ? { token } : {})).modules,
+      onSkip: (adapter, reason) => process.stderr.write(`skipped ${clean(adapter)}: ${clean(reason)}\n`),
+    });
+    if (args.json) return `${JSON.stringify({ adapters: summary.adapters, skipped: summary.skipped, out: args.out ?? null, manifest: summary.manifest }, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`;
+    const lines = [
+      `${args.model} on ${summary.adapters} adapters (${summary.skipped.length} skipped), target ${clean(args.target)}, ${summary.cv.folds}-fold CV, layout ${summary.manifest.input.layout}`,
+      `  invariant features (spectra)              ${metrics(summary.cv)}`,
+      `  raw factors, held-out as stored           ${metrics(summary.baseline)}`,
+      `  raw factors, held-out reparametrized      ${metrics(summary.baselineReparametrized)}`,
+      args.out === undefined ? 'no --out: nothing written' : `wrote ${clean(args.out)} (model.onnx, manifest.json)`,
+    ];
+    return `${lines.join('\n')}\n`;
+  } finally {
+    await client.dispose();
+  }
+}
+
+function metrics(m: CvMetrics): string {
+  const f = (v: number) => (Number.isFinite(v) ? v.toFixed(3).padStart(7) : '    n/a');
+  return m.kind === 'regression' ? `R² ${f(m.r2)}  Kendall τ ${f(m.kendallTau)}` : `accuracy ${f(m.accuracy)}  AUC ${f(m.auc)}`;
+}

@@ -1,0 +1,56 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { FeatureError } from '../errors';
+import { MANIFEST_FILE, MODEL_FILE, parseManifest, renderManifest, type PredictorManifest } from './manifest';
+
+/** A predictor as stored: its manifest and the ONNX model's bytes. */
+export interface StoredPredictor {
+  readonly manifest: PredictorManifest;
+  readonly model: Uint8Array;
+}
+
+/**
+ * Writes a predictor folder atomically: both files go into a hidden sibling folder, which is
+ * then renamed to `dir`, so a reader sees no folder, or a complete one (never a manifest whose
+ * model is half written). An existing `dir` is refused (PREDICTOR_EXISTS) unless `force`; then
+ * the old folder is renamed aside first, the new one renamed in, and only then the old one
+ * removed (the window without `dir` is two renames long).
+ */
+export async function writePredictor(dir: string, stored: StoredPredictor, force: boolean): Promise<void> {
+  const exists = await stat(dir).then(() => true, () => false);
+  if (exists && !force) throw new FeatureError('PREDICTOR_EXISTS', `${dir} exists; not overwritten: pass --force to replace it`);
+  const parent = dirname(dir);
+  await mkdir(parent, { recursive: true });
+  const tag = randomBytes(6).toString('hex');
+  const temp = join(parent, `.${basename(dir)}.${tag}.tmp`);
+  await mkdir(temp);
+  try {
+    await writeFile(join(temp, MODEL_FILE), stored.model);
+    await writeFile(join(temp, MANIFEST_FILE), renderManifest(stored.manifest), 'utf8');
+    if (exists) {
+      const old = join(parent, `.${basename(dir)}.${tag}.old`);
+      await rename(dir, old);
+      await rename(temp, dir);
+      await rm(old, { recursive: true, force: true });
+    } else await rename(temp, dir);
+  } catch (error) {
+    await rm(temp, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** Reads and validates a predictor folder; a missing file or bad manifest is INVALID_PREDICTOR. */
+export async function readPredictor(dir: string): Promise<StoredPredictor> {
+  const manifestPath = join(dir, MANIFEST_FILE);
+  const read = async (path: string) => {
+    try {
+      return await readFile(path);
+    } catch (error) {
+      throw new FeatureError('INVALID_PREDICTOR', `${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); is ${dir} a predictor folder made by train-predictor?`);
+    }
+  };
+  const manifest = parseManifest((await read(manifestPath)).toString('utf8'), manifestPath);
+  const model = await read(join(dir, MODEL_FILE));
+  return { manifest, model: new Uint8Array(model.buffer, model.byteOffset, model.byteLength) };
+}

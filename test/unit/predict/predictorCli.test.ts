@@ -1,0 +1,57 @@
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { removeDir, tempDir } from '../../helpers/fixtures';
+import { Rng } from '../../helpers/random';
+import { writePeftAdapter } from './predictFixtures';
+
+/** The built CLI bundle (npm test builds it first), run as a user runs it. */
+const CLI = join(__dirname, '..', '..', '..', '..', 'dist', 'cli.js');
+
+function run(...args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('train-predictor, predict and check-invariance through the CLI; a mismatched adapter exits 2 with no number', async () => {
+  const rng = Rng.fresh();
+  const root = await tempDir();
+  try {
+    const zoo = join(root, 'zoo');
+    assert.equal(run('make-zoo', zoo, '--count', '8', '--seed', String(rng.int(0, 1e9)), '--quiet').status, 0);
+    const labels = join(zoo, 'labels.csv');
+    const text = await readFile(labels, 'utf8');
+    await writeFile(labels, `${text}adapter-missing,1,2,2,0.1,400,8,0,1,3,1,0.5,0.5,0.5,7\r\n`);
+    const pred = join(root, 'pred');
+    const trained = run('train-predictor', '--zoo', zoo, '--labels', labels, '--target', 'rank', '--model', 'logistic', '--folds', '2', '--out', pred);
+    assert.equal(trained.status, 0, trained.stderr);
+    assert.match(trained.stderr, /skipped adapter-missing: /);
+    assert.match(trained.stdout, /logistic on 8 adapters \(1 skipped\)/);
+    assert.match(trained.stdout, /raw factors, held-out reparametrized +accuracy/);
+    const again = run('train-predictor', '--zoo', zoo, '--labels', labels, '--target', 'rank', '--out', pred);
+    assert.equal(again.status, 2);
+    assert.match(again.stderr, /exists; not overwritten: pass --force/);
+    const predicted = run('predict', join(zoo, 'adapter-002'), '--predictor', pred, '--json');
+    assert.equal(predicted.status, 0, predicted.stderr);
+    const p = JSON.parse(predicted.stdout) as { prediction: { kind: string; label: string; probabilities: Record<string, number> } };
+    assert.equal(p.prediction.kind, 'classification');
+    assert.deepEqual(Object.keys(p.prediction.probabilities), ['1', '2', '4', '8']);
+    const checked = run('check-invariance', join(zoo, 'adapter-003'), '--predictor', pred, '--trials', '2', '--json');
+    assert.equal(checked.status, 0, checked.stderr);
+    const c = JSON.parse(checked.stdout) as { maxRelativeChange: number; invariant: boolean };
+    assert.ok(c.invariant && c.maxRelativeChange <= 1e-4, `${c.maxRelativeChange} ${rng.tag}`);
+    const odd = join(root, 'odd');
+    await writePeftAdapter(odd, rng, [{ name: 'model.layers.0.self_attn.q_proj', m: 16, n: 16 }], 2);
+    const refused = run('predict', odd, '--predictor', pred);
+    assert.equal(refused.status, 2);
+    assert.equal(refused.stdout, '', 'no number on stdout');
+    assert.match(refused.stderr, /does not fit layout spectra-v1:k=8:modules=2:[0-9a-f]{8}: it lacks blocks\.0\.fc, blocks\.1\.fc/);
+    const badTarget = run('train-predictor', '--zoo', zoo, '--labels', labels, '--target', 'nope');
+    assert.equal(badTarget.status, 2);
+    assert.match(badTarget.stderr, /no column "nope"/);
+  } finally {
+    await removeDir(root);
+  }
+});
