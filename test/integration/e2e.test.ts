@@ -5,7 +5,7 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { openAdapter } from '../../src/core/adapter/load';
 import { analyzeAgainstBase } from '../../src/core/base/analyzeBase';
 import { BaseModel } from '../../src/core/base/baseModel';
@@ -202,15 +202,7 @@ test('Compare with… on the open checkpoint compares it with another in a panel
   // The open dialog is the workbench's own (a quick input) in code-server: a typed path is taken.
   await answerQuickInput(page, join(workspace, 'ckpt460', 'adapter_model.safetensors'));
   const map = webview(page).locator('.labelled-map canvas');
-  try {
-    await map.waitFor({ state: 'visible', timeout: 60_000 });
-  } catch (error) {
-    // What the window and the panel showed instead, for whoever reads the failure.
-    await page.screenshot({ path: join(SCREENSHOTS, 'compare-failed.png') });
-    const frames = await page.locator('iframe.webview').count();
-    const text = await webview(page).locator('body').innerText({ timeout: 2000 }).catch((e: unknown) => `(no webview text: ${String(e)})`);
-    throw new Error(`no comparison map after 60 s; ${frames} webview iframe(s); the visible one shows: ${text.slice(0, 600)}`, { cause: error });
-  }
+  await waitOrExplain(page, map, 60_000, 'compare-failed.png');
   assert.equal(await webview(page).locator('.map-row').first().innerText(), want.name);
   const box = await map.boundingBox();
   assert.ok(box, 'the map has a canvas');
@@ -245,7 +237,7 @@ test('Attach Base Model… on the open adapter analyses it against a generated b
   // The workbench's own dialog takes a typed path; the sharded base is picked by its index.
   await answerQuickInput(page, join(fixture.base, 'model.safetensors.index.json'));
   const rows = webview(page).locator('table.base-modules tbody tr');
-  await rows.first().waitFor({ state: 'visible', timeout: 90_000 });
+  await waitOrExplain(page, rows.first(), 90_000, 'attach-base-failed.png');
   assert.equal(await rows.count(), want.modules.filter((m) => m.status === 'ok').length);
   const cells = await webview(page).locator('table.base-modules tbody tr[data-module="model.layers.0.self_attn.q_proj"] td').allInnerTexts();
   assert.equal(cells[1], first.weight);
@@ -285,5 +277,18 @@ async function assertEventually(check: () => Promise<boolean>, message: string, 
       assert.fail(message);
     }
     await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Waits for `target` in a panel; on a timeout, says what the window and the visible webview showed instead. */
+async function waitOrExplain(page: Page, target: Locator, timeoutMs: number, screenshot: string): Promise<void> {
+  try {
+    await target.waitFor({ state: 'visible', timeout: timeoutMs });
+  } catch (error) {
+    await page.screenshot({ path: join(SCREENSHOTS, screenshot) });
+    const frames = await page.locator('iframe.webview').count();
+    const text = await webview(page).locator('body').innerText({ timeout: 2000 }).catch((e: unknown) => `(no webview text: ${String(e)})`);
+    const toasts = await toastText(page).catch(() => '');
+    throw new Error(`nothing after ${timeoutMs / 1000} s; ${frames} webview iframe(s); the visible one shows: ${text.slice(0, 500)}; notifications: ${toasts.slice(0, 300)}`, { cause: error });
   }
 }

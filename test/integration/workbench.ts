@@ -83,7 +83,9 @@ export async function answerQuickInput(page: Page, text: string): Promise<void> 
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible' });
   await input.fill(text);
-  await page.waitForTimeout(300);
+  // The simple file dialog reads a typed path asynchronously (it lists the folder, completes the
+  // name); Enter before it has caught up accepts what it showed before.
+  await page.waitForTimeout(1000);
   await page.keyboard.press('Enter');
 }
 
