@@ -3,6 +3,7 @@ import { renderHeatmap, type Heatmap } from '../../charts/heatmap';
 import { DisposableStore, type Disposable } from '../../disposable';
 import { el } from '../../dom';
 import { formatNumber } from '../../model/format';
+import { layerLabel } from '../../model/layerLabel';
 import { fixedScaleHeatmap } from '../../model/heatmapModel';
 import { offDiagonalMax } from '../../model/offDiagonal';
 import { onThemeChange } from '../../theme';
@@ -11,12 +12,6 @@ import type { SubspaceStore, SubspaceView } from '../subspaceStore';
 import { picker } from './picker';
 
 const SIZE = 300;
-
-/** `layer 3` from a module name's last index, else the name: hover text stays short. */
-function layerLabel(name: string): string {
-  const match = /(\d+)(?!.*\d)/.exec(name);
-  return match ? `layer ${match[1]}` : name;
-}
 
 /**
  * CondLoRA's observation, checked: per module type, the layer × layer cosines of the conversion

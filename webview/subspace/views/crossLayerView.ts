@@ -4,6 +4,7 @@ import { renderHeatmap, type Heatmap } from '../../charts/heatmap';
 import { DisposableStore, type Disposable } from '../../disposable';
 import { el } from '../../dom';
 import { formatNumber } from '../../model/format';
+import { layerLabel } from '../../model/layerLabel';
 import { fixedScaleHeatmap } from '../../model/heatmapModel';
 import { offDiagonalMax } from '../../model/offDiagonal';
 import { onThemeChange } from '../../theme';
@@ -12,12 +13,6 @@ import type { SubspaceStore, SubspaceView } from '../subspaceStore';
 import { picker } from './picker';
 
 const SIZE = 300;
-
-/** Short layer labels for hover text: the block part of the name (`…layer.3`), else the name. */
-function layerLabel(name: string): string {
-  const match = /(\d+)(?!.*\d)/.exec(name);
-  return match ? `layer ${match[1]}` : name;
-}
 
 /**
  * Layer × layer maps of one module type: φ of column spaces, φ of row spaces and the ΔW cosine,
