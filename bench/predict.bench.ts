@@ -54,10 +54,12 @@ async function main(): Promise<void> {
     const scanned = cli('scan', zoo, '--out', join(dir, 'features.csv'), '--quiet');
     const trained = cli('train-predictor', '--zoo', zoo, '--labels', join(zoo, 'labels.csv'), '--target', 'alignment_u', '--out', join(dir, 'predictor'), '--quiet');
     const stored = await readPredictor(join(dir, 'predictor'));
-    const session = await PredictorSession.create(stored.model, stored.manifest.model.kind);
+    const session = await PredictorSession.create(stored.model, stored.manifest.output.kind);
     const client = new AnalysisClient(WORKER);
     try {
-      const width = stored.manifest.input.width;
+      const input = stored.manifest.input;
+      if (input.kind !== 'features') throw new Error('train-predictor without --model trains on features');
+      const width = input.width;
       const row = Float64Array.from({ length: width }, () => Math.random());
       const runs: number[] = [];
       for (let i = 0; i < 200; i++) {

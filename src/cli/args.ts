@@ -2,6 +2,7 @@ import { DEVICE_CHOICES, type DeviceChoice } from '../core/compute/ort/runtime';
 import { BACKEND_CHOICES, type BackendChoice, type ComputeOptions } from '../core/compute/worker/protocol';
 import type { MakeZooArgs, ScanArgs } from './predictArgs';
 import type { PredictorCommandArgs } from './predictorArgs';
+import type { ResizeArgs } from './resizeArgs';
 
 /** Output formats of `lora-lens inspect`. */
 export type OutputFormat = 'text' | 'json' | 'csv' | 'markdown';
@@ -43,7 +44,7 @@ export interface CheckpointsArgs {
   readonly quiet: boolean;
 }
 
-export type CliArgs = InspectArgs | InfoArgs | CompareArgs | CheckpointsArgs | ScanArgs | MakeZooArgs | PredictorCommandArgs | { readonly command: 'help' } | { readonly command: 'version' };
+export type CliArgs = InspectArgs | InfoArgs | CompareArgs | CheckpointsArgs | ScanArgs | MakeZooArgs | PredictorCommandArgs | ResizeArgs | { readonly command: 'help' } | { readonly command: 'version' };
 
 /** A command line that cannot be run as given; the CLI exits 2 with its message. */
 export class UsageError extends Error {
@@ -141,9 +142,15 @@ usage:
   lora-lens scan <folder> --out <features.csv|features.jsonl> [--k K] [--force] [--quiet]
   lora-lens make-zoo <folder> [--count N] [--seed S] [--quiet]
   lora-lens train-predictor --zoo <folder> --labels <labels.csv> --target <column>
-                    [--model ridge|logistic] [--folds K] [--out <predictor>] [--force] [--json]
-  lora-lens predict <adapter> --predictor <predictor> [--json]
-  lora-lens check-invariance <adapter> --predictor <predictor> [--trials N] [--json]
+                    [--model ridge|logistic|mlp|glnet] [--task regression|classification]
+                    [--epochs N] [--hidden H[,H2]] [--folds K] [--seed S] [--out <predictor>]
+                    [--force] [--json]
+  lora-lens predict <adapter> --predictor <predictor> [--device auto|cuda|cpu] [--json]
+  lora-lens check-invariance <adapter> --predictor <predictor> [--trials N]
+                    [--device auto|cuda|cpu] [--json]
+  lora-lens resize <adapter> --out <folder|file.safetensors> [--method M] [--param X]
+                    [--format peft|kohya|same] [--dtype F32|F16|BF16] [--overwrite]
+                    [--keep-mixer] [--json] [--dry-run] [--quiet]
 
   <file|folder>  a .safetensors adapter, or a folder holding one (PEFT, kohya/LyCORIS,
                  diffusers, mlx-lm); without it, a bundled sample adapter is inspected
@@ -175,13 +182,23 @@ usage:
   make-zoo       trains a zoo of small PEFT LoRAs (teacher–student, online SGD; default 48)
                  into a new or empty <folder>, with labels.csv (rank, lr, steps, loss, teacher
                  alignment, subpopulation); deterministic for a --seed (default 1)
-  train-predictor  fits ridge (numeric target) or logistic regression (categorical) on the
-                 invariant features of the adapters labels.csv lists, reports k-fold CV beside
-                 a raw-factor baseline scored on reparametrized held-out adapters, and writes
-                 model.onnx + manifest.json into --out (refused if it exists, unless --force)
-  predict        runs a predictor on one adapter (its modules must match the predictor's layout)
+  train-predictor  fits ridge (numeric target), logistic regression (categorical) or an MLP
+                 (--task, default regression) on the invariant features of the adapters
+                 labels.csv lists, or a GL-net (--model glnet) on their factors; reports k-fold
+                 CV beside a raw-factor baseline scored on reparametrized held-out adapters, and
+                 writes model.onnx + manifest.json into --out (refused if it exists, unless
+                 --force); --epochs and --hidden size the networks (default 300; 16 for mlp,
+                 4,8 for glnet: h of the equivariant layer, then the head)
+  predict        runs a predictor on one adapter (its modules must match the predictor's layout);
+                 --device: where its ONNX model runs (auto tries CUDA, then the CPU)
   check-invariance  runs a predictor on N random GL(r) reparametrizations (B R, R⁻¹ A) of the
                  adapter and reports the largest relative change of its outputs (≤ 1e-4 passes)
+  resize         a smaller adapter from the exact truncated SVD of each ΔW, the effective scale
+                 kept: --method energy (--param level, default 0.95), auto (AutoLoRA rule),
+                 sv_ratio / sv_fro / sv_cumulative (kohya's resize rules), fixed (rank),
+                 budget-rank / budget-params (global, greedy by σ²); --format same (default:
+                 the input's layout; diffusers → kohya, mlx → PEFT), peft (a folder) or kohya
+                 (one file); a report beside it; an existing output only with --overwrite
 
 exit status: 0 done, 2 invalid input or usage, 1 internal error
 `;

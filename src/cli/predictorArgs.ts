@@ -1,6 +1,8 @@
 import { UsageError } from './args';
 import type { ComputeOptions } from '../core/compute/worker/protocol';
-import type { ModelKind } from '../core/predict/predictor/model';
+import { DEVICE_CHOICES, type DeviceChoice } from '../core/compute/ort/runtime';
+import type { PredictorModelKind } from '../core/predict/predictor/manifest';
+import { DEFAULT_EPOCHS, DEFAULT_HIDDEN, MAX_HIDDEN } from '../core/predict/predictor/network/networkOptions';
 
 /** `lora-lens train-predictor --zoo DIR --labels labels.csv --target COLUMN`. */
 export interface TrainPredictorArgs {
@@ -8,7 +10,12 @@ export interface TrainPredictorArgs {
   readonly zoo: string;
   readonly labels: string;
   readonly target: string;
-  readonly model: ModelKind;
+  readonly model: PredictorModelKind;
+  /** Regression or classification: fixed by ridge and logistic, a choice (--task) for mlp and glnet. */
+  readonly task: 'regression' | 'classification';
+  /** Network models: training epochs and hidden sizes (mlp: one or two hidden layers; glnet: h, then the head's hidden layer). */
+  readonly epochs: number;
+  readonly hidden: readonly number[];
   readonly folds: number;
   readonly seed: number;
   readonly out: string | undefined;
@@ -25,6 +32,8 @@ export interface PredictArgs {
   readonly adapter: string;
   readonly predictor: string;
   readonly json: boolean;
+  /** Where the predictor's ONNX session runs (the analysis keeps `compute`). */
+  readonly device: DeviceChoice;
   readonly compute: ComputeOptions;
 }
 
@@ -36,6 +45,7 @@ export interface CheckInvarianceArgs {
   readonly trials: number;
   readonly seed: number;
   readonly json: boolean;
+  readonly device: DeviceChoice;
   readonly compute: ComputeOptions;
 }
 
@@ -58,9 +68,9 @@ export function parsePredictorArgs(argv: readonly string[]): PredictorCommandArg
   const flags = new Map<string, string>();
   const switches = new Set<string>();
   const valued: Record<string, readonly string[]> = {
-    'train-predictor': ['--zoo', '--labels', '--target', '--model', '--folds', '--out', '--seed', '--k'],
-    predict: ['--predictor'],
-    'check-invariance': ['--predictor', '--trials', '--seed'],
+    'train-predictor': ['--zoo', '--labels', '--target', '--model', '--task', '--epochs', '--hidden', '--folds', '--out', '--seed', '--k'],
+    predict: ['--predictor', '--device'],
+    'check-invariance': ['--predictor', '--trials', '--seed', '--device'],
   };
   const allowedSwitches: Record<string, readonly string[]> = { 'train-predictor': ['--force', '--json', '--quiet', '-q'], predict: ['--json'], 'check-invariance': ['--json'] };
   for (let i = 0; i < rest.length; i++) {
@@ -82,13 +92,21 @@ export function parsePredictorArgs(argv: readonly string[]): PredictorCommandArg
       return v;
     };
     const model = flags.get('--model') ?? 'ridge';
-    if (model !== 'ridge' && model !== 'logistic') throw new UsageError(`--model is ridge or logistic (got "${model}")`);
+    if (model !== 'ridge' && model !== 'logistic' && model !== 'mlp' && model !== 'glnet') throw new UsageError(`--model is ridge, logistic, mlp or glnet (got "${model}")`);
+    const task = flags.get('--task') ?? (model === 'logistic' ? 'classification' : 'regression');
+    if (task !== 'regression' && task !== 'classification') throw new UsageError(`--task is regression or classification (got "${task}")`);
+    if ((model === 'ridge' && task !== 'regression') || (model === 'logistic' && task !== 'classification')) throw new UsageError(`--model ${model} does ${model === 'ridge' ? 'regression' : 'classification'} only`);
+    if ((flags.has('--epochs') || flags.has('--hidden')) && (model === 'ridge' || model === 'logistic')) throw new UsageError('--epochs and --hidden are for --model mlp or glnet');
+    const hidden = flags.has('--hidden') ? hiddenSizes(flags.get('--hidden') ?? '', 2) : DEFAULT_HIDDEN[model === 'glnet' ? 'glnet' : 'mlp'];
     return {
       command,
       zoo: need('--zoo'),
       labels: need('--labels'),
       target: need('--target'),
       model,
+      task,
+      epochs: flags.has('--epochs') ? whole('--epochs', flags.get('--epochs') ?? '', 1) : DEFAULT_EPOCHS,
+      hidden,
       folds: flags.has('--folds') ? whole('--folds', flags.get('--folds') ?? '', 2) : DEFAULT_FOLDS,
       seed,
       out: flags.get('--out'),
@@ -102,9 +120,23 @@ export function parsePredictorArgs(argv: readonly string[]): PredictorCommandArg
   if (paths.length !== 1) throw new UsageError(`${command} takes one adapter (got ${paths.length})`);
   const predictor = flags.get('--predictor');
   if (!predictor) throw new UsageError(`${command} needs --predictor DIR`);
-  if (command === 'predict') return { command, adapter: paths[0], predictor, json, compute };
+  const deviceFlag = flags.get('--device') ?? 'auto';
+  if (!(DEVICE_CHOICES as readonly string[]).includes(deviceFlag)) throw new UsageError(`--device is ${DEVICE_CHOICES.join(', ')} (got "${deviceFlag}")`);
+  const device = deviceFlag as DeviceChoice;
+  if (command === 'predict') return { command, adapter: paths[0], predictor, json, device, compute };
   const trials = flags.has('--trials') ? whole('--trials', flags.get('--trials') ?? '', 1) : DEFAULT_TRIALS;
-  return { command: 'check-invariance', adapter: paths[0], predictor, trials, seed, json, compute };
+  return { command: 'check-invariance', adapter: paths[0], predictor, trials, seed, json, device, compute };
+}
+
+/** `--hidden 16` or `--hidden 16,8`: at most `layers` sizes, each 1…MAX_HIDDEN. */
+function hiddenSizes(value: string, layers: number): number[] {
+  const sizes = value.split(',').map((v) => v.trim());
+  if (sizes.length > layers) throw new UsageError(`--hidden takes at most ${layers} size${layers === 1 ? '' : 's'} here (got "${value}")`);
+  return sizes.map((v) => {
+    const n = whole('--hidden', v, 1);
+    if (n > MAX_HIDDEN) throw new UsageError(`--hidden sizes are at most ${MAX_HIDDEN} (got ${n}): the networks are trained in TypeScript`);
+    return n;
+  });
 }
 
 function whole(flag: string, value: string, min: number): number {

@@ -18,6 +18,8 @@ export async function trainPredictorCommand(args: TrainPredictorArgs): Promise<s
       labels: args.labels,
       target: args.target,
       kind: args.model,
+      task: args.task,
+      ...(args.model === 'mlp' || args.model === 'glnet' ? { hidden: args.hidden, epochs: args.epochs } : {}),
       folds: args.folds,
       seed: args.seed,
       ...(args.k === undefined ? {} : { k: args.k }),
@@ -28,8 +30,9 @@ export async function trainPredictorCommand(args: TrainPredictorArgs): Promise<s
     });
     if (args.json) return `${JSON.stringify({ adapters: summary.adapters, skipped: summary.skipped, out: args.out ?? null, manifest: summary.manifest }, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`;
     const lines = [
-      `${args.model} on ${summary.adapters} adapters (${summary.skipped.length} skipped), target ${clean(args.target)}, ${summary.cv.folds}-fold CV, layout ${summary.manifest.input.layout}`,
-      `  invariant features (spectra)              ${metrics(summary.cv)}`,
+      `${args.model}${args.model === 'mlp' || args.model === 'glnet' ? ` ${args.task}` : ''} on ${summary.adapters} adapters (${summary.skipped.length} skipped), target ${clean(args.target)}, ${summary.cv.folds}-fold CV, layout ${summary.manifest.input.layout}`,
+      args.model === 'glnet' ? `  GL-net (factors), held-out as stored      ${metrics(summary.cv)}` : `  invariant features (spectra)              ${metrics(summary.cv)}`,
+      ...(summary.cvReparametrized ? [`  GL-net (factors), held-out reparam.       ${metrics(summary.cvReparametrized)}`] : []),
       `  raw factors, held-out as stored           ${metrics(summary.baseline)}`,
       `  raw factors, held-out reparametrized      ${metrics(summary.baselineReparametrized)}`,
       args.out === undefined ? 'no --out: nothing written' : `wrote ${clean(args.out)} (model.onnx, manifest.json)`,

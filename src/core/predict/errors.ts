@@ -21,9 +21,17 @@ export type FeatureErrorCode =
  * words a CLI user can act on (the CLI exits 2 with it, as for other input errors).
  */
 export class FeatureError extends Error {
-  override readonly name = 'FeatureError';
+  override readonly name: string = 'FeatureError';
 
   constructor(readonly code: FeatureErrorCode, message: string) {
     super(message);
   }
+}
+
+/**
+ * A predictor folder that cannot be used: a malformed manifest or ONNX file (code
+ * INVALID_PREDICTOR). A FeatureError, so callers that handle those keep working.
+ */
+export class PredictorError extends FeatureError {
+  override readonly name = 'PredictorError';
 }

@@ -76,6 +76,14 @@ export function parseLayoutId(id: string): { readonly version: string; readonly 
   return { version: match[1], k, moduleCount: Number(match[3]), signature: match[4] };
 }
 
+/** The version tag of a factors input (GL-net): per module U = B and V = Aᵀ, no features. */
+export const FACTORS_LAYOUT_VERSION = 'factors-v1';
+
+/** A factors input's id: `factors-v1:modules=24:3f1c09ab`, the same hash of names and shapes as a feature layout's. */
+export function factorsLayoutId(modules: readonly LayoutModule[]): string {
+  return `${FACTORS_LAYOUT_VERSION}:modules=${modules.length}:${signature(modules)}`;
+}
+
 /**
  * FNV-1a (32 bit) over names and shapes in order. Not cryptographic: it only has to tell
  * layouts apart that differ by a module, a shape or the order, which any change does with

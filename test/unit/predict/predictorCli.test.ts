@@ -51,6 +51,33 @@ test('train-predictor, predict and check-invariance through the CLI; a mismatche
     const badTarget = run('train-predictor', '--zoo', zoo, '--labels', labels, '--target', 'nope');
     assert.equal(badTarget.status, 2);
     assert.match(badTarget.stderr, /no column "nope"/);
+
+    const gl = join(root, 'glnet');
+    const glTrained = run('train-predictor', '--zoo', zoo, '--labels', labels, '--target', 'alignment_u', '--model', 'glnet', '--epochs', '20', '--hidden', '2,4', '--folds', '2', '--out', gl);
+    assert.equal(glTrained.status, 0, glTrained.stderr);
+    assert.match(glTrained.stdout, /glnet regression on 8 adapters .*layout factors-v1:modules=2:[0-9a-f]{8}/);
+    assert.match(glTrained.stdout, /GL-net \(factors\), held-out reparam\. +R²/);
+    const glPredicted = run('predict', join(zoo, 'adapter-002'), '--predictor', gl, '--device', 'cpu', '--json');
+    assert.equal(glPredicted.status, 0, glPredicted.stderr);
+    const g = JSON.parse(glPredicted.stdout) as { model: string; provider: { name: string }; prediction: { kind: string; value: number } };
+    assert.deepEqual([g.model, g.provider, g.prediction.kind], ['glnet', { name: 'cpu' }, 'regression']);
+    assert.ok(Number.isFinite(g.prediction.value));
+    const glChecked = run('check-invariance', join(zoo, 'adapter-001'), '--predictor', gl, '--trials', '2', '--device', 'cpu');
+    assert.equal(glChecked.status, 0, glChecked.stderr);
+    assert.match(glChecked.stdout, /\(invariant at 0.0001\)\nmodel glnet on cpu\n$/);
+    const glRefused = run('predict', odd, '--predictor', gl);
+    assert.equal(glRefused.status, 2);
+    assert.equal(glRefused.stdout, '', 'no number on stdout');
+    assert.match(glRefused.stderr, /does not fit layout factors-v1:modules=2:[0-9a-f]{8}: it lacks blocks\.0\.fc, blocks\.1\.fc/);
+    const badModel = run('train-predictor', '--zoo', zoo, '--labels', labels, '--target', 'rank', '--model', 'forest');
+    assert.equal(badModel.status, 2);
+    assert.match(badModel.stderr, /--model is ridge, logistic, mlp or glnet/);
+    const badHidden = run('train-predictor', '--zoo', zoo, '--labels', labels, '--target', 'rank', '--model', 'mlp', '--hidden', '8,8,8');
+    assert.equal(badHidden.status, 2);
+    assert.match(badHidden.stderr, /--hidden takes at most 2 sizes/);
+    const badDevice = run('predict', odd, '--predictor', gl, '--device', 'tpu');
+    assert.equal(badDevice.status, 2);
+    assert.match(badDevice.stderr, /--device is auto, cuda, cpu/);
   } finally {
     await removeDir(root);
   }

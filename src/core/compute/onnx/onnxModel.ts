@@ -2,8 +2,9 @@ import { ProtoWriter } from './protobuf';
 
 /**
  * ONNX models as plain data, encoded to ModelProto bytes (field numbers from onnx.proto). Only
- * what the kernels need: typed tensor inputs and outputs with fixed or symbolic dimensions,
- * nodes with int, ints and float attributes.
+ * what the kernels and the exported predictors need: typed tensor inputs and outputs with fixed
+ * or symbolic dimensions, nodes with int, ints and float attributes, and constant initializers
+ * (float64 or int64; the kernels' graphs have none and take every tensor as an input).
  */
 
 /** TensorProto.DataType values. */
@@ -31,11 +32,17 @@ export interface OnnxNode {
   readonly attributes?: readonly Attribute[];
 }
 
+/** A constant baked into the model: row-major values and their dims (float64 or int64). */
+export type Initializer =
+  | { readonly name: string; readonly type: 'double'; readonly dims: readonly number[]; readonly values: Float64Array }
+  | { readonly name: string; readonly type: 'int64'; readonly dims: readonly number[]; readonly values: readonly number[] };
+
 export interface OnnxGraph {
   readonly name: string;
   readonly nodes: readonly OnnxNode[];
   readonly inputs: readonly ValueInfo[];
   readonly outputs: readonly ValueInfo[];
+  readonly initializers?: readonly Initializer[];
 }
 
 /** IR version 8 with opset 17: understood by every onnxruntime from 1.14 on. */
@@ -54,6 +61,7 @@ function encodeGraph(graph: OnnxGraph): Uint8Array {
   const w = new ProtoWriter();
   graph.nodes.forEach((node, i) => w.bytes(1, encodeNode(node, `${graph.name}_${i}`)));
   w.string(2, graph.name);
+  for (const init of graph.initializers ?? []) w.bytes(5, encodeInitializer(init));
   for (const input of graph.inputs) w.bytes(11, encodeValueInfo(input));
   for (const output of graph.outputs) w.bytes(12, encodeValueInfo(output));
   return w.finish();
@@ -76,6 +84,15 @@ function encodeAttribute(a: Attribute): Uint8Array {
   }
   if ('ints' in a) return w.packedInts(8, a.ints).int(20, ATTRIBUTE_TYPE.ints).finish();
   return w.float(2, a.float).int(20, ATTRIBUTE_TYPE.float).finish();
+}
+
+/** TensorProto: dims (1), data_type (2), name (8), raw_data (9, little-endian). */
+function encodeInitializer(t: Initializer): Uint8Array {
+  const raw = new Uint8Array(t.values.length * 8);
+  const view = new DataView(raw.buffer);
+  if (t.type === 'double') t.values.forEach((v, i) => view.setFloat64(i * 8, v, true));
+  else t.values.forEach((v, i) => view.setBigInt64(i * 8, BigInt(v), true));
+  return new ProtoWriter().packedInts(1, t.dims).int(2, ELEM_TYPE[t.type]).string(8, t.name).bytes(9, raw).finish();
 }
 
 function encodeValueInfo(v: ValueInfo): Uint8Array {

@@ -125,28 +125,48 @@ export class OrtSessions {
   }
 
   private async create(model: Uint8Array): Promise<InferenceSession> {
-    const ort = loadOrt();
-    const options = (provider: Provider): InferenceSession.SessionOptions => ({
-      executionProviders: [provider],
-      intraOpNumThreads: this.threads,
-      interOpNumThreads: 1,
-      graphOptimizationLevel: 'all',
-      logSeverityLevel: 4,
-    });
-    if (this.chosen) return ort.InferenceSession.create(model, options(this.chosen));
-    if (this.device !== 'cpu') {
-      try {
-        const session = await ort.InferenceSession.create(model, options('cuda'));
-        this.chosen = 'cuda';
-        return session;
-      } catch (error) {
-        const reason = (error as Error).message.split('\n')[0];
-        if (this.device === 'cuda') throw new DeviceUnavailableError(`the CUDA provider cannot run here: ${reason}`);
-        this.fallbackReason = `CUDA unavailable: ${reason}; using the CPU`;
-      }
+    const created = await createOrtSession(model, this.chosen ?? this.device, this.threads);
+    if (!this.chosen) {
+      this.chosen = created.provider;
+      this.fallbackReason = created.fallbackReason;
     }
-    const session = await ort.InferenceSession.create(model, options('cpu'));
-    this.chosen = 'cpu';
-    return session;
+    return created.session;
   }
+}
+
+/** A session and the provider that runs it; `fallbackReason` when `auto` tried CUDA and fell back. */
+export interface CreatedSession {
+  readonly session: InferenceSession;
+  readonly provider: Provider;
+  readonly fallbackReason?: string;
+}
+
+/**
+ * One ORT session from model bytes, the provider chosen as the kernels choose it: CUDA when
+ * asked for or when `auto` finds it working, else the CPU. ORT throws when the CUDA libraries
+ * are missing (there is no silent fallback), so `auto` catches that and records why; an
+ * explicit `cuda` fails with DeviceUnavailableError. Errors of the model itself (a malformed
+ * file) surface from the CPU attempt as ORT's own error.
+ */
+export async function createOrtSession(model: Uint8Array, device: DeviceChoice, threads = defaultThreads()): Promise<CreatedSession> {
+  const ort = loadOrt();
+  const options = (provider: Provider): InferenceSession.SessionOptions => ({
+    executionProviders: [provider],
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: 'all',
+    logSeverityLevel: 4,
+  });
+  let fallbackReason: string | undefined;
+  if (device !== 'cpu') {
+    try {
+      return { session: await ort.InferenceSession.create(model, options('cuda')), provider: 'cuda' };
+    } catch (error) {
+      const reason = (error as Error).message.split('\n')[0];
+      if (device === 'cuda') throw new DeviceUnavailableError(`the CUDA provider cannot run here: ${reason}`);
+      fallbackReason = `CUDA unavailable: ${reason}; using the CPU`;
+    }
+  }
+  const session = await ort.InferenceSession.create(model, options('cpu'));
+  return fallbackReason === undefined ? { session, provider: 'cpu' } : { session, provider: 'cpu', fallbackReason };
 }

@@ -66,7 +66,8 @@ export function fitModel(kind: ModelKind, x: Rows, target: Target, seed: number,
   return trainLogistic(x, target.classes, target.labels.length, transform);
 }
 
-function subsetTarget(target: Target, rows: readonly number[]): Target {
+/** The target of these rows, in this order. */
+export function subsetTarget(target: Target, rows: readonly number[]): Target {
   return target.kind === 'numeric' ? { kind: 'numeric', values: Float64Array.from(rows, (r) => target.values[r]) } : { kind: 'classes', classes: rows.map((r) => target.classes[r]), labels: target.labels };
 }
 

@@ -30,6 +30,8 @@ export interface Dataset {
   readonly adapters: readonly string[];
   readonly features: Rows;
   readonly factors: readonly (readonly ModuleFactors[])[];
+  /** Each adapter's scale s (ΔW = s·B·A) per layout module, for the GL-net's U = s·B. */
+  readonly scales: readonly (readonly number[])[];
   readonly target: Target;
   readonly skipped: readonly { readonly adapter: string; readonly reason: string }[];
 }
@@ -85,6 +87,7 @@ export async function loadDataset(options: DatasetOptions): Promise<Dataset> {
   const adapters: string[] = [];
   const rows: Float64Array[] = [];
   const factors: ModuleFactors[][] = [];
+  const scales: number[][] = [];
   const cells: string[] = [];
   for (const o of opened) {
     throwIfCancelled(options.token);
@@ -95,8 +98,10 @@ export async function loadDataset(options: DatasetOptions): Promise<Dataset> {
         const results = await options.analyze(o.path, options.token);
         const row = adapterFeatures(file.adapter, results, layout);
         const raw = await readModuleFactors(file, layout);
+        const byName = new Map(file.adapter.modules.map((m) => [m.name, m.scale] as const));
         rows.push(row);
         factors.push(raw);
+        scales.push(layout.modules.map((m) => byName.get(m.name) ?? 1));
       } finally {
         await file.file.close();
       }
@@ -107,7 +112,7 @@ export async function loadDataset(options: DatasetOptions): Promise<Dataset> {
       skip(o.name, error instanceof Error ? error.message : String(error));
     }
   }
-  return { layout, adapters, features: stackRows(rows), factors, target: targetOf(cells, options.targetKind), skipped };
+  return { layout, adapters, features: stackRows(rows), factors, scales, target: targetOf(cells, options.targetKind), skipped };
 }
 
 /** Numbers, or class indices into the distinct labels (numeric order when every label is a number). */

@@ -31,8 +31,9 @@ export interface InvarianceReport {
  * its outputs move. Each trial draws a fresh R ∈ GL(r) per module (randomGl), writes a copy of
  * the adapter file to a temporary folder with every B replaced by B·R and A by R⁻¹·A (float64,
  * same tensor names and orientation; other tensors copied byte for byte; adapter_config.json
- * copied beside), and runs that copy through the same path as `predict` (analysis, features,
- * ONNX). The copies are removed afterwards. The adapter must fit the predictor's layout.
+ * copied beside), and runs that copy through the same path as `predict` (analysis and features,
+ * or the factors for a GL-net; then ONNX). The copies are removed afterwards. The adapter must
+ * fit the predictor's modules.
  */
 export async function checkInvariance(path: string, manifest: PredictorManifest, session: PredictorSession, analyze: Analyze, trials: number, seed: number, token?: CancellationToken): Promise<InvarianceReport> {
   const layout = manifestLayout(manifest);

@@ -2,6 +2,7 @@ import { openAdapter } from '../../adapter/load';
 import type { ModuleResult } from '../../analysis/analyze';
 import type { CancellationToken } from '../../cancellation';
 import { adapterFeatures, checkModules } from '../features';
+import { factorFeeds, readGlFactors } from './factorsInput';
 import { manifestLayout, type PredictorManifest } from './manifest';
 import type { PredictorSession } from './runPredictor';
 
@@ -15,12 +16,23 @@ export type Prediction =
 
 /**
  * The predictor's raw outputs for one adapter. The adapter's modules are checked against the
- * manifest's layout before anything is analysed: missing or extra modules, or other shapes,
- * throw FeatureError LAYOUT_MISMATCH, and no number is produced.
+ * manifest's modules before anything is analysed or read: missing or extra modules, or other
+ * shapes, throw FeatureError LAYOUT_MISMATCH, and no number is produced. A features input runs
+ * the analysis (`analyze`) and feeds the spectral features; a factors input (GL-net) feeds each
+ * module's U = s·B and V = Aᵀ and needs no analysis.
  */
 export async function predictorOutputs(path: string, manifest: PredictorManifest, session: PredictorSession, analyze: Analyze, token?: CancellationToken): Promise<Float64Array> {
   const layout = manifestLayout(manifest);
   const opened = await openAdapter(path);
+  if (manifest.input.kind === 'factors') {
+    try {
+      checkModules(opened.adapter, layout);
+      const feeds = factorFeeds(await readGlFactors(opened, layout));
+      return await session.runFeeds(feeds);
+    } finally {
+      await opened.file.close();
+    }
+  }
   await opened.file.close();
   checkModules(opened.adapter, layout);
   const features = adapterFeatures(opened.adapter, await analyze(path, token), layout);
