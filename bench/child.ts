@@ -10,15 +10,20 @@ import { AnalysisClient } from '../src/core/compute/worker/client';
 import type { BackendChoice } from '../src/core/compute/worker/protocol';
 import { buildReport } from '../src/core/report/report';
 import { overviewOf } from '../src/host/payloads';
+import { comparePhases } from './phases';
 
 /**
  * One measurement in a process of its own, so its peak RSS is its own. Prints one JSON line.
  *   child.js read FILE                       the read floor: every byte of the file, 16 MB reads
  *   child.js header PATH                     header + layer table (and the editor's overview
  *                                            payload), from a cold start
- *   child.js analyze PATH BACKEND DEVICE     the full analysis in the worker, twice (a cold job
- *                                            and a warm one), with the host's event-loop delay
- *   child.js compare PATH_A PATH_B           compare two adapters in the worker, twice (cold, warm)
+ *   child.js analyze PATH BACKEND DEVICE [RUNS]  the full analysis in the worker, RUNS times
+ *                                            (default 2: a cold job and a warm one), with the
+ *                                            host's event-loop delay; `warm` is the median of the
+ *                                            warm jobs
+ *   child.js compare PATH_A PATH_B [RUNS]    compare two adapters in the worker, as analyze
+ *   child.js phases PATH_A PATH_B            where a comparison's time goes: each phase alone
+ *                                            on this thread (CPU seconds), beside the analysis's
  *   child.js matmul DEVICE N                 ORT's float64 rate on an N×N·N×N product
  *   child.js rsvd DEVICE N K                 top-K randomized SVD of an N×N float32 matrix
  */
@@ -32,9 +37,11 @@ async function main(argv: string[]): Promise<void> {
     case 'header':
       return header(rest[0]);
     case 'analyze':
-      return analyze(rest[0], rest[1] as BackendChoice, rest[2] as DeviceChoice);
+      return analyze(rest[0], rest[1] as BackendChoice, rest[2] as DeviceChoice, Number(rest[3] ?? 2));
     case 'compare':
-      return compare(rest[0], rest[1]);
+      return compare(rest[0], rest[1], Number(rest[2] ?? 2));
+    case 'phases':
+      return emit(await comparePhases(rest[0], rest[1]));
     case 'matmul':
       return matmul(rest[0] as DeviceChoice, Number(rest[1]));
     case 'rsvd':
@@ -72,7 +79,7 @@ async function header(path: string): Promise<void> {
   emit({ headerSeconds, overviewSeconds, modules: table.modules.length });
 }
 
-async function analyze(path: string, backend: BackendChoice, device: DeviceChoice): Promise<void> {
+async function analyze(path: string, backend: BackendChoice, device: DeviceChoice, count: number): Promise<void> {
   const opened = await openAdapter(path);
   await opened.file.close();
   // The products the CholeskyQR2 route performs: three d×r·r×r-sized products per factor.
@@ -85,7 +92,7 @@ async function analyze(path: string, backend: BackendChoice, device: DeviceChoic
   const client = new AnalysisClient(WORKER);
   const runs: { seconds: number; maxDelayMs: number; sigmaSum: number }[] = [];
   let device_ = {};
-  for (let i = 0; i < 2; i++) {
+  for (let i = 0; i < count; i++) {
     const delay = monitorEventLoopDelay({ resolution: 5 });
     delay.enable();
     const started = performance.now();
@@ -98,21 +105,28 @@ async function analyze(path: string, backend: BackendChoice, device: DeviceChoic
     device_ = outcome.device;
   }
   await client.dispose();
-  emit({ cold: runs[0].seconds, warm: runs[1].seconds, maxDelayMs: Math.max(runs[0].maxDelayMs, runs[1].maxDelayMs), sigmaSum: runs[1].sigmaSum, device: device_, productFlops, largestFactorBytes });
+  const maxDelayMs = Math.max(...runs.map((r) => r.maxDelayMs));
+  emit({ cold: runs[0].seconds, warm: median(runs.slice(1).map((r) => r.seconds)), maxDelayMs, sigmaSum: runs[1].sigmaSum, device: device_, productFlops, largestFactorBytes });
 }
 
-async function compare(a: string, b: string): Promise<void> {
+/** The median of the warm runs (the middle one, or the mean of the middle two). */
+function median(values: readonly number[]): number {
+  const s = [...values].sort((x, y) => x - y);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+async function compare(a: string, b: string, count: number): Promise<void> {
   const client = new AnalysisClient(WORKER);
   const seconds: number[] = [];
   let matched = 0;
-  for (let i = 0; i < 2; i++) {
+  for (let i = 0; i < count; i++) {
     const started = performance.now();
     const { result } = await client.compare(a, b);
     seconds.push((performance.now() - started) / 1000);
     matched = result.modules.length;
   }
   await client.dispose();
-  emit({ cold: seconds[0], warm: seconds[1], matched });
+  emit({ cold: seconds[0], warm: median(seconds.slice(1)), matched });
 }
 
 async function matmul(device: DeviceChoice, n: number): Promise<void> {

@@ -1,3 +1,8 @@
+import type { Adapter } from '../core/adapter/model';
+import type { ComputeBackend } from '../core/compute/backend';
+import { JsBackend } from '../core/compute/jsBackend';
+import { OrtBackend } from '../core/compute/ort/ortBackend';
+import { AUTO_ORT_MIN_BYTES, factorBytes } from '../core/compute/worker/chooseBackend';
 import { formatNumber } from '../core/report/format';
 import { checkpointSeries, type CheckpointSeries } from '../core/subspace/checkpoints';
 import type { CheckpointsArgs } from './args';
@@ -11,12 +16,28 @@ import { clean, shortName, textTable } from './table';
 export async function checkpoints(args: CheckpointsArgs): Promise<string> {
   const progress = progressReporter(process.stderr, args.quiet || (args.json && !process.stderr.isTTY));
   let series: CheckpointSeries;
+  let backend: ComputeBackend | undefined;
+  const backendFor = (adapters: readonly Adapter[]): ComputeBackend => (backend = autoBackend(adapters));
   try {
-    series = await checkpointSeries(args.paths, { onProgress: (done, total, module) => progress.update({ done, total, module }) });
+    series = await checkpointSeries(args.paths, { backendFor, onProgress: (done, total, module) => progress.update({ done, total, module }) });
   } finally {
     progress.done();
+    await backend?.dispose();
   }
   return args.json ? `${JSON.stringify(series, null, 2)}\n` : checkpointsText(series);
+}
+
+/**
+ * `auto` on this thread: onnxruntime for series of AUTO_ORT_MIN_BYTES of factors and up (its
+ * batched products repay its start-up), else, or when it cannot load, the pure TypeScript one.
+ */
+function autoBackend(adapters: readonly Adapter[]): ComputeBackend {
+  if (adapters.reduce((sum, a) => sum + factorBytes(a), 0) < AUTO_ORT_MIN_BYTES) return new JsBackend();
+  try {
+    return new OrtBackend('auto');
+  } catch {
+    return new JsBackend();
+  }
 }
 
 function checkpointsText(s: CheckpointSeries): string {

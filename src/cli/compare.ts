@@ -1,8 +1,10 @@
 import { openAdapter, type OpenedAdapter } from '../core/adapter/load';
+import { AnalysisClient } from '../core/compute/worker/client';
 import { formatNumber } from '../core/report/format';
-import { compareAdapters, type AdapterComparison, type ModuleComparison } from '../core/subspace/compare';
+import type { AdapterComparison, ModuleComparison } from '../core/subspace/compare';
 import type { UnmatchedModule } from '../core/subspace/match';
 import type { CompareArgs } from './args';
+import { workerScript } from './inspect';
 import { progressReporter } from './progress';
 import { clean, mean, shortName, textTable } from './table';
 
@@ -44,7 +46,9 @@ interface ComparisonJson {
 
 /**
  * `lora-lens compare A B [C …]`: every later adapter against the first, module by module.
- * Returns the text (or JSON) to print; files that cannot be opened throw (exit 2).
+ * Headers are read here (for the report's format and warnings); the comparisons run in the
+ * analysis worker, as in the editor (onnxruntime for large adapters, reading overlapped with
+ * the products). Returns the text (or JSON) to print; files that cannot be opened throw (exit 2).
  */
 export async function compare(args: CompareArgs): Promise<string> {
   const opened: OpenedAdapter[] = [];
@@ -53,13 +57,15 @@ export async function compare(args: CompareArgs): Promise<string> {
     const [first, ...others] = opened;
     const progress = progressReporter(process.stderr, args.quiet || (args.json && !process.stderr.isTTY));
     const results: ComparisonJson[] = [];
+    const client = new AnalysisClient(workerScript());
     try {
-      for (const other of others) {
-        const comparison = await compareAdapters(first, other, { ...(args.k === undefined ? {} : { k: args.k }), onProgress: (done, total, module) => progress.update({ done, total, module }) });
-        results.push(comparisonJson(other, comparison));
+      for (const [i, other] of others.entries()) {
+        const { result } = await client.compare(args.paths[0], args.paths[i + 1], args.k === undefined ? {} : { k: args.k }, { onProgress: (done, total, module) => progress.update({ done, total, module }) });
+        results.push(comparisonJson(other, result));
       }
     } finally {
       progress.done();
+      await client.dispose();
     }
     const report = { a: adapterJson(first), k: args.k ?? null, comparisons: results };
     return args.json ? `${JSON.stringify(report, null, 2)}\n` : compareText(report.a, results);

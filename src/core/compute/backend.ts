@@ -1,5 +1,6 @@
 import type { CancellationToken } from '../cancellation';
 import type { Matrix } from '../linalg/matrix';
+import type { BasisOverlap } from '../linalg/overlap';
 
 /**
  * A tall factor d×r (B is m×r, Aᵀ is n×r) in the layout the file stores it:
@@ -54,7 +55,27 @@ export interface ComputeBackend {
    * backend from the call on and may be overwritten.
    */
   triangularFactors(factors: readonly TallFactor[], token?: CancellationToken): Promise<Matrix[]>;
+  /**
+   * The heavy half of a comparison: for each pair of tall factors of equal height (B1 and B2,
+   * or A1ᵀ and A2ᵀ) with thin QRs T1 = Q1·R1 and T2 = Q2·R2, both R's and the overlap of Q1 and
+   * Q2 (BasisOverlap: Q1ᵀQ2 and the R of the residual Q2 − Q1·Q1ᵀQ2). The tall Q's never leave
+   * the backend; everything after is r-sized float64 work. Factors are owned by the backend
+   * from the call on and may be overwritten.
+   */
+  pairOverlaps(pairs: readonly FactorPair[], token?: CancellationToken): Promise<PairOverlap[]>;
   dispose(): Promise<void>;
+}
+
+/** Two tall factors of equal height whose column spans are compared. */
+export interface FactorPair {
+  readonly first: TallFactor;
+  readonly second: TallFactor;
+}
+
+/** The R's of a pair's factors (as triangularFactors gives them) and the overlap of their Q's. */
+export interface PairOverlap extends BasisOverlap {
+  readonly R1: Matrix;
+  readonly R2: Matrix;
 }
 
 /** A factor as a column-major float64 matrix (a copy unless it already is one). */

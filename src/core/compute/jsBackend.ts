@@ -1,7 +1,8 @@
 import { throwIfCancelled, type CancellationToken } from '../cancellation';
 import { householderR } from '../linalg/householder';
 import type { Matrix } from '../linalg/matrix';
-import { asColumnMajor64, type ComputeBackend, type TallFactor } from './backend';
+import { asColumnMajor64, type ComputeBackend, type FactorPair, type PairOverlap, type TallFactor } from './backend';
+import { pairOverlapJs } from './pairOverlaps';
 
 /** The pure TypeScript reference backend: Householder QR in float64 on the calling thread. */
 export class JsBackend implements ComputeBackend {
@@ -15,6 +16,15 @@ export class JsBackend implements ComputeBackend {
     for (const f of factors) {
       throwIfCancelled(token);
       out.push(householderR(asColumnMajor64(f)));
+    }
+    return out;
+  }
+
+  async pairOverlaps(pairs: readonly FactorPair[], token?: CancellationToken): Promise<PairOverlap[]> {
+    const out: PairOverlap[] = [];
+    for (const pair of pairs) {
+      throwIfCancelled(token);
+      out.push(pairOverlapJs(pair));
     }
     return out;
   }

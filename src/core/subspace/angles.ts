@@ -1,5 +1,6 @@
 import { denseSvd } from '../linalg/denseSvd';
-import { transposeMultiply, type Matrix } from '../linalg/matrix';
+import { multiply, transposeMultiply, type Matrix } from '../linalg/matrix';
+import type { BasisOverlap } from '../linalg/overlap';
 
 /** Principal angles between span(X1[:, :k]) and span(X2[:, :k]), largest cosine first. */
 export interface PrincipalAngles {
@@ -39,12 +40,51 @@ export function principalAngles(X1: Matrix, X2: Matrix, k: number): PrincipalAng
     }
   }
   const sines = denseSvd({ rows: d, cols: k, data: S }, false).values;
+  return { cosines, degrees: degreesOf(cosines, sines) };
+}
+
+/**
+ * principalAngles for X1 = Q1·U1 and X2 = Q2·U2 given only the overlap of Q1 and Q2
+ * (overlapOf): U1 (q1×p1) and U2 (q2×p2) with orthonormal columns, p ≥ k. With
+ * Q2 = Q1·C + Q_Z·R_Z, X2[:, :k] = Q1·(C·U2k) + Q_Z·(R_Z·U2k), so the part of span(X2[:, :k])
+ * outside span(X1[:, :k]) is [Q1 Q_Z]·[C·U2k − U1k·(U1kᵀ·C·U2k); R_Z·U2k], and its singular
+ * values (the sines) are those of that (q1 + q2)×k block: the same quantities as
+ * principalAngles, at O(r³) cost and ~ε absolute accuracy, with nothing d-sized.
+ */
+export function overlapAngles(U1: Matrix, U2: Matrix, overlap: BasisOverlap, k: number): PrincipalAngles {
+  if (k > U1.cols || k > U2.cols) throw new RangeError(`k = ${k} exceeds the bases' ${U1.cols} and ${U2.cols} columns`);
+  if (k === 0) return { cosines: new Float64Array(0), degrees: new Float64Array(0) };
+  const [A, B] = [leading(U1, k), leading(U2, k)];
+  const a = multiply(overlap.cross, B);
+  const C = transposeMultiply(A, a);
+  const cosines = denseSvd(C, false).values.map((c) => Math.min(1, c));
+  // The sines are only read for angles below 45°: subspaces well apart need no more.
+  if (!(cosines[0] >= SINE_BRANCH)) return { cosines, degrees: degreesOf(cosines, new Float64Array(k)) };
+  const q1 = a.rows;
+  const below = multiply(overlap.residual, B);
+  const z = below.rows;
+  const S = new Float64Array((q1 + z) * k);
+  for (let j = 0; j < k; j++) {
+    for (let i = 0; i < q1; i++) {
+      let s = a.data[j * q1 + i];
+      for (let l = 0; l < k; l++) s -= A.data[l * q1 + i] * C.data[j * k + l];
+      S[j * (q1 + z) + i] = s;
+    }
+    for (let i = 0; i < z; i++) S[j * (q1 + z) + q1 + i] = below.data[j * z + i];
+  }
+  const sines = denseSvd({ rows: q1 + z, cols: k, data: S }, false).values;
+  return { cosines, degrees: degreesOf(cosines, sines) };
+}
+
+/** θ from the cosine or, at or above SINE_BRANCH, from the matching sine (ascending from the end). */
+function degreesOf(cosines: Float64Array, sines: Float64Array): Float64Array {
+  const k = cosines.length;
   const degrees = new Float64Array(k);
   for (let i = 0; i < k; i++) {
     const theta = cosines[i] >= SINE_BRANCH ? Math.asin(Math.min(1, sines[k - 1 - i])) : Math.acos(cosines[i]);
     degrees[i] = (theta * 180) / Math.PI;
   }
-  return { cosines, degrees };
+  return degrees;
 }
 
 /** The first k columns (a copy; column-major makes them one contiguous run). */

@@ -43,21 +43,40 @@ export function basisOf(B: Matrix, At: Matrix, M: Matrix | undefined, scale: num
   if (B.cols !== At.cols) throw new RangeError(`B is ${B.rows}×${B.cols} but Aᵀ is ${At.rows}×${At.cols}`);
   const fB = householderFactor({ rows: B.rows, cols: B.cols, data: B.data.slice() });
   const fA = householderFactor({ rows: At.rows, cols: At.cols, data: At.data.slice() });
-  const RB = triangularFactor(fB);
+  const core = coreBasis(triangularFactor(fB), triangularFactor(fA), M, scale, [B.rows, At.rows]);
+  return { shape: core.shape, X: applyQ(fB, core.U), Y: applyQ(fA, core.V), sigma: core.sigma, norm: core.norm, rank: core.rank };
+}
+
+/**
+ * ΔW = Q_B·U·diag(σ)·Vᵀ·Q_Aᵀ with the tall orthonormal Q_B, Q_A left implicit: what a
+ * comparison needs beside the overlaps of the Q's (see compareCores), all r-sized.
+ */
+export interface CoreBasis {
+  /** [m, n] of ΔW. */
+  readonly shape: readonly [number, number];
+  /** Left singular vectors of the core, q_B×p (q_B = R_B's rows), orthonormal columns. */
+  readonly U: Matrix;
+  /** Right singular vectors of the core, q_A×p. */
+  readonly V: Matrix;
+  /** As SubspaceBasis. */
+  readonly sigma: Float64Array;
+  readonly norm: number;
+  readonly rank: number;
+}
+
+/**
+ * The core's SVD from the triangular factors (B = Q_B·R_B, Aᵀ = Q_A·R_A): s·R_B·M·R_Aᵀ =
+ * U·Σ·Vᵀ by productSvd (the core is never formed, so graded factors keep their small σ).
+ * `RB` is q_B×r, `RA` q_A×r, column-major; `M` r×r or undefined for the identity.
+ */
+export function coreBasis(RB: Matrix, RA: Matrix, M: Matrix | undefined, scale: number, shape: readonly [number, number]): CoreBasis {
   const left = M ? multiply(RB, M) : RB;
   const F: Matrix = { rows: left.rows, cols: left.cols, data: left.data.map((x) => x * scale) };
-  const svd = productSvd(F, triangularFactor(fA), true);
+  const svd = productSvd(F, RA, true);
   if (!svd.U || !svd.V) throw new Error('productSvd returned no vectors');
   const p = svd.U.cols;
   const sigma = svd.values.slice(0, p);
-  return {
-    shape: [B.rows, At.rows],
-    X: applyQ(fB, svd.U),
-    Y: applyQ(fA, svd.V),
-    sigma,
-    norm: columnNorm(sigma, 0, p),
-    rank: numericalRank(sigma, Math.max(B.rows, At.rows)),
-  };
+  return { shape, U: svd.U, V: svd.V, sigma, norm: columnNorm(sigma, 0, p), rank: numericalRank(sigma, Math.max(shape[0], shape[1])) };
 }
 
 /** #{σ_i > σ₁·d·ε}: numpy's and LAPACK's default tolerance for a d-sized matrix. */

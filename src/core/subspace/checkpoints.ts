@@ -1,10 +1,13 @@
 import { openAdapter, type OpenedAdapter } from '../adapter/load';
-import type { AdaptedModule } from '../adapter/model';
-import { throwIfCancelled, type CancellationToken } from '../cancellation';
-import { readBasis } from './bases';
+import type { AdaptedModule, Adapter } from '../adapter/model';
+import type { Workspace } from '../analysis/workspace';
+import type { CancellationToken } from '../cancellation';
+import type { ComputeBackend, PairOverlap } from '../compute/backend';
+import { JsBackend } from '../compute/jsBackend';
 import { orderCheckpoints, type CheckpointFile } from './checkpointOrder';
 import { matchModules, type UnmatchedModule } from './match';
-import { compareBases } from './similarity';
+import { factorPairs, finishPair, readSide, type ComparedSide } from './modulePair';
+import { pipelinePairs, type ReadItem } from './pipeline';
 
 /** One module's convergence: each checkpoint's ΔW against the final checkpoint's. */
 export interface ModuleConvergence {
@@ -45,22 +48,37 @@ export interface CheckpointSeries {
 }
 
 export interface CheckpointOptions {
+  /**
+   * Where the tall products run (pairOverlaps), picked once the checkpoints' headers are read
+   * (e.g. by how many bytes of factors they hold); default the pure TypeScript backend.
+   */
+  readonly backendFor?: (adapters: readonly Adapter[]) => ComputeBackend;
   readonly token?: CancellationToken;
   readonly onProgress?: (done: number, total: number, module: string) => void;
+}
+
+/** One module of the final checkpoint as read: its side and each checkpoint's (or why not). */
+interface Unit {
+  readonly module: AdaptedModule;
+  readonly final: ComparedSide | { readonly reason: string };
+  /** Per checkpoint: its side, why it has none (with the partner's name), or null without a partner. */
+  readonly others: readonly (ComparedSide | { readonly reason: string; readonly name: string } | null)[];
 }
 
 /**
  * Convergence of one training run (DESIGN.md §4, "checkpoints of one run"): the checkpoints are
  * ordered (orderCheckpoints), each one's modules matched to the final checkpoint's by base
- * module, and per module every checkpoint's ΔW compared with the final ΔW through orthonormal
- * bases (cosine, relative distance, top-vector angle), the final against itself included (1, 0,
- * 0 up to rounding). The final checkpoint's basis is read once per module.
+ * module, and per module every checkpoint's ΔW compared with the final ΔW through the backend's
+ * overlaps of their bases (cosine, relative distance, top-vector angle), the final against itself
+ * included (1, 0, 0 up to rounding). A module's factors are read once per checkpoint, the final
+ * one's once for all; modules run in batches as compareAdapters runs them (pipelinePairs).
  */
 export async function checkpointSeries(paths: readonly string[], options: CheckpointOptions = {}): Promise<CheckpointSeries> {
   const { checkpoints, warnings } = await orderCheckpoints(paths);
   const opened: OpenedAdapter[] = [];
   try {
     for (const c of checkpoints) opened.push(await openAdapter(c.weights));
+    const backend: ComputeBackend = options.backendFor?.(opened.map((o) => o.adapter)) ?? new JsBackend();
     const final = opened[opened.length - 1];
     const unmatched: CheckpointUnmatched[] = [];
     const partners = opened.map((o, index) => {
@@ -69,33 +87,49 @@ export async function checkpointSeries(paths: readonly string[], options: Checkp
       return new Map<AdaptedModule, AdaptedModule>(matching.pairs.map((p) => [p.a, p.b]));
     });
     const modules: ModuleConvergence[] = [];
+    const finalModules = final.adapter.modules;
     let done = 0;
-    for (const module of final.adapter.modules) {
-      throwIfCancelled(options.token);
-      const last = await readBasis(final.file, module);
-      if ('reason' in last) {
-        unmatched.push({ side: 'a', name: module.name, reason: last.reason, checkpoint: opened.length - 1 });
-        continue;
-      }
-      const row = { cosineToFinal: [] as (number | null)[], relativeDistanceToFinal: [] as (number | null)[], topAngleToFinal: [] as (number | null)[], norms: [] as (number | null)[] };
+    const read = async (index: number, workspace: Workspace): Promise<ReadItem<Unit>> => {
+      const module = finalModules[index];
+      const last = await readSide(final.file, module, backend.input, workspace);
+      if ('reason' in last) return { item: { module, final: last, others: [] }, pairs: [] };
+      const others: Unit['others'][number][] = [];
       for (let t = 0; t < opened.length; t++) {
         const partner = partners[t].get(module);
-        const basis = partner ? await readBasis(opened[t].file, partner) : null;
-        throwIfCancelled(options.token);
-        if (!basis || 'reason' in basis) {
-          if (basis && partner) unmatched.push({ side: 'b', name: partner.name, reason: basis.reason, checkpoint: t });
-          for (const list of Object.values(row)) list.push(null);
+        if (!partner) {
+          others.push(null);
           continue;
         }
-        const c = compareBases(last.basis, basis.basis, { k: 1 });
+        const side = await readSide(opened[t].file, partner, backend.input, workspace);
+        others.push('reason' in side ? { reason: side.reason, name: partner.name } : side);
+      }
+      const pairs = others.flatMap((o) => (o && !('reason' in o) ? factorPairs(last, o) : []));
+      return { item: { module, final: last, others }, pairs };
+    };
+    const finish = ({ module, final: last, others }: Unit, overlaps: readonly PairOverlap[]): void => {
+      if ('reason' in last) {
+        unmatched.push({ side: 'a', name: module.name, reason: last.reason, checkpoint: opened.length - 1 });
+        return;
+      }
+      const row = { cosineToFinal: [] as (number | null)[], relativeDistanceToFinal: [] as (number | null)[], topAngleToFinal: [] as (number | null)[], norms: [] as (number | null)[] };
+      let next = 0;
+      others.forEach((o, t) => {
+        if (!o || 'reason' in o) {
+          if (o) unmatched.push({ side: 'b', name: o.name, reason: o.reason, checkpoint: t });
+          for (const list of Object.values(row)) list.push(null);
+          return;
+        }
+        const c = finishPair(last, o, overlaps[next], overlaps[next + 1], { k: 1 });
+        next += 2;
         row.cosineToFinal.push(c.cosine);
         row.relativeDistanceToFinal.push(c.relativeDistance);
         row.topAngleToFinal.push(c.k > 0 ? c.column.degrees[0] : null);
         row.norms.push(c.norms[1]);
-      }
+      });
       modules.push({ name: module.name, shape: module.shape, ...row });
-      options.onProgress?.(++done, final.adapter.modules.length, module.name);
-    }
+      options.onProgress?.(++done, finalModules.length, module.name);
+    };
+    await pipelinePairs(finalModules.length, backend, read, finish, options.token);
     return { checkpoints, modules, unmatched, warnings };
   } finally {
     for (const o of opened) await o.file.close();

@@ -9,7 +9,7 @@ import type { ElemType, OnnxGraph, OnnxNode } from './onnxModel';
  */
 
 /** Casts `input` to double unless it already is; returns the nodes and the double tensor's name. */
-function toDouble(input: string, type: ElemType): { nodes: OnnxNode[]; name: string } {
+export function toDouble(input: string, type: ElemType): { nodes: OnnxNode[]; name: string } {
   if (type === 'double') return { nodes: [], name: input };
   return { nodes: [{ op: 'Cast', inputs: [input], outputs: [`${input}_f64`], attributes: [{ name: 'to', int: 11 }] }], name: `${input}_f64` };
 }

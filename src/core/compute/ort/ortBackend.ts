@@ -2,10 +2,11 @@ import { throwIfCancelled, type CancellationToken } from '../../cancellation';
 import { cholesky, invertUpper, multiplyUpper } from '../../linalg/cholesky';
 import { householderR } from '../../linalg/householder';
 import type { Matrix } from '../../linalg/matrix';
-import { asColumnMajor64, type ComputeBackend, type TallFactor } from '../backend';
+import { asColumnMajor64, type ComputeBackend, type FactorPair, type PairOverlap, type TallFactor } from '../backend';
 import { gramGraph, projectedGramGraph } from '../onnx/graphs';
 import type { ElemType } from '../onnx/onnxModel';
 import type { DeviceReport } from '../worker/protocol';
+import { OrtOverlaps } from './ortOverlaps';
 import { loadOrt, OrtSessions, type DeviceChoice } from './runtime';
 
 /** Factors of equal shape, layout and precision, stacked into one tensor per ORT run. */
@@ -42,6 +43,8 @@ export class OrtBackend implements ComputeBackend {
   readonly sessions: OrtSessions;
   /** Factors that took the Householder fallback because their Gram was not positive definite. */
   fallbacks = 0;
+  /** The comparison kernel (pairOverlaps), on the same sessions. */
+  private readonly overlaps: OrtOverlaps;
   /** Stack buffers reused across calls (fresh large arrays cost page faults on every batch). */
   private readonly pool32: Float32Array[] = [];
   private readonly pool64: Float64Array[] = [];
@@ -49,6 +52,7 @@ export class OrtBackend implements ComputeBackend {
   constructor(device: DeviceChoice = 'auto', threads?: number) {
     loadOrt();
     this.sessions = new OrtSessions(device, threads);
+    this.overlaps = new OrtOverlaps(this.sessions);
   }
 
   get name(): string {
@@ -70,6 +74,10 @@ export class OrtBackend implements ComputeBackend {
     return out as Matrix[];
   }
 
+  pairOverlaps(pairs: readonly FactorPair[], token?: CancellationToken): Promise<PairOverlap[]> {
+    return this.overlaps.run(pairs, token);
+  }
+
   async dispose(): Promise<void> {
     await this.sessions.dispose();
   }
@@ -87,7 +95,7 @@ export class OrtBackend implements ComputeBackend {
       ...(provider ? { provider } : {}),
       ...(this.sessions.fallbackReason ? { fallbackReason: this.sessions.fallbackReason } : {}),
       threads: this.sessions.threads,
-      fallbacks: this.fallbacks,
+      fallbacks: this.fallbacks + this.overlaps.fallbacks,
     };
   }
 

@@ -31,9 +31,14 @@ export function factorBytes(adapter: Adapter): number {
 const ortBackends = new Map<string, WorkerOrtBackend>();
 
 export function chooseBackend(adapter: Adapter, options: ComputeOptions, scriptDir: string): { backend: ComputeBackend; note?: string } {
+  return chooseBackendFor(factorBytes(adapter), options, scriptDir);
+}
+
+/** As chooseBackend, for work that reads `bytes` of factors (a comparison: both adapters'). */
+export function chooseBackendFor(bytes: number, options: ComputeOptions, scriptDir: string): { backend: ComputeBackend; note?: string } {
   if (options.backend === 'js') return { backend: new JsBackend() };
   if (options.backend === 'auto') {
-    if (factorBytes(adapter) < AUTO_ORT_MIN_BYTES) return { backend: new JsBackend() };
+    if (bytes < AUTO_ORT_MIN_BYTES) return { backend: new JsBackend() };
     try {
       loadOrt();
     } catch (error) {

@@ -1,4 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import type { TallFactor } from '../backend';
 import { OrtBackend } from '../ort/ortBackend';
 import { serializeError, type FromOrtWorker, type OrtWorkerData, type ToOrtWorker } from './protocol';
 
@@ -25,12 +26,23 @@ async function handle(message: ToOrtWorker): Promise<void> {
       post({ type: 'info', id: message.id, device: backend.report() });
       return;
     }
-    const buffers = [...new Set(message.factors.map((f) => f.values.buffer))].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
+    if (message.type === 'overlaps') {
+      const buffers = buffersOf(message.pairs.flatMap((p) => [p.first, p.second]));
+      const overlaps = await backend.pairOverlaps(message.pairs);
+      post({ type: 'overlaps', id: message.id, overlaps, device: backend.report(), buffers }, buffers);
+      return;
+    }
+    const buffers = buffersOf(message.factors);
     const R = await backend.triangularFactors(message.factors);
     post({ type: 'factors', id: message.id, R, device: backend.report(), buffers }, buffers);
   } catch (error) {
     post({ type: 'error', id: message.id, error: serializeError(error) });
   }
+}
+
+/** The factors' distinct buffers, handed back with the answer for reuse. */
+function buffersOf(factors: readonly TallFactor[]): ArrayBuffer[] {
+  return [...new Set(factors.map((f) => f.values.buffer))].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
 }
 
 function post(message: FromOrtWorker, transfer: ArrayBuffer[] = []): void {

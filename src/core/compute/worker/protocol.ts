@@ -4,7 +4,7 @@ import type { CheckpointSeries } from '../../subspace/checkpoints';
 import type { AdapterComparison } from '../../subspace/compare';
 import type { CrossLayerMaps } from '../../subspace/crossLayer';
 import type { Matrix } from '../../linalg/matrix';
-import type { TallFactor } from '../backend';
+import type { FactorPair, PairOverlap, TallFactor } from '../backend';
 import type { DeviceChoice, Provider } from '../ort/runtime';
 
 /**
@@ -38,7 +38,7 @@ export interface DeviceReport {
   readonly provider?: Provider;
   readonly fallbackReason?: string;
   readonly threads?: number;
-  /** Factors CholeskyQR could not take (κ too large) and Householder did. */
+  /** Factors (or compared pairs of factors) CholeskyQR could not take and Householder did. */
   readonly fallbacks?: number;
 }
 
@@ -52,6 +52,8 @@ export interface CompareJobOptions {
    * not the whole adapter's. B's modules left without a partner are then listed as unmatched.
    */
   readonly only?: readonly string[];
+  /** Which backend runs the tall products; default `auto` (onnxruntime for adapters large enough to repay its start-up). */
+  readonly compute?: ComputeOptions;
 }
 
 /** What a base job asks for beyond the two paths (analyzeAgainstBase's options, minus token and progress). */
@@ -116,11 +118,14 @@ export type WorkerToHost =
 
 export type ToOrtWorker =
   | { readonly type: 'factors'; readonly id: number; readonly factors: readonly TallFactor[] }
+  | { readonly type: 'overlaps'; readonly id: number; readonly pairs: readonly FactorPair[] }
   | { readonly type: 'info'; readonly id: number };
 
 export type FromOrtWorker =
   /** `buffers` are the factors' buffers, handed back for reuse. */
   | { readonly type: 'factors'; readonly id: number; readonly R: readonly Matrix[]; readonly device: DeviceReport; readonly buffers: ArrayBuffer[] }
+  /** `buffers` as for `factors`. */
+  | { readonly type: 'overlaps'; readonly id: number; readonly overlaps: readonly PairOverlap[]; readonly device: DeviceReport; readonly buffers: ArrayBuffer[] }
   | { readonly type: 'info'; readonly id: number; readonly device: DeviceReport }
   | { readonly type: 'error'; readonly id: number; readonly error: SerializedError };
 

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { throwIfCancelled, type CancellationToken } from '../../cancellation';
 import type { Matrix } from '../../linalg/matrix';
-import type { ComputeBackend, FactorAllocator, TallFactor } from '../backend';
+import type { ComputeBackend, FactorAllocator, FactorPair, PairOverlap, TallFactor } from '../backend';
 import { deserializeError } from './errors';
 import type { DeviceReport, FromOrtWorker, OrtWorkerData, ToOrtWorker } from './protocol';
 
@@ -56,6 +56,15 @@ export class WorkerOrtBackend implements ComputeBackend {
     if (answer.type !== 'factors') throw new Error(`the ORT worker answered ${answer.type} to a factors request`);
     this.free.push(...answer.buffers);
     return [...answer.R];
+  }
+
+  async pairOverlaps(pairs: readonly FactorPair[], token?: CancellationToken): Promise<PairOverlap[]> {
+    throwIfCancelled(token);
+    const buffers = [...new Set(pairs.flatMap((p) => [p.first.values.buffer, p.second.values.buffer]))].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
+    const answer = await this.request((id) => ({ type: 'overlaps', id, pairs }), buffers);
+    if (answer.type !== 'overlaps') throw new Error(`the ORT worker answered ${answer.type} to an overlaps request`);
+    this.free.push(...answer.buffers);
+    return [...answer.overlaps];
   }
 
   /** A free buffer of at least `bytes` (the smallest that fits), or a new one. */
