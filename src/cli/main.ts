@@ -16,6 +16,9 @@ import { checkInvarianceCommand } from './checkInvariance';
 import { predictCommand } from './predict';
 import { isPredictorCommand, parsePredictorArgs } from './predictorArgs';
 import { trainPredictorCommand } from './trainPredictor';
+import { ResizeError } from '../core/resize/errors';
+import { resizeCommand } from './resize';
+import { isResizeCommand, parseResizeArgs } from './resizeArgs';
 
 declare const LORA_LENS_VERSION: string | undefined;
 
@@ -26,7 +29,7 @@ const EXIT_INTERNAL = 1;
 async function main(argv: readonly string[]): Promise<number> {
   let args: CliArgs | undefined;
   try {
-    args = isPredictCommand(argv) ? parsePredictArgs(argv) : isPredictorCommand(argv) ? parsePredictorArgs(argv) : parseArgs(argv);
+    args = isResizeCommand(argv) ? parseResizeArgs(argv) : isPredictCommand(argv) ? parsePredictArgs(argv) : isPredictorCommand(argv) ? parsePredictorArgs(argv) : parseArgs(argv);
     if (args.command === 'help') {
       process.stdout.write(HELP);
       return 0;
@@ -38,9 +41,9 @@ async function main(argv: readonly string[]): Promise<number> {
     await write(await run(args));
     return 0;
   } catch (error) {
-    const json = (args?.command === 'inspect' && args.output === 'json') || ((args?.command === 'info' || args?.command === 'compare' || args?.command === 'checkpoints' || args?.command === 'train-predictor' || args?.command === 'predict' || args?.command === 'check-invariance') && args.json);
-    const input = error instanceof SafetensorsError || error instanceof AdapterError || error instanceof SubspaceError || error instanceof BaseModelError || error instanceof FeatureError || error instanceof ZooDirError || error instanceof UsageError;
-    const code = error instanceof SafetensorsError || error instanceof AdapterError || error instanceof SubspaceError || error instanceof BaseModelError || error instanceof FeatureError || error instanceof ZooDirError ? error.code : error instanceof UsageError ? 'USAGE' : errorCode(error);
+    const json = (args?.command === 'inspect' && args.output === 'json') || ((args?.command === 'info' || args?.command === 'compare' || args?.command === 'checkpoints' || args?.command === 'train-predictor' || args?.command === 'predict' || args?.command === 'check-invariance' || args?.command === 'resize') && args.json);
+    const input = error instanceof ResizeError || error instanceof SafetensorsError || error instanceof AdapterError || error instanceof SubspaceError || error instanceof BaseModelError || error instanceof FeatureError || error instanceof ZooDirError || error instanceof UsageError;
+    const code = error instanceof ResizeError || error instanceof SafetensorsError || error instanceof AdapterError || error instanceof SubspaceError || error instanceof BaseModelError || error instanceof FeatureError || error instanceof ZooDirError ? error.code : error instanceof UsageError ? 'USAGE' : errorCode(error);
     const message = error instanceof Error ? error.message : String(error);
     if (json) await write(`${JSON.stringify({ error: { code, message } }, null, 2)}\n`);
     else process.stderr.write(`lora-lens: ${message}\n`);
@@ -69,6 +72,8 @@ function run(args: Exclude<CliArgs, { command: 'help' | 'version' }>): Promise<s
       return predictCommand(args);
     case 'check-invariance':
       return checkInvarianceCommand(args);
+    case 'resize':
+      return resizeCommand(args);
   }
 }
 

@@ -1,0 +1,71 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resizeAdapter } from '../src/core/resize/resize';
+import { ensureAdapter, LLAMA3_70B_R64, moduleShapes } from './generate';
+
+/**
+ * `npm run bench:resize`: resizing the Llama-3-70B-size r64 adapter (BF16, 560 modules) to a
+ * global budget of half its total rank, against
+ * - the read floor: just reading every byte of the file (from the page cache);
+ * - the peer: kohya's resize_lora.py route (merge ΔW = up·down densely in float32, full SVD,
+ *   truncate) in numpy/LAPACK. It cannot finish at 70B size (days), so it is measured on square
+ *   modules it can finish and extrapolated to every module of the adapter by the dense SVD's
+ *   O(m·n·min(m, n)) cost, and labelled as extrapolated.
+ * Ours runs in a fresh process (`child`), after the read floor has put the file in the page cache.
+ */
+const SELF = __filename;
+
+function runJson(command: string, args: string[]): Record<string, number | string> {
+  const r = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${r.status}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  return JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, number | string>;
+}
+
+async function child(dir: string, total: number): Promise<void> {
+  const output = join(tmpdir(), 'lora-lens-bench', 'resized-70b');
+  await rm(output, { recursive: true, force: true });
+  const started = performance.now();
+  const result = await resizeAdapter({ input: dir, output, method: { kind: 'budget', unit: 'rank', total }, format: 'same' });
+  const seconds = (performance.now() - started) / 1000;
+  await rm(output, { recursive: true, force: true });
+  const { plan } = result;
+  console.log(JSON.stringify({ seconds, paramsBefore: plan.paramsBefore, paramsAfter: plan.paramsAfter, error: plan.overallRelativeError, peakRssMB: process.resourceUsage().maxRSS / 1024 }));
+}
+
+async function main(): Promise<void> {
+  const model = LLAMA3_70B_R64;
+  const { dir, file, bytes } = await ensureAdapter(model);
+  const modules = moduleShapes(model);
+  const total = (modules.length * model.rank) / 2;
+  if (process.argv[2] === 'child') return child(dir, total);
+  console.log(`LoRA Lens resize benchmark · node ${process.version} · ${model.name} (${(bytes / 1e6).toFixed(1)} MB, ${modules.length} modules, rank ${model.rank}, BF16) → budget: total rank ${total}`);
+  const floor = Math.min(...[0, 1, 2].map(() => Number(runJson(process.execPath, [join(__dirname, 'child.js'), 'read', file]).seconds)));
+  console.log(`  read floor                 ${floor.toFixed(3)} s`);
+  const ours = runJson(process.execPath, [SELF, 'child']);
+  const seconds = Number(ours.seconds);
+  console.log(`  ours (resize, js)          ${seconds.toFixed(3)} s   params ${ours.paramsBefore} → ${ours.paramsAfter}, overall relative error ${Number(ours.error).toExponential(3)}, peak RSS ${Number(ours.peakRssMB).toFixed(0)} MB`);
+  console.log(`  ours / read floor          ${(seconds / floor).toFixed(1)}×`);
+  const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+  // Dense cost of every module of the adapter, in units of one size×size×size SVD.
+  const cost = modules.reduce((a, m) => a + m.out * m.in * Math.min(m.out, m.in), 0);
+  for (const size of [1024, 2048]) {
+    let peer: Record<string, number | string>;
+    try {
+      peer = runJson(python, [join(__dirname, '..', '..', 'bench', 'peer_resize.py'), String(size), String(size), String(model.rank), String(model.rank / 2)]);
+    } catch (error) {
+      console.log(`  kohya dense peer unavailable (${(error as Error).message}); install python3-numpy to compare`);
+      return;
+    }
+    const factor = cost / size ** 3;
+    const extrapolated = Number(peer.seconds) * factor;
+    console.log(`  kohya dense peer at ${size}²   ${Number(peer.seconds).toFixed(3)} s measured for one ${size}×${size} module → ${(extrapolated / 3600).toFixed(1)} h for the adapter (extrapolated ×${factor.toFixed(0)} by Σ m·n·min(m, n)) → peer / ours = ${(extrapolated / seconds).toFixed(0)}×   [numpy ${peer.numpy} with ${peer.blas}]`);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+});

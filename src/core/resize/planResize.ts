@@ -1,0 +1,89 @@
+import { openAdapter, type OpenedAdapter } from '../adapter/load';
+import type { CancellationToken } from '../cancellation';
+import { ResizeError } from './errors';
+import { inputLayout, factorNames } from './names';
+import { prepareAdapter, rankInputs, type PreparedAdapter } from './prepare';
+import { recommendRanks, type RankMethod, type RankPlan } from './recommend';
+import { outputTarget, targetProblems, type OutputTarget, type Problem } from './target';
+
+/** What both checkResize and resizeAdapter need: the open input, its bases, the plan, the problems. */
+export interface PlannedResize {
+  readonly opened: OpenedAdapter;
+  readonly prepared: PreparedAdapter;
+  readonly target: OutputTarget;
+  /** Null when the method cannot make a plan (its problem says why). */
+  readonly plan: RankPlan | null;
+  readonly problems: readonly Problem[];
+}
+
+export interface PlanOptions {
+  readonly input: string;
+  /** Undefined for a plan alone (a dry run): the layout is decided, the target not checked. */
+  readonly output: string | undefined;
+  readonly method: RankMethod;
+  readonly format: 'peft' | 'kohya' | 'same';
+  readonly overwrite?: boolean;
+  readonly foldMixer?: boolean;
+  readonly token?: CancellationToken;
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+const list = (names: readonly string[]): string => `${names.slice(0, 3).join(', ')}${names.length > 3 ? ` and ${names.length - 3} more` : ''}`;
+
+/**
+ * Opens the input, computes every module's exact basis (pass one) and the rank plan, and lists
+ * everything that would stop the write, in plain words. The caller closes `opened.file`.
+ */
+export async function planResize(options: PlanOptions): Promise<PlannedResize> {
+  const opened = await openAdapter(options.input);
+  try {
+    const { adapter } = opened;
+    const target = outputTarget(options.output ?? 'resized.safetensors', options.format, adapter);
+    const problems: Problem[] = options.output === undefined ? [] : [...(await targetProblems(target, adapter.file, options.overwrite === true))];
+    const structured = adapter.modules.filter((m) => m.factors && m.factors.type !== 'lowRank');
+    if (structured.length > 0 && !(options.format === 'same' && inputLayout(adapter.format) === 'kohya')) {
+      const kinds = [...new Set(structured.map((m) => (m.factors?.type === 'hadamard' ? 'LoHa' : 'LoKr')))].join('/');
+      problems.push({
+        code: 'UNWRITABLE_LAYOUT',
+        message: `${structured.length} ${kinds} module(s) (${list(structured.map((m) => m.name))}) cannot be written as ${target.layout === 'kohya' ? 'kohya LoRA' : 'PEFT LoRA'} pairs: their ΔW is a ${kinds === 'LoHa' ? 'Hadamard' : 'Kronecker'} product of rank up to ${Math.max(...structured.map((m) => m.maxRank))}, not a B·A pair of their rank ${Math.max(...structured.map((m) => m.rank))}; use format "same" on a kohya/LyCORIS file to copy them unchanged`,
+      });
+    }
+    const mixed = adapter.modules.filter((m) => m.factors?.type === 'lowRank' && (m.factors.mixer || m.factors.diagonal));
+    if (options.foldMixer === false && mixed.length > 0) {
+      problems.push({ code: 'UNWRITABLE_LAYOUT', message: `${mixed.length} module(s) have a MoSLoRA mixer or AdaLoRA E (${list(mixed.map((m) => m.name))}): a truncation is a plain pair B'·A', so the mixer cannot be kept; fold it (the default)` });
+    }
+    if (target.layout === 'kohya') {
+      const embeddings = adapter.modules.filter((m) => m.kind === 'embedding' && m.factors?.type === 'lowRank');
+      if (embeddings.length > 0) problems.push({ code: 'UNWRITABLE_LAYOUT', message: `kohya's layout has no embedding LoRA; ${list(embeddings.map((m) => m.name))} cannot be written; use the PEFT format` });
+      const seen = new Map<string, string>();
+      const from = inputLayout(adapter.format);
+      for (const m of adapter.modules) {
+        if (m.factors?.type !== 'lowRank') continue;
+        const name = factorNames(m, from, 'kohya').A;
+        const other = seen.get(name);
+        if (other) problems.push({ code: 'UNWRITABLE_LAYOUT', message: `${other} and ${m.name} get the same kohya name ${name}` });
+        seen.set(name, m.name);
+      }
+    }
+    const prepared = await prepareAdapter(opened.file, adapter, options.token, options.onProgress && ((done, total) => options.onProgress?.(done, 2 * total)));
+    let plan: RankPlan | null = null;
+    if (prepared.modules.length === 0) {
+      problems.push({ code: 'NO_MODULES', message: `${adapter.file} has no low-rank module to truncate${prepared.skipped.length > 0 ? ` (${prepared.skipped.length} skipped: ${prepared.skipped[0].reason})` : ''}` });
+    } else {
+      try {
+        plan = recommendRanks(rankInputs(prepared), options.method);
+      } catch (error) {
+        if (!(error instanceof ResizeError)) throw error;
+        problems.push({ code: error.code, message: error.message });
+      }
+    }
+    const zero = plan?.layers.filter((l) => l.kept === 0) ?? [];
+    if (zero.length > 0) {
+      problems.push({ code: 'KEPT_RANK_ZERO', message: `${zero.length} module(s) would keep rank 0 because their ΔW is zero (${list(zero.map((l) => l.name))}); a fixed rank or a kohya rule keeps rank 1 for them` });
+    }
+    return { opened, prepared, target, plan, problems };
+  } catch (error) {
+    await opened.file.close();
+    throw error;
+  }
+}
