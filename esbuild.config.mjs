@@ -17,6 +17,8 @@ const bundles = [
   { ...node, entryPoints: ['src/core/compute/worker/ortWorker.ts'], outfile: 'dist/ortWorker.js' },
   // The extension host: `vscode` is provided by the host at run time.
   { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode', 'onnxruntime-node'] },
+  // Property predictor training: synchronous numerics off the extension host's event loop.
+  { ...node, entryPoints: ['src/host/predict/trainWorker.ts'], outfile: 'dist/trainWorker.js' },
   // The webview app: runs in the editor's webview, imports only webview/ and src/protocol/.
   { platform: 'browser', format: 'iife', target: 'es2022', entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js' },
   // The subspace panel (comparison, convergence, cross-layer): its own protocol, the same charts.

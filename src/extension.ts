@@ -6,22 +6,26 @@ import { registerAttachBase } from './host/commands/attachBase';
 import { registerClearCache } from './host/commands/clearCache';
 import { registerCompareAdapters } from './host/commands/compareAdapters';
 import { registerCompareWith } from './host/commands/compareWith';
-import { registerConfigurePredictor } from './host/commands/configurePredictor';
+import { registerCheckPredictorInvariance } from './host/commands/checkPredictorInvariance';
 import { copyLayerStats, registerCopyLayerStats } from './host/commands/copyLayerStats';
 import { exportReport, registerExportReport } from './host/commands/exportReport';
 import { registerInspectFolder } from './host/commands/inspectFolder';
+import { registerLoadPredictor } from './host/commands/loadPredictor';
 import { registerOpenAdapter } from './host/commands/openAdapter';
 import { registerOpenInLens } from './host/commands/openInLens';
+import { registerResizeAdapter } from './host/commands/resizeAdapter';
 import { registerRevealLayer } from './host/commands/revealLayer';
 import { registerShowCheckpoints } from './host/commands/showCheckpoints';
 import { registerShowComputeInfo } from './host/commands/showComputeInfo';
 import { registerShowCrossLayer } from './host/commands/showCrossLayer';
+import { registerTrainPredictor } from './host/commands/trainPredictor';
 import { AdapterEditorProvider } from './host/editor/adapterEditorProvider';
 import { EditorRegistry } from './host/editor/editorRegistry';
 import type { HostContext } from './host/hostContext';
 import { HOVER_LANGUAGES, ModuleHoverProvider } from './host/hover/hoverProvider';
 import { HoverSources } from './host/hover/hoverSources';
 import { log } from './host/log';
+import { PredictionService } from './host/predict/predictionService';
 
 /** Registers the editor, the commands and the hovers; everything else happens on demand. */
 export function activate(context: vscode.ExtensionContext): void {
@@ -31,10 +35,16 @@ export function activate(context: vscode.ExtensionContext): void {
   const registry = new EditorRegistry();
   const ctx: HostContext = { extensionUri: context.extensionUri, service, registry };
   const sources = new HoverSources(ctx);
+  const predictions = new PredictionService(service);
   const actions = {
     exportReport: (document: Parameters<typeof copyLayerStats>[0], format: Parameters<typeof exportReport>[1]) =>
       exportReport({ adapter: document.adapter, analysis: document.analysis, partial: document.moduleResults }, format),
     copyLayerStats,
+    attachPredictions: (document: Parameters<typeof copyLayerStats>[0], sink: Parameters<PredictionService['attach']>[1]) => predictions.attach(document, sink),
+    checkInvariance: async (document: Parameters<typeof copyLayerStats>[0], predictor: string) => {
+      const report = await predictions.checkInvariance(document, predictor);
+      return { invariant: report.invariant, maxRelativeChange: report.maxRelativeChange };
+    },
   };
   context.subscriptions.push(
     logger,
@@ -50,13 +60,17 @@ export function activate(context: vscode.ExtensionContext): void {
     registerRevealLayer(ctx),
     registerShowComputeInfo(ctx),
     registerClearCache(ctx),
-    registerConfigurePredictor(),
+    predictions,
+    registerLoadPredictor(predictions),
+    registerTrainPredictor(service, predictions, join(__dirname, 'trainWorker.js')),
+    registerCheckPredictorInvariance(ctx, predictions),
     registerAnalyze(ctx),
     registerCompareAdapters(ctx),
     registerCompareWith(ctx),
     registerShowCheckpoints(ctx),
     registerShowCrossLayer(ctx),
     registerAttachBase(ctx),
+    registerResizeAdapter(ctx),
     vscode.languages.registerHoverProvider(
       HOVER_LANGUAGES.map((language) => ({ language })),
       new ModuleHoverProvider(sources),

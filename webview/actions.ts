@@ -1,6 +1,7 @@
 import type { Endpoint } from '../src/protocol/endpoint';
 import type { HostNotifications, HostRequests, WebviewCommand, WebviewNotifications, WebviewRequests } from '../src/protocol/messages';
 import type { ExportFormat } from '../src/protocol/payloads';
+import type { RankMethodPayload, RankPlanPayload } from '../src/protocol/resizePayloads';
 import { matchesFilter } from './model/layerTable';
 import type { TabId } from './model/viewState';
 import type { Store } from './state/store';
@@ -69,10 +70,30 @@ export class Actions {
     });
   }
 
+  /** Asks the host to check a predictor's invariance on this adapter; the card's badge shows the result. */
+  async checkInvariance(predictor: string): Promise<void> {
+    await this.run(async () => {
+      const { invariant, maxRelativeChange } = await this.endpoint.request('checkInvariance', { predictor });
+      return `Invariance check: largest relative change ${maxRelativeChange.toExponential(2)} (${invariant ? 'invariant' : 'not invariant'})`;
+    });
+  }
+
   async runCommand(command: WebviewCommand): Promise<void> {
     await this.run(async () => {
       await this.endpoint.request('runCommand', { command });
       return null;
+    });
+  }
+
+  /** The host's recommendation for `method`; failures reach the caller, which shows them in place. */
+  recommendRanks(method: RankMethodPayload, signal: AbortSignal): Promise<RankPlanPayload> {
+    return this.endpoint.request('recommendRanks', { method }, signal);
+  }
+
+  async resizeAdapter(method: RankMethodPayload): Promise<void> {
+    await this.run(async () => {
+      const { file } = await this.endpoint.request('resizeAdapter', { method });
+      return file ? `Resized adapter written to ${file}` : null;
     });
   }
 

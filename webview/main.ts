@@ -22,6 +22,7 @@ function start(): void {
       failed: (failure) => store.setStatus({ kind: 'failed', message: failure.message, cancelled: failure.cancelled }),
       held: ({ reason }) => store.setStatus({ kind: 'held', reason }),
       reveal: ({ index }) => actions?.reveal(index),
+      predictions: (predictions) => store.setPredictions(predictions),
     },
     requests: {},
   });

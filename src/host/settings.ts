@@ -10,6 +10,8 @@ export interface Settings {
   readonly hoverEnabled: boolean;
   /** Files above this size wait for the user to start their analysis. */
   readonly maxAutoBytes: number;
+  /** Predictor folders (or folders of predictors) to offer besides the workspace's `.lora-lens/predictors/`. */
+  readonly predictors: readonly string[];
 }
 
 const DEVICES: readonly DeviceChoice[] = ['auto', 'cuda', 'cpu'];
@@ -26,5 +28,11 @@ export function readSettings(): Settings {
     energyLevel: Number.isFinite(level) && level > 0 && level <= 1 ? level : 0.95,
     hoverEnabled: c.get<boolean>('hover.enabled', true),
     maxAutoBytes: Number.isFinite(maxAuto) && maxAuto >= 0 ? maxAuto : DEFAULT_MAX_AUTO_BYTES,
+    predictors: stringList(c.get<unknown>('predictors', [])),
   };
+}
+
+/** A settings value that should be a list of paths: anything else in it is left out. */
+function stringList(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string' && v.trim() !== '').map((v) => v.trim()) : [];
 }

@@ -1,4 +1,6 @@
 import type { AdapterOverview, AnalysisDone, AnalysisProgress, ErrorPayload, ExportFormat, LayerAnalysis } from './payloads';
+import type { RankMethodPayload, RankPlanPayload } from './resizePayloads';
+import type { PredictionsPayload } from './predictPayloads';
 
 /**
  * The host <-> webview protocol, declared once. Each map goes from a string-literal method name
@@ -20,6 +22,8 @@ export interface HostNotifications {
   held: { readonly reason: string };
   /** Select and show a layer (Reveal Layer…, a hover's link). */
   reveal: { readonly index: number };
+  /** The predictors' cards for this adapter: sent whenever a prediction, a check or the predictor list changes. */
+  predictions: PredictionsPayload;
 }
 
 /** Notifications the webview sends to the host. */
@@ -39,10 +43,16 @@ export interface WebviewRequests {
   startAnalysis: { params: Record<string, never>; result: { readonly started: boolean } };
   /** Runs one of the extension's commands that the webview offers as a button. */
   runCommand: { params: { readonly command: WebviewCommand }; result: Record<string, never> };
+  /** The recommended rank of every analysed layer by `method`, computed by the host from the spectra. */
+  recommendRanks: { params: { readonly method: RankMethodPayload }; result: RankPlanPayload };
+  /** Runs Resize Adapter… on this view's file with `method` as the default; `file` is what was written, null when stopped. */
+  resizeAdapter: { params: { readonly method: RankMethodPayload }; result: { readonly file: string | null } };
+  /** Runs the invariance check of one predictor (by folder) on this adapter; the card's badge follows through `predictions`. */
+  checkInvariance: { params: { readonly predictor: string }; result: { readonly invariant: boolean; readonly maxRelativeChange: number } };
 }
 
 /** The commands the webview may ask the host to run, and nothing else. */
-export type WebviewCommand = 'loraLens.configurePredictor' | 'loraLens.showComputeInfo' | 'loraLens.exportReport';
+export type WebviewCommand = 'loraLens.loadPredictor' | 'loraLens.trainPredictor' | 'loraLens.showComputeInfo' | 'loraLens.exportReport';
 
 /** Requests the host makes of the webview. None yet; the map keeps both sides symmetric. */
 export type HostRequests = Record<never, never>;

@@ -31,6 +31,11 @@ export function installFakeVsCode(savedJson: string): void {
         return { copied: Array.isArray(params.indices) ? params.indices.length : 0 };
       case 'cancelAnalysis':
         return { cancelled: true };
+      // The host's check runs the predictor on reparametrized copies; its badge then comes as `predictions`.
+      case 'checkInvariance':
+        return { invariant: true, maxRelativeChange: 2.5e-15 };
+      case 'resizeAdapter':
+        return { file: '/tmp/resized-adapter' };
       default:
         return {};
     }
@@ -42,8 +47,8 @@ export function installFakeVsCode(savedJson: string): void {
       postMessage: (message: unknown) => {
         const copy = structuredClone(message) as { kind?: string; id?: number; method?: string; params?: Record<string, unknown> };
         probe.posted.push(copy);
-        // φ grids are computed by the host from the files: the test answers them with recorded ones.
-        if (copy.kind === 'request' && typeof copy.method === 'string' && copy.method !== 'phiGrid') {
+        // φ grids and rank plans are computed by the host from the files: the tests answer them with recorded ones.
+        if (copy.kind === 'request' && typeof copy.method === 'string' && copy.method !== 'phiGrid' && copy.method !== 'recommendRanks') {
           const result = answer(copy.method, copy.params ?? {});
           setTimeout(() => window.postMessage({ kind: 'response', id: copy.id, result }, '*'), 0);
         }

@@ -146,18 +146,19 @@ test('heatmap colours are the theme chart colours and repaint on a theme switch'
   await page.applyTheme(DARK);
 });
 
-test('selecting another layer shows its matrices; the predictor panel asks the host to configure one', async () => {
+test('selecting another layer shows its matrices; the predictor panel without predictors asks the host to load one', async () => {
   await page.send({ kind: 'notify', method: 'reveal', params: { index: 3 } });
   await page.showTab('Mixer');
   await page.page.locator('.panel-mixer h2', { hasText: 'model.layers.1.self_attn.v_proj' }).waitFor();
   await page.showTab('Predicted properties');
-  await page.page.locator('.predict h2', { hasText: 'No predictor configured' }).waitFor();
-  await page.page.locator('vscode-button.configure').click();
+  await page.send({ kind: 'notify', method: 'predictions', params: { status: 'done', cards: [], broken: [] } });
+  await page.page.locator('.predict .predict-status', { hasText: 'No property predictor found' }).waitFor();
+  await page.page.locator('vscode-button.load-predictor').click();
   await page.page.waitForFunction(() => window.__lens.posted.some((m) => (m as { method?: string }).method === 'runCommand'));
   const run = (await page.posted()).filter((m) => m.method === 'runCommand');
   assert.deepEqual(
     run.map((m) => [m.kind, m.params]),
-    [['request', { command: 'loraLens.configurePredictor' }]],
+    [['request', { command: 'loraLens.loadPredictor' }]],
   );
   assert.deepEqual(page.errors, []);
   assert.deepEqual((await page.probe()).violations, []);

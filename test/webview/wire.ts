@@ -7,8 +7,8 @@
 export type Encoded = null | boolean | number | string | Encoded[] | { [key: string]: Encoded };
 
 export function encodeMessage(value: unknown): Encoded {
-  if (value instanceof Float64Array || value instanceof Float32Array) {
-    return { __typed: value instanceof Float64Array ? 'Float64Array' : 'Float32Array', values: Array.from(value, (v) => (Number.isFinite(v) ? v : String(v))) };
+  if (value instanceof Float64Array || value instanceof Float32Array || value instanceof Int32Array) {
+    return { __typed: value.constructor.name, values: Array.from(value, (v) => (Number.isFinite(v) ? v : String(v))) };
   }
   if (Array.isArray(value)) return value.map(encodeMessage);
   if (value !== null && typeof value === 'object') {
@@ -29,6 +29,7 @@ export function postEncoded(json: string): void {
       const o = value as Record<string, unknown>;
       if (typeof o.__typed === 'string' && Array.isArray(o.values)) {
         const numbers = (o.values as (number | string)[]).map(Number);
+        if (o.__typed === 'Int32Array') return Int32Array.from(numbers);
         return o.__typed === 'Float64Array' ? Float64Array.from(numbers) : Float32Array.from(numbers);
       }
       if (typeof o.__number === 'string') return Number(o.__number);

@@ -4,11 +4,15 @@ import type { LayerRow } from '../../src/protocol/payloads';
 import type { Disposable } from '../disposable';
 import { formatNumber } from '../model/format';
 import { SERIES_LABEL, type RankBar, type RankChartModel } from '../model/rankChartModel';
+import type { RecommendOverlay } from '../model/recommendOverlay';
+import { drawRecommendOverlay } from './recommendOverlay';
 
 export interface RankChartContext {
   readonly layer: (index: number) => LayerRow | undefined;
   readonly selected: number | null;
   readonly onSelect: (index: number) => void;
+  /** The recommended ranks drawn over the bars, or null for none. */
+  readonly overlay: RecommendOverlay | null;
 }
 
 export interface ChartHandle<M, C> extends Disposable {
@@ -21,12 +25,15 @@ export function renderRankChart(parent: HTMLElement, model: RankChartModel, cont
   const groups = svg.append('g').attr('class', 'groups');
   const axis = svg.append('g').attr('class', 'axis y');
   const bars = svg.append('g').attr('class', 'bars');
+  const recommend = svg.append('g').attr('class', 'recommend');
   let ctx = context;
-  bars.on('click', (event: MouseEvent) => {
+  const onClick = (event: MouseEvent) => {
     const target = event.target as Element;
     const index = Number(target.getAttribute('data-index'));
-    if (target.classList.contains('bar') && Number.isInteger(index)) ctx.onSelect(index);
-  });
+    if (target.hasAttribute('data-index') && Number.isInteger(index)) ctx.onSelect(index);
+  };
+  bars.on('click', onClick);
+  recommend.on('click', onClick);
 
   const update = (m: RankChartModel, c: RankChartContext) => {
     ctx = c;
@@ -74,6 +81,7 @@ export function renderRankChart(parent: HTMLElement, model: RankChartModel, cont
       .attr('height', (d) => Math.max(0, d.height))
       .select('title')
       .text((d) => `${c.layer(d.index)?.name ?? d.index}\n${SERIES_LABEL[d.series]}: ${formatNumber(d.value)}`);
+    drawRecommendOverlay(recommend, m, c.overlay, (i) => c.layer(i)?.name ?? String(i));
   };
   update(model, context);
   return { update, dispose: () => svg.remove() };

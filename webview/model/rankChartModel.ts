@@ -34,6 +34,14 @@ export interface RankChartModel {
   readonly groups: readonly RankGroupBand[];
   /** Layer index per slot, left to right (for tooltips and keyboard order). */
   readonly order: readonly number[];
+  /** Each layer's slot: its left edge and the group it sits in, by layer index. */
+  readonly slots: ReadonlyMap<number, RankSlot>;
+  readonly slotWidth: number;
+}
+
+export interface RankSlot {
+  readonly x: number;
+  readonly group: number;
 }
 
 export interface RankChartOptions {
@@ -70,12 +78,14 @@ export function rankChartModel(layers: readonly LayerRow[], results: ReadonlyMap
   const bars: RankBar[] = [];
   const bands: RankGroupBand[] = [];
   const order: number[] = [];
+  const slotByIndex = new Map<number, RankSlot>();
   let x = MARGIN.left;
   groups.forEach((group, g) => {
     if (g > 0) x += options.groupGap;
     const x0 = x;
     for (const row of group.rows) {
       order.push(row.index);
+      slotByIndex.set(row.index, { x, group: g });
       const result = results.get(row.index);
       const values: Record<RankSeries, number | null> = {
         rank: row.rank,
@@ -92,5 +102,5 @@ export function rankChartModel(layers: readonly LayerRow[], results: ReadonlyMap
     }
     bands.push({ key: group.key, x0, x1: x });
   });
-  return { width, height: options.height, plot: { left: MARGIN.left, top: MARGIN.top, right: width - MARGIN.right, bottom }, y, bars, groups: bands, order };
+  return { width, height: options.height, plot: { left: MARGIN.left, top: MARGIN.top, right: width - MARGIN.right, bottom }, y, bars, groups: bands, order, slots: slotByIndex, slotWidth: options.slot };
 }

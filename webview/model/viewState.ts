@@ -1,6 +1,7 @@
 import { isColumnKey } from './columns';
 import type { Grouping } from './layerOrder';
 import type { SortSpec } from './layerTable';
+import { DEFAULT_CHOICE, parseChoice, type RecommendChoice } from './rankMethod';
 
 export const TABS = ['overview', 'layers', 'ranks', 'spectrum', 'mixer', 'predict'] as const;
 
@@ -18,6 +19,8 @@ export interface ViewState {
   readonly spectrumLayers: readonly number[];
   /** Module type of the small multiples; null picks the first. */
   readonly moduleType: string | null;
+  /** The recommended-rank method and parameter of the ranks view. */
+  readonly recommend: RecommendChoice;
 }
 
 export const INITIAL_VIEW_STATE: ViewState = {
@@ -29,6 +32,7 @@ export const INITIAL_VIEW_STATE: ViewState = {
   grouping: 'block',
   spectrumLayers: [],
   moduleType: null,
+  recommend: DEFAULT_CHOICE,
 };
 
 function isIndex(value: unknown): value is number {
@@ -52,5 +56,6 @@ export function parseViewState(raw: unknown): ViewState {
     grouping: s.grouping === 'moduleType' ? 'moduleType' : 'block',
     spectrumLayers: Array.isArray(s.spectrumLayers) ? s.spectrumLayers.filter(isIndex).slice(0, 16) : [],
     moduleType: typeof s.moduleType === 'string' ? s.moduleType : null,
+    recommend: parseChoice(s.recommend),
   };
 }

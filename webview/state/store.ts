@@ -1,9 +1,10 @@
 import type { AdapterOverview, AnalysisDone, AnalysisProgress, LayerAnalysis, LayerRow } from '../../src/protocol/payloads';
+import type { PredictionsPayload } from '../../src/protocol/predictPayloads';
 import type { Disposable } from '../disposable';
 import { INITIAL_VIEW_STATE, type ViewState } from '../model/viewState';
 import { ChangeBatcher } from './changeBatcher';
 
-export type Change = 'overview' | 'results' | 'progress' | 'status' | 'view';
+export type Change = 'overview' | 'results' | 'progress' | 'status' | 'view' | 'predictions';
 
 export type AnalysisStatus =
   | { readonly kind: 'waiting' }
@@ -26,6 +27,8 @@ export class Store {
   readonly results = new Map<number, LayerAnalysis>();
   progress: AnalysisProgress | null = null;
   status: AnalysisStatus = { kind: 'waiting' };
+  /** The predictors' cards for this adapter; null until the host has sent them. */
+  predictions: PredictionsPayload | null = null;
   /** A short message after a user action (exported, copied), or null. */
   notice: string | null = null;
   private layerByIndex = new Map<number, LayerRow>();
@@ -69,6 +72,11 @@ export class Store {
   setStatus(status: AnalysisStatus): void {
     this.status = status;
     this.emit('status');
+  }
+
+  setPredictions(predictions: PredictionsPayload): void {
+    this.predictions = predictions;
+    this.emit('predictions');
   }
 
   /** Shows a notice for a few seconds: it answers one action and should not outlive it. */

@@ -3,11 +3,18 @@ import { renderRankChart, type ChartHandle, type RankChartContext } from '../cha
 import { DisposableStore, type Disposable } from '../disposable';
 import { el } from '../dom';
 import type { Grouping } from '../model/layerOrder';
+import { defaultParam, methodOf } from '../model/rankMethod';
 import { RANK_SERIES, rankChartModel, SERIES_LABEL, type RankChartModel } from '../model/rankChartModel';
+import { recommendOverlay } from '../model/recommendOverlay';
+import { PlanRequest, type PlanState } from '../state/planRequest';
 import type { Store } from '../state/store';
 import { renderWhileVisible } from './lazyRender';
+import { recommendControls } from './recommendControls';
 
-/** Configured rank vs effective rank vs r95 per layer, grouped by block or module type. */
+/**
+ * Configured rank vs effective rank vs r95 per layer, grouped by block or module type, with the
+ * host's recommended rank and its predicted error drawn over them.
+ */
 export function mountRanks(parent: HTMLElement, store: Store, actions: Actions): Disposable {
   const disposables = new DisposableStore();
   const toolbar = el('div', 'toolbar');
@@ -29,10 +36,21 @@ export function mountRanks(parent: HTMLElement, store: Store, actions: Actions):
     legend.append(item);
   }
   toolbar.append(groupingLabel, legend);
+  const controls = recommendControls(disposables, {
+    onKind: (kind) => store.updateView({ recommend: { kind, param: defaultParam(kind, store.overview?.layers ?? []) } }),
+    onParam: (param) => store.updateView({ recommend: { ...store.view.recommend, param } }),
+    onResize: () => {
+      const method = methodOf(store.view.recommend);
+      if (method) void actions.resizeAdapter(method);
+    },
+  });
+  const caption = el('p', 'rec-caption');
+  caption.setAttribute('aria-live', 'polite');
   const scroller = el('div', 'chart-scroll');
   const empty = el('p', 'placeholder', 'No adapted modules.');
-  parent.append(toolbar, scroller, empty);
+  parent.append(toolbar, controls.element, caption, scroller, empty);
   disposables.listen(grouping, 'change', () => store.updateView({ grouping: grouping.value as Grouping }));
+  const plans = disposables.add(new PlanRequest((method, signal) => actions.recommendRanks(method, signal), () => store.view.tab === 'ranks' && render()));
 
   let chart: ChartHandle<RankChartModel, RankChartContext> | null = null;
   disposables.add({ dispose: () => chart?.dispose() });
@@ -47,10 +65,38 @@ export function mountRanks(parent: HTMLElement, store: Store, actions: Actions):
       height: 300,
       minWidth: Math.max(400, scroller.clientWidth - 4),
     });
-    const context = { layer: (i: number) => store.layer(i), selected: store.view.selected, onSelect: (i: number) => actions.select(i, { open: true }) };
+    const method = methodOf(store.view.recommend);
+    controls.show(store.view.recommend);
+    const analysed = [...store.results.values()].filter((r) => r.status === 'ok').length;
+    plans.want(analysed > 0 ? method : null, `${store.overview?.file ?? ''}:${store.results.size}`);
+    const plan = plans.current;
+    const overlay = plan.kind === 'ready' ? recommendOverlay(model, plan.plan) : null;
+    controls.element.hidden = layers.length === 0;
+    caption.hidden = method === null || layers.length === 0;
+    caption.classList.toggle('error', plan.kind === 'failed');
+    caption.textContent = captionText(plan, overlay?.caption ?? '');
+    const context = {
+      layer: (i: number) => store.layer(i),
+      selected: store.view.selected,
+      onSelect: (i: number) => actions.select(i, { open: true }),
+      overlay,
+    };
     if (chart) chart.update(model, context);
     else chart = renderRankChart(scroller, model, context);
   };
   disposables.add(renderWhileVisible(store, 'ranks', render, (c) => c.has('overview') || c.has('results') || c.has('view')));
   return disposables;
+}
+
+function captionText(plan: PlanState, ready: string): string {
+  switch (plan.kind) {
+    case 'ready':
+      return ready;
+    case 'failed':
+      return `No recommendation: ${plan.message}`;
+    case 'waiting':
+      return 'Computing the recommendation…';
+    case 'none':
+      return 'The recommendation appears once layers are analysed.';
+  }
 }

@@ -55,10 +55,10 @@ export function checkModules(adapter: Adapter, layout: FeatureLayout): void {
   const extra = [...own.keys()].filter((name) => !wanted.has(name));
   if (missing.length + reshaped.length + extra.length === 0) return;
   const parts: string[] = [];
-  if (missing.length > 0) parts.push(`lacks ${listed(missing)}`);
-  if (extra.length > 0) parts.push(`has ${listed(extra)}, which the layout does not`);
-  if (reshaped.length > 0) parts.push(listed(reshaped));
-  throw new FeatureError('LAYOUT_MISMATCH', `the adapter does not fit layout ${layout.id}: it ${parts.join('; ')}`);
+  if (missing.length > 0) parts.push(`it lacks ${listed(missing)}`);
+  if (extra.length > 0) parts.push(`it has ${listed(extra)}, which the layout does not`);
+  if (reshaped.length > 0) parts.push(`in it ${listed(reshaped)}`);
+  throw new FeatureError('LAYOUT_MISMATCH', `the adapter does not fit layout ${layout.id}: ${parts.join('; ')}`);
 }
 
 /** Up to two items, then a count of the rest. */

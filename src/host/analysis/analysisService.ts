@@ -42,6 +42,15 @@ export class AnalysisService {
   }
 
   /**
+   * Module results of a file the editors do not show (a predictor's training set, the
+   * reparametrized copies of an invariance check): through the same queue, not cached, since
+   * such files are many, seen once, or removed at once.
+   */
+  async analyzeFile(path: string, compute: ComputeOptions, token?: CancellationToken): Promise<readonly ModuleResult[]> {
+    return (await this.client.analyze(path, compute, token ? { token } : {})).modules;
+  }
+
+  /**
    * The same worker runs the subspace analyses (compare, checkpoints, cross-layer) and the base
    * analysis, queued with the editors' analyses: the host thread only receives their results.
    */

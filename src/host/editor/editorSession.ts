@@ -2,7 +2,9 @@ import * as vscode from 'vscode';
 import { Endpoint } from '../../protocol/endpoint';
 import type { HostNotifications, HostRequests, WebviewCommand, WebviewNotifications, WebviewRequests } from '../../protocol/messages';
 import type { ExportFormat } from '../../protocol/payloads';
+import type { PredictionsPayload } from '../../protocol/predictPayloads';
 import { Disposable } from '../disposable';
+import { checkedMethod, rankPlanPayload } from '../resize/planPayload';
 import type { AdapterDocument } from './adapterDocument';
 
 /** What a view's buttons do; the same actions the palette commands run. */
@@ -11,10 +13,14 @@ export interface SessionActions {
   copyLayerStats(document: AdapterDocument, indices: readonly number[]): Promise<number>;
   /** Starts the document's analysis (held for a large file); resolves when it ends. */
   startAnalysis(document: AdapterDocument): Promise<void>;
+  /** The document's prediction cards: the current ones at once, then every change, until disposed. */
+  attachPredictions(document: AdapterDocument, sink: (payload: PredictionsPayload) => void): vscode.Disposable;
+  /** Runs one predictor's invariance check on the document (the card's badge follows). */
+  checkInvariance(document: AdapterDocument, predictor: string): Promise<{ readonly invariant: boolean; readonly maxRelativeChange: number }>;
 }
 
 /** Commands a view may run: the protocol's list, checked again here since messages are data. */
-const ALLOWED: ReadonlySet<WebviewCommand> = new Set(['loraLens.configurePredictor', 'loraLens.showComputeInfo', 'loraLens.exportReport']);
+const ALLOWED: ReadonlySet<WebviewCommand> = new Set(['loraLens.loadPredictor', 'loraLens.trainPredictor', 'loraLens.showComputeInfo', 'loraLens.exportReport']);
 
 /**
  * One editor panel on a document: the protocol endpoint, opened when the webview says `ready`
@@ -24,6 +30,7 @@ const ALLOWED: ReadonlySet<WebviewCommand> = new Set(['loraLens.configurePredict
 export class EditorSession extends Disposable {
   private readonly endpoint: Endpoint<HostNotifications, WebviewNotifications, HostRequests, WebviewRequests>;
   private selection: number | null = null;
+  private readonly replayPredictions: () => void;
 
   constructor(
     readonly document: AdapterDocument,
@@ -47,10 +54,16 @@ export class EditorSession extends Disposable {
             void actions.startAnalysis(document);
             return { started };
           },
+          recommendRanks: ({ method }) => rankPlanPayload(document.overview.layers, document.moduleResults, checkedMethod(method)),
+          resizeAdapter: async ({ method }) => ({ file: (await vscode.commands.executeCommand<string | null | undefined>('loraLens.resizeAdapter', document.uri, checkedMethod(method))) ?? null }),
           runCommand: async ({ command }) => {
             if (!ALLOWED.has(command)) throw new Error(`the view may not run ${String(command)}`);
             await vscode.commands.executeCommand(command);
             return {};
+          },
+          checkInvariance: async ({ predictor }) => {
+            if (typeof predictor !== 'string') throw new Error('checkInvariance needs a predictor folder');
+            return actions.checkInvariance(document, predictor);
           },
         },
       },
@@ -59,6 +72,8 @@ export class EditorSession extends Disposable {
     this._register({ dispose: () => this.endpoint.dispose() });
     this._register(panel.webview.onDidReceiveMessage((message: unknown) => this.endpoint.receive(message)));
     this._register(document.attach((method, params) => this.endpoint.notify(method, params)));
+    this._register(actions.attachPredictions(document, (payload) => this.endpoint.notify('predictions', payload)));
+    this.replayPredictions = () => actions.attachPredictions(document, (payload) => this.endpoint.notify('predictions', payload)).dispose();
   }
 
   /** The layer selected in this view, if any. */
@@ -79,6 +94,7 @@ export class EditorSession extends Disposable {
   private open(): void {
     if (this.endpoint.isOpen) {
       this.document.attach((method, params) => this.endpoint.notify(method, params)).dispose();
+      this.replayPredictions();
       return;
     }
     this.endpoint.open();

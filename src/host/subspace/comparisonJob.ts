@@ -1,6 +1,7 @@
 import type * as vscode from 'vscode';
 import type { AdapterComparison } from '../../core/subspace/compare';
 import type { AnalysisService } from '../analysis/analysisService';
+import { readSettings } from '../settings';
 import { comparisonPayload, phiGridPayload } from '../subspacePayloads';
 import type { PanelJob } from './runInPanel';
 
@@ -17,7 +18,7 @@ export function comparisonJob(service: AnalysisService, reference: string, other
       phiGrid: async (module, other, token) => {
         const target = others[other];
         if (target === undefined) throw new Error(`there is no adapter ${other} in this comparison`);
-        const { result } = await service.subspace.compare(reference, target, { only: [module], grids: [module] }, { token });
+        const { result } = await service.subspace.compare(reference, target, { only: [module], grids: [module], compute: readSettings().compute }, { token });
         const grid = phiGridPayload(module, other, result);
         if (!grid) throw new Error(`${module} could not be compared: ${result.unmatched.find((u) => u.name === module)?.reason ?? 'not found in A'}`);
         return grid;
@@ -27,7 +28,7 @@ export function comparisonJob(service: AnalysisService, reference: string, other
       const results: AdapterComparison[] = [];
       let seconds = 0;
       for (const [j, other] of others.entries()) {
-        const outcome = await service.subspace.compare(reference, other, {}, {
+        const outcome = await service.subspace.compare(reference, other, { compute: readSettings().compute }, {
           token,
           // Progress over all pairs: each pair counts as an equal share.
           onProgress: (done, total, module) => report(j * total + done, others.length * total, module),

@@ -12,6 +12,7 @@ test('saved view state round-trips through JSON', () => {
     grouping: 'moduleType',
     spectrumLayers: [1, 2],
     moduleType: 'self_attn.q_proj',
+    recommend: { kind: 'sv_fro', param: 0.8 },
   } as const;
   assert.deepEqual(parseViewState(JSON.parse(JSON.stringify(state))), state);
 });
