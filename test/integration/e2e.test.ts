@@ -5,15 +5,16 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { openAdapter } from '../../src/core/adapter/load';
 import { analyzeAgainstBase } from '../../src/core/base/analyzeBase';
 import { BaseModel } from '../../src/core/base/baseModel';
 import { JsDenseEngine } from '../../src/core/compute/dense';
 import { writeBaseFixture } from '../helpers/baseFixture';
 import { Rng } from '../helpers/random';
-import { isolatedEnv, startCodeServer, type CodeServer } from './codeServer';
-import { answerQuickInput, quickOpen, runCommand, SETTLE_MS, toastText, waitForCommand, webview } from './workbench';
+import type { CodeServer } from './codeServer';
+import { openWorkbench, type Workbench } from './openWorkbench';
+import { answerQuickInput, quickOpen, runCommand, SETTLE_MS, toastText, webview } from './workbench';
 
 /**
  * The packaged extension in a real VS Code (code-server) driven through Chromium: open a real
@@ -33,6 +34,7 @@ const PORT = 8000 + Math.floor(Math.random() * 900);
 
 let temp = '';
 let workspace = '';
+let bench: Workbench | undefined;
 let server: CodeServer | undefined;
 let context: BrowserContext | undefined;
 let page: Page;
@@ -49,23 +51,12 @@ before(async () => {
     ['from peft import LoraConfig', '', 'TARGET = "base_model.model.model.layers.3.self_attn.q_proj"', 'config = LoraConfig(r=8, target_modules=["q_proj", "v_proj"])', ''].join('\n'),
   );
   await mkdir(SCREENSHOTS, { recursive: true });
-  server = await startCodeServer(temp, VSIX, workspace, PORT);
-  context = await chromium.launchPersistentContext(join(temp, 'chromium'), {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    viewport: { width: 1400, height: 900 },
-    env: isolatedEnv(temp) as Record<string, string>,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
-  await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
-  await waitForCommand(page, 'LoRA Lens: Show Compute Info');
+  bench = await openWorkbench(temp, VSIX, workspace, PORT, 'LoRA Lens: Show Compute Info');
+  ({ server, context, page } = bench);
 });
 
 after(async () => {
-  await context?.close().catch(() => undefined);
-  await server?.stop();
+  await bench?.close();
   if (temp) await rm(temp, { recursive: true, force: true });
 });
 

@@ -5,10 +5,10 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { Rng } from '../helpers/random';
-import { isolatedEnv, startCodeServer, type CodeServer } from './codeServer';
-import { answerQuickInput, quickOpen, runCommand, SETTLE_MS, toastText, waitForCommand, webview } from './workbench';
+import { openWorkbench, type Workbench } from './openWorkbench';
+import { answerQuickInput, quickOpen, runCommand, SETTLE_MS, toastText, webview } from './workbench';
 
 /**
  * Property predictors in a real VS Code (code-server): a predictor trained by the CLI on a small
@@ -29,8 +29,7 @@ let temp = '';
 let workspace = '';
 let classifier = '';
 let predicted = 0;
-let server: CodeServer | undefined;
-let context: BrowserContext | undefined;
+let bench: Workbench | undefined;
 let page: Page;
 
 const cli = (...args: string[]) => execFileSync(process.execPath, [CLI, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -53,23 +52,12 @@ before(async () => {
   assert.equal(json.prediction.kind, 'regression');
   predicted = json.prediction.value;
   await mkdir(SCREENSHOTS, { recursive: true });
-  server = await startCodeServer(temp, VSIX, workspace, PORT);
-  context = await chromium.launchPersistentContext(join(temp, 'chromium'), {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    viewport: { width: 1400, height: 900 },
-    env: isolatedEnv(temp) as Record<string, string>,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
-  await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
-  await waitForCommand(page, 'LoRA Lens: Show Compute Info');
+  bench = await openWorkbench(temp, VSIX, workspace, PORT, 'LoRA Lens: Show Compute Info');
+  page = bench.page;
 });
 
 after(async () => {
-  await context?.close().catch(() => undefined);
-  await server?.stop();
+  await bench?.close();
   if (temp) await rm(temp, { recursive: true, force: true });
 });
 

@@ -4,12 +4,12 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { openAdapter } from '../../src/core/adapter/load';
 import { analyzeAdapter } from '../../src/core/analysis/analyze';
 import { recommendRanks } from '../../src/core/resize/recommend';
-import { isolatedEnv, startCodeServer, type CodeServer } from './codeServer';
-import { answerQuickInput, quickOpen, runCommand, SETTLE_MS, toastText, waitForCommand, webview } from './workbench';
+import { openWorkbench, type Workbench } from './openWorkbench';
+import { answerQuickInput, quickOpen, runCommand, SETTLE_MS, toastText, webview } from './workbench';
 
 /**
  * Rank recommendation and Resize Adapter… in a real VS Code (code-server): the ranks view's
@@ -26,8 +26,7 @@ const PORT = 8000 + Math.floor(Math.random() * 900);
 
 let temp = '';
 let workspace = '';
-let server: CodeServer | undefined;
-let context: BrowserContext | undefined;
+let bench: Workbench | undefined;
 let page: Page;
 
 before(async () => {
@@ -37,23 +36,12 @@ before(async () => {
   await mkdir(join(workspace, 'adapter'), { recursive: true });
   for (const name of ['adapter_model.safetensors', 'adapter_config.json']) await copyFile(join(CORPUS, name), join(workspace, 'adapter', name));
   await mkdir(SCREENSHOTS, { recursive: true });
-  server = await startCodeServer(temp, VSIX, workspace, PORT);
-  context = await chromium.launchPersistentContext(join(temp, 'chromium'), {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    viewport: { width: 1400, height: 900 },
-    env: isolatedEnv(temp) as Record<string, string>,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
-  await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
-  await waitForCommand(page, 'LoRA Lens: Resize Adapter…');
+  bench = await openWorkbench(temp, VSIX, workspace, PORT, 'LoRA Lens: Resize Adapter…');
+  page = bench.page;
 });
 
 after(async () => {
-  await context?.close().catch(() => undefined);
-  await server?.stop();
+  await bench?.close();
   if (temp) await rm(temp, { recursive: true, force: true });
 });
 
