@@ -19,7 +19,7 @@ import { analyseHere, writePeftAdapter } from './predictFixtures';
 
 const analyze = async (path: string) => (await analyseHere(path)).modules;
 
-test('on a small zoo the invariant ridge predictor of rank beats the raw-factor baseline on reparametrized held-out adapters, and is invariant', async () => {
+test('on a small zoo the invariant ridge predictor of alignment_u beats the raw-factor baseline on reparametrized held-out adapters, and is invariant', async () => {
   const rng = Rng.fresh();
   const root = await tempDir();
   try {
@@ -27,13 +27,13 @@ test('on a small zoo the invariant ridge predictor of rank beats the raw-factor 
     await makeZoo(zoo, { count: 24, seed: rng.int(0, 2 ** 31) });
     const out = join(root, 'pred');
     const skipped: string[] = [];
-    const summary = await trainPredictor({ zoo, labels: join(zoo, 'labels.csv'), target: 'rank', kind: 'ridge', folds: 4, seed: rng.int(0, 1e6), analyze, out, onSkip: (a) => skipped.push(a) });
+    const summary = await trainPredictor({ zoo, labels: join(zoo, 'labels.csv'), target: 'alignment_u', kind: 'ridge', folds: 4, seed: rng.int(0, 1e6), analyze, out, onSkip: (a) => skipped.push(a) });
     assert.equal(summary.adapters, 24, rng.tag);
     assert.deepEqual(skipped, []);
     if (summary.cv.kind !== 'regression' || summary.baselineReparametrized.kind !== 'regression') throw new Error('regression metrics expected');
     const gap = summary.cv.kendallTau - summary.baselineReparametrized.kendallTau;
     assert.ok(summary.cv.kendallTau > 0.25, `invariant τ ${summary.cv.kendallTau} ${rng.tag}`);
-    assert.ok(gap > 0.3, `τ gap ${gap} (invariant ${summary.cv.kendallTau}, baseline ${summary.baselineReparametrized.kendallTau}) ${rng.tag}`);
+    assert.ok(gap > 0.2, `τ gap ${gap} (invariant ${summary.cv.kendallTau}, baseline ${summary.baselineReparametrized.kendallTau}) ${rng.tag}`);
 
     const stored = await readPredictor(out);
     const session = await PredictorSession.create(stored.model, 'ridge');

@@ -1,7 +1,7 @@
 import type { Rows } from './dense';
 import { fitLogistic, sigmoid } from './logistic';
 import { fitRidge, type LinearFit } from './ridge';
-import { fitStandardizer, standardize, type Standardizer } from './standardize';
+import { fitStandardizer, standardize, type BoundedStandardizer } from './standardize';
 
 export type ModelKind = 'ridge' | 'logistic';
 
@@ -19,7 +19,8 @@ export function transformRows(x: Rows, transform: InputTransform): Rows {
 }
 
 /**
- * A fitted predictor as the ONNX graph computes it: z = (f(x) − mean)/scale (f the input transform), t = z·W + b with W
+ * A fitted predictor as the ONNX graph computes it: z = (f(x) − mean)/scale (f the input transform),
+ * clamped per column to the training rows' range (BoundedStandardizer), t = z·W + b with W
  * row-major features×outputs. Ridge: one output, the value. Logistic: one column per label,
  * q_c = σ(t_c), probabilities q_c / Σ q (one-vs-rest; for two labels W's columns are −w and w,
  * so q_0 + q_1 = 1 and the normalization changes nothing).
@@ -27,7 +28,7 @@ export function transformRows(x: Rows, transform: InputTransform): Rows {
 export interface LinearModel {
   readonly kind: ModelKind;
   readonly transform: InputTransform;
-  readonly standardizer: Standardizer;
+  readonly standardizer: BoundedStandardizer;
   readonly weights: Float64Array;
   readonly bias: Float64Array;
   readonly outputs: number;
@@ -35,18 +36,21 @@ export interface LinearModel {
   readonly lambda: number;
 }
 
-/** Fits ridge with a given λ on raw features (standardized here, on these rows only). */
-export function trainRidge(raw: Rows, y: Float64Array, lambda: number, transform: InputTransform): LinearModel {
+/**
+ * Fits ridge with a given λ on raw features (standardized here, on these rows only; `bounded`:
+ * z clamped to the training range, see BoundedStandardizer).
+ */
+export function trainRidge(raw: Rows, y: Float64Array, lambda: number, transform: InputTransform, bounded = true): LinearModel {
   const x = transformRows(raw, transform);
-  const standardizer = fitStandardizer(x);
+  const standardizer = fitStandardizer(x, bounded);
   const fit = fitRidge(standardize(x, standardizer), y, lambda);
   return { kind: 'ridge', transform, standardizer, weights: fit.weights, bias: Float64Array.of(fit.bias), outputs: 1, lambda };
 }
 
 /** Fits logistic regression; `classes` are label indices 0…count−1. */
-export function trainLogistic(raw: Rows, classes: readonly number[], count: number, transform: InputTransform, lambda?: number): LinearModel {
+export function trainLogistic(raw: Rows, classes: readonly number[], count: number, transform: InputTransform, lambda?: number, bounded = true): LinearModel {
   const x = transformRows(raw, transform);
-  const standardizer = fitStandardizer(x);
+  const standardizer = fitStandardizer(x, bounded);
   const z = standardize(x, standardizer);
   const fits: LinearFit[] = [];
   if (count === 2) {

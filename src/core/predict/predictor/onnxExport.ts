@@ -1,5 +1,6 @@
 import { encodeModel, type Initializer, type OnnxNode, type ValueInfo } from '../../compute/onnx/onnxModel';
 import type { LinearModel } from './model';
+import { standardizeNodes } from './standardizeOnnx';
 
 /** The exported graph's input: raw (unstandardized) features, [N, width], float64. */
 export const PREDICTOR_INPUT = 'features';
@@ -11,7 +12,7 @@ export const PROBABILITIES_OUTPUT = 'probabilities';
 /**
  * A linear model as a self-contained ONNX model, all float64 (the features are float64 sums of
  * σ's, and float32 would cost the 1e-6 agreement with the TypeScript model on wide inputs):
- * [Add(1) → Log, for log1p] → Sub(mean) → Div(scale) → MatMul(W) → Add(b), then for logistic Sigmoid → MatMul(ones c×c)
+ * [Add(1) → Log, for log1p] → Sub(mean) → Div(scale) → Max(lower) → Min(upper) (standardizeNodes) → MatMul(W) → Add(b), then for logistic Sigmoid → MatMul(ones c×c)
  * (each row's sum in every column) → Div, the one-vs-rest normalization. The batch dimension is
  * symbolic. Weights are initializers; the encoder is the kernels' (onnxModel.ts).
  */
@@ -19,8 +20,6 @@ export function encodePredictorModel(model: LinearModel, name: string): Uint8Arr
   const p = model.standardizer.mean.length;
   const c = model.outputs;
   const init: Initializer[] = [
-    { name: 'mean', type: 'double', dims: [p], values: model.standardizer.mean },
-    { name: 'scale', type: 'double', dims: [p], values: model.standardizer.scale },
     { name: 'W', type: 'double', dims: [p, c], values: model.weights },
     { name: 'b', type: 'double', dims: [c], values: model.bias },
   ];
@@ -31,11 +30,9 @@ export function encodePredictorModel(model: LinearModel, name: string): Uint8Arr
     nodes.push({ op: 'Add', inputs: [PREDICTOR_INPUT, 'one'], outputs: ['shifted'] }, { op: 'Log', inputs: ['shifted'], outputs: ['logged'] });
     input = 'logged';
   }
-  nodes.push(
-    { op: 'Sub', inputs: [input, 'mean'], outputs: ['centred'] },
-    { op: 'Div', inputs: ['centred', 'scale'], outputs: ['z'] },
-    { op: 'MatMul', inputs: ['z', 'W'], outputs: ['zW'] },
-  );
+  const standardizing = standardizeNodes(model.standardizer, input, 'z');
+  init.push(...standardizing.initializers);
+  nodes.push(...standardizing.nodes, { op: 'MatMul', inputs: ['z', 'W'], outputs: ['zW'] });
   let output: ValueInfo;
   if (model.kind === 'ridge') {
     nodes.push({ op: 'Add', inputs: ['zW', 'b'], outputs: [VALUE_OUTPUT] });

@@ -70,6 +70,9 @@ export async function trainPredictor(options: TrainOptions): Promise<TrainSummar
   const raw = stackRows(data.factors.map((f) => flattenFactors(f, rMax)));
   const rng = new SeededRandom(options.seed + 0x5eed);
   const moved = stackRows(data.factors.map((f) => flattenFactors(reparametrizeAll(f, (r) => randomGl(r, rng)), rMax)));
+  // The baseline gets the model's own preprocessing (standardized, held-out z clamped to the
+  // training range), so the comparison isolates invariance. It can still read the rank from the
+  // zero padding of B and A, which reparametrization keeps, so targets tied to the rank flatter it.
   const baseline = crossValidate(linearKind, raw, data.target, folds, options.seed, 'identity');
   const baselineReparametrized = crossValidate(linearKind, raw, data.target, folds, options.seed, 'identity', moved);
   const target = data.target;

@@ -2,21 +2,21 @@ import { SeededRandom } from '../../zoo/random';
 import type { Target } from '../crossValidate';
 import type { Rows } from '../dense';
 import { transformRows, type InputTransform } from '../model';
-import { fitStandardizer, standardize, type Standardizer } from '../standardize';
+import { fitStandardizer, standardize, type BoundedStandardizer } from '../standardize';
 import { Adam } from './adam';
 import { denseBackward, denseForward, denseParamCount, initDense, weightDecay, type DenseShape } from './denseNet';
 import { headOf, interpretOutputs, networkTarget, outputCount, outputLoss, type NetworkTarget, type OutputHead } from './loss';
 import type { NetworkOptions } from './networkOptions';
 
 /**
- * A trained MLP on the invariant features: z = (f(x) − mean)/scale as for the linear models,
- * then `net` (hidden layers with `net.activation`, a linear output), then the head (value =
- * o·scale + mean, or softmax probabilities).
+ * A trained MLP on the invariant features: z = (f(x) − mean)/scale, clamped to the training
+ * range, as for the linear models, then `net` (hidden layers with `net.activation`, a linear
+ * output), then the head (value = o·scale + mean, or softmax probabilities).
  */
 export interface MlpModel {
   readonly kind: 'mlp';
   readonly transform: InputTransform;
-  readonly standardizer: Standardizer;
+  readonly standardizer: BoundedStandardizer;
   readonly net: DenseShape;
   readonly params: Float64Array;
   readonly head: OutputHead;
