@@ -151,6 +151,7 @@ usage:
   lora-lens resize <adapter> --out <folder|file.safetensors> [--method M] [--param X]
                     [--format peft|kohya|same] [--dtype F32|F16|BF16] [--overwrite]
                     [--keep-mixer] [--json] [--dry-run] [--quiet]
+                    [--backend auto|js|onnxruntime] [--device auto|cuda|cpu]
 
   <file|folder>  a .safetensors adapter, or a folder holding one (PEFT, kohya/LyCORIS,
                  diffusers, mlx-lm); without it, a bundled sample adapter is inspected
@@ -198,7 +199,8 @@ usage:
                  sv_ratio / sv_fro / sv_cumulative (kohya's resize rules), fixed (rank),
                  budget-rank / budget-params (global, greedy by σ²); --format same (default:
                  the input's layout; diffusers → kohya, mlx → PEFT), peft (a folder) or kohya
-                 (one file); a report beside it; an existing output only with --overwrite
+                 (one file); a report beside it; an existing output only with --overwrite;
+                 --backend/--device as for inspect (both passes' tall products)
 
 exit status: 0 done, 2 invalid input or usage, 1 internal error
 `;

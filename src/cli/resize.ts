@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { ResizeError } from '../core/resize/errors';
 import { planResize } from '../core/resize/planResize';
 import { describeRankMethod, type RankPlan } from '../core/resize/recommend';
@@ -14,6 +16,8 @@ interface ResizeOutput {
   readonly skipped: readonly { readonly name: string; readonly reason: string }[];
   readonly notes: readonly string[];
   readonly files: readonly string[];
+  /** Who computed the products (e.g. "js", "onnxruntime cpu"). */
+  readonly backend: string;
 }
 
 /**
@@ -24,19 +28,20 @@ interface ResizeOutput {
 export async function resizeCommand(args: ResizeArgs): Promise<string> {
   const progress = progressReporter(process.stderr, args.quiet || (args.json && !process.stderr.isTTY));
   const onProgress = (done: number, total: number) => progress.update({ done, total, module: '' });
-  const common = { input: args.input, method: args.method, format: args.format, overwrite: args.overwrite, foldMixer: !args.keepMixer, onProgress };
+  const common = { input: args.input, method: args.method, format: args.format, overwrite: args.overwrite, foldMixer: !args.keepMixer, onProgress, compute: args.compute, ...ortWorker() };
   let out: ResizeOutput;
   try {
     if (args.dryRun) {
       const planned = await planResize({ ...common, output: args.output });
-      await planned.opened.file.close();
+      const backend = planned.backend.name;
+      await planned.close();
       if (planned.problems.length > 0 || !planned.plan) throw new ResizeError(planned.problems[0].code, planned.problems.map((p) => p.message).join('; '));
       const notes = planned.target.note ? [planned.target.note] : [];
-      out = { input: planned.opened.adapter.file, dryRun: true, plan: planned.plan, skipped: planned.prepared.skipped.map((s) => ({ name: s.module.name, reason: s.reason })), notes, files: [] };
+      out = { input: planned.opened.adapter.file, dryRun: true, plan: planned.plan, skipped: planned.prepared.skipped.map((s) => ({ name: s.module.name, reason: s.reason })), notes, files: [], backend };
     } else {
       const output = args.output ?? '';
       const result = await resizeAdapter({ ...common, output, ...(args.dtype ? { dtype: args.dtype } : {}) });
-      out = { input: args.input, dryRun: false, plan: result.plan, skipped: result.skipped, notes: result.notes, files: result.files };
+      out = { input: args.input, dryRun: false, plan: result.plan, skipped: result.skipped, notes: result.notes, files: result.files, backend: result.backend };
     }
   } finally {
     progress.done();
@@ -44,11 +49,21 @@ export async function resizeCommand(args: ResizeArgs): Promise<string> {
   return args.json ? `${JSON.stringify({ ...out, plan: { ...out.plan, layers: out.plan.layers.map((l) => ({ ...l, paramsSaved: l.paramsBefore - l.paramsAfter })) } }, null, 2)}\n` : text(out);
 }
 
+/**
+ * The ORT worker's script beside this bundle in dist/, when there is one: onnxruntime then runs
+ * on its own thread and reading, decoding and writing overlap with its products. Elsewhere (the
+ * test build) it runs on this thread.
+ */
+function ortWorker(): { ortWorker?: string } {
+  const script = join(__dirname, 'ortWorker.js');
+  return existsSync(script) ? { ortWorker: script } : {};
+}
+
 function text(out: ResizeOutput): string {
   const { plan } = out;
   const saved = plan.paramsBefore - plan.paramsAfter;
   const lines = [
-    `${clean(out.input)}: ${describeRankMethod(plan.method)}`,
+    `${clean(out.input)}: ${describeRankMethod(plan.method)} (computed on ${out.backend})`,
     `parameters ${plan.paramsBefore} → ${plan.paramsAfter} (${saved} saved, ${plan.paramsBefore > 0 ? ((100 * saved) / plan.paramsBefore).toFixed(1) : '0'} %); overall relative error ${plan.overallRelativeError.toExponential(3)}`,
     '',
     ...textTable(

@@ -1,3 +1,5 @@
+import { DEVICE_CHOICES, type DeviceChoice } from '../core/compute/ort/runtime';
+import { BACKEND_CHOICES, type BackendChoice, type ComputeOptions } from '../core/compute/worker/protocol';
 import { parseRankMethod, type RankMethod } from '../core/resize/recommend';
 import { ResizeError } from '../core/resize/errors';
 import { UsageError } from './args';
@@ -16,6 +18,8 @@ export interface ResizeArgs {
   readonly json: boolean;
   readonly dryRun: boolean;
   readonly quiet: boolean;
+  /** Who computes the tall products (--backend, --device), as for inspect. */
+  readonly compute: ComputeOptions;
 }
 
 const METHODS = ['energy', 'auto', 'sv_ratio', 'sv_fro', 'sv_cumulative', 'fixed', 'budget-rank', 'budget-params'] as const;
@@ -36,6 +40,8 @@ export function parseResizeArgs(argv: readonly string[]): ResizeArgs {
   let param: string | undefined;
   let format: ResizeArgs['format'] = 'same';
   let dtype: ResizeArgs['dtype'];
+  let backend: BackendChoice = 'auto';
+  let device: DeviceChoice = 'auto';
   const flags = { overwrite: false, keepMixer: false, json: false, dryRun: false, quiet: false };
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i];
@@ -46,6 +52,8 @@ export function parseResizeArgs(argv: readonly string[]): ResizeArgs {
     else if (flag === '--param') param = value();
     else if (flag === '--format') format = oneOf(flag, value(), FORMATS);
     else if (flag === '--dtype') dtype = oneOf(flag, value().toUpperCase(), DTYPES);
+    else if (flag === '--backend') backend = oneOf(flag, value(), BACKEND_CHOICES);
+    else if (flag === '--device') device = oneOf(flag, value(), DEVICE_CHOICES);
     else if (arg === '--overwrite') flags.overwrite = true;
     else if (arg === '--keep-mixer') flags.keepMixer = true;
     else if (arg === '--json') flags.json = true;
@@ -56,7 +64,7 @@ export function parseResizeArgs(argv: readonly string[]): ResizeArgs {
   }
   if (paths.length !== 1) throw new UsageError(`resize takes one adapter file or folder (got ${paths.length})`);
   if ((output === undefined || output === '') && !flags.dryRun) throw new UsageError('resize needs --out (a folder for PEFT, a .safetensors file for kohya), or --dry-run');
-  return { command: 'resize', input: paths[0], output: output || undefined, method: methodOf(method, param), format, dtype, ...flags };
+  return { command: 'resize', input: paths[0], output: output || undefined, method: methodOf(method, param), format, dtype, ...flags, compute: { backend, device } };
 }
 
 function methodOf(method: string, param: string | undefined): RankMethod {

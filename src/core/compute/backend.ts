@@ -1,6 +1,7 @@
 import type { CancellationToken } from '../cancellation';
 import type { Matrix } from '../linalg/matrix';
 import type { BasisOverlap } from '../linalg/overlap';
+import type { MappedFactor, TallProduct } from './tallProducts';
 
 /**
  * A tall factor d×r (B is m×r, Aᵀ is n×r) in the layout the file stores it:
@@ -63,6 +64,12 @@ export interface ComputeBackend {
    * from the call on and may be overwritten.
    */
   pairOverlaps(pairs: readonly FactorPair[], token?: CancellationToken): Promise<PairOverlap[]>;
+  /**
+   * The heavy half of a resize's second pass: D·T for each tall factor D (d×r) and small map T
+   * (r×k), accumulated in float64 and returned in D's layout (tallProducts.ts). Factors are
+   * owned by the backend from the call on and may be overwritten.
+   */
+  tallProducts(products: readonly TallProduct[], token?: CancellationToken): Promise<MappedFactor[]>;
   dispose(): Promise<void>;
 }
 

@@ -3,6 +3,7 @@ import { householderR } from '../linalg/householder';
 import type { Matrix } from '../linalg/matrix';
 import { asColumnMajor64, type ComputeBackend, type FactorPair, type PairOverlap, type TallFactor } from './backend';
 import { pairOverlapJs } from './pairOverlaps';
+import { tallProductsJs, type MappedFactor, type TallProduct } from './tallProducts';
 
 /** The pure TypeScript reference backend: Householder QR in float64 on the calling thread. */
 export class JsBackend implements ComputeBackend {
@@ -27,6 +28,10 @@ export class JsBackend implements ComputeBackend {
       out.push(pairOverlapJs(pair));
     }
     return out;
+  }
+
+  tallProducts(products: readonly TallProduct[], token?: CancellationToken): Promise<MappedFactor[]> {
+    return tallProductsJs(products, token);
   }
 
   async dispose(): Promise<void> {}

@@ -1,14 +1,24 @@
 import { openAdapter, type OpenedAdapter } from '../adapter/load';
 import type { CancellationToken } from '../cancellation';
+import type { ComputeBackend } from '../compute/backend';
 import { ResizeError } from './errors';
 import { inputLayout, factorNames } from './names';
 import { prepareAdapter, rankInputs, type PreparedAdapter } from './prepare';
 import { recommendRanks, type RankMethod, type RankPlan } from './recommend';
+import { resizeBackend, type ChosenBackend, type ResizeCompute } from './resizeBackend';
 import { outputTarget, targetProblems, type OutputTarget, type Problem } from './target';
 
-/** What both checkResize and resizeAdapter need: the open input, its bases, the plan, the problems. */
+/**
+ * What both checkResize and resizeAdapter need: the open input, its bases, the plan, the
+ * problems, and the backend that computed the bases (pass two uses it too). `close` closes the
+ * input and disposes the backend when the plan made it.
+ */
 export interface PlannedResize {
   readonly opened: OpenedAdapter;
+  readonly backend: ComputeBackend;
+  /** Why `auto` kept the TypeScript backend on an adapter large enough for onnxruntime, when it did. */
+  readonly backendNote?: string;
+  close(): Promise<void>;
   readonly prepared: PreparedAdapter;
   readonly target: OutputTarget;
   /** Null when the method cannot make a plan (its problem says why). */
@@ -16,7 +26,7 @@ export interface PlannedResize {
   readonly problems: readonly Problem[];
 }
 
-export interface PlanOptions {
+export interface PlanOptions extends ResizeCompute {
   readonly input: string;
   /** Undefined for a plan alone (a dry run): the layout is decided, the target not checked. */
   readonly output: string | undefined;
@@ -31,11 +41,20 @@ export interface PlanOptions {
 const list = (names: readonly string[]): string => `${names.slice(0, 3).join(', ')}${names.length > 3 ? ` and ${names.length - 3} more` : ''}`;
 
 /**
- * Opens the input, computes every module's exact basis (pass one) and the rank plan, and lists
- * everything that would stop the write, in plain words. The caller closes `opened.file`.
+ * Opens the input, computes every module's exact basis (pass one, on the backend `options`
+ * choose) and the rank plan, and lists everything that would stop the write, in plain words.
+ * The caller calls `close` when done.
  */
 export async function planResize(options: PlanOptions): Promise<PlannedResize> {
   const opened = await openAdapter(options.input);
+  let chosen: ChosenBackend | undefined;
+  const close = async (): Promise<void> => {
+    try {
+      await opened.file.close();
+    } finally {
+      if (chosen?.owned) await chosen.backend.dispose();
+    }
+  };
   try {
     const { adapter } = opened;
     const target = outputTarget(options.output ?? 'resized.safetensors', options.format, adapter);
@@ -65,7 +84,8 @@ export async function planResize(options: PlanOptions): Promise<PlannedResize> {
         seen.set(name, m.name);
       }
     }
-    const prepared = await prepareAdapter(opened.file, adapter, options.token, options.onProgress && ((done, total) => options.onProgress?.(done, 2 * total)));
+    chosen = resizeBackend(adapter, options);
+    const prepared = await prepareAdapter(opened.file, adapter, chosen.backend, options.token, options.onProgress && ((done, total) => options.onProgress?.(done, 2 * total)));
     let plan: RankPlan | null = null;
     if (prepared.modules.length === 0) {
       problems.push({ code: 'NO_MODULES', message: `${adapter.file} has no low-rank module to truncate${prepared.skipped.length > 0 ? ` (${prepared.skipped.length} skipped: ${prepared.skipped[0].reason})` : ''}` });
@@ -81,9 +101,9 @@ export async function planResize(options: PlanOptions): Promise<PlannedResize> {
     if (zero.length > 0) {
       problems.push({ code: 'KEPT_RANK_ZERO', message: `${zero.length} module(s) would keep rank 0 because their ΔW is zero (${list(zero.map((l) => l.name))}); a fixed rank or a kohya rule keeps rank 1 for them` });
     }
-    return { opened, prepared, target, plan, problems };
+    return { opened, backend: chosen.backend, ...(chosen.note ? { backendNote: chosen.note } : {}), close, prepared, target, plan, problems };
   } catch (error) {
-    await opened.file.close();
+    await close();
     throw error;
   }
 }

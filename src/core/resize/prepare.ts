@@ -1,7 +1,8 @@
 import type { Adapter, AdaptedModule, LowRankFactors } from '../adapter/model';
 import { throwIfCancelled, type CancellationToken } from '../cancellation';
 import { ModuleDataError, readLowRank, type LowRankData } from '../analysis/factors';
-import { householderR } from '../linalg/householder';
+import { Workspace } from '../analysis/workspace';
+import type { ComputeBackend } from '../compute/backend';
 import type { Matrix } from '../linalg/matrix';
 import type { SafetensorsFile } from '../safetensors/reader';
 import type { RankInput } from './recommend';
@@ -27,41 +28,129 @@ export interface PreparedAdapter {
   readonly skipped: readonly SkippedModule[];
 }
 
+/** A module read for pass one: its factors, or why it is skipped. */
+interface Item {
+  readonly module: AdaptedModule;
+  readonly factors?: LowRankFactors;
+  readonly data?: LowRankData;
+  readonly skipped?: SkippedModule;
+}
+
+interface Batch {
+  readonly items: readonly Item[];
+  readonly R: Promise<Matrix[]>;
+}
+
 /**
  * Pass one of a resize: every low-rank module's exact spectrum and the small maps that turn its
- * factors into truncated ones (truncate.ts), from one read of its factors in float64. LoHa and
- * LoKr modules, stacked expert slices and modules whose factors cannot be read (NaN, missing
- * tensors) are listed as skipped with their reason. Progress counts modules.
+ * factors into truncated ones (truncate.ts), from one read of its factors. The triangular
+ * factors R_B, R_A come from the backend, batched as the analysis batches them (about
+ * `backend.batchBytes` of factors per call, the next batch read while the backend works on the
+ * current one); everything after R is r×r float64 work here. Only R is needed: the maps are
+ * built from R_B, R_A and the core's SVD, so any backward-stable R (Householder, or CholeskyQR2
+ * within its κ ≲ 1e8 reach, past which the ORT backend falls back to Householder) gives the
+ * truncation to the same accuracy. LoHa and LoKr modules, stacked expert slices and modules
+ * whose factors cannot be read (NaN, missing tensors, bad shapes) are listed as skipped with
+ * their reason. Progress counts modules.
  */
-export async function prepareAdapter(file: SafetensorsFile, adapter: Adapter, token?: CancellationToken, onProgress?: (done: number, total: number) => void): Promise<PreparedAdapter> {
+export async function prepareAdapter(file: SafetensorsFile, adapter: Adapter, backend: ComputeBackend, token?: CancellationToken, onProgress?: (done: number, total: number) => void): Promise<PreparedAdapter> {
   const modules: ResizableModule[] = [];
   const skipped: SkippedModule[] = [];
   const total = adapter.modules.length;
-  for (let i = 0; i < total; i++) {
-    throwIfCancelled(token);
-    const module = adapter.modules[i];
-    const f = module.factors;
-    if (!f) skipped.push({ module, structured: false, reason: module.warnings.join('; ') || 'its factors are missing' });
-    else if (f.type !== 'lowRank') skipped.push({ module, structured: true, reason: `${f.type === 'hadamard' ? 'LoHa' : 'LoKr'} module: its truncation is not a LoRA pair written here` });
-    else if (f.A.block || f.B.block) skipped.push({ module, structured: false, reason: 'one expert of stacked factors: the stack is written whole or not at all' });
-    else {
-      try {
-        const data = await readLowRank(file, f, 'float64-wide');
-        modules.push({ module, factors: f, basis: basisOfData(data, module) });
-      } catch (error) {
-        if (!(error instanceof ModuleDataError || error instanceof RangeError)) throw error;
-        skipped.push({ module, structured: false, reason: error.message });
-      }
+  const workspaces = [new Workspace(backend.allocator), new Workspace(backend.allocator)];
+  let next = 0;
+  let batches = 0;
+  let done = 0;
+  let pending: Batch | null = null;
+  const finish = async (batch: Batch): Promise<void> => {
+    for (const outcome of await finished(batch, backend, token)) {
+      if ('basis' in outcome) modules.push(outcome);
+      else skipped.push(outcome);
+      onProgress?.(++done, total);
     }
-    onProgress?.(i + 1, total);
+  };
+  try {
+    while (next < total || pending) {
+      throwIfCancelled(token);
+      let current: Batch | null = null;
+      if (next < total) {
+        // At most one batch is pending while this one is read: alternating keeps their buffers apart.
+        const workspace = workspaces[batches++ % 2];
+        workspace.reset();
+        const items: Item[] = [];
+        let bytes = 0;
+        do {
+          const item = await readItem(file, adapter.modules[next++], backend, workspace);
+          items.push(item);
+          if (item.data) bytes += item.data.B.values.byteLength + item.data.At.values.byteLength;
+          throwIfCancelled(token);
+        } while (next < total && bytes < backend.batchBytes);
+        const factors = items.flatMap((i) => (i.data ? [i.data.B, i.data.At] : []));
+        current = { items, R: factors.length > 0 ? backend.triangularFactors(factors, token) : Promise.resolve([]) };
+        // A rejection is handled when the batch is finished; don't let it count as unhandled meanwhile.
+        current.R.catch(() => {});
+      }
+      if (pending) await finish(pending);
+      pending = current;
+    }
+  } finally {
+    // The backend may still be working on a batch: never leave it mid-run (it is disposed next).
+    await pending?.R.catch(() => undefined);
   }
   return { modules, skipped };
 }
 
-function basisOfData(data: LowRankData, module: AdaptedModule): TruncationBasis {
-  const B: Matrix = { rows: data.B.rows, cols: data.B.cols, data: data.B.values as Float64Array };
-  const At: Matrix = { rows: data.At.rows, cols: data.At.cols, data: data.At.values as Float64Array };
-  return truncationBasis(householderR(B), householderR(At), data.M, module.scale, module.shape);
+/** Reads one module's factors in the backend's form, or says why it is skipped. */
+async function readItem(file: SafetensorsFile, module: AdaptedModule, backend: ComputeBackend, workspace: Workspace): Promise<Item> {
+  const f = module.factors;
+  if (!f) return { module, skipped: { module, structured: false, reason: module.warnings.join('; ') || 'its factors are missing' } };
+  if (f.type !== 'lowRank') return { module, skipped: { module, structured: true, reason: `${f.type === 'hadamard' ? 'LoHa' : 'LoKr'} module: its truncation is not a LoRA pair written here` } };
+  if (f.A.block || f.B.block) return { module, skipped: { module, structured: false, reason: 'one expert of stacked factors: the stack is written whole or not at all' } };
+  try {
+    return { module, factors: f, data: await readLowRank(file, f, backend.input, workspace) };
+  } catch (error) {
+    if (!isDataError(error)) throw error;
+    return { module, skipped: { module, structured: false, reason: error.message } };
+  }
+}
+
+/**
+ * Each item of a finished batch as a resizable or a skipped module. When the batch's call fails
+ * on one module's data, every module is redone on its own, so only the broken one is skipped;
+ * a backend that took the buffers over (a worker) no longer has them, and the whole batch is
+ * skipped with the reason.
+ */
+async function finished(batch: Batch, backend: ComputeBackend, token?: CancellationToken): Promise<(ResizableModule | SkippedModule)[]> {
+  let R: Matrix[] | null;
+  try {
+    R = await batch.R;
+  } catch (error) {
+    if (!isDataError(error)) throw error;
+    if (backend.allocator) return batch.items.map((item) => item.skipped ?? { module: item.module, structured: false, reason: error.message });
+    R = null;
+  }
+  const out: (ResizableModule | SkippedModule)[] = [];
+  let offset = 0;
+  for (const item of batch.items) {
+    const { module, factors, data } = item;
+    if (!factors || !data) {
+      out.push(item.skipped as SkippedModule);
+      continue;
+    }
+    try {
+      const [RB, RA] = R ? R.slice(offset, offset + 2) : await backend.triangularFactors([data.B, data.At], token);
+      out.push({ module, factors, basis: truncationBasis(RB, RA, data.M, module.scale, module.shape) });
+    } catch (error) {
+      if (!isDataError(error)) throw error;
+      out.push({ module, structured: false, reason: (error as Error).message });
+    }
+    offset += 2;
+  }
+  return out;
+}
+
+function isDataError(error: unknown): error is Error {
+  return error instanceof ModuleDataError || error instanceof RangeError;
 }
 
 /** The allocator's view of the prepared modules. */

@@ -1,29 +1,31 @@
 import { mkdir, rmdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { readLowRank } from '../analysis/factors';
 import { throwIfCancelled, type CancellationToken } from '../cancellation';
-import { transpose, type Matrix } from '../linalg/matrix';
 import { AdapterError } from '../adapter/errors';
 import { writeTextAtomic } from '../predict/atomicText';
 import { SafetensorsError } from '../safetensors/errors';
-import { encodeBFloat16, encodeFloat16, encodeFloat32, encodeFloat64 } from '../safetensors/encode';
 import type { SafetensorsFile } from '../safetensors/reader';
 import { writeSafetensorsAtomic } from '../safetensors/writer';
 import { ResizeError } from './errors';
 import { sha256File } from './hash';
 import { outputMetadata, peftConfig } from './outputConfig';
 import { planResize, type PlannedResize } from './planResize';
+import { FactorProducer } from './produceFactors';
 import type { ResizableModule } from './prepare';
 import { describeRankMethod, type RankMethod, type RankPlan } from './recommend';
 import { reportJson, reportMarkdown, type ResizeReport } from './report';
-import { applyMap, truncationMaps } from './truncate';
-import { planTensors, type FloatDType, type PlannedTensor, type WrittenModule } from './writePlan';
+import type { ResizeCompute } from './resizeBackend';
+import { planTensors, type FloatDType } from './writePlan';
 
 declare const LORA_LENS_VERSION: string | undefined;
 
 export type ResizeFormat = 'peft' | 'kohya' | 'same';
 
-export interface ResizeOptions {
+/**
+ * What to resize and how. `compute` chooses the backend of both passes as the analysis does
+ * (`auto`: onnxruntime for adapters with 32 MB of factors and up); see ResizeCompute.
+ */
+export interface ResizeOptions extends ResizeCompute {
   /** Adapter .safetensors (PEFT folder or file, kohya, diffusers, mlx …). */
   readonly input: string;
   /** PEFT: a folder (adapter_model.safetensors + adapter_config.json); kohya: a .safetensors file. */
@@ -48,6 +50,8 @@ export interface ResizeResult {
   readonly skipped: readonly { readonly name: string; readonly reason: string }[];
   /** What the report says beside the table (layout conversions, DoRA magnitudes, copied tensors). */
   readonly notes: readonly string[];
+  /** The backend that computed both passes (e.g. "js", "onnxruntime cpu"). */
+  readonly backend: string;
 }
 
 /**
@@ -65,7 +69,7 @@ export async function checkResize(options: ResizeOptions): Promise<readonly stri
     if (error instanceof SafetensorsError || error instanceof AdapterError) return [error.message];
     throw error;
   }
-  await planned.opened.file.close();
+  await planned.close();
   return planned.problems.map((p) => p.message);
 }
 
@@ -85,7 +89,7 @@ export async function resizeAdapter(options: ResizeOptions): Promise<ResizeResul
     }
     return await write(planned, planned.plan, options);
   } finally {
-    await planned.opened.file.close();
+    await planned.close();
   }
 }
 
@@ -95,7 +99,7 @@ async function write(planned: PlannedResize, plan: RankPlan, options: ResizeOpti
   const ranks = plan.layers.map((l) => l.kept);
   const dtype: FloatDType = options.dtype ?? inputDtype(file, prepared.modules[0]);
   const layout = planTensors(adapter, target.layout, prepared.modules, ranks, dtype, prepared.skipped);
-  const notes = [...(target.note ? [target.note] : []), ...layout.notes];
+  const notes = [...(target.note ? [target.note] : []), ...(planned.backendNote ? [planned.backendNote] : []), ...layout.notes];
   const provenance = {
     'lora_lens.source_sha256': await sha256File(adapter.file),
     'lora_lens.source_file': adapter.file.split(/[\\/]/).at(-1) ?? adapter.file,
@@ -112,13 +116,16 @@ async function write(planned: PlannedResize, plan: RankPlan, options: ResizeOpti
       return false;
     },
   ));
-  const factors = new FactorProducer(file, prepared.modules, layout.modules, options, prepared.modules.length);
+  const factors = new FactorProducer(file, prepared.modules, layout.modules, planned.backend, options.token, options.onProgress);
   try {
     await writeSafetensorsAtomic(target.weights, layout.tensors, outputMetadata(adapter.header.metadata, target.layout, provenance), (index, put) => factors.produce(layout.tensors[index], put), { overwrite: options.overwrite === true });
   } catch (error) {
     // A failed or cancelled write leaves nothing behind: not even the folder made for it.
     if (created) await rmdir(folder).catch(() => undefined);
     throw error;
+  } finally {
+    // A run read ahead may still be on the backend, which is disposed next: let it end first.
+    await factors.settle();
   }
   const files = [target.weights];
   if (target.config) {
@@ -130,7 +137,7 @@ async function write(planned: PlannedResize, plan: RankPlan, options: ResizeOpti
   await writeTextAtomic(`${target.report}.json`, reportJson(report));
   await writeTextAtomic(`${target.report}.md`, reportMarkdown(report));
   files.push(`${target.report}.json`, `${target.report}.md`);
-  return { plan, files, skipped, notes };
+  return { plan, files, skipped, notes, backend: planned.backend.name };
 }
 
 /** The parameter as text for the provenance key, e.g. "0.95", "rank:256". */
@@ -155,48 +162,4 @@ function methodParam(method: RankMethod): string {
 function inputDtype(file: SafetensorsFile, module: ResizableModule): FloatDType {
   const dtype = file.header.byName.get(module.factors.B.tensor)?.dtype;
   return dtype === 'F64' || dtype === 'F32' || dtype === 'F16' || dtype === 'BF16' ? dtype : 'F32';
-}
-
-const ENCODE: Readonly<Record<FloatDType, (values: ArrayLike<number>) => Uint8Array>> = { F64: encodeFloat64, F32: encodeFloat32, F16: encodeFloat16, BF16: encodeBFloat16 };
-
-/**
- * Pass two: reads a module's factors again when its first tensor is due, computes both
- * truncated factors and hands out each in its stored layout. One module's factors in memory.
- */
-class FactorProducer {
-  private current: { index: number; A: Float64Array; B: Float64Array } | null = null;
-  private done = 0;
-
-  constructor(
-    private readonly file: SafetensorsFile,
-    private readonly modules: readonly ResizableModule[],
-    private readonly written: readonly WrittenModule[],
-    private readonly options: ResizeOptions,
-    private readonly offset: number,
-  ) {}
-
-  async produce(t: PlannedTensor, put: (chunk: Uint8Array) => Promise<void>): Promise<void> {
-    throwIfCancelled(this.options.token);
-    if (t.kind === 'alpha') return put(encodeFloat32([t.value]));
-    if (t.kind === 'copy') return put(await this.file.readBytes(t.source));
-    if (this.current?.index !== t.module) this.current = { index: t.module, ...(await this.truncate(t.module)) };
-    const values = this.current[t.role];
-    await put(ENCODE[t.dtype](values));
-  }
-
-  /** A' (k×n row-major, or n×k when stored transposed) and B' (m×k row-major, or k×m) as stored. */
-  private async truncate(index: number): Promise<{ A: Float64Array; B: Float64Array }> {
-    const { basis, factors } = this.modules[index];
-    const { kept, scale, names } = this.written[index];
-    const data = await readLowRank(this.file, factors, 'float64-wide');
-    const B: Matrix = { rows: data.B.rows, cols: data.B.cols, data: data.B.values as Float64Array };
-    const At: Matrix = { rows: data.At.rows, cols: data.At.cols, data: data.At.values as Float64Array };
-    const { TB, TA } = truncationMaps(basis, kept, scale);
-    const Bp = applyMap(B, TB);
-    const Atp = applyMap(At, TA);
-    this.done++;
-    this.options.onProgress?.(this.offset + this.done, 2 * this.offset);
-    // Column-major d×k data is the row-major k×d matrix: A' as stored, or B'ᵀ.
-    return { A: names.transposedA ? transpose(Atp).data : Atp.data, B: names.transposedB ? Bp.data : transpose(Bp).data };
-  }
 }

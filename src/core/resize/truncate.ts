@@ -78,33 +78,3 @@ function scaledProduct(L: Matrix, W: Matrix, w: Float64Array): Matrix {
   }
   return { rows: r, cols: k, data: out };
 }
-
-/**
- * D·T for a tall factor D (d×r, column-major float64) and T (r×k): the truncated B' or A'ᵀ,
- * d×k column-major. Four columns of D per pass over an output column, so each output element is
- * loaded and stored r/4 times instead of r (the product is the second pass's hot loop).
- */
-export function applyMap(D: Matrix, T: Matrix): Matrix {
-  if (D.cols !== T.rows) throw new RangeError(`cannot multiply ${D.rows}×${D.cols} by ${T.rows}×${T.cols}`);
-  const d = D.rows;
-  const r = D.cols;
-  const k = T.cols;
-  const a = D.data;
-  const out = new Float64Array(d * k);
-  for (let j = 0; j < k; j++) {
-    const dst = j * d;
-    const t = j * r;
-    let l = 0;
-    for (; l + 4 <= r; l += 4) {
-      const [c0, c1, c2, c3] = [T.data[t + l], T.data[t + l + 1], T.data[t + l + 2], T.data[t + l + 3]];
-      const [s0, s1, s2, s3] = [l * d, (l + 1) * d, (l + 2) * d, (l + 3) * d];
-      for (let i = 0; i < d; i++) out[dst + i] += a[s0 + i] * c0 + a[s1 + i] * c1 + a[s2 + i] * c2 + a[s3 + i] * c3;
-    }
-    for (; l < r; l++) {
-      const c = T.data[t + l];
-      const src = l * d;
-      for (let i = 0; i < d; i++) out[dst + i] += a[src + i] * c;
-    }
-  }
-  return { rows: d, cols: k, data: out };
-}

@@ -8,6 +8,7 @@ import type { RankMethod } from '../../core/resize/recommend';
 import { checkResize, resizeAdapter, type ResizeOptions, type ResizeResult } from '../../core/resize/resize';
 import type { HostContext } from '../hostContext';
 import { log, showError } from '../log';
+import { readSettings } from '../settings';
 import { pickMethod } from '../resize/pickMethod';
 import { pickOutput } from '../resize/pickOutput';
 import { openInLens } from './openInLens';
@@ -31,7 +32,9 @@ export function registerResizeAdapter(ctx: HostContext): vscode.Disposable {
       if (!method) return null;
       const out = await pickOutput(adapter);
       if (!out) return null;
-      const options = { input, output: out.output, method, format: out.format, overwrite: out.overwrite, foldMixer: true };
+      // onnxruntime (for large adapters) runs in its worker thread: the host's event loop only reads and writes.
+      const ortWorker = vscode.Uri.joinPath(ctx.extensionUri, 'dist', 'ortWorker.js').fsPath;
+      const options = { input, output: out.output, method, format: out.format, overwrite: out.overwrite, foldMixer: true, compute: readSettings().compute, ortWorker };
       const problems = await withProgress(`Checking the resize of ${basename(input)}`, (token) => checkResize({ ...options, token }));
       if (problems.length > 0) {
         log().warn(`resize of ${input} refused: ${problems.join('; ')}`);

@@ -74,6 +74,20 @@ export function productGraph(type: ElemType): OnnxGraph {
   };
 }
 
+/** Batched products C[k] = L[k]·X[k] in float64 with the large operand on the right: L [N, p, q] (double), X [N, q, s]. */
+export function leftProductGraph(type: ElemType): OnnxGraph {
+  const x = toDouble('X', type);
+  return {
+    name: `left_product_${type}`,
+    nodes: [...x.nodes, { op: 'MatMul', inputs: ['L', x.name], outputs: ['C'] }],
+    inputs: [
+      { name: 'L', type: 'double', shape: ['N', 'p', 'q'] },
+      { name: 'X', type, shape: ['N', 'q', 's'] },
+    ],
+    outputs: [{ name: 'C', type: 'double', shape: ['N', 'p', 's'] }],
+  };
+}
+
 /** Batched products Cᵀ-style: C[k] = A[k]ᵀ·B[k] in float64, A [N, p, q], B [N, p, s]. */
 export function transposedProductGraph(type: ElemType): OnnxGraph {
   const a = toDouble('A', type);

@@ -6,7 +6,9 @@ import { asColumnMajor64, type ComputeBackend, type FactorPair, type PairOverlap
 import { gramGraph, projectedGramGraph } from '../onnx/graphs';
 import type { ElemType } from '../onnx/onnxModel';
 import type { DeviceReport } from '../worker/protocol';
+import type { MappedFactor, TallProduct } from '../tallProducts';
 import { OrtOverlaps } from './ortOverlaps';
+import { OrtProducts } from './ortProducts';
 import { loadOrt, OrtSessions, type DeviceChoice } from './runtime';
 
 /** Factors of equal shape, layout and precision, stacked into one tensor per ORT run. */
@@ -45,6 +47,8 @@ export class OrtBackend implements ComputeBackend {
   fallbacks = 0;
   /** The comparison kernel (pairOverlaps), on the same sessions. */
   private readonly overlaps: OrtOverlaps;
+  /** The resize kernel (tallProducts), on the same sessions. */
+  private readonly products: OrtProducts;
   /** Stack buffers reused across calls (fresh large arrays cost page faults on every batch). */
   private readonly pool32: Float32Array[] = [];
   private readonly pool64: Float64Array[] = [];
@@ -53,6 +57,7 @@ export class OrtBackend implements ComputeBackend {
     loadOrt();
     this.sessions = new OrtSessions(device, threads);
     this.overlaps = new OrtOverlaps(this.sessions);
+    this.products = new OrtProducts(this.sessions);
   }
 
   get name(): string {
@@ -76,6 +81,10 @@ export class OrtBackend implements ComputeBackend {
 
   pairOverlaps(pairs: readonly FactorPair[], token?: CancellationToken): Promise<PairOverlap[]> {
     return this.overlaps.run(pairs, token);
+  }
+
+  tallProducts(products: readonly TallProduct[], token?: CancellationToken): Promise<MappedFactor[]> {
+    return this.products.run(products, token);
   }
 
   async dispose(): Promise<void> {

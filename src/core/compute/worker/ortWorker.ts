@@ -32,6 +32,13 @@ async function handle(message: ToOrtWorker): Promise<void> {
       post({ type: 'overlaps', id: message.id, overlaps, device: backend.report(), buffers }, buffers);
       return;
     }
+    if (message.type === 'products') {
+      const buffers = buffersOf(message.products.map((p) => p.factor));
+      const products = await backend.tallProducts(message.products);
+      const results = products.map((p) => p.values.buffer).filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
+      post({ type: 'products', id: message.id, products, device: backend.report(), buffers }, [...new Set([...buffers, ...results])]);
+      return;
+    }
     const buffers = buffersOf(message.factors);
     const R = await backend.triangularFactors(message.factors);
     post({ type: 'factors', id: message.id, R, device: backend.report(), buffers }, buffers);

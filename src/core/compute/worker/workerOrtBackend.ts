@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { throwIfCancelled, type CancellationToken } from '../../cancellation';
 import type { Matrix } from '../../linalg/matrix';
 import type { ComputeBackend, FactorAllocator, FactorPair, PairOverlap, TallFactor } from '../backend';
+import type { MappedFactor, TallProduct } from '../tallProducts';
 import { deserializeError } from './errors';
 import type { DeviceReport, FromOrtWorker, OrtWorkerData, ToOrtWorker } from './protocol';
 
@@ -65,6 +66,15 @@ export class WorkerOrtBackend implements ComputeBackend {
     if (answer.type !== 'overlaps') throw new Error(`the ORT worker answered ${answer.type} to an overlaps request`);
     this.free.push(...answer.buffers);
     return [...answer.overlaps];
+  }
+
+  async tallProducts(products: readonly TallProduct[], token?: CancellationToken): Promise<MappedFactor[]> {
+    throwIfCancelled(token);
+    const buffers = [...new Set(products.map((p) => p.factor.values.buffer))].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
+    const answer = await this.request((id) => ({ type: 'products', id, products }), buffers);
+    if (answer.type !== 'products') throw new Error(`the ORT worker answered ${answer.type} to a products request`);
+    this.free.push(...answer.buffers);
+    return [...answer.products];
   }
 
   /** A free buffer of at least `bytes` (the smallest that fits), or a new one. */

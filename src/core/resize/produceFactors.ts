@@ -1,0 +1,129 @@
+import { throwIfCancelled, type CancellationToken } from '../cancellation';
+import { readLowRank } from '../analysis/factors';
+import { Workspace } from '../analysis/workspace';
+import type { ComputeBackend } from '../compute/backend';
+import type { MappedFactor, TallProduct } from '../compute/tallProducts';
+import { encodeBFloat16, encodeFloat16, encodeFloat32, encodeFloat64 } from '../safetensors/encode';
+import type { SafetensorsFile } from '../safetensors/reader';
+import type { ResizableModule } from './prepare';
+import { truncationMaps } from './truncate';
+import type { FloatDType, PlannedTensor, WrittenModule } from './writePlan';
+
+const ENCODE: Readonly<Record<FloatDType, (values: ArrayLike<number>) => Uint8Array>> = { F64: encodeFloat64, F32: encodeFloat32, F16: encodeFloat16, BF16: encodeBFloat16 };
+
+/** A module's truncated factors as they will be stored. */
+interface Truncated {
+  A: Float64Array | null;
+  B: Float64Array | null;
+}
+
+/** Modules [from, to) in progress or done. */
+interface Batch {
+  readonly from: number;
+  readonly to: number;
+  readonly done: Promise<Map<number, Truncated>>;
+}
+
+/**
+ * Pass two of a resize: reads the factors of a run of modules again (about the backend's batch
+ * size of them) when the first one's tensor is due, has the backend compute B' = B·T_B and
+ * A'ᵀ = Aᵀ·T_A for all of them in one call, and hands out each factor in its stored layout.
+ * The next run is read and computed while the current one is encoded and written. Tensors come
+ * in module order (writePlan.ts), so at most two runs of factors are in memory.
+ */
+export class FactorProducer {
+  private current: Batch | null = null;
+  private next: Batch | null = null;
+  private finished = 0;
+  private readonly workspaces: Workspace[];
+  private batches = 0;
+
+  constructor(
+    private readonly file: SafetensorsFile,
+    private readonly modules: readonly ResizableModule[],
+    private readonly written: readonly WrittenModule[],
+    private readonly backend: ComputeBackend,
+    private readonly token: CancellationToken | undefined,
+    private readonly onProgress: ((done: number, total: number) => void) | undefined,
+  ) {
+    this.workspaces = [new Workspace(backend.allocator), new Workspace(backend.allocator)];
+  }
+
+  async produce(t: PlannedTensor, put: (chunk: Uint8Array) => Promise<void>): Promise<void> {
+    throwIfCancelled(this.token);
+    if (t.kind === 'alpha') return put(encodeFloat32([t.value]));
+    if (t.kind === 'copy') return put(await this.file.readBytes(t.source));
+    const ready = await this.batchOf(t.module);
+    const entry = ready.get(t.module);
+    const values = entry?.[t.role];
+    if (!entry || !values) throw new Error(`factor ${t.role} of module ${t.module} was asked for twice or out of order`);
+    entry[t.role] = null;
+    if (!entry.A && !entry.B) ready.delete(t.module);
+    await put(ENCODE[t.dtype](values));
+  }
+
+  /** Waits for work still running on the backend (before it is disposed), ignoring its outcome. */
+  async settle(): Promise<void> {
+    await Promise.allSettled([this.current?.done, this.next?.done]);
+  }
+
+  /** The finished run that holds `index`, starting the run after it. */
+  private async batchOf(index: number): Promise<Map<number, Truncated>> {
+    if (!this.current || index < this.current.from || index >= this.current.to) {
+      this.current = this.next && index >= this.next.from && index < this.next.to ? this.next : this.start(index);
+      this.next = null;
+    }
+    const ready = await this.current.done;
+    if (!this.next && this.current.to < this.modules.length) this.next = this.start(this.current.to);
+    return ready;
+  }
+
+  private start(from: number): Batch {
+    let to = from;
+    let bytes = 0;
+    // The stored size of each module's factors decides the run's length before anything is read.
+    do {
+      const { module } = this.modules[to++];
+      bytes += (module.shape[0] + module.shape[1]) * module.rank * (this.backend.input === 'stored' ? 4 : 8);
+    } while (to < this.modules.length && bytes < this.backend.batchBytes);
+    const done = this.compute(from, to);
+    // A rejection is met when the run is due; don't let it count as unhandled meanwhile.
+    done.catch(() => {});
+    return { from, to, done };
+  }
+
+  private async compute(from: number, to: number): Promise<Map<number, Truncated>> {
+    const workspace = this.workspaces[this.batches++ % 2];
+    workspace.reset();
+    const products: TallProduct[] = [];
+    for (let index = from; index < to; index++) {
+      throwIfCancelled(this.token);
+      const { basis, factors } = this.modules[index];
+      const { kept, scale } = this.written[index];
+      const data = await readLowRank(this.file, factors, this.backend.input, workspace);
+      const { TB, TA } = truncationMaps(basis, kept, scale);
+      products.push({ factor: data.B, map: TB }, { factor: data.At, map: TA });
+    }
+    const results = await this.backend.tallProducts(products, this.token);
+    const out = new Map<number, Truncated>();
+    for (let index = from; index < to; index++) {
+      const { names } = this.written[index];
+      const [Bp, Atp] = results.slice(2 * (index - from), 2 * (index - from) + 2);
+      // A' is stored k×n (A'ᵀ wide) or n×k when transposed; B' is m×k (tall) or k×m when transposed.
+      out.set(index, { A: inLayout(Atp, names.transposedA ? 'tall' : 'wide'), B: inLayout(Bp, names.transposedB ? 'wide' : 'tall') });
+      this.finished++;
+      this.onProgress?.(this.modules.length + this.finished, 2 * this.modules.length);
+    }
+    return out;
+  }
+}
+
+/** A product's values in the wanted layout: as they are, or transposed (d×k row-major ↔ k×d row-major). */
+function inLayout(f: MappedFactor, layout: 'tall' | 'wide'): Float64Array {
+  if (f.layout === layout) return f.values;
+  const { rows: d, cols: k, values } = f;
+  const out = new Float64Array(d * k);
+  if (f.layout === 'tall') for (let i = 0; i < d; i++) for (let j = 0; j < k; j++) out[j * d + i] = values[i * k + j];
+  else for (let j = 0; j < k; j++) for (let i = 0; i < d; i++) out[i * k + j] = values[j * d + i];
+  return out;
+}
