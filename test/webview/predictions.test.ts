@@ -52,7 +52,7 @@ test(`the regression card shows the predicted value, its range, the training met
   const badge = c.locator('.badge');
   assert.equal(await badge.getAttribute('class'), 'badge badge-invariant');
   const text = (await badge.textContent()) ?? '';
-  assert.ok(text.startsWith('✓ invariant · '), text);
+  assert.ok(text.startsWith('✓ invariant · max change '), text);
   const change = shownNumber(text.slice(text.lastIndexOf(' ') + 1));
   assert.ok(rec.regression.report.maxRelativeChange <= 1e-4, `the spectral predictor moved by ${rec.regression.report.maxRelativeChange} ${rng.tag}`);
   // One significant digit after the point is shown.

@@ -140,7 +140,7 @@ export function badgeOf(state: InvarianceState, checkable: boolean): Badge {
       const change = state.maxRelativeChange === 0 ? '0' : state.maxRelativeChange.toExponential(1);
       const over = `largest relative change of the outputs over ${state.trials} random GL(r) reparametrizations`;
       return state.invariant
-        ? { kind: 'invariant', text: `✓ invariant · ${change}`, title: `${over}: ${change} (≤ ${state.tolerance})`, canCheck: false }
+        ? { kind: 'invariant', text: `✓ invariant · max change ${change}`, title: `${over}: ${change} (≤ ${state.tolerance})`, canCheck: false }
         : { kind: 'moves', text: `⚠ not invariant · moves ${change}`, title: `${over}: ${change} (> ${state.tolerance})`, canCheck: true };
     }
   }

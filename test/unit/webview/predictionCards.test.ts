@@ -60,12 +60,12 @@ test('the badge: ✓ at or under the tolerance, a warning with the number over i
   const small = 1e-15 * Math.exp(rng.normal());
   const ok = badgeOf({ kind: 'checked', trials: 8, maxRelativeChange: small, tolerance: 1e-4, invariant: true }, true);
   assert.equal(ok.kind, 'invariant');
-  assert.equal(ok.text, `✓ invariant · ${small.toExponential(1)}`, rng.tag);
+  assert.equal(ok.text, `✓ invariant · max change ${small.toExponential(1)}`, rng.tag);
   assert.equal(ok.canCheck, false);
   const moved = badgeOf({ kind: 'checked', trials: 8, maxRelativeChange: 0.0123, tolerance: 1e-4, invariant: false }, true);
   assert.deepEqual([moved.kind, moved.text, moved.canCheck], ['moves', '⚠ not invariant · moves 1.2e-2', true]);
   assert.match(moved.title, /over 8 random GL\(r\) reparametrizations: 1\.2e-2 \(> 0\.0001\)/);
-  assert.equal(badgeOf({ kind: 'checked', trials: 3, maxRelativeChange: 0, tolerance: 1e-4, invariant: true }, true).text, '✓ invariant · 0');
+  assert.equal(badgeOf({ kind: 'checked', trials: 3, maxRelativeChange: 0, tolerance: 1e-4, invariant: true }, true).text, '✓ invariant · max change 0');
   assert.deepEqual([badgeOf({ kind: 'unchecked' }, true).canCheck, badgeOf({ kind: 'unchecked' }, false).canCheck], [true, false]);
   assert.equal(badgeOf({ kind: 'checking' }, true).canCheck, false);
   assert.deepEqual([badgeOf({ kind: 'failed', message: 'why' }, true).title, badgeOf({ kind: 'failed', message: 'why' }, true).kind], ['why', 'failed']);
