@@ -9,6 +9,7 @@ import { loadOrt, OrtSessions, type DeviceChoice } from '../src/core/compute/ort
 import { AnalysisClient } from '../src/core/compute/worker/client';
 import type { BackendChoice } from '../src/core/compute/worker/protocol';
 import { buildReport } from '../src/core/report/report';
+import { crossLayerMaps, type CrossLayerMaps } from '../src/core/subspace/crossLayer';
 import { overviewOf } from '../src/host/payloads';
 import { comparePhases } from './phases';
 
@@ -22,6 +23,9 @@ import { comparePhases } from './phases';
  *                                            host's event-loop delay; `warm` is the median of the
  *                                            warm jobs
  *   child.js compare PATH_A PATH_B [RUNS]    compare two adapters in the worker, as analyze
+ *   child.js crossLayer PATH [RUNS]          the cross-layer maps of one adapter in the worker, as analyze
+ *   child.js crossLayerJs PATH               the same maps on this thread without a backend (the
+ *                                            float64 TypeScript bases), once
  *   child.js phases PATH_A PATH_B            where a comparison's time goes: each phase alone
  *                                            on this thread (CPU seconds), beside the analysis's
  *   child.js matmul DEVICE N                 ORT's float64 rate on an N×N·N×N product
@@ -40,6 +44,10 @@ async function main(argv: string[]): Promise<void> {
       return analyze(rest[0], rest[1] as BackendChoice, rest[2] as DeviceChoice, Number(rest[3] ?? 2));
     case 'compare':
       return compare(rest[0], rest[1], Number(rest[2] ?? 2));
+    case 'crossLayer':
+      return crossLayer(rest[0], Number(rest[1] ?? 2));
+    case 'crossLayerJs':
+      return crossLayerJs(rest[0]);
     case 'phases':
       return emit(await comparePhases(rest[0], rest[1]));
     case 'matmul':
@@ -127,6 +135,35 @@ async function compare(a: string, b: string, count: number): Promise<void> {
   }
   await client.dispose();
   emit({ cold: seconds[0], warm: median(seconds.slice(1)), matched });
+}
+
+async function crossLayer(path: string, count: number): Promise<void> {
+  const client = new AnalysisClient(WORKER);
+  const seconds: number[] = [];
+  let maps: CrossLayerMaps | null = null;
+  for (let i = 0; i < count; i++) {
+    const started = performance.now();
+    maps = (await client.crossLayer(path)).result;
+    seconds.push((performance.now() - started) / 1000);
+  }
+  await client.dispose();
+  emit({ cold: seconds[0], warm: median(seconds.slice(1)), ...mapsSummary(maps as CrossLayerMaps) });
+}
+
+async function crossLayerJs(path: string): Promise<void> {
+  const opened = await openAdapter(path);
+  const started = performance.now();
+  const maps = await crossLayerMaps(opened);
+  const seconds = (performance.now() - started) / 1000;
+  await opened.file.close();
+  emit({ seconds, ...mapsSummary(maps) });
+}
+
+/** Group count, and the sum of every finite map entry: equal sums say both routes drew the same maps. */
+function mapsSummary(maps: CrossLayerMaps): { groups: number; checksum: number } {
+  let checksum = 0;
+  for (const g of maps.groups) for (const map of [g.column, g.row, g.cosine]) for (const x of map.data) if (Number.isFinite(x)) checksum += x;
+  return { groups: maps.groups.length, checksum };
 }
 
 async function matmul(device: DeviceChoice, n: number): Promise<void> {

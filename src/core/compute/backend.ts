@@ -65,6 +65,13 @@ export interface ComputeBackend {
    */
   pairOverlaps(pairs: readonly FactorPair[], token?: CancellationToken): Promise<PairOverlap[]>;
   /**
+   * The heavy half of the cross-layer maps: for each group of tall factors T_1 … T_L of equal
+   * height (the B's, or the Aᵀ's, of one module type across layers) with thin QRs
+   * T_i = Q_i·R_i, every R_i and all overlaps Q_iᵀQ_j at once (GroupOverlap). The tall Q's never
+   * leave the backend. Factors are owned by the backend from the call on and may be overwritten.
+   */
+  groupOverlaps(groups: readonly (readonly TallFactor[])[], token?: CancellationToken): Promise<GroupOverlap[]>;
+  /**
    * The heavy half of a resize's second pass: D·T for each tall factor D (d×r) and small map T
    * (r×k), accumulated in float64 and returned in D's layout (tallProducts.ts). Factors are
    * owned by the backend from the call on and may be overwritten.
@@ -83,6 +90,17 @@ export interface FactorPair {
 export interface PairOverlap extends BasisOverlap {
   readonly R1: Matrix;
   readonly R2: Matrix;
+}
+
+/**
+ * What groupOverlaps gives for one group: each factor's R (q_i×r_i with q_i = min(d, r_i), as
+ * triangularFactors gives them) and the Gram of the stacked orthonormal bases [Q_1 … Q_L]:
+ * (Σ q_i)×(Σ q_i), column-major, block (i, j) = Q_iᵀQ_j starting at row and column Σ_{l<i} q_l
+ * (groupBlock). Accurate to ~ε absolutely, as PairOverlap.cross; diagonal blocks are ≈ I.
+ */
+export interface GroupOverlap {
+  readonly R: readonly Matrix[];
+  readonly cross: Matrix;
 }
 
 /** A factor as a column-major float64 matrix (a copy unless it already is one). */

@@ -1,7 +1,8 @@
 import { throwIfCancelled, type CancellationToken } from '../cancellation';
 import { householderR } from '../linalg/householder';
 import type { Matrix } from '../linalg/matrix';
-import { asColumnMajor64, type ComputeBackend, type FactorPair, type PairOverlap, type TallFactor } from './backend';
+import { asColumnMajor64, type ComputeBackend, type FactorPair, type GroupOverlap, type PairOverlap, type TallFactor } from './backend';
+import { groupOverlapJs } from './groupOverlaps';
 import { pairOverlapJs } from './pairOverlaps';
 import { tallProductsJs, type MappedFactor, type TallProduct } from './tallProducts';
 
@@ -28,6 +29,10 @@ export class JsBackend implements ComputeBackend {
       out.push(pairOverlapJs(pair));
     }
     return out;
+  }
+
+  async groupOverlaps(groups: readonly (readonly TallFactor[])[], token?: CancellationToken): Promise<GroupOverlap[]> {
+    return groups.map((g) => groupOverlapJs(g, token));
   }
 
   tallProducts(products: readonly TallProduct[], token?: CancellationToken): Promise<MappedFactor[]> {

@@ -2,9 +2,11 @@ import type { OpenedAdapter } from '../adapter/load';
 import type { AdaptedModule } from '../adapter/model';
 import { placeOf } from '../adapter/place';
 import { throwIfCancelled, type CancellationToken } from '../cancellation';
+import type { ComputeBackend } from '../compute/backend';
 import { transposeMultiply, type Matrix } from '../linalg/matrix';
 import { readBasis, type SubspaceBasis } from './bases';
-import { phiAt, randomPhi } from './phi';
+import { groupsOnBackend } from './crossLayerBackend';
+import { groupMaps, onlyOne } from './layerMaps';
 
 /** Layer × layer similarity of one module type (all of one m×n shape) within one adapter. */
 export interface CrossLayerGroup {
@@ -41,8 +43,42 @@ export interface CrossLayerMaps {
  * orthonormal bases computed once, and every pair compared through the overlaps X_iᵀX_j and
  * Y_iᵀY_j (O((m + n)·r²) a pair, no QR of stacked bases: distances are not needed here).
  * Cosine from ⟨ΔW_i, ΔW_j⟩ = Σ σ_a·σ'_b·(X_iᵀX_j)_ab·(Y_iᵀY_j)_ab, as in compareBases.
+ *
+ * With a `backend`, the tall work runs as its groupOverlaps (crossLayerBackend.ts: one Gram of
+ * all a type's orthonormal bases side by side, on the device for onnxruntime) and only r-sized
+ * work stays here; without one, every basis is formed here in float64 TypeScript (small
+ * adapters, where starting a device costs more than it saves). Both give the same maps to
+ * rounding.
  */
-export async function crossLayerMaps(opened: OpenedAdapter, options: { readonly token?: CancellationToken } = {}): Promise<CrossLayerMaps> {
+export async function crossLayerMaps(opened: OpenedAdapter, options: { readonly token?: CancellationToken; readonly backend?: ComputeBackend } = {}): Promise<CrossLayerMaps> {
+  const { groups, skipped } = moduleGroups(opened);
+  if (options.backend) return { groups: await groupsOnBackend(opened, groups, options.backend, skipped, options.token), skipped };
+  const result: CrossLayerGroup[] = [];
+  for (const { moduleType, modules } of groups) {
+    const bases: { name: string; basis: SubspaceBasis; rank: number }[] = [];
+    for (const module of modules) {
+      throwIfCancelled(options.token);
+      const read = await readBasis(opened.file, module);
+      if ('reason' in read) skipped.push({ name: module.name, reason: read.reason });
+      else bases.push({ name: module.name, basis: read.basis, rank: module.rank });
+    }
+    if (bases.length < 2) {
+      for (const b of bases) skipped.push({ name: b.name, reason: onlyOne(moduleType) });
+      continue;
+    }
+    result.push(layerGroup(moduleType, bases));
+  }
+  return { groups: result, skipped };
+}
+
+/** A module type's modules of one shape and kind, in adapter order. */
+export interface ModuleGroup {
+  readonly moduleType: string;
+  readonly modules: AdaptedModule[];
+}
+
+/** Groups the adapter's modules by module type, shape and kind; modules without a layer index are skipped. */
+function moduleGroups(opened: OpenedAdapter): { groups: ModuleGroup[]; skipped: { name: string; reason: string }[] } {
   const skipped: { name: string; reason: string }[] = [];
   const groups = new Map<string, { moduleType: string; modules: AdaptedModule[] }>();
   for (const module of opened.adapter.modules) {
@@ -56,58 +92,14 @@ export async function crossLayerMaps(opened: OpenedAdapter, options: { readonly 
     group.modules.push(module);
     groups.set(key, group);
   }
-  const result: CrossLayerGroup[] = [];
-  for (const { moduleType, modules } of groups.values()) {
-    const bases: { name: string; basis: SubspaceBasis; rank: number }[] = [];
-    for (const module of modules) {
-      throwIfCancelled(options.token);
-      const read = await readBasis(opened.file, module);
-      if ('reason' in read) skipped.push({ name: module.name, reason: read.reason });
-      else bases.push({ name: module.name, basis: read.basis, rank: module.rank });
-    }
-    if (bases.length < 2) {
-      for (const b of bases) skipped.push({ name: b.name, reason: `the only ${moduleType} module of its shape` });
-      continue;
-    }
-    result.push(layerGroup(moduleType, bases));
-  }
-  return { groups: result, skipped };
+  return { groups: [...groups.values()], skipped };
 }
 
 /** The maps of one group of same-shape bases, in the order given; `rank` is each module's trained r. */
 export function layerGroup(moduleType: string, entries: readonly { name: string; basis: SubspaceBasis; rank: number }[]): CrossLayerGroup {
-  const L = entries.length;
-  const [m, n] = entries[0].basis.shape;
-  const k = Math.min(...entries.map((e) => Math.min(e.rank, e.basis.rank)));
-  const column = new Float64Array(L * L);
-  const row = new Float64Array(L * L);
-  const cosine = new Float64Array(L * L);
-  for (let i = 0; i < L; i++) {
-    const a = entries[i].basis;
-    const zero = a.norm === 0;
-    column[i * L + i] = row[i * L + i] = zero ? NaN : 1;
-    cosine[i * L + i] = zero ? NaN : 1;
-    for (let j = i + 1; j < L; j++) {
-      const b = entries[j].basis;
-      const C = transposeMultiply(a.X, b.X);
-      const D = transposeMultiply(a.Y, b.Y);
-      column[j * L + i] = column[i * L + j] = phiAt(C, k);
-      row[j * L + i] = row[i * L + j] = phiAt(D, k);
-      let inner = 0;
-      for (let q = 0; q < C.cols; q++) for (let p = 0; p < C.rows; p++) inner += a.sigma[p] * b.sigma[q] * C.data[q * C.rows + p] * D.data[q * C.rows + p];
-      const c = a.norm > 0 && b.norm > 0 ? Math.max(-1, Math.min(1, inner / a.norm / b.norm)) : NaN;
-      cosine[j * L + i] = cosine[i * L + j] = c;
-    }
-  }
-  const square = (data: Float64Array): Matrix => ({ rows: L, cols: L, data });
-  return {
-    moduleType,
-    shape: [m, n],
-    layers: entries.map((e) => e.name),
-    k,
-    column: square(column),
-    row: square(row),
-    cosine: square(cosine),
-    random: { column: randomPhi(k, k, m), row: randomPhi(k, k, n) },
+  const overlaps = (i: number, j: number): [Matrix, Matrix] => {
+    const [a, b] = [entries[i].basis, entries[j].basis];
+    return [transposeMultiply(a.X, b.X), transposeMultiply(a.Y, b.Y)];
   };
+  return groupMaps(moduleType, entries.map((e) => ({ name: e.name, trained: e.rank, ...e.basis })), overlaps);
 }

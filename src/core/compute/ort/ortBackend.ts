@@ -2,11 +2,12 @@ import { throwIfCancelled, type CancellationToken } from '../../cancellation';
 import { cholesky, invertUpper, multiplyUpper } from '../../linalg/cholesky';
 import { householderR } from '../../linalg/householder';
 import type { Matrix } from '../../linalg/matrix';
-import { asColumnMajor64, type ComputeBackend, type FactorPair, type PairOverlap, type TallFactor } from '../backend';
+import { asColumnMajor64, type ComputeBackend, type FactorPair, type GroupOverlap, type PairOverlap, type TallFactor } from '../backend';
 import { gramGraph, projectedGramGraph } from '../onnx/graphs';
 import type { ElemType } from '../onnx/onnxModel';
 import type { DeviceReport } from '../worker/protocol';
 import type { MappedFactor, TallProduct } from '../tallProducts';
+import { OrtGroupOverlaps } from './ortGroupOverlaps';
 import { OrtOverlaps } from './ortOverlaps';
 import { OrtProducts } from './ortProducts';
 import { loadOrt, OrtSessions, type DeviceChoice } from './runtime';
@@ -47,6 +48,8 @@ export class OrtBackend implements ComputeBackend {
   fallbacks = 0;
   /** The comparison kernel (pairOverlaps), on the same sessions. */
   private readonly overlaps: OrtOverlaps;
+  /** The cross-layer kernel (groupOverlaps), on the same sessions. */
+  private readonly groups: OrtGroupOverlaps;
   /** The resize kernel (tallProducts), on the same sessions. */
   private readonly products: OrtProducts;
   /** Stack buffers reused across calls (fresh large arrays cost page faults on every batch). */
@@ -57,6 +60,7 @@ export class OrtBackend implements ComputeBackend {
     loadOrt();
     this.sessions = new OrtSessions(device, threads);
     this.overlaps = new OrtOverlaps(this.sessions);
+    this.groups = new OrtGroupOverlaps(this.sessions);
     this.products = new OrtProducts(this.sessions);
   }
 
@@ -83,6 +87,10 @@ export class OrtBackend implements ComputeBackend {
     return this.overlaps.run(pairs, token);
   }
 
+  groupOverlaps(groups: readonly (readonly TallFactor[])[], token?: CancellationToken): Promise<GroupOverlap[]> {
+    return this.groups.run(groups, token);
+  }
+
   tallProducts(products: readonly TallProduct[], token?: CancellationToken): Promise<MappedFactor[]> {
     return this.products.run(products, token);
   }
@@ -104,7 +112,7 @@ export class OrtBackend implements ComputeBackend {
       ...(provider ? { provider } : {}),
       ...(this.sessions.fallbackReason ? { fallbackReason: this.sessions.fallbackReason } : {}),
       threads: this.sessions.threads,
-      fallbacks: this.fallbacks + this.overlaps.fallbacks,
+      fallbacks: this.fallbacks + this.overlaps.fallbacks + this.groups.fallbacks,
     };
   }
 

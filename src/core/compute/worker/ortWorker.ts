@@ -32,6 +32,12 @@ async function handle(message: ToOrtWorker): Promise<void> {
       post({ type: 'overlaps', id: message.id, overlaps, device: backend.report(), buffers }, buffers);
       return;
     }
+    if (message.type === 'groups') {
+      const buffers = buffersOf(message.groups.flat());
+      const overlaps = await backend.groupOverlaps(message.groups);
+      post({ type: 'groups', id: message.id, overlaps, device: backend.report(), buffers }, buffers);
+      return;
+    }
     if (message.type === 'products') {
       const buffers = buffersOf(message.products.map((p) => p.factor));
       const products = await backend.tallProducts(message.products);

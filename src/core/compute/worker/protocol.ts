@@ -4,7 +4,7 @@ import type { CheckpointSeries } from '../../subspace/checkpoints';
 import type { AdapterComparison } from '../../subspace/compare';
 import type { CrossLayerMaps } from '../../subspace/crossLayer';
 import type { Matrix } from '../../linalg/matrix';
-import type { FactorPair, PairOverlap, TallFactor } from '../backend';
+import type { FactorPair, GroupOverlap, PairOverlap, TallFactor } from '../backend';
 import type { MappedFactor, TallProduct } from '../tallProducts';
 import type { DeviceChoice, Provider } from '../ort/runtime';
 
@@ -120,6 +120,7 @@ export type WorkerToHost =
 export type ToOrtWorker =
   | { readonly type: 'factors'; readonly id: number; readonly factors: readonly TallFactor[] }
   | { readonly type: 'overlaps'; readonly id: number; readonly pairs: readonly FactorPair[] }
+  | { readonly type: 'groups'; readonly id: number; readonly groups: readonly (readonly TallFactor[])[] }
   | { readonly type: 'products'; readonly id: number; readonly products: readonly TallProduct[] }
   | { readonly type: 'info'; readonly id: number };
 
@@ -128,6 +129,7 @@ export type FromOrtWorker =
   | { readonly type: 'factors'; readonly id: number; readonly R: readonly Matrix[]; readonly device: DeviceReport; readonly buffers: ArrayBuffer[] }
   /** `buffers` as for `factors`. */
   | { readonly type: 'overlaps'; readonly id: number; readonly overlaps: readonly PairOverlap[]; readonly device: DeviceReport; readonly buffers: ArrayBuffer[] }
+  | { readonly type: 'groups'; readonly id: number; readonly overlaps: readonly GroupOverlap[]; readonly device: DeviceReport; readonly buffers: ArrayBuffer[] }
   /** `buffers` as for `factors`; each product's values are transferred too. */
   | { readonly type: 'products'; readonly id: number; readonly products: readonly MappedFactor[]; readonly device: DeviceReport; readonly buffers: ArrayBuffer[] }
   | { readonly type: 'info'; readonly id: number; readonly device: DeviceReport }

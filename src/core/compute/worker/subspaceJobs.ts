@@ -5,8 +5,9 @@ import { checkpointSeries } from '../../subspace/checkpoints';
 import { compareAdapters } from '../../subspace/compare';
 import { crossLayerMaps } from '../../subspace/crossLayer';
 import type { ComputeBackend } from '../backend';
+import { JsBackend } from '../jsBackend';
 import { runBaseJob } from './baseJob';
-import { chooseBackendFor, factorBytes } from './chooseBackend';
+import { chooseBackend, chooseBackendFor, factorBytes } from './chooseBackend';
 import { WorkerOrtBackend } from './workerOrtBackend';
 import type { SubspaceJob, SubspaceResult } from './protocol';
 
@@ -17,7 +18,7 @@ export type ProgressSink = (done: number, total: number, module: string) => void
  * (which reads factors in batches and checks the token between modules), and closes
  * every file it opened whatever happens. A comparison runs its tall products on the backend
  * `auto` picks for the bytes it reads (the long-lived ORT worker for large adapters), and so does
- * a checkpoint series; the cross-layer maps are float64 JS kernels; the base job multiplies by
+ * a checkpoint series, and the cross-layer maps (their Grams of stacked bases); the base job multiplies by
  * W0 on a dense engine.
  */
 export async function runSubspaceJob(work: SubspaceJob, token: CancellationToken, onProgress: ProgressSink): Promise<SubspaceResult> {
@@ -56,7 +57,16 @@ export async function runSubspaceJob(work: SubspaceJob, token: CancellationToken
       }
     }
     case 'crossLayer':
-      return withOpened([work.path], async ([opened]) => ({ kind: 'crossLayer', maps: await crossLayerMaps(opened, { token }) }));
+      return withOpened([work.path], async ([opened]) => {
+        const { backend } = chooseBackend(opened.adapter, { backend: 'auto', device: 'auto' }, __dirname);
+        try {
+          // Small adapters keep the float64 TypeScript bases; large ones group their Grams on ORT.
+          const maps = await crossLayerMaps(opened, backend instanceof JsBackend ? { token } : { token, backend });
+          return { kind: 'crossLayer', maps };
+        } finally {
+          await release(backend);
+        }
+      });
     case 'base':
       return runBaseJob(work, token, onProgress);
   }

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { throwIfCancelled, type CancellationToken } from '../../cancellation';
 import type { Matrix } from '../../linalg/matrix';
-import type { ComputeBackend, FactorAllocator, FactorPair, PairOverlap, TallFactor } from '../backend';
+import type { ComputeBackend, FactorAllocator, FactorPair, GroupOverlap, PairOverlap, TallFactor } from '../backend';
 import type { MappedFactor, TallProduct } from '../tallProducts';
 import { deserializeError } from './errors';
 import type { DeviceReport, FromOrtWorker, OrtWorkerData, ToOrtWorker } from './protocol';
@@ -64,6 +64,15 @@ export class WorkerOrtBackend implements ComputeBackend {
     const buffers = [...new Set(pairs.flatMap((p) => [p.first.values.buffer, p.second.values.buffer]))].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
     const answer = await this.request((id) => ({ type: 'overlaps', id, pairs }), buffers);
     if (answer.type !== 'overlaps') throw new Error(`the ORT worker answered ${answer.type} to an overlaps request`);
+    this.free.push(...answer.buffers);
+    return [...answer.overlaps];
+  }
+
+  async groupOverlaps(groups: readonly (readonly TallFactor[])[], token?: CancellationToken): Promise<GroupOverlap[]> {
+    throwIfCancelled(token);
+    const buffers = [...new Set(groups.flat().map((f) => f.values.buffer))].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
+    const answer = await this.request((id) => ({ type: 'groups', id, groups }), buffers);
+    if (answer.type !== 'groups') throw new Error(`the ORT worker answered ${answer.type} to a groups request`);
     this.free.push(...answer.buffers);
     return [...answer.overlaps];
   }
