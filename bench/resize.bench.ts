@@ -4,6 +4,7 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resizeAdapter, type ResizeOptions } from '../src/core/resize/resize';
+import { bf16CodecLine } from './bf16Codec';
 import { ensureAdapter, LLAMA3_70B_R64, moduleShapes } from './generate';
 
 /**
@@ -51,6 +52,7 @@ async function main(): Promise<void> {
   console.log(`LoRA Lens resize benchmark · node ${process.version} · ${model.name} (${(bytes / 1e6).toFixed(1)} MB, ${modules.length} modules, rank ${model.rank}, BF16) → budget: total rank ${total}`);
   const floor = Math.min(...[0, 1, 2].map(() => Number(runJson(process.execPath, [join(__dirname, 'child.js'), 'read', file]).seconds)));
   console.log(`  read floor                 ${floor.toFixed(3)} s`);
+  console.log(bf16CodecLine());
   let seconds = Infinity;
   for (const run of Object.keys(RUNS)) {
     const ours = runJson(process.execPath, [SELF, 'child', run]);

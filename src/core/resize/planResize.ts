@@ -1,6 +1,8 @@
 import { openAdapter, type OpenedAdapter } from '../adapter/load';
+import { resolveWeightsFile } from '../adapter/resolve';
 import type { CancellationToken } from '../cancellation';
 import type { ComputeBackend } from '../compute/backend';
+import { fileStamp, type FileStamp } from './checkedPlan';
 import { ResizeError } from './errors';
 import { inputLayout, factorNames } from './names';
 import { prepareAdapter, rankInputs, type PreparedAdapter } from './prepare';
@@ -15,6 +17,8 @@ import { outputTarget, targetProblems, type OutputTarget, type Problem } from '.
  */
 export interface PlannedResize {
   readonly opened: OpenedAdapter;
+  /** The weights file's size, mtime and inode, taken before it was opened. */
+  readonly stamp: FileStamp;
   readonly backend: ComputeBackend;
   /** Why `auto` kept the TypeScript backend on an adapter large enough for onnxruntime, when it did. */
   readonly backendNote?: string;
@@ -46,7 +50,10 @@ const list = (names: readonly string[]): string => `${names.slice(0, 3).join(', 
  * The caller calls `close` when done.
  */
 export async function planResize(options: PlanOptions): Promise<PlannedResize> {
-  const opened = await openAdapter(options.input);
+  const weights = await resolveWeightsFile(options.input);
+  // Stamped before reading: a change made while pass one runs still shows when a write reuses the plan.
+  const stamp = await fileStamp(weights);
+  const opened = await openAdapter(weights);
   let chosen: ChosenBackend | undefined;
   const close = async (): Promise<void> => {
     try {
@@ -101,7 +108,7 @@ export async function planResize(options: PlanOptions): Promise<PlannedResize> {
     if (zero.length > 0) {
       problems.push({ code: 'KEPT_RANK_ZERO', message: `${zero.length} module(s) would keep rank 0 because their ΔW is zero (${list(zero.map((l) => l.name))}); a fixed rank or a kohya rule keeps rank 1 for them` });
     }
-    return { opened, backend: chosen.backend, ...(chosen.note ? { backendNote: chosen.note } : {}), close, prepared, target, plan, problems };
+    return { opened, stamp, backend: chosen.backend, ...(chosen.note ? { backendNote: chosen.note } : {}), close, prepared, target, plan, problems };
   } catch (error) {
     await close();
     throw error;

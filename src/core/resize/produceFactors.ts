@@ -9,7 +9,7 @@ import type { ResizableModule } from './prepare';
 import { truncationMaps } from './truncate';
 import type { FloatDType, PlannedTensor, WrittenModule } from './writePlan';
 
-const ENCODE: Readonly<Record<FloatDType, (values: ArrayLike<number>) => Uint8Array>> = { F64: encodeFloat64, F32: encodeFloat32, F16: encodeFloat16, BF16: encodeBFloat16 };
+const ENCODE: Readonly<Record<FloatDType, (values: ArrayLike<number>, target?: Uint8Array) => Uint8Array>> = { F64: encodeFloat64, F32: encodeFloat32, F16: encodeFloat16, BF16: encodeBFloat16 };
 
 /** A module's truncated factors as they will be stored. */
 interface Truncated {
@@ -37,6 +37,8 @@ export class FactorProducer {
   private finished = 0;
   private readonly workspaces: Workspace[];
   private batches = 0;
+  /** The encoded bytes of one factor at a time: the writer is done with each chunk when `put` resolves. */
+  private encoded = new Uint8Array(0);
 
   constructor(
     private readonly file: SafetensorsFile,
@@ -59,7 +61,9 @@ export class FactorProducer {
     if (!entry || !values) throw new Error(`factor ${t.role} of module ${t.module} was asked for twice or out of order`);
     entry[t.role] = null;
     if (!entry.A && !entry.B) ready.delete(t.module);
-    await put(ENCODE[t.dtype](values));
+    const bytes = values.length * (t.dtype === 'F64' ? 8 : t.dtype === 'F32' ? 4 : 2);
+    if (this.encoded.length < bytes) this.encoded = new Uint8Array(bytes);
+    await put(ENCODE[t.dtype](values, this.encoded));
   }
 
   /** Waits for work still running on the backend (before it is disposed), ignoring its outcome. */

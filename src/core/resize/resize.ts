@@ -6,6 +6,7 @@ import { writeTextAtomic } from '../predict/atomicText';
 import { SafetensorsError } from '../safetensors/errors';
 import type { SafetensorsFile } from '../safetensors/reader';
 import { writeSafetensorsAtomic } from '../safetensors/writer';
+import { CheckedPlan } from './checkedPlan';
 import { ResizeError } from './errors';
 import { sha256File } from './hash';
 import { outputMetadata, peftConfig } from './outputConfig';
@@ -61,16 +62,37 @@ export interface ResizeResult {
  * Computes the spectra to do so (pass one of a resize).
  */
 export async function checkResize(options: ResizeOptions): Promise<readonly string[]> {
+  const checked = await checkResizeKeepingPlan(options);
+  await checked.plan?.close();
+  return checked.problems;
+}
+
+/** The problems of a resize and, when there are none, the plan kept open for resizeAdapter. */
+export interface CheckedResize {
+  readonly problems: readonly string[];
+  /** Null when there are problems (it is closed then). Hand it to resizeAdapter or close it. */
+  readonly plan: CheckedPlan | null;
+}
+
+/**
+ * checkResize that keeps the plan when it finds no problems, so that the write that follows
+ * does not compute pass one again: pass it to resizeAdapter with the same options. The caller
+ * owns it until then and must close it if it does not write.
+ */
+export async function checkResizeKeepingPlan(options: ResizeOptions): Promise<CheckedResize> {
   let planned: PlannedResize;
   try {
     planned = await planResize(options);
   } catch (error) {
     // An input that cannot be opened as an adapter is one more problem to show, in its words.
-    if (error instanceof SafetensorsError || error instanceof AdapterError) return [error.message];
+    if (error instanceof SafetensorsError || error instanceof AdapterError) return { problems: [error.message], plan: null };
     throw error;
   }
-  await planned.close();
-  return planned.problems.map((p) => p.message);
+  if (planned.problems.length > 0 || !planned.plan) {
+    await planned.close();
+    return { problems: planned.problems.map((p) => p.message), plan: null };
+  }
+  return { problems: [], plan: new CheckedPlan(planned, options) };
 }
 
 /**
@@ -79,9 +101,28 @@ export async function checkResize(options: ResizeOptions): Promise<readonly stri
  * dtype's rounding, with per-module ranks and alphas in the layout's own form. Everything is
  * checked first; the first problem throws ResizeError with all of them in its message and
  * nothing is written. Each file is written atomically (temporary file, then rename).
+ *
+ * `checked`, from checkResizeKeepingPlan, skips pass one when it was made with the same options
+ * and the input file's size, mtime and inode are unchanged since; otherwise the plan is made
+ * again. It is closed here whatever happens.
  */
-export async function resizeAdapter(options: ResizeOptions): Promise<ResizeResult> {
-  const planned = await planResize(options);
+export async function resizeAdapter(options: ResizeOptions, checked?: CheckedPlan): Promise<ResizeResult> {
+  let planned: PlannedResize;
+  let close: () => Promise<void>;
+  try {
+    const reuse = checked !== undefined && (await checked.fits(options));
+    if (reuse) {
+      planned = checked.planned;
+      close = () => checked.close();
+    } else {
+      await checked?.close();
+      planned = await planResize(options);
+      close = () => planned.close();
+    }
+  } catch (error) {
+    await checked?.close();
+    throw error;
+  }
   try {
     if (planned.problems.length > 0 || !planned.plan) {
       const first = planned.problems[0];
@@ -89,7 +130,7 @@ export async function resizeAdapter(options: ResizeOptions): Promise<ResizeResul
     }
     return await write(planned, planned.plan, options);
   } finally {
-    await planned.close();
+    await close();
   }
 }
 

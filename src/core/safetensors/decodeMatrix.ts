@@ -1,5 +1,5 @@
 import { endianness } from 'node:os';
-import { decodeInto, f16Table } from './decode';
+import { BF16_NON_FINITE, decodeInto, f16Table, widenBF16 } from './decode';
 import { SafetensorsError } from './errors';
 import { DTYPE_BITS, type DType } from './types';
 
@@ -33,18 +33,17 @@ export function decodeMatrix(bytes: Uint8Array, dtype: DType, rows: number, cols
   const blockSize = Math.min(rows, rowsPerBlock) * cols;
   let poison = 0;
   if (LITTLE_ENDIAN && (dtype === 'BF16' || dtype === 'F32') && bytes.byteOffset % (bits / 8) === 0) {
-    const words = new Uint32Array(dtype === 'BF16' ? blockSize : 0);
-    const halves = dtype === 'BF16' ? new Uint16Array(bytes.buffer, bytes.byteOffset, count) : null;
+    const words = new Int32Array(dtype === 'BF16' ? blockSize : 0);
     const whole = dtype === 'F32' ? new Float32Array(bytes.buffer, bytes.byteOffset, count) : null;
     const floats = new Float32Array(words.buffer);
     for (let first = 0; first < rows; first += rowsPerBlock) {
       const n = Math.min(rowsPerBlock, rows - first) * cols;
       let block: Float32Array;
-      if (halves) {
+      if (!whole) {
         const base = first * cols;
-        for (let i = 0; i < n; i++) words[i] = halves[base + i] << 16;
+        widenBF16(bytes.subarray(2 * base, 2 * (base + n)), n, words);
         block = floats;
-      } else block = (whole as Float32Array).subarray(first * cols, first * cols + n);
+      } else block = whole.subarray(first * cols, first * cols + n);
       poison += place32(block, n, out, first, rows, cols, columnMajor);
     }
   } else if (dtype === 'F16') {
@@ -140,17 +139,9 @@ export function decodeStored(bytes: Uint8Array, dtype: DType, count: number, nam
   }
   const out = target && target.length >= count ? target.subarray(0, count) : new Float32Array(count);
   if (LITTLE_ENDIAN && dtype === 'BF16' && bytes.byteOffset % 2 === 0) {
-    // One pass: the bit shift, and NaN/Inf found from the bits (an all-ones exponent, 0x7f80,
-    // plus 0x80 carries into bit 15: the OR of all those sums has bit 15 set iff one exists).
-    const halves = new Uint16Array(bytes.buffer, bytes.byteOffset, count);
-    const words = new Int32Array(out.buffer, out.byteOffset, count);
-    let bad = 0;
-    for (let i = 0; i < count; i++) {
-      const h = halves[i];
-      bad |= (h & 0x7f80) + 0x80;
-      words[i] = h << 16;
-    }
-    if ((bad & 0x8000) === 0) return { data: out, nan: 0, infinite: 0 };
+    // One pass: the bit shift, and whether any NaN/Inf is there, found from the bits.
+    const bad = widenBF16(bytes, count, new Int32Array(out.buffer, out.byteOffset, count));
+    if ((bad & BF16_NON_FINITE) === 0) return { data: out, nan: 0, infinite: 0 };
   } else {
     decodeInto(out, bytes, dtype, count, name, file);
   }

@@ -1,43 +1,79 @@
+import { endianness } from 'node:os';
+
 /**
  * Encoders from numbers to stored little-endian bytes, round to nearest even: used to write
- * adapters (resizing) and to build test fixtures of every float width.
+ * adapters (resizing) and to build test fixtures of every float width. `target`, when given and
+ * large enough, receives the bytes and a view of it is returned: a writer that is done with
+ * each chunk before the next (writeSafetensorsAtomic awaits every write) can reuse one buffer
+ * instead of faulting in fresh pages for every tensor.
  */
 
-export function encodeFloat64(values: ArrayLike<number>): Uint8Array {
-  const out = new Uint8Array(values.length * 8);
-  const dv = new DataView(out.buffer);
+const LITTLE_ENDIAN = endianness() === 'LE';
+
+/** `bytes` bytes of `target` when it has room for them at an `align`ed offset, else a new array. */
+function outputOf(bytes: number, align: number, target: Uint8Array | undefined): Uint8Array {
+  return target && target.length >= bytes && target.byteOffset % align === 0 ? target.subarray(0, bytes) : new Uint8Array(bytes);
+}
+
+export function encodeFloat64(values: ArrayLike<number>, target?: Uint8Array): Uint8Array {
+  const out = outputOf(values.length * 8, 8, target);
+  if (LITTLE_ENDIAN) {
+    new Float64Array(out.buffer, out.byteOffset, values.length).set(values);
+    return out;
+  }
+  const dv = new DataView(out.buffer, out.byteOffset, out.length);
   for (let i = 0; i < values.length; i++) dv.setFloat64(i * 8, values[i], true);
   return out;
 }
 
-export function encodeFloat32(values: ArrayLike<number>): Uint8Array {
-  const out = new Uint8Array(values.length * 4);
-  const dv = new DataView(out.buffer);
+export function encodeFloat32(values: ArrayLike<number>, target?: Uint8Array): Uint8Array {
+  const out = outputOf(values.length * 4, 4, target);
+  if (LITTLE_ENDIAN) {
+    // The typed array's conversion is IEEE round to nearest even, as DataView's.
+    new Float32Array(out.buffer, out.byteOffset, values.length).set(values);
+    return out;
+  }
+  const dv = new DataView(out.buffer, out.byteOffset, out.length);
   for (let i = 0; i < values.length; i++) dv.setFloat32(i * 4, values[i], true);
   return out;
 }
 
 /**
- * bfloat16: the top 16 bits of the float32, rounded to nearest even from the float64 value
- * itself. Rounding to float32 first can land exactly on a bfloat16 midpoint that the float64
- * value was not on; such a false tie is broken toward the float64 value. NaN stays NaN.
+ * bfloat16, rounded to nearest even from the float64 value itself (bf16Bits), stored through a
+ * 16-bit view where the host is little-endian: a DataView call per value and a fresh output per
+ * tensor cost about as much again as the rounding.
  */
-export function encodeBFloat16(values: ArrayLike<number>): Uint8Array {
-  const out = new Uint8Array(values.length * 2);
-  const dv = new DataView(out.buffer);
-  const f = new Float32Array(1);
-  const bits = new Uint32Array(f.buffer);
-  for (let i = 0; i < values.length; i++) {
-    const x = values[i];
-    f[0] = x;
-    const b = bits[0];
-    let half: number;
-    if (Number.isNaN(x)) half = (b >>> 16) | 0x40;
-    else if ((b & 0xffff) === 0x8000 && f[0] !== x) half = (b >>> 16) + (Math.abs(x) > Math.abs(f[0]) ? 1 : 0);
-    else half = (b + 0x7fff + ((b >>> 16) & 1)) >>> 16;
-    dv.setUint16(i * 2, half & 0xffff, true);
+export function encodeBFloat16(values: ArrayLike<number>, target?: Uint8Array): Uint8Array {
+  const n = values.length;
+  const out = outputOf(2 * n, 2, target);
+  if (LITTLE_ENDIAN) {
+    const halves = new Uint16Array(out.buffer, out.byteOffset, n);
+    for (let i = 0; i < n; i++) halves[i] = bf16Bits(values[i]);
+    return out;
+  }
+  for (let i = 0; i < n; i++) {
+    const h = bf16Bits(values[i]);
+    out[2 * i] = h & 0xff;
+    out[2 * i + 1] = h >>> 8;
   }
   return out;
+}
+
+const one = new Float32Array(1);
+const oneBits = new Uint32Array(one.buffer);
+
+/**
+ * One value's bfloat16 bits: the top 16 bits of its float32, rounded to nearest even. Rounding to
+ * float32 first can land exactly on a bfloat16 midpoint that the float64 value was not on; such
+ * a false tie is broken toward the float64 value (float32's grid holds every bfloat16 midpoint,
+ * so no other double rounding can happen). NaN stays NaN (quiet, sign kept).
+ */
+export function bf16Bits(x: number): number {
+  one[0] = x;
+  const b = oneBits[0];
+  if (Number.isNaN(x)) return ((b >>> 16) | 0x40) & 0xffff;
+  if ((b & 0xffff) === 0x8000 && one[0] !== x) return (b >>> 16) + (Math.abs(x) > Math.abs(one[0]) ? 1 : 0);
+  return ((b + 0x7fff + ((b >>> 16) & 1)) >>> 16) & 0xffff;
 }
 
 /** IEEE binary16 (nearest even, overflow to ±inf, subnormals kept). */

@@ -5,7 +5,7 @@ import { openAdapter } from '../../core/adapter/load';
 import type { Adapter } from '../../core/adapter/model';
 import { resolveWeightsFile } from '../../core/adapter/resolve';
 import type { RankMethod } from '../../core/resize/recommend';
-import { checkResize, resizeAdapter, type ResizeOptions, type ResizeResult } from '../../core/resize/resize';
+import { checkResizeKeepingPlan, resizeAdapter, type ResizeOptions, type ResizeResult } from '../../core/resize/resize';
 import type { HostContext } from '../hostContext';
 import { log, showError } from '../log';
 import { readSettings } from '../settings';
@@ -35,13 +35,20 @@ export function registerResizeAdapter(ctx: HostContext): vscode.Disposable {
       // onnxruntime (for large adapters) runs in its worker thread: the host's event loop only reads and writes.
       const ortWorker = vscode.Uri.joinPath(ctx.extensionUri, 'dist', 'ortWorker.js').fsPath;
       const options = { input, output: out.output, method, format: out.format, overwrite: out.overwrite, foldMixer: true, compute: readSettings().compute, ortWorker };
-      const problems = await withProgress(`Checking the resize of ${basename(input)}`, (token) => checkResize({ ...options, token }));
+      const { problems, plan } = await withProgress(`Checking the resize of ${basename(input)}`, (token) => checkResizeKeepingPlan({ ...options, token }));
       if (problems.length > 0) {
         log().warn(`resize of ${input} refused: ${problems.join('; ')}`);
         void vscode.window.showErrorMessage(`LoRA Lens: ${basename(input)} was not resized; nothing was written.`, { modal: true, detail: problems.map((p) => `• ${p}`).join('\n') });
         return null;
       }
-      const result = await withProgress(`Resizing ${basename(input)}`, (token, onProgress) => resizeAdapter({ ...options, token, onProgress }));
+      let result: ResizeResult;
+      try {
+        // The check's plan is reused (pass one is not done again) unless the input changed meanwhile.
+        result = await withProgress(`Resizing ${basename(input)}`, (token, onProgress) => resizeAdapter({ ...options, token, onProgress }, plan ?? undefined));
+      } finally {
+        // resizeAdapter closes it; this covers a progress that never started the work (closing twice is a no-op).
+        await plan?.close();
+      }
       return await showResult(ctx, input, result);
     } catch (error) {
       showError('Resize Adapter', error);
