@@ -14,7 +14,7 @@ import { writeBaseFixture } from '../helpers/baseFixture';
 import { Rng } from '../helpers/random';
 import type { CodeServer } from './codeServer';
 import { openWorkbench, type Workbench } from './openWorkbench';
-import { answerQuickInput, quickOpen, runCommand, SETTLE_MS, toastText, webview } from './workbench';
+import { answerQuickInput, assertEventually, quickOpen, runCommand, SETTLE_MS, toastText, webview } from './workbench';
 
 /**
  * The packaged extension in a real VS Code (code-server) driven through Chromium: open a real
@@ -66,7 +66,7 @@ test('hovering a module name in a Python file shows the numbers of the adapter f
   const token = page.locator('.view-line span[class^="mtk"]', { hasText: 'self_attn.q_proj' }).first();
   await token.waitFor({ state: 'visible', timeout: 15_000 });
   const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: 'LoRA Lens' });
-  await assertEventually(async () => {
+  await assertEventually(page, async () => {
     await token.hover();
     return hover.first().isVisible({ timeout: 2500 }).catch(() => false);
   }, 'no LoRA Lens hover appeared');
@@ -82,7 +82,7 @@ test('hovering a module name in a Python file shows the numbers of the adapter f
   await page.keyboard.press('Escape');
   const short = page.locator('.view-line span[class^="mtk"]', { hasText: /^"q_proj"$/ }).first();
   const summary = page.locator('.monaco-hover:not(.hidden)', { hasText: '24 modules' });
-  await assertEventually(async () => {
+  await assertEventually(page, async () => {
     await short.hover();
     return summary.first().isVisible({ timeout: 2500 }).catch(() => false);
   }, 'no summary hover for q_proj');
@@ -95,7 +95,7 @@ test('Clear Analysis Cache forgets the analysis the hover made', { timeout: 30_0
   await page.mouse.move(5, 5);
   await page.keyboard.press('Escape');
   await runCommand(page, 'LoRA Lens: Clear Analysis Cache');
-  await assertEventually(async () => /cleared 1 cached analysis/.test(await toastText(page)), 'no cache notification');
+  await assertEventually(page, async () => /cleared 1 cached analysis/.test(await toastText(page)), 'no cache notification');
 });
 
 test('the adapter opens in LoRA Lens with its layer table, then the analysis streams in', { timeout: 120_000 }, async () => {
@@ -109,7 +109,7 @@ test('the adapter opens in LoRA Lens with its layer table, then the analysis str
   assert.equal(names[1], 'model.layers.0.self_attn.v_proj');
   // The analysis streams in: the norm cell fills with a number.
   const norm = firstRow.locator('td[data-key="frobenius"]');
-  await assertEventually(async () => Number.isFinite(Number.parseFloat(await norm.innerText())), 'the first row never got its ‖ΔW‖F');
+  await assertEventually(page, async () => Number.isFinite(Number.parseFloat(await norm.innerText())), 'the first row never got its ‖ΔW‖F');
   // The header and table come from a header-only read, logged with its time by the extension.
   const opened = await assertLogged(/opened .*adapter_model\.safetensors: 48 modules, .*\((\d+) ms\)/);
   assert.ok(Number(opened[1]) < 150, `the overview took ${opened[1]} ms`);
@@ -123,9 +123,9 @@ test('Export Report writes the JSON report of the open adapter', { timeout: 60_0
   await answerQuickInput(page, 'JSON');
   // The save dialog is the workbench's own (a quick input) in code-server; its proposal is taken.
   const dialog = page.locator('.quick-input-widget input');
-  await assertEventually(async () => (await dialog.inputValue()).endsWith('adapter_model-report.json'), 'the save dialog did not propose the report name');
+  await assertEventually(page, async () => (await dialog.inputValue()).endsWith('adapter_model-report.json'), 'the save dialog did not propose the report name');
   await page.keyboard.press('Enter');
-  await assertEventually(async () => existsSync(target), 'the report was not written');
+  await assertEventually(page, async () => existsSync(target), 'the report was not written');
   const report = JSON.parse(await readFile(target, 'utf8')) as { format: string; modules: { name: string; status: string; frobenius: number | null }[] };
   assert.equal(report.format, 'peft');
   assert.equal(report.modules.length, 48);
@@ -136,11 +136,11 @@ test('Reveal Layer selects the picked layer, and Copy Layer Stats copies its row
   await runCommand(page, 'LoRA Lens: Reveal Layer…');
   await answerQuickInput(page, 'model.layers.5.self_attn.v_proj');
   const selected = webview(page).locator('table.layers tbody tr.selected');
-  await assertEventually(async () => (await selected.count()) === 1 && (await selected.innerText()).startsWith('model.layers.5.self_attn.v_proj'), 'the revealed layer was not selected');
+  await assertEventually(page, async () => (await selected.count()) === 1 && (await selected.innerText()).startsWith('model.layers.5.self_attn.v_proj'), 'the revealed layer was not selected');
   await context?.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server?.url });
   await runCommand(page, 'LoRA Lens: Copy Layer Stats');
   let lines: string[] = [];
-  await assertEventually(async () => {
+  await assertEventually(page, async () => {
     lines = (await page.evaluate(() => navigator.clipboard.readText())).trim().split('\n');
     return lines.length === 2;
   }, 'the clipboard did not get one layer');
@@ -151,7 +151,7 @@ test('Reveal Layer selects the picked layer, and Copy Layer Stats copies its row
 test('Show Compute Info names the provider that runs (the CPU here)', { timeout: 60_000 }, async () => {
   await page.keyboard.press('Escape');
   await runCommand(page, 'LoRA Lens: Show Compute Info');
-  await assertEventually(async () => /LoRA Lens compute: provider cpu/.test(await toastText(page)), 'no compute info notification');
+  await assertEventually(page, async () => /LoRA Lens compute: provider cpu/.test(await toastText(page)), 'no compute info notification');
   assert.match(await toastText(page), /onnxruntime \d+\.\d+/);
   await page.waitForTimeout(SETTLE_MS);
   await page.screenshot({ path: join(SCREENSHOTS, 'compute-info.png') });
@@ -165,8 +165,8 @@ test("a file above maxAutoBytes shows its table and waits until the view's Analy
   await quickOpen(page, 'roberta_lora.safetensors');
   const view = webview(page);
   const first = view.locator('table.layers tbody tr', { hasText: 'roberta.encoder.layer.0.attention.self.query' }).first();
-  await assertEventually(() => first.isVisible(), "the large file's table did not show");
-  await assertEventually(async () => /larger than the setting loraLens\.analysis\.maxAutoBytes/.test(await toastText(page)), 'no note that the file waits');
+  await assertEventually(page, () => first.isVisible(), "the large file's table did not show");
+  await assertEventually(page, async () => /larger than the setting loraLens\.analysis\.maxAutoBytes/.test(await toastText(page)), 'no note that the file waits');
   assert.match(await view.locator('.status').first().innerText(), /Not analysed yet: .*larger than the setting loraLens\.analysis\.maxAutoBytes/);
   const norm = first.locator('td[data-key="frobenius"]');
   assert.ok(!Number.isFinite(Number.parseFloat(await norm.innerText())), 'the large file was analysed without being asked');
@@ -174,7 +174,7 @@ test("a file above maxAutoBytes shows its table and waits until the view's Analy
   await page.screenshot({ path: join(SCREENSHOTS, 'large-file-waiting.png') });
   // The webview asks the host (startAnalysis); the palette's Analyze Adapter runs the same code.
   await view.locator('vscode-button.start').click();
-  await assertEventually(async () => Number.isFinite(Number.parseFloat(await norm.innerText())), 'Analyze did not analyse the file');
+  await assertEventually(page, async () => Number.isFinite(Number.parseFloat(await norm.innerText())), 'Analyze did not analyse the file');
 });
 
 test('Compare with… on the open checkpoint compares it with another in a panel whose map shows the CLI’s cosine', { timeout: 120_000 }, async () => {
@@ -244,7 +244,7 @@ test('Attach Base Model… on the open adapter analyses it against a generated b
 /** Waits for a line of the extension's "LoRA Lens" log (written under code-server's user-data logs). */
 async function assertLogged(pattern: RegExp): Promise<RegExpMatchArray> {
   let found: RegExpMatchArray | null = null;
-  await assertEventually(async () => {
+  await assertEventually(page, async () => {
     for (const file of await logFiles(join(temp, 'user-data', 'logs'))) {
       found = (await readFile(file, 'utf8')).match(pattern);
       if (found) return true;
@@ -259,17 +259,6 @@ async function logFiles(dir: string): Promise<string[]> {
   return entries.filter((e) => e.isFile() && e.name === 'LoRA Lens.log').map((e) => join(e.parentPath, e.name));
 }
 
-async function assertEventually(check: () => Promise<boolean>, message: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) {
-      // Outside the temp folder, which is removed at the end: the picture of what went wrong stays.
-      await page.screenshot({ path: join(tmpdir(), `lora-lens-e2e-failure-${Date.now()}.png`) }).catch(() => undefined);
-      assert.fail(message);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 /** Waits for `target` in a panel; on a timeout, says what the window and the visible webview showed instead. */
 async function waitOrExplain(page: Page, target: Locator, timeoutMs: number, screenshot: string): Promise<void> {

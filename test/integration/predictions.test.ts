@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
 import { Rng } from '../helpers/random';
 import { openWorkbench, type Workbench } from './openWorkbench';
-import { answerQuickInput, quickOpen, runCommand, SETTLE_MS, toastText, webview } from './workbench';
+import { answerQuickInput, assertEventually, quickOpen, runCommand, SETTLE_MS, toastText, webview } from './workbench';
 
 /**
  * Property predictors in a real VS Code (code-server): a predictor trained by the CLI on a small
@@ -78,11 +78,11 @@ test(`a zoo adapter shows the workspace predictor's card with the value the CLI 
 
 test('Check Predictor Invariance reports the largest change and the badge turns to ✓', { timeout: 180_000 }, async () => {
   await runCommand(page, 'LoRA Lens: Check Predictor Invariance');
-  await assertEventually(async () => /largest relative change .* over 8 random GL\(r\) reparametrizations — invariant/.test(await toastText(page)), 'no invariance notification', 150_000);
+  await assertEventually(page, async () => /largest relative change .* over 8 random GL\(r\) reparametrizations — invariant/.test(await toastText(page)), 'no invariance notification', 150_000);
   const change = Number(/largest relative change (\S+)/.exec(await toastText(page))?.[1]);
   assert.ok(change <= 1e-4, `the spectral predictor moved by ${change}`);
   const badge = webview(page).locator('article.prediction-card', { hasText: 'final_loss-ridge' }).locator('.badge');
-  await assertEventually(async () => (await badge.innerText()).startsWith('✓ invariant'), 'the badge did not turn to ✓');
+  await assertEventually(page, async () => (await badge.innerText()).startsWith('✓ invariant'), 'the badge did not turn to ✓');
 });
 
 test('Load Property Predictor… adds a classifier from outside the workspace: its card lists the label probabilities', { timeout: 120_000 }, async () => {
@@ -130,7 +130,7 @@ async function trainThroughDialogs(): Promise<void> {
   // labels.csv: the file dialog opens on it; a typed path is taken before Enter.
   const labelsDialog = page.locator('.quick-input-widget', { hasText: 'labels.csv (an adapter column' });
   await labelsDialog.locator('input').waitFor({ state: 'visible', timeout: 15_000 });
-  await assertEventually(async () => (await labelsDialog.locator('input').inputValue()).endsWith('labels.csv'), 'the labels dialog did not open on labels.csv');
+  await assertEventually(page, async () => (await labelsDialog.locator('input').inputValue()).endsWith('labels.csv'), 'the labels dialog did not open on labels.csv');
   await answerQuickInput(page, join(zoo, 'labels.csv'));
   await page.locator('.quick-input-widget', { hasText: 'Target column to predict' }).waitFor({ state: 'visible' });
   await answerQuickInput(page, 'alignment_u');
@@ -141,7 +141,7 @@ async function trainThroughDialogs(): Promise<void> {
   assert.equal(await out.inputValue(), join(workspace, '.lora-lens', 'predictors', 'alignment_u-ridge'));
   // On the box itself: a key pressed while the box is still taking focus is lost.
   await out.press('Enter');
-  await assertEventually(async () => /trained alignment_u-ridge on 10 adapters: R² \S+, Kendall τ \S+ \(raw-factor baseline R² /.test(await toastText(page)), 'no training notification', 180_000);
+  await assertEventually(page, async () => /trained alignment_u-ridge on 10 adapters: R² \S+, Kendall τ \S+ \(raw-factor baseline R² /.test(await toastText(page)), 'no training notification', 180_000);
 }
 
 /**
@@ -154,9 +154,9 @@ async function trainThroughDialogs(): Promise<void> {
 async function openInFolderDialog(dialog: Locator, folder: string, child?: string): Promise<void> {
   const input = dialog.locator('input');
   await input.waitFor({ state: 'visible' });
-  await assertEventually(async () => (await input.inputValue()).startsWith('/'), 'the folder dialog never showed its starting folder');
+  await assertEventually(page, async () => (await input.inputValue()).startsWith('/'), 'the folder dialog never showed its starting folder');
   const typed = `${folder}/`;
-  await assertEventually(async () => {
+  await assertEventually(page, async () => {
     if ((await input.inputValue()) !== typed) await input.fill(typed);
     await page.waitForTimeout(1000);
     if ((await input.inputValue()) !== typed) return false;
@@ -164,16 +164,6 @@ async function openInFolderDialog(dialog: Locator, folder: string, child?: strin
   }, `the folder dialog did not open ${folder}`);
 }
 
-async function assertEventually(check: () => Promise<boolean>, message: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) {
-      await page.screenshot({ path: join(tmpdir(), `lora-lens-e2e-failure-${Date.now()}.png`) }).catch(() => undefined);
-      assert.fail(message);
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 /** The extension's "LoRA Lens" log, as code-server wrote it under its user-data folder. */
 async function extensionLog(): Promise<string> {

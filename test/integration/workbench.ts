@@ -1,3 +1,6 @@
+import { strict as assert } from 'node:assert';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
 
 /** Toasts and hovers animate in; screenshots taken at once catch them half-drawn. */
@@ -78,18 +81,40 @@ export function webview(page: Page): FrameLocator {
   return page.frameLocator('iframe.webview.ready >> visible=true').frameLocator('#active-frame');
 }
 
-/** Answers a quick-input prompt (a quick pick or the simple file dialog) with `text`. */
+/**
+ * Answers a quick-input prompt (a quick pick or the simple file dialog) with `text`. The simple
+ * file dialog reads a typed path asynchronously (it lists the folder, completes the name), and
+ * right after opening it may still put its own starting folder over what was typed: the text is
+ * typed again until it has stayed for a second (a few tries at most), then accepted.
+ */
 export async function answerQuickInput(page: Page, text: string): Promise<void> {
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible' });
-  await input.fill(text);
-  // The simple file dialog reads a typed path asynchronously (it lists the folder, completes the
-  // name); Enter before it has caught up accepts what it showed before.
-  await page.waitForTimeout(1000);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    if ((await input.inputValue()) !== text) await input.fill(text);
+    await page.waitForTimeout(1000);
+    if ((await input.inputValue()) === text) break;
+  }
   await page.keyboard.press('Enter');
 }
 
 /** The text of the visible notification toasts. */
 export async function toastText(page: Page): Promise<string> {
   return (await page.locator('.notifications-toasts').allInnerTexts()).join('\n');
+}
+
+/**
+ * Polls `check` every 250 ms until it holds; on a timeout fails with `message`, after a
+ * screenshot outside the test's temp folder (which is removed at the end), so the picture of
+ * what went wrong stays.
+ */
+export async function assertEventually(page: Page, check: () => Promise<boolean>, message: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) {
+      await page.screenshot({ path: join(tmpdir(), `lora-lens-e2e-failure-${Date.now()}.png`) }).catch(() => undefined);
+      assert.fail(message);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
