@@ -1,6 +1,6 @@
 import type { Matrix } from '../linalg/matrix';
 import { multiply, transpose } from '../linalg/matrix';
-import { productSvd } from '../linalg/productSvd';
+import { coreLeftFactor, coreSvd } from '../subspace/bases';
 
 /**
  * What a module's truncation needs once its factors' triangular factors are known: the exact
@@ -35,16 +35,13 @@ export interface TruncationBasis {
  * ones the spectrum view shows.
  */
 export function truncationBasis(RB: Matrix, RA: Matrix, M: Matrix | undefined, scale: number, shape: readonly [number, number]): TruncationBasis {
-  const left0 = M ? multiply(RB, M) : RB;
-  const F: Matrix = { rows: left0.rows, cols: left0.cols, data: left0.data.map((x) => x * scale) };
-  const svd = productSvd(F, RA, true);
-  if (!svd.U || !svd.V) throw new Error('productSvd returned no vectors');
-  const p = svd.U.cols;
+  const F = coreLeftFactor(RB, M, scale);
+  const { U, V, sigma } = coreSvd(F, RA);
   // s·M·R_Aᵀ = (s·R_A·Mᵀ)ᵀ
   const RAt = transpose(RA);
   const sMRAt = M ? multiply(M, RAt) : RAt;
   const left: Matrix = { rows: sMRAt.rows, cols: sMRAt.cols, data: sMRAt.data.map((x) => x * scale) };
-  return { sigma: svd.values.slice(0, p), left, right: transpose(F), U: svd.U, V: svd.V, size: Math.max(shape[0], shape[1]) };
+  return { sigma, left, right: transpose(F), U, V, size: Math.max(shape[0], shape[1]) };
 }
 
 /**

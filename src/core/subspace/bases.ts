@@ -70,13 +70,21 @@ export interface CoreBasis {
  * `RB` is q_B×r, `RA` q_A×r, column-major; `M` r×r or undefined for the identity.
  */
 export function coreBasis(RB: Matrix, RA: Matrix, M: Matrix | undefined, scale: number, shape: readonly [number, number]): CoreBasis {
+  const { U, V, sigma } = coreSvd(coreLeftFactor(RB, M, scale), RA);
+  return { shape, U, V, sigma, norm: columnNorm(sigma, 0, sigma.length), rank: numericalRank(sigma, Math.max(shape[0], shape[1])) };
+}
+
+/** F = s·R_B·M (M the identity when undefined): the core s·R_B·M·R_Aᵀ is F·R_Aᵀ. */
+export function coreLeftFactor(RB: Matrix, M: Matrix | undefined, scale: number): Matrix {
   const left = M ? multiply(RB, M) : RB;
-  const F: Matrix = { rows: left.rows, cols: left.cols, data: left.data.map((x) => x * scale) };
+  return { rows: left.rows, cols: left.cols, data: left.data.map((x) => x * scale) };
+}
+
+/** The SVD of the core F·R_Aᵀ (productSvd, never forming it): U, V and the p = U.cols values. */
+export function coreSvd(F: Matrix, RA: Matrix): { readonly U: Matrix; readonly V: Matrix; readonly sigma: Float64Array } {
   const svd = productSvd(F, RA, true);
   if (!svd.U || !svd.V) throw new Error('productSvd returned no vectors');
-  const p = svd.U.cols;
-  const sigma = svd.values.slice(0, p);
-  return { shape, U: svd.U, V: svd.V, sigma, norm: columnNorm(sigma, 0, p), rank: numericalRank(sigma, Math.max(shape[0], shape[1])) };
+  return { U: svd.U, V: svd.V, sigma: svd.values.slice(0, svd.U.cols) };
 }
 
 /** #{σ_i > σ₁·d·ε}: numpy's and LAPACK's default tolerance for a d-sized matrix. */
