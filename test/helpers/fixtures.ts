@@ -54,7 +54,8 @@ export async function writeFixture(
   return path;
 }
 
-/** Path of the shared corpus of real adapters (read-only). */
+/** Path inside the corpus of real adapters, `test/corpus/` (read-only: copy before writing). */
 export function corpusPath(...parts: string[]): string {
-  return join(__dirname, '..', '..', '..', '..', 'shared', 'corpus', ...parts);
+  // Compiled to out/test/helpers/: three levels up is the repository root.
+  return join(__dirname, '..', '..', '..', 'test', 'corpus', ...parts);
 }

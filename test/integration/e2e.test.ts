@@ -25,9 +25,9 @@ import { answerQuickInput, assertEventually, quickOpen, runCommand, SETTLE_MS, t
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 const VSIX = join(ROOT, 'lora-lens-linux-x64.vsix');
-const CORPUS = resolve(ROOT, '..', 'shared', 'corpus', 'peft-qwen25-muzammel');
+const CORPUS = join(ROOT, 'test', 'corpus', 'peft-qwen25-muzammel');
 /** 3.6 MB: above the 3 MB `loraLens.analysis.maxAutoBytes` the tests run with (codeServer.ts); the one above is 2.2 MB. */
-const CORPUS_BIG = resolve(ROOT, '..', 'shared', 'corpus', 'peft-roberta-mrpc-ckpts', 'checkpoint-230');
+const CORPUS_BIG = join(ROOT, 'test', 'corpus', 'peft-roberta-mrpc-ckpts', 'checkpoint-230');
 // Written on every run, so kept out of git (the README's copies live in media/screenshots/).
 const SCREENSHOTS = join(ROOT, 'test', 'integration', 'screenshots');
 const PORT = 8000 + Math.floor(Math.random() * 900);
@@ -44,7 +44,7 @@ before(async () => {
   temp = await mkdtemp(join(tmpdir(), 'lora-lens-e2e-'));
   workspace = join(temp, 'workspace');
   await mkdir(join(workspace, 'adapter'), { recursive: true });
-  // A copy: the corpus is read-only and shared.
+  // A copy: the corpus is read-only.
   for (const name of ['adapter_model.safetensors', 'adapter_config.json']) await copyFile(join(CORPUS, name), join(workspace, 'adapter', name));
   await writeFile(
     join(workspace, 'train.py'),

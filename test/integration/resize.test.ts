@@ -20,7 +20,7 @@ import { answerQuickInput, quickOpen, runCommand, SETTLE_MS, toastText, webview 
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 const VSIX = join(ROOT, 'lora-lens-linux-x64.vsix');
-const CORPUS = resolve(ROOT, '..', 'shared', 'corpus', 'peft-qwen25-muzammel');
+const CORPUS = join(ROOT, 'test', 'corpus', 'peft-qwen25-muzammel');
 const SCREENSHOTS = join(ROOT, 'test', 'integration', 'screenshots');
 const PORT = 8000 + Math.floor(Math.random() * 900);
 
