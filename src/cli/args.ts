@@ -14,7 +14,7 @@ export interface InspectArgs {
   readonly output: OutputFormat;
   readonly quiet: boolean;
   readonly compute: ComputeOptions;
-  /** `--base PATH`: the base model to analyse the modules against (README "Against the base model"). */
+  /** `--base PATH`: the base model to analyse the modules against (docs/cli.md, "Against the base model"). */
   readonly base?: string;
   /** `--k K` with --base: W0's top-k subspaces (default 10). */
   readonly k?: number;

@@ -9,7 +9,7 @@ import type { InspectArgs } from './args';
 import { progressReporter } from './progress';
 import { shortName, textTable } from './table';
 
-/** The `--base` part of `inspect --json`: the contract documented in README ("Against the base model"). */
+/** The `--base` part of `inspect --json`: the contract documented in docs/cli.md ("Against the base model"). */
 export interface BaseJson {
   readonly path: string;
   readonly shards: readonly string[];

@@ -18,7 +18,7 @@ interface AdapterJson {
   readonly warnings: readonly string[];
 }
 
-/** One matched module in `compare --json` (a stable contract; see README). */
+/** One matched module in `compare --json` (a stable contract; see docs/cli.md). */
 interface ModuleComparisonJson {
   readonly name: string;
   readonly nameB: string;

@@ -2,7 +2,7 @@ import type { DenseMatrixPayload } from './payloads';
 import type { AdapterLabel, ModulePlace } from './subspacePayloads';
 
 /**
- * What the Base model view shows: one adapter against its base model (DESIGN.md §5), as plain
+ * What the Base model view shows: one adapter against its base model (docs/design.md §5), as plain
  * data for the subspace panel. Per-module numbers are typed arrays indexed like `modules` (the
  * analysed modules, in the adapter's order); a value that does not exist is NaN, and an
  * amplification whose projection is exactly zero is +Infinity (the chart leaves it out, the

@@ -73,7 +73,7 @@ export interface AdapterOverview {
   readonly tensors: readonly TensorRow[];
 }
 
-/** The rank metrics of one spectrum (DESIGN.md §2); null where a metric does not exist. */
+/** The rank metrics of one spectrum (docs/design.md §2); null where a metric does not exist. */
 export interface LayerMetrics {
   readonly frobenius: number;
   readonly sigma1: number;
@@ -94,7 +94,7 @@ export interface DenseMatrixPayload {
   readonly values: Float64Array;
 }
 
-/** MoSLoRA's learned mixer M with its singular values (DESIGN §3: σ(M), cond(M)). */
+/** MoSLoRA's learned mixer M with its singular values (docs/design.md §3: σ(M), cond(M)). */
 export interface MixerPayload extends DenseMatrixPayload {
   /** σ(M), descending. cond(M) = σ1/σ_r; a zero σ_r means M is singular and loses rank. */
   readonly singularValues: Float64Array;

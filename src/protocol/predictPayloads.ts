@@ -1,6 +1,6 @@
 /**
  * What the Predicted properties view shows: one card per predictor for the open adapter
- * (DESIGN.md §6). Numbers come as the predictor produced them (float64); a metric that was
+ * (docs/design.md §6). Numbers come as the predictor produced them (float64); a metric that was
  * undefined in training (a constant fold) is NaN and the view writes n/a.
  */
 

@@ -4,7 +4,7 @@
  * core's `RankMethod` exactly.
  */
 
-/** How the recommended rank of each layer is chosen (DESIGN.md §2 and §7). */
+/** How the recommended rank of each layer is chosen (docs/design.md §2 and §7). */
 export type RankMethodPayload =
   /** Smallest k whose first k σ² hold `level` of the energy (0 < level ≤ 1). */
   | { readonly kind: 'energy'; readonly level: number }

@@ -6,7 +6,7 @@ import { predictionsModel, type CardModel, type CardValue } from '../model/predi
 import type { Store } from '../state/store';
 
 /**
- * Predicted properties: one card per predictor for this adapter (DESIGN.md §6), with its value
+ * Predicted properties: one card per predictor for this adapter (docs/design.md §6), with its value
  * or label probabilities, its training metrics beside the raw-factor baseline's, the provider
  * that ran it and the invariance badge. Everything in a card comes from files (manifests,
  * error messages) and goes in as text.

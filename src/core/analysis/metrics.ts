@@ -1,5 +1,5 @@
 /**
- * Rank metrics of one ΔW from its singular values (DESIGN.md §2). Every metric here is a
+ * Rank metrics of one ΔW from its singular values (docs/design.md §2). Every metric here is a
  * function of the spectrum alone, so it is invariant under the GL(r) reparametrization
  * (B, A) → (B·R, R⁻¹·A). Per-component norms ‖b_i‖‖a_i‖ are not, and are never used.
  */

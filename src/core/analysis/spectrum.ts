@@ -29,7 +29,7 @@ export interface SpectrumPlan {
 }
 
 /**
- * DESIGN.md §1: with B = Q_B·R_B and Aᵀ = Q_A·R_A, ΔW = Q_B·(s·R_B·M·R_Aᵀ)·Q_Aᵀ exactly, so its
+ * docs/design.md §1: with B = Q_B·R_B and Aᵀ = Q_A·R_A, ΔW = Q_B·(s·R_B·M·R_Aᵀ)·Q_Aᵀ exactly, so its
  * singular values are those of the core, at O((m+n)r²) cost and with no Gram matrix formed. The
  * SVD is of the product F·R_Aᵀ, F = s·R_B·M, taken without forming it (productSvd): forming K in
  * float64 loses the small singular values whenever the components are not stored largest-first,

@@ -61,7 +61,7 @@ export interface BaseAnalysis {
 }
 
 /**
- * DESIGN.md §5 for every module of an adapter: one base weight at a time is read (at its
+ * docs/design.md §5 for every module of an adapter: one base weight at a time is read (at its
  * offsets, never the whole model), its top-K SVD computed on the engine, then alignment,
  * amplification, intruders and the CondLoRA conversion matrices; the weight is dropped before the
  * next is read. A module without a fitting base weight is skipped with the reason; none at all

@@ -11,9 +11,9 @@ import type { SubspaceBasis } from '../subspace/bases';
  * Dimensions (W0 m×n, ΔW = s·B·M·A with B m×r, A r×n):
  *   C_B = argmin_C ‖W0·C − B̃‖_F  (min-norm)  = W0⁺·B̃        ∈ R^{n×r}
  *   C_A = argmin_C ‖W0ᵀ·C − Ãᵀ‖_F (min-norm) = (W0ᵀ)⁺·Ãᵀ     ∈ R^{m×r}
- * DESIGN.md's "C_A = W0⁺·Aᵀ" type-checks only for square W0 (the paper's d×d projections);
- * the form above is the one that does for m ≠ n, and it says the same thing: A's rows are
- * linear combinations of W0's rows, as B's columns are of W0's columns.
+ * The paper's "C_A = W0⁺·Aᵀ" type-checks only for square W0 (its d×d projections); the form
+ * above (docs/design.md §5) is the one that does for m ≠ n, and it says the same thing: A's
+ * rows are linear combinations of W0's rows, as B's columns are of W0's columns.
  *
  * The factors are taken in ΔW's balanced SVD gauge, B̃ = X·Σ^½, Ã = Σ^½·Yᵀ (so B̃·Ã = ΔW with
  * the scale and any mixer folded in): the stored B, A are only defined up to (B·R, R⁻¹·A), and

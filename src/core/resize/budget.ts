@@ -12,7 +12,7 @@ export interface BudgetModule {
 }
 
 /**
- * Global budget allocation (DESIGN.md §7): every module first keeps its top component, then the
+ * Global budget allocation (docs/design.md §7): every module first keeps its top component, then the
  * remaining budget goes to the components with the largest σ² per unit of cost, one at a time,
  * skipping any that no longer fits.
  *

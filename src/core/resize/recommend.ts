@@ -3,7 +3,7 @@ import { allocateBudget } from './budget';
 import { ResizeError } from './errors';
 import { kohyaRank } from './kohyaRules';
 
-/** How a kept rank is chosen per module (DESIGN.md §2 and §7). */
+/** How a kept rank is chosen per module (docs/design.md §2 and §7). */
 export type RankMethod =
   /** Smallest k with Σ_{i≤k}σ²/Σσ² ≥ level (default 0.95). */
   | { readonly kind: 'energy'; readonly level: number }

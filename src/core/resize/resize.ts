@@ -96,7 +96,7 @@ export async function checkResizeKeepingPlan(options: ResizeOptions): Promise<Ch
 }
 
 /**
- * Writes the truncated adapter (DESIGN.md §7): for each module the exact rank-k truncation of
+ * Writes the truncated adapter (docs/design.md §7): for each module the exact rank-k truncation of
  * ΔW, B' = X_k·(Σ_k/s')^½ and A' = (Σ_k/s')^½·Y_kᵀ, so that s'·B'·A' equals it up to the output
  * dtype's rounding, with per-module ranks and alphas in the layout's own form. Everything is
  * checked first; the first problem throws ResizeError with all of them in its message and

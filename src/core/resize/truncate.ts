@@ -7,7 +7,7 @@ import { coreLeftFactor, coreSvd } from '../subspace/bases';
  * spectrum and the r×k maps that turn B and Aᵀ into the truncated factors. All small (r×r).
  *
  * With B = Q_B·R_B, Aᵀ = Q_A·R_A and the core F·R_Aᵀ = U·Σ·Vᵀ (F = s·R_B·M), ΔW = X·Σ·Yᵀ with
- * X = Q_B·U, Y = Q_A·V (DESIGN.md §1). Since ΔW·Y_k = X_k·Σ_k and ΔWᵀ·X_k = Y_k·Σ_k,
+ * X = Q_B·U, Y = Q_A·V (docs/design.md §1). Since ΔW·Y_k = X_k·Σ_k and ΔWᵀ·X_k = Y_k·Σ_k,
  *   X_k·Σ_k = s·B·M·R_Aᵀ·V_k   and   Y_k·Σ_k = Aᵀ·Fᵀ·U_k,
  * so B' = X_k·Σ_k^½ = B·T_B and A'ᵀ = Y_k·Σ_k^½ = Aᵀ·T_A with T_B = s·M·R_Aᵀ·V_k·Σ_k^-½ and
  * T_A = Fᵀ·U_k·Σ_k^-½: the tall factors are read once more and multiplied by r×k matrices, never

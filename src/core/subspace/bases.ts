@@ -30,7 +30,7 @@ export interface SubspaceBasis {
 }
 
 /**
- * DESIGN.md §1 and §4: with B = Q_B·R_B and Aᵀ = Q_A·R_A (thin Householder QR), ΔW =
+ * docs/design.md §1 and §4: with B = Q_B·R_B and Aᵀ = Q_A·R_A (thin Householder QR), ΔW =
  * Q_B·(s·R_B·M·R_Aᵀ)·Q_Aᵀ; the core's SVD U·Σ·Vᵀ (productSvd, which never forms the core, so
  * graded factors keep their small σ) gives X = Q_B·U and Y = Q_A·V. Cost O((m + n)·r²).
  *

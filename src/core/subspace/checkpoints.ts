@@ -66,7 +66,7 @@ interface Unit {
 }
 
 /**
- * Convergence of one training run (DESIGN.md §4, "checkpoints of one run"): the checkpoints are
+ * Convergence of one training run (docs/design.md §4, "checkpoints of one run"): the checkpoints are
  * ordered (orderCheckpoints), each one's modules matched to the final checkpoint's by base
  * module, and per module every checkpoint's ΔW compared with the final ΔW through the backend's
  * overlaps of their bases (cosine, relative distance, top-vector angle), the final against itself

@@ -38,7 +38,7 @@ export interface CompareOptions {
 }
 
 /**
- * Compares two adapters module by module (DESIGN.md §4): modules are matched by the base module
+ * Compares two adapters module by module (docs/design.md §4): modules are matched by the base module
  * they adapt (matchModules); each pair's factors are read and sent to the backend, which returns
  * the R's of B1, B2, A1ᵀ, A2ᵀ and the overlaps of their orthonormal bases (pairOverlaps); each
  * module's comparison is then r-sized work (finishPair). Nothing of size m×n is formed. Pairs

@@ -38,7 +38,7 @@ export interface CrossLayerMaps {
 }
 
 /**
- * Cross-layer maps of one adapter (DESIGN.md §4, "layers of one adapter"; CondLoRA's question of
+ * Cross-layer maps of one adapter (docs/design.md §4, "layers of one adapter"; CondLoRA's question of
  * how alike the layers are): modules are grouped by module type and shape, each module's
  * orthonormal bases computed once, and every pair compared through the overlaps X_iᵀX_j and
  * Y_iᵀY_j (O((m + n)·r²) a pair, no QR of stacked bases: distances are not needed here).

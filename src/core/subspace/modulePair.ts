@@ -43,7 +43,7 @@ export function factorPairs(a: ComparedSide, b: ComparedSide): [FactorPair, Fact
 
 /**
  * The comparison of two modules from the backend's overlaps of their column and row bases
- * (DESIGN.md §4): each core's SVD (coreBasis) and the r-sized rest (compareCores).
+ * (docs/design.md §4 and §8): each core's SVD (coreBasis) and the r-sized rest (compareCores).
  */
 export function finishPair(a: ComparedSide, b: ComparedSide, columns: PairOverlap, rows: PairOverlap, options: CompareBasesOptions): BasisComparison {
   const c1 = coreBasis(columns.R1, rows.R1, a.data.M, a.scale, a.shape);

@@ -38,7 +38,7 @@ export interface CompareBasesOptions {
 export const DEFAULT_ANGLES = 8;
 
 /**
- * Compares two modules' ΔW through their orthonormal bases (DESIGN.md §4), never forming either:
+ * Compares two modules' ΔW through their orthonormal bases (docs/design.md §4), never forming either:
  * the explicit bases X, Y of each give the overlaps (overlapOf) and the comparison is
  * compareCores's, with U = V = I. Both bases must be of the same m×n shape.
  */
@@ -54,7 +54,7 @@ export function compareBases(b1: SubspaceBasis, b2: SubspaceBasis, options: Comp
  * (`columns` of Q_B1 and Q_B2, `rows` of Q_A1 and Q_A2; overlapOf or a backend's
  * pairOverlaps), with only r-sized work:
  * - X1ᵀX2 = U1ᵀ·(Q_B1ᵀQ_B2)·U2 and Y1ᵀY2 likewise; ⟨ΔW1, ΔW2⟩ = tr(Σ1·(X1ᵀX2)·Σ2·(Y2ᵀY1)) =
- *   Σ_ij σ1_i·σ2_j·(X1ᵀX2)_ij·(Y1ᵀY2)_ij. This is s1·s2·tr((B1ᵀB2·M2)(A2·A1ᵀ)·M1ᵀ) of DESIGN §4,
+ *   Σ_ij σ1_i·σ2_j·(X1ᵀX2)_ij·(Y1ᵀY2)_ij. This is s1·s2·tr((B1ᵀB2·M2)(A2·A1ᵀ)·M1ᵀ) of docs/design.md §4,
  *   but from orthonormal overlaps: each term's rounding is ε relative to σ1_i·σ2_j instead of to
  *   products of raw, arbitrarily scaled factors (B·R, R⁻¹·A), so the cosine is accurate to
  *   ~ε·p absolutely whatever the parametrization.

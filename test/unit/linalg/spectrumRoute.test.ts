@@ -10,7 +10,7 @@ import { Rng } from '../../helpers/random';
 import { materialize, referenceSingularValues, type Dense } from '../../helpers/referenceSvd';
 
 /**
- * DESIGN.md §1 end to end on small sizes, against the double-double SVD of the materialized ΔW.
+ * docs/design.md §1 end to end on small sizes, against the double-double SVD of the materialized ΔW.
  * The two helpers below are test-only stand-ins for the pipeline (src/core/analysis owns the
  * real one): thin QR of B and Aᵀ, then the σ of K = s·R_B·M·R_Aᵀ, either by productSvd on the
  * factors (F = s·R_B·M, G = R_A) or by forming K and taking its SVD.

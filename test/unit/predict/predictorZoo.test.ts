@@ -24,7 +24,7 @@ test('on a small zoo the invariant ridge predictor of alignment_u beats the raw-
   const root = await tempDir();
   try {
     const zoo = join(root, 'zoo');
-    // The README's demo zoo (seed 1), not a fresh one: how far a zoo's spectra tell alignment_u
+    // The demo zoo of docs/analyses.md (seed 1), not a fresh one: how far a zoo's spectra tell alignment_u
     // depends on its teacher, and on one fresh 24-adapter zoo in sixteen (seed 1989557986) no
     // model predicts it (τ 0.03, the baseline 0.08). Folds, λ search and the reparametrizations
     // stay fresh: over twelve of those the gap here was 0.38–0.66.

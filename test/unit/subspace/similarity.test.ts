@@ -148,7 +148,7 @@ test('a module against itself: cosine 1, distance 0, all angles 0; against its n
   for (const c of negative.column.cosines) assert.ok(Math.abs(c - 1) <= 1e-13, 'subspaces ignore sign');
 });
 
-test('the trace formula of DESIGN §4 with raw factors agrees with the basis route on well-scaled factors', () => {
+test('the trace formula of docs/design.md §4 with raw factors agrees with the basis route on well-scaled factors', () => {
   const rng = Rng.fresh();
   const [a, b] = relatedPair(rng, 16, 14, 3, 4, true);
   // s1·s2·tr((B1ᵀB2·M2)(A2·A1ᵀ)·M1ᵀ) in plain float64, as the design states it.

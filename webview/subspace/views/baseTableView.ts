@@ -40,7 +40,7 @@ function cellsOf(p: BaseModelPayload, i: number): string[] {
 }
 
 /**
- * One row per analysed module: which base weight it met and the numbers of DESIGN.md §5, above
+ * One row per analysed module: which base weight it met and the numbers of docs/design.md §5, above
  * a summary of the base (path, shards, engine). Undetermined intruder counts are their own
  * column, marked when non-zero, so a count that the error bounds leave open is never mistaken
  * for a determined one.

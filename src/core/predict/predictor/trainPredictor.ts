@@ -47,7 +47,7 @@ export const REPARAMETRIZATION_NOTE = 'baseline fitted on raw factors as stored;
 /**
  * The networks' Adam step size and L2 weight decay (added to the mean loss). Fixed: on 24- and
  * 48-adapter zoos a decay of 0.1 held out better than 0.01 or 0.001 for both networks (they
- * have hundreds of weights for tens of rows); see the README's limits.
+ * have hundreds of weights for tens of rows); see the limits in docs/analyses.md.
  */
 export const NETWORK_LEARNING_RATE = 0.01;
 export const NETWORK_WEIGHT_DECAY = 0.1;
