@@ -45,8 +45,8 @@ export function compiledDepth(path: string): number {
   return 1 + posix.dirname(path).split('/').filter((s) => s !== '.').length;
 }
 
-/** Names of a folder outside the repository that code must never reach for. */
-const OUTSIDE_NAMES = [/\.\.\/shared\b/, /['"]shared['"]\s*,\s*['"]corpus['"]/, /(^|[\s'"`(])\/work\//];
+/** The folder beside the repository where the corpus used to live: never to be read again. */
+const OUTSIDE_NAMES = [/\.\.\/shared\b/, /['"]shared['"]\s*,\s*['"]corpus['"]/];
 
 /**
  * References in a source file's text to paths outside the repository: a known outside folder,
