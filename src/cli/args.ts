@@ -68,7 +68,7 @@ export function oneOf<T extends string>(flag: string, value: string, choices: re
   throw new UsageError(`${flag} takes one of ${choices.join(', ')} (got "${value}")`);
 }
 
-/** At most `most` paths, at least `least`; `what` names them in the message. */
+/** The positional arguments, when there are `least` to `most` of them; `what` names them in the message. */
 export function paths(positionals: readonly string[], least: number, most: number, what: string): readonly string[] {
   if (positionals.length < least || positionals.length > most) {
     const wanted = least === most ? `${least === 1 ? 'one' : least} ${what}` : most === Infinity ? `at least ${least} ${what}` : `at most ${most} ${what}`;
@@ -77,7 +77,7 @@ export function paths(positionals: readonly string[], least: number, most: numbe
   return positionals;
 }
 
-/** --backend and --device as inspect, resize and scan take them. */
+/** --backend and --device as inspect and resize take them. */
 export const COMPUTE_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   backend: {
     type: 'string',

@@ -57,6 +57,7 @@ export function silent(values: OptionValues): boolean {
   return values.quiet === true || (values.progress !== true && process.stderr.isTTY !== true);
 }
 
+/** A string option's value; undefined when it was not given. */
 export function text(values: OptionValues, name: string): string | undefined {
   const v = values[name];
   return typeof v === 'string' ? v : undefined;
