@@ -1,5 +1,6 @@
-import { DEVICE_CHOICES, type DeviceChoice } from '../core/compute/ort/runtime';
-import { BACKEND_CHOICES, type BackendChoice, type ComputeOptions } from '../core/compute/worker/protocol';
+import { DEVICE_CHOICES } from '../core/compute/ort/runtime';
+import { BACKEND_CHOICES, type ComputeOptions } from '../core/compute/worker/protocol';
+import { PROGRESS_OPTIONS, silent, text, type CommandSpec, type OptionSpec, type OptionValues } from './command';
 import type { MakeZooArgs, ScanArgs } from './predictArgs';
 import type { PredictorCommandArgs } from './predictorArgs';
 import type { ResizeArgs } from './resizeArgs';
@@ -12,6 +13,7 @@ export interface InspectArgs {
   /** The file or folder; undefined means the bundled sample adapter. */
   readonly path: string | undefined;
   readonly output: OutputFormat;
+  /** No progress on stderr: --quiet, or stderr is not a terminal and --progress was not given. */
   readonly quiet: boolean;
   readonly compute: ComputeOptions;
   /** `--base PATH`: the base model to analyse the modules against (docs/cli.md, "Against the base model"). */
@@ -33,6 +35,7 @@ export interface CompareArgs {
   readonly json: boolean;
   /** Principal angles over the top k; undefined for the default min(r1, r2, 8). */
   readonly k: number | undefined;
+  /** No progress on stderr (see InspectArgs.quiet). */
   readonly quiet: boolean;
 }
 
@@ -41,166 +44,132 @@ export interface CheckpointsArgs {
   readonly command: 'checkpoints';
   readonly paths: readonly string[];
   readonly json: boolean;
+  /** No progress on stderr (see InspectArgs.quiet). */
   readonly quiet: boolean;
 }
 
-export type CliArgs = InspectArgs | InfoArgs | CompareArgs | CheckpointsArgs | ScanArgs | MakeZooArgs | PredictorCommandArgs | ResizeArgs | { readonly command: 'help' } | { readonly command: 'version' };
+export type CliArgs = InspectArgs | InfoArgs | CompareArgs | CheckpointsArgs | ScanArgs | MakeZooArgs | PredictorCommandArgs | ResizeArgs | { readonly command: 'help'; readonly text: string } | { readonly command: 'version' };
 
 /** A command line that cannot be run as given; the CLI exits 2 with its message. */
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-const FORMAT_FLAGS: Readonly<Record<string, OutputFormat>> = { '--json': 'json', '--csv': 'csv', '--markdown': 'markdown', '--md': 'markdown' };
-
-export function parseArgs(argv: readonly string[]): CliArgs {
-  if (argv.length === 0 || argv.includes('--help') || argv.includes('-h') || argv[0] === 'help') return { command: 'help' };
-  if (argv.includes('--version') || argv[0] === 'version') return { command: 'version' };
-  const [command, ...rest] = argv;
-  if (command === 'compare' || command === 'checkpoints') return parseSubspaceArgs(command, rest);
-  if (command !== 'inspect' && command !== 'info') throw new UsageError(`unknown command "${command}"; try: lora-lens inspect <file|folder>`);
-  let path: string | undefined;
-  let output: OutputFormat = 'text';
-  let quiet = false;
-  let backend: BackendChoice = 'auto';
-  let device: DeviceChoice = 'auto';
-  let base: string | undefined;
-  let k: number | undefined;
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i];
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const value = () => inline ?? rest[++i] ?? '';
-    if (flag === '--backend') backend = choice(flag, value(), BACKEND_CHOICES);
-    else if (flag === '--device') device = choice(flag, value(), DEVICE_CHOICES);
-    else if (flag === '--base' && command === 'inspect') {
-      base = value();
-      if (base === '') throw new UsageError('--base takes the base model: a .safetensors file, a sharded model folder or index, or a Hugging Face cache folder');
-    } else if (flag === '--k' && command === 'inspect') k = wholeNumber(flag, value());
-    else if (arg in FORMAT_FLAGS) {
-      if (command === 'info' && arg !== '--json') throw new UsageError('info prints text or --json');
-      if (output !== 'text' && output !== FORMAT_FLAGS[arg]) throw new UsageError('choose one of --json, --csv, --markdown');
-      output = FORMAT_FLAGS[arg];
-    } else if (arg === '--quiet' || arg === '-q') quiet = true;
-    else if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option ${arg}`);
-    else if (command === 'info') throw new UsageError('info takes no path');
-    else if (path !== undefined) throw new UsageError(`one path at a time (got "${path}" and "${arg}")`);
-    else path = arg;
-  }
-  const compute: ComputeOptions = { backend, device };
-  if (command === 'info') return { command, compute, json: output === 'json' };
-  if (k !== undefined && base === undefined) throw new UsageError('--k goes with --base');
-  if (base !== undefined && (output === 'csv' || output === 'markdown')) throw new UsageError('--base prints text or --json');
-  return { command, path, output, quiet, compute, ...(base !== undefined ? { base, k } : {}) };
+/** A whole number ≥ min given to `--name`. */
+export function whole(flag: string, value: string, min: number): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min || n > 0xffffffff) throw new UsageError(`${flag} takes a whole number of at least ${min} (got "${value}")`);
+  return n;
 }
 
-/** Arguments of `compare` and `checkpoints`: paths, --json, --quiet, and --k for compare. */
-function parseSubspaceArgs(command: 'compare' | 'checkpoints', rest: readonly string[]): CompareArgs | CheckpointsArgs {
-  const paths: string[] = [];
-  let json = false;
-  let quiet = false;
-  let k: number | undefined;
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i];
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    if (flag === '--k' && command === 'compare') {
-      const value = inline ?? rest[++i] ?? '';
-      k = Number(value);
-      if (!/^\d+$/.test(value) || !Number.isSafeInteger(k) || k < 1) throw new UsageError(`--k takes a whole number of at least 1 (got "${value}")`);
-    } else if (arg === '--json') json = true;
-    else if (arg === '--quiet' || arg === '-q') quiet = true;
-    else if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option ${arg}`);
-    else paths.push(arg);
-  }
-  if (command === 'compare') {
-    if (paths.length < 2) throw new UsageError('compare needs at least two adapters: lora-lens compare A B [C …]');
-    return { command, paths, json, k, quiet };
-  }
-  if (paths.length === 0) throw new UsageError('checkpoints needs checkpoint paths or a folder holding them');
-  return { command, paths, json, quiet };
-}
-
-function wholeNumber(flag: string, value: string): number {
-  const k = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(k) || k < 1) throw new UsageError(`${flag} takes a whole number of at least 1 (got "${value}")`);
-  return k;
-}
-
-function choice<T extends string>(flag: string, value: string, choices: readonly T[]): T {
+/** One of `choices`, or a UsageError listing them. */
+export function oneOf<T extends string>(flag: string, value: string, choices: readonly T[]): T {
   if ((choices as readonly string[]).includes(value)) return value as T;
   throw new UsageError(`${flag} takes one of ${choices.join(', ')} (got "${value}")`);
 }
 
-export const HELP = `lora-lens: exact per-layer analysis of LoRA adapter checkpoints
+/** The positional arguments, when there are `least` to `most` of them; `what` names them in the message. */
+export function paths(positionals: readonly string[], least: number, most: number, what: string): readonly string[] {
+  if (positionals.length < least || positionals.length > most) {
+    const wanted = least === most ? `${least === 1 ? 'one' : least} ${what}` : most === Infinity ? `at least ${least} ${what}` : `at most ${most} ${what}`;
+    throw new UsageError(`takes ${wanted} (got ${positionals.length}${positionals.length > 0 ? `: ${positionals.map((p) => `"${p}"`).join(' ')}` : ''})`);
+  }
+  return positionals;
+}
 
-usage:
-  lora-lens inspect [<file|folder>] [--json | --csv | --markdown] [--quiet]
-                    [--backend auto|js|onnxruntime] [--device auto|cuda|cpu]
-                    [--base <model> [--k K]]
-  lora-lens info [--device auto|cuda|cpu] [--json]
-  lora-lens compare <A> <B> [<C> …] [--k K] [--json] [--quiet]
-  lora-lens checkpoints <checkpoint>… | <folder> [--json] [--quiet]
-  lora-lens scan <folder> --out <features.csv|features.jsonl> [--k K] [--force] [--quiet]
-  lora-lens make-zoo <folder> [--count N] [--seed S] [--quiet]
-  lora-lens train-predictor --zoo <folder> --labels <labels.csv> --target <column>
-                    [--model ridge|logistic|mlp|glnet] [--task regression|classification]
-                    [--epochs N] [--hidden H[,H2]] [--folds K] [--seed S] [--out <predictor>]
-                    [--force] [--json]
-  lora-lens predict <adapter> --predictor <predictor> [--device auto|cuda|cpu] [--json]
-  lora-lens check-invariance <adapter> --predictor <predictor> [--trials N]
-                    [--device auto|cuda|cpu] [--json]
-  lora-lens resize <adapter> --out <folder|file.safetensors> [--method M] [--param X]
-                    [--format peft|kohya|same] [--dtype F32|F16|BF16] [--overwrite]
-                    [--keep-mixer] [--json] [--dry-run] [--quiet]
-                    [--backend auto|js|onnxruntime] [--device auto|cuda|cpu]
+/** --backend and --device as inspect and resize take them. */
+export const COMPUTE_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+  backend: {
+    type: 'string',
+    value: 'auto|js|onnxruntime',
+    help: 'who computes the factor products (the Gram matrices and tall products the exact SVD needs): js, the pure TypeScript backend; onnxruntime; or auto (default), onnxruntime for adapters with 32 MB of factors and more, js below',
+  },
+  device: {
+    type: 'string',
+    value: 'auto|cuda|cpu',
+    help: "where onnxruntime runs: cuda, cpu, or auto (default), which tries CUDA and falls back to the CPU; `lora-lens info` shows which one this installation gets",
+  },
+};
 
-  <file|folder>  a .safetensors adapter, or a folder holding one (PEFT, kohya/LyCORIS,
-                 diffusers, mlx-lm); without it, a bundled sample adapter is inspected
-  --json         machine-readable report (a stable contract)
-  --csv          one row per module
-  --markdown     a Markdown report
-  --quiet        no progress on stderr
-  --backend      who computes the factor products: onnxruntime, the pure TypeScript
-                 backend (js), or auto (onnxruntime for adapters of 32 MB of factors and up)
-  --device       onnxruntime's device: auto tries CUDA and falls back to the CPU
-  --base         the base model (a .safetensors file, a sharded folder or its
-                 model.safetensors.index.json, or a Hugging Face cache models--org--name
-                 folder): per module, alignment with W0's top-k singular subspaces,
-                 amplification, intruder dimensions, CondLoRA conversion similarity
-                 (text or --json; --k sets k, default 10)
-  info           onnxruntime's version, the providers this installation has, the one that
-                 runs for --device, and its threads
-  compare        each adapter against the first, module by module (matched by the base module
-                 they adapt, across PEFT, mlx-lm, kohya and diffusers names): cosine of the ΔW,
-                 relative distance, principal angles of column and row spaces (top --k, default
-                 min(r1, r2, 8)); modules that cannot be compared are listed with the reason
-  checkpoints    convergence of one run: every checkpoint's ΔW against the final one's (cosine,
-                 relative distance, angle of the top singular vectors), ordered by step
-                 (trainer_state.json, checkpoint-N/, NNNNNNN_adapters.safetensors; no step = final)
-  scan           invariant features of every adapter folder under <folder>, one row each:
-                 per module the top-K singular values (default 8, zero-padded), ‖ΔW‖_F and the
-                 effective rank; resumes an existing output (its rows are kept, those adapters
-                 not analysed again); refuses a file it did not write unless --force
-  make-zoo       trains a zoo of small PEFT LoRAs (teacher–student, online SGD; default 48)
-                 into a new or empty <folder>, with labels.csv (rank, lr, steps, loss, teacher
-                 alignment, subpopulation); deterministic for a --seed (default 1)
-  train-predictor  fits ridge (numeric target), logistic regression (categorical) or an MLP
-                 (--task, default regression) on the invariant features of the adapters
-                 labels.csv lists, or a GL-net (--model glnet) on their factors; reports k-fold
-                 CV beside a raw-factor baseline scored on reparametrized held-out adapters, and
-                 writes model.onnx + manifest.json into --out (refused if it exists, unless
-                 --force); --epochs and --hidden size the networks (default 300; 16 for mlp,
-                 4,8 for glnet: h of the equivariant layer, then the head)
-  predict        runs a predictor on one adapter (its modules must match the predictor's layout);
-                 --device: where its ONNX model runs (auto tries CUDA, then the CPU)
-  check-invariance  runs a predictor on N random GL(r) reparametrizations (B R, R⁻¹ A) of the
-                 adapter and reports the largest relative change of its outputs (≤ 1e-4 passes)
-  resize         a smaller adapter from the exact truncated SVD of each ΔW, the effective scale
-                 kept: --method energy (--param level, default 0.95), auto (AutoLoRA rule),
-                 sv_ratio / sv_fro / sv_cumulative (kohya's resize rules), fixed (rank),
-                 budget-rank / budget-params (global, greedy by σ²); --format same (default:
-                 the input's layout; diffusers → kohya, mlx → PEFT), peft (a folder) or kohya
-                 (one file); a report beside it; an existing output only with --overwrite;
-                 --backend/--device as for inspect (both passes' tall products)
+/** The parsed --backend and --device, defaults auto. */
+export function computeOf(values: OptionValues): ComputeOptions {
+  return { backend: oneOf('--backend', text(values, 'backend') ?? 'auto', BACKEND_CHOICES), device: oneOf('--device', text(values, 'device') ?? 'auto', DEVICE_CHOICES) };
+}
 
-exit status: 0 done, 2 invalid input or usage, 1 internal error
-`;
+const json: OptionSpec = { type: 'boolean', help: 'print a JSON report on stdout (a stable contract; errors too, as {"error": {code, message}})' };
+
+export const INSPECT: CommandSpec<InspectArgs> = {
+  name: 'inspect',
+  summary: 'per-module spectra of one adapter: ranks, norms, energy, utilisation',
+  usage: ['inspect [<file|folder>] [--json | --csv | --markdown] [--base <model> [--k K]] [options]'],
+  description: 'Reads the adapter, computes the exact singular values of every module\'s ΔW = scale·B·A (never forming ΔW) and prints one row per module: kind, shape, rank, scale, ‖ΔW‖F, σ1, effective and stable rank, the rank holding 95 % of the energy, and the utilisation of the rank.',
+  arguments: [['<file|folder>', 'a .safetensors adapter, or a folder holding one (PEFT, kohya/LyCORIS, diffusers, mlx-lm); without it, a bundled sample adapter is inspected']],
+  options: {
+    json,
+    csv: { type: 'boolean', help: 'one CSV row per module' },
+    markdown: { type: 'boolean', help: 'a Markdown report (also --md)' },
+    md: { type: 'boolean', help: 'the same as --markdown' },
+    base: {
+      type: 'string',
+      value: '<model>',
+      help: 'the base model the adapter was trained on (a .safetensors file, a sharded folder or its model.safetensors.index.json, or a Hugging Face cache models--org--name folder): per module, alignment with W0\'s top-k singular subspaces, amplification, intruder dimensions and the CondLoRA conversion similarity; text or --json',
+    },
+    k: { type: 'string', value: 'K', help: 'with --base: how many of W0\'s top singular directions to compare against (default 10)' },
+    ...COMPUTE_OPTIONS,
+    ...PROGRESS_OPTIONS,
+  },
+  parse(values, positionals) {
+    const [path] = paths(positionals, 0, 1, 'path');
+    const formats = (['json', 'csv', 'markdown', 'md'] as const).filter((f) => values[f] === true);
+    const output: OutputFormat = formats.length === 0 ? 'text' : formats[0] === 'md' ? 'markdown' : formats[0];
+    if (new Set(formats.map((f) => (f === 'md' ? 'markdown' : f))).size > 1) throw new UsageError('choose one of --json, --csv, --markdown');
+    const base = text(values, 'base');
+    if (base === '') throw new UsageError('--base takes the base model: a .safetensors file, a sharded model folder or index, or a Hugging Face cache folder');
+    const kText = text(values, 'k');
+    const k = kText === undefined ? undefined : whole('--k', kText, 1);
+    if (k !== undefined && base === undefined) throw new UsageError('--k goes with --base');
+    if (base !== undefined && (output === 'csv' || output === 'markdown')) throw new UsageError('--base prints text or --json');
+    const compute = computeOf(values);
+    return { command: 'inspect', path, output, quiet: silent(values), compute, ...(base !== undefined ? { base, k } : {}) };
+  },
+};
+
+export const INFO: CommandSpec<InfoArgs> = {
+  name: 'info',
+  summary: "onnxruntime's version, its providers, and the one that runs for --device",
+  usage: ['info [--device auto|cuda|cpu] [--json]'],
+  description: "Prints onnxruntime's version, the execution providers this installation has, the one that actually runs for --device (found by creating a session, as the analyses do, with the reason for any fallback) and its threads.",
+  arguments: [],
+  options: { device: COMPUTE_OPTIONS.device, json },
+  parse(values, positionals) {
+    if (positionals.length > 0) throw new UsageError(`takes no path (got "${positionals[0]}")`);
+    return { command: 'info', compute: { backend: 'auto', device: computeOf(values).device }, json: values.json === true };
+  },
+};
+
+export const COMPARE: CommandSpec<CompareArgs> = {
+  name: 'compare',
+  summary: 'each adapter against the first, module by module: cosine, distance, principal angles',
+  usage: ['compare <A> <B> [<C> …] [--k K] [--json] [options]'],
+  description: 'Compares each later adapter with the first, module by module (matched by the base module they adapt, across PEFT, mlx-lm, kohya and diffusers names): cosine of the two ΔW, their relative distance, and the principal angles between their column and row spaces. Modules that cannot be compared are listed with the reason.',
+  arguments: [['<A> <B> …', 'adapter files or folders; the first is the reference']],
+  options: { k: { type: 'string', value: 'K', help: 'principal angles over the top K singular directions (default min(r1, r2, 8))' }, json, ...PROGRESS_OPTIONS },
+  parse(values, positionals) {
+    if (positionals.length < 2) throw new UsageError('compare needs at least two adapters: lora-lens compare A B [C …]');
+    const kText = text(values, 'k');
+    return { command: 'compare', paths: positionals, json: values.json === true, k: kText === undefined ? undefined : whole('--k', kText, 1), quiet: silent(values) };
+  },
+};
+
+export const CHECKPOINTS: CommandSpec<CheckpointsArgs> = {
+  name: 'checkpoints',
+  summary: "convergence of one training run: every checkpoint's ΔW against the final one",
+  usage: ['checkpoints <checkpoint>… | <folder> [--json] [options]'],
+  description: "Compares every checkpoint's ΔW with the final one's (cosine, relative distance, angle of the top singular vectors), ordered by step (from trainer_state.json, checkpoint-N/ folders or NNNNNNN_adapters.safetensors names; a checkpoint without a step is the final one).",
+  arguments: [['<checkpoint>… | <folder>', 'two or more checkpoints, or the folder of one run that holds them']],
+  options: { json, ...PROGRESS_OPTIONS },
+  parse(values, positionals) {
+    if (positionals.length === 0) throw new UsageError('checkpoints needs checkpoint paths or a folder holding them');
+    return { command: 'checkpoints', paths: positionals, json: values.json === true, quiet: silent(values) };
+  },
+};

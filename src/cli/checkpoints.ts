@@ -14,7 +14,7 @@ import { clean, shortName, textTable } from './table';
  * by module. Returns the text (or JSON) to print.
  */
 export async function checkpoints(args: CheckpointsArgs): Promise<string> {
-  const progress = progressReporter(process.stderr, args.quiet || (args.json && !process.stderr.isTTY));
+  const progress = progressReporter(process.stderr, args.quiet);
   let series: CheckpointSeries;
   let backend: ComputeBackend | undefined;
   const backendFor = (adapters: readonly Adapter[]): ComputeBackend => (backend = autoBackend(adapters));

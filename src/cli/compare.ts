@@ -55,7 +55,7 @@ export async function compare(args: CompareArgs): Promise<string> {
   try {
     for (const path of args.paths) opened.push(await openAdapter(path));
     const [first, ...others] = opened;
-    const progress = progressReporter(process.stderr, args.quiet || (args.json && !process.stderr.isTTY));
+    const progress = progressReporter(process.stderr, args.quiet);
     const results: ComparisonJson[] = [];
     const client = new AnalysisClient(workerScript());
     try {

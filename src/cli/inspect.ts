@@ -10,6 +10,7 @@ import { reportText } from '../core/report/text';
 import type { InspectArgs } from './args';
 import { analyzeBaseFor, baseText, withBase } from './base';
 import { progressReporter } from './progress';
+import { terminalWidth } from './table';
 
 /** The sample adapter shipped with the tool, inspected when no path is given. */
 export function samplePath(): string {
@@ -35,7 +36,7 @@ export async function inspect(args: InspectArgs): Promise<string> {
   if (args.base !== undefined) await resolveBaseLayout(args.base);
   let analysis: AdapterAnalysis | null = null;
   if (opened.adapter.analysable && opened.adapter.modules.length > 0) {
-    const progress = progressReporter(process.stderr, args.quiet || (args.output !== 'text' && !process.stderr.isTTY));
+    const progress = progressReporter(process.stderr, args.quiet);
     const client = new AnalysisClient(workerScript());
     try {
       const outcome = await client.analyze(path, args.compute, {
@@ -57,6 +58,6 @@ export async function inspect(args: InspectArgs): Promise<string> {
     case 'markdown':
       return reportMarkdown(report);
     case 'text':
-      return reportText(report) + (base ? baseText(base.analysis, base.json) : '');
+      return reportText(report, { width: terminalWidth(), legend: true }) + (base ? baseText(base.analysis, base.json) : '');
   }
 }

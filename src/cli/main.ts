@@ -4,21 +4,19 @@ import { SafetensorsError } from '../core/safetensors/errors';
 import { SubspaceError } from '../core/subspace/errors';
 import { FeatureError } from '../core/predict/errors';
 import { ZooDirError } from '../core/predict/zoo/makeZoo';
-import { HELP, parseArgs, UsageError, type CliArgs } from './args';
+import { UsageError, type CliArgs } from './args';
+import { parseCommandLine } from './commandLine';
 import { checkpoints } from './checkpoints';
 import { compare } from './compare';
 import { info } from './info';
 import { inspect } from './inspect';
 import { makeZooCommand } from './makeZoo';
-import { isPredictCommand, parsePredictArgs } from './predictArgs';
 import { scan } from './scan';
 import { checkInvarianceCommand } from './checkInvariance';
 import { predictCommand } from './predict';
-import { isPredictorCommand, parsePredictorArgs } from './predictorArgs';
 import { trainPredictorCommand } from './trainPredictor';
 import { ResizeError } from '../core/resize/errors';
 import { resizeCommand } from './resize';
-import { isResizeCommand, parseResizeArgs } from './resizeArgs';
 
 declare const LORA_LENS_VERSION: string | undefined;
 
@@ -29,9 +27,9 @@ const EXIT_INTERNAL = 1;
 async function main(argv: readonly string[]): Promise<number> {
   let args: CliArgs | undefined;
   try {
-    args = isResizeCommand(argv) ? parseResizeArgs(argv) : isPredictCommand(argv) ? parsePredictArgs(argv) : isPredictorCommand(argv) ? parsePredictorArgs(argv) : parseArgs(argv);
+    args = parseCommandLine(argv);
     if (args.command === 'help') {
-      process.stdout.write(HELP);
+      process.stdout.write(args.text);
       return 0;
     }
     if (args.command === 'version') {

@@ -1,5 +1,6 @@
-import { UsageError } from './args';
 import type { ComputeOptions } from '../core/compute/worker/protocol';
+import { paths, UsageError, whole } from './args';
+import { PROGRESS_OPTIONS, silent, text, type CommandSpec } from './command';
 
 /** `lora-lens scan DIR --out FILE`: invariant features of every adapter under DIR. */
 export interface ScanArgs {
@@ -10,6 +11,7 @@ export interface ScanArgs {
   /** σ's per module; undefined for the default (or the existing output's k). */
   readonly k: number | undefined;
   readonly force: boolean;
+  /** No progress on stderr: --quiet, or stderr is not a terminal and --progress was not given. */
   readonly quiet: boolean;
   readonly compute: ComputeOptions;
 }
@@ -20,47 +22,52 @@ export interface MakeZooArgs {
   readonly dir: string;
   readonly count: number | undefined;
   readonly seed: number | undefined;
+  /** No progress on stderr (see ScanArgs.quiet). */
   readonly quiet: boolean;
 }
 
-/** True for the subcommands parsed here. */
-export function isPredictCommand(argv: readonly string[]): boolean {
-  return (argv[0] === 'scan' || argv[0] === 'make-zoo') && !argv.includes('--help') && !argv.includes('-h');
-}
+export const SCAN: CommandSpec<ScanArgs> = {
+  name: 'scan',
+  summary: 'invariant features of every adapter under a folder, one CSV or JSONL row each',
+  usage: ['scan <folder> --out <features.csv|features.jsonl> [--k K] [--force] [options]'],
+  description:
+    'Analyses every adapter folder under <folder> and writes one row per adapter: per module the top-K singular values of ΔW (zero-padded), ‖ΔW‖F and the effective rank, features that do not change under a reparametrization (B R, R⁻¹ A). An existing output is resumed: its rows are kept and those adapters are not analysed again. Adapters that cannot be analysed are listed on stderr as skipped.',
+  arguments: [['<folder>', 'the folder to search for adapters (any depth)']],
+  options: {
+    out: { type: 'string', value: '<file>', help: 'the output: a .csv or .jsonl file; its folder must exist' },
+    k: { type: 'string', value: 'K', help: 'singular values kept per module (default 8, or the existing output\'s K)' },
+    force: { type: 'boolean', help: 'overwrite an --out file that is not a lora-lens scan output (otherwise refused)' },
+    ...PROGRESS_OPTIONS,
+  },
+  parse(values, positionals) {
+    const [root] = paths(positionals, 1, 1, 'folder');
+    const out = text(values, 'out');
+    if (out === undefined || out === '') throw new UsageError('scan needs --out FILE.csv or --out FILE.jsonl');
+    const format = /\.csv$/i.test(out) ? 'csv' : /\.jsonl$/i.test(out) ? 'jsonl' : null;
+    if (!format) throw new UsageError(`--out must end in .csv or .jsonl (got "${out}")`);
+    const k = text(values, 'k');
+    return { command: 'scan', root, out, format, k: k === undefined ? undefined : whole('--k', k, 1), force: values.force === true, quiet: silent(values), compute: { backend: 'auto', device: 'auto' } };
+  },
+  outputs: (args) => [{ option: '--out', path: args.out, kind: 'file' }],
+};
 
-/** Arguments of `scan` and `make-zoo` (argv[0] is the command). */
-export function parsePredictArgs(argv: readonly string[]): ScanArgs | MakeZooArgs {
-  const [command, ...rest] = argv;
-  const paths: string[] = [];
-  let out: string | undefined;
-  let k: number | undefined;
-  let count: number | undefined;
-  let seed: number | undefined;
-  let force = false;
-  let quiet = false;
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i];
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const value = () => inline ?? rest[++i] ?? '';
-    if (flag === '--out' && command === 'scan') out = value();
-    else if (flag === '--k' && command === 'scan') k = whole(flag, value(), 1);
-    else if (arg === '--force' && command === 'scan') force = true;
-    else if (flag === '--count' && command === 'make-zoo') count = whole(flag, value(), 1);
-    else if (flag === '--seed' && command === 'make-zoo') seed = whole(flag, value(), 0);
-    else if (arg === '--quiet' || arg === '-q') quiet = true;
-    else if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option ${arg} for ${command}`);
-    else paths.push(arg);
-  }
-  if (paths.length !== 1) throw new UsageError(`${command} takes one folder (got ${paths.length})`);
-  if (command === 'make-zoo') return { command, dir: paths[0], count, seed, quiet };
-  if (out === undefined || out === '') throw new UsageError('scan needs --out FILE.csv or --out FILE.jsonl');
-  const format = /\.csv$/i.test(out) ? 'csv' : /\.jsonl$/i.test(out) ? 'jsonl' : null;
-  if (!format) throw new UsageError(`--out must end in .csv or .jsonl (got "${out}")`);
-  return { command: 'scan', root: paths[0], out, format, k, force, quiet, compute: { backend: 'auto', device: 'auto' } };
-}
-
-function whole(flag: string, value: string, min: number): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min || n > 0xffffffff) throw new UsageError(`${flag} takes a whole number of at least ${min} (got "${value}")`);
-  return n;
-}
+export const MAKE_ZOO: CommandSpec<MakeZooArgs> = {
+  name: 'make-zoo',
+  summary: 'trains a zoo of small labelled PEFT LoRAs to try the predictors on',
+  usage: ['make-zoo <folder> [--count N] [--seed S] [options]'],
+  description:
+    'Trains a zoo of small PEFT LoRAs (teacher–student, online SGD) into a new or empty <folder>, with labels.csv (rank, learning rate, steps, loss, teacher alignment, subpopulation) and zoo.json. The same --seed gives the same zoo.',
+  arguments: [['<folder>', 'a new or empty folder (its parent must exist)']],
+  options: {
+    count: { type: 'string', value: 'N', help: 'how many adapters (default 48)' },
+    seed: { type: 'string', value: 'S', help: 'the random seed, a whole number (default 1)' },
+    ...PROGRESS_OPTIONS,
+  },
+  parse(values, positionals) {
+    const [dir] = paths(positionals, 1, 1, 'folder');
+    const count = text(values, 'count');
+    const seed = text(values, 'seed');
+    return { command: 'make-zoo', dir, count: count === undefined ? undefined : whole('--count', count, 1), seed: seed === undefined ? undefined : whole('--seed', seed, 0), quiet: silent(values) };
+  },
+  outputs: (args) => [{ option: '<folder>', path: args.dir, kind: 'folder' }],
+};

@@ -1,8 +1,9 @@
-import { UsageError } from './args';
 import type { ComputeOptions } from '../core/compute/worker/protocol';
 import { DEVICE_CHOICES, type DeviceChoice } from '../core/compute/ort/runtime';
 import type { PredictorModelKind } from '../core/predict/predictor/manifest';
 import { DEFAULT_EPOCHS, DEFAULT_HIDDEN, MAX_HIDDEN } from '../core/predict/predictor/network/networkOptions';
+import { paths, UsageError, whole } from './args';
+import { PROGRESS_OPTIONS, silent, text, type CommandSpec, type OptionSpec, type OptionValues } from './command';
 
 /** `lora-lens train-predictor --zoo DIR --labels labels.csv --target COLUMN`. */
 export interface TrainPredictorArgs {
@@ -22,6 +23,7 @@ export interface TrainPredictorArgs {
   readonly k: number | undefined;
   readonly force: boolean;
   readonly json: boolean;
+  /** No progress on stderr: --quiet, or stderr is not a terminal and --progress was not given. */
   readonly quiet: boolean;
   readonly compute: ComputeOptions;
 }
@@ -55,77 +57,126 @@ export type PredictorCommandArgs = TrainPredictorArgs | PredictArgs | CheckInvar
 export const DEFAULT_FOLDS = 5;
 export const DEFAULT_TRIALS = 8;
 
-const COMMANDS = ['train-predictor', 'predict', 'check-invariance'] as const;
+const json: OptionSpec = { type: 'boolean', help: 'print the result as JSON on stdout' };
+const predictorOption: OptionSpec = { type: 'string', value: '<folder>', help: 'the predictor folder train-predictor wrote (model.onnx, manifest.json)' };
+const deviceOption: OptionSpec = { type: 'string', value: 'auto|cuda|cpu', help: "where the predictor's ONNX model runs: cuda, cpu, or auto (default: CUDA when onnxruntime has it, else the CPU); the adapter's analysis chooses its own backend" };
 
-export function isPredictorCommand(argv: readonly string[]): boolean {
-  return (COMMANDS as readonly string[]).includes(argv[0] ?? '') && !argv.includes('--help') && !argv.includes('-h');
-}
-
-/** Arguments of the predictor subcommands (argv[0] is the command). */
-export function parsePredictorArgs(argv: readonly string[]): PredictorCommandArgs {
-  const [command, ...rest] = argv;
-  const paths: string[] = [];
-  const flags = new Map<string, string>();
-  const switches = new Set<string>();
-  const valued: Record<string, readonly string[]> = {
-    'train-predictor': ['--zoo', '--labels', '--target', '--model', '--task', '--epochs', '--hidden', '--folds', '--out', '--seed', '--k'],
-    predict: ['--predictor', '--device'],
-    'check-invariance': ['--predictor', '--trials', '--seed', '--device'],
-  };
-  const allowedSwitches: Record<string, readonly string[]> = { 'train-predictor': ['--force', '--json', '--quiet', '-q'], predict: ['--json'], 'check-invariance': ['--json'] };
-  for (let i = 0; i < rest.length; i++) {
-    const arg = rest[i];
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    if (valued[command]?.includes(flag)) flags.set(flag, inline ?? rest[++i] ?? '');
-    else if (allowedSwitches[command]?.includes(arg)) switches.add(arg === '-q' ? '--quiet' : arg);
-    else if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option ${arg} for ${command}`);
-    else paths.push(arg);
-  }
-  const compute: ComputeOptions = { backend: 'auto', device: 'auto' };
-  const json = switches.has('--json');
-  const seed = flags.has('--seed') ? whole('--seed', flags.get('--seed') ?? '', 0) : 1;
-  if (command === 'train-predictor') {
-    if (paths.length > 0) throw new UsageError(`train-predictor takes no positional arguments (got ${paths[0]})`);
+export const TRAIN_PREDICTOR: CommandSpec<TrainPredictorArgs> = {
+  name: 'train-predictor',
+  summary: 'fits a property predictor on a labelled zoo and reports its cross-validation',
+  usage: ['train-predictor --zoo <folder> --labels <labels.csv> --target <column> [--model M] [--out <folder>] [options]'],
+  description:
+    'Fits a model that predicts a label column from an adapter: ridge (numeric target), logistic regression (categorical) or an MLP on the invariant features (the top singular values), or a GL-net on the factors themselves. Reports k-fold cross-validation beside a raw-factor baseline scored on reparametrized held-out adapters (which an invariant model is immune to), and writes model.onnx + manifest.json into --out.',
+  arguments: [],
+  options: {
+    zoo: { type: 'string', value: '<folder>', help: 'the folder the adapter paths in --labels are relative to' },
+    labels: { type: 'string', value: '<labels.csv>', help: 'a CSV with an adapter column (folder names under --zoo) and the label columns' },
+    target: { type: 'string', value: '<column>', help: 'the label column to predict' },
+    model: { type: 'string', value: 'ridge|logistic|mlp|glnet', help: 'ridge (default, regression), logistic (classification), mlp (a small network on the features) or glnet (a GL(r)-equivariant network on the factors)' },
+    task: { type: 'string', value: 'regression|classification', help: 'for mlp and glnet: what to predict (default regression; ridge and logistic fix their own)' },
+    epochs: { type: 'string', value: 'N', help: `for mlp and glnet: training epochs (default ${DEFAULT_EPOCHS})` },
+    hidden: { type: 'string', value: 'H[,H2]', help: `for mlp and glnet: hidden sizes, each at most ${MAX_HIDDEN} (mlp: one or two layers, default ${DEFAULT_HIDDEN.mlp.join(',')}; glnet: the equivariant layer's h, then the head's, default ${DEFAULT_HIDDEN.glnet.join(',')})` },
+    folds: { type: 'string', value: 'K', help: `cross-validation folds, at least 2 (default ${DEFAULT_FOLDS})` },
+    seed: { type: 'string', value: 'S', help: 'the seed of the folds, the networks and the reparametrizations (default 1)' },
+    k: { type: 'string', value: 'K', help: 'singular values per module in the features (default 8)' },
+    out: { type: 'string', value: '<folder>', help: 'where to write the predictor (model.onnx, manifest.json); without it, cross-validation only' },
+    force: { type: 'boolean', help: 'replace an existing --out predictor (otherwise refused)' },
+    json,
+    ...PROGRESS_OPTIONS,
+  },
+  parse(values, positionals) {
+    if (positionals.length > 0) throw new UsageError(`train-predictor takes no positional arguments (got ${positionals[0]})`);
     const need = (flag: string) => {
-      const v = flags.get(flag);
-      if (v === undefined || v === '') throw new UsageError(`train-predictor needs ${flag}`);
+      const v = text(values, flag);
+      if (v === undefined || v === '') throw new UsageError(`train-predictor needs --${flag}`);
       return v;
     };
-    const model = flags.get('--model') ?? 'ridge';
+    const model = text(values, 'model') ?? 'ridge';
     if (model !== 'ridge' && model !== 'logistic' && model !== 'mlp' && model !== 'glnet') throw new UsageError(`--model is ridge, logistic, mlp or glnet (got "${model}")`);
-    const task = flags.get('--task') ?? (model === 'logistic' ? 'classification' : 'regression');
+    const task = text(values, 'task') ?? (model === 'logistic' ? 'classification' : 'regression');
     if (task !== 'regression' && task !== 'classification') throw new UsageError(`--task is regression or classification (got "${task}")`);
     if ((model === 'ridge' && task !== 'regression') || (model === 'logistic' && task !== 'classification')) throw new UsageError(`--model ${model} does ${model === 'ridge' ? 'regression' : 'classification'} only`);
-    if ((flags.has('--epochs') || flags.has('--hidden')) && (model === 'ridge' || model === 'logistic')) throw new UsageError('--epochs and --hidden are for --model mlp or glnet');
-    const hidden = flags.has('--hidden') ? hiddenSizes(flags.get('--hidden') ?? '', 2) : DEFAULT_HIDDEN[model === 'glnet' ? 'glnet' : 'mlp'];
+    const epochs = text(values, 'epochs');
+    const hidden = text(values, 'hidden');
+    if ((epochs !== undefined || hidden !== undefined) && (model === 'ridge' || model === 'logistic')) throw new UsageError('--epochs and --hidden are for --model mlp or glnet');
+    const folds = text(values, 'folds');
+    const seed = text(values, 'seed');
+    const k = text(values, 'k');
     return {
-      command,
-      zoo: need('--zoo'),
-      labels: need('--labels'),
-      target: need('--target'),
+      command: 'train-predictor',
+      zoo: need('zoo'),
+      labels: need('labels'),
+      target: need('target'),
       model,
       task,
-      epochs: flags.has('--epochs') ? whole('--epochs', flags.get('--epochs') ?? '', 1) : DEFAULT_EPOCHS,
-      hidden,
-      folds: flags.has('--folds') ? whole('--folds', flags.get('--folds') ?? '', 2) : DEFAULT_FOLDS,
-      seed,
-      out: flags.get('--out'),
-      k: flags.has('--k') ? whole('--k', flags.get('--k') ?? '', 1) : undefined,
-      force: switches.has('--force'),
-      json,
-      quiet: switches.has('--quiet'),
-      compute,
+      epochs: epochs === undefined ? DEFAULT_EPOCHS : whole('--epochs', epochs, 1),
+      hidden: hidden === undefined ? DEFAULT_HIDDEN[model === 'glnet' ? 'glnet' : 'mlp'] : hiddenSizes(hidden, 2),
+      folds: folds === undefined ? DEFAULT_FOLDS : whole('--folds', folds, 2),
+      seed: seed === undefined ? 1 : whole('--seed', seed, 0),
+      out: text(values, 'out'),
+      k: k === undefined ? undefined : whole('--k', k, 1),
+      force: values.force === true,
+      json: values.json === true,
+      quiet: silent(values),
+      compute: { backend: 'auto', device: 'auto' },
     };
-  }
-  if (paths.length !== 1) throw new UsageError(`${command} takes one adapter (got ${paths.length})`);
-  const predictor = flags.get('--predictor');
+  },
+  outputs: (args) => (args.out === undefined ? [] : [{ option: '--out', path: args.out, kind: 'folder' }]),
+};
+
+export const PREDICT: CommandSpec<PredictArgs> = {
+  name: 'predict',
+  summary: 'runs a trained predictor on one adapter',
+  usage: ['predict <adapter> --predictor <folder> [--device auto|cuda|cpu] [--json]'],
+  description: "Runs a predictor on one adapter. The adapter's modules must match the layout the predictor was trained on; a mismatch is an error and no number is printed.",
+  arguments: [['<adapter>', 'an adapter file or folder']],
+  options: { predictor: predictorOption, device: deviceOption, json },
+  parse(values, positionals) {
+    const [adapter] = paths(positionals, 1, 1, 'adapter');
+    return { command: 'predict', adapter, predictor: predictorOf(values, 'predict'), json: values.json === true, device: deviceOf(values), compute: { backend: 'auto', device: 'auto' } };
+  },
+};
+
+export const CHECK_INVARIANCE: CommandSpec<CheckInvarianceArgs> = {
+  name: 'check-invariance',
+  summary: "checks that a predictor's output survives GL(r) reparametrizations of an adapter",
+  usage: ['check-invariance <adapter> --predictor <folder> [--trials N] [--seed S] [--device auto|cuda|cpu] [--json]'],
+  description: 'Runs a predictor on N random reparametrizations (B R, R⁻¹ A) of the adapter, which leave every ΔW unchanged, and reports the largest relative change of its outputs (at most 1e-4 passes). The exit status is 0 either way; scripts read "invariant" from --json.',
+  arguments: [['<adapter>', 'an adapter file or folder']],
+  options: {
+    predictor: predictorOption,
+    trials: { type: 'string', value: 'N', help: `how many random reparametrizations (default ${DEFAULT_TRIALS})` },
+    seed: { type: 'string', value: 'S', help: 'the seed of the reparametrizations (default 1)' },
+    device: deviceOption,
+    json,
+  },
+  parse(values, positionals) {
+    const [adapter] = paths(positionals, 1, 1, 'adapter');
+    const trials = text(values, 'trials');
+    const seed = text(values, 'seed');
+    return {
+      command: 'check-invariance',
+      adapter,
+      predictor: predictorOf(values, 'check-invariance'),
+      trials: trials === undefined ? DEFAULT_TRIALS : whole('--trials', trials, 1),
+      seed: seed === undefined ? 1 : whole('--seed', seed, 0),
+      json: values.json === true,
+      device: deviceOf(values),
+      compute: { backend: 'auto', device: 'auto' },
+    };
+  },
+};
+
+function predictorOf(values: OptionValues, command: string): string {
+  const predictor = text(values, 'predictor');
   if (!predictor) throw new UsageError(`${command} needs --predictor DIR`);
-  const deviceFlag = flags.get('--device') ?? 'auto';
-  if (!(DEVICE_CHOICES as readonly string[]).includes(deviceFlag)) throw new UsageError(`--device is ${DEVICE_CHOICES.join(', ')} (got "${deviceFlag}")`);
-  const device = deviceFlag as DeviceChoice;
-  if (command === 'predict') return { command, adapter: paths[0], predictor, json, device, compute };
-  const trials = flags.has('--trials') ? whole('--trials', flags.get('--trials') ?? '', 1) : DEFAULT_TRIALS;
-  return { command: 'check-invariance', adapter: paths[0], predictor, trials, seed, json, device, compute };
+  return predictor;
+}
+
+function deviceOf(values: OptionValues): DeviceChoice {
+  const device = text(values, 'device') ?? 'auto';
+  if (!(DEVICE_CHOICES as readonly string[]).includes(device)) throw new UsageError(`--device is ${DEVICE_CHOICES.join(', ')} (got "${device}")`);
+  return device as DeviceChoice;
 }
 
 /** `--hidden 16` or `--hidden 16,8`: at most `layers` sizes, each 1…MAX_HIDDEN. */
@@ -137,10 +188,4 @@ function hiddenSizes(value: string, layers: number): number[] {
     if (n > MAX_HIDDEN) throw new UsageError(`--hidden sizes are at most ${MAX_HIDDEN} (got ${n}): the networks are trained in TypeScript`);
     return n;
   });
-}
-
-function whole(flag: string, value: string, min: number): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min || n > 0xffffffff) throw new UsageError(`${flag} takes a whole number of at least ${min} (got "${value}")`);
-  return n;
 }

@@ -26,7 +26,7 @@ interface ResizeOutput {
  * before writing throw ResizeError (exit 2) with every one of them in the message.
  */
 export async function resizeCommand(args: ResizeArgs): Promise<string> {
-  const progress = progressReporter(process.stderr, args.quiet || (args.json && !process.stderr.isTTY));
+  const progress = progressReporter(process.stderr, args.quiet);
   const onProgress = (done: number, total: number) => progress.update({ done, total, module: '' });
   const common = { input: args.input, method: args.method, format: args.format, overwrite: args.overwrite, foldMixer: !args.keepMixer, onProgress, compute: args.compute, ...ortWorker() };
   let out: ResizeOutput;

@@ -1,24 +1,35 @@
-/** Plain-text tables for the subspace commands (compare, checkpoints). */
+import { fitTable } from '../core/report/fitTable';
 
-/** Longest module name shown whole; longer names keep their (more telling) tail. */
-const MAX_NAME = 64;
+/** Plain-text tables for the CLI: names never cut, columns fitted to the terminal's width. */
+
+/** Width when stdout is not a terminal (a pipe, a file) and COLUMNS is not set. */
+const DEFAULT_WIDTH = 100;
+
+/** The width to fit: COLUMNS when set (tests, scripts), else the terminal's, else 100. */
+export function terminalWidth(): number {
+  const env = Number(process.env.COLUMNS);
+  if (Number.isInteger(env) && env > 0) return env;
+  const columns = process.stdout.isTTY ? process.stdout.columns : undefined;
+  return columns !== undefined && columns > 0 ? columns : DEFAULT_WIDTH;
+}
 
 /** Shows control characters from untrusted names as escapes so they cannot drive the terminal. */
 export function clean(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-/** A module name, cleaned and cut to its tail when long. */
+/** A module name, cleaned; shown whole (a table puts a long one on a line of its own). */
 export function shortName(name: string): string {
-  const text = clean(name);
-  return text.length <= MAX_NAME ? text : `…${text.slice(text.length - MAX_NAME + 1)}`;
+  return clean(name);
 }
 
-/** Columns padded to their widest cell; the first column left-aligned, the others right-aligned. */
-export function textTable(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
-  const widths = header.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j].length)));
-  const line = (cells: readonly string[]) => cells.map((c, j) => (j === 0 ? c.padEnd(widths[j]) : c.padStart(widths[j]))).join('  ').trimEnd();
-  return [line(header), ...rows.map(line)];
+/**
+ * Columns padded to their widest cell; the first column (the name) left-aligned, the others
+ * right-aligned. A name too long for the room the other columns leave in `width` gets a line of
+ * its own, its cells on the next line under their columns: names are never cut.
+ */
+export function textTable(header: readonly string[], rows: readonly (readonly string[])[], width = terminalWidth()): string[] {
+  return fitTable(header[0], header.slice(1).map((title) => ({ title, right: true })), rows, width).lines;
 }
 
 /** The mean of a list, null when empty. */

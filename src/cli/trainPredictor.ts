@@ -3,6 +3,7 @@ import type { CvMetrics } from '../core/predict/predictor/crossValidate';
 import { trainPredictor } from '../core/predict/predictor/trainPredictor';
 import { workerScript } from './inspect';
 import type { TrainPredictorArgs } from './predictorArgs';
+import { stepProgress } from './progress';
 import { clean } from './table';
 
 /**
@@ -12,6 +13,8 @@ import { clean } from './table';
  */
 export async function trainPredictorCommand(args: TrainPredictorArgs): Promise<string> {
   const client = new AnalysisClient(workerScript());
+  const progress = stepProgress(process.stderr, args.quiet);
+  let analysed = 0;
   try {
     const summary = await trainPredictor({
       zoo: args.zoo,
@@ -25,8 +28,17 @@ export async function trainPredictorCommand(args: TrainPredictorArgs): Promise<s
       ...(args.k === undefined ? {} : { k: args.k }),
       ...(args.out === undefined ? {} : { out: args.out }),
       force: args.force,
-      analyze: async (path, token) => (await client.analyze(path, args.compute, token ? { token } : {})).modules,
-      onSkip: (adapter, reason) => process.stderr.write(`skipped ${clean(adapter)}: ${clean(reason)}\n`),
+      analyze: async (path, token) => {
+        progress(`train-predictor: analysing adapter ${++analysed}: ${clean(path)}`);
+        const modules = (await client.analyze(path, args.compute, token ? { token } : {})).modules;
+        // After the last adapter the folds are fitted; say so rather than leave the last path up.
+        progress(`train-predictor: ${analysed} adapters analysed; fitting ${args.model} (${args.folds}-fold CV, baseline, final fit)`);
+        return modules;
+      },
+      onSkip: (adapter, reason) => {
+        progress(null);
+        process.stderr.write(`skipped ${clean(adapter)}: ${clean(reason)}\n`);
+      },
     });
     if (args.json) return `${JSON.stringify({ adapters: summary.adapters, skipped: summary.skipped, out: args.out ?? null, manifest: summary.manifest }, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`;
     const lines = [
@@ -39,6 +51,7 @@ export async function trainPredictorCommand(args: TrainPredictorArgs): Promise<s
     ];
     return `${lines.join('\n')}\n`;
   } finally {
+    progress(null);
     await client.dispose();
   }
 }

@@ -1,30 +1,37 @@
 import { formatNumber, formatPercent, formatShape } from './format';
+import { fitTable, wrapWords, type TableColumn } from './fitTable';
 import type { ModuleJson, ReportJson } from './report';
 
-/** Longest module name shown whole; longer names keep their (more telling) tail. */
-const MAX_NAME = 64;
-
-interface Column {
-  readonly title: string;
-  readonly right: boolean;
+interface Column extends TableColumn {
   readonly cell: (m: ModuleJson) => string;
+  /** What the column means, for the legend. */
+  readonly legend: string;
 }
 
 const COLUMNS: readonly Column[] = [
-  { title: 'kind', right: false, cell: (m) => m.kind },
-  { title: 'm×n', right: false, cell: (m) => formatShape(m.shape, m.kernel) },
-  { title: 'r', right: true, cell: (m) => String(m.rank) },
-  { title: 'scale', right: true, cell: (m) => formatNumber(m.scale) + (m.scaleKnown ? '' : '?') },
-  { title: '‖ΔW‖F', right: true, cell: (m) => formatNumber(m.frobenius) },
-  { title: 'σ1', right: true, cell: (m) => formatNumber(m.sigma1) },
-  { title: 'eff.rank', right: true, cell: (m) => formatNumber(m.effectiveRank, 3) },
-  { title: 'stable', right: true, cell: (m) => formatNumber(m.stableRank, 3) },
-  { title: 'r95', right: true, cell: (m) => (m.r95 === null ? '–' : String(m.r95)) },
-  { title: 'util', right: true, cell: (m) => formatPercent(m.utilization) },
+  { title: 'kind', right: false, drop: 2, cell: (m) => m.kind, legend: 'the layer kind' },
+  { title: 'm×n', right: false, cell: (m) => formatShape(m.shape, m.kernel), legend: "ΔW's shape" },
+  { title: 'r', right: true, cell: (m) => String(m.rank), legend: 'the rank stored' },
+  { title: 'scale', right: true, cell: (m) => formatNumber(m.scale) + (m.scaleKnown ? '' : '?'), legend: 'the factor in ΔW = scale·B·A (? when guessed)' },
+  { title: '‖ΔW‖F', right: true, drop: 5, cell: (m) => formatNumber(m.frobenius), legend: 'the Frobenius norm of ΔW' },
+  { title: 'σ1', right: true, drop: 1, cell: (m) => formatNumber(m.sigma1), legend: 'its largest singular value' },
+  { title: 'eff.rank', right: true, drop: 4, cell: (m) => formatNumber(m.effectiveRank, 3), legend: 'the entropy effective rank of the spectrum' },
+  { title: 'stable', right: true, drop: 0, cell: (m) => formatNumber(m.stableRank, 3), legend: 'the stable rank ‖ΔW‖F²/σ1²' },
+  { title: 'r95', right: true, drop: 3, cell: (m) => (m.r95 === null ? '–' : String(m.r95)), legend: 'the rank holding 95% of the energy Σσ²' },
+  { title: 'util', right: true, drop: 6, cell: (m) => formatPercent(m.utilization), legend: 'eff.rank / r, how much of the rank is used' },
 ];
 
-/** The human-readable report the CLI prints by default. Control characters in file text are shown escaped. */
-export function reportText(report: ReportJson): string {
+/** Layout of the text report: the width to fit (unbounded when undefined) and whether to explain the columns. */
+export interface TextOptions {
+  readonly width?: number;
+  readonly legend?: boolean;
+}
+
+/**
+ * The human-readable report the CLI prints by default. Control characters in file text are
+ * shown escaped; module names are never cut (see fitTable for how the table meets `width`).
+ */
+export function reportText(report: ReportJson, options: TextOptions = {}): string {
   const out: string[] = [];
   const s = report.summary;
   out.push(`LoRA Lens · ${clean(report.file)}`);
@@ -40,7 +47,7 @@ export function reportText(report: ReportJson): string {
     const width = Math.max(...training.map((e) => e.label.length));
     training.forEach((e, i) => out.push(`  ${i === 0 ? 'training  ' : '          '}  ${e.label.padEnd(width)}  ${shortValue(e)}`));
   }
-  if (report.modules.length > 0) out.push('', ...moduleTable(report.modules));
+  if (report.modules.length > 0) out.push('', ...moduleTable(report.modules, options));
   if (report.otherTensors.length > 0) {
     const roles = new Map<string, number>();
     for (const t of report.otherTensors) roles.set(t.role, (roles.get(t.role) ?? 0) + 1);
@@ -51,18 +58,14 @@ export function reportText(report: ReportJson): string {
   return `${out.join('\n')}\n`;
 }
 
-function moduleTable(modules: readonly ModuleJson[]): string[] {
-  const names = modules.map((m) => shorten(clean(m.name)));
-  const rows = modules.map((m) => COLUMNS.map((c) => c.cell(m)));
-  const nameWidth = Math.max(6, ...names.map((n) => n.length));
-  const widths = COLUMNS.map((c, j) => Math.max(c.title.length, ...rows.map((r) => r[j].length)));
-  const line = (name: string, cells: readonly string[]) =>
-    [name.padEnd(nameWidth), ...cells.map((cell, j) => (COLUMNS[j].right ? cell.padStart(widths[j]) : cell.padEnd(widths[j])))].join('  ').trimEnd();
-  return [line('module', COLUMNS.map((c) => c.title)), ...rows.map((r, i) => line(names[i], r))];
-}
-
-function shorten(name: string): string {
-  return name.length <= MAX_NAME ? name : `…${name.slice(name.length - MAX_NAME + 1)}`;
+function moduleTable(modules: readonly ModuleJson[], options: TextOptions): string[] {
+  const width = options.width ?? Infinity;
+  const rows = modules.map((m) => [clean(m.name), ...COLUMNS.map((c) => c.cell(m))]);
+  const { lines, dropped } = fitTable('module', COLUMNS, rows, width);
+  if (!options.legend) return lines;
+  const shown = COLUMNS.filter((c) => !dropped.includes(c.title));
+  const legend = `${shown.map((c) => `${c.title}: ${c.legend}`).join('; ')}.${dropped.length > 0 ? ` Left out at this width: ${dropped.join(', ')} (--json has every column).` : ''}`;
+  return [...lines, '', ...wrapWords(legend, width)];
 }
 
 function computedLine(report: ReportJson): string {
