@@ -170,13 +170,6 @@ async function finishModule(file: SafetensorsFile, module: AdaptedModule, plan: 
   };
 }
 
-/** One module's analysis on its own (a batch of one); data problems become a skipped result. */
-export async function analyzeModule(file: SafetensorsFile, module: AdaptedModule, backend: ComputeBackend, token?: CancellationToken): Promise<ModuleResult> {
-  const planned = await planModule(file, module, backend, new Workspace());
-  if (!planned.plan) return planned.skipped as ModuleSkipped;
-  return finishModule(file, module, planned.plan, await backend.triangularFactors(planned.plan.factors, token));
-}
-
 async function magnitudeSummary(file: SafetensorsFile, tensor: string): Promise<MagnitudeSummary | undefined> {
   const info = file.header.byName.get(tensor);
   if (!info) return undefined;

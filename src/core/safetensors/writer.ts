@@ -41,7 +41,7 @@ export function byteLength(dtype: DType, shape: readonly number[], name = '', fi
  * starts aligned. `__metadata__` is written only when metadata is given (null is omitted, as the
  * reference omits None).
  */
-export function encodeHeader(specs: readonly TensorSpec[], metadata?: Readonly<Record<string, string>> | null, file = ''): Uint8Array {
+function encodeHeader(specs: readonly TensorSpec[], metadata?: Readonly<Record<string, string>> | null, file = ''): Uint8Array {
   // Built entry by entry: JSON.stringify of one object would move integer-like names first.
   const items: string[] = [];
   if (metadata) items.push(`"${METADATA_KEY}":${JSON.stringify(metadata)}`);

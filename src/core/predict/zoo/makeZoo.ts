@@ -93,7 +93,7 @@ export async function makeZoo(dir: string, options: ZooOptions = {}): Promise<Zo
 }
 
 /** labels.csv text (RFC 4180, CRLF like the inspect report's CSV). */
-export function labelsCsv(rows: readonly ZooRow[]): string {
+function labelsCsv(rows: readonly ZooRow[]): string {
   const lines = [LABEL_COLUMNS.join(',')];
   for (const r of rows) {
     const i = r.item;
