@@ -2,11 +2,9 @@ import type { MetadataEntry } from '../core/adapter/metadata';
 import { describeMetadata } from '../core/adapter/metadata';
 import type { AdaptedModule, Adapter } from '../core/adapter/model';
 import type { ModuleResult } from '../core/analysis/analyze';
-import { readStored } from '../core/analysis/factors';
-import { denseSvd } from '../core/linalg/denseSvd';
+import type { MixerAnalysis } from '../core/analysis/mixer';
 import type { DeviceReport } from '../core/compute/worker/protocol';
 import { tensorCounts } from '../core/report/report';
-import type { SafetensorsFile } from '../core/safetensors/reader';
 import type { AdapterOverview, ComputeInfo, DisplayEntry, LayerAnalysis, LayerRow, MixerPayload, TensorRow } from '../protocol/payloads';
 import { placeOf } from '../core/adapter/place';
 import { familyOf } from './layerNames';
@@ -75,8 +73,8 @@ export function layerRows(modules: readonly AdaptedModule[]): LayerRow[] {
   });
 }
 
-/** One module's result for the webview; `mixer` is the stored M when the module has one. */
-export function layerAnalysisOf(result: ModuleResult, index: number, mixer: MixerPayload | null = null): LayerAnalysis {
+/** One module's result for the webview, with the mixer M and σ(M) the analysis found. */
+export function layerAnalysisOf(result: ModuleResult, index: number): LayerAnalysis {
   if (result.status === 'skipped') return { index, status: 'skipped', reason: result.reason };
   const { metrics } = result;
   return {
@@ -96,28 +94,18 @@ export function layerAnalysisOf(result: ModuleResult, index: number, mixer: Mixe
       topEnergy: metrics.topEnergy,
     },
     core: result.core ? { rows: result.core.rows, cols: result.core.cols, values: result.core.data } : null,
-    mixer,
+    mixer: result.mixer ? mixerPayloadOf(result.mixer) : null,
     warnings: result.warnings,
   };
-}
-
-/**
- * Reads a module's learned r×r mixer M (MoSLoRA), column-major in canonical orientation, with
- * its singular values (an r×r Jacobi SVD); null when it has none.
- */
-export async function readMixer(file: SafetensorsFile, module: AdaptedModule): Promise<MixerPayload | null> {
-  const ref = module.factors?.type === 'lowRank' ? module.factors.mixer : undefined;
-  if (!ref) return null;
-  // Column-major of the stored matrix is M; of a transposed-stored one, row-major is.
-  const stored = await readStored(file, ref, !ref.transposed);
-  const [rows, cols] = ref.transposed ? [stored.cols, stored.rows] : [stored.rows, stored.cols];
-  const { values } = denseSvd({ rows, cols, data: stored.data.slice() }, false);
-  return { rows, cols, values: stored.data, singularValues: Float64Array.from(values) };
 }
 
 /** The worker's device report, in the webview's terms. */
 export function computeInfoOf(device: DeviceReport): ComputeInfo {
   return { backend: device.backend, provider: device.provider ?? null, threads: device.threads ?? null, fallbackReason: device.fallbackReason ?? null };
+}
+
+function mixerPayloadOf(mixer: MixerAnalysis): MixerPayload {
+  return { rows: mixer.rows, cols: mixer.cols, values: mixer.values, singularValues: mixer.singularValues };
 }
 
 function displayEntry(entry: MetadataEntry): DisplayEntry {

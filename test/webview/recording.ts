@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { openAdapter } from '../../src/core/adapter/load';
 import { analyzeAdapter } from '../../src/core/analysis/analyze';
 import { JsBackend } from '../../src/core/compute/jsBackend';
-import { layerAnalysisOf, overviewOf, readMixer } from '../../src/host/payloads';
+import { layerAnalysisOf, overviewOf } from '../../src/host/payloads';
 import type { HostNotifications } from '../../src/protocol/messages';
 import type { LayerAnalysis } from '../../src/protocol/payloads';
 
@@ -30,11 +30,7 @@ export async function recordAdapter(path: string): Promise<Recording> {
     const { size } = await stat(opened.adapter.file);
     const overview = overviewOf(opened.adapter, size);
     const analysis = await analyzeAdapter(opened, { backend: new JsBackend() });
-    const results: LayerAnalysis[] = [];
-    for (const [index, result] of analysis.modules.entries()) {
-      const mixer = await readMixer(opened.file, opened.adapter.modules[index]);
-      results.push(layerAnalysisOf(result, index, mixer));
-    }
+    const results: LayerAnalysis[] = analysis.modules.map((result, index) => layerAnalysisOf(result, index));
     const stream: HostMessage[] = [];
     for (let i = 0; i < results.length; i += BATCH) {
       const batch = results.slice(i, i + BATCH);

@@ -3,7 +3,7 @@
  * as textContent, so nothing in it is interpreted; it is still cut to a length the pane can
  * lay out, since kohya's `ss_tag_frequency` alone can run to megabytes.
  */
-export const MAX_JSON_TEXT = 200_000;
+const MAX_JSON_TEXT = 200_000;
 
 export function jsonText(value: unknown, limit = MAX_JSON_TEXT): string {
   let text: string;

@@ -24,7 +24,7 @@ export function compareByDepth(a: LayerRow, b: LayerRow): number {
 }
 
 /** The group a layer belongs to under a grouping; layers outside any block share one group. */
-export function groupKey(row: LayerRow, grouping: Grouping): string {
+function groupKey(row: LayerRow, grouping: Grouping): string {
   return grouping === 'block' ? (row.block ?? '(no block)') : row.moduleType;
 }
 

@@ -8,7 +8,7 @@ export type Family = 'FLUX.1' | 'SD3' | 'SDXL' | 'SD 2.x' | 'SD 1.x';
  * stream blocks, SD3's joint blocks, and for UNets the cross-attention width (the text
  * encoder's hidden size: 768 for SD 1.x, 1024 for SD 2.x, 2048 for SDXL). Null for other models.
  */
-export function inferFamily(modules: readonly AdaptedModule[]): Family | null {
+function inferFamily(modules: readonly AdaptedModule[]): Family | null {
   const names = modules.map((m) => m.name);
   if (names.some((n) => /single_transformer_blocks|double_blocks|single_blocks/.test(n))) return 'FLUX.1';
   if (names.some((n) => /joint_blocks|context_block/.test(n))) return 'SD3';

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import type { AdapterConfig } from './model';
 
 /** The config files adapter writers put beside their weights (PEFT and mlx-lm both use this name). */
-export const CONFIG_NAME = 'adapter_config.json';
+const CONFIG_NAME = 'adapter_config.json';
 
 /** Configs are small; anything larger is not one and is not read. */
 const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
@@ -39,7 +39,7 @@ export async function readConfigBeside(weightsFile: string): Promise<ConfigLooku
 }
 
 /** Parses config text; only a JSON object counts as a config. */
-export function parseConfig(file: string, text: string): ConfigLookup {
+function parseConfig(file: string, text: string): ConfigLookup {
   let values: unknown;
   try {
     values = JSON.parse(text);

@@ -1,9 +1,8 @@
 import type { GroupedKeys } from './group';
 import type { KeyScheme } from './keys';
 import type { AdapterConfig, AdapterFormat } from './model';
+import { diffusersComponentOf } from './moduleNames';
 
-/** Prefixes of diffusers pipeline components: PEFT-style keys under them are a diffusers LoRA. */
-const DIFFUSERS_COMPONENTS = /^(unet|text_encoder(_\d)?|transformer|prior|decoder|controlnet)\./;
 
 /** Config fields only mlx-lm writes. */
 const MLX_CONFIG_FIELDS = ['lora_parameters', 'fine_tune_type', 'lora_layers'];
@@ -29,7 +28,8 @@ export function detectFormat(
       return isLycoris(grouped, metadata) ? 'lycoris' : 'kohya';
     case 'peft': {
       if (config && MLX_CONFIG_FIELDS.some((f) => f in config.values)) return 'mlx';
-      const component = grouped.modules.filter((m) => DIFFUSERS_COMPONENTS.test(m.module)).length;
+      // PEFT-style keys under a diffusers pipeline component are a diffusers LoRA.
+      const component = grouped.modules.filter((m) => diffusersComponentOf(m.module) !== null).length;
       return component > grouped.modules.length / 2 ? 'diffusers' : 'peft';
     }
   }

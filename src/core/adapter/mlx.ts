@@ -10,7 +10,7 @@ import { toModule } from './toModule';
  * mlx-lm's default LoRA scale (20.0 since June 2025, 10.0 before). mlx-lm itself cannot load a
  * config without `scale`, so a missing one is an assumption and flagged as such.
  */
-export const MLX_DEFAULT_SCALE = 20.0;
+const MLX_DEFAULT_SCALE = 20.0;
 
 /**
  * mlx-lm adapters: `…q_proj.lora_a` stored n×r and `lora_b` r×m (transposed against PEFT), and

@@ -9,11 +9,6 @@ export function sortNatural<T>(items: readonly T[], name: (item: T) => string): 
   return keyed.map((k) => k.item);
 }
 
-/** Compares two names naturally. */
-export function naturalCompare(a: string, b: string): number {
-  return compareParts(a.split(/(\d+)/), b.split(/(\d+)/));
-}
-
 function compareParts(pa: readonly string[], pb: readonly string[]): number {
   const n = Math.min(pa.length, pb.length);
   for (let i = 0; i < n; i++) {

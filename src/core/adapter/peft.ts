@@ -3,13 +3,11 @@ import type { BuildContext, BuildResult } from './build';
 import { numberField, stringField } from './config';
 import type { ModuleParts } from './group';
 import type { AdaptedModule, OtherTensor } from './model';
+import { PEFT_WRAP } from './moduleNames';
 import { compilePatterns, matchPattern, type PatternTable } from './patterns';
 import { peftScale, unknownScale, type ScaleResult } from './scale';
 import { describeModule, type ModuleStructure } from './structure';
 import { toModule } from './toModule';
-
-/** PEFT's wrapper around the base model's own names in saved keys. */
-export const PEFT_PREFIX = 'base_model.model.';
 
 /** PEFT types whose ΔW is a low-rank product this tool reads exactly. */
 const LOW_RANK_TYPES = new Set(['LORA', 'ADALORA', 'LOHA', 'LOKR']);
@@ -62,7 +60,7 @@ export function buildPeft(ctx: BuildContext): BuildResult {
 }
 
 function moduleName(parts: ModuleParts): string {
-  const bare = parts.module.startsWith(PEFT_PREFIX) ? parts.module.slice(PEFT_PREFIX.length) : parts.module;
+  const bare = parts.module.startsWith(PEFT_WRAP) ? parts.module.slice(PEFT_WRAP.length) : parts.module;
   return parts.adapterName && parts.adapterName !== 'default' ? `${bare} [${parts.adapterName}]` : bare;
 }
 
@@ -125,7 +123,7 @@ function otherPeftTensors(tensors: readonly TensorInfo[], values: Readonly<Recor
   const saved = Array.isArray(values.modules_to_save) ? values.modules_to_save.filter((x): x is string => typeof x === 'string') : [];
   const unlisted: string[] = [];
   const others = tensors.map((t): OtherTensor => {
-    const path = t.name.startsWith(PEFT_PREFIX) ? t.name.slice(PEFT_PREFIX.length) : t.name;
+    const path = t.name.startsWith(PEFT_WRAP) ? t.name.slice(PEFT_WRAP.length) : t.name;
     const module = path.replace(/\.(weight|bias)$/, '');
     const listed = path.includes('.modules_to_save.') || saved.some((s) => module === s || module.endsWith(`.${s}`) || module.startsWith(`${s}.`) || module.includes(`.${s}.`));
     if (!listed) unlisted.push(t.name);

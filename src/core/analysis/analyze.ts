@@ -9,6 +9,7 @@ import type { SafetensorsFile } from '../safetensors/reader';
 import { ModuleDataError } from './factors';
 import { planSpectrum, type SpectrumPlan } from './spectrum';
 import { rankMetrics, type RankMetrics } from './metrics';
+import { mixerOf, type MixerAnalysis } from './mixer';
 import { Workspace } from './workspace';
 
 /** Summary of a DoRA magnitude vector (one value per output feature). */
@@ -28,6 +29,8 @@ export interface ModuleAnalysis {
   readonly core: Matrix | null;
   readonly metrics: RankMetrics;
   readonly magnitude?: MagnitudeSummary;
+  /** MoSLoRA's learned mixer M and σ(M), when the module has one. */
+  readonly mixer?: MixerAnalysis;
   readonly warnings: readonly string[];
 }
 
@@ -153,6 +156,8 @@ async function finishModule(file: SafetensorsFile, module: AdaptedModule, plan: 
   const metrics = rankMetrics(spectrum.singularValues, module.maxRank);
   if (metrics.frobenius === 0) warnings.push('ΔW is exactly zero (an untrained or zero-initialized factor)');
   const magnitude = module.magnitude ? await magnitudeSummary(file, module.magnitude) : undefined;
+  // M was already read for the spectrum, so a mixer that fails to read here is only left out of the view.
+  const mixer = await mixerOf(file, module).catch(() => null);
   return {
     name: module.name,
     status: 'ok',
@@ -160,15 +165,9 @@ async function finishModule(file: SafetensorsFile, module: AdaptedModule, plan: 
     core: spectrum.core,
     metrics,
     ...(magnitude ? { magnitude } : {}),
+    ...(mixer ? { mixer } : {}),
     warnings,
   };
-}
-
-/** One module's analysis on its own (a batch of one); data problems become a skipped result. */
-export async function analyzeModule(file: SafetensorsFile, module: AdaptedModule, backend: ComputeBackend, token?: CancellationToken): Promise<ModuleResult> {
-  const planned = await planModule(file, module, backend, new Workspace());
-  if (!planned.plan) return planned.skipped as ModuleSkipped;
-  return finishModule(file, module, planned.plan, await backend.triangularFactors(planned.plan.factors, token));
 }
 
 async function magnitudeSummary(file: SafetensorsFile, tensor: string): Promise<MagnitudeSummary | undefined> {

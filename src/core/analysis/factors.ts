@@ -72,7 +72,7 @@ async function readTall(file: SafetensorsFile, ref: FactorRef, tall: boolean, in
 }
 
 /** The canonical B (m×r): stored as B (tall) or, when the reference is transposed, as Bᵀ. */
-export function readB(file: SafetensorsFile, ref: FactorRef, input: FactorInput, workspace?: Workspace): Promise<TallFactor> {
+function readB(file: SafetensorsFile, ref: FactorRef, input: FactorInput, workspace?: Workspace): Promise<TallFactor> {
   return readTall(file, ref, !ref.transposed, input, workspace);
 }
 

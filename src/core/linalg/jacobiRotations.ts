@@ -12,7 +12,7 @@ import { columnNorm, SvdConvergenceError } from './svd';
  * Sweeps before giving up. One-sided Jacobi converges quadratically: measured 7–9 sweeps on
  * Gaussian n×n matrices for n = 16…256 (the last one only checks), 4–7 on graded ones.
  */
-export const MAX_SWEEPS = 60;
+const MAX_SWEEPS = 60;
 
 /**
  * Orthogonalizes the n columns (length m, column-major) of `g` in place: g ← g·J with J

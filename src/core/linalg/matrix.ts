@@ -20,11 +20,6 @@ export function identity(n: number): Matrix {
   return m;
 }
 
-/** A copy that shares no storage with `a`. */
-export function copyMatrix(a: Matrix): Matrix {
-  return { rows: a.rows, cols: a.cols, data: a.data.slice() };
-}
-
 /** Aᵀ as a new column-major matrix. */
 export function transpose(a: Matrix): Matrix {
   const out = new Float64Array(a.rows * a.cols);

@@ -1,5 +1,5 @@
 import type { AdaptedModule } from '../adapter/model';
-import { PEFT_PREFIX } from '../adapter/peft';
+import { kohyaName, PEFT_WRAP } from '../adapter/moduleNames';
 import type { OutputLayout } from './target';
 
 /** Where one module's truncated factors go, and how they are stored. */
@@ -15,24 +15,9 @@ export interface FactorNames {
   readonly patternKey: string;
 }
 
-/** kohya's prefixes for diffusers pipeline components (what sd-scripts and diffusers' converters use). */
-const KOHYA_COMPONENTS: readonly (readonly [string, string])[] = [
-  ['unet.', 'lora_unet_'],
-  ['text_encoder_2.', 'lora_te2_'],
-  ['text_encoder.', 'lora_te_'],
-  ['transformer.', 'lora_transformer_'],
-];
-
 /** A module name without the " [adapter]" suffix the loader adds for non-default PEFT adapters. */
 function bareName(module: AdaptedModule): string {
   return module.name.replace(/ \[[^\]]*\]$/, '');
-}
-
-/** kohya's flattened name: component prefix, then dots turned into underscores. */
-export function kohyaName(name: string): string {
-  if (name.startsWith('lora_')) return name;
-  for (const [from, to] of KOHYA_COMPONENTS) if (name.startsWith(from)) return to + name.slice(from.length).replace(/\./g, '_');
-  return `lora_${name.replace(/\./g, '_')}`;
 }
 
 /**
@@ -47,7 +32,7 @@ export function factorNames(module: AdaptedModule, inputLayout: OutputLayout | n
   const patternKey = bareName(module);
   if (layout === 'peft') {
     if (keep) return { A: f.A.tensor, B: f.B.tensor, alpha: null, transposedA: f.A.transposed, transposedB: f.B.transposed, patternKey };
-    return { A: `${PEFT_PREFIX}${patternKey}.lora_A.weight`, B: `${PEFT_PREFIX}${patternKey}.lora_B.weight`, alpha: null, transposedA: false, transposedB: false, patternKey };
+    return { A: `${PEFT_WRAP}${patternKey}.lora_A.weight`, B: `${PEFT_WRAP}${patternKey}.lora_B.weight`, alpha: null, transposedA: false, transposedB: false, patternKey };
   }
   const stem = keep && f.A.tensor.endsWith('.lora_down.weight') ? f.A.tensor.slice(0, -'.lora_down.weight'.length) : kohyaName(patternKey);
   return { A: `${stem}.lora_down.weight`, B: `${stem}.lora_up.weight`, alpha: `${stem}.alpha`, transposedA: false, transposedB: false, patternKey };

@@ -2,7 +2,7 @@ import { mkdir, rmdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { throwIfCancelled, type CancellationToken } from '../cancellation';
 import { AdapterError } from '../adapter/errors';
-import { writeTextAtomic } from '../predict/atomicText';
+import { writeFileAtomic } from '../io/atomicWrite';
 import { SafetensorsError } from '../safetensors/errors';
 import type { SafetensorsFile } from '../safetensors/reader';
 import { writeSafetensorsAtomic } from '../safetensors/writer';
@@ -170,13 +170,13 @@ async function write(planned: PlannedResize, plan: RankPlan, options: ResizeOpti
   }
   const files = [target.weights];
   if (target.config) {
-    await writeTextAtomic(target.config, `${JSON.stringify(peftConfig(adapter, layout.modules), null, 2)}\n`);
+    await writeFileAtomic(target.config, `${JSON.stringify(peftConfig(adapter, layout.modules), null, 2)}\n`);
     files.push(target.config);
   }
   const skipped = prepared.skipped.map((s) => ({ name: s.module.name, reason: s.structured && target.layout === 'kohya' ? `${s.reason}; copied unchanged` : s.reason }));
   const report: ResizeReport = { input: adapter.file, inputFormat: adapter.formatDetail, output: target.weights, layout: target.layout, method: describeRankMethod(plan.method), dtype, plan, skipped, notes };
-  await writeTextAtomic(`${target.report}.json`, reportJson(report));
-  await writeTextAtomic(`${target.report}.md`, reportMarkdown(report));
+  await writeFileAtomic(`${target.report}.json`, reportJson(report));
+  await writeFileAtomic(`${target.report}.md`, reportMarkdown(report));
   files.push(`${target.report}.json`, `${target.report}.md`);
   return { plan, files, skipped, notes, backend: planned.backend.name };
 }

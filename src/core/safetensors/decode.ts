@@ -184,13 +184,6 @@ function widenOne(bytes: Uint8Array, k: number, words: Int32Array): number {
   return ((h & 0x7f80) + 0x80) << 15;
 }
 
-/** BF16 values as float32 (see widenBF16); on any host. */
-export function bf16ToFloat32(bytes: Uint8Array, count: number): Float32Array {
-  const words = new Int32Array(count);
-  widenBF16(bytes, count, words);
-  return new Float32Array(words.buffer);
-}
-
 let f16: Float64Array | undefined;
 
 /** IEEE 754 binary16 for all 65,536 bit patterns. */

@@ -68,7 +68,7 @@ const oneBits = new Uint32Array(one.buffer);
  * a false tie is broken toward the float64 value (float32's grid holds every bfloat16 midpoint,
  * so no other double rounding can happen). NaN stays NaN (quiet, sign kept).
  */
-export function bf16Bits(x: number): number {
+function bf16Bits(x: number): number {
   one[0] = x;
   const b = oneBits[0];
   if (Number.isNaN(x)) return ((b >>> 16) | 0x40) & 0xffff;

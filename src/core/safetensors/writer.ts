@@ -1,6 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { access, link, open, rename, unlink, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { AtomicWriteError, writeAtomic, type ChunkWriter } from '../io/atomicWrite';
 import { SafetensorsError } from './errors';
 import { DTYPE_BITS, type DType } from './types';
 
@@ -43,7 +41,7 @@ export function byteLength(dtype: DType, shape: readonly number[], name = '', fi
  * starts aligned. `__metadata__` is written only when metadata is given (null is omitted, as the
  * reference omits None).
  */
-export function encodeHeader(specs: readonly TensorSpec[], metadata?: Readonly<Record<string, string>> | null, file = ''): Uint8Array {
+function encodeHeader(specs: readonly TensorSpec[], metadata?: Readonly<Record<string, string>> | null, file = ''): Uint8Array {
   // Built entry by entry: JSON.stringify of one object would move integer-like names first.
   const items: string[] = [];
   if (metadata) items.push(`"${METADATA_KEY}":${JSON.stringify(metadata)}`);
@@ -92,33 +90,26 @@ export interface WriteOptions {
 }
 
 /**
- * Writes a file atomically: everything goes to a temporary file beside the target (same
- * directory, so the final rename never crosses file systems), which is flushed to disk and only
- * then moved into place, so readers never see a half-written file and a failed write leaves the
- * old one intact. Without `overwrite`, an existing target is refused (FILE_EXISTS), also when it
- * appears while writing. `produce` writes each tensor's bytes in order, in as many chunks as it
- * likes (so gigabyte files never sit in memory); a tensor given the wrong number of bytes fails
- * with SIZE_MISMATCH and nothing is written.
+ * Writes a safetensors file atomically and durably (../io/atomicWrite: a temporary file beside
+ * the target, fsynced, renamed into place, the directory fsynced), so readers never see a
+ * half-written file and a failed write leaves the old one intact. Without `overwrite`, an
+ * existing target is refused (FILE_EXISTS), also when it appears while writing. `produce`
+ * writes each tensor's bytes in order, in as many chunks as it likes (so gigabyte files never
+ * sit in memory); a tensor given the wrong number of bytes fails with SIZE_MISMATCH and nothing
+ * is written.
  */
 export async function writeSafetensorsAtomic(
   target: string,
   specs: readonly TensorSpec[],
   metadata: Readonly<Record<string, string>> | null | undefined,
-  produce: (index: number, write: (chunk: Uint8Array) => Promise<void>) => Promise<void>,
+  produce: (index: number, write: ChunkWriter) => Promise<void>,
   options: WriteOptions = {},
 ): Promise<void> {
   const header = encodeHeader(specs, metadata, target);
-  if (!options.overwrite && (await exists(target))) throw existsError(target);
-  const temp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await ioStep(target, 'create a temporary file', () => open(temp, 'wx'));
   try {
-    await writeContents(handle, target, header, specs, produce);
-    await ioStep(target, 'flush to disk', () => handle.sync());
-    await ioStep(target, 'close', () => handle.close());
-    await moveIntoPlace(temp, target, options.overwrite === true);
+    await writeAtomic(target, (write) => writeContents(write, target, header, specs, produce), { overwrite: options.overwrite === true });
   } catch (error) {
-    await handle.close().catch(() => undefined);
-    await unlink(temp).catch(() => undefined);
+    if (error instanceof AtomicWriteError) throw new SafetensorsError(error.code, error.message, target);
     throw error;
   }
 }
@@ -130,20 +121,17 @@ export function writeTensorsAtomic(target: string, tensors: readonly TensorToWri
   return writeSafetensorsAtomic(target, tensors, metadata, (index, write) => write(tensors[index].data), options);
 }
 
+/** The header, then each tensor's bytes, each checked against its declared size. */
 async function writeContents(
-  handle: FileHandle,
+  sink: ChunkWriter,
   target: string,
   header: Uint8Array,
   specs: readonly TensorSpec[],
-  produce: (index: number, write: (chunk: Uint8Array) => Promise<void>) => Promise<void>,
+  produce: (index: number, write: ChunkWriter) => Promise<void>,
 ): Promise<void> {
   let position = 0;
   const write = async (chunk: Uint8Array): Promise<void> => {
-    let done = 0;
-    while (done < chunk.length) {
-      const { bytesWritten } = await ioStep(target, 'write', () => handle.write(chunk, done, chunk.length - done, position + done));
-      done += bytesWritten;
-    }
+    await sink(chunk);
     position += chunk.length;
   };
   await write(header);
@@ -155,63 +143,5 @@ async function writeContents(
     if (position - start !== expected) {
       throw new SafetensorsError('SIZE_MISMATCH', `tensor ${JSON.stringify(t.name)}: wrote ${position - start} bytes, expected ${expected} for shape [${t.shape.join(', ')}] of ${t.dtype}`, target, t.name);
     }
-  }
-}
-
-/**
- * Without overwrite, a hard link claims the name atomically (it fails if the name exists, even
- * if it appeared a moment ago); file systems without hard links fall back to check-then-rename.
- * The directory is flushed afterwards where the platform allows, so the new name survives a
- * crash too.
- */
-async function moveIntoPlace(temp: string, target: string, overwrite: boolean): Promise<void> {
-  if (overwrite || !(await claimName(temp, target))) await ioStep(target, 'rename into place', () => rename(temp, target));
-  await syncDirectory(dirname(target));
-}
-
-/** Links the temp file to the target name; false when the file system has no hard links. */
-async function claimName(temp: string, target: string): Promise<boolean> {
-  try {
-    await link(temp, target);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') throw existsError(target);
-    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS' && code !== 'EXDEV') throw new SafetensorsError('IO_ERROR', `cannot write ${target}: ${(error as Error).message}`, target);
-    if (await exists(target)) throw existsError(target);
-    return false;
-  }
-  // The target is complete and in place; a temp name that lingers is only clutter.
-  await unlink(temp).catch(() => undefined);
-  return true;
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  try {
-    const handle = await open(dir, 'r');
-    await handle.sync().finally(() => handle.close());
-  } catch {
-    // Not possible on every platform (Windows refuses to open directories); the data is synced.
-  }
-}
-
-async function ioStep<T>(target: string, what: string, step: () => Promise<T>): Promise<T> {
-  try {
-    return await step();
-  } catch (error) {
-    if (error instanceof SafetensorsError) throw error;
-    throw new SafetensorsError('IO_ERROR', `cannot ${what} for ${target}: ${(error as Error).message}`, target);
-  }
-}
-
-function existsError(target: string): SafetensorsError {
-  return new SafetensorsError('FILE_EXISTS', `${target} already exists; not overwritten (pass overwrite to replace it)`, target);
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
   }
 }

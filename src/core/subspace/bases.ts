@@ -88,7 +88,7 @@ export function coreSvd(F: Matrix, RA: Matrix): { readonly U: Matrix; readonly V
 }
 
 /** #{σ_i > σ₁·d·ε}: numpy's and LAPACK's default tolerance for a d-sized matrix. */
-export function numericalRank(sigma: ArrayLike<number>, d: number): number {
+function numericalRank(sigma: ArrayLike<number>, d: number): number {
   if (sigma.length === 0 || !(sigma[0] > 0)) return 0;
   const tol = sigma[0] * d * Number.EPSILON;
   let k = 0;

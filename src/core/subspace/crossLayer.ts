@@ -96,7 +96,7 @@ function moduleGroups(opened: OpenedAdapter): { groups: ModuleGroup[]; skipped: 
 }
 
 /** The maps of one group of same-shape bases, in the order given; `rank` is each module's trained r. */
-export function layerGroup(moduleType: string, entries: readonly { name: string; basis: SubspaceBasis; rank: number }[]): CrossLayerGroup {
+function layerGroup(moduleType: string, entries: readonly { name: string; basis: SubspaceBasis; rank: number }[]): CrossLayerGroup {
   const overlaps = (i: number, j: number): [Matrix, Matrix] => {
     const [a, b] = [entries[i].basis, entries[j].basis];
     return [transposeMultiply(a.X, b.X), transposeMultiply(a.Y, b.Y)];

@@ -1,3 +1,5 @@
+import { parseModuleName } from '../adapter/moduleNames';
+
 /**
  * Which base-model module an adapter module adapts, read from its name alone, so that adapters
  * written by different tools line up:
@@ -25,35 +27,9 @@ export interface BaseModuleKey {
   readonly loose: string;
 }
 
-/** kohya/LyCORIS component prefixes, the longer first. */
-const KOHYA_PREFIXES: readonly (readonly [string, string])[] = [
-  ['lora_unet_', 'unet'],
-  ['lora_te1_', 'text_encoder'],
-  ['lora_te2_', 'text_encoder_2'],
-  ['lora_te3_', 'text_encoder_3'],
-  ['lora_te_', 'text_encoder'],
-  ['lora_transformer_', 'transformer'],
-];
-
-/** diffusers pipeline components that prefix module names. */
-const DIFFUSERS_COMPONENTS = ['unet', 'text_encoder', 'text_encoder_2', 'text_encoder_3', 'transformer', 'prior', 'decoder'];
-
+/** The key of a module name, from the one name table (../adapter/moduleNames). */
 export function baseModuleKey(name: string): BaseModuleKey {
-  let rest = name;
-  while (rest.startsWith('base_model.model.')) rest = rest.slice('base_model.model.'.length);
-  let component: string | null = null;
-  const kohya = KOHYA_PREFIXES.find(([prefix]) => rest.startsWith(prefix));
-  if (kohya) {
-    component = kohya[1];
-    rest = rest.slice(kohya[0].length);
-  } else {
-    const dot = rest.indexOf('.');
-    const head = dot > 0 ? rest.slice(0, dot) : '';
-    if (DIFFUSERS_COMPONENTS.includes(head)) {
-      component = head;
-      rest = rest.slice(dot + 1);
-    }
-  }
+  const { component, path: rest } = parseModuleName(name);
   const path = rest.replace(/\./g, '_');
   let loose = path;
   while (loose.startsWith('model_')) loose = loose.slice('model_'.length);

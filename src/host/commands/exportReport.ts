@@ -6,7 +6,8 @@ import type { ExportFormat } from '../../protocol/payloads';
 import { analyseFile } from '../analysis/analyseFile';
 import type { HostContext } from '../hostContext';
 import { log, showError } from '../log';
-import { FORMAT_EXTENSIONS, reportContent, reportOf, writeAtomic } from '../report/reportFile';
+import { writeFileAtomic } from '../../core/io/atomicWrite';
+import { FORMAT_EXTENSIONS, reportContent, reportOf } from '../report/reportFile';
 import { readSettings } from '../settings';
 
 const FORMATS: readonly { label: string; format: ExportFormat }[] = [
@@ -56,7 +57,7 @@ export async function exportReport(source: ReportSource, format?: ExportFormat):
   });
   if (!target) return null;
   const report = reportOf(source.adapter, source.analysis, source.partial);
-  await writeAtomic(target.fsPath, reportContent(report, chosen));
+  await writeFileAtomic(target.fsPath, reportContent(report, chosen));
   log().info(`exported ${chosen} report of ${file} to ${target.fsPath}`);
   void vscode.window.showInformationMessage(`LoRA Lens: report written to ${target.fsPath}`);
   return target.fsPath;

@@ -1,32 +1,19 @@
 import * as vscode from 'vscode';
-import { info } from '../../cli/info';
+import { computeInfo } from '../../core/report/computeInfo';
 import type { HostContext } from '../hostContext';
 import { log, showError } from '../log';
 import { readSettings } from '../settings';
 
-/** What `lora-lens info --json` prints; the command shows the same facts. */
-interface InfoJson {
-  readonly onnxruntime: string;
-  readonly device: string;
-  readonly provider: string | null;
-  readonly fallbackReason: string | null;
-  readonly threads: number;
-  readonly cores: number;
-}
-
 /**
  * Show Compute Info: onnxruntime's version, the provider that actually runs for the configured
- * device (found by creating a session, as the CLI's `info` does) and the threads, plus what
+ * device (found by creating a session, the same probe as the CLI's `info`) and the threads, plus what
  * the last analysis in the active editor ran on.
  */
 export function registerShowComputeInfo(ctx: HostContext): vscode.Disposable {
   return vscode.commands.registerCommand('loraLens.showComputeInfo', async () => {
     try {
       const device = readSettings().compute.device;
-      const text = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'LoRA Lens: probing onnxruntime' }, () =>
-        info({ command: 'info', compute: { backend: 'auto', device }, json: true }),
-      );
-      const report = JSON.parse(text) as InfoJson;
+      const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: 'LoRA Lens: probing onnxruntime' }, () => computeInfo(device));
       const last = ctx.registry.active()?.document.analysis?.device;
       const lastRun = last ? ` Last analysis: ${last.backend}${last.provider ? ` on ${last.provider}` : ''}.` : '';
       const fallback = report.fallbackReason ? ` (${report.fallbackReason})` : '';

@@ -9,7 +9,7 @@ import { stampOf, type AnalysisService } from '../analysis/analysisService';
 import { Batcher } from '../analysis/batcher';
 import type { FileStamp } from '../analysis/resultCache';
 import { Disposable } from '../disposable';
-import { computeInfoOf, layerAnalysisOf, overviewOf, readMixer } from '../payloads';
+import { computeInfoOf, layerAnalysisOf, overviewOf } from '../payloads';
 import { readSettings } from '../settings';
 import { withAnalysisProgress } from './analysisProgress';
 
@@ -48,7 +48,7 @@ export class AdapterDocument extends Disposable implements vscode.CustomDocument
     readonly uri: vscode.Uri,
     readonly stamp: FileStamp,
     readonly adapter: Adapter,
-    private readonly file: SafetensorsFile,
+    file: SafetensorsFile,
     private readonly service: AnalysisService,
   ) {
     super();
@@ -100,7 +100,8 @@ export class AdapterDocument extends Disposable implements vscode.CustomDocument
     const cached = this.service.cache.get(this.stamp);
     if (cached) {
       this.held = null;
-      return this.show(cached.analysis, true);
+      this.show(cached.analysis, true);
+      return;
     }
     if (this.failure || this.held) {
       // A view showing a stopped or held analysis goes back to running when it gets the overview again.
@@ -112,7 +113,6 @@ export class AdapterDocument extends Disposable implements vscode.CustomDocument
     const job = (this.job = new vscode.CancellationTokenSource());
     const total = this.adapter.modules.length;
     const batcher = new Batcher<LayerAnalysis>((results) => this.publishBatch(results), BATCH_MS);
-    let chain = Promise.resolve();
     try {
       const entry = await withAnalysisProgress(this.overview.file, job, (report) =>
         this.service.analyze(this.adapter, this.stamp, {
@@ -120,19 +120,15 @@ export class AdapterDocument extends Disposable implements vscode.CustomDocument
           token: job.token,
           onModule: (result, index) => {
             this.results[index] = result;
-            chain = chain.then(async () => {
-              batcher.push(await this.layerOf(result, index));
-              this.progress = { done: this.results.filter(Boolean).length, total, module: result.name };
-              report(this.progress);
-            });
+            batcher.push(layerAnalysisOf(result, index));
+            this.progress = { done: this.results.filter(Boolean).length, total, module: result.name };
+            report(this.progress);
           },
         }),
       );
-      await chain;
       batcher.flush();
-      await this.show(entry.analysis, false);
+      this.show(entry.analysis, false);
     } catch (error) {
-      await chain.catch(() => undefined);
       batcher.flush();
       const cancelled = job.token.isCancellationRequested;
       const message = cancelled ? 'The analysis was cancelled.' : error instanceof Error ? error.message : String(error);
@@ -155,10 +151,10 @@ export class AdapterDocument extends Disposable implements vscode.CustomDocument
   }
 
   /** Shows a finished analysis (live or cached) in every view. */
-  private async show(analysis: AdapterAnalysis, cached: boolean): Promise<void> {
+  private show(analysis: AdapterAnalysis, cached: boolean): void {
     this.analysed = analysis;
     if (cached) {
-      const all = await Promise.all(analysis.modules.map((r, i) => this.layerOf(r, i)));
+      const all = analysis.modules.map((r, i) => layerAnalysisOf(r, i));
       analysis.modules.forEach((r, i) => (this.results[i] = r));
       this.publishBatch(all);
     }
@@ -168,12 +164,6 @@ export class AdapterDocument extends Disposable implements vscode.CustomDocument
       cached,
     };
     this.broadcast('done', this.finished);
-  }
-
-  private async layerOf(result: ModuleResult, index: number): Promise<LayerAnalysis> {
-    const module = this.adapter.modules[index];
-    const mixer = result.status === 'ok' && module ? await readMixer(this.file, module).catch(() => null) : null;
-    return layerAnalysisOf(result, index, mixer);
   }
 
   private publishBatch(results: LayerAnalysis[]): void {

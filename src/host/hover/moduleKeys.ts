@@ -6,11 +6,13 @@
  * string is reduced to a few candidate keys, so a hover costs a handful of Map lookups.
  */
 
-/** PEFT's wrapping, possibly repeated when a PEFT model was wrapped again. */
-const PEFT_WRAP = /^(?:base_model\.model\.)+/;
+import { kohyaPrefixOf, withoutPeftWrap } from '../../core/adapter/moduleNames';
 
-/** kohya's flattened prefixes: UNet, text encoders, DiT transformers. */
-const KOHYA_PREFIX = /^lora_(?:unet|te\d?|transformer|text_encoder\d?)_/;
+/** A lower-cased name without its kohya component prefix (from the one name table). */
+function withoutKohyaPrefix(name: string): string {
+  const kohya = kohyaPrefixOf(name);
+  return kohya ? name.slice(kohya.prefix.length) : name;
+}
 
 /** Trailing parts that name a factor tensor rather than the module (`.lora_A.default.weight`). */
 const FACTOR_TAIL =
@@ -26,7 +28,7 @@ export function canonicalName(name: string): string {
     previous = n;
     n = n.replace(FACTOR_TAIL, '');
   }
-  return n.replace(PEFT_WRAP, '');
+  return withoutPeftWrap(n);
 }
 
 /**
@@ -46,7 +48,7 @@ export function indexKeys(name: string, moduleType: string): string[] {
     keys.add(suffix);
     keys.add(suffix.replace(/\./g, '_'));
   }
-  const kohya = canonical.replace(KOHYA_PREFIX, '');
+  const kohya = withoutKohyaPrefix(canonical);
   if (kohya !== canonical) {
     keys.add(kohya);
     // kohya flattened the dots, so its type's shorter tails (`to_q` of `attn1_to_q`) are keys too.
@@ -67,7 +69,7 @@ export function lookupKeys(text: string): string[] {
   const t = text.trim().replace(/^[.'"`]+|[.'"`:,;]+$/g, '');
   if (t.length < MIN_LENGTH) return [];
   const canonical = canonicalName(t);
-  const keys = [canonical, canonical.replace(KOHYA_PREFIX, '')];
+  const keys = [canonical, withoutKohyaPrefix(canonical)];
   return [...new Set(keys)].filter((k) => k.length >= MIN_LENGTH);
 }
 

@@ -37,7 +37,7 @@ export function cardOf(entry: PredictorEntry, provider: ProviderInfo | null, run
   };
 }
 
-export function infoOf(entry: PredictorEntry): PredictorInfo {
+function infoOf(entry: PredictorEntry): PredictorInfo {
   const m = entry.manifest;
   return { dir: entry.dir, name: m.name, version: m.version, description: m.description, model: m.model.kind, source: entry.source, training: trainingOf(m.training) };
 }

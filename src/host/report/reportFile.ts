@@ -1,5 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import { rename, rm, writeFile } from 'node:fs/promises';
 import type { Adapter } from '../../core/adapter/model';
 import type { AdapterAnalysis, ModuleResult } from '../../core/analysis/analyze';
 import { reportCsv } from '../../core/report/csv';
@@ -25,20 +23,5 @@ export function reportContent(report: ReportJson, format: ExportFormat): string 
       return reportCsv(report);
     case 'markdown':
       return reportMarkdown(report);
-  }
-}
-
-/**
- * Writes a file so that it is either the old one or the whole new one, never half of it: the
- * text goes to a temporary file beside the target, which is then renamed over it.
- */
-export async function writeAtomic(path: string, text: string): Promise<void> {
-  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    await writeFile(temp, text, { encoding: 'utf8', flag: 'wx' });
-    await rename(temp, path);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
   }
 }

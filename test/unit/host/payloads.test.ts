@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import { test } from 'node:test';
 import { openAdapter } from '../../../src/core/adapter/load';
 import { analyzeAdapter } from '../../../src/core/analysis/analyze';
-import { layerAnalysisOf, overviewOf, readMixer } from '../../../src/host/payloads';
+import { layerAnalysisOf, overviewOf } from '../../../src/host/payloads';
 import { placeOf } from '../../../src/core/adapter/place';
 import { familyOf } from '../../../src/host/layerNames';
 import { gaussian } from '../../helpers/factors';
@@ -96,7 +96,7 @@ test('a file with no adapter in it becomes a tensor browser with a note', async 
   }
 });
 
-test('a MoSLoRA mixer is read as stored, column-major, and flagged on its row', async () => {
+test('a MoSLoRA mixer and σ(M) come with the analysis, column-major, and are flagged on its row', async () => {
   const dir = await tempDir();
   try {
     const rng = Rng.fresh();
@@ -111,10 +111,12 @@ test('a MoSLoRA mixer is read as stored, column-major, and flagged on its row', 
     ], { config: { peft_type: 'LORA', r, lora_alpha: r } });
     const opened = await openAdapter(path);
     try {
-      const [mixed, plain] = opened.adapter.modules;
       const rows = overviewOf(opened.adapter, 0).layers;
       assert.deepEqual(rows.map((l) => l.hasMixer), [true, false]);
-      const payload = await readMixer(opened.file, mixed);
+      const analysis = await analyzeAdapter(opened);
+      const [mixed, plain] = analysis.modules.map((result, index) => layerAnalysisOf(result, index));
+      assert.ok(mixed.status === 'ok' && plain.status === 'ok');
+      const payload = mixed.mixer;
       assert.ok(payload);
       assert.deepEqual([payload.rows, payload.cols], [r, r]);
       // M is stored row-major; the payload is column-major.
@@ -123,7 +125,7 @@ test('a MoSLoRA mixer is read as stored, column-major, and flagged on its row', 
       const want = referenceSingularValues(asDD(M));
       assert.equal(payload.singularValues.length, r);
       payload.singularValues.forEach((s, i) => assert.ok(Math.abs(s - want[i]) <= 1e-13 * want[0], `σ${i + 1}(M) ${s} vs ${want[i]}`));
-      assert.equal(await readMixer(opened.file, plain), null);
+      assert.equal(plain.mixer, null);
     } finally {
       await opened.file.close();
     }

@@ -7,7 +7,8 @@ import { analyzeAdapter } from '../../../src/core/analysis/analyze';
 import { ModuleIndex } from '../../../src/host/hover/moduleIndex';
 import { energyRankLabel, indexedAdapterOf } from '../../../src/host/hover/moduleStats';
 import { layerStatsText } from '../../../src/host/report/layerStatsText';
-import { reportContent, reportOf, writeAtomic } from '../../../src/host/report/reportFile';
+import { writeFileAtomic } from '../../../src/core/io/atomicWrite';
+import { reportContent, reportOf } from '../../../src/host/report/reportFile';
 import { corpusPath, removeDir, tempDir } from '../../helpers/fixtures';
 
 test('a real adapter: reports in each format, partial results pending, hover stats at the configured energy', async () => {
@@ -50,10 +51,10 @@ test('the atomic write replaces the whole file and leaves no temporary behind', 
   try {
     const path = join(dir, 'report.json');
     await writeFile(path, 'old');
-    await writeAtomic(path, 'new contents');
+    await writeFileAtomic(path, 'new contents');
     assert.equal(await readFile(path, 'utf8'), 'new contents');
     assert.deepEqual(await readdir(dir), ['report.json']);
-    await assert.rejects(writeAtomic(join(dir, 'missing', 'report.json'), 'x'));
+    await assert.rejects(writeFileAtomic(join(dir, 'missing', 'report.json'), 'x'));
     assert.deepEqual(await readdir(dir), ['report.json']);
   } finally {
     await removeDir(dir);

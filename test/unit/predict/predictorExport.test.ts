@@ -11,6 +11,7 @@ import { encodePredictorModel } from '../../../src/core/predict/predictor/onnxEx
 import { readPredictor, writePredictor } from '../../../src/core/predict/predictor/predictorDir';
 import { PredictorSession } from '../../../src/core/predict/predictor/runPredictor';
 import { removeDir, tempDir } from '../../helpers/fixtures';
+import { withSyncSpy } from '../../helpers/syncSpy';
 import { Rng } from '../../helpers/random';
 
 /** Positive, spread-out rows like spectra (log1p needs x > −1). */
@@ -94,7 +95,9 @@ test('a predictor folder is written whole, refused when it exists, replaced with
     const x = spectraLike(rng, 12, 12);
     const model = trainRidge(x, Float64Array.from({ length: 12 }, () => rng.gaussian()), 2, 'log1p');
     const stored = { manifest: sampleManifest(), model: encodePredictorModel(model, 'a') };
-    await writePredictor(dir, stored, false);
+    // Both files are fsynced inside the hidden folder before it is renamed to `dir`; the parent is fsynced after.
+    const syncs = await withSyncSpy(dir, () => writePredictor(dir, stored, false));
+    assert.ok(syncs.length >= 3 && syncs.slice(0, 2).every((existed) => !existed) && syncs[syncs.length - 1], String(syncs));
     const back = await readPredictor(dir);
     assert.deepEqual(back.manifest, stored.manifest);
     assert.deepEqual(back.model, stored.model);

@@ -3,7 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { openAdapter } from '../../../src/core/adapter/load';
-import { kohyaName } from '../../../src/core/resize/names';
+import { kohyaName } from '../../../src/core/adapter/moduleNames';
 import { parseRankMethod } from '../../../src/core/resize/recommend';
 import { resizeAdapter } from '../../../src/core/resize/resize';
 import { corpusPath, removeDir, tempDir } from '../../helpers/fixtures';

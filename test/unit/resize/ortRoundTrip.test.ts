@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { openAdapter } from '../../../src/core/adapter/load';
 import { readLowRank } from '../../../src/core/analysis/factors';
 import { OrtBackend } from '../../../src/core/compute/ort/ortBackend';
-import { kohyaName } from '../../../src/core/resize/names';
+import { kohyaName } from '../../../src/core/adapter/moduleNames';
 import { parseRankMethod, type RankPlan } from '../../../src/core/resize/recommend';
 import { resizeAdapter, type ResizeOptions } from '../../../src/core/resize/resize';
 import { gaussian, logSpaced, multiplyDense, scaleColumns } from '../../helpers/factors';

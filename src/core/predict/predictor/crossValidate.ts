@@ -58,7 +58,7 @@ export function strataOf(target: Target): ArrayLike<number> {
  * Ridge's λ by inner k-fold CV (stratified on y): the grid RIDGE_LAMBDA_GRID (× n) value with the least held-out
  * squared error; ties to the larger λ (the simpler model). Too few rows for inner folds: λ = n.
  */
-export function chooseRidgeLambda(x: Rows, y: Float64Array, seed: number, transform: InputTransform, bounded = true): number {
+function chooseRidgeLambda(x: Rows, y: Float64Array, seed: number, transform: InputTransform, bounded = true): number {
   if (x.rows < 2 * INNER_FOLDS) return x.rows;
   const folds = foldsOf(x.rows, INNER_FOLDS, seed, y);
   let best = Infinity;

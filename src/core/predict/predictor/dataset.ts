@@ -116,7 +116,7 @@ export async function loadDataset(options: DatasetOptions): Promise<Dataset> {
 }
 
 /** Numbers, or class indices into the distinct labels (numeric order when every label is a number). */
-export function targetOf(cells: readonly string[], kind: 'numeric' | 'classes'): Target {
+function targetOf(cells: readonly string[], kind: 'numeric' | 'classes'): Target {
   if (kind === 'numeric') return { kind: 'numeric', values: Float64Array.from(cells, Number) };
   const distinct = [...new Set(cells)];
   const numeric = distinct.every((c) => Number.isFinite(Number(c)));

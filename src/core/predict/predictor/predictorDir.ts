@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { syncDirectory, writeFileAtomic } from '../../io/atomicWrite';
 import { FeatureError } from '../errors';
 import { MANIFEST_FILE, MODEL_FILE, parseManifest, renderManifest, type PredictorManifest } from './manifest';
 
@@ -15,7 +16,9 @@ export interface StoredPredictor {
  * then renamed to `dir`, so a reader sees no folder, or a complete one (never a manifest whose
  * model is half written). An existing `dir` is refused (PREDICTOR_EXISTS) unless `force`; then
  * the old folder is renamed aside first, the new one renamed in, and only then the old one
- * removed (the window without `dir` is two renames long).
+ * removed (the window without `dir` is two renames long). Each file is written and fsynced with
+ * the shared atomic writer, and the parent folder is fsynced after the swap, so a crash leaves
+ * the old predictor or the whole new one.
  */
 export async function writePredictor(dir: string, stored: StoredPredictor, force: boolean): Promise<void> {
   const exists = await stat(dir).then(() => true, () => false);
@@ -26,14 +29,18 @@ export async function writePredictor(dir: string, stored: StoredPredictor, force
   const temp = join(parent, `.${basename(dir)}.${tag}.tmp`);
   await mkdir(temp);
   try {
-    await writeFile(join(temp, MODEL_FILE), stored.model);
-    await writeFile(join(temp, MANIFEST_FILE), renderManifest(stored.manifest), 'utf8');
+    await writeFileAtomic(join(temp, MODEL_FILE), stored.model);
+    await writeFileAtomic(join(temp, MANIFEST_FILE), renderManifest(stored.manifest));
     if (exists) {
       const old = join(parent, `.${basename(dir)}.${tag}.old`);
       await rename(dir, old);
       await rename(temp, dir);
+      await syncDirectory(parent);
       await rm(old, { recursive: true, force: true });
-    } else await rename(temp, dir);
+    } else {
+      await rename(temp, dir);
+      await syncDirectory(parent);
+    }
   } catch (error) {
     await rm(temp, { recursive: true, force: true });
     throw error;

@@ -1,4 +1,4 @@
-import { gramOfColumns, gramOfRows, multiplyVector, solveSpd, transposeMultiplyVector, type Rows } from './dense';
+import { gramOfColumns, gramOfRows, solveSpd, transposeMultiplyVector, type Rows } from './dense';
 
 /** A linear model on standardized features: ŷ = z·w + bias. */
 export interface LinearFit {
@@ -25,11 +25,6 @@ export function fitRidge(z: Rows, y: Float64Array, lambda: number): LinearFit {
   const K = gramOfRows(z);
   for (let i = 0; i < n; i++) K[i * n + i] += lambda;
   return { weights: transposeMultiplyVector(z, solveSpd(K, n, centred)), bias };
-}
-
-/** ŷ for standardized rows. */
-export function predictLinear(z: Rows, fit: LinearFit): Float64Array {
-  return multiplyVector(z, fit.weights).map((v) => v + fit.bias);
 }
 
 /**

@@ -3,7 +3,7 @@ import { openAdapter } from '../../adapter/load';
 import type { Adapter } from '../../adapter/model';
 import type { ModuleResult } from '../../analysis/analyze';
 import { CancelledError, throwIfCancelled, type CancellationToken } from '../../cancellation';
-import { writeTextAtomic } from '../atomicText';
+import { writeFileAtomic } from '../../io/atomicWrite';
 import { FeatureError } from '../errors';
 import { adapterFeatures, checkModules, layoutForAdapter } from '../features';
 import { DEFAULT_K, type FeatureLayout } from '../layout';
@@ -49,7 +49,7 @@ const FLUSH_MS = 1000;
  * Scans `root` for adapter folders and writes one feature row per adapter to `out`.
  *
  * Resumable: an existing output's rows are kept and their adapters are not analysed again; new
- * rows are appended. Every write is atomic (writeTextAtomic), during a long scan about once a
+ * rows are appended. Every write is atomic (writeFileAtomic), during a long scan about once a
  * second, so an interrupted scan leaves a valid file to resume from. An existing file that is not
  * a scan output (parseScan says why) is refused unless `force`, which starts over.
  *
@@ -87,7 +87,7 @@ export async function scanAdapters(options: ScanOptions): Promise<ScanSummary> {
   let analysed = 0;
   let flushed = Date.now();
   const flush = async () => {
-    if (layout) await writeTextAtomic(options.out, renderScan(options.format, layout, [...kept, ...added]));
+    if (layout) await writeFileAtomic(options.out, renderScan(options.format, layout, [...kept, ...added]));
     flushed = Date.now();
   };
   for (const [i, c] of candidates.entries()) {

@@ -1,7 +1,7 @@
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { throwIfCancelled, type CancellationToken } from '../../cancellation';
-import { writeTextAtomic } from '../atomicText';
+import { writeFileAtomic } from '../../io/atomicWrite';
 import { csvCell } from '../csvCells';
 import { teacherAlignment } from './alignment';
 import { DEFAULT_SHAPE, makeBase, makeTeacher, type NetworkShape } from './network';
@@ -76,7 +76,7 @@ export async function makeZoo(dir: string, options: ZooOptions = {}): Promise<Zo
     rows.push(row);
     options.onAdapter?.(rows.length, count, row);
   }
-  await writeTextAtomic(join(dir, 'labels.csv'), labelsCsv(rows));
+  await writeFileAtomic(join(dir, 'labels.csv'), labelsCsv(rows));
   const description = {
     network: 'f(x) = sum_b a_b^T tanh(W0_b x); teacher W0_b + theta u_b v_b^T; student W0_b + (lora_alpha/r) B_b A_b',
     activation: 'tanh',
@@ -88,12 +88,12 @@ export async function makeZoo(dir: string, options: ZooOptions = {}): Promise<Zo
     seed,
     count,
   };
-  await writeTextAtomic(join(dir, 'zoo.json'), `${JSON.stringify(description, null, 2)}\n`);
+  await writeFileAtomic(join(dir, 'zoo.json'), `${JSON.stringify(description, null, 2)}\n`);
   return rows;
 }
 
 /** labels.csv text (RFC 4180, CRLF like the inspect report's CSV). */
-export function labelsCsv(rows: readonly ZooRow[]): string {
+function labelsCsv(rows: readonly ZooRow[]): string {
   const lines = [LABEL_COLUMNS.join(',')];
   for (const r of rows) {
     const i = r.item;

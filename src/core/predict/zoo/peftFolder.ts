@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodeFloat32 } from '../../safetensors/encode';
 import { writeTensorsAtomic } from '../../safetensors/writer';
-import { writeTextAtomic } from '../atomicText';
+import { writeFileAtomic } from '../../io/atomicWrite';
 
 /** One module's LoRA as PEFT stores it: lora_A r×n, lora_B m×r, row-major. */
 export interface PeftModule {
@@ -45,5 +45,5 @@ export async function writePeftFolder(dir: string, modules: readonly PeftModule[
     use_rslora: false,
     init_lora_weights: true,
   };
-  await writeTextAtomic(join(dir, 'adapter_config.json'), `${JSON.stringify(config, null, 2)}\n`);
+  await writeFileAtomic(join(dir, 'adapter_config.json'), `${JSON.stringify(config, null, 2)}\n`);
 }

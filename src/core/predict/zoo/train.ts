@@ -175,7 +175,7 @@ function heldOut(base: BaseNetwork, settings: TrainSettings, rng: SeededRandom):
 }
 
 /** Mean ½(f_s − f_t)² over the inputs. */
-export function meanLoss(base: BaseNetwork, teacher: Teacher, factors: readonly LoraFactors[], scale: number, inputs: readonly Float64Array[]): number {
+function meanLoss(base: BaseNetwork, teacher: Teacher, factors: readonly LoraFactors[], scale: number, inputs: readonly Float64Array[]): number {
   let total = 0;
   for (const x of inputs) {
     const e = studentOutput(base, factors, scale, x) - teacherOutput(base, teacher, x);
@@ -185,7 +185,7 @@ export function meanLoss(base: BaseNetwork, teacher: Teacher, factors: readonly 
 }
 
 /** f_student(x) = Σ_b a_bᵀ tanh((W0_b + s·B_b·A_b) x). */
-export function studentOutput(base: BaseNetwork, factors: readonly LoraFactors[], scale: number, x: Float64Array): number {
+function studentOutput(base: BaseNetwork, factors: readonly LoraFactors[], scale: number, x: Float64Array): number {
   let f = 0;
   base.blocks.forEach((block, b) => {
     const { A, B } = factors[b];
@@ -202,7 +202,7 @@ export function studentOutput(base: BaseNetwork, factors: readonly LoraFactors[]
 }
 
 /** f_teacher(x) = Σ_b a_bᵀ tanh((W0_b + θ·u_b·v_bᵀ) x). */
-export function teacherOutput(base: BaseNetwork, teacher: Teacher, x: Float64Array): number {
+function teacherOutput(base: BaseNetwork, teacher: Teacher, x: Float64Array): number {
   let f = 0;
   base.blocks.forEach((block, b) => {
     const vx = dot(teacher.v[b], x);

@@ -58,7 +58,7 @@ export function outputLoss(out: Float64Array, rows: number, target: NetworkTarge
 }
 
 /** softmax of row r of a rows×c logit matrix. */
-export function softmaxRow(logits: Float64Array, r: number, c: number): Float64Array {
+function softmaxRow(logits: Float64Array, r: number, c: number): Float64Array {
   let max = -Infinity;
   for (let j = 0; j < c; j++) max = Math.max(max, logits[r * c + j]);
   const p = new Float64Array(c);

@@ -43,7 +43,7 @@ export function trainMlpPredictor(data: Dataset, target: Target, folds: number, 
 }
 
 /** Every adapter's modules as GL factors (U = s·B, V = Aᵀ), layout order. */
-export function datasetGlFactors(data: Dataset): GlFactors[][] {
+function datasetGlFactors(data: Dataset): GlFactors[][] {
   return data.factors.map((modules, a) => modules.map((f, i) => glFactors(f, data.scales[a][i])));
 }
 

@@ -1,0 +1,102 @@
+/**
+ * The one table of how tools prefix module names, and the reading of a name against it. Format
+ * detection, base-model matching, the resize writer's kohya names and the hover index all read
+ * this table, so a component known to one of them is known to all:
+ * - PEFT wraps the model in `base_model.model.` (repeated when a PEFT model was wrapped again);
+ * - diffusers prefixes the pipeline component and a dot: `unet.down_blocks.0.…`;
+ * - kohya/LyCORIS flatten the path with `_` behind a component prefix: `lora_unet_down_blocks_0_…`,
+ *   `lora_te_…` (`lora_te1_`/`lora_te2_`/`lora_te3_` for pipelines with several text encoders).
+ */
+
+/** PEFT's wrapping of the adapted model. */
+export const PEFT_WRAP = 'base_model.model.';
+
+/** A diffusers pipeline component and the kohya prefixes that stand for it. */
+export interface PipelineComponent {
+  /** The diffusers component name, which prefixes module names followed by a dot. */
+  readonly name: string;
+  /** kohya prefixes read as this component; the first is the one written. */
+  readonly kohya: readonly string[];
+}
+
+/**
+ * Every pipeline component known. The kohya prefix of a component sd-scripts has no name for is
+ * `lora_<component>_`, what a flattened diffusers name gives, so writing and reading agree.
+ */
+export const PIPELINE_COMPONENTS: readonly PipelineComponent[] = [
+  { name: 'unet', kohya: ['lora_unet_'] },
+  { name: 'text_encoder', kohya: ['lora_te_', 'lora_te1_', 'lora_text_encoder_'] },
+  { name: 'text_encoder_2', kohya: ['lora_te2_', 'lora_text_encoder_2_'] },
+  { name: 'text_encoder_3', kohya: ['lora_te3_', 'lora_text_encoder_3_'] },
+  { name: 'transformer', kohya: ['lora_transformer_'] },
+  { name: 'prior', kohya: ['lora_prior_'] },
+  { name: 'decoder', kohya: ['lora_decoder_'] },
+  { name: 'controlnet', kohya: ['lora_controlnet_'] },
+];
+
+/** Every kohya prefix with its component, the longest first so `lora_te2_` wins over `lora_te_`. */
+const KOHYA_PREFIXES: readonly (readonly [string, string])[] = PIPELINE_COMPONENTS.flatMap((c) => c.kohya.map((p) => [p, c.name] as const)).sort(
+  (a, b) => b[0].length - a[0].length,
+);
+
+const BY_NAME = new Map(PIPELINE_COMPONENTS.map((c) => [c.name, c]));
+
+/** How a module name was spelled. */
+export type NameSpelling = 'kohya' | 'diffusers' | 'plain';
+
+/** A module name read against the table. */
+export interface ModuleNameParts {
+  /** Pipeline component (`unet`, `text_encoder_2`, …), null when the name has none. */
+  readonly component: string | null;
+  /** The module's path inside its component, as spelled (kohya paths are already flattened). */
+  readonly path: string;
+  readonly spelling: NameSpelling;
+}
+
+/** The name without PEFT's wrapping (however often repeated). */
+export function withoutPeftWrap(name: string): string {
+  let rest = name;
+  while (rest.startsWith(PEFT_WRAP)) rest = rest.slice(PEFT_WRAP.length);
+  return rest;
+}
+
+/** kohya's prefix for a module outside any pipeline component (what kohyaName writes for it). */
+const KOHYA_BARE = 'lora_';
+
+/**
+ * The kohya prefix a name starts with and the component it stands for (null for the bare
+ * `lora_`), or null when the name is not in kohya's spelling.
+ */
+export function kohyaPrefixOf(name: string): { readonly prefix: string; readonly component: string | null } | null {
+  const found = KOHYA_PREFIXES.find(([prefix]) => name.startsWith(prefix));
+  if (found) return { prefix: found[0], component: found[1] };
+  return name.startsWith(KOHYA_BARE) ? { prefix: KOHYA_BARE, component: null } : null;
+}
+
+/** The diffusers component a dotted name starts with (`unet.…`), or null. */
+export function diffusersComponentOf(name: string): string | null {
+  const dot = name.indexOf('.');
+  return dot > 0 && BY_NAME.has(name.slice(0, dot)) ? name.slice(0, dot) : null;
+}
+
+/** Splits a module name (PEFT wrapping removed first) into its component and path. */
+export function parseModuleName(name: string): ModuleNameParts {
+  const rest = withoutPeftWrap(name);
+  const kohya = kohyaPrefixOf(rest);
+  if (kohya) return { component: kohya.component, path: rest.slice(kohya.prefix.length), spelling: 'kohya' };
+  const component = diffusersComponentOf(rest);
+  if (component) return { component, path: rest.slice(component.length + 1), spelling: 'diffusers' };
+  return { component: null, path: rest, spelling: 'plain' };
+}
+
+/**
+ * kohya's name for a module: its component's written prefix, then the path with dots flattened
+ * to underscores. A name already in kohya's spelling is kept; one without a component gets the
+ * bare `lora_` prefix.
+ */
+export function kohyaName(name: string): string {
+  if (name.startsWith(KOHYA_BARE)) return name;
+  const { component, path } = parseModuleName(name);
+  const prefix = component === null ? KOHYA_BARE : (BY_NAME.get(component)?.kohya[0] ?? `lora_${component}_`);
+  return prefix + path.replace(/\./g, '_');
+}
