@@ -3,6 +3,7 @@ import { BACKEND_CHOICES, type BackendChoice, type ComputeOptions } from '../cor
 import type { MakeZooArgs, ScanArgs } from './predictArgs';
 import type { PredictorCommandArgs } from './predictorArgs';
 import type { ResizeArgs } from './resizeArgs';
+import { LensError, registerLensError } from '../core/errors';
 
 /** Output formats of `lora-lens inspect`. */
 export type OutputFormat = 'text' | 'json' | 'csv' | 'markdown';
@@ -47,9 +48,12 @@ export interface CheckpointsArgs {
 export type CliArgs = InspectArgs | InfoArgs | CompareArgs | CheckpointsArgs | ScanArgs | MakeZooArgs | PredictorCommandArgs | ResizeArgs | { readonly command: 'help' } | { readonly command: 'version' };
 
 /** A command line that cannot be run as given; the CLI exits 2 with its message. */
-export class UsageError extends Error {
+export class UsageError extends LensError {
   override readonly name = 'UsageError';
+  readonly code = 'USAGE';
+  readonly inputError = true;
 }
+registerLensError('UsageError', UsageError);
 
 const FORMAT_FLAGS: Readonly<Record<string, OutputFormat>> = { '--json': 'json', '--csv': 'csv', '--markdown': 'markdown', '--md': 'markdown' };
 
