@@ -1,4 +1,4 @@
-import { AnalysisClient } from '../core/compute/worker/client';
+import { JobClient } from '../core/jobs/client';
 import type { CvMetrics } from '../core/predict/predictor/crossValidate';
 import { trainPredictor } from '../core/predict/predictor/trainPredictor';
 import { workerScript } from './inspect';
@@ -11,7 +11,7 @@ import { clean } from './table';
  * Skipped rows go to stderr even with --quiet (they are results); the CV table to stdout.
  */
 export async function trainPredictorCommand(args: TrainPredictorArgs): Promise<string> {
-  const client = new AnalysisClient(workerScript());
+  const client = new JobClient(workerScript());
   try {
     const summary = await trainPredictor({
       zoo: args.zoo,
@@ -25,7 +25,7 @@ export async function trainPredictorCommand(args: TrainPredictorArgs): Promise<s
       ...(args.k === undefined ? {} : { k: args.k }),
       ...(args.out === undefined ? {} : { out: args.out }),
       force: args.force,
-      analyze: async (path, token) => (await client.analyze(path, args.compute, token ? { token } : {})).modules,
+      analyze: async (path, token) => (await client.run('analyze', { path, options: args.compute }, token ? { token } : {})).output.modules,
       onSkip: (adapter, reason) => process.stderr.write(`skipped ${clean(adapter)}: ${clean(reason)}\n`),
     });
     if (args.json) return `${JSON.stringify({ adapters: summary.adapters, skipped: summary.skipped, out: args.out ?? null, manifest: summary.manifest }, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`;
