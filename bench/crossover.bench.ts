@@ -23,6 +23,7 @@ const SIZES: readonly ModelShape[] = [
   { ...LLAMA3_8B_R16, name: 'crossover-l8-r16', layers: 8 },
   { ...LLAMA3_8B_R16, name: 'crossover-l16-r16', layers: 16 },
   LLAMA3_8B_R16,
+  { ...LLAMA3_8B_R16, name: 'crossover-l32-r24', rank: 24 },
   { ...LLAMA3_8B_R16, name: 'crossover-l32-r32', rank: 32 },
   { ...LLAMA3_8B_R16, name: 'crossover-l32-r64', rank: 64 },
 ];

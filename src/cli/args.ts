@@ -164,7 +164,7 @@ usage:
   --markdown     a Markdown report
   --quiet        no progress on stderr
   --backend      who computes the factor products: onnxruntime, the pure TypeScript
-                 backend (js), or auto (onnxruntime for adapters of 32 MB of factors and up)
+                 backend (js), or auto (onnxruntime for adapters of 100 MB of factors and up)
   --device       onnxruntime's device: auto tries CUDA and falls back to the CPU
   --base         the base model (a .safetensors file, a sharded folder or its
                  model.safetensors.index.json, or a Hugging Face cache models--org--name

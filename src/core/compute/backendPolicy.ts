@@ -4,11 +4,13 @@ import type { BackendChoice } from './worker/protocol';
 /**
  * Below this many bytes of factors, `auto` keeps the pure TypeScript backend: for a whole
  * `lora-lens inspect` process, onnxruntime's load, session creation and first runs cost more
- * than its faster products save. Measured by bench/backendCrossover.bench.ts (whole-process
- * `inspect --backend js` vs `--backend onnxruntime` over generated adapters); see its note for
- * the figures this value was set from.
+ * than its faster products save. bench/crossover.bench.ts measures the whole process on both
+ * backends over generated BF16 adapters (2 shared cores, one ORT thread): onnxruntime/js was
+ * 1.04 at 42 MB, 0.95 at 84 MB (1.38 with the machine loaded), 0.70 at 126 MB and 0.64 at
+ * 168 MB. The crossover sits near 84 MB and moves up under load, so the threshold is above it:
+ * an 84 MB adapter stays on JS (a new user saw 1.3 s on JS against 1.9 s on onnxruntime there).
  */
-export const AUTO_ORT_MIN_BYTES = 32 * 1024 * 1024;
+export const AUTO_ORT_MIN_BYTES = 100_000_000;
 
 /** Whether onnxruntime-node loads in this process, and why not when it does not. */
 export type OrtAvailability = { readonly available: true } | { readonly available: false; readonly reason: string };
