@@ -13,7 +13,7 @@ const node = { platform: 'node', format: 'cjs', target: 'node20', external: ['on
 const bundles = [
   { ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' }, define: { LORA_LENS_VERSION: JSON.stringify(version) } },
   // The worker threads the CLI (and later the extension host) start: they sit beside it in dist/.
-  { ...node, entryPoints: ['src/core/compute/worker/analysisWorker.ts'], outfile: 'dist/analysisWorker.js' },
+  { ...node, entryPoints: ['src/core/jobs/analysisWorker.ts'], outfile: 'dist/analysisWorker.js' },
   { ...node, entryPoints: ['src/core/compute/worker/ortWorker.ts'], outfile: 'dist/ortWorker.js' },
   // The extension host: `vscode` is provided by the host at run time.
   { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode', 'onnxruntime-node'] },

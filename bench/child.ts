@@ -6,7 +6,7 @@ import { randomizedSvd } from '../src/core/analysis/randomizedSvd';
 import { productGraph } from '../src/core/compute/onnx/graphs';
 import { OrtDenseEngine } from '../src/core/compute/ort/ortDense';
 import { loadOrt, OrtSessions, type DeviceChoice } from '../src/core/compute/ort/runtime';
-import { AnalysisClient } from '../src/core/compute/worker/client';
+import { JobClient } from '../src/core/jobs/client';
 import type { BackendChoice } from '../src/core/compute/worker/protocol';
 import { buildReport } from '../src/core/report/report';
 import { crossLayerMaps, type CrossLayerMaps } from '../src/core/subspace/crossLayer';
@@ -31,7 +31,8 @@ import { comparePhases } from './phases';
  *   child.js matmul DEVICE N                 ORT's float64 rate on an N×N·N×N product
  *   child.js rsvd DEVICE N K                 top-K randomized SVD of an N×N float32 matrix
  */
-const WORKER = join(__dirname, '..', 'src', 'core', 'compute', 'worker', 'analysisWorker.js');
+const WORKER = join(__dirname, '..', 'src', 'core', 'jobs', 'analysisWorker.js');
+const ORT_WORKER = join(__dirname, '..', 'src', 'core', 'compute', 'worker', 'ortWorker.js');
 
 async function main(argv: string[]): Promise<void> {
   const [mode, ...rest] = argv;
@@ -97,14 +98,14 @@ async function analyze(path: string, backend: BackendChoice, device: DeviceChoic
     productFlops += 6 * (m.shape[0] + m.shape[1]) * m.rank * m.rank;
     largestFactorBytes = Math.max(largestFactorBytes, (m.shape[0] + m.shape[1]) * m.rank * 8);
   }
-  const client = new AnalysisClient(WORKER);
+  const client = new JobClient(WORKER, ORT_WORKER);
   const runs: { seconds: number; maxDelayMs: number; sigmaSum: number }[] = [];
   let device_ = {};
   for (let i = 0; i < count; i++) {
     const delay = monitorEventLoopDelay({ resolution: 5 });
     delay.enable();
     const started = performance.now();
-    const outcome = await client.analyze(path, { backend, device });
+    const { output: outcome } = await client.run('analyze', { path, options: { backend, device } });
     const seconds = (performance.now() - started) / 1000;
     delay.disable();
     let sigmaSum = 0;
@@ -124,12 +125,12 @@ function median(values: readonly number[]): number {
 }
 
 async function compare(a: string, b: string, count: number): Promise<void> {
-  const client = new AnalysisClient(WORKER);
+  const client = new JobClient(WORKER, ORT_WORKER);
   const seconds: number[] = [];
   let matched = 0;
   for (let i = 0; i < count; i++) {
     const started = performance.now();
-    const { result } = await client.compare(a, b);
+    const { output: result } = await client.run('compare', { pathA: a, pathB: b });
     seconds.push((performance.now() - started) / 1000);
     matched = result.modules.length;
   }
@@ -138,12 +139,12 @@ async function compare(a: string, b: string, count: number): Promise<void> {
 }
 
 async function crossLayer(path: string, count: number): Promise<void> {
-  const client = new AnalysisClient(WORKER);
+  const client = new JobClient(WORKER, ORT_WORKER);
   const seconds: number[] = [];
   let maps: CrossLayerMaps | null = null;
   for (let i = 0; i < count; i++) {
     const started = performance.now();
-    maps = (await client.crossLayer(path)).result;
+    maps = (await client.run('crossLayer', { path })).output;
     seconds.push((performance.now() - started) / 1000);
   }
   await client.dispose();

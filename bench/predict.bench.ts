@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, open, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AnalysisClient } from '../src/core/compute/worker/client';
+import { JobClient } from '../src/core/jobs/client';
 import { predictorOutputs } from '../src/core/predict/predictor/predictAdapter';
 import { readPredictor } from '../src/core/predict/predictor/predictorDir';
 import { PredictorSession } from '../src/core/predict/predictor/runPredictor';
@@ -55,7 +55,7 @@ async function main(): Promise<void> {
     const trained = cli('train-predictor', '--zoo', zoo, '--labels', join(zoo, 'labels.csv'), '--target', 'alignment_u', '--out', join(dir, 'predictor'), '--quiet');
     const stored = await readPredictor(join(dir, 'predictor'));
     const session = await PredictorSession.create(stored.model, stored.manifest.output.kind);
-    const client = new AnalysisClient(WORKER);
+    const client = new JobClient(WORKER);
     try {
       const input = stored.manifest.input;
       if (input.kind !== 'features') throw new Error('train-predictor without --model trains on features');
@@ -67,7 +67,7 @@ async function main(): Promise<void> {
         await session.run(row, 1, width);
         runs.push(performance.now() - started);
       }
-      const analyze = async (path: string) => (await client.analyze(path, { backend: 'auto', device: 'auto' })).modules;
+      const analyze = async (path: string) => (await client.run('analyze', { path, options: { backend: 'auto', device: 'auto' } })).output.modules;
       await predictorOutputs(folders[0], stored.manifest, session, analyze);
       const endToEnd: number[] = [];
       for (const folder of folders.slice(0, 24)) {

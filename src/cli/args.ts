@@ -4,6 +4,7 @@ import { PROGRESS_OPTIONS, silent, text, type CommandSpec, type OptionSpec, type
 import type { MakeZooArgs, ScanArgs } from './predictArgs';
 import type { PredictorCommandArgs } from './predictorArgs';
 import type { ResizeArgs } from './resizeArgs';
+import { LensError, registerLensError } from '../core/errors';
 
 /** Output formats of `lora-lens inspect`. */
 export type OutputFormat = 'text' | 'json' | 'csv' | 'markdown';
@@ -51,9 +52,12 @@ export interface CheckpointsArgs {
 export type CliArgs = InspectArgs | InfoArgs | CompareArgs | CheckpointsArgs | ScanArgs | MakeZooArgs | PredictorCommandArgs | ResizeArgs | { readonly command: 'help'; readonly text: string } | { readonly command: 'version' };
 
 /** A command line that cannot be run as given; the CLI exits 2 with its message. */
-export class UsageError extends Error {
+export class UsageError extends LensError {
   override readonly name = 'UsageError';
+  readonly code = 'USAGE';
+  readonly inputError = true;
 }
+registerLensError('UsageError', UsageError);
 
 /** A whole number ≥ min given to `--name`. */
 export function whole(flag: string, value: string, min: number): number {
@@ -82,7 +86,7 @@ export const COMPUTE_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   backend: {
     type: 'string',
     value: 'auto|js|onnxruntime',
-    help: 'who computes the factor products (the Gram matrices and tall products the exact SVD needs): js, the pure TypeScript backend; onnxruntime; or auto (default), onnxruntime for adapters with 32 MB of factors and more, js below',
+    help: 'who computes the factor products (the Gram matrices and tall products the exact SVD needs): js, the pure TypeScript backend; onnxruntime; or auto (default), onnxruntime for adapters with 100 MB of factors and more, js below',
   },
   device: {
     type: 'string',

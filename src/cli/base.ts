@@ -1,12 +1,6 @@
-import { openAdapter } from '../core/adapter/load';
-import { analyzeAgainstBase, type BaseAnalysis, type BaseModuleResult } from '../core/base/analyzeBase';
-import { BaseModel } from '../core/base/baseModel';
-import { INTRUDER_EPSILON } from '../core/base/intruders';
-import { JsDenseEngine, type DenseEngine } from '../core/compute/dense';
-import { OrtDenseEngine } from '../core/compute/ort/ortDense';
+import type { BaseAnalysis, BaseModuleResult } from '../core/base/analyzeBase';
+import type { BaseJobReport } from '../core/jobs/protocol';
 import type { ReportJson } from '../core/report/report';
-import type { InspectArgs } from './args';
-import { progressReporter } from './progress';
 import { shortName, textTable } from './table';
 
 /** The `--base` part of `inspect --json`: the contract documented in docs/cli.md ("Against the base model"). */
@@ -27,50 +21,23 @@ export interface BaseJson {
   }[];
 }
 
-/** Runs the base-model analysis for `inspect --base` (in this process, one weight at a time). */
-export async function analyzeBaseFor(path: string, args: InspectArgs & { readonly base: string }): Promise<{ analysis: BaseAnalysis; json: BaseJson }> {
-  const base = await BaseModel.open(args.base);
-  const opened = await openAdapter(path);
-  const engine = makeEngine(args);
-  const progress = progressReporter(process.stderr, args.quiet);
-  try {
-    const analysis = await analyzeAgainstBase(opened, base, engine, {
-      k: args.k,
-      onModule: (done, total) => progress.update({ done, total, module: '' }),
-    });
-    const json: BaseJson = {
-      path: base.layout.path,
-      shards: base.layout.shards.map((s) => s.path),
-      engine: engine.name,
-      k: analysis.k,
-      kBase: analysis.kBase,
-      epsilon: INTRUDER_EPSILON,
-      conversionSimilarity: analysis.conversionGroups.map((g) => ({
-        moduleType: g.moduleType,
-        modules: g.names,
-        cosines: Array.from({ length: g.cosines.rows }, (_, i) => Array.from({ length: g.cosines.cols }, (_, j) => g.cosines.data[j * g.cosines.rows + i])),
-        meanAbsOffDiagonal: finite(g.meanAbsOffDiagonal),
-        baselineRms: g.baselineRms,
-      })),
-    };
-    return { analysis, json };
-  } finally {
-    progress.done();
-    await engine.dispose();
-    await opened.file.close();
-    await base.close();
-  }
-}
-
-/** `--backend js` is JS; otherwise onnxruntime on the chosen device, JS when `auto` cannot load it. */
-function makeEngine(args: InspectArgs): DenseEngine {
-  if (args.compute.backend === 'js') return new JsDenseEngine();
-  try {
-    return new OrtDenseEngine(args.compute.device);
-  } catch (error) {
-    if (args.compute.backend === 'onnxruntime') throw error;
-    return new JsDenseEngine();
-  }
+/** The `againstBase` JSON of a base job's result (the job ran in the analysis worker). */
+export function baseJson(analysis: BaseAnalysis, base: BaseJobReport): BaseJson {
+  return {
+    path: base.path,
+    shards: base.shards,
+    engine: base.engine,
+    k: analysis.k,
+    kBase: analysis.kBase,
+    epsilon: base.epsilon,
+    conversionSimilarity: analysis.conversionGroups.map((g) => ({
+      moduleType: g.moduleType,
+      modules: g.names,
+      cosines: Array.from({ length: g.cosines.rows }, (_, i) => Array.from({ length: g.cosines.cols }, (_, j) => g.cosines.data[j * g.cosines.rows + i])),
+      meanAbsOffDiagonal: finite(g.meanAbsOffDiagonal),
+      baselineRms: g.baselineRms,
+    })),
+  };
 }
 
 /** The report with `base` added to every module and `againstBase` at the top. */

@@ -1,4 +1,4 @@
-import { AnalysisClient } from '../core/compute/worker/client';
+import { JobClient } from '../core/jobs/client';
 import { INVARIANCE_TOLERANCE } from '../core/predict/predictor/invariance';
 import { openPredictor } from '../core/predict/predictor/loadPredictor';
 import { workerScript } from './inspect';
@@ -13,9 +13,9 @@ import { clean } from './table';
  */
 export async function checkInvarianceCommand(args: CheckInvarianceArgs): Promise<string> {
   const predictor = await openPredictor(args.predictor, { device: args.device });
-  const client = new AnalysisClient(workerScript());
+  const client = new JobClient(workerScript());
   try {
-    const report = await predictor.checkInvariance(args.adapter, async (path, token) => (await client.analyze(path, args.compute, token ? { token } : {})).modules, args.trials, args.seed);
+    const report = await predictor.checkInvariance(args.adapter, async (path, token) => (await client.run('analyze', { path, options: args.compute }, token ? { token } : {})).output.modules, args.trials, args.seed);
     const provider = predictor.provider;
     if (args.json) return `${JSON.stringify({ predictor: predictor.manifest.name, model: predictor.manifest.model.kind, provider, trials: report.trials, original: [...report.original], maxRelativeChange: report.maxRelativeChange, perTrial: report.perTrial, tolerance: INVARIANCE_TOLERANCE, invariant: report.invariant }, null, 2)}\n`;
     const ran = `model ${predictor.manifest.model.kind} on ${provider.name}${provider.fallbackReason ? ` (${clean(provider.fallbackReason)})` : ''}`;

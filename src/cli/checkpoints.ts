@@ -1,43 +1,27 @@
-import type { Adapter } from '../core/adapter/model';
-import type { ComputeBackend } from '../core/compute/backend';
-import { JsBackend } from '../core/compute/jsBackend';
-import { OrtBackend } from '../core/compute/ort/ortBackend';
-import { AUTO_ORT_MIN_BYTES, factorBytes } from '../core/compute/worker/chooseBackend';
+import { JobClient } from '../core/jobs/client';
 import { formatNumber } from '../core/report/format';
-import { checkpointSeries, type CheckpointSeries } from '../core/subspace/checkpoints';
+import type { CheckpointSeries } from '../core/subspace/checkpoints';
 import type { CheckpointsArgs } from './args';
+import { workerScript } from './inspect';
 import { progressReporter } from './progress';
 import { clean, shortName, textTable } from './table';
 
 /**
  * `lora-lens checkpoints PATH… | FOLDER`: every checkpoint's ΔW against the final one's, module
- * by module. Returns the text (or JSON) to print.
+ * by module, run as the editor runs it: a job in the analysis worker. Returns the text (or JSON)
+ * to print.
  */
 export async function checkpoints(args: CheckpointsArgs): Promise<string> {
   const progress = progressReporter(process.stderr, args.quiet);
+  const client = new JobClient(workerScript());
   let series: CheckpointSeries;
-  let backend: ComputeBackend | undefined;
-  const backendFor = (adapters: readonly Adapter[]): ComputeBackend => (backend = autoBackend(adapters));
   try {
-    series = await checkpointSeries(args.paths, { backendFor, onProgress: (done, total, module) => progress.update({ done, total, module }) });
+    series = (await client.run('checkpoints', { paths: args.paths }, { onProgress: (p) => progress.update(p) })).output;
   } finally {
     progress.done();
-    await backend?.dispose();
+    await client.dispose();
   }
   return args.json ? `${JSON.stringify(series, null, 2)}\n` : checkpointsText(series);
-}
-
-/**
- * `auto` on this thread: onnxruntime for series of AUTO_ORT_MIN_BYTES of factors and up (its
- * batched products repay its start-up), else, or when it cannot load, the pure TypeScript one.
- */
-function autoBackend(adapters: readonly Adapter[]): ComputeBackend {
-  if (adapters.reduce((sum, a) => sum + factorBytes(a), 0) < AUTO_ORT_MIN_BYTES) return new JsBackend();
-  try {
-    return new OrtBackend('auto');
-  } catch {
-    return new JsBackend();
-  }
 }
 
 function checkpointsText(s: CheckpointSeries): string {

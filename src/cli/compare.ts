@@ -1,5 +1,5 @@
 import { openAdapter, type OpenedAdapter } from '../core/adapter/load';
-import { AnalysisClient } from '../core/compute/worker/client';
+import { JobClient } from '../core/jobs/client';
 import { formatNumber } from '../core/report/format';
 import type { AdapterComparison, ModuleComparison } from '../core/subspace/compare';
 import type { UnmatchedModule } from '../core/subspace/match';
@@ -57,11 +57,12 @@ export async function compare(args: CompareArgs): Promise<string> {
     const [first, ...others] = opened;
     const progress = progressReporter(process.stderr, args.quiet);
     const results: ComparisonJson[] = [];
-    const client = new AnalysisClient(workerScript());
+    const client = new JobClient(workerScript());
     try {
       for (const [i, other] of others.entries()) {
-        const { result } = await client.compare(args.paths[0], args.paths[i + 1], args.k === undefined ? {} : { k: args.k }, { onProgress: (done, total, module) => progress.update({ done, total, module }) });
-        results.push(comparisonJson(other, result));
+        const input = { pathA: args.paths[0], pathB: args.paths[i + 1], options: args.k === undefined ? {} : { k: args.k } };
+        const { output } = await client.run('compare', input, { onProgress: (p) => progress.update(p) });
+        results.push(comparisonJson(other, output));
       }
     } finally {
       progress.done();

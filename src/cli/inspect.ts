@@ -1,14 +1,13 @@
 import { join } from 'node:path';
-import { openAdapter } from '../core/adapter/load';
 import type { AdapterAnalysis } from '../core/analysis/analyze';
-import { resolveBaseLayout } from '../core/base/layout';
-import { AnalysisClient } from '../core/compute/worker/client';
+import { JobClient, type JobRunner } from '../core/jobs/client';
+import type { JobOutput } from '../core/jobs/protocol';
 import { reportCsv } from '../core/report/csv';
 import { reportMarkdown } from '../core/report/markdown';
 import { buildReport } from '../core/report/report';
 import { reportText } from '../core/report/text';
 import type { InspectArgs } from './args';
-import { analyzeBaseFor, baseText, withBase } from './base';
+import { baseJson, baseText, withBase } from './base';
 import { progressReporter } from './progress';
 import { terminalWidth } from './table';
 
@@ -24,32 +23,32 @@ export function workerScript(): string {
 }
 
 /**
- * Runs `inspect` and returns the text to print on stdout. The header and layer table are read
- * here; the analysis runs in the worker, which streams module results back (the same worker the
- * editor uses).
+ * Runs `inspect` and returns the text to print on stdout. Everything runs as one job in the
+ * analysis worker (the worker the editor uses): the header is read once there and serves the
+ * layer table, the spectra (streamed back module by module) and the base analysis.
  */
-export async function inspect(args: InspectArgs): Promise<string> {
+export async function inspect(args: InspectArgs, jobs: JobRunner = new JobClient(workerScript())): Promise<string> {
   const path = args.path ?? samplePath();
-  const opened = await openAdapter(path);
-  await opened.file.close();
-  // A bad --base fails before the adapter's analysis runs, not after it.
-  if (args.base !== undefined) await resolveBaseLayout(args.base);
-  let analysis: AdapterAnalysis | null = null;
-  if (opened.adapter.analysable && opened.adapter.modules.length > 0) {
-    const progress = progressReporter(process.stderr, args.quiet);
-    const client = new AnalysisClient(workerScript());
-    try {
-      const outcome = await client.analyze(path, args.compute, {
-        onModule: (result, index, total) => progress.update({ done: index + 1, total, module: result.name }),
-      });
-      analysis = { modules: outcome.modules, backend: outcome.device.backend, seconds: outcome.seconds, device: outcome.device };
-    } finally {
-      progress.done();
-      await client.dispose();
-    }
+  const analysing = progressReporter(process.stderr, args.quiet);
+  const basing = progressReporter(process.stderr, args.quiet);
+  let output: JobOutput<'inspect'>;
+  try {
+    const input = { path, options: args.compute, ...(args.base === undefined ? {} : { base: { path: args.base, ...(args.k === undefined ? {} : { k: args.k }) } }) };
+    ({ output } = await jobs.run('inspect', input, {
+      onProgress: (p) => {
+        if (p.phase === 'analyze') return analysing.update({ done: p.index + 1, total: p.total, module: p.result.name });
+        analysing.done();
+        basing.update({ done: p.done, total: p.total, module: '' });
+      },
+    }));
+  } finally {
+    analysing.done();
+    basing.done();
+    await jobs.dispose();
   }
-  const report = buildReport(opened.adapter, analysis);
-  const base = args.base !== undefined ? await analyzeBaseFor(path, { ...args, base: args.base }) : null;
+  const analysis: AdapterAnalysis | null = output.analysis && { modules: output.analysis.modules, backend: output.analysis.device.backend, seconds: output.analysis.seconds, device: output.analysis.device };
+  const base = output.base && { analysis: output.base.analysis, json: baseJson(output.base.analysis, output.base.base) };
+  const report = buildReport(output.adapter, analysis);
   switch (args.output) {
     case 'json':
       return `${JSON.stringify(base ? withBase(report, base.analysis, base.json) : report, null, 2)}\n`;

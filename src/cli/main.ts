@@ -1,12 +1,7 @@
-import { AdapterError } from '../core/adapter/errors';
-import { BaseModelError } from '../core/base/errors';
-import { SafetensorsError } from '../core/safetensors/errors';
-import { SubspaceError } from '../core/subspace/errors';
-import { FeatureError } from '../core/predict/errors';
-import { ZooDirError } from '../core/predict/zoo/makeZoo';
-import { UsageError, type CliArgs } from './args';
+import type { CliArgs } from './args';
 import { parseCommandLine } from './commandLine';
 import { checkpoints } from './checkpoints';
+import { describeError, EXIT_INPUT, EXIT_INTERNAL } from './exitStatus';
 import { compare } from './compare';
 import { info } from './info';
 import { inspect } from './inspect';
@@ -15,14 +10,9 @@ import { scan } from './scan';
 import { checkInvarianceCommand } from './checkInvariance';
 import { predictCommand } from './predict';
 import { trainPredictorCommand } from './trainPredictor';
-import { ResizeError } from '../core/resize/errors';
 import { resizeCommand } from './resize';
 
 declare const LORA_LENS_VERSION: string | undefined;
-
-/** Exit statuses: 2 is the user's input (file or command line), 1 is ours. */
-const EXIT_INPUT = 2;
-const EXIT_INTERNAL = 1;
 
 async function main(argv: readonly string[]): Promise<number> {
   let args: CliArgs | undefined;
@@ -40,13 +30,11 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   } catch (error) {
     const json = (args?.command === 'inspect' && args.output === 'json') || ((args?.command === 'info' || args?.command === 'compare' || args?.command === 'checkpoints' || args?.command === 'train-predictor' || args?.command === 'predict' || args?.command === 'check-invariance' || args?.command === 'resize') && args.json);
-    const input = error instanceof ResizeError || error instanceof SafetensorsError || error instanceof AdapterError || error instanceof SubspaceError || error instanceof BaseModelError || error instanceof FeatureError || error instanceof ZooDirError || error instanceof UsageError;
-    const code = error instanceof ResizeError || error instanceof SafetensorsError || error instanceof AdapterError || error instanceof SubspaceError || error instanceof BaseModelError || error instanceof FeatureError || error instanceof ZooDirError ? error.code : error instanceof UsageError ? 'USAGE' : errorCode(error);
-    const message = error instanceof Error ? error.message : String(error);
+    const { code, inputError, message } = describeError(error);
     if (json) await write(`${JSON.stringify({ error: { code, message } }, null, 2)}\n`);
     else process.stderr.write(`lora-lens: ${message}\n`);
-    if (!input && process.env.LORA_LENS_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
-    return input ? EXIT_INPUT : EXIT_INTERNAL;
+    if (!inputError && process.env.LORA_LENS_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+    return inputError ? EXIT_INPUT : EXIT_INTERNAL;
   }
 }
 
@@ -73,19 +61,6 @@ function run(args: Exclude<CliArgs, { command: 'help' | 'version' }>): Promise<s
     case 'resize':
       return resizeCommand(args);
   }
-}
-
-/** Codes for failures that are not the input's fault (the device, the runtime, the worker). */
-function errorCode(error: unknown): string {
-  const name = error instanceof Error ? error.name : '';
-  const codes: Record<string, string> = {
-    DeviceUnavailableError: 'DEVICE_UNAVAILABLE',
-    OrtUnavailableError: 'ORT_UNAVAILABLE',
-    WorkerCrashedError: 'WORKER_CRASHED',
-    WorkerJobError: 'WORKER_ERROR',
-    CancelledError: 'CANCELLED',
-  };
-  return codes[name] ?? 'INTERNAL';
 }
 
 /** Writes to stdout and waits for it to drain; a closed pipe (`| head`) is not an error. */

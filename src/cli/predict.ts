@@ -1,4 +1,4 @@
-import { AnalysisClient } from '../core/compute/worker/client';
+import { JobClient } from '../core/jobs/client';
 import { openPredictor } from '../core/predict/predictor/loadPredictor';
 import { workerScript } from './inspect';
 import type { PredictArgs } from './predictorArgs';
@@ -11,9 +11,9 @@ import { clean } from './table';
  */
 export async function predictCommand(args: PredictArgs): Promise<string> {
   const predictor = await openPredictor(args.predictor, { device: args.device });
-  const client = new AnalysisClient(workerScript());
+  const client = new JobClient(workerScript());
   try {
-    const p = await predictor.predict(args.adapter, async (path, token) => (await client.analyze(path, args.compute, token ? { token } : {})).modules);
+    const p = await predictor.predict(args.adapter, async (path, token) => (await client.run('analyze', { path, options: args.compute }, token ? { token } : {})).output.modules);
     const manifest = predictor.manifest;
     const provider = predictor.provider;
     if (args.json) return `${JSON.stringify({ predictor: manifest.name, model: manifest.model.kind, layout: manifest.input.layout, provider, prediction: p }, null, 2)}\n`;

@@ -1,4 +1,4 @@
-import { AnalysisClient } from '../core/compute/worker/client';
+import { JobClient } from '../core/jobs/client';
 import { scanAdapters, type ScanEvent } from '../core/predict/scan/scan';
 import { workerScript } from './inspect';
 import type { ScanArgs } from './predictArgs';
@@ -13,7 +13,7 @@ const LINE_INTERVAL_MS = 2000;
  * (skips even with --quiet: they are results, not chatter); the summary is returned for stdout.
  */
 export async function scan(args: ScanArgs): Promise<string> {
-  const client = new AnalysisClient(workerScript());
+  const client = new JobClient(workerScript());
   const started = performance.now();
   const progress = scanProgress(process.stderr, args.quiet);
   try {
@@ -23,7 +23,7 @@ export async function scan(args: ScanArgs): Promise<string> {
       format: args.format,
       ...(args.k === undefined ? {} : { k: args.k }),
       force: args.force,
-      analyze: async (path, token) => (await client.analyze(path, args.compute, token ? { token } : {})).modules,
+      analyze: async (path, token) => (await client.run('analyze', { path, options: args.compute }, token ? { token } : {})).output.modules,
       onEvent: progress,
     });
     const seconds = (performance.now() - started) / 1000;

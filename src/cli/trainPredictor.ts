@@ -1,4 +1,4 @@
-import { AnalysisClient } from '../core/compute/worker/client';
+import { JobClient } from '../core/jobs/client';
 import type { CvMetrics } from '../core/predict/predictor/crossValidate';
 import { trainPredictor } from '../core/predict/predictor/trainPredictor';
 import { workerScript } from './inspect';
@@ -12,7 +12,7 @@ import { clean } from './table';
  * Skipped rows go to stderr even with --quiet (they are results); the CV table to stdout.
  */
 export async function trainPredictorCommand(args: TrainPredictorArgs): Promise<string> {
-  const client = new AnalysisClient(workerScript());
+  const client = new JobClient(workerScript());
   const progress = stepProgress(process.stderr, args.quiet);
   let analysed = 0;
   try {
@@ -30,7 +30,7 @@ export async function trainPredictorCommand(args: TrainPredictorArgs): Promise<s
       force: args.force,
       analyze: async (path, token) => {
         progress(`train-predictor: analysing adapter ${++analysed}: ${clean(path)}`);
-        const modules = (await client.analyze(path, args.compute, token ? { token } : {})).modules;
+        const modules = (await client.run('analyze', { path, options: args.compute }, token ? { token } : {})).output.modules;
         // After the last adapter the folds are fitted; say so rather than leave the last path up.
         progress(`train-predictor: ${analysed} adapters analysed; fitting ${args.model} (${args.folds}-fold CV, baseline, final fit)`);
         return modules;

@@ -1,3 +1,5 @@
+import { LensError, registerLensError } from './errors';
+
 /**
  * The small cancellation interface the core takes. It is structurally compatible with VS Code's
  * CancellationToken, so the host passes its own token straight through without the core
@@ -8,13 +10,16 @@ export interface CancellationToken {
 }
 
 /** Thrown by long core jobs when their token is cancelled. */
-export class CancelledError extends Error {
+export class CancelledError extends LensError {
   override readonly name = 'CancelledError';
+  readonly code = 'CANCELLED';
+  readonly inputError = false;
 
   constructor() {
     super('Cancelled');
   }
 }
+registerLensError('CancelledError', CancelledError);
 
 /** A token that is never cancelled. */
 export const NEVER_CANCELLED: CancellationToken = Object.freeze({ isCancellationRequested: false });

@@ -1,6 +1,6 @@
 import { basename, dirname } from 'node:path';
 import type { BaseAnalysis, BaseModuleResult } from '../core/base/analyzeBase';
-import type { BaseJobReport } from '../core/compute/worker/protocol';
+import type { BaseJobReport } from '../core/jobs/protocol';
 import type { BaseModelPayload, BaseModuleRow } from '../protocol/basePayloads';
 import { adapterLabel, modulePlaces } from './subspacePayloads';
 

@@ -1,3 +1,5 @@
+import { LensError, registerLensError } from '../errors';
+
 /** Why a path could not be opened as an adapter, apart from safetensors format errors. */
 export type AdapterErrorCode =
   /** Nothing at the path. */
@@ -9,8 +11,9 @@ export type AdapterErrorCode =
   | 'IO_ERROR';
 
 /** A typed failure to locate or open an adapter; carries a code and the path. */
-export class AdapterError extends Error {
+export class AdapterError extends LensError {
   override readonly name = 'AdapterError';
+  readonly inputError = true;
 
   constructor(
     readonly code: AdapterErrorCode,
@@ -20,3 +23,4 @@ export class AdapterError extends Error {
     super(message);
   }
 }
+registerLensError('AdapterError', AdapterError);

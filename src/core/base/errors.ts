@@ -1,3 +1,5 @@
+import { LensError, registerLensError } from '../errors';
+
 /** Why a base model cannot be used as given. */
 export type BaseModelErrorCode =
   /** The path names no file or folder. */
@@ -12,8 +14,9 @@ export type BaseModelErrorCode =
   | 'NO_MODULE_MATCHED';
 
 /** A typed failure of the base-model input (the CLI exits 2 on it). */
-export class BaseModelError extends Error {
+export class BaseModelError extends LensError {
   override readonly name = 'BaseModelError';
+  readonly inputError = true;
 
   constructor(
     readonly code: BaseModelErrorCode,
@@ -24,3 +27,4 @@ export class BaseModelError extends Error {
     super(message);
   }
 }
+registerLensError('BaseModelError', BaseModelError);

@@ -1,7 +1,6 @@
 import type { CancellationToken } from '../cancellation';
 import type { Matrix } from '../linalg/matrix';
 import type { BasisOverlap } from '../linalg/overlap';
-import type { MappedFactor, TallProduct } from './tallProducts';
 
 /**
  * A tall factor d×r (B is m×r, Aᵀ is n×r) in the layout the file stores it:
@@ -110,4 +109,18 @@ export function asColumnMajor64(f: TallFactor): Matrix {
   const data = new Float64Array(d * r);
   for (let i = 0; i < d; i++) for (let j = 0; j < r; j++) data[j * d + i] = values[i * r + j];
   return { rows: d, cols: r, data };
+}
+
+/** One product D·T of a tall factor D (d×r, as read) and a small map T (r×k, column-major float64). */
+export interface TallProduct {
+  readonly factor: TallFactor;
+  readonly map: Matrix;
+}
+
+/**
+ * D·T (d×k) in D's own layout: `tall` is d×k row-major, `wide` is k×d row-major (column-major
+ * d×k), so a factor read as stored comes back as the truncated factor would be stored.
+ */
+export interface MappedFactor extends TallFactor {
+  readonly values: Float64Array;
 }

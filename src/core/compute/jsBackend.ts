@@ -1,10 +1,10 @@
 import { throwIfCancelled, type CancellationToken } from '../cancellation';
 import { householderR } from '../linalg/householder';
 import type { Matrix } from '../linalg/matrix';
-import { asColumnMajor64, type ComputeBackend, type FactorPair, type GroupOverlap, type PairOverlap, type TallFactor } from './backend';
+import { asColumnMajor64, type ComputeBackend, type FactorPair, type GroupOverlap, type MappedFactor, type PairOverlap, type TallFactor, type TallProduct } from './backend';
 import { groupOverlapJs } from './groupOverlaps';
 import { pairOverlapJs } from './pairOverlaps';
-import { tallProductsJs, type MappedFactor, type TallProduct } from './tallProducts';
+import { tallProductsJs } from './tallProducts';
 
 /** The pure TypeScript reference backend: Householder QR in float64 on the calling thread. */
 export class JsBackend implements ComputeBackend {

@@ -1,20 +1,6 @@
 import { throwIfCancelled, type CancellationToken } from '../cancellation';
 import type { Matrix } from '../linalg/matrix';
-import type { TallFactor } from './backend';
-
-/** One product D·T of a tall factor D (d×r, as read) and a small map T (r×k, column-major float64). */
-export interface TallProduct {
-  readonly factor: TallFactor;
-  readonly map: Matrix;
-}
-
-/**
- * D·T (d×k) in D's own layout: `tall` is d×k row-major, `wide` is k×d row-major (column-major
- * d×k), so a factor read as stored comes back as the truncated factor would be stored.
- */
-export interface MappedFactor extends TallFactor {
-  readonly values: Float64Array;
-}
+import type { MappedFactor, TallProduct } from './backend';
 
 /**
  * The float64 reference of the products a resize's second pass needs (B' = B·T_B,

@@ -1,3 +1,5 @@
+import { LensError, registerLensError } from '../errors';
+
 /** Why an adapter's features could not be computed in a layout, or a scan output not read. */
 export type FeatureErrorCode =
   /** The adapter adapts other modules (names or shapes) than the layout was built for. */
@@ -20,13 +22,15 @@ export type FeatureErrorCode =
  * A typed failure of the predict core; `code` says what was wrong and `message` says where, in
  * words a CLI user can act on (the CLI exits 2 with it, as for other input errors).
  */
-export class FeatureError extends Error {
+export class FeatureError extends LensError {
   override readonly name: string = 'FeatureError';
+  readonly inputError = true;
 
   constructor(readonly code: FeatureErrorCode, message: string) {
     super(message);
   }
 }
+registerLensError('FeatureError', FeatureError);
 
 /**
  * A predictor folder that cannot be used: a malformed manifest or ONNX file (code
@@ -35,3 +39,4 @@ export class FeatureError extends Error {
 export class PredictorError extends FeatureError {
   override readonly name = 'PredictorError';
 }
+registerLensError('PredictorError', PredictorError);

@@ -1,3 +1,5 @@
+import { LensError, registerLensError } from '../errors';
+
 /** Why a resize cannot run on the inputs it was given (the CLI exits 2 on every one). */
 export type ResizeErrorCode =
   /** Rank-method text or numbers that do not describe a method (e.g. "energy:1.5"). */
@@ -21,8 +23,9 @@ export type ResizeErrorCode =
  * A typed failure of a resize; `code` says what was wrong and `message` says where, in words a
  * CLI user can act on. Raised before anything is written.
  */
-export class ResizeError extends Error {
+export class ResizeError extends LensError {
   override readonly name = 'ResizeError';
+  readonly inputError = true;
 
   constructor(
     readonly code: ResizeErrorCode,
@@ -31,3 +34,4 @@ export class ResizeError extends Error {
     super(message);
   }
 }
+registerLensError('ResizeError', ResizeError);

@@ -1,8 +1,7 @@
 import { throwIfCancelled, type CancellationToken } from '../cancellation';
 import { readLowRank } from '../analysis/factors';
 import { Workspace } from '../analysis/workspace';
-import type { ComputeBackend } from '../compute/backend';
-import type { MappedFactor, TallProduct } from '../compute/tallProducts';
+import type { ComputeBackend, MappedFactor, TallProduct } from '../compute/backend';
 import { encodeBFloat16, encodeFloat16, encodeFloat32, encodeFloat64 } from '../safetensors/encode';
 import type { SafetensorsFile } from '../safetensors/reader';
 import type { ResizableModule } from './prepare';

@@ -1,9 +1,9 @@
+import { factorBytes } from '../adapter/factorBytes';
 import type { Adapter } from '../adapter/model';
 import type { ComputeBackend } from '../compute/backend';
+import { chooseBackendKind } from '../compute/backendPolicy';
 import { JsBackend } from '../compute/jsBackend';
 import { OrtBackend } from '../compute/ort/ortBackend';
-import { loadOrt } from '../compute/ort/runtime';
-import { AUTO_ORT_MIN_BYTES, factorBytes } from '../compute/worker/chooseBackend';
 import type { ComputeOptions } from '../compute/worker/protocol';
 import { WorkerOrtBackend } from '../compute/worker/workerOrtBackend';
 
@@ -28,27 +28,16 @@ export interface ChosenBackend {
   readonly note?: string;
 }
 
-/**
- * Chooses as the analysis does: `js` is the TypeScript backend; `auto` keeps it below
- * AUTO_ORT_MIN_BYTES of factors (starting ORT costs more than it saves there) or when
- * onnxruntime cannot be loaded, and takes onnxruntime otherwise; `onnxruntime` always takes it.
- */
+/** Chooses as every job does, by the one policy (chooseBackendKind), for the adapter's factor bytes. */
 export function resizeBackend(adapter: Adapter, options: ResizeCompute): ChosenBackend {
   if (options.backend) return { backend: options.backend, owned: false };
   const compute: ComputeOptions = options.compute ?? { backend: 'auto', device: 'auto' };
-  if (compute.backend === 'js') return { backend: new JsBackend(), owned: true };
-  if (compute.backend === 'auto') {
-    if (factorBytes(adapter) < AUTO_ORT_MIN_BYTES) return { backend: new JsBackend(), owned: true };
-    try {
-      loadOrt();
-    } catch (error) {
-      return { backend: new JsBackend(), owned: true, note: (error as Error).message };
-    }
-  }
+  const decision = chooseBackendKind(compute, factorBytes(adapter));
+  if (decision.backend === 'js') return decision.note === undefined ? { backend: new JsBackend(), owned: true } : { backend: new JsBackend(), owned: true, note: decision.note };
   const backend = options.ortWorker
-    ? new WorkerOrtBackend(options.ortWorker, { device: compute.device, ...(compute.threads ? { threads: compute.threads } : {}) })
+    ? new WorkerOrtBackend(options.ortWorker, { device: decision.device, ...(compute.threads ? { threads: compute.threads } : {}) })
     : // cores − 1 threads even here: measured on 2 busy cores, ORT's spinning pool on both cores
       // made pass one three times slower, not faster.
-      new OrtBackend(compute.device, compute.threads);
+      new OrtBackend(decision.device, compute.threads);
   return { backend, owned: true };
 }

@@ -1,3 +1,5 @@
+import { LensError, registerLensError } from '../errors';
+
 /**
  * Why a file could not be read as safetensors. Codes are stable: the CLI's `--json` error output
  * and the editor's messages are keyed by them.
@@ -42,8 +44,9 @@ export type SafetensorsErrorCode =
   | 'IO_ERROR';
 
 /** A typed failure to read a safetensors file: carries a code, the file and, where known, the tensor. */
-export class SafetensorsError extends Error {
+export class SafetensorsError extends LensError {
   override readonly name = 'SafetensorsError';
+  readonly inputError = true;
 
   constructor(
     readonly code: SafetensorsErrorCode,
@@ -54,3 +57,4 @@ export class SafetensorsError extends Error {
     super(message);
   }
 }
+registerLensError('SafetensorsError', SafetensorsError);

@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import type { Adapter } from '../../core/adapter/model';
 import type { AdapterAnalysis, ModuleResult } from '../../core/analysis/analyze';
 import type { CancellationToken } from '../../core/cancellation';
-import { AnalysisClient } from '../../core/compute/worker/client';
+import { JobClient } from '../../core/jobs/client';
 import type { ComputeOptions } from '../../core/compute/worker/protocol';
 import { ResultCache, type FileStamp } from './resultCache';
 
@@ -26,16 +26,16 @@ export interface AnalyzeRequest {
  */
 export class AnalysisService {
   readonly cache = new ResultCache<AnalysedAdapter>();
-  private readonly client: AnalysisClient;
+  private readonly client: JobClient;
 
   constructor(workerScript: string) {
-    this.client = new AnalysisClient(workerScript);
+    this.client = new JobClient(workerScript);
   }
 
   /** Runs the analysis in the worker; the finished result goes into the cache. */
   async analyze(adapter: Adapter, stamp: FileStamp, request: AnalyzeRequest): Promise<AnalysedAdapter> {
-    const outcome = await this.client.analyze(stamp.path, request.compute, { token: request.token, onModule: request.onModule });
-    const analysis: AdapterAnalysis = { modules: outcome.modules, backend: outcome.device.backend, seconds: outcome.seconds, device: outcome.device };
+    const { output } = await this.client.run('analyze', { path: stamp.path, options: request.compute }, { token: request.token, onProgress: ({ result, index, total }) => request.onModule(result, index, total) });
+    const analysis: AdapterAnalysis = { modules: output.modules, backend: output.device.backend, seconds: output.seconds, device: output.device };
     const entry = { adapter, stamp, analysis };
     this.cache.set(stamp, entry);
     return entry;
@@ -47,14 +47,14 @@ export class AnalysisService {
    * such files are many, seen once, or removed at once.
    */
   async analyzeFile(path: string, compute: ComputeOptions, token?: CancellationToken): Promise<readonly ModuleResult[]> {
-    return (await this.client.analyze(path, compute, token ? { token } : {})).modules;
+    return (await this.client.run('analyze', { path, options: compute }, token ? { token } : {})).output.modules;
   }
 
   /**
    * The same worker runs the subspace analyses (compare, checkpoints, cross-layer) and the base
    * analysis, queued with the editors' analyses: the host thread only receives their results.
    */
-  get subspace(): Pick<AnalysisClient, 'compare' | 'checkpoints' | 'crossLayer' | 'base'> {
+  get jobs(): Pick<JobClient, 'run'> {
     return this.client;
   }
 

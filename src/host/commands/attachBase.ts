@@ -28,8 +28,8 @@ export function registerAttachBase(ctx: HostContext): vscode.Disposable {
         title: `${basename(adapter)} against ${baseLabel(base)}`,
         kind: 'base',
         run: async (panel, token, report) => {
-          const { result, seconds } = await ctx.service.subspace.base(adapter, base, { compute }, { token, onProgress: report });
-          panel.notify('base', baseModelPayload(adapter, result.analysis, result.base, seconds));
+          const { output, seconds } = await ctx.service.jobs.run('base', { adapterPath: adapter, basePath: base, options: { compute } }, { token, onProgress: (p) => report(p.done, p.total, p.module) });
+          panel.notify('base', baseModelPayload(adapter, output.analysis, output.base, seconds));
         },
       });
     } catch (error) {

@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { HostContext } from '../hostContext';
 import { showError } from '../log';
+import { readSettings } from '../settings';
 import { convergencePayload } from '../subspacePayloads';
 import { adapterArgs, pickAdapters, type AdapterArg } from '../subspace/pickAdapters';
 import { runInPanel } from '../subspace/runInPanel';
@@ -32,8 +33,8 @@ export async function showCheckpoints(ctx: HostContext, paths: readonly string[]
     title,
     kind: 'convergence',
     run: async (panel, token, report) => {
-      const { result, seconds } = await ctx.service.subspace.checkpoints(paths, { token, onProgress: report });
-      panel.notify('convergence', convergencePayload(result, seconds));
+      const { output, seconds } = await ctx.service.jobs.run('checkpoints', { paths, compute: readSettings().compute }, { token, onProgress: (p) => report(p.done, p.total, p.module) });
+      panel.notify('convergence', convergencePayload(output, seconds));
     },
   });
 }

@@ -21,8 +21,8 @@ export function registerShowCrossLayer(ctx: HostContext): vscode.Disposable {
         title: `Cross-layer maps of ${basename(file)}`,
         kind: 'crossLayer',
         run: async (panel, token) => {
-          const { result, seconds } = await ctx.service.subspace.crossLayer(file, { token });
-          panel.notify('crossLayer', crossLayerPayload(file, result, seconds));
+          const { output, seconds } = await ctx.service.jobs.run('crossLayer', { path: file }, { token });
+          panel.notify('crossLayer', crossLayerPayload(file, output, seconds));
         },
       });
     } catch (error) {

@@ -2,7 +2,10 @@ import { Worker } from 'node:worker_threads';
 import type { ModuleResult } from '../../core/analysis/analyze';
 import { CancelledError, type CancellationToken } from '../../core/cancellation';
 import type { TrainSummary } from '../../core/predict/predictor/trainPredictor';
-import { errorOf, wireError, type HostToTrainer, type TrainerToHost, type TrainJob } from './trainProtocol';
+import { deserializeError, serializeError } from '../../core/errors';
+// Loads every coded class a job may throw, so deserializeError rebuilds each as its own class.
+import '../../core/jobs/knownErrors';
+import type { HostToTrainer, TrainerToHost, TrainJob } from './trainProtocol';
 
 export interface TrainCallbacks {
   /** Module results of one adapter of the training set (the host's analysis worker). */
@@ -47,7 +50,7 @@ export function trainInWorker(script: string, job: TrainJob, callbacks: TrainCal
           callbacks.onAnalyze?.(++analyses, message.path);
           callbacks.analyze(message.path, callbacks.token).then(
             (modules) => send({ type: 'analyzed', id: message.id, modules }),
-            (error: unknown) => send({ type: 'analyzeFailed', id: message.id, error: wireError(error) }),
+            (error: unknown) => send({ type: 'analyzeFailed', id: message.id, error: serializeError(error) }),
           );
           break;
         case 'skipped':
@@ -57,7 +60,7 @@ export function trainInWorker(script: string, job: TrainJob, callbacks: TrainCal
           finish(() => resolve(message.summary));
           break;
         case 'failed':
-          finish(() => reject(callbacks.token.isCancellationRequested ? new CancelledError() : errorOf(message.error)));
+          finish(() => reject(callbacks.token.isCancellationRequested ? new CancelledError() : deserializeError(message.error)));
           break;
       }
     });

@@ -1,7 +1,10 @@
 import { parentPort } from 'node:worker_threads';
 import type { ModuleResult } from '../../core/analysis/analyze';
 import { trainPredictor } from '../../core/predict/predictor/trainPredictor';
-import { errorOf, wireError, type HostToTrainer, type TrainerToHost, type TrainJob } from './trainProtocol';
+import { deserializeError, serializeError } from '../../core/errors';
+// Loads every coded class a job may throw, so deserializeError rebuilds each as its own class.
+import '../../core/jobs/knownErrors';
+import type { HostToTrainer, TrainerToHost, TrainJob } from './trainProtocol';
 
 /**
  * The training worker thread. Cross-validation and fitting are synchronous numerics that hold a
@@ -27,7 +30,7 @@ port.on('message', (message: HostToTrainer) => {
       waiting.delete(message.id);
       break;
     case 'analyzeFailed':
-      waiting.get(message.id)?.reject(errorOf(message.error));
+      waiting.get(message.id)?.reject(deserializeError(message.error));
       waiting.delete(message.id);
       break;
     case 'cancel':
@@ -51,6 +54,6 @@ async function run(job: TrainJob): Promise<void> {
     });
     post({ type: 'done', summary });
   } catch (error) {
-    post({ type: 'failed', error: wireError(error) });
+    post({ type: 'failed', error: serializeError(error) });
   }
 }

@@ -18,7 +18,7 @@ export function comparisonJob(service: AnalysisService, reference: string, other
       phiGrid: async (module, other, token) => {
         const target = others[other];
         if (target === undefined) throw new Error(`there is no adapter ${other} in this comparison`);
-        const { result } = await service.subspace.compare(reference, target, { only: [module], grids: [module], compute: readSettings().compute }, { token });
+        const { output: result } = await service.jobs.run('compare', { pathA: reference, pathB: target, options: { only: [module], grids: [module], compute: readSettings().compute } }, { token });
         const grid = phiGridPayload(module, other, result);
         if (!grid) throw new Error(`${module} could not be compared: ${result.unmatched.find((u) => u.name === module)?.reason ?? 'not found in A'}`);
         return grid;
@@ -28,12 +28,12 @@ export function comparisonJob(service: AnalysisService, reference: string, other
       const results: AdapterComparison[] = [];
       let seconds = 0;
       for (const [j, other] of others.entries()) {
-        const outcome = await service.subspace.compare(reference, other, { compute: readSettings().compute }, {
+        const outcome = await service.jobs.run('compare', { pathA: reference, pathB: other, options: { compute: readSettings().compute } }, {
           token,
           // Progress over all pairs: each pair counts as an equal share.
-          onProgress: (done, total, module) => report(j * total + done, others.length * total, module),
+          onProgress: ({ done, total, module }) => report(j * total + done, others.length * total, module),
         });
-        results.push(outcome.result);
+        results.push(outcome.output);
         seconds += outcome.seconds;
       }
       panel.notify('comparison', comparisonPayload(reference, others, results, seconds));

@@ -1,8 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { ComputeBackend, TallFactor } from '../../../src/core/compute/backend';
-import type { MappedFactor, TallProduct } from '../../../src/core/compute/tallProducts';
+import type { ComputeBackend, MappedFactor, TallFactor, TallProduct } from '../../../src/core/compute/backend';
 import { WorkerOrtBackend } from '../../../src/core/compute/worker/workerOrtBackend';
 import type { Matrix } from '../../../src/core/linalg/matrix';
 import { backends } from '../../helpers/backends';

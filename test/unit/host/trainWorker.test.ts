@@ -4,6 +4,7 @@ import { after, before, test } from 'node:test';
 import { openAdapter } from '../../../src/core/adapter/load';
 import { analyzeAdapter } from '../../../src/core/analysis/analyze';
 import { CancelledError } from '../../../src/core/cancellation';
+import { FeatureError } from '../../../src/core/predict/errors';
 import { trainPredictor } from '../../../src/core/predict/predictor/trainPredictor';
 import { readPredictor } from '../../../src/core/predict/predictor/predictorDir';
 import { makeZoo } from '../../../src/core/predict/zoo/makeZoo';
@@ -83,9 +84,9 @@ test('a cancelled training stops with CancelledError and writes nothing', async 
   await assert.rejects(readPredictor(out));
 });
 
-test('a training that fails in the worker keeps its code and message', async () => {
+test('a training that fails in the worker keeps its class, code, input-error flag and message', async () => {
   const zoo = join(dir, 'zoo');
   const source = tokenSource();
   const run = trainInWorker(SCRIPT, { zoo, labels: join(zoo, 'labels.csv'), target: 'no_such_column', kind: 'ridge', folds: 3, seed: 1 }, { token: source.token, analyze });
-  await assert.rejects(run, (error: unknown) => error instanceof Error && (error as Error & { code?: string }).code === 'INVALID_LABELS' && /no column "no_such_column"/.test(error.message));
+  await assert.rejects(run, (error: unknown) => error instanceof FeatureError && error.code === 'INVALID_LABELS' && error.inputError && /no column "no_such_column"/.test(error.message));
 });

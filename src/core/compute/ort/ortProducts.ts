@@ -1,7 +1,8 @@
 import { throwIfCancelled, type CancellationToken } from '../../cancellation';
 import type { ElemType } from '../onnx/onnxModel';
 import { leftProductGraph, productGraph } from '../onnx/graphs';
-import { tallProductJs, type MappedFactor, type TallProduct } from '../tallProducts';
+import type { MappedFactor, TallProduct } from '../backend';
+import { tallProductJs } from '../tallProducts';
 import { loadOrt, type OrtSessions } from './runtime';
 
 /** Products of equal factor shape, layout, precision and map width, stacked into one ORT run. */

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { encodeModel, type OnnxGraph } from '../onnx/onnxModel';
+import { LensError, registerLensError } from '../../errors';
 
 /** What the user asked for: `auto` tries CUDA and falls back to the CPU. */
 export type DeviceChoice = 'auto' | 'cuda' | 'cpu';
@@ -14,14 +15,25 @@ export type Provider = 'cuda' | 'cpu';
 type Ort = typeof import('onnxruntime-node');
 
 /** onnxruntime-node could not be loaded at all (not installed, or its native binary missing). */
-export class OrtUnavailableError extends Error {
+export class OrtUnavailableError extends LensError {
   override readonly name = 'OrtUnavailableError';
+  readonly code = 'ORT_UNAVAILABLE';
+  /** The environment's: onnxruntime-node is not installed or cannot load here. */
+  readonly inputError = true;
 }
+registerLensError('OrtUnavailableError', OrtUnavailableError);
 
 /** CUDA was asked for explicitly and cannot run. */
-export class DeviceUnavailableError extends Error {
+export class DeviceUnavailableError extends LensError {
   override readonly name = 'DeviceUnavailableError';
+  readonly code = 'DEVICE_UNAVAILABLE';
+  /** The environment's: the CUDA provider, CUDA 12 or cuDNN 9 is missing. */
+  readonly inputError = true;
 }
+registerLensError('DeviceUnavailableError', DeviceUnavailableError);
+
+/** What a user must install for `--device cuda`: every CUDA failure names it. */
+export const CUDA_INSTALL_HINT = "CUDA needs onnxruntime-node's CUDA provider (reinstall it with --onnxruntime-node-install=cuda12), CUDA 12 and cuDNN 9";
 
 let loaded: Ort | undefined;
 
@@ -163,7 +175,7 @@ export async function createOrtSession(model: Uint8Array, device: DeviceChoice, 
       return { session: await ort.InferenceSession.create(model, options('cuda')), provider: 'cuda' };
     } catch (error) {
       const reason = (error as Error).message.split('\n')[0];
-      if (device === 'cuda') throw new DeviceUnavailableError(`the CUDA provider cannot run here: ${reason}`);
+      if (device === 'cuda') throw new DeviceUnavailableError(`the CUDA provider cannot run here: ${reason}. ${CUDA_INSTALL_HINT}`);
       fallbackReason = `CUDA unavailable: ${reason}; using the CPU`;
     }
   }

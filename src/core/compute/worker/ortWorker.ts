@@ -1,7 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { TallFactor } from '../backend';
 import { OrtBackend } from '../ort/ortBackend';
-import { serializeError, type FromOrtWorker, type OrtWorkerData, type ToOrtWorker } from './protocol';
+import { serializeError } from '../../errors';
+import type { FromOrtWorker, OrtWorkerData, ToOrtWorker } from './protocol';
 
 /**
  * The thread that owns onnxruntime. ORT's run() blocks the thread that calls it, so device

@@ -1,9 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import { throwIfCancelled, type CancellationToken } from '../../cancellation';
 import type { Matrix } from '../../linalg/matrix';
-import type { ComputeBackend, FactorAllocator, FactorPair, GroupOverlap, PairOverlap, TallFactor } from '../backend';
-import type { MappedFactor, TallProduct } from '../tallProducts';
-import { deserializeError } from './errors';
+import type { ComputeBackend, FactorAllocator, FactorPair, GroupOverlap, MappedFactor, PairOverlap, TallFactor, TallProduct } from '../backend';
+import { deserializeError } from '../../errors';
 import type { DeviceReport, FromOrtWorker, OrtWorkerData, ToOrtWorker } from './protocol';
 
 interface Pending {

@@ -9,6 +9,7 @@ import { writePeftFolder } from './peftFolder';
 import { SeededRandom } from './random';
 import { trainLora } from './train';
 import { planZoo, type ZooItem } from './zooPlan';
+import { LensError, registerLensError } from '../../errors';
 
 /** Default zoo size: enough rows for a first predictor, a few seconds to make. */
 export const DEFAULT_ZOO_COUNT = 48;
@@ -112,7 +113,9 @@ async function ensureEmpty(dir: string): Promise<void> {
 }
 
 /** The zoo's folder cannot be used; the CLI reports it as an input error (exit 2). */
-export class ZooDirError extends Error {
+export class ZooDirError extends LensError {
   override readonly name = 'ZooDirError';
+  readonly inputError = true;
   readonly code = 'ZOO_DIR_NOT_EMPTY';
 }
+registerLensError('ZooDirError', ZooDirError);

@@ -1,37 +1,35 @@
 import { Worker } from 'node:worker_threads';
-import type { ModuleResult } from '../../analysis/analyze';
-import { CancelledError, type CancellationToken } from '../../cancellation';
-import { deserializeError, WorkerCrashedError } from './errors';
-import type { CheckpointSeries } from '../../subspace/checkpoints';
-import type { AdapterComparison } from '../../subspace/compare';
-import type { CrossLayerMaps } from '../../subspace/crossLayer';
-import type { BaseAnalysis } from '../../base/analyzeBase';
-import type { BaseJobOptions, BaseJobReport, CompareJobOptions, ComputeOptions, DeviceReport, HostToWorker, SubspaceJob, SubspaceResult, WorkerToHost } from './protocol';
+import { CancelledError, type CancellationToken } from '../cancellation';
+import { deserializeError, LensError, registerLensError } from '../errors';
+// Loads every coded class a job may throw, so deserializeError rebuilds each as its own class.
+import './knownErrors';
+import type { HostToWorker, JobInput, JobKind, JobOutput, JobProgress, WorkerToHost } from './protocol';
 
-export interface JobCallbacks {
-  /** Each module's result as soon as the worker has it, with its index in the adapter's module order. */
-  readonly onModule?: (result: ModuleResult, index: number, total: number) => void;
+/** How a caller follows a job: cancellation and progress. */
+export interface RunOptions<K extends JobKind> {
   readonly token?: CancellationToken;
+  readonly onProgress?: (progress: JobProgress<K>) => void;
 }
 
-/** Callbacks of a subspace job (compare, checkpoints, cross-layer): progress by module, and cancellation. */
-export interface SubspaceCallbacks {
-  readonly onProgress?: (done: number, total: number, module: string) => void;
-  readonly token?: CancellationToken;
-}
-
-/** A subspace job's result and how long the worker took. */
-export interface SubspaceOutcome<T> {
-  readonly result: T;
+/** A job's output and how long the worker took. */
+export interface JobOutcome<K extends JobKind> {
+  readonly output: JobOutput<K>;
   readonly seconds: number;
 }
 
-export interface JobOutcome {
-  /** Results in module order. */
-  readonly modules: readonly ModuleResult[];
-  readonly seconds: number;
-  readonly device: DeviceReport;
+/** What runs jobs: the worker's client, or (in tests) the registry called on the calling thread. */
+export interface JobRunner {
+  run<K extends JobKind>(kind: K, input: JobInput<K>, options?: RunOptions<K>): Promise<JobOutcome<K>>;
+  dispose(): Promise<void>;
 }
+
+/** The analysis worker stopped in the middle of a job (crash, out of memory, killed). */
+export class WorkerCrashedError extends LensError {
+  override readonly name = 'WorkerCrashedError';
+  readonly code = 'WORKER_CRASHED';
+  readonly inputError = false;
+}
+registerLensError('WorkerCrashedError', WorkerCrashedError);
 
 /** How long a cancelled job may take to stop before the job is settled and its worker retired. */
 const CANCEL_GRACE_MS = 2000;
@@ -59,59 +57,29 @@ interface Job {
  * batches; after a grace period the worker is terminated). If the worker crashes, the job fails
  * with the reason and the next job starts a new worker: the host never hangs or crashes.
  */
-export class AnalysisClient {
+export class JobClient implements JobRunner {
   private worker: Worker | null = null;
   private current: Job | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private nextJob = 1;
 
-  constructor(private readonly script: string) {}
+  /**
+   * `script` is the analysis worker's bundle; `ortWorker` the ORT worker's (default: beside it,
+   * as in dist/).
+   */
+  constructor(
+    private readonly script: string,
+    private readonly ortWorker?: string,
+  ) {}
 
-  /** Analyses the adapter at `path` in the worker. Jobs run one after another in call order. */
-  analyze(path: string, options: ComputeOptions, callbacks: JobCallbacks = {}): Promise<JobOutcome> {
-    const results: ModuleResult[] = [];
-    return this.enqueue<JobOutcome>(callbacks.token, (id) => ({ type: 'analyze', job: id, path, options }), (message, resolve) => {
-      if (message.type === 'module') {
-        results[message.index] = message.result;
-        callbacks.onModule?.(message.result, message.index, message.total);
-      } else if (message.type === 'done') {
-        resolve({ modules: results, seconds: message.seconds, device: message.device });
-      }
-    });
-  }
-
-  /** Compares adapter B with adapter A module by module (compareAdapters), in the worker. */
-  async compare(pathA: string, pathB: string, options: CompareJobOptions = {}, callbacks: SubspaceCallbacks = {}): Promise<SubspaceOutcome<AdapterComparison>> {
-    const { result, seconds } = await this.subspace({ kind: 'compare', pathA, pathB, options }, callbacks);
-    if (result.kind !== 'compare') throw new Error(`the worker answered a compare job with ${result.kind}`);
-    return { result: result.comparison, seconds };
-  }
-
-  /** The convergence of one run's checkpoints to the final one (checkpointSeries), in the worker. */
-  async checkpoints(paths: readonly string[], callbacks: SubspaceCallbacks = {}): Promise<SubspaceOutcome<CheckpointSeries>> {
-    const { result, seconds } = await this.subspace({ kind: 'checkpoints', paths }, callbacks);
-    if (result.kind !== 'checkpoints') throw new Error(`the worker answered a checkpoints job with ${result.kind}`);
-    return { result: result.series, seconds };
-  }
-
-  /** Layer × layer maps of one adapter (crossLayerMaps), in the worker. */
-  async crossLayer(path: string, callbacks: SubspaceCallbacks = {}): Promise<SubspaceOutcome<CrossLayerMaps>> {
-    const { result, seconds } = await this.subspace({ kind: 'crossLayer', path }, callbacks);
-    if (result.kind !== 'crossLayer') throw new Error(`the worker answered a cross-layer job with ${result.kind}`);
-    return { result: result.maps, seconds };
-  }
-
-  /** One adapter against its base model (analyzeAgainstBase), in the worker; progress per module. */
-  async base(adapterPath: string, basePath: string, options: BaseJobOptions, callbacks: SubspaceCallbacks = {}): Promise<SubspaceOutcome<{ analysis: BaseAnalysis; base: BaseJobReport }>> {
-    const { result, seconds } = await this.subspace({ kind: 'base', adapterPath, basePath, options }, callbacks);
-    if (result.kind !== 'base') throw new Error(`the worker answered a base job with ${result.kind}`);
-    return { result: { analysis: result.analysis, base: result.base }, seconds };
-  }
-
-  private subspace(work: SubspaceJob, callbacks: SubspaceCallbacks): Promise<SubspaceOutcome<SubspaceResult>> {
-    return this.enqueue<SubspaceOutcome<SubspaceResult>>(callbacks.token, (id) => ({ type: 'subspace', job: id, work }), (message, resolve) => {
-      if (message.type === 'progress') callbacks.onProgress?.(message.done, message.total, message.module);
-      else if (message.type === 'result') resolve({ result: message.result, seconds: message.seconds });
+  /**
+   * Runs one job of the registry in the worker. Jobs run one after another in call order,
+   * whatever their kind; a coded error thrown in the worker arrives as its own class.
+   */
+  run<K extends JobKind>(kind: K, input: JobInput<K>, options: RunOptions<K> = {}): Promise<JobOutcome<K>> {
+    return this.enqueue<JobOutcome<K>>(options.token, (id) => ({ type: 'run', job: id, kind, input }), (message, resolve) => {
+      if (message.type === 'progress') options.onProgress?.(message.progress as JobProgress<K>);
+      else if (message.type === 'result') resolve({ output: message.output as JobOutput<K>, seconds: message.seconds });
     });
   }
 
@@ -173,7 +141,7 @@ export class AnalysisClient {
 
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(this.script);
+    const worker = new Worker(this.script, { workerData: this.ortWorker === undefined ? {} : { ortWorker: this.ortWorker } });
     worker.on('message', (message: WorkerToHost) => this.receive(message));
     const crashed = (why: string) => {
       if (this.worker !== worker) return;

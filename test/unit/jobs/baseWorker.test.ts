@@ -8,18 +8,19 @@ import { BaseModel } from '../../../src/core/base/baseModel';
 import { BaseModelError } from '../../../src/core/base/errors';
 import { CancelledError } from '../../../src/core/cancellation';
 import { JsDenseEngine } from '../../../src/core/compute/dense';
-import { AnalysisClient } from '../../../src/core/compute/worker/client';
-import { seededNormals } from '../../../src/core/compute/worker/seededNormals';
+import { JobClient } from '../../../src/core/jobs/client';
+import { seededNormals } from '../../../src/core/jobs/seededNormals';
 import { writeBaseFixture } from '../../helpers/baseFixture';
 import { removeDir, tempDir } from '../../helpers/fixtures';
 import { Rng } from '../../helpers/random';
 
-const ANALYSIS_WORKER = join(__dirname, '..', '..', '..', 'src', 'core', 'compute', 'worker', 'analysisWorker.js');
+const ANALYSIS_WORKER = join(__dirname, '..', '..', '..', 'src', 'core', 'jobs', 'analysisWorker.js');
+const ORT_WORKER = join(__dirname, '..', '..', '..', 'src', 'core', 'compute', 'worker', 'ortWorker.js');
 
 test('a base job in the worker returns what analyzeAgainstBase returns in-thread (same seed), typed arrays intact, progress per module', async () => {
   const rng = Rng.fresh();
   const dir = await tempDir();
-  const client = new AnalysisClient(ANALYSIS_WORKER);
+  const client = new JobClient(ANALYSIS_WORKER, ORT_WORKER);
   try {
     const fixture = await writeBaseFixture(dir, rng);
     const seed = rng.int(1, 2 ** 30);
@@ -30,7 +31,7 @@ test('a base job in the worker returns what analyzeAgainstBase returns in-thread
       await base.close();
     });
     const progress: number[] = [];
-    const { result, seconds } = await client.base(fixture.adapter, fixture.base, { k: 4, seed, compute: { backend: 'js', device: 'cpu' } }, { onProgress: (done, total) => progress.push(done, total) });
+    const { output: result, seconds } = await client.run('base', { adapterPath: fixture.adapter, basePath: fixture.base, options: { k: 4, seed, compute: { backend: 'js', device: 'cpu' } } }, { onProgress: ({ done, total }) => progress.push(done, total) });
     assert.ok(seconds >= 0);
     assert.deepEqual(result.analysis, want, rng.tag);
     assert.equal(result.base.engine, 'js');
@@ -49,17 +50,18 @@ test('a base job in the worker returns what analyzeAgainstBase returns in-thread
 test('a cancelled base job rejects with CancelledError; a missing shard arrives as a typed BaseModelError; the next job runs', async () => {
   const rng = Rng.fresh();
   const dir = await tempDir();
-  const client = new AnalysisClient(ANALYSIS_WORKER);
+  const client = new JobClient(ANALYSIS_WORKER, ORT_WORKER);
   try {
     const fixture = await writeBaseFixture(dir, rng);
     const token = { isCancellationRequested: false };
     let seen = 0;
     const options = { k: 4, compute: { backend: 'js', device: 'cpu' } } as const;
-    await assert.rejects(client.base(fixture.adapter, fixture.base, options, { token, onProgress: () => (token.isCancellationRequested = ++seen >= 2) }), CancelledError);
+    const input = { adapterPath: fixture.adapter, basePath: fixture.base, options };
+    await assert.rejects(client.run('base', input, { token, onProgress: () => (token.isCancellationRequested = ++seen >= 2) }), CancelledError);
     assert.ok(seen < 13, `stopped early (${seen} modules)`);
-    assert.equal((await client.base(fixture.adapter, fixture.base, options)).result.analysis.modules.length, 13);
+    assert.equal((await client.run('base', input)).output.analysis.modules.length, 13);
     await rm(fixture.secondShard);
-    await assert.rejects(client.base(fixture.adapter, fixture.base, options), (e: unknown) => e instanceof BaseModelError && e.code === 'MISSING_SHARD' && e.path.length > 0);
+    await assert.rejects(client.run('base', input), (e: unknown) => e instanceof BaseModelError && e.code === 'MISSING_SHARD' && e.path.length > 0);
   } finally {
     await client.dispose();
     await removeDir(dir);

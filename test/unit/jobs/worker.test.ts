@@ -6,8 +6,7 @@ import { openAdapter } from '../../../src/core/adapter/load';
 import { analyzeAdapter, type ModuleResult } from '../../../src/core/analysis/analyze';
 import { CancelledError } from '../../../src/core/cancellation';
 import { DeviceUnavailableError, ortInfo } from '../../../src/core/compute/ort/runtime';
-import { AnalysisClient } from '../../../src/core/compute/worker/client';
-import { WorkerCrashedError } from '../../../src/core/compute/worker/errors';
+import { JobClient, WorkerCrashedError } from '../../../src/core/jobs/client';
 import type { OrtWorkerData } from '../../../src/core/compute/worker/protocol';
 import { WorkerOrtBackend } from '../../../src/core/compute/worker/workerOrtBackend';
 import { SafetensorsError } from '../../../src/core/safetensors/errors';
@@ -15,9 +14,9 @@ import { gaussian } from '../../helpers/factors';
 import { corpusPath, removeDir, tempDir, writeFixture } from '../../helpers/fixtures';
 import { Rng } from '../../helpers/random';
 
-/** The compiled worker entry points, beside the client in the test build. */
-const WORKERS = join(__dirname, '..', '..', '..', 'src', 'core', 'compute', 'worker');
-const ANALYSIS_WORKER = join(WORKERS, 'analysisWorker.js');
+/** The compiled worker entry points in the test build. */
+const ANALYSIS_WORKER = join(__dirname, '..', '..', '..', 'src', 'core', 'jobs', 'analysisWorker.js');
+const ORT_WORKER = join(__dirname, '..', '..', '..', 'src', 'core', 'compute', 'worker', 'ortWorker.js');
 
 let dir: string;
 let big: string;
@@ -54,14 +53,14 @@ test('the worker streams every module in order, with the numbers of an in-thread
   const opened = await openAdapter(path);
   const reference = await analyzeAdapter(opened);
   await opened.file.close();
-  const client = new AnalysisClient(ANALYSIS_WORKER);
+  const client = new JobClient(ANALYSIS_WORKER, ORT_WORKER);
   try {
     for (const backend of ['js', 'onnxruntime'] as const) {
       const streamed: number[] = [];
-      const outcome = await client.analyze(path, { backend, device: 'cpu' }, { onModule: (_, index, total) => streamed.push(index, total) });
+      const outcome = await client.run('analyze', { path, options: { backend, device: 'cpu' } }, { onProgress: ({ index, total }) => streamed.push(index, total) });
       assert.deepEqual(streamed, Array.from({ length: 48 }, (_, i) => [i, 48]).flat(), backend);
-      sameResults(outcome.modules, reference.modules);
-      assert.match(outcome.device.backend, backend === 'js' ? /^js$/ : /^onnxruntime cpu$/);
+      sameResults(outcome.output.modules, reference.modules);
+      assert.match(outcome.output.device.backend, backend === 'js' ? /^js$/ : /^onnxruntime cpu$/);
     }
   } finally {
     await client.dispose();
@@ -69,48 +68,48 @@ test('the worker streams every module in order, with the numbers of an in-thread
 });
 
 test('a cancelled job stops with CancelledError, and the next job runs', async () => {
-  const client = new AnalysisClient(ANALYSIS_WORKER);
+  const client = new JobClient(ANALYSIS_WORKER, ORT_WORKER);
   try {
     const token = { isCancellationRequested: false };
     let seen = 0;
-    const job = client.analyze(big, { backend: 'js', device: 'cpu' }, { token, onModule: () => (token.isCancellationRequested = ++seen >= 3) });
+    const job = client.run('analyze', { path: big, options: { backend: 'js', device: 'cpu' } }, { token, onProgress: () => (token.isCancellationRequested = ++seen >= 3) });
     await assert.rejects(job, CancelledError);
     assert.ok(seen < 160, `stopped early (${seen} modules)`);
-    const next = await client.analyze(corpusPath('peft-tinygpt2'), { backend: 'js', device: 'cpu' });
-    assert.equal(next.modules.length, 6);
+    const next = await client.run('analyze', { path: corpusPath('peft-tinygpt2'), options: { backend: 'js', device: 'cpu' } });
+    assert.equal(next.output.modules.length, 6);
   } finally {
     await client.dispose();
   }
 });
 
 test('a worker that dies mid-job fails that job with the reason; the next job gets a new worker', async () => {
-  const client = new AnalysisClient(ANALYSIS_WORKER);
+  const client = new JobClient(ANALYSIS_WORKER, ORT_WORKER);
   try {
     let killed = false;
-    const job = client.analyze(big, { backend: 'js', device: 'cpu' }, {
-      onModule: () => {
+    const job = client.run('analyze', { path: big, options: { backend: 'js', device: 'cpu' } }, {
+      onProgress: () => {
         if (killed) return;
         killed = true;
         void (client as unknown as { worker: Worker }).worker.terminate();
       },
     });
     await assert.rejects(job, (e: unknown) => e instanceof WorkerCrashedError && /stopped unexpectedly \(exit code 1\)/.test(e.message));
-    const next = await client.analyze(corpusPath('peft-tinygpt2'), { backend: 'js', device: 'cpu' });
-    assert.equal(next.modules.length, 6);
+    const next = await client.run('analyze', { path: corpusPath('peft-tinygpt2'), options: { backend: 'js', device: 'cpu' } });
+    assert.equal(next.output.modules.length, 6);
   } finally {
     await client.dispose();
   }
 });
 
 test('input errors cross the thread as the same typed errors', async () => {
-  const client = new AnalysisClient(ANALYSIS_WORKER);
+  const client = new JobClient(ANALYSIS_WORKER, ORT_WORKER);
   try {
-    await assert.rejects(client.analyze(corpusPath('_negative', 'git-lfs-pointer.safetensors'), { backend: 'auto', device: 'auto' }), (e: unknown) => e instanceof SafetensorsError && e.code === 'NOT_SAFETENSORS' && /Git LFS pointer/.test(e.message));
+    await assert.rejects(client.run('analyze', { path: corpusPath('_negative', 'git-lfs-pointer.safetensors'), options: { backend: 'auto', device: 'auto' } }), (e: unknown) => e instanceof SafetensorsError && e.code === 'NOT_SAFETENSORS' && /Git LFS pointer/.test(e.message));
     if (!ortInfo().providers.some((p) => p.name === 'cuda' && p.available)) {
-      await assert.rejects(client.analyze(corpusPath('peft-tinygpt2'), { backend: 'onnxruntime', device: 'cuda' }), DeviceUnavailableError);
+      await assert.rejects(client.run('analyze', { path: corpusPath('peft-tinygpt2'), options: { backend: 'onnxruntime', device: 'cuda' } }), DeviceUnavailableError);
     }
     // The worker survives both and still works.
-    assert.equal((await client.analyze(corpusPath('peft-tinygpt2'), { backend: 'js', device: 'cpu' })).modules.length, 6);
+    assert.equal((await client.run('analyze', { path: corpusPath('peft-tinygpt2'), options: { backend: 'js', device: 'cpu' } })).output.modules.length, 6);
   } finally {
     await client.dispose();
   }
@@ -136,16 +135,16 @@ test('cancelling or disposing during ORT runs ends the job cleanly: the worker i
   // Ending a thread inside an ORT run aborts the whole process, so this test passing at all is
   // the assertion that matters; each round cancels at a different point of the pipeline.
   for (const stopAfter of [1, 4, 9]) {
-    const client = new AnalysisClient(ANALYSIS_WORKER);
+    const client = new JobClient(ANALYSIS_WORKER, ORT_WORKER);
     const token = { isCancellationRequested: false };
     let seen = 0;
-    const job = client.analyze(big, { backend: 'onnxruntime', device: 'cpu' }, { token, onModule: () => (token.isCancellationRequested = ++seen >= stopAfter) });
+    const job = client.run('analyze', { path: big, options: { backend: 'onnxruntime', device: 'cpu' } }, { token, onProgress: () => (token.isCancellationRequested = ++seen >= stopAfter) });
     await assert.rejects(job, CancelledError);
     assert.ok(seen < 160, `stopped early (${seen} modules)`);
     // A job right after the cancel, then dispose while a second big job is mid-run.
-    assert.equal((await client.analyze(corpusPath('peft-tinygpt2'), { backend: 'onnxruntime', device: 'cpu' })).modules.length, 6);
+    assert.equal((await client.run('analyze', { path: corpusPath('peft-tinygpt2'), options: { backend: 'onnxruntime', device: 'cpu' } })).output.modules.length, 6);
     let started = false;
-    const running = client.analyze(big, { backend: 'onnxruntime', device: 'cpu' }, { onModule: () => (started = true) });
+    const running = client.run('analyze', { path: big, options: { backend: 'onnxruntime', device: 'cpu' } }, { onProgress: () => (started = true) });
     running.catch(() => undefined);
     while (!started) await new Promise((resolve) => setTimeout(resolve, 5));
     await client.dispose();

@@ -1,0 +1,69 @@
+import { openAdapter, type OpenedAdapter } from '../adapter/load';
+import { analyzeAgainstBase } from '../base/analyzeBase';
+import { BaseModel } from '../base/baseModel';
+import { INTRUDER_EPSILON } from '../base/intruders';
+import type { CancellationToken } from '../cancellation';
+import { chooseBackendKind } from '../compute/backendPolicy';
+import { JsDenseEngine, type DenseEngine } from '../compute/dense';
+import { OrtDenseEngine } from '../compute/ort/ortDense';
+import type { ComputeOptions } from '../compute/worker/protocol';
+import type { JobDefinition } from './definition';
+import type { BaseJobOptions, JobKinds, ModuleProgress } from './protocol';
+import { seededNormals } from './seededNormals';
+
+/**
+ * One adapter against its base model: opens the base (headers only) and the adapter, multiplies
+ * by one base weight at a time on the chosen dense engine, reports each module, and closes
+ * everything whatever happens. The token is checked by the core after every read and SVD, so a
+ * cancelled job stops within one module.
+ */
+export const baseJob: JobDefinition<'base'> = {
+  kind: 'base',
+  async run({ adapterPath, basePath, options }, { token, progress }) {
+    const base = await BaseModel.open(basePath);
+    try {
+      const opened = await openAdapter(adapterPath);
+      try {
+        return await againstBase(opened, base, options, token, progress);
+      } finally {
+        await opened.file.close().catch(() => undefined);
+      }
+    } finally {
+      await base.close().catch(() => undefined);
+    }
+  },
+};
+
+/** The base analysis of an adapter and a base already open (the caller closes both). */
+export async function againstBase(opened: OpenedAdapter, base: BaseModel, options: BaseJobOptions, token: CancellationToken, progress: (p: ModuleProgress) => void): Promise<JobKinds['base']['output']> {
+  const { engine, fallbackReason } = denseEngine(options.compute);
+  try {
+    const analysis = await analyzeAgainstBase(opened, base, engine, {
+      ...(options.k === undefined ? {} : { k: options.k }),
+      ...(options.epsilon === undefined ? {} : { epsilon: options.epsilon }),
+      ...(options.seed === undefined ? {} : { gaussian: seededNormals(options.seed) }),
+      token,
+      onModule: (done, total, module) => progress({ done, total, module }),
+    });
+    const report = {
+      path: base.layout.path,
+      shards: base.layout.shards.map((s) => s.path),
+      engine: engine.name,
+      epsilon: options.epsilon ?? INTRUDER_EPSILON,
+      ...(fallbackReason === undefined ? {} : { fallbackReason }),
+    };
+    return { analysis, base: report };
+  } finally {
+    await engine.dispose().catch(() => undefined);
+  }
+}
+
+/**
+ * The dense engine as the one policy picks it, with no size threshold: W0 products are dense
+ * m×n by n×l, and unlike the factor spectra even a small model repays onnxruntime's start-up.
+ */
+function denseEngine(compute: ComputeOptions): { engine: DenseEngine; fallbackReason?: string } {
+  const decision = chooseBackendKind(compute, 0, 0);
+  if (decision.backend === 'js') return decision.note === undefined ? { engine: new JsDenseEngine() } : { engine: new JsDenseEngine(), fallbackReason: decision.note };
+  return { engine: new OrtDenseEngine(decision.device, compute.threads) };
+}

@@ -1,0 +1,123 @@
+import type { Adapter } from '../adapter/model';
+import type { ModuleResult } from '../analysis/analyze';
+import type { BaseAnalysis } from '../base/analyzeBase';
+import type { ComputeOptions, DeviceReport } from '../compute/worker/protocol';
+import type { SerializedError } from '../errors';
+import type { CheckpointSeries } from '../subspace/checkpoints';
+import type { AdapterComparison } from '../subspace/compare';
+import type { CrossLayerMaps } from '../subspace/crossLayer';
+
+/**
+ * The jobs the analysis worker runs, and the messages between it and its client (the CLI or the
+ * extension host). A job is named by its kind; `JobKinds` maps each kind to its input, output
+ * and progress payloads, so the registry and the one client call are typed from one table.
+ * Results are the core's plain data, structured-cloned (Float64Arrays stay typed). Every message
+ * names its job, so a late reply to a cancelled job is ignored.
+ */
+
+/** Progress of a job that works module by module: modules done of total, and the last one finished. */
+export interface ModuleProgress {
+  readonly done: number;
+  readonly total: number;
+  readonly module: string;
+}
+
+/** What a compare job asks for beyond the two paths (compareAdapters' options, minus token and progress). */
+export interface CompareJobOptions {
+  readonly k?: number;
+  /** Module names (in A) whose φ(i, j) grids are wanted. */
+  readonly grids?: readonly string[];
+  /**
+   * Compare only these modules of A (by name): a φ grid for one module costs one pair's reads,
+   * not the whole adapter's. B's modules left without a partner are then listed as unmatched.
+   */
+  readonly only?: readonly string[];
+  /** Which backend runs the tall products; default `auto` (onnxruntime for adapters large enough to repay its start-up). */
+  readonly compute?: ComputeOptions;
+}
+
+/** What a base job asks for beyond the two paths (analyzeAgainstBase's options, minus token and progress). */
+export interface BaseJobOptions {
+  /** W0's top-k (default DEFAULT_BASE_K). */
+  readonly k?: number;
+  /** Intruder threshold ε (default INTRUDER_EPSILON). */
+  readonly epsilon?: number;
+  /** Which dense engine multiplies by W0: `auto` is onnxruntime when it loads, else JS. */
+  readonly compute: ComputeOptions;
+  /**
+   * Seed for the randomized SVDs' Gaussian starts: a function cannot cross the thread boundary,
+   * so tests that compare with an in-thread run pass the same seed to `seededNormals`.
+   */
+  readonly seed?: number;
+}
+
+/** Which base model a base job read and what multiplied by it. */
+export interface BaseJobReport {
+  /** The resolved base path (file, index or folder) and its shards in order. */
+  readonly path: string;
+  readonly shards: readonly string[];
+  /** The dense engine's name after the run (`js`, `onnxruntime cpu`, …). */
+  readonly engine: string;
+  /** Why `auto` fell back to JS, when it did. */
+  readonly fallbackReason?: string;
+  readonly epsilon: number;
+}
+
+/** Every job kind with its input, output and progress. */
+export interface JobKinds {
+  /** Per-module spectra of one adapter; each module's result streams as progress. */
+  readonly analyze: {
+    readonly input: { readonly path: string; readonly options: ComputeOptions };
+    readonly output: { readonly modules: readonly ModuleResult[]; readonly seconds: number; readonly device: DeviceReport };
+    readonly progress: { readonly index: number; readonly total: number; readonly result: ModuleResult };
+  };
+  /** Adapter B against adapter A module by module (compareAdapters). */
+  readonly compare: {
+    readonly input: { readonly pathA: string; readonly pathB: string; readonly options?: CompareJobOptions };
+    readonly output: AdapterComparison;
+    readonly progress: ModuleProgress;
+  };
+  /** One run's checkpoints against the final one (checkpointSeries). */
+  readonly checkpoints: {
+    readonly input: { readonly paths: readonly string[]; /** Default auto/auto. */ readonly compute?: ComputeOptions };
+    readonly output: CheckpointSeries;
+    readonly progress: ModuleProgress;
+  };
+  /** Layer × layer maps of one adapter (crossLayerMaps). */
+  readonly crossLayer: {
+    readonly input: { readonly path: string };
+    readonly output: CrossLayerMaps;
+    readonly progress: ModuleProgress;
+  };
+  /** One adapter against its base model (analyzeAgainstBase): W0 is read one weight at a time. */
+  readonly base: {
+    readonly input: { readonly adapterPath: string; readonly basePath: string; readonly options: BaseJobOptions };
+    readonly output: { readonly analysis: BaseAnalysis; readonly base: BaseJobReport };
+    readonly progress: ModuleProgress;
+  };
+  /**
+   * `lora-lens inspect [--base]`: the adapter (its header read once), its analysis when it has
+   * modules to analyse, and its base analysis when a base is given; progress names its phase.
+   */
+  readonly inspect: {
+    readonly input: { readonly path: string; readonly options: ComputeOptions; readonly base?: { readonly path: string; readonly k?: number } };
+    readonly output: { readonly adapter: Adapter; readonly analysis: JobKinds['analyze']['output'] | null; readonly base: JobKinds['base']['output'] | null };
+    readonly progress: ({ readonly phase: 'analyze' } & JobKinds['analyze']['progress']) | ({ readonly phase: 'base' } & ModuleProgress);
+  };
+}
+
+export type JobKind = keyof JobKinds;
+export type JobInput<K extends JobKind> = JobKinds[K]['input'];
+export type JobOutput<K extends JobKind> = JobKinds[K]['output'];
+export type JobProgress<K extends JobKind> = JobKinds[K]['progress'];
+
+export type HostToWorker =
+  | { readonly type: 'run'; readonly job: number; readonly kind: JobKind; readonly input: unknown }
+  | { readonly type: 'cancel'; readonly job: number }
+  /** Cancel every job, wait for ORT to finish its run, stop the ORT workers, then end the thread. */
+  | { readonly type: 'shutdown' };
+
+export type WorkerToHost =
+  | { readonly type: 'progress'; readonly job: number; readonly progress: unknown }
+  | { readonly type: 'result'; readonly job: number; readonly seconds: number; readonly output: unknown }
+  | { readonly type: 'error'; readonly job: number; readonly error: SerializedError };

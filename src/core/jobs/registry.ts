@@ -1,0 +1,16 @@
+import { analyzeJob } from './analyzeJob';
+import { baseJob } from './baseJob';
+import { inspectJob } from './inspectJob';
+import { checkpointsJob, compareJob, crossLayerJob } from './subspaceJobs';
+import type { JobDefinition } from './definition';
+import type { JobKind } from './protocol';
+
+/** Every job the analysis worker runs, by kind; a kind without a definition fails to compile. */
+export const JOBS: { readonly [K in JobKind]: JobDefinition<K> } = {
+  analyze: analyzeJob,
+  compare: compareJob,
+  checkpoints: checkpointsJob,
+  crossLayer: crossLayerJob,
+  base: baseJob,
+  inspect: inspectJob,
+};

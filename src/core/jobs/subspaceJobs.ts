@@ -1,0 +1,78 @@
+import { factorBytes } from '../adapter/factorBytes';
+import type { OpenedAdapter } from '../adapter/load';
+import type { Adapter } from '../adapter/model';
+import type { ComputeBackend } from '../compute/backend';
+import { JsBackend } from '../compute/jsBackend';
+import type { ComputeOptions } from '../compute/worker/protocol';
+import { checkpointSeries } from '../subspace/checkpoints';
+import { compareAdapters } from '../subspace/compare';
+import { crossLayerMaps } from '../subspace/crossLayer';
+import { backendFor, release } from './backends';
+import { withOpened } from './opened';
+import type { JobDefinition } from './definition';
+
+/**
+ * The subspace analyses: each opens what the job names, calls the core (which reads factors in
+ * batches and checks the token between modules), and closes every file it opened whatever
+ * happens. Each runs its products on the backend the policy picks for the bytes it reads (the
+ * long-lived ORT worker for large adapters).
+ */
+
+const AUTO: ComputeOptions = { backend: 'auto', device: 'auto' };
+
+/** Adapter B against adapter A, module by module. */
+export const compareJob: JobDefinition<'compare'> = {
+  kind: 'compare',
+  run: ({ pathA, pathB, options = {} }, { token, progress, ortWorker }) =>
+    withOpened([pathA, pathB], async ([a, b]) => {
+      const only = options.only ? new Set(options.only) : null;
+      const subset: OpenedAdapter = only ? { ...a, adapter: { ...a.adapter, modules: a.adapter.modules.filter((m) => only.has(m.name)) } } : a;
+      // With `only`, B's share is about A's: the bytes the comparison reads, not B's whole file.
+      const bytes = factorBytes(subset.adapter) + (only ? factorBytes(subset.adapter) : factorBytes(b.adapter));
+      const { backend } = backendFor(bytes, options.compute ?? AUTO, ortWorker);
+      try {
+        return await compareAdapters(subset, b, {
+          ...(options.k === undefined ? {} : { k: options.k }),
+          ...(options.grids ? { grids: options.grids } : {}),
+          backend,
+          token,
+          onProgress: (done, total, module) => progress({ done, total, module }),
+        });
+      } finally {
+        await release(backend);
+      }
+    }),
+};
+
+/** One run's checkpoints against the final one. */
+export const checkpointsJob: JobDefinition<'checkpoints'> = {
+  kind: 'checkpoints',
+  async run({ paths, compute }, { token, progress, ortWorker }) {
+    let backend: ComputeBackend | undefined;
+    const chooseFor = (adapters: readonly Adapter[]): ComputeBackend => {
+      const bytes = adapters.reduce((sum, a) => sum + factorBytes(a), 0);
+      backend = backendFor(bytes, compute ?? AUTO, ortWorker).backend;
+      return backend;
+    };
+    try {
+      return await checkpointSeries(paths, { backendFor: chooseFor, token, onProgress: (done, total, module) => progress({ done, total, module }) });
+    } finally {
+      if (backend) await release(backend);
+    }
+  },
+};
+
+/** Layer × layer maps of one adapter. */
+export const crossLayerJob: JobDefinition<'crossLayer'> = {
+  kind: 'crossLayer',
+  run: ({ path }, { token, ortWorker }) =>
+    withOpened([path], async ([opened]) => {
+      const { backend } = backendFor(factorBytes(opened.adapter), AUTO, ortWorker);
+      try {
+        // Small adapters keep the float64 TypeScript bases; large ones group their Grams on ORT.
+        return await crossLayerMaps(opened, backend instanceof JsBackend ? { token } : { token, backend });
+      } finally {
+        await release(backend);
+      }
+    }),
+};
