@@ -23,7 +23,10 @@ export function trackEditorContextKeys(registry: EditorRegistry): vscode.Disposa
   const update = (): void => {
     const sessions = registry.all();
     set(EDITOR_OPEN_KEY, sessions.length > 0);
-    set(EDITOR_ACTIVE_KEY, sessions.some((s) => s.panel.active));
+    set(
+      EDITOR_ACTIVE_KEY,
+      sessions.some((s) => s.panel.active),
+    );
   };
   update();
   const listener = registry.onDidChange(update);

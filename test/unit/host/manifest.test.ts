@@ -60,13 +60,18 @@ function resolved(value: string | undefined): string | undefined {
 }
 
 /** The commands that act on the open LoRA Lens editor (EditorRegistry.active) and nothing else. */
-const EDITOR_COMMANDS = ['exportReport', 'copyLayerStats', 'revealLayer', 'analyze', 'compareWith', 'showCrossLayer', 'attachBase', 'checkPredictorInvariance'].map((id) => `loraLens.${id}`);
+const EDITOR_COMMANDS = ['exportReport', 'copyLayerStats', 'revealLayer', 'analyze', 'compareWith', 'showCrossLayer', 'attachBase', 'checkPredictorInvariance'].map(
+  (id) => `loraLens.${id}`,
+);
 
 test('every %key% in package.json has its text in package.nls.json, and every text is used', () => {
   const keys = [...RAW.matchAll(/"%([^"%]+)%"/g)].map((m) => m[1] ?? '');
   assert.ok(keys.length > 30, `only ${keys.length} localized strings`);
   for (const key of keys) assert.ok(typeof NLS[key] === 'string' && NLS[key] !== '', `%${key}% has no text`);
-  assert.deepEqual(Object.keys(NLS).filter((key) => !keys.includes(key)), []);
+  assert.deepEqual(
+    Object.keys(NLS).filter((key) => !keys.includes(key)),
+    [],
+  );
   assert.equal(resolved(MANIFEST.displayName), 'LoRA Lens');
   assert.ok((resolved(MANIFEST.description) ?? '').length > 20);
 });
@@ -123,9 +128,7 @@ function sourceFiles(dir: string): string[] {
 test('every contributed command is registered by the extension', () => {
   const sources = sourceFiles(join(ROOT, 'src')).map((file) => readFileSync(file, 'utf8'));
   const constants = new Map(sources.flatMap((text) => [...text.matchAll(/const ([A-Z_]+) = '(loraLens\.[A-Za-z]+)'/g)].map((m) => [m[1], m[2]] as const)));
-  const registered = new Set(
-    sources.flatMap((text) => [...text.matchAll(/registerCommand\(\s*(?:'([^']+)'|([A-Z_]+))/g)].map((m) => m[1] ?? constants.get(m[2] ?? ''))),
-  );
+  const registered = new Set(sources.flatMap((text) => [...text.matchAll(/registerCommand\(\s*(?:'([^']+)'|([A-Z_]+))/g)].map((m) => m[1] ?? constants.get(m[2] ?? ''))));
   assert.ok(registered.size >= commands.length);
   for (const c of commands) assert.ok(registered.has(c.command), `${c.command} is contributed but never registered`);
 });
