@@ -20,6 +20,7 @@ import { registerShowComputeInfo } from './host/commands/showComputeInfo';
 import { registerShowCrossLayer } from './host/commands/showCrossLayer';
 import { registerTrainPredictor } from './host/commands/trainPredictor';
 import { AdapterEditorProvider } from './host/editor/adapterEditorProvider';
+import { trackEditorContextKeys } from './host/editor/editorContextKeys';
 import { EditorRegistry } from './host/editor/editorRegistry';
 import type { HostContext } from './host/hostContext';
 import { HOVER_LANGUAGES, ModuleHoverProvider } from './host/hover/hoverProvider';
@@ -50,6 +51,7 @@ export function activate(context: vscode.ExtensionContext): void {
     logger,
     service,
     registry,
+    trackEditorContextKeys(registry),
     sources,
     new AdapterEditorProvider(context.extensionUri, service, registry, actions),
     registerOpenAdapter(ctx),
