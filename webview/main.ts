@@ -12,6 +12,8 @@ import { Store } from './state/store';
 function start(): void {
   const vscode = acquireVsCodeApi();
   const store = new Store(parseViewState(vscode.getState()), (view) => vscode.setState(view));
+  // Assigned once, after the endpoint it needs; the reveal handler reads it later.
+  // eslint-disable-next-line prefer-const
   let actions: Actions | undefined;
   const endpoint = new Endpoint<WebviewNotifications, HostNotifications, WebviewRequests, HostRequests>((message) => vscode.postMessage(message), {
     notifications: {

@@ -15,4 +15,6 @@ if (!existsSync(marker)) {
     process.exit(1);
   });
 }
+// The worker module runs on import; it must load after the listener above, so a hoisted import will not do.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 require('../../src/core/compute/worker/ortWorker');

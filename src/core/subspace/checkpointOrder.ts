@@ -51,7 +51,7 @@ export async function orderCheckpoints(paths: readonly string[]): Promise<{ chec
 
 /** A folder of checkpoints: Trainer folders, mlx-lm step files, and the final adapter. */
 async function expandFolder(path: string): Promise<string[]> {
-  let isFolder = false;
+  let isFolder: boolean;
   try {
     isFolder = (await stat(path)).isDirectory();
   } catch {

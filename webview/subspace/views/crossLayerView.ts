@@ -39,7 +39,7 @@ export function mountCrossLayer(parent: HTMLElement, store: SubspaceStore, _grid
   parent.append(toolbar, body);
   disposables.listen(group.select, 'change', () => store.updateView({ group: Number(group.select.value) }));
   disposables.listen(scale.select, 'change', () => store.updateView({ scale: scale.select.value as SubspaceView['scale'] }));
-  let heatmaps: Heatmap[] = [];
+  const heatmaps: Heatmap[] = [];
   const clear = () => heatmaps.splice(0).forEach((h) => h.dispose());
   disposables.add({ dispose: clear });
   disposables.add(onThemeChange(() => heatmaps.forEach((h) => h.repaint())));

@@ -26,7 +26,7 @@ export function mountPhiGrid(parent: HTMLElement, store: SubspaceStore, grids: G
   toolbar.append(module.label, other.label);
   const body = el('div', 'mixer-panels');
   parent.append(toolbar, el('p', 'hint', 'φ(i, j) = ‖X_A[:, :i]ᵀ X_B[:, :j]‖²_F / min(i, j): 1 where the smaller span lies in the larger. Rows past a module’s numerical rank compare rounding noise.'), body);
-  let heatmaps: Heatmap[] = [];
+  const heatmaps: Heatmap[] = [];
   const clear = () => heatmaps.splice(0).forEach((h) => h.dispose());
   disposables.add({ dispose: clear });
   disposables.add(onThemeChange(() => heatmaps.forEach((h) => h.repaint())));
