@@ -33,7 +33,7 @@ export class DeviceUnavailableError extends LensError {
 registerLensError('DeviceUnavailableError', DeviceUnavailableError);
 
 /** What a user must install for `--device cuda`: every CUDA failure names it. */
-export const CUDA_INSTALL_HINT = "CUDA needs onnxruntime-node's CUDA provider (reinstall it with --onnxruntime-node-install=cuda12), CUDA 12 and cuDNN 9";
+export const CUDA_INSTALL_HINT = "CUDA needs onnxruntime-node's CUDA provider (run node_modules/onnxruntime-node/script/install with --onnxruntime-node-install=cuda12), CUDA 12 and cuDNN 9";
 
 let loaded: Ort | undefined;
 
