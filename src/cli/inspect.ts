@@ -12,7 +12,7 @@ import { progressReporter } from './progress';
 import { terminalWidth } from './table';
 
 /** The sample adapter shipped with the tool, inspected when no path is given. */
-export function samplePath(): string {
+function samplePath(): string {
   // The bundle lives in dist/, the sample in media/samples/ beside it.
   return join(__dirname, '..', 'media', 'samples', 'roberta-mrpc-lora');
 }

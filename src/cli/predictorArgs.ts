@@ -54,8 +54,8 @@ export interface CheckInvarianceArgs {
 export type PredictorCommandArgs = TrainPredictorArgs | PredictArgs | CheckInvarianceArgs;
 
 /** Default k-fold: 5 leaves 80 % to train on, and a 48-adapter zoo ~10 rows per fold. */
-export const DEFAULT_FOLDS = 5;
-export const DEFAULT_TRIALS = 8;
+const DEFAULT_FOLDS = 5;
+const DEFAULT_TRIALS = 8;
 
 const json: OptionSpec = { type: 'boolean', help: 'print the result as JSON on stdout' };
 const predictorOption: OptionSpec = { type: 'string', value: '<folder>', help: 'the predictor folder train-predictor wrote (model.onnx, manifest.json)' };

@@ -21,9 +21,6 @@ export class CancelledError extends LensError {
 }
 registerLensError('CancelledError', CancelledError);
 
-/** A token that is never cancelled. */
-export const NEVER_CANCELLED: CancellationToken = Object.freeze({ isCancellationRequested: false });
-
 /** Throws CancelledError when the token has been cancelled; call after each await. */
 export function throwIfCancelled(token: CancellationToken | undefined): void {
   if (token?.isCancellationRequested) throw new CancelledError();

@@ -16,7 +16,7 @@ export interface Settings {
 
 const DEVICES: readonly DeviceChoice[] = ['auto', 'cuda', 'cpu'];
 /** 512 MiB: a 70B rank-64 adapter (1.7 GB) waits, everything up to 8B rank 64 runs at once. */
-export const DEFAULT_MAX_AUTO_BYTES = 512 * 1024 * 1024;
+const DEFAULT_MAX_AUTO_BYTES = 512 * 1024 * 1024;
 
 export function readSettings(): Settings {
   const c = vscode.workspace.getConfiguration('loraLens');

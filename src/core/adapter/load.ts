@@ -37,7 +37,7 @@ export async function openAdapter(path: string): Promise<OpenedAdapter> {
 }
 
 /** Normalizes an already open file into the Adapter model. */
-export async function describeAdapter(file: SafetensorsFile): Promise<Adapter> {
+async function describeAdapter(file: SafetensorsFile): Promise<Adapter> {
   const header = file.header;
   const { config, warnings: configWarnings } = await readConfigBeside(header.file);
   const grouped = groupKeys(header);

@@ -21,7 +21,7 @@ export const DEFAULT_BASE_K = 10;
  * their error bounds all use vectors: on a 4096² weight with 20 spikes over a noise bulk, 2
  * rounds left W0's top vectors with sin θ bounds of 1 (undetermined), 4 resolve them.
  */
-export const BASE_ITERATIONS = 4;
+const BASE_ITERATIONS = 4;
 
 export interface BaseAnalysisOptions {
   /** k (default 10). W0's top K = 2k triplets are computed: k for alignment, all K for intruders and C. */

@@ -52,7 +52,7 @@ export function decideBackend(request: BackendRequest, factorBytes: number, ort:
 }
 
 /** Whether onnxruntime-node loads here (loading it once; later calls are free). */
-export function ortAvailability(): OrtAvailability {
+function ortAvailability(): OrtAvailability {
   try {
     loadOrt();
     return { available: true };

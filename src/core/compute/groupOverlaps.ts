@@ -40,7 +40,7 @@ export function groupBlock(overlap: GroupOverlap, offsets: readonly number[], i:
  * The Gram of [Q_1 … Q_L] (explicit column-major d×q_i bases): the upper blocks by dot
  * products, the lower ones mirrored, so the result is exactly symmetric.
  */
-export function stackedGram(Qs: readonly Matrix[], token?: CancellationToken): Matrix {
+function stackedGram(Qs: readonly Matrix[], token?: CancellationToken): Matrix {
   const offsets = [0];
   for (const Q of Qs) offsets.push(offsets[offsets.length - 1] + Q.cols);
   const S = offsets[offsets.length - 1];

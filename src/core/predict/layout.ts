@@ -2,13 +2,13 @@ import type { AdaptedModule } from '../adapter/model';
 import { FeatureError } from './errors';
 
 /** The feature scheme: version 1 is spectra only (top-k σ, ‖ΔW‖_F, effective rank per module). */
-export const LAYOUT_VERSION = 'spectra-v1';
+const LAYOUT_VERSION = 'spectra-v1';
 
 /** Default k: LoRA ranks are mostly 4–64 and the top 8 values hold most of the energy. */
 export const DEFAULT_K = 8;
 
 /** The most singular values per module a layout keeps; a bound so a typo cannot make 10⁶ columns. */
-export const MAX_K = 1024;
+const MAX_K = 1024;
 
 /** One module of a layout: the name the adapter gives it and ΔW's shape [m, n]. */
 export interface LayoutModule {
@@ -77,7 +77,7 @@ export function parseLayoutId(id: string): { readonly version: string; readonly 
 }
 
 /** The version tag of a factors input (GL-net): per module U = B and V = Aᵀ, no features. */
-export const FACTORS_LAYOUT_VERSION = 'factors-v1';
+const FACTORS_LAYOUT_VERSION = 'factors-v1';
 
 /** A factors input's id: `factors-v1:modules=24:3f1c09ab`, the same hash of names and shapes as a feature layout's. */
 export function factorsLayoutId(modules: readonly LayoutModule[]): string {

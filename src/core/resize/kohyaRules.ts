@@ -12,7 +12,7 @@
  */
 
 /** kohya's MIN_SV: a spectrum whose top value is at most this is a zero matrix and keeps rank 1. */
-export const KOHYA_MIN_SV = 1e-6;
+const KOHYA_MIN_SV = 1e-6;
 
 export type KohyaRule = 'sv_ratio' | 'sv_fro' | 'sv_cumulative';
 

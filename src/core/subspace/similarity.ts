@@ -35,7 +35,7 @@ export interface CompareBasesOptions {
 }
 
 /** Default number of principal angles: enough to see a subspace, few enough to read. */
-export const DEFAULT_ANGLES = 8;
+const DEFAULT_ANGLES = 8;
 
 /**
  * Compares two modules' ΔW through their orthonormal bases (docs/design.md §4), never forming either:

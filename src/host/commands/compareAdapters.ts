@@ -6,7 +6,7 @@ import { comparisonJob } from '../subspace/comparisonJob';
 import { adapterArgs, pickAdapters, weightsOf } from '../subspace/pickAdapters';
 import { runInPanel } from '../subspace/runInPanel';
 
-export const COMPARE_ADAPTERS = 'loraLens.compareAdapters';
+const COMPARE_ADAPTERS = 'loraLens.compareAdapters';
 
 /**
  * Compare Adapters…: two or more adapters, the first the reference A. From the explorer

@@ -13,7 +13,7 @@ import { pickMethod } from '../resize/pickMethod';
 import { pickOutput } from '../resize/pickOutput';
 import { openInLens } from './openInLens';
 
-export const RESIZE_ADAPTER = 'loraLens.resizeAdapter';
+const RESIZE_ADAPTER = 'loraLens.resizeAdapter';
 
 /**
  * Resize Adapter…: method, parameter, output format and path, then the core's checks (their

@@ -5,12 +5,12 @@ import type { EditorRegistry } from './editorRegistry';
  * True while a LoRA Lens editor is the active editor: the editor-title buttons show then. One
  * key instead of repeating both view types in every `when` clause of package.json.
  */
-export const EDITOR_ACTIVE_KEY = 'loraLens.editorActive';
+const EDITOR_ACTIVE_KEY = 'loraLens.editorActive';
 /**
  * True while any LoRA Lens editor is open: the palette commands that act on "the active editor,
  * else the one active last" (EditorRegistry.active) can apply, so they show then.
  */
-export const EDITOR_OPEN_KEY = 'loraLens.editorOpen';
+const EDITOR_OPEN_KEY = 'loraLens.editorOpen';
 
 /** Keeps the two context keys in step with the registry; the keys are cleared on dispose. */
 export function trackEditorContextKeys(registry: EditorRegistry): vscode.Disposable {

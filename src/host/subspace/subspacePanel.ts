@@ -6,7 +6,7 @@ import { Disposable } from '../disposable';
 import { webviewHtml, webviewOptions } from '../webviewHtml';
 
 /** The view type of the subspace panels (comparison, convergence, cross-layer, base model). */
-export const SUBSPACE_VIEW_TYPE = 'loraLens.subspace';
+const SUBSPACE_VIEW_TYPE = 'loraLens.subspace';
 
 /** What the panel answers for the webview; a panel with no comparison has no φ grids to give. */
 export interface SubspacePanelHandlers {

@@ -15,7 +15,7 @@ const METRICS: readonly { value: SubspaceView['metric']; label: string; note: st
 ];
 
 /** Wide enough for a checkpoint's folder name above its column; tall enough for a module name's line. */
-export const MAP_CELL = { width: 112, height: 14 } as const;
+const MAP_CELL = { width: 112, height: 14 } as const;
 
 /**
  * Module × adapter map of the comparison: one row per module of A, one column per other

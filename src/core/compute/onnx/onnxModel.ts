@@ -8,7 +8,7 @@ import { ProtoWriter } from './protobuf';
  */
 
 /** TensorProto.DataType values. */
-export const ELEM_TYPE = { float: 1, int64: 7, float16: 10, double: 11 } as const;
+const ELEM_TYPE = { float: 1, int64: 7, float16: 10, double: 11 } as const;
 export type ElemType = keyof typeof ELEM_TYPE;
 
 /** A fixed size, or a symbolic name: one session then serves every size. */

@@ -54,7 +54,7 @@ export function loadOrt(): Ort {
 }
 
 /** ORT's intra-op threads: all cores but one, so the thread that feeds ORT keeps a core of its own. */
-export function defaultThreads(): number {
+function defaultThreads(): number {
   return Math.max(1, availableParallelism() - 1);
 }
 

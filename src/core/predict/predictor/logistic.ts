@@ -6,7 +6,7 @@ import type { LinearFit } from './ridge';
  * training set (common with a few dozen adapters) has no maximum-likelihood solution and IRLS
  * runs the weights to infinity; with it the problem is strictly convex and Newton converges.
  */
-export const LOGISTIC_LAMBDA_PER_SAMPLE = 1e-2;
+const LOGISTIC_LAMBDA_PER_SAMPLE = 1e-2;
 
 /** Newton stops when the largest change of a weight falls below this, or after MAX_ITERATIONS. */
 const TOLERANCE = 1e-10;

@@ -40,17 +40,17 @@ export interface TrainSummary {
 }
 
 /** Fewest usable rows: k-fold CV with k ≥ 2 and an inner λ search need a handful per fold. */
-export const MIN_ROWS = 6;
+const MIN_ROWS = 6;
 
-export const REPARAMETRIZATION_NOTE = 'baseline fitted on raw factors as stored; each held-out adapter then scored after (B, A) -> (B R, R^-1 A) per module, R = D H1 H2 (D diagonal, random signs, magnitudes e^u, u in [-ln 2, ln 2]; H1, H2 random Householder reflections), a fresh R per module and adapter';
+const REPARAMETRIZATION_NOTE = 'baseline fitted on raw factors as stored; each held-out adapter then scored after (B, A) -> (B R, R^-1 A) per module, R = D H1 H2 (D diagonal, random signs, magnitudes e^u, u in [-ln 2, ln 2]; H1, H2 random Householder reflections), a fresh R per module and adapter';
 
 /**
  * The networks' Adam step size and L2 weight decay (added to the mean loss). Fixed: on 24- and
  * 48-adapter zoos a decay of 0.1 held out better than 0.01 or 0.001 for both networks (they
  * have hundreds of weights for tens of rows); see the limits in docs/analyses.md.
  */
-export const NETWORK_LEARNING_RATE = 0.01;
-export const NETWORK_WEIGHT_DECAY = 0.1;
+const NETWORK_LEARNING_RATE = 0.01;
+const NETWORK_WEIGHT_DECAY = 0.1;
 
 /**
  * train-predictor's core: featurize the labelled adapters (loadDataset), cross-validate the

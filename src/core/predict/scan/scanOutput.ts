@@ -24,7 +24,7 @@ export interface ScanFile {
 }
 
 /** `format` of the JSONL header object: names the file as a scan output. */
-export const JSONL_FORMAT = 'lora-lens-scan';
+const JSONL_FORMAT = 'lora-lens-scan';
 
 /**
  * The text of a scan output.

@@ -12,11 +12,11 @@ import { planZoo, type ZooItem } from './zooPlan';
 import { LensError, registerLensError } from '../../errors';
 
 /** Default zoo size: enough rows for a first predictor, a few seconds to make. */
-export const DEFAULT_ZOO_COUNT = 48;
-export const DEFAULT_ZOO_SEED = 1;
+const DEFAULT_ZOO_COUNT = 48;
+const DEFAULT_ZOO_SEED = 1;
 
 /** The base_model_name_or_path written into each config. */
-export const ZOO_BASE_MODEL = 'lora-lens/teacher-student-tanh';
+const ZOO_BASE_MODEL = 'lora-lens/teacher-student-tanh';
 
 /** One adapter made, with its labels. */
 export interface ZooRow {

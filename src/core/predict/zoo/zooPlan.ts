@@ -19,19 +19,19 @@ export interface ZooItem {
 }
 
 /** r ∈ {1, 2, 4, 8}, cycled so that every rank is equally common. */
-export const ZOO_RANKS = [1, 2, 4, 8] as const;
+const ZOO_RANKS = [1, 2, 4, 8] as const;
 /** α = r·s with s ∈ {1, 2}: PEFT's scale α/r takes both values. */
-export const ZOO_SCALES = [1, 2] as const;
+const ZOO_SCALES = [1, 2] as const;
 /**
  * η log-uniform in [0.1, 0.6]: measured on the default network, below 0.1 a 400-step run barely
  * moves off the init; above about 0.8 with s = 2 and θ = 4 SGD overshoots and the loss grows.
  */
-export const ZOO_LEARNING_RATE = [0.1, 0.6] as const;
-export const ZOO_STEPS = [400, 800, 1600] as const;
+const ZOO_LEARNING_RATE = [0.1, 0.6] as const;
+const ZOO_STEPS = [400, 800, 1600] as const;
 /** θ uniform in [2, 4]: large enough that the perturbation dominates the loss at the init. */
-export const ZOO_TEACHER_STRENGTH = [2, 4] as const;
+const ZOO_TEACHER_STRENGTH = [2, 4] as const;
 /** Fresh samples averaged per step. */
-export const ZOO_BATCH = 8;
+const ZOO_BATCH = 8;
 
 /**
  * The plan of a zoo of `count` adapters. Item i depends only on (seed, i), so a larger --count

@@ -13,7 +13,7 @@ import type { GlFactors } from '../factorsInput';
  * ln Σσ², ln Σσ⁴, ln Σσ⁶ of ΔW = U·Vᵀ: every product is r×r or h×r, so a large module costs
  * O((m + n)·r·(h + r)), not m·n.
  */
-export const TRACE_FEATURES = 3;
+const TRACE_FEATURES = 3;
 /** Keeps ln finite for an all-zero module; far below any σ⁶ a stored adapter has. */
 export const TRACE_EPSILON = 1e-30;
 
