@@ -3,7 +3,7 @@ import { denseSvd } from '../linalg/denseSvd';
 import type { SafetensorsFile } from '../safetensors/reader';
 import { readStored } from './factors';
 
-/** MoSLoRA's learned r×r mixer M as stored, with its singular values (DESIGN §3: σ(M), cond(M)). */
+/** MoSLoRA's learned r×r mixer M as stored, with its singular values (docs/design.md §3: σ(M), cond(M)). */
 export interface MixerAnalysis {
   readonly rows: number;
   readonly cols: number;
