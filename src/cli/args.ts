@@ -1,10 +1,9 @@
-import { DEVICE_CHOICES } from '../core/compute/ort/runtime';
-import { BACKEND_CHOICES, type ComputeOptions } from '../core/compute/worker/protocol';
-import { PROGRESS_OPTIONS, silent, text, type CommandSpec, type OptionSpec, type OptionValues } from './command';
+import type { ComputeOptions } from '../core/compute/worker/protocol';
+import { PROGRESS_OPTIONS, silent, text, type CommandSpec, type OptionSpec } from './command';
 import type { MakeZooArgs, ScanArgs } from './predictArgs';
 import type { PredictorCommandArgs } from './predictorArgs';
 import type { ResizeArgs } from './resizeArgs';
-import { LensError, registerLensError } from '../core/errors';
+import { COMPUTE_OPTIONS, computeOf, paths, UsageError, whole } from './usage';
 
 /** Output formats of `lora-lens inspect`. */
 export type OutputFormat = 'text' | 'json' | 'csv' | 'markdown';
@@ -50,55 +49,6 @@ export interface CheckpointsArgs {
 }
 
 export type CliArgs = InspectArgs | InfoArgs | CompareArgs | CheckpointsArgs | ScanArgs | MakeZooArgs | PredictorCommandArgs | ResizeArgs | { readonly command: 'help'; readonly text: string } | { readonly command: 'version' };
-
-/** A command line that cannot be run as given; the CLI exits 2 with its message. */
-export class UsageError extends LensError {
-  override readonly name = 'UsageError';
-  readonly code = 'USAGE';
-  readonly inputError = true;
-}
-registerLensError('UsageError', UsageError);
-
-/** A whole number ≥ min given to `--name`. */
-export function whole(flag: string, value: string, min: number): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min || n > 0xffffffff) throw new UsageError(`${flag} takes a whole number of at least ${min} (got "${value}")`);
-  return n;
-}
-
-/** One of `choices`, or a UsageError listing them. */
-export function oneOf<T extends string>(flag: string, value: string, choices: readonly T[]): T {
-  if ((choices as readonly string[]).includes(value)) return value as T;
-  throw new UsageError(`${flag} takes one of ${choices.join(', ')} (got "${value}")`);
-}
-
-/** The positional arguments, when there are `least` to `most` of them; `what` names them in the message. */
-export function paths(positionals: readonly string[], least: number, most: number, what: string): readonly string[] {
-  if (positionals.length < least || positionals.length > most) {
-    const wanted = least === most ? `${least === 1 ? 'one' : least} ${what}` : most === Infinity ? `at least ${least} ${what}` : `at most ${most} ${what}`;
-    throw new UsageError(`takes ${wanted} (got ${positionals.length}${positionals.length > 0 ? `: ${positionals.map((p) => `"${p}"`).join(' ')}` : ''})`);
-  }
-  return positionals;
-}
-
-/** --backend and --device as inspect and resize take them. */
-export const COMPUTE_OPTIONS: Readonly<Record<string, OptionSpec>> = {
-  backend: {
-    type: 'string',
-    value: 'auto|js|onnxruntime',
-    help: 'who computes the factor products (the Gram matrices and tall products the exact SVD needs): js, the pure TypeScript backend; onnxruntime; or auto (default), onnxruntime for adapters with 100 MB of factors and more, js below',
-  },
-  device: {
-    type: 'string',
-    value: 'auto|cuda|cpu',
-    help: "where onnxruntime runs: cuda, cpu, or auto (default), which tries CUDA and falls back to the CPU; `lora-lens info` shows which one this installation gets",
-  },
-};
-
-/** The parsed --backend and --device, defaults auto. */
-export function computeOf(values: OptionValues): ComputeOptions {
-  return { backend: oneOf('--backend', text(values, 'backend') ?? 'auto', BACKEND_CHOICES), device: oneOf('--device', text(values, 'device') ?? 'auto', DEVICE_CHOICES) };
-}
 
 const json: OptionSpec = { type: 'boolean', help: 'print a JSON report on stdout (a stable contract; errors too, as {"error": {code, message}})' };
 

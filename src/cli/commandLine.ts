@@ -1,10 +1,11 @@
-import { CHECKPOINTS, COMPARE, INFO, INSPECT, UsageError, type CliArgs } from './args';
+import { CHECKPOINTS, COMPARE, INFO, INSPECT, type CliArgs } from './args';
 import type { CommandSpec } from './command';
 import { commandHelp, overviewHelp } from './help';
 import { parseCommand } from './parseCommand';
 import { MAKE_ZOO, SCAN } from './predictArgs';
 import { CHECK_INVARIANCE, PREDICT, TRAIN_PREDICTOR } from './predictorArgs';
 import { RESIZE } from './resizeArgs';
+import { UsageError } from './usage';
 import { terminalWidth } from './table';
 
 type RunnableArgs = Exclude<CliArgs, { command: 'help' | 'version' }>;

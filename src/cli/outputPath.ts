@@ -1,6 +1,6 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { UsageError } from './args';
+import { UsageError } from './usage';
 import type { OutputTarget } from './command';
 
 /**

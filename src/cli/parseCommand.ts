@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { UsageError } from './args';
+import { UsageError } from './usage';
 import type { CommandSpec } from './command';
 import { checkOutputPath } from './outputPath';
 

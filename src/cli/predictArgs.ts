@@ -1,5 +1,5 @@
 import type { ComputeOptions } from '../core/compute/worker/protocol';
-import { paths, UsageError, whole } from './args';
+import { paths, UsageError, whole } from './usage';
 import { PROGRESS_OPTIONS, silent, text, type CommandSpec } from './command';
 
 /** `lora-lens scan DIR --out FILE`: invariant features of every adapter under DIR. */

@@ -2,7 +2,7 @@ import type { ComputeOptions } from '../core/compute/worker/protocol';
 import { DEVICE_CHOICES, type DeviceChoice } from '../core/compute/ort/runtime';
 import type { PredictorModelKind } from '../core/predict/predictor/manifest';
 import { DEFAULT_EPOCHS, DEFAULT_HIDDEN, MAX_HIDDEN } from '../core/predict/predictor/network/networkOptions';
-import { paths, UsageError, whole } from './args';
+import { paths, UsageError, whole } from './usage';
 import { PROGRESS_OPTIONS, silent, text, type CommandSpec, type OptionSpec, type OptionValues } from './command';
 
 /** `lora-lens train-predictor --zoo DIR --labels labels.csv --target COLUMN`. */

@@ -1,7 +1,7 @@
 import type { ComputeOptions } from '../core/compute/worker/protocol';
 import { parseRankMethod, type RankMethod } from '../core/resize/recommend';
 import { ResizeError } from '../core/resize/errors';
-import { COMPUTE_OPTIONS, computeOf, oneOf, paths, UsageError } from './args';
+import { COMPUTE_OPTIONS, computeOf, oneOf, paths, UsageError } from './usage';
 import { PROGRESS_OPTIONS, silent, text, type CommandSpec } from './command';
 import { parseCommand } from './parseCommand';
 

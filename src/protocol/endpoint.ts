@@ -6,13 +6,25 @@ export interface RequestShape {
   readonly result: unknown;
 }
 
+/**
+ * An error as it crosses the wire: at least the message and code the webview shows; a side
+ * with an `encodeError` adds the error's class name, input-error flag and plain fields, so that
+ * the other side's `decodeError` can rebuild the error as its own class.
+ */
+export interface WireError extends ErrorPayload {
+  readonly name?: string;
+  readonly inputError?: boolean;
+  readonly fields?: Readonly<Record<string, string | number | boolean>>;
+}
+
 /** What crosses `postMessage`. Structured clone keeps typed arrays typed. */
 export type WireMessage =
   | { readonly kind: 'notify'; readonly method: string; readonly params: unknown }
   | { readonly kind: 'request'; readonly id: number; readonly method: string; readonly params: unknown }
   | { readonly kind: 'response'; readonly id: number; readonly result: unknown }
-  | { readonly kind: 'error'; readonly id: number; readonly error: ErrorPayload }
-  | { readonly kind: 'cancel'; readonly id: number };
+  | { readonly kind: 'error'; readonly id: number; readonly error: WireError }
+  /** `settle`: the requester waits for the handler's own answer (its result or error) after cancelling. */
+  | { readonly kind: 'cancel'; readonly id: number; readonly settle?: boolean };
 
 /** Every incoming notification needs a handler: a missing one fails to compile. */
 export type NotificationHandlers<N> = { readonly [M in keyof N]: (params: N[M]) => void };
@@ -44,6 +56,21 @@ export interface EndpointOptions {
    * webview drops whatever is posted before its script has installed its listener.
    */
   readonly buffered?: boolean;
+  /** Turns an error a handler threw into its wire form (default: message and code, toErrorPayload). */
+  readonly encodeError?: (error: unknown) => WireError;
+  /** Rebuilds the error of a failed request (default: a RemoteError with the message and code). */
+  readonly decodeError?: (error: WireError) => Error;
+}
+
+/** How a request is followed: `signal` cancels it. */
+export interface RequestOptions {
+  readonly signal?: AbortSignal;
+  /**
+   * On abort, still send `cancel` but keep the request pending until the other side answers
+   * (the handler's result, or the error it threw on cancellation) instead of rejecting at once
+   * with `AbortError`: for a requester that must know the handler has stopped.
+   */
+  readonly settleOnCancel?: boolean;
 }
 
 /**
@@ -54,6 +81,10 @@ export interface EndpointOptions {
 export class Endpoint<OutN, InN, OutR, InR> {
   private readonly pending = new Map<number, Pending>();
   private readonly running = new Map<number, AbortController>();
+  /** Running requests whose requester waits for the answer after cancelling. */
+  private readonly settling = new Set<number>();
+  private readonly encodeError: (error: unknown) => WireError;
+  private readonly decodeError: (error: WireError) => Error;
   private queue: WireMessage[] | null;
   private nextId = 1;
   private disposed = false;
@@ -64,6 +95,8 @@ export class Endpoint<OutN, InN, OutR, InR> {
     options: EndpointOptions = {},
   ) {
     this.queue = options.buffered ? [] : null;
+    this.encodeError = options.encodeError ?? toErrorPayload;
+    this.decodeError = options.decodeError ?? ((error) => new RemoteError(error.message, error.code));
   }
 
   /** Sends what was held and posts directly from now on. */
@@ -81,17 +114,25 @@ export class Endpoint<OutN, InN, OutR, InR> {
     this.send({ kind: 'notify', method, params });
   }
 
-  /** Sends a request; aborting `signal` tells the other side to cancel and rejects with `AbortError`. */
-  request<M extends keyof OutR & string>(method: M, params: OutR[M] extends RequestShape ? OutR[M]['params'] : never, signal?: AbortSignal): Promise<OutR[M] extends RequestShape ? OutR[M]['result'] : never> {
+  /**
+   * Sends a request; aborting the signal tells the other side to cancel and rejects with
+   * `AbortError`, or with `settleOnCancel` waits for the other side's answer.
+   */
+  request<M extends keyof OutR & string>(method: M, params: OutR[M] extends RequestShape ? OutR[M]['params'] : never, options?: AbortSignal | RequestOptions): Promise<OutR[M] extends RequestShape ? OutR[M]['result'] : never> {
     if (this.disposed) return Promise.reject(new RemoteError('the view is closed', 'DISPOSED'));
+    const { signal, settleOnCancel = false } = isAbortSignal(options) ? { signal: options } : (options ?? {});
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       const abort = () => {
+        if (settleOnCancel) {
+          if (this.pending.has(id)) this.send({ kind: 'cancel', id, settle: true });
+          return;
+        }
         if (!this.pending.delete(id)) return;
         this.send({ kind: 'cancel', id });
         reject(abortError());
       };
-      if (signal?.aborted) return reject(abortError());
+      if (signal?.aborted && !settleOnCancel) return reject(abortError());
       signal?.addEventListener('abort', abort, { once: true });
       this.pending.set(id, {
         resolve: (result) => {
@@ -104,6 +145,8 @@ export class Endpoint<OutN, InN, OutR, InR> {
         },
       });
       this.send({ kind: 'request', id, method, params });
+      // Asked to cancel before it was sent: the other side starts it and stops it at once.
+      if (signal?.aborted) abort();
     });
   }
 
@@ -123,18 +166,22 @@ export class Endpoint<OutN, InN, OutR, InR> {
         this.settle(data.id)?.resolve(data.result);
         return;
       case 'error':
-        this.settle(data.id)?.reject(new RemoteError(data.error.message, data.error.code));
+        this.settle(data.id)?.reject(this.decodeError(data.error));
         return;
       case 'cancel':
+        if (data.settle === true && this.running.has(data.id)) this.settling.add(data.id);
         this.running.get(data.id)?.abort();
         return;
     }
   }
 
-  /** Rejects every request still waiting and aborts every handler still running. */
-  dispose(): void {
+  /**
+   * Rejects every request still waiting (with `reason`, by default a RemoteError `DISPOSED`)
+   * and aborts every handler still running.
+   */
+  dispose(reason?: Error): void {
     this.disposed = true;
-    for (const p of this.pending.values()) p.reject(new RemoteError('the view is closed', 'DISPOSED'));
+    for (const p of this.pending.values()) p.reject(reason ?? new RemoteError('the view is closed', 'DISPOSED'));
     this.pending.clear();
     for (const c of this.running.values()) c.abort();
     this.running.clear();
@@ -146,13 +193,16 @@ export class Endpoint<OutN, InN, OutR, InR> {
     if (!handler) return this.send({ kind: 'error', id, error: { message: `unknown request '${method}'`, code: 'UNKNOWN_METHOD' } });
     const controller = new AbortController();
     this.running.set(id, controller);
+    // A cancelled request is answered only when its requester waits for the answer.
+    const answers = () => !controller.signal.aborted || this.settling.has(id);
     try {
       const result = await handler(params, controller.signal);
-      if (!controller.signal.aborted) this.send({ kind: 'response', id, result });
+      if (answers()) this.send({ kind: 'response', id, result });
     } catch (error) {
-      if (!controller.signal.aborted) this.send({ kind: 'error', id, error: toErrorPayload(error) });
+      if (answers()) this.send({ kind: 'error', id, error: this.encodeError(error) });
     } finally {
       this.running.delete(id);
+      this.settling.delete(id);
     }
   }
 
@@ -167,6 +217,10 @@ export class Endpoint<OutN, InN, OutR, InR> {
     if (this.queue) this.queue.push(message);
     else this.post(message);
   }
+}
+
+function isAbortSignal(options: AbortSignal | RequestOptions | undefined): options is AbortSignal {
+  return typeof (options as { addEventListener?: unknown } | undefined)?.addEventListener === 'function';
 }
 
 function abortError(): Error {

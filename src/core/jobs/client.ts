@@ -1,9 +1,10 @@
 import { Worker } from 'node:worker_threads';
 import { CancelledError, type CancellationToken } from '../cancellation';
+import { Endpoint, type WireError } from '../../protocol/endpoint';
 import { deserializeError, LensError, registerLensError } from '../errors';
 // Loads every coded class a job may throw, so deserializeError rebuilds each as its own class.
 import './knownErrors';
-import type { HostToWorker, JobInput, JobKind, JobOutput, JobProgress, WorkerToHost } from './protocol';
+import type { ClientNotifications, JobInput, JobKind, JobOutput, JobProgress, JobRequests, WorkerNotifications } from './protocol';
 
 /** How a caller follows a job: cancellation and progress. */
 export interface RunOptions<K extends JobKind> {
@@ -42,23 +43,31 @@ const RETIRE_GRACE_MS = 60_000;
 /** How often a job's cancellation token is looked at. */
 const TOKEN_POLL_MS = 50;
 
+/** The client's side of the Endpoint: it sends job requests and `shutdown`, and hears progress. */
+type ClientEndpoint = Endpoint<ClientNotifications, WorkerNotifications, JobRequests, Record<never, never>>;
+
+/** One worker thread and the Endpoint over its messages. */
+interface Connection {
+  readonly worker: Worker;
+  readonly endpoint: ClientEndpoint;
+}
+
 interface Job {
   readonly id: number;
-  readonly token: CancellationToken | undefined;
-  /** Takes the worker's messages for this job other than `error`. */
-  readonly handle: (message: WorkerToHost) => void;
-  resolve(outcome: unknown): void;
+  readonly progress: (progress: unknown) => void;
   reject(error: Error): void;
 }
 
 /**
  * The host's handle on the analysis worker: one long-lived worker thread, one job at a time,
- * results streamed as they come. A job is cancelled through its token (the worker stops between
- * batches; after a grace period the worker is terminated). If the worker crashes, the job fails
- * with the reason and the next job starts a new worker: the host never hangs or crashes.
+ * results streamed as they come, all over the typed Endpoint. A job is cancelled through its
+ * token: the Endpoint's cancel reaches the job, and the request stays pending until the worker
+ * answers (the worker is only ever stopped between ORT runs); after a grace period the job is
+ * settled and the worker retired. If the worker crashes, the job fails with the reason and the
+ * next job starts a new worker: the host never hangs or crashes.
  */
 export class JobClient implements JobRunner {
-  private worker: Worker | null = null;
+  private connection: Connection | null = null;
   private current: Job | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private nextJob = 1;
@@ -72,116 +81,121 @@ export class JobClient implements JobRunner {
     private readonly ortWorker?: string,
   ) {}
 
+  /** The running worker thread, if any. */
+  get worker(): Worker | null {
+    return this.connection?.worker ?? null;
+  }
+
   /**
    * Runs one job of the registry in the worker. Jobs run one after another in call order,
    * whatever their kind; a coded error thrown in the worker arrives as its own class.
    */
   run<K extends JobKind>(kind: K, input: JobInput<K>, options: RunOptions<K> = {}): Promise<JobOutcome<K>> {
-    return this.enqueue<JobOutcome<K>>(options.token, (id) => ({ type: 'run', job: id, kind, input }), (message, resolve) => {
-      if (message.type === 'progress') options.onProgress?.(message.progress as JobProgress<K>);
-      else if (message.type === 'result') resolve({ output: message.output as JobOutput<K>, seconds: message.seconds });
-    });
-  }
-
-  /** Queues a job: jobs run one after another in call order, whatever their kind. */
-  private enqueue<T>(token: CancellationToken | undefined, message: (id: number) => HostToWorker, handle: (message: WorkerToHost, resolve: (outcome: T) => void) => void): Promise<T> {
-    const run = this.queue.then(() => this.start<T>(token, message, handle));
+    const run = this.queue.then(() => this.start(kind, input, options));
     this.queue = run.catch(() => undefined);
     return run;
   }
 
   /** Cancels the running job and stops the worker once ORT is between runs. */
   async dispose(): Promise<void> {
-    const worker = this.worker;
-    this.worker = null;
+    const connection = this.connection;
+    this.connection = null;
     this.current?.reject(new CancelledError());
     this.current = null;
-    if (worker) await retire(worker);
+    if (connection) await retire(connection);
   }
 
-  private start<T>(token: CancellationToken | undefined, message: (id: number) => HostToWorker, handle: (message: WorkerToHost, resolve: (outcome: T) => void) => void): Promise<T> {
-    if (token?.isCancellationRequested) return Promise.reject(new CancelledError());
-    const worker = this.ensureWorker();
-    return new Promise<T>((resolve, reject) => {
-      const job: Job = { id: this.nextJob++, token, handle: (m) => handle(m, (outcome) => job.resolve(outcome)), resolve: resolve as (outcome: unknown) => void, reject };
+  private start<K extends JobKind>(kind: K, input: JobInput<K>, options: RunOptions<K>): Promise<JobOutcome<K>> {
+    if (options.token?.isCancellationRequested) return Promise.reject(new CancelledError());
+    const connection = this.ensureWorker();
+    return new Promise<JobOutcome<K>>((resolve, reject) => {
+      const controller = new AbortController();
+      const job: Job = { id: this.nextJob++, progress: (progress) => options.onProgress?.(progress as JobProgress<K>), reject };
       this.current = job;
-      const watch = this.watchToken(job, worker);
+      const watch = this.watchToken(job, options.token, controller, connection);
       // A running job keeps the process alive; an idle worker does not.
-      worker.ref();
+      connection.worker.ref();
       const settle = <T>(f: (value: T) => void) => (value: T) => {
         clearInterval(watch);
-        worker.unref();
+        connection.worker.unref();
         if (this.current === job) this.current = null;
         f(value);
       };
-      job.resolve = settle(resolve);
       job.reject = settle(reject);
-      this.post(worker, message(job.id));
+      // The method's parameter and result types are the JobKinds table's entries for `kind`,
+      // which TypeScript cannot narrow through the generic K.
+      const params = { job: job.id, input } as never;
+      connection.endpoint.request(kind, params, { signal: controller.signal, settleOnCancel: true }).then((outcome) => settle(resolve)(outcome as JobOutcome<K>), job.reject);
     });
   }
 
-  /** Polls the token: on cancellation asks the worker to stop, and terminates it if it does not. */
-  private watchToken(job: Job, worker: Worker): ReturnType<typeof setInterval> {
+  /**
+   * Polls the token: on cancellation cancels the request (the worker answers once the job has
+   * stopped), and retires the worker if it does not answer within the grace period.
+   */
+  private watchToken(job: Job, token: CancellationToken | undefined, controller: AbortController, connection: Connection): ReturnType<typeof setInterval> {
     let asked = 0;
     const timer = setInterval(() => {
-      if (!job.token?.isCancellationRequested) return;
+      if (!token?.isCancellationRequested) return;
       if (asked === 0) {
         asked = Date.now();
-        this.post(worker, { type: 'cancel', job: job.id });
+        controller.abort();
       } else if (Date.now() - asked > CANCEL_GRACE_MS && this.current === job) {
         // The next job gets a fresh worker; this one stops when its current batch is done.
-        if (this.worker === worker) this.worker = null;
+        if (this.connection === connection) this.connection = null;
         job.reject(new CancelledError());
-        void retire(worker);
+        void retire(connection);
       }
     }, TOKEN_POLL_MS);
     timer.unref();
     return timer;
   }
 
-  private ensureWorker(): Worker {
-    if (this.worker) return this.worker;
+  private ensureWorker(): Connection {
+    if (this.connection) return this.connection;
     const worker = new Worker(this.script, { workerData: this.ortWorker === undefined ? {} : { ortWorker: this.ortWorker } });
-    worker.on('message', (message: WorkerToHost) => this.receive(message));
+    const endpoint: ClientEndpoint = new Endpoint((message) => worker.postMessage(message), {
+      notifications: { progress: ({ job, progress }) => (this.current?.id === job ? this.current.progress(progress) : undefined) },
+      requests: {},
+    }, { decodeError });
+    const connection: Connection = { worker, endpoint };
+    worker.on('message', (message: unknown) => endpoint.receive(message));
     const crashed = (why: string) => {
-      if (this.worker !== worker) return;
-      this.worker = null;
-      this.current?.reject(new WorkerCrashedError(`the analysis worker stopped unexpectedly (${why}); the next analysis starts a new one`));
+      if (this.connection !== connection) return;
+      this.connection = null;
+      endpoint.dispose(new WorkerCrashedError(`the analysis worker stopped unexpectedly (${why}); the next analysis starts a new one`));
     };
     worker.on('error', (error) => crashed(error.message));
     worker.on('exit', (code) => crashed(`exit code ${code}`));
-    this.worker = worker;
-    return worker;
+    this.connection = connection;
+    return connection;
   }
+}
 
-  private receive(message: WorkerToHost): void {
-    const job = this.current;
-    if (!job || message.job !== job.id) return;
-    if (message.type === 'error') job.reject(deserializeError(message.error));
-    else job.handle(message);
-  }
-
-  private post(worker: Worker, message: HostToWorker): void {
-    worker.postMessage(message);
-  }
+/** A failed request's error as its own class; the Endpoint's own errors (no class name) as WorkerJobError. */
+function decodeError(error: WireError): Error {
+  return deserializeError({ ...error, name: error.name ?? 'Error' });
 }
 
 /**
  * Asks a worker to cancel its jobs and stop its ORT threads between runs, and waits until it
  * has ended (terminating it only if it does not answer within RETIRE_GRACE_MS).
  */
-function retire(worker: Worker): Promise<void> {
+function retire({ worker, endpoint }: Connection): Promise<void> {
   // threadId is -1 once a worker has ended.
-  if (worker.threadId < 0) return Promise.resolve();
+  if (worker.threadId < 0) {
+    endpoint.dispose();
+    return Promise.resolve();
+  }
   return new Promise<void>((resolve) => {
     const timer = setTimeout(() => void worker.terminate(), RETIRE_GRACE_MS);
     worker.once('exit', () => {
       clearTimeout(timer);
+      endpoint.dispose();
       resolve();
     });
     // Keep the process alive until the worker has stopped its threads cleanly.
     worker.ref();
-    const message: HostToWorker = { type: 'shutdown' };
-    worker.postMessage(message);
+    endpoint.notify('shutdown', null);
   });
 }

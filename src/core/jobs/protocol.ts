@@ -2,7 +2,6 @@ import type { Adapter } from '../adapter/model';
 import type { ModuleResult } from '../analysis/analyze';
 import type { BaseAnalysis } from '../base/analyzeBase';
 import type { ComputeOptions, DeviceReport } from '../compute/worker/protocol';
-import type { SerializedError } from '../errors';
 import type { CheckpointSeries } from '../subspace/checkpoints';
 import type { AdapterComparison } from '../subspace/compare';
 import type { CrossLayerMaps } from '../subspace/crossLayer';
@@ -111,13 +110,23 @@ export type JobInput<K extends JobKind> = JobKinds[K]['input'];
 export type JobOutput<K extends JobKind> = JobKinds[K]['output'];
 export type JobProgress<K extends JobKind> = JobKinds[K]['progress'];
 
-export type HostToWorker =
-  | { readonly type: 'run'; readonly job: number; readonly kind: JobKind; readonly input: unknown }
-  | { readonly type: 'cancel'; readonly job: number }
-  /** Cancel every job, wait for ORT to finish its run, stop the ORT workers, then end the thread. */
-  | { readonly type: 'shutdown' };
+/**
+ * The client's requests to the analysis worker over the Endpoint: one method per job kind. `job`
+ * is the client's number for the job, which tags the job's progress notifications.
+ */
+export type JobRequests = {
+  readonly [K in JobKind]: {
+    readonly params: { readonly job: number; readonly input: JobInput<K> };
+    readonly result: { readonly output: JobOutput<K>; readonly seconds: number };
+  };
+};
 
-export type WorkerToHost =
-  | { readonly type: 'progress'; readonly job: number; readonly progress: unknown }
-  | { readonly type: 'result'; readonly job: number; readonly seconds: number; readonly output: unknown }
-  | { readonly type: 'error'; readonly job: number; readonly error: SerializedError };
+/** What the client tells the worker outside a request: stop every job and the ORT threads, then exit. */
+export interface ClientNotifications {
+  readonly shutdown: null;
+}
+
+/** What the worker tells the client outside an answer: a job's progress, tagged with its number. */
+export interface WorkerNotifications {
+  readonly progress: { readonly job: number; readonly progress: unknown };
+}

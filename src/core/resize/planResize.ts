@@ -2,7 +2,7 @@ import { openAdapter, type OpenedAdapter } from '../adapter/load';
 import { resolveWeightsFile } from '../adapter/resolve';
 import type { CancellationToken } from '../cancellation';
 import type { ComputeBackend } from '../compute/backend';
-import { fileStamp, type FileStamp } from './checkedPlan';
+import { fileStamp, type FileStamp } from './fileStamp';
 import { ResizeError } from './errors';
 import { inputLayout, factorNames } from './names';
 import { prepareAdapter, rankInputs, type PreparedAdapter } from './prepare';

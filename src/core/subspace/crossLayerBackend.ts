@@ -5,7 +5,7 @@ import type { ComputeBackend, GroupOverlap } from '../compute/backend';
 import { groupBlock, groupOffsets } from '../compute/groupOverlaps';
 import { multiply, transposeMultiply, type Matrix } from '../linalg/matrix';
 import { coreBasis, type CoreBasis } from './bases';
-import type { CrossLayerGroup, ModuleGroup } from './crossLayer';
+import type { CrossLayerGroup, ModuleGroup } from './crossLayerGroup';
 import { groupMaps, onlyOne } from './layerMaps';
 import { readSide, type ComparedSide } from './modulePair';
 

@@ -1,5 +1,5 @@
 import type { Matrix } from '../linalg/matrix';
-import type { CrossLayerGroup } from './crossLayer';
+import type { CrossLayerGroup } from './crossLayerGroup';
 import { phiAt, randomPhi } from './phi';
 
 /** Why a module that read well has no map: it is alone in its group. */

@@ -12,7 +12,7 @@ import { ZooDirError } from '../../../src/core/predict/zoo/makeZoo';
 import { ResizeError } from '../../../src/core/resize/errors';
 import { SafetensorsError } from '../../../src/core/safetensors/errors';
 import { SubspaceError } from '../../../src/core/subspace/errors';
-import { UsageError } from '../../../src/cli/args';
+import { UsageError } from '../../../src/cli/usage';
 import { describeError, EXIT_INPUT, EXIT_INTERNAL } from '../../../src/cli/exitStatus';
 import { corpusPath } from '../../helpers/fixtures';
 

@@ -82,6 +82,22 @@ test('a cancelled job stops with CancelledError, and the next job runs', async (
   }
 });
 
+test('a cancelled job waits for the worker to say it stopped: the same worker then runs the next job', async () => {
+  const client = new JobClient(ANALYSIS_WORKER, ORT_WORKER);
+  try {
+    const token = { isCancellationRequested: false };
+    let seen = 0;
+    const job = client.run('analyze', { path: big, options: { backend: 'js', device: 'cpu' } }, { token, onProgress: () => (token.isCancellationRequested = ++seen >= 2) });
+    await assert.rejects(job, CancelledError);
+    const worker = client.worker;
+    assert.ok(worker !== null && worker.threadId > 0, 'the worker answered the cancel and was kept');
+    assert.equal((await client.run('analyze', { path: corpusPath('peft-tinygpt2'), options: { backend: 'js', device: 'cpu' } })).output.modules.length, 6);
+    assert.equal(client.worker, worker);
+  } finally {
+    await client.dispose();
+  }
+});
+
 test('a worker that dies mid-job fails that job with the reason; the next job gets a new worker', async () => {
   const client = new JobClient(ANALYSIS_WORKER, ORT_WORKER);
   try {

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { UsageError } from '../../../src/cli/args';
+import { UsageError } from '../../../src/cli/usage';
 import { parseResizeArgs } from '../../../src/cli/resizeArgs';
 import { corpusPath, removeDir, tempDir } from '../../helpers/fixtures';
 

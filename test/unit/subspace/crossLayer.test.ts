@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { openAdapter } from '../../../src/core/adapter/load';
-import { crossLayerMaps, type CrossLayerGroup } from '../../../src/core/subspace/crossLayer';
+import { crossLayerMaps } from '../../../src/core/subspace/crossLayer';
+import type { CrossLayerGroup } from '../../../src/core/subspace/crossLayerGroup';
 import { add, dd, mul, sqrt, toNumber } from '../../helpers/doubleDouble';
 import { gaussian, multiplyDense } from '../../helpers/factors';
 import { corpusPath, removeDir, tempDir, writeFixture } from '../../helpers/fixtures';
