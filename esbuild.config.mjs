@@ -25,8 +25,4 @@ const bundles = [
   { platform: 'browser', format: 'iife', target: 'es2022', entryPoints: ['webview/subspace/main.ts'], outfile: 'dist/subspace.js' },
 ];
 
-await Promise.all(
-  bundles.map((options) =>
-    build({ bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', ...options }),
-  ),
-);
+await Promise.all(bundles.map((options) => build({ bundle: true, sourcemap: !production, minify: production, logLevel: 'warning', ...options })));

@@ -50,29 +50,35 @@ async function generate(dir: string, modules: number, spiked: boolean): Promise<
   const row = new Float32Array(N);
   const bits = new Uint32Array(row.buffer);
   const out = new Uint16Array(N * 256);
-  await writeSafetensorsAtomic(join(dir, 'model.safetensors'), names.map((n) => ({ name: `${n}.weight`, dtype: 'BF16' as const, shape: [N, N] })), null, async (_, write) => {
-    const spikes = spiked ? 20 : 0;
-    const u = Array.from({ length: spikes }, () => unit(gaussian));
-    const v = Array.from({ length: spikes }, () => unit(gaussian));
-    // Bulk entries: sign · 2^(e−127) · (1 + m/128), e ∈ 119…126: RMS τ ≈ 0.16.
-    const edge = 2 * 0.16 * Math.sqrt(N);
-    const s = Array.from({ length: spikes }, (_, j) => edge * (6 - 0.2 * j));
-    for (let i = 0; i < N; i++) {
-      for (let c = 0; c < N; c++) {
-        const x = xorshift();
-        bits[c] = ((((x >>> 16) & 0x8000) | ((119 + (x & 7)) << 7) | ((x >>> 3) & 0x7f)) << 16) >>> 0;
+  await writeSafetensorsAtomic(
+    join(dir, 'model.safetensors'),
+    names.map((n) => ({ name: `${n}.weight`, dtype: 'BF16' as const, shape: [N, N] })),
+    null,
+    async (_, write) => {
+      const spikes = spiked ? 20 : 0;
+      const u = Array.from({ length: spikes }, () => unit(gaussian));
+      const v = Array.from({ length: spikes }, () => unit(gaussian));
+      // Bulk entries: sign · 2^(e−127) · (1 + m/128), e ∈ 119…126: RMS τ ≈ 0.16.
+      const edge = 2 * 0.16 * Math.sqrt(N);
+      const s = Array.from({ length: spikes }, (_, j) => edge * (6 - 0.2 * j));
+      for (let i = 0; i < N; i++) {
+        for (let c = 0; c < N; c++) {
+          const x = xorshift();
+          bits[c] = ((((x >>> 16) & 0x8000) | ((119 + (x & 7)) << 7) | ((x >>> 3) & 0x7f)) << 16) >>> 0;
+        }
+        for (let j = 0; j < spikes; j++) {
+          const w = s[j] * u[j][i];
+          const vj = v[j];
+          for (let c = 0; c < N; c++) row[c] += w * vj[c];
+        }
+        const at = (i % 256) * N;
+        // float32 → BF16, rounding to nearest even.
+        for (let c = 0; c < N; c++) out[at + c] = (bits[c] + 0x7fff + ((bits[c] >>> 16) & 1)) >>> 16;
+        if (i % 256 === 255) await write(new Uint8Array(out.buffer));
       }
-      for (let j = 0; j < spikes; j++) {
-        const w = s[j] * u[j][i];
-        const vj = v[j];
-        for (let c = 0; c < N; c++) row[c] += w * vj[c];
-      }
-      const at = (i % 256) * N;
-      // float32 → BF16, rounding to nearest even.
-      for (let c = 0; c < N; c++) out[at + c] = (bits[c] + 0x7fff + ((bits[c] >>> 16) & 1)) >>> 16;
-      if (i % 256 === 255) await write(new Uint8Array(out.buffer));
-    }
-  }, { overwrite: true });
+    },
+    { overwrite: true },
+  );
   const small = () => gaussian() * 0.01;
   const tensors = names.flatMap((n) => [
     { name: `base_model.model.${n}.lora_A.weight`, dtype: 'F32' as const, shape: [R, N], data: encodeFloat32(Array.from({ length: R * N }, small)) },
@@ -99,7 +105,9 @@ function peer(python: string, size: number): { seconds: number; blas: string } |
 async function analyse(dir: string, modules: number, spiked: boolean, engine: DenseEngine): Promise<number> {
   let started = performance.now();
   await generate(dir, modules, spiked);
-  console.log(`\n${spiked ? 'spiked spectrum (20 spikes over an i.i.d. bulk)' : 'flat spectrum (i.i.d.)'}: generated in ${((performance.now() - started) / 1000).toFixed(1)} s (not timed)`);
+  console.log(
+    `\n${spiked ? 'spiked spectrum (20 spikes over an i.i.d. bulk)' : 'flat spectrum (i.i.d.)'}: generated in ${((performance.now() - started) / 1000).toFixed(1)} s (not timed)`,
+  );
   const opened = await openAdapter(join(dir, 'adapter'));
   const base = await BaseModel.open(dir);
   const times: number[] = [];
@@ -116,11 +124,15 @@ async function analyse(dir: string, modules: number, spiked: boolean, engine: De
     const total = (performance.now() - started) / 1000;
     const sorted = [...times].sort((a, b) => a - b);
     const median = sorted[Math.floor(sorted.length / 2)];
-    console.log(`  ours [${engine.name}]   ${median.toFixed(2)} s per module (median of ${times.length}; min ${sorted[0].toFixed(2)}, total ${total.toFixed(1)} s, read + decode included)`);
+    console.log(
+      `  ours [${engine.name}]   ${median.toFixed(2)} s per module (median of ${times.length}; min ${sorted[0].toFixed(2)}, total ${total.toFixed(1)} s, read + decode included)`,
+    );
     const first = result.modules[0];
     if (first.status === 'ok') {
       const i = first.intruders;
-      console.log(`    module 0: σ̂1(W0) = ${first.baseValues[0].toFixed(1)}, σ̂20 = ${first.baseValues[19].toFixed(1)}, residual bound ε̂ = ${first.baseResidualBound.toFixed(1)}; align ${first.alignment.meanCosine.toFixed(3)}, amplification ${first.alignment.amplification.toFixed(2)}; intruders ${i.count}/${i.k}, ${i.uncertain} undetermined (largest sin θ bound: W0's top 10 ${Math.max(...i.baseVectorErrors.subarray(0, 10)).toFixed(3)}, all 20 ${Math.max(...i.baseVectorErrors).toFixed(3)}, W0 + ΔW ${Math.max(...i.vectorErrors).toFixed(3)}); C by ${first.conversion.method}`);
+      console.log(
+        `    module 0: σ̂1(W0) = ${first.baseValues[0].toFixed(1)}, σ̂20 = ${first.baseValues[19].toFixed(1)}, residual bound ε̂ = ${first.baseResidualBound.toFixed(1)}; align ${first.alignment.meanCosine.toFixed(3)}, amplification ${first.alignment.amplification.toFixed(2)}; intruders ${i.count}/${i.k}, ${i.uncertain} undetermined (largest sin θ bound: W0's top 10 ${Math.max(...i.baseVectorErrors.subarray(0, 10)).toFixed(3)}, all 20 ${Math.max(...i.baseVectorErrors).toFixed(3)}, W0 + ΔW ${Math.max(...i.vectorErrors).toFixed(3)}); C by ${first.conversion.method}`,
+      );
     }
     return median;
   } finally {
@@ -148,7 +160,9 @@ async function main(): Promise<void> {
         continue;
       }
       const extrapolated = 2 * row.seconds * (N / size) ** 3;
-      console.log(`  peer: numpy dense SVD (gesdd, all vectors) at ${size} [${row.blas}] ${row.seconds.toFixed(2)} s measured → 2 per module (W0, W0 + ΔW) at ${N}: ${extrapolated.toFixed(1)} s, EXTRAPOLATED ×(${N}/${size})³ → peer/ours ${(extrapolated / spiked).toFixed(1)}× (spiked), ${(extrapolated / flat).toFixed(1)}× (flat)`);
+      console.log(
+        `  peer: numpy dense SVD (gesdd, all vectors) at ${size} [${row.blas}] ${row.seconds.toFixed(2)} s measured → 2 per module (W0, W0 + ΔW) at ${N}: ${extrapolated.toFixed(1)} s, EXTRAPOLATED ×(${N}/${size})³ → peer/ours ${(extrapolated / spiked).toFixed(1)}× (spiked), ${(extrapolated / flat).toFixed(1)}× (flat)`,
+      );
     }
   } finally {
     await engine.dispose();

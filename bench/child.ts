@@ -170,8 +170,16 @@ function mapsSummary(maps: CrossLayerMaps): { groups: number; checksum: number }
 async function matmul(device: DeviceChoice, n: number): Promise<void> {
   const ort = loadOrt();
   const sessions = new OrtSessions(device);
-  const a = new ort.Tensor('float64', Float64Array.from({ length: n * n }, () => Math.random() - 0.5), [1, n, n]);
-  const b = new ort.Tensor('float64', Float64Array.from({ length: n * n }, () => Math.random() - 0.5), [1, n, n]);
+  const a = new ort.Tensor(
+    'float64',
+    Float64Array.from({ length: n * n }, () => Math.random() - 0.5),
+    [1, n, n],
+  );
+  const b = new ort.Tensor(
+    'float64',
+    Float64Array.from({ length: n * n }, () => Math.random() - 0.5),
+    [1, n, n],
+  );
   const graph = productGraph('double');
   await sessions.run(graph, { A: a, B: b });
   let best = Infinity;

@@ -35,15 +35,27 @@ async function main(): Promise<void> {
   const f = (x: unknown) => Number(x).toFixed(3);
   console.log(`  analysis of one (auto)     ${f(analysis.warm)} s warm, ${f(analysis.cold)} s first job   [${JSON.stringify(analysis.device)}]`);
   console.log(`  analysis of one (js)       ${f(analysisJs.warm)} s warm, ${f(analysisJs.cold)} s first job`);
-  console.log(`  comparison of two          ${f(comparison.warm)} s warm, ${f(comparison.cold)} s first job   (${comparison.matched} modules compared, peak RSS ${Number(comparison.peakRssMB).toFixed(0)} MB)`);
-  console.log(`  comparison / analysis      ${(Number(comparison.warm) / Number(analysis.warm)).toFixed(2)}× (auto)   ${(Number(comparison.warm) / Number(analysisJs.warm)).toFixed(2)}× (js)   (target ≤ 2×)`);
-  console.log(`  cross-layer maps of one     ${f(crossLayer.warm)} s warm, ${f(crossLayer.cold)} s first job   (${crossLayer.groups} module types, peak RSS ${Number(crossLayer.peakRssMB).toFixed(0)} MB; float64 TypeScript bases: ${f(crossLayerJs.seconds)} s)`);
-  console.log(`  cross-layer / analysis     ${(Number(crossLayer.warm) / Number(analysis.warm)).toFixed(2)}× (auto)   map sums ${Number(crossLayer.checksum).toFixed(9)} vs ${Number(crossLayerJs.checksum).toFixed(9)} (TypeScript bases)`);
+  console.log(
+    `  comparison of two          ${f(comparison.warm)} s warm, ${f(comparison.cold)} s first job   (${comparison.matched} modules compared, peak RSS ${Number(comparison.peakRssMB).toFixed(0)} MB)`,
+  );
+  console.log(
+    `  comparison / analysis      ${(Number(comparison.warm) / Number(analysis.warm)).toFixed(2)}× (auto)   ${(Number(comparison.warm) / Number(analysisJs.warm)).toFixed(2)}× (js)   (target ≤ 2×)`,
+  );
+  console.log(
+    `  cross-layer maps of one     ${f(crossLayer.warm)} s warm, ${f(crossLayer.cold)} s first job   (${crossLayer.groups} module types, peak RSS ${Number(crossLayer.peakRssMB).toFixed(0)} MB; float64 TypeScript bases: ${f(crossLayerJs.seconds)} s)`,
+  );
+  console.log(
+    `  cross-layer / analysis     ${(Number(crossLayer.warm) / Number(analysis.warm)).toFixed(2)}× (auto)   map sums ${Number(crossLayer.checksum).toFixed(9)} vs ${Number(crossLayerJs.checksum).toFixed(9)} (TypeScript bases)`,
+  );
   // Reads and the r-sized finishing share the worker's thread; the ORT products run on the other.
   const threads = (read: number, finish: number, products: number) => `reader thread ${f(read + finish)} s, ORT thread ${f(products)} s`;
   console.log(`  phases, CPU s (one thread each, best of 3; the job takes about the larger thread's time):`);
-  console.log(`    comparison   read both ${f(phases.read)}  products ${f(phases.products)}  finish ${f(phases.finish)}   → ${threads(Number(phases.read), Number(phases.finish), Number(phases.products))}   (${phases.fallbacks} Householder fallbacks)`);
-  console.log(`    analysis     read one ~${f(Number(phases.read) / 2)}  products ${f(phases.analysisProducts)}  finish ${f(phases.analysisFinish)}   → ${threads(Number(phases.read) / 2, Number(phases.analysisFinish), Number(phases.analysisProducts))}`);
+  console.log(
+    `    comparison   read both ${f(phases.read)}  products ${f(phases.products)}  finish ${f(phases.finish)}   → ${threads(Number(phases.read), Number(phases.finish), Number(phases.products))}   (${phases.fallbacks} Householder fallbacks)`,
+  );
+  console.log(
+    `    analysis     read one ~${f(Number(phases.read) / 2)}  products ${f(phases.analysisProducts)}  finish ${f(phases.analysisFinish)}   → ${threads(Number(phases.read) / 2, Number(phases.analysisFinish), Number(phases.analysisProducts))}`,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -59,10 +59,17 @@ async function main(argv: readonly string[]): Promise<void> {
     }
     const ratio = median(ort) / median(js);
     rows.push({ bytes, ratio });
-    console.log(`${shape.name.padEnd(22)}${(bytes / 1e6).toFixed(1).padStart(8)}${median(js).toFixed(2).padStart(9)}${median(ort).toFixed(2).padStart(9)}${ratio.toFixed(2).padStart(9)}`);
+    console.log(
+      `${shape.name.padEnd(22)}${(bytes / 1e6).toFixed(1).padStart(8)}${median(js).toFixed(2).padStart(9)}${median(ort).toFixed(2).padStart(9)}${ratio.toFixed(2).padStart(9)}`,
+    );
   }
   const from = rows.findIndex((_, i) => rows.slice(i).every((r) => r.ratio < 1));
-  const crossover = from < 0 ? 'above the largest size measured' : from === 0 ? `at or below ${(rows[0].bytes / 1e6).toFixed(1)} MB` : `between ${(rows[from - 1].bytes / 1e6).toFixed(1)} and ${(rows[from].bytes / 1e6).toFixed(1)} MB`;
+  const crossover =
+    from < 0
+      ? 'above the largest size measured'
+      : from === 0
+        ? `at or below ${(rows[0].bytes / 1e6).toFixed(1)} MB`
+        : `between ${(rows[from - 1].bytes / 1e6).toFixed(1)} and ${(rows[from].bytes / 1e6).toFixed(1)} MB`;
   console.log(`\ncrossover (onnxruntime faster from here on): ${crossover}`);
   console.log(`policy threshold AUTO_ORT_MIN_BYTES: ${(AUTO_ORT_MIN_BYTES / 1e6).toFixed(1)} MB`);
 }

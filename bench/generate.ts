@@ -63,24 +63,43 @@ export async function ensureAdapter(s: ModelShape, variant = 0): Promise<{ dir: 
     // Not generated yet.
   }
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'adapter_config.json'), JSON.stringify({ peft_type: 'LORA', r: s.rank, lora_alpha: 2 * s.rank, base_model_name_or_path: s.baseModel, target_modules: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] }, null, 2));
+  await writeFile(
+    join(dir, 'adapter_config.json'),
+    JSON.stringify(
+      {
+        peft_type: 'LORA',
+        r: s.rank,
+        lora_alpha: 2 * s.rank,
+        base_model_name_or_path: s.baseModel,
+        target_modules: ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'],
+      },
+      null,
+      2,
+    ),
+  );
   let state = (0x12345678 + variant * 0x9e3779b9) | 0 || 1;
   const chunk = new Uint16Array(4 * 1024 * 1024);
-  await writeSafetensorsAtomic(file, tensorSpecs, { format: 'pt' }, async (index, write) => {
-    let remaining = byteLength(tensorSpecs[index].dtype, tensorSpecs[index].shape) / 2;
-    while (remaining > 0) {
-      const n = Math.min(remaining, chunk.length);
-      for (let i = 0; i < n; i++) {
-        state ^= state << 13;
-        state ^= state >>> 17;
-        state ^= state << 5;
-        // sign | exponent 119…126 | 7 random mantissa bits
-        chunk[i] = ((state >>> 16) & 0x8000) | ((119 + (state & 7)) << 7) | ((state >>> 3) & 0x7f);
+  await writeSafetensorsAtomic(
+    file,
+    tensorSpecs,
+    { format: 'pt' },
+    async (index, write) => {
+      let remaining = byteLength(tensorSpecs[index].dtype, tensorSpecs[index].shape) / 2;
+      while (remaining > 0) {
+        const n = Math.min(remaining, chunk.length);
+        for (let i = 0; i < n; i++) {
+          state ^= state << 13;
+          state ^= state >>> 17;
+          state ^= state << 5;
+          // sign | exponent 119…126 | 7 random mantissa bits
+          chunk[i] = ((state >>> 16) & 0x8000) | ((119 + (state & 7)) << 7) | ((state >>> 3) & 0x7f);
+        }
+        await write(new Uint8Array(chunk.buffer, 0, n * 2));
+        remaining -= n;
       }
-      await write(new Uint8Array(chunk.buffer, 0, n * 2));
-      remaining -= n;
-    }
-  }, { overwrite: true });
+    },
+    { overwrite: true },
+  );
   const info = await stat(file);
   return { dir, file, bytes: info.size };
 }

@@ -39,12 +39,20 @@ export async function comparePhases(pathA: string, pathB: string): Promise<Recor
       }
       let overlaps: PairOverlap[] = [];
       const products = await cpu(async () => {
-        overlaps = await batched(sides.flatMap(([x, y]) => factorPairs(x, y)), (batch) => backend.pairOverlaps(batch), (p) => p.first.values.byteLength + p.second.values.byteLength);
+        overlaps = await batched(
+          sides.flatMap(([x, y]) => factorPairs(x, y)),
+          (batch) => backend.pairOverlaps(batch),
+          (p) => p.first.values.byteLength + p.second.values.byteLength,
+        );
       });
       const finish = await cpu(async () => sides.forEach(([x, y], i) => finishPair(x, y, overlaps[2 * i], overlaps[2 * i + 1], {})));
       let R: Matrix[] = [];
       const analysisProducts = await cpu(async () => {
-        R = await batched(sides.flatMap(([x]) => [x.data.B, x.data.At]), (batch) => backend.triangularFactors(batch), (f: TallFactor) => f.values.byteLength);
+        R = await batched(
+          sides.flatMap(([x]) => [x.data.B, x.data.At]),
+          (batch) => backend.triangularFactors(batch),
+          (f: TallFactor) => f.values.byteLength,
+        );
       });
       const analysisFinish = await cpu(async () => sides.forEach(([x], i) => finishLowRank(R[2 * i], R[2 * i + 1], x.data.M, x.scale)));
       const phases = { read, products, finish, analysisProducts, analysisFinish };

@@ -76,10 +76,12 @@ async function main(): Promise<void> {
         endToEnd.push(performance.now() - started);
       }
       const mb = floor.bytes / 1e6;
-      console.log(`LoRA Lens predictor benchmark · node ${process.version} · a zoo of ${folders.length} adapters (${(mb * 1000 / folders.length).toFixed(1)} kB each)`);
+      console.log(`LoRA Lens predictor benchmark · node ${process.version} · a zoo of ${folders.length} adapters (${((mb * 1000) / folders.length).toFixed(1)} kB each)`);
       console.log(`  make-zoo                 ${made.toFixed(2)} s (${(folders.length / made).toFixed(1)} adapters/s, training included)`);
       console.log(`  read floor               ${(floor.seconds * 1000).toFixed(1)} ms for ${mb.toFixed(2)} MB`);
-      console.log(`  scan (CLI, whole run)    ${scanned.toFixed(2)} s → ${(folders.length / scanned).toFixed(1)} adapters/s, ${(mb / scanned).toFixed(2)} MB/s; ${(scanned / floor.seconds).toFixed(0)}× the read floor (process and worker start included)`);
+      console.log(
+        `  scan (CLI, whole run)    ${scanned.toFixed(2)} s → ${(folders.length / scanned).toFixed(1)} adapters/s, ${(mb / scanned).toFixed(2)} MB/s; ${(scanned / floor.seconds).toFixed(0)}× the read floor (process and worker start included)`,
+      );
       console.log(`  train-predictor (CLI)    ${trained.toFixed(2)} s (ridge, featurizing through the worker, 5-fold CV and the baseline)`);
       console.log(`  predict: ONNX run        ${median(runs).toFixed(3)} ms median of ${runs.length} (one feature row, width ${width}, CPU)`);
       console.log(`  predict: one adapter     ${median(endToEnd).toFixed(2)} ms median of ${endToEnd.length} (warm worker: read, spectra, features, ONNX run)`);

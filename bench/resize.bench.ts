@@ -40,7 +40,16 @@ async function child(dir: string, total: number, run: string): Promise<void> {
   const seconds = (performance.now() - started) / 1000;
   await rm(output, { recursive: true, force: true });
   const { plan } = result;
-  console.log(JSON.stringify({ seconds, backend: result.backend, paramsBefore: plan.paramsBefore, paramsAfter: plan.paramsAfter, error: plan.overallRelativeError, peakRssMB: process.resourceUsage().maxRSS / 1024 }));
+  console.log(
+    JSON.stringify({
+      seconds,
+      backend: result.backend,
+      paramsBefore: plan.paramsBefore,
+      paramsAfter: plan.paramsAfter,
+      error: plan.overallRelativeError,
+      peakRssMB: process.resourceUsage().maxRSS / 1024,
+    }),
+  );
 }
 
 async function main(): Promise<void> {
@@ -49,7 +58,9 @@ async function main(): Promise<void> {
   const modules = moduleShapes(model);
   const total = (modules.length * model.rank) / 2;
   if (process.argv[2] === 'child') return child(dir, total, process.argv[3] ?? 'js');
-  console.log(`LoRA Lens resize benchmark · node ${process.version} · ${model.name} (${(bytes / 1e6).toFixed(1)} MB, ${modules.length} modules, rank ${model.rank}, BF16) → budget: total rank ${total}`);
+  console.log(
+    `LoRA Lens resize benchmark · node ${process.version} · ${model.name} (${(bytes / 1e6).toFixed(1)} MB, ${modules.length} modules, rank ${model.rank}, BF16) → budget: total rank ${total}`,
+  );
   const floor = Math.min(...[0, 1, 2].map(() => Number(runJson(process.execPath, [join(__dirname, 'child.js'), 'read', file]).seconds)));
   console.log(`  read floor                 ${floor.toFixed(3)} s`);
   console.log(bf16CodecLine());
@@ -57,7 +68,9 @@ async function main(): Promise<void> {
   for (const run of Object.keys(RUNS)) {
     const ours = runJson(process.execPath, [SELF, 'child', run]);
     const label = `ours (resize, ${ours.backend}${run === 'ort-worker' ? ', worker' : ''})`.padEnd(40);
-    console.log(`  ${label} ${Number(ours.seconds).toFixed(3)} s = ${(Number(ours.seconds) / floor).toFixed(1)}× read floor   params ${ours.paramsBefore} → ${ours.paramsAfter}, overall relative error ${Number(ours.error).toExponential(3)}, peak RSS ${Number(ours.peakRssMB).toFixed(0)} MB`);
+    console.log(
+      `  ${label} ${Number(ours.seconds).toFixed(3)} s = ${(Number(ours.seconds) / floor).toFixed(1)}× read floor   params ${ours.paramsBefore} → ${ours.paramsAfter}, overall relative error ${Number(ours.error).toExponential(3)}, peak RSS ${Number(ours.peakRssMB).toFixed(0)} MB`,
+    );
     seconds = Math.min(seconds, Number(ours.seconds));
   }
   const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
@@ -73,7 +86,9 @@ async function main(): Promise<void> {
     }
     const factor = cost / size ** 3;
     const extrapolated = Number(peer.seconds) * factor;
-    console.log(`  kohya dense peer at ${size}²   ${Number(peer.seconds).toFixed(3)} s measured for one ${size}×${size} module → ${(extrapolated / 3600).toFixed(1)} h for the adapter (extrapolated ×${factor.toFixed(0)} by Σ m·n·min(m, n)) → peer / ours (fastest) = ${(extrapolated / seconds).toFixed(0)}×   [numpy ${peer.numpy} with ${peer.blas}]`);
+    console.log(
+      `  kohya dense peer at ${size}²   ${Number(peer.seconds).toFixed(3)} s measured for one ${size}×${size} module → ${(extrapolated / 3600).toFixed(1)} h for the adapter (extrapolated ×${factor.toFixed(0)} by Σ m·n·min(m, n)) → peer / ours (fastest) = ${(extrapolated / seconds).toFixed(0)}×   [numpy ${peer.numpy} with ${peer.blas}]`,
+    );
   }
 }
 

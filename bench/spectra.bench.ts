@@ -83,7 +83,9 @@ async function benchModel(model: ModelShape, args: Args, gflops: number): Promis
   for (const backend of args.backends) {
     const run = runJson(process.execPath, [CHILD, 'analyze', dir, backend, args.device]);
     runs.set(backend, run);
-    console.log(`  ${pad(`analysis (${backend})`)}${f(num(run.warm))} s warm, ${f(num(run.cold))} s first job   [${deviceName(run)}]   host event-loop delay max ${f(num(run.maxDelayMs), 1)} ms   peak RSS ${f(num(run.peakRssMB), 0)} MB`);
+    console.log(
+      `  ${pad(`analysis (${backend})`)}${f(num(run.warm))} s warm, ${f(num(run.cold))} s first job   [${deviceName(run)}]   host event-loop delay max ${f(num(run.maxDelayMs), 1)} ms   peak RSS ${f(num(run.peakRssMB), 0)} MB`,
+    );
   }
   const peer = tryPeer(args.python, [dir]);
   const ort = runs.get('onnxruntime');
@@ -94,11 +96,15 @@ async function benchModel(model: ModelShape, args: Args, gflops: number): Promis
   const seconds = num(main.warm);
   if (peer) {
     const agreement = Math.abs(num(peer.sigmaSum) - num(main.sigmaSum)) / num(peer.sigmaSum);
-    console.log(`  ${pad('numpy QR peer')}${f(num(peer.seconds))} s (numpy ${peer.numpy} with ${peer.blas}, peak RSS ${f(num(peer.peakRssMB), 0)} MB) → peer / ours = ${f(num(peer.seconds) / seconds, 2)}× faster   (target ≥ 3×)`);
+    console.log(
+      `  ${pad('numpy QR peer')}${f(num(peer.seconds))} s (numpy ${peer.numpy} with ${peer.blas}, peak RSS ${f(num(peer.peakRssMB), 0)} MB) → peer / ours = ${f(num(peer.seconds) / seconds, 2)}× faster   (target ≥ 3×)`,
+    );
     console.log(`  ${pad('spectra agree with peer')}Σσ relative difference ${agreement.toExponential(1)}`);
   }
   const cpuFloor = floor + num(main.productFlops) / (gflops * 1e9);
-  console.log(`  ${pad('CPU floor')}${f(cpuFloor)} s = read floor + ${f(num(main.productFlops) / 1e9, 1)} GFLOP at ${f(gflops, 1)} GFLOPS → ours / CPU floor = ${f(seconds / cpuFloor, 2)}×   (target ≤ 3×)`);
+  console.log(
+    `  ${pad('CPU floor')}${f(cpuFloor)} s = read floor + ${f(num(main.productFlops) / 1e9, 1)} GFLOP at ${f(gflops, 1)} GFLOPS → ours / CPU floor = ${f(seconds / cpuFloor, 2)}×   (target ≤ 3×)`,
+  );
   // The memory target is the pure-TypeScript path's; the ORT path adds onnxruntime's own runtime,
   // its thread and its arena (measured, not targeted).
   const budget = (2 * num(main.largestFactorBytes)) / 1e6 + 200;
@@ -111,12 +117,16 @@ function benchDense(args: Args): void {
   const k = 64;
   console.log(`\ntop-${k} SVD of a dense ${n}×${n} float32 matrix (Gaussian: slow decay, the hard case)`);
   const ours = runJson(process.execPath, [CHILD, 'rsvd', args.device, String(n), String(k)]);
-  console.log(`  ${pad('randomized SVD (ORT)')}${f(num(ours.seconds))} s [${ours.provider}]   σ1 = ${f(num(ours.sigma1), 2)}, ‖(I − QQᵀ)W‖₂ ≤ ${f(num(ours.residualBound), 1)} with probability ≥ 1 − 10⁻⁶ (a flat spectrum leaves no gap: the bound is loose by design)`);
+  console.log(
+    `  ${pad('randomized SVD (ORT)')}${f(num(ours.seconds))} s [${ours.provider}]   σ1 = ${f(num(ours.sigma1), 2)}, ‖(I − QQᵀ)W‖₂ ≤ ${f(num(ours.residualBound), 1)} with probability ≥ 1 − 10⁻⁶ (a flat spectrum leaves no gap: the bound is loose by design)`,
+  );
   const peers = [1024, 2048].map((size) => ({ size, row: tryPeer(args.python, ['--dense-svd', String(size)]) }));
   for (const { size, row } of peers) {
     if (!row) return;
     const extrapolated = num(row.seconds) * (n / size) ** 3;
-    console.log(`  ${pad(`dense SVD peer at ${size}`)}${f(num(row.seconds))} s measured → ${f(extrapolated, 1)} s at ${n} (extrapolated ×(${n}/${size})³) → ${f(extrapolated / num(ours.seconds), 1)}× our time`);
+    console.log(
+      `  ${pad(`dense SVD peer at ${size}`)}${f(num(row.seconds))} s measured → ${f(extrapolated, 1)} s at ${n} (extrapolated ×(${n}/${size})³) → ${f(extrapolated / num(ours.seconds), 1)}× our time`,
+    );
   }
 }
 

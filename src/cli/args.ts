@@ -48,7 +48,17 @@ export interface CheckpointsArgs {
   readonly quiet: boolean;
 }
 
-export type CliArgs = InspectArgs | InfoArgs | CompareArgs | CheckpointsArgs | ScanArgs | MakeZooArgs | PredictorCommandArgs | ResizeArgs | { readonly command: 'help'; readonly text: string } | { readonly command: 'version' };
+export type CliArgs =
+  | InspectArgs
+  | InfoArgs
+  | CompareArgs
+  | CheckpointsArgs
+  | ScanArgs
+  | MakeZooArgs
+  | PredictorCommandArgs
+  | ResizeArgs
+  | { readonly command: 'help'; readonly text: string }
+  | { readonly command: 'version' };
 
 const json: OptionSpec = { type: 'boolean', help: 'print a JSON report on stdout (a stable contract; errors too, as {"error": {code, message}})' };
 
@@ -56,7 +66,8 @@ export const INSPECT: CommandSpec<InspectArgs> = {
   name: 'inspect',
   summary: 'per-module spectra of one adapter: ranks, norms, energy, utilisation',
   usage: ['inspect [<file|folder>] [--json | --csv | --markdown] [--base <model> [--k K]] [options]'],
-  description: 'Reads the adapter, computes the exact singular values of every module\'s ΔW = scale·B·A (never forming ΔW) and prints one row per module: kind, shape, rank, scale, ‖ΔW‖F, σ1, effective and stable rank, the rank holding 95 % of the energy, and the utilisation of the rank.',
+  description:
+    "Reads the adapter, computes the exact singular values of every module's ΔW = scale·B·A (never forming ΔW) and prints one row per module: kind, shape, rank, scale, ‖ΔW‖F, σ1, effective and stable rank, the rank holding 95 % of the energy, and the utilisation of the rank.",
   arguments: [['<file|folder>', 'a .safetensors adapter, or a folder holding one (PEFT, kohya/LyCORIS, diffusers, mlx-lm); without it, a bundled sample adapter is inspected']],
   options: {
     json,
@@ -66,9 +77,9 @@ export const INSPECT: CommandSpec<InspectArgs> = {
     base: {
       type: 'string',
       value: '<model>',
-      help: 'the base model the adapter was trained on (a .safetensors file, a sharded folder or its model.safetensors.index.json, or a Hugging Face cache models--org--name folder): per module, alignment with W0\'s top-k singular subspaces, amplification, intruder dimensions and the CondLoRA conversion similarity; text or --json',
+      help: "the base model the adapter was trained on (a .safetensors file, a sharded folder or its model.safetensors.index.json, or a Hugging Face cache models--org--name folder): per module, alignment with W0's top-k singular subspaces, amplification, intruder dimensions and the CondLoRA conversion similarity; text or --json",
     },
-    k: { type: 'string', value: 'K', help: 'with --base: how many of W0\'s top singular directions to compare against (default 10)' },
+    k: { type: 'string', value: 'K', help: "with --base: how many of W0's top singular directions to compare against (default 10)" },
     ...COMPUTE_OPTIONS,
     ...PROGRESS_OPTIONS,
   },
@@ -92,7 +103,8 @@ export const INFO: CommandSpec<InfoArgs> = {
   name: 'info',
   summary: "onnxruntime's version, its providers, and the one that runs for --device",
   usage: ['info [--device auto|cuda|cpu] [--json]'],
-  description: "Prints onnxruntime's version, the execution providers this installation has, the one that actually runs for --device (found by creating a session, as the analyses do, with the reason for any fallback) and its threads.",
+  description:
+    "Prints onnxruntime's version, the execution providers this installation has, the one that actually runs for --device (found by creating a session, as the analyses do, with the reason for any fallback) and its threads.",
   arguments: [],
   options: { device: COMPUTE_OPTIONS.device, json },
   parse(values, positionals) {
@@ -105,7 +117,8 @@ export const COMPARE: CommandSpec<CompareArgs> = {
   name: 'compare',
   summary: 'each adapter against the first, module by module: cosine, distance, principal angles',
   usage: ['compare <A> <B> [<C> …] [--k K] [--json] [options]'],
-  description: 'Compares each later adapter with the first, module by module (matched by the base module they adapt, across PEFT, mlx-lm, kohya and diffusers names): cosine of the two ΔW, their relative distance, and the principal angles between their column and row spaces. Modules that cannot be compared are listed with the reason.',
+  description:
+    'Compares each later adapter with the first, module by module (matched by the base module they adapt, across PEFT, mlx-lm, kohya and diffusers names): cosine of the two ΔW, their relative distance, and the principal angles between their column and row spaces. Modules that cannot be compared are listed with the reason.',
   arguments: [['<A> <B> …', 'adapter files or folders; the first is the reference']],
   options: { k: { type: 'string', value: 'K', help: 'principal angles over the top K singular directions (default min(r1, r2, 8))' }, json, ...PROGRESS_OPTIONS },
   parse(values, positionals) {
@@ -119,7 +132,8 @@ export const CHECKPOINTS: CommandSpec<CheckpointsArgs> = {
   name: 'checkpoints',
   summary: "convergence of one training run: every checkpoint's ΔW against the final one",
   usage: ['checkpoints <checkpoint>… | <folder> [--json] [options]'],
-  description: "Compares every checkpoint's ΔW with the final one's (cosine, relative distance, angle of the top singular vectors), ordered by step (from trainer_state.json, checkpoint-N/ folders or NNNNNNN_adapters.safetensors names; a checkpoint without a step is the final one).",
+  description:
+    "Compares every checkpoint's ΔW with the final one's (cosine, relative distance, angle of the top singular vectors), ordered by step (from trainer_state.json, checkpoint-N/ folders or NNNNNNN_adapters.safetensors names; a checkpoint without a step is the final one).",
   arguments: [['<checkpoint>… | <folder>', 'two or more checkpoints, or the folder of one run that holds them']],
   options: { json, ...PROGRESS_OPTIONS },
   parse(values, positionals) {

@@ -92,13 +92,22 @@ function moduleBaseJson(m: BaseModuleResult): Record<string, unknown> {
 export function baseText(analysis: BaseAnalysis, json: BaseJson): string {
   const rows = analysis.modules.map((m) =>
     m.status === 'ok'
-      ? [shortName(m.name), m.alignment.meanCosine.toFixed(3), formatAmp(m.alignment.amplification), `${m.intruders.count}/${m.intruders.k}${m.intruders.uncertain > 0 ? ` (${m.intruders.uncertain}?)` : ''}`, shortName(m.weight) + (m.transposed ? ' (ᵀ)' : '')]
+      ? [
+          shortName(m.name),
+          m.alignment.meanCosine.toFixed(3),
+          formatAmp(m.alignment.amplification),
+          `${m.intruders.count}/${m.intruders.k}${m.intruders.uncertain > 0 ? ` (${m.intruders.uncertain}?)` : ''}`,
+          shortName(m.weight) + (m.transposed ? ' (ᵀ)' : ''),
+        ]
       : [shortName(m.name), '–', '–', '–', `skipped: ${m.reason}`],
   );
   const out = ['', `against the base model · ${json.path} · top-${json.k} of W0 (K = ${json.kBase}) · ε = ${json.epsilon} · ${json.engine}`, ''];
   out.push(...textTable(['module', 'align', 'amplif', 'intruders', 'base weight'], rows));
   for (const g of json.conversionSimilarity) {
-    out.push('', `CondLoRA ${g.moduleType}: mean |cos| of conversions across ${g.modules.length} layers ${g.meanAbsOffDiagonal?.toFixed(3) ?? '–'} (random ≈ ${g.baselineRms.toPrecision(2)})`);
+    out.push(
+      '',
+      `CondLoRA ${g.moduleType}: mean |cos| of conversions across ${g.modules.length} layers ${g.meanAbsOffDiagonal?.toFixed(3) ?? '–'} (random ≈ ${g.baselineRms.toPrecision(2)})`,
+    );
   }
   return `${out.join('\n')}\n`;
 }

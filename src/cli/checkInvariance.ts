@@ -15,9 +15,15 @@ export async function checkInvarianceCommand(args: CheckInvarianceArgs): Promise
   const predictor = await openPredictor(args.predictor, { device: args.device });
   const client = new JobClient(workerScript());
   try {
-    const report = await predictor.checkInvariance(args.adapter, async (path, token) => (await client.run('analyze', { path, options: args.compute }, token ? { token } : {})).output.modules, args.trials, args.seed);
+    const report = await predictor.checkInvariance(
+      args.adapter,
+      async (path, token) => (await client.run('analyze', { path, options: args.compute }, token ? { token } : {})).output.modules,
+      args.trials,
+      args.seed,
+    );
     const provider = predictor.provider;
-    if (args.json) return `${JSON.stringify({ predictor: predictor.manifest.name, model: predictor.manifest.model.kind, provider, trials: report.trials, original: [...report.original], maxRelativeChange: report.maxRelativeChange, perTrial: report.perTrial, tolerance: INVARIANCE_TOLERANCE, invariant: report.invariant }, null, 2)}\n`;
+    if (args.json)
+      return `${JSON.stringify({ predictor: predictor.manifest.name, model: predictor.manifest.model.kind, provider, trials: report.trials, original: [...report.original], maxRelativeChange: report.maxRelativeChange, perTrial: report.perTrial, tolerance: INVARIANCE_TOLERANCE, invariant: report.invariant }, null, 2)}\n`;
     const ran = `model ${predictor.manifest.model.kind} on ${provider.name}${provider.fallbackReason ? ` (${clean(provider.fallbackReason)})` : ''}`;
     return `${report.trials} random GL(r) reparametrizations: largest relative change of the outputs ${report.maxRelativeChange.toExponential(2)} (${report.invariant ? 'invariant' : 'NOT invariant'} at ${INVARIANCE_TOLERANCE})\n${ran}\n`;
   } finally {

@@ -45,6 +45,6 @@ function checkpointsText(s: CheckpointSeries): string {
     for (const u of s.unmatched) out.push(`  ${labels[u.checkpoint].padEnd(12)}  ${shortName(u.name)}: ${clean(u.reason)}`);
   }
   if (s.warnings.length > 0) out.push('', 'warnings:', ...s.warnings.map((w) => `  - ${clean(w)}`));
-  out.push('', 'cos = cosine of the checkpoint\'s ΔW with the final ΔW; ∠u1 = angle between their top left singular vectors');
+  out.push('', "cos = cosine of the checkpoint's ΔW with the final ΔW; ∠u1 = angle between their top left singular vectors");
   return `${out.join('\n')}\n`;
 }

@@ -46,7 +46,10 @@ export interface CommandSpec<A> {
 /** Progress options shared by the long commands; the rule is stated once, here. */
 export const PROGRESS_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   quiet: { type: 'boolean', short: 'q', help: 'no progress on stderr' },
-  progress: { type: 'boolean', help: 'progress on stderr even when it is not a terminal (a line every 2 s); without it progress shows only on a terminal. stdout (the result, --json included) never carries progress' },
+  progress: {
+    type: 'boolean',
+    help: 'progress on stderr even when it is not a terminal (a line every 2 s); without it progress shows only on a terminal. stdout (the result, --json included) never carries progress',
+  },
 };
 
 /**

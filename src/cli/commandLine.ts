@@ -31,4 +31,3 @@ export function parseCommandLine(argv: readonly string[], width = terminalWidth(
   if (first === 'help' || rest.includes('--help') || rest.includes('-h')) return { command: 'help', text: commandHelp(command, width) };
   return parseCommand(command, rest);
 }
-

@@ -123,15 +123,28 @@ function compareText(a: AdapterJson, results: readonly ComparisonJson[]): string
     out.push('', `B  ${clean(r.b.path)} (${clean(r.b.formatDetail)})`, ...notes(r.b));
     out.push(`   ${r.summary.matched} modules compared, ${r.summary.unmatched} not; mean cosine ${formatNumber(r.summary.meanCosine)}`);
     if (r.modules.length > 0) {
-      const rows = r.modules.map((m) => [shortName(m.name), m.shape.join('×'), `${m.ranks[0]}/${m.ranks[1]}`, formatNumber(m.cosine), formatNumber(m.relativeDistance), String(m.k), formatNumber(m.meanColumnCosine, 3), formatNumber(m.meanRowCosine, 3)]);
+      const rows = r.modules.map((m) => [
+        shortName(m.name),
+        m.shape.join('×'),
+        `${m.ranks[0]}/${m.ranks[1]}`,
+        formatNumber(m.cosine),
+        formatNumber(m.relativeDistance),
+        String(m.k),
+        formatNumber(m.meanColumnCosine, 3),
+        formatNumber(m.meanRowCosine, 3),
+      ]);
       out.push('', ...textTable(['module', 'm×n', 'r', 'cosine', 'rel.dist', 'k', 'col.cos', 'row.cos'], rows));
     }
     if (r.unmatched.length > 0) {
       out.push('', 'not compared:');
-      for (const u of r.unmatched.slice(0, MAX_UNMATCHED)) out.push(`  ${SIDES[u.side].padEnd(12)}  ${shortName(u.name)}${u.nameB && u.nameB !== u.name ? ` ~ ${shortName(u.nameB)}` : ''}: ${clean(u.reason)}`);
+      for (const u of r.unmatched.slice(0, MAX_UNMATCHED))
+        out.push(`  ${SIDES[u.side].padEnd(12)}  ${shortName(u.name)}${u.nameB && u.nameB !== u.name ? ` ~ ${shortName(u.nameB)}` : ''}: ${clean(u.reason)}`);
       if (r.unmatched.length > MAX_UNMATCHED) out.push(`  … and ${r.unmatched.length - MAX_UNMATCHED} more (--json lists them all)`);
     }
   }
-  out.push('', 'cosine = ⟨ΔW_A, ΔW_B⟩/(‖ΔW_A‖‖ΔW_B‖); rel.dist = ‖ΔW_A − ΔW_B‖/‖ΔW_A‖; col.cos, row.cos = mean cosine of the k principal angles between the top-k column (row) spaces');
+  out.push(
+    '',
+    'cosine = ⟨ΔW_A, ΔW_B⟩/(‖ΔW_A‖‖ΔW_B‖); rel.dist = ‖ΔW_A − ΔW_B‖/‖ΔW_A‖; col.cos, row.cos = mean cosine of the k principal angles between the top-k column (row) spaces',
+  );
   return `${out.join('\n')}\n`;
 }

@@ -1,7 +1,8 @@
 import type { CommandSpec, OptionSpec } from './command';
 
 const EXIT_STATUS = 'exit status: 0 done, 2 invalid input or usage, 1 internal error';
-const PROGRESS_RULE = 'Progress goes to stderr, and only when stderr is a terminal or --progress is given; --quiet turns it off. stdout carries the result alone, so --json output can be piped.';
+const PROGRESS_RULE =
+  'Progress goes to stderr, and only when stderr is a terminal or --progress is given; --quiet turns it off. stdout carries the result alone, so --json output can be piped.';
 
 /** Words of `text` in lines of at most `width` characters (a longer word gets a line of its own). */
 export function wrap(text: string, width: number): string[] {
@@ -37,11 +38,14 @@ export function overviewHelp(commands: readonly CommandSpec<unknown>[], width: n
     'lora-lens: exact per-layer analysis of LoRA adapter checkpoints',
     '',
     'usage: lora-lens <command> [arguments] [options]',
-    '       lora-lens <command> --help     the command\'s arguments and options',
+    "       lora-lens <command> --help     the command's arguments and options",
     '       lora-lens --version',
     '',
     'commands:',
-    ...definitions(commands.map((c) => [c.name, c.summary]), width),
+    ...definitions(
+      commands.map((c) => [c.name, c.summary]),
+      width,
+    ),
     '',
     'e.g. lora-lens inspect adapter_model.safetensors',
     '     lora-lens resize my-lora --out my-lora-r8 --method fixed --param 8',

@@ -46,7 +46,12 @@ export async function inspect(args: InspectArgs, jobs: JobRunner = new JobClient
     basing.done();
     await jobs.dispose();
   }
-  const analysis: AdapterAnalysis | null = output.analysis && { modules: output.analysis.modules, backend: output.analysis.device.backend, seconds: output.analysis.seconds, device: output.analysis.device };
+  const analysis: AdapterAnalysis | null = output.analysis && {
+    modules: output.analysis.modules,
+    backend: output.analysis.device.backend,
+    seconds: output.analysis.seconds,
+    device: output.analysis.device,
+  };
   const base = output.base && { analysis: output.base.analysis, json: baseJson(output.base.analysis, output.base.base) };
   const report = buildReport(output.adapter, analysis);
   switch (args.output) {

@@ -29,7 +29,16 @@ async function main(argv: readonly string[]): Promise<number> {
     await write(await run(args));
     return 0;
   } catch (error) {
-    const json = (args?.command === 'inspect' && args.output === 'json') || ((args?.command === 'info' || args?.command === 'compare' || args?.command === 'checkpoints' || args?.command === 'train-predictor' || args?.command === 'predict' || args?.command === 'check-invariance' || args?.command === 'resize') && args.json);
+    const json =
+      (args?.command === 'inspect' && args.output === 'json') ||
+      ((args?.command === 'info' ||
+        args?.command === 'compare' ||
+        args?.command === 'checkpoints' ||
+        args?.command === 'train-predictor' ||
+        args?.command === 'predict' ||
+        args?.command === 'check-invariance' ||
+        args?.command === 'resize') &&
+        args.json);
     const { code, inputError, message } = describeError(error);
     if (json) await write(`${JSON.stringify({ error: { code, message } }, null, 2)}\n`);
     else process.stderr.write(`lora-lens: ${message}\n`);

@@ -12,7 +12,10 @@ export async function makeZooCommand(args: MakeZooArgs): Promise<string> {
     ...(args.count === undefined ? {} : { count: args.count }),
     ...(args.seed === undefined ? {} : { seed: args.seed }),
     onAdapter: (done, total, row) => {
-      if (!args.quiet) process.stderr.write(`made ${done}/${total} ${row.item.folder} (r=${row.item.rank}, loss ${row.initialLoss.toPrecision(3)} → ${row.finalLoss.toPrecision(3)}, alignment ${row.alignmentU.toFixed(3)})\n`);
+      if (!args.quiet)
+        process.stderr.write(
+          `made ${done}/${total} ${row.item.folder} (r=${row.item.rank}, loss ${row.initialLoss.toPrecision(3)} → ${row.finalLoss.toPrecision(3)}, alignment ${row.alignmentU.toFixed(3)})\n`,
+        );
     },
   });
   const seconds = (performance.now() - started) / 1000;

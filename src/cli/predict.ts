@@ -18,7 +18,8 @@ export async function predictCommand(args: PredictArgs): Promise<string> {
     const provider = predictor.provider;
     if (args.json) return `${JSON.stringify({ predictor: manifest.name, model: manifest.model.kind, layout: manifest.input.layout, provider, prediction: p }, null, 2)}\n`;
     const ran = `model ${manifest.model.kind} on ${provider.name}${provider.fallbackReason ? ` (${clean(provider.fallbackReason)})` : ''}`;
-    if (p.kind === 'regression') return `${clean(p.target)}: ${p.value.toPrecision(6)} (${clean(p.unit)}; trained on ${manifest.output.kind === 'regression' ? manifest.output.range.map((v) => v.toPrecision(4)).join('–') : ''})\n${ran}\n`;
+    if (p.kind === 'regression')
+      return `${clean(p.target)}: ${p.value.toPrecision(6)} (${clean(p.unit)}; trained on ${manifest.output.kind === 'regression' ? manifest.output.range.map((v) => v.toPrecision(4)).join('–') : ''})\n${ran}\n`;
     const rows = Object.entries(p.probabilities).map(([label, q]) => `  ${clean(label)}: ${q.toFixed(4)}`);
     return `${clean(p.target)}: ${clean(p.label)}\n${rows.join('\n')}\n${ran}\n`;
   } finally {

@@ -35,7 +35,7 @@ export const SCAN: CommandSpec<ScanArgs> = {
   arguments: [['<folder>', 'the folder to search for adapters (any depth)']],
   options: {
     out: { type: 'string', value: '<file>', help: 'the output: a .csv or .jsonl file; its folder must exist' },
-    k: { type: 'string', value: 'K', help: 'singular values kept per module (default 8, or the existing output\'s K)' },
+    k: { type: 'string', value: 'K', help: "singular values kept per module (default 8, or the existing output's K)" },
     force: { type: 'boolean', help: 'overwrite an --out file that is not a lora-lens scan output (otherwise refused)' },
     ...PROGRESS_OPTIONS,
   },
@@ -46,7 +46,16 @@ export const SCAN: CommandSpec<ScanArgs> = {
     const format = /\.csv$/i.test(out) ? 'csv' : /\.jsonl$/i.test(out) ? 'jsonl' : null;
     if (!format) throw new UsageError(`--out must end in .csv or .jsonl (got "${out}")`);
     const k = text(values, 'k');
-    return { command: 'scan', root, out, format, k: k === undefined ? undefined : whole('--k', k, 1), force: values.force === true, quiet: silent(values), compute: { backend: 'auto', device: 'auto' } };
+    return {
+      command: 'scan',
+      root,
+      out,
+      format,
+      k: k === undefined ? undefined : whole('--k', k, 1),
+      force: values.force === true,
+      quiet: silent(values),
+      compute: { backend: 'auto', device: 'auto' },
+    };
   },
   outputs: (args) => [{ option: '--out', path: args.out, kind: 'file' }],
 };
@@ -67,7 +76,13 @@ export const MAKE_ZOO: CommandSpec<MakeZooArgs> = {
     const [dir] = paths(positionals, 1, 1, 'folder');
     const count = text(values, 'count');
     const seed = text(values, 'seed');
-    return { command: 'make-zoo', dir, count: count === undefined ? undefined : whole('--count', count, 1), seed: seed === undefined ? undefined : whole('--seed', seed, 0), quiet: silent(values) };
+    return {
+      command: 'make-zoo',
+      dir,
+      count: count === undefined ? undefined : whole('--count', count, 1),
+      seed: seed === undefined ? undefined : whole('--seed', seed, 0),
+      quiet: silent(values),
+    };
   },
   outputs: (args) => [{ option: '<folder>', path: args.dir, kind: 'folder' }],
 };

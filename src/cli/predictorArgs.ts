@@ -59,7 +59,11 @@ const DEFAULT_TRIALS = 8;
 
 const json: OptionSpec = { type: 'boolean', help: 'print the result as JSON on stdout' };
 const predictorOption: OptionSpec = { type: 'string', value: '<folder>', help: 'the predictor folder train-predictor wrote (model.onnx, manifest.json)' };
-const deviceOption: OptionSpec = { type: 'string', value: 'auto|cuda|cpu', help: "where the predictor's ONNX model runs: cuda, cpu, or auto (default: CUDA when onnxruntime has it, else the CPU); the adapter's analysis chooses its own backend" };
+const deviceOption: OptionSpec = {
+  type: 'string',
+  value: 'auto|cuda|cpu',
+  help: "where the predictor's ONNX model runs: cuda, cpu, or auto (default: CUDA when onnxruntime has it, else the CPU); the adapter's analysis chooses its own backend",
+};
 
 export const TRAIN_PREDICTOR: CommandSpec<TrainPredictorArgs> = {
   name: 'train-predictor',
@@ -72,10 +76,18 @@ export const TRAIN_PREDICTOR: CommandSpec<TrainPredictorArgs> = {
     zoo: { type: 'string', value: '<folder>', help: 'the folder the adapter paths in --labels are relative to' },
     labels: { type: 'string', value: '<labels.csv>', help: 'a CSV with an adapter column (folder names under --zoo) and the label columns' },
     target: { type: 'string', value: '<column>', help: 'the label column to predict' },
-    model: { type: 'string', value: 'ridge|logistic|mlp|glnet', help: 'ridge (default, regression), logistic (classification), mlp (a small network on the features) or glnet (a GL(r)-equivariant network on the factors)' },
+    model: {
+      type: 'string',
+      value: 'ridge|logistic|mlp|glnet',
+      help: 'ridge (default, regression), logistic (classification), mlp (a small network on the features) or glnet (a GL(r)-equivariant network on the factors)',
+    },
     task: { type: 'string', value: 'regression|classification', help: 'for mlp and glnet: what to predict (default regression; ridge and logistic fix their own)' },
     epochs: { type: 'string', value: 'N', help: `for mlp and glnet: training epochs (default ${DEFAULT_EPOCHS})` },
-    hidden: { type: 'string', value: 'H[,H2]', help: `for mlp and glnet: hidden sizes, each at most ${MAX_HIDDEN} (mlp: one or two layers, default ${DEFAULT_HIDDEN.mlp.join(',')}; glnet: the equivariant layer's h, then the head's, default ${DEFAULT_HIDDEN.glnet.join(',')})` },
+    hidden: {
+      type: 'string',
+      value: 'H[,H2]',
+      help: `for mlp and glnet: hidden sizes, each at most ${MAX_HIDDEN} (mlp: one or two layers, default ${DEFAULT_HIDDEN.mlp.join(',')}; glnet: the equivariant layer's h, then the head's, default ${DEFAULT_HIDDEN.glnet.join(',')})`,
+    },
     folds: { type: 'string', value: 'K', help: `cross-validation folds, at least 2 (default ${DEFAULT_FOLDS})` },
     seed: { type: 'string', value: 'S', help: 'the seed of the folds, the networks and the reparametrizations (default 1)' },
     k: { type: 'string', value: 'K', help: 'singular values per module in the features (default 8)' },
@@ -95,7 +107,8 @@ export const TRAIN_PREDICTOR: CommandSpec<TrainPredictorArgs> = {
     if (model !== 'ridge' && model !== 'logistic' && model !== 'mlp' && model !== 'glnet') throw new UsageError(`--model is ridge, logistic, mlp or glnet (got "${model}")`);
     const task = text(values, 'task') ?? (model === 'logistic' ? 'classification' : 'regression');
     if (task !== 'regression' && task !== 'classification') throw new UsageError(`--task is regression or classification (got "${task}")`);
-    if ((model === 'ridge' && task !== 'regression') || (model === 'logistic' && task !== 'classification')) throw new UsageError(`--model ${model} does ${model === 'ridge' ? 'regression' : 'classification'} only`);
+    if ((model === 'ridge' && task !== 'regression') || (model === 'logistic' && task !== 'classification'))
+      throw new UsageError(`--model ${model} does ${model === 'ridge' ? 'regression' : 'classification'} only`);
     const epochs = text(values, 'epochs');
     const hidden = text(values, 'hidden');
     if ((epochs !== undefined || hidden !== undefined) && (model === 'ridge' || model === 'logistic')) throw new UsageError('--epochs and --hidden are for --model mlp or glnet');
@@ -133,7 +146,14 @@ export const PREDICT: CommandSpec<PredictArgs> = {
   options: { predictor: predictorOption, device: deviceOption, json },
   parse(values, positionals) {
     const [adapter] = paths(positionals, 1, 1, 'adapter');
-    return { command: 'predict', adapter, predictor: predictorOf(values, 'predict'), json: values.json === true, device: deviceOf(values), compute: { backend: 'auto', device: 'auto' } };
+    return {
+      command: 'predict',
+      adapter,
+      predictor: predictorOf(values, 'predict'),
+      json: values.json === true,
+      device: deviceOf(values),
+      compute: { backend: 'auto', device: 'auto' },
+    };
   },
 };
 
@@ -141,7 +161,8 @@ export const CHECK_INVARIANCE: CommandSpec<CheckInvarianceArgs> = {
   name: 'check-invariance',
   summary: "checks that a predictor's output survives GL(r) reparametrizations of an adapter",
   usage: ['check-invariance <adapter> --predictor <folder> [--trials N] [--seed S] [--device auto|cuda|cpu] [--json]'],
-  description: 'Runs a predictor on N random reparametrizations (B R, R⁻¹ A) of the adapter, which leave every ΔW unchanged, and reports the largest relative change of its outputs (at most 1e-4 passes). The exit status is 0 either way; scripts read "invariant" from --json.',
+  description:
+    'Runs a predictor on N random reparametrizations (B R, R⁻¹ A) of the adapter, which leave every ΔW unchanged, and reports the largest relative change of its outputs (at most 1e-4 passes). The exit status is 0 either way; scripts read "invariant" from --json.',
   arguments: [['<adapter>', 'an adapter file or folder']],
   options: {
     predictor: predictorOption,

@@ -28,7 +28,16 @@ interface ResizeOutput {
 export async function resizeCommand(args: ResizeArgs): Promise<string> {
   const progress = progressReporter(process.stderr, args.quiet);
   const onProgress = (done: number, total: number) => progress.update({ done, total, module: '' });
-  const common = { input: args.input, method: args.method, format: args.format, overwrite: args.overwrite, foldMixer: !args.keepMixer, onProgress, compute: args.compute, ...ortWorker() };
+  const common = {
+    input: args.input,
+    method: args.method,
+    format: args.format,
+    overwrite: args.overwrite,
+    foldMixer: !args.keepMixer,
+    onProgress,
+    compute: args.compute,
+    ...ortWorker(),
+  };
   let out: ResizeOutput;
   try {
     if (args.dryRun) {
@@ -37,7 +46,15 @@ export async function resizeCommand(args: ResizeArgs): Promise<string> {
       await planned.close();
       if (planned.problems.length > 0 || !planned.plan) throw new ResizeError(planned.problems[0].code, planned.problems.map((p) => p.message).join('; '));
       const notes = planned.target.note ? [planned.target.note] : [];
-      out = { input: planned.opened.adapter.file, dryRun: true, plan: planned.plan, skipped: planned.prepared.skipped.map((s) => ({ name: s.module.name, reason: s.reason })), notes, files: [], backend };
+      out = {
+        input: planned.opened.adapter.file,
+        dryRun: true,
+        plan: planned.plan,
+        skipped: planned.prepared.skipped.map((s) => ({ name: s.module.name, reason: s.reason })),
+        notes,
+        files: [],
+        backend,
+      };
     } else {
       const output = args.output ?? '';
       const result = await resizeAdapter({ ...common, output, ...(args.dtype ? { dtype: args.dtype } : {}) });
@@ -46,7 +63,9 @@ export async function resizeCommand(args: ResizeArgs): Promise<string> {
   } finally {
     progress.done();
   }
-  return args.json ? `${JSON.stringify({ ...out, plan: { ...out.plan, layers: out.plan.layers.map((l) => ({ ...l, paramsSaved: l.paramsBefore - l.paramsAfter })) } }, null, 2)}\n` : text(out);
+  return args.json
+    ? `${JSON.stringify({ ...out, plan: { ...out.plan, layers: out.plan.layers.map((l) => ({ ...l, paramsSaved: l.paramsBefore - l.paramsAfter })) } }, null, 2)}\n`
+    : text(out);
 }
 
 /**

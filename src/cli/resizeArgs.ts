@@ -30,11 +30,11 @@ const DTYPES = ['F32', 'F16', 'BF16'] as const;
 
 /** What --param means for each method, with an example: help and error messages share it. */
 const PARAM: Readonly<Record<(typeof METHODS)[number], { readonly meaning: string; readonly example: string }>> = {
-  energy: { meaning: 'the share of each ΔW\'s energy Σσ² to keep, in (0, 1] or a percentage (default 0.95)', example: '0.95' },
+  energy: { meaning: "the share of each ΔW's energy Σσ² to keep, in (0, 1] or a percentage (default 0.95)", example: '0.95' },
   auto: { meaning: 'none: the AutoLoRA rule keeps the σ_i with σ_i/Σσ ≥ 1/r', example: '' },
-  sv_ratio: { meaning: 'the largest ratio σ1/σk kept, a number ≥ 1 (kohya\'s rule)', example: '2' },
-  sv_fro: { meaning: 'the share of the Frobenius norm √Σσ² to keep, in (0, 1] (kohya\'s rule)', example: '0.9' },
-  sv_cumulative: { meaning: 'the share of the sum of singular values Σσ to keep, in (0, 1] (kohya\'s rule)', example: '0.9' },
+  sv_ratio: { meaning: "the largest ratio σ1/σk kept, a number ≥ 1 (kohya's rule)", example: '2' },
+  sv_fro: { meaning: "the share of the Frobenius norm √Σσ² to keep, in (0, 1] (kohya's rule)", example: '0.9' },
+  sv_cumulative: { meaning: "the share of the sum of singular values Σσ to keep, in (0, 1] (kohya's rule)", example: '0.9' },
   fixed: { meaning: 'the rank every module keeps (a module of lower rank keeps its own)', example: '8' },
   'budget-rank': { meaning: 'the total rank kept over all modules, given greedily to the largest σ²', example: '256' },
   'budget-params': { meaning: 'the total number of factor parameters kept, given greedily by σ² per parameter', example: '1e6' },
@@ -45,7 +45,7 @@ export const RESIZE: CommandSpec<ResizeArgs> = {
   summary: 'a smaller adapter from the exact truncated SVD of each ΔW',
   usage: ['resize <adapter> --out <folder|file.safetensors> [--method M] [--param X] [options]', 'resize <adapter> --dry-run [--method M] [--param X] [options]'],
   description:
-    'Writes a smaller adapter: each module\'s ΔW is replaced by its best approximation of the kept rank (the exact truncated SVD, the effective scale kept), and a report is written beside it. The plan (rank kept and relative error per module) is printed. An existing output is replaced only with --overwrite.',
+    "Writes a smaller adapter: each module's ΔW is replaced by its best approximation of the kept rank (the exact truncated SVD, the effective scale kept), and a report is written beside it. The plan (rank kept and relative error per module) is printed. An existing output is replaced only with --overwrite.",
   arguments: [['<adapter>', 'an adapter file or folder (PEFT, kohya/LyCORIS, diffusers, mlx-lm)']],
   options: {
     out: { type: 'string', value: '<path>', help: 'the output: a folder for PEFT, a .safetensors file for kohya; its parent folder must exist' },
@@ -55,9 +55,16 @@ export const RESIZE: CommandSpec<ResizeArgs> = {
       help: `how the kept rank is chosen: ${METHODS.join(', ')} (default energy). energy, auto, sv_* and fixed decide per module; budget-* share one budget across all modules`,
     },
     param: { type: 'string', value: 'X', help: "the method's number; what it means for each method is listed below" },
-    format: { type: 'string', value: 'same|peft|kohya', help: "the output's layout: same (default; the input's own, except diffusers → kohya and mlx-lm → PEFT), peft (a folder) or kohya (one file)" },
+    format: {
+      type: 'string',
+      value: 'same|peft|kohya',
+      help: "the output's layout: same (default; the input's own, except diffusers → kohya and mlx-lm → PEFT), peft (a folder) or kohya (one file)",
+    },
     dtype: { type: 'string', value: 'F32|F16|BF16', help: "the floating-point type of the written factors (default: the input's; F64 inputs are written as F32)" },
-    'keep-mixer': { type: 'boolean', help: 'refuse to fold a MoSLoRA mixer or AdaLoRA E into the factors (by default they are folded, since a truncation is a plain pair B′·A′); with it, such adapters are an error instead of being changed in kind' },
+    'keep-mixer': {
+      type: 'boolean',
+      help: 'refuse to fold a MoSLoRA mixer or AdaLoRA E into the factors (by default they are folded, since a truncation is a plain pair B′·A′); with it, such adapters are an error instead of being changed in kind',
+    },
     overwrite: { type: 'boolean', help: 'replace an existing output' },
     'dry-run': { type: 'boolean', help: 'compute and print the plan, write nothing (--out is then optional and not checked)' },
     json: { type: 'boolean', help: 'print the plan and the files written as JSON on stdout' },
@@ -65,7 +72,9 @@ export const RESIZE: CommandSpec<ResizeArgs> = {
     device: COMPUTE_OPTIONS.device,
     ...PROGRESS_OPTIONS,
   },
-  sections: [{ title: '--param by --method', items: METHODS.map((m) => [m, PARAM[m].example === '' ? PARAM[m].meaning : `${PARAM[m].meaning}; e.g. --param ${PARAM[m].example}`]) }],
+  sections: [
+    { title: '--param by --method', items: METHODS.map((m) => [m, PARAM[m].example === '' ? PARAM[m].meaning : `${PARAM[m].meaning}; e.g. --param ${PARAM[m].example}`]) },
+  ],
   parse(values, positionals) {
     const [input] = paths(positionals, 1, 1, 'adapter file or folder');
     const output = text(values, 'out');
@@ -75,7 +84,7 @@ export const RESIZE: CommandSpec<ResizeArgs> = {
     const format = oneOf('--format', text(values, 'format') ?? 'same', FORMATS);
     const dtypeText = text(values, 'dtype');
     // Written as the safetensors header spells them; f16 and bf16 are accepted too.
-    const dtype = dtypeText === undefined ? undefined : DTYPES.find((d) => d === dtypeText.toUpperCase()) ?? oneOf('--dtype', dtypeText, DTYPES);
+    const dtype = dtypeText === undefined ? undefined : (DTYPES.find((d) => d === dtypeText.toUpperCase()) ?? oneOf('--dtype', dtypeText, DTYPES));
     const flags = { overwrite: values.overwrite === true, keepMixer: values['keep-mixer'] === true, json: values.json === true, dryRun, quiet: silent(values) };
     return { command: 'resize', input, output: output || undefined, method, format, dtype, ...flags, compute: computeOf(values) };
   },

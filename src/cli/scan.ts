@@ -28,7 +28,8 @@ export async function scan(args: ScanArgs): Promise<string> {
     });
     const seconds = (performance.now() - started) / 1000;
     const rate = summary.analysed > 0 ? `, ${(summary.analysed / seconds).toFixed(1)} adapters/s` : '';
-    const what = summary.layout === null ? 'nothing written (no adapter could be analysed)' : `wrote ${clean(args.out)}: ${summary.rows} rows (${summary.added} added, ${summary.kept} kept)`;
+    const what =
+      summary.layout === null ? 'nothing written (no adapter could be analysed)' : `wrote ${clean(args.out)}: ${summary.rows} rows (${summary.added} added, ${summary.kept} kept)`;
     return `${what}; ${summary.analysed} analysed, ${summary.skipped.length} skipped in ${seconds.toFixed(1)} s${rate}${summary.layout ? `; layout ${summary.layout}` : ''}\n`;
   } finally {
     progress({ type: 'adapter', done: -1, todo: 0, path: '' });

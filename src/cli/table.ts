@@ -29,7 +29,12 @@ export function shortName(name: string): string {
  * its own, its cells on the next line under their columns: names are never cut.
  */
 export function textTable(header: readonly string[], rows: readonly (readonly string[])[], width = terminalWidth()): string[] {
-  return fitTable(header[0], header.slice(1).map((title) => ({ title, right: true })), rows, width).lines;
+  return fitTable(
+    header[0],
+    header.slice(1).map((title) => ({ title, right: true })),
+    rows,
+    width,
+  ).lines;
 }
 
 /** The mean of a list, null when empty. */

@@ -40,7 +40,8 @@ export async function trainPredictorCommand(args: TrainPredictorArgs): Promise<s
         process.stderr.write(`skipped ${clean(adapter)}: ${clean(reason)}\n`);
       },
     });
-    if (args.json) return `${JSON.stringify({ adapters: summary.adapters, skipped: summary.skipped, out: args.out ?? null, manifest: summary.manifest }, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`;
+    if (args.json)
+      return `${JSON.stringify({ adapters: summary.adapters, skipped: summary.skipped, out: args.out ?? null, manifest: summary.manifest }, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`;
     const lines = [
       `${args.model}${args.model === 'mlp' || args.model === 'glnet' ? ` ${args.task}` : ''} on ${summary.adapters} adapters (${summary.skipped.length} skipped), target ${clean(args.target)}, ${summary.cv.folds}-fold CV, layout ${summary.manifest.input.layout}`,
       args.model === 'glnet' ? `  GL-net (factors), held-out as stored      ${metrics(summary.cv)}` : `  invariant features (spectra)              ${metrics(summary.cv)}`,

@@ -46,7 +46,7 @@ export const COMPUTE_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   device: {
     type: 'string',
     value: 'auto|cuda|cpu',
-    help: "where onnxruntime runs: cuda, cpu, or auto (default), which tries CUDA and falls back to the CPU; `lora-lens info` shows which one this installation gets",
+    help: 'where onnxruntime runs: cuda, cpu, or auto (default), which tries CUDA and falls back to the CPU; `lora-lens info` shows which one this installation gets',
   },
 };
 

@@ -15,7 +15,13 @@ export function baseModelPayload(adapterFile: string, analysis: BaseAnalysis, re
   const ok = analysis.modules.filter((m): m is Analysed => m.status === 'ok');
   // ΔW is m×n; C_A is m×r and C_B n×r, so the conversion matrices carry the shape.
   const places = modulePlaces(ok.map((m) => ({ name: m.name, shape: [m.conversion.CA.rows, m.conversion.CB.rows] as const })));
-  const modules = ok.map((m, i): BaseModuleRow => ({ ...places[i], weight: m.weight, transposed: m.transposed, conversionMethod: m.conversion.method, conversionRank: m.conversion.rank }));
+  const modules = ok.map((m, i): BaseModuleRow => ({
+    ...places[i],
+    weight: m.weight,
+    transposed: m.transposed,
+    conversionMethod: m.conversion.method,
+    conversionRank: m.conversion.rank,
+  }));
   const column = (pick: (m: Analysed) => number) => Float64Array.from(ok, pick);
   return {
     adapter: adapterLabel(adapterFile),

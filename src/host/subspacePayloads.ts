@@ -58,10 +58,11 @@ export function comparisonPayload(reference: string, others: readonly string[], 
   for (const r of results) for (const m of r.modules) if (!rows.has(m.name)) rows.set(m.name, { name: m.name, shape: m.shape });
   const modules = modulePlaces([...rows.values()]);
   const byCell = results.map((r) => new Map(r.modules.map((m) => [m.name, m])));
-  const at = (pick: (m: AdapterComparison['modules'][number]) => number | null) => dense(modules.length, others.length, (i, j) => {
-    const m = byCell[j]?.get(modules[i].name);
-    return m ? pick(m) : null;
-  });
+  const at = (pick: (m: AdapterComparison['modules'][number]) => number | null) =>
+    dense(modules.length, others.length, (i, j) => {
+      const m = byCell[j]?.get(modules[i].name);
+      return m ? pick(m) : null;
+    });
   return {
     reference: adapterLabel(reference),
     others: others.map(adapterLabel),

@@ -23,13 +23,9 @@ export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, t
   // The subspace panel adds its own few rules on top of the editor's stylesheet.
   const styles = ['webview.css', ...(bundle === 'subspace.js' ? ['subspace.css'] : [])].map((name) => webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', name)));
   const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', bundle));
-  const csp = [
-    "default-src 'none'",
-    `style-src ${webview.cspSource}`,
-    `script-src 'nonce-${nonce}'`,
-    `img-src ${webview.cspSource} data:`,
-    `font-src ${webview.cspSource}`,
-  ].join('; ');
+  const csp = ["default-src 'none'", `style-src ${webview.cspSource}`, `script-src 'nonce-${nonce}'`, `img-src ${webview.cspSource} data:`, `font-src ${webview.cspSource}`].join(
+    '; ',
+  );
   return `<!DOCTYPE html>
 <html lang="en">
 <head>

@@ -118,7 +118,11 @@ export class Endpoint<OutN, InN, OutR, InR> {
    * Sends a request; aborting the signal tells the other side to cancel and rejects with
    * `AbortError`, or with `settleOnCancel` waits for the other side's answer.
    */
-  request<M extends keyof OutR & string>(method: M, params: OutR[M] extends RequestShape ? OutR[M]['params'] : never, options?: AbortSignal | RequestOptions): Promise<OutR[M] extends RequestShape ? OutR[M]['result'] : never> {
+  request<M extends keyof OutR & string>(
+    method: M,
+    params: OutR[M] extends RequestShape ? OutR[M]['params'] : never,
+    options?: AbortSignal | RequestOptions,
+  ): Promise<OutR[M] extends RequestShape ? OutR[M]['result'] : never> {
     if (this.disposed) return Promise.reject(new RemoteError('the view is closed', 'DISPOSED'));
     const { signal, settleOnCancel = false } = isAbortSignal(options) ? { signal: options } : (options ?? {});
     const id = this.nextId++;

@@ -6,8 +6,7 @@
 
 /** Held-out metrics of a k-fold cross-validation: regression (R², Kendall τ) or classification (accuracy, AUC). */
 export type MetricsPayload =
-  | { readonly kind: 'regression'; readonly r2: number; readonly kendallTau: number }
-  | { readonly kind: 'classification'; readonly accuracy: number; readonly auc: number };
+  { readonly kind: 'regression'; readonly r2: number; readonly kendallTau: number } | { readonly kind: 'classification'; readonly accuracy: number; readonly auc: number };
 
 /** Where a predictor was found: the workspace's `.lora-lens/predictors/`, the `loraLens.predictors` setting, or loaded by hand. */
 export type PredictorSource = 'workspace' | 'setting' | 'loaded';

@@ -64,6 +64,8 @@ export async function writeBaseFixture(dir: string, rng: Rng, adapterName = 'ada
     for (const t of tensors) map[t.name] = names[i];
   }
   await writeFile(join(baseDir, 'model.safetensors.index.json'), JSON.stringify({ metadata: {}, weight_map: map }));
-  const adapterFile = await writeFixture(adapterDir, adapterName, adapter, { config: { peft_type: 'LORA', r: R, lora_alpha: 8, target_modules: ['q_proj', 'v_proj', 'down_proj'] } });
+  const adapterFile = await writeFixture(adapterDir, adapterName, adapter, {
+    config: { peft_type: 'LORA', r: R, lora_alpha: 8, target_modules: ['q_proj', 'v_proj', 'down_proj'] },
+  });
   return { adapter: adapterFile, base: baseDir, secondShard: join(baseDir, names[1]), layers: BASE_FIXTURE_LAYERS };
 }

@@ -76,7 +76,8 @@ test('by depth: alignment (columns, rows), amplification on a log axis and intru
   const series = page.page.locator('.panel-baseDepth svg.line-chart g.series');
   await series.first().waitFor();
   assert.deepEqual(await series.evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-key'))), ['column', 'row', 'amplification', 'intruders', 'undetermined']);
-  for (const d of await page.page.locator('.panel-baseDepth .base-alignment g.series path').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('d') ?? ''))) assert.equal((d.match(/[ML]/g) ?? []).length, 6, d);
+  for (const d of await page.page.locator('.panel-baseDepth .base-alignment g.series path').evaluateAll((nodes) => nodes.map((n) => n.getAttribute('d') ?? '')))
+    assert.equal((d.match(/[ML]/g) ?? []).length, 6, d);
   const modules = ok();
   const depth0 = modules.filter((m) => m.name.startsWith('model.layers.0.'));
   const column0 = depth0.reduce((s, m) => s + m.alignment.columnCosines.reduce((a, c) => a + c, 0) / m.alignment.columnCosines.length, 0) / depth0.length;
@@ -112,7 +113,11 @@ test('CondLoRA maps: hover values are the core’s conversion cosines, with the 
     if (index > 0) await page.page.locator('select.group').selectOption(String(index));
     const L = group.names.length;
     const cell = Math.max(6, Math.min(40, Math.floor(300 / L)));
-    for (const [i, j] of [[0, 1], [1, L - 1], [L - 1, 2]]) {
+    for (const [i, j] of [
+      [0, 1],
+      [1, L - 1],
+      [L - 1, 2],
+    ]) {
       const canvas = page.page.locator('.conversion-map canvas');
       const box = await canvas.boundingBox();
       assert.ok(box);

@@ -29,7 +29,12 @@ export async function recordBase(fixture: BaseFixture, rng: Rng): Promise<BaseRe
     await opened.file.close();
     await base.close();
   }
-  const payload = baseModelPayload(fixture.adapter, analysis, { path: fixture.base, shards: [`${fixture.base}/model-00001-of-00002.safetensors`, fixture.secondShard], engine: 'js', epsilon: 0.5 }, 0.5);
+  const payload = baseModelPayload(
+    fixture.adapter,
+    analysis,
+    { path: fixture.base, shards: [`${fixture.base}/model-00001-of-00002.safetensors`, fixture.secondShard], engine: 'js', epsilon: 0.5 },
+    0.5,
+  );
   return {
     analysis,
     payload,

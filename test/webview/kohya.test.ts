@@ -28,10 +28,13 @@ test('kohya training metadata is listed with readable labels; JSON values open a
   const meta = rec.overview.params.metadata;
   assert.ok(meta.length > 20);
   assert.equal(await entries.locator('dt').count(), meta.length);
-  assert.deepEqual((await entries.locator('dt').allTextContents()).slice(0, 3), meta.slice(0, 3).map((m) => m.label));
+  assert.deepEqual(
+    (await entries.locator('dt').allTextContents()).slice(0, 3),
+    meta.slice(0, 3).map((m) => m.label),
+  );
   const withJson = meta.filter((m) => m.json !== undefined && typeof m.json === 'object' && m.json !== null);
   assert.ok(withJson.length > 0, 'some ss_* values hold JSON');
-  assert.equal(await entries.locator('details.json').count() >= withJson.length, true);
+  assert.equal((await entries.locator('details.json').count()) >= withJson.length, true);
   const first = withJson[0];
   const item = entries.locator('dt', { hasText: first.label }).first();
   const details = item.locator('xpath=following-sibling::dd[1]').locator('details');

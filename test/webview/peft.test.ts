@@ -51,8 +51,14 @@ test('the overview shows format, base model and counts from the header', async (
 test('the table lists every module at once, with dashes until results arrive', async () => {
   await page.showTab('Layers');
   await table().locator('tbody tr').nth(47).waitFor();
-  assert.deepEqual(await columnTexts(table(), 'module'), rec.overview.params.layers.map((l) => l.name));
-  assert.deepEqual(await columnTexts(table(), 'shape'), rec.overview.params.layers.map((l) => `${l.rows}×${l.cols}`));
+  assert.deepEqual(
+    await columnTexts(table(), 'module'),
+    rec.overview.params.layers.map((l) => l.name),
+  );
+  assert.deepEqual(
+    await columnTexts(table(), 'shape'),
+    rec.overview.params.layers.map((l) => `${l.rows}×${l.cols}`),
+  );
   const sigma = await columnTexts(table(), 'sigma1');
   assert.ok(sigma.every((t) => t === '—'));
   assert.equal(await page.page.locator('.count').first().textContent(), '48 of 48 modules');
@@ -145,7 +151,10 @@ test('arrow keys move the selection, Enter opens the details pane, and the host 
   assert.equal(await details.locator('path.sigma').count(), 1);
   const selections = (await page.posted()).filter((m) => m.method === 'selected').map((m) => m.params);
   assert.deepEqual(selections.at(-1), { index });
-  assert.equal(selections[0] && (selections[0] as { index: number }).index, rec.overview.params.layers.findIndex((l) => l.name === names[0]));
+  assert.equal(
+    selections[0] && (selections[0] as { index: number }).index,
+    rec.overview.params.layers.findIndex((l) => l.name === names[0]),
+  );
   await page.page.keyboard.press('End');
   assert.equal(await table().locator('tbody tr.selected td[data-key="module"]').textContent(), names[47]);
   assert.equal(await details.locator('.details-title').textContent(), names[47], 'open details follow the selection');
@@ -170,7 +179,10 @@ test('Export and Copy stats post requests of the right shape and show the answer
   );
   const copy = posted.filter((m) => m.method === 'copyLayerStats');
   const selectedIndex = rec.overview.params.layers.findIndex((l) => l.name === 'model.layers.23.self_attn.v_proj');
-  assert.deepEqual(copy.map((m) => m.params), [{ indices: [selectedIndex] }]);
+  assert.deepEqual(
+    copy.map((m) => m.params),
+    [{ indices: [selectedIndex] }],
+  );
   const ids = posted.filter((m) => m.kind === 'request').map((m) => m.id);
   assert.equal(new Set(ids).size, ids.length, 'request ids are unique');
 });
@@ -202,12 +214,18 @@ test('the spectrum view draws log-scale paths, cumulative energy and small multi
   await page.page.waitForFunction(() => document.querySelectorAll('.panel-spectrum svg.spectrum-chart g.series').length === 5);
   assert.equal(await chart.locator('path.sigma').count(), 5);
   assert.equal(await chart.locator('path.energy').count(), 5);
-  const top5 = [...rec.results].sort((a, b) => ok(b).metrics.sigma1 - ok(a).metrics.sigma1).slice(0, 5).map((r) => rec.overview.params.layers[r.index].name);
+  const top5 = [...rec.results]
+    .sort((a, b) => ok(b).metrics.sigma1 - ok(a).metrics.sigma1)
+    .slice(0, 5)
+    .map((r) => rec.overview.params.layers[r.index].name);
   assert.deepEqual(await page.page.locator('.chips .chip .name').allTextContents(), top5);
   // Eight singular values per layer, each a dot on the σ curve.
   assert.equal(await chart.locator('g.series').first().locator('circle').count(), 8);
   const yTicks = await chart.locator('g.axis.y').first().locator('text').allTextContents();
-  assert.ok(yTicks.some((t) => /e-/.test(t)), `log ticks in exponent form: ${yTicks}`);
+  assert.ok(
+    yTicks.some((t) => /e-/.test(t)),
+    `log ticks in exponent form: ${yTicks}`,
+  );
   const panels = page.page.locator('.multiples .multiple');
   assert.equal(await panels.count(), 24, 'one panel per block for the first module type');
   assert.equal(await page.page.locator('select.module-type').inputValue(), 'self_attn.q_proj');

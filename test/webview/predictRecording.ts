@@ -69,7 +69,11 @@ export async function recordPredictions(dir: string, rng: Rng): Promise<Predicti
   if (input.kind !== 'features') throw new Error('the ridge predictor should take features');
   const wider = input.modules.map((m, i) => (i === 0 ? { name: m.name, shape: [m.shape[0] * 2, m.shape[1]] as const } : m));
   const layout = featureLayout(wider, input.k);
-  await writePredictor(join(predictors, 'wide'), { model: ridge.model, manifest: { ...ridge.manifest, name: 'final_loss-wide', input: { ...input, modules: layout.modules, layout: layout.id, width: layout.columns.length } } }, false);
+  await writePredictor(
+    join(predictors, 'wide'),
+    { model: ridge.model, manifest: { ...ridge.manifest, name: 'final_loss-wide', input: { ...input, modules: layout.modules, layout: layout.id, width: layout.columns.length } } },
+    false,
+  );
 
   // A folder whose manifest is not JSON (and quotes markup): listed as broken, with its reason.
   await mkdir(join(predictors, 'broken'));

@@ -67,7 +67,9 @@ test(`the classification card lists every label's probability as a bar, the most
   const labels = await c.locator('.bar-label').allTextContents();
   assert.deepEqual([...labels].sort(), Object.keys(p.probabilities).sort());
   const texts = await c.locator('.bar-text').allTextContents();
-  const widths = await c.locator('.bar-fill').evaluateAll((fills) => fills.map((f) => (f as HTMLElement).getBoundingClientRect().width / ((f.parentElement as HTMLElement).getBoundingClientRect().width || 1)));
+  const widths = await c
+    .locator('.bar-fill')
+    .evaluateAll((fills) => fills.map((f) => (f as HTMLElement).getBoundingClientRect().width / ((f.parentElement as HTMLElement).getBoundingClientRect().width || 1)));
   labels.forEach((label, i) => {
     const q = p.probabilities[label];
     assert.ok(Math.abs(shownNumber(texts[i]) - q) <= 5e-4 + 1e-12, `${label}: ${texts[i]} vs ${q} ${rng.tag}`);
@@ -92,11 +94,16 @@ test('Check invariance asks the host for that predictor; a check that moved show
   await c.locator('vscode-button.check-invariance').click();
   await page.page.waitForFunction(() => window.__lens.posted.some((m) => (m as { method?: string }).method === 'checkInvariance'));
   const asked = (await page.posted()).filter((m) => m.method === 'checkInvariance');
-  assert.deepEqual(asked.map((m) => [m.kind, m.params]), [['request', { predictor: rec.classification.dir }]]);
+  assert.deepEqual(
+    asked.map((m) => [m.kind, m.params]),
+    [['request', { predictor: rec.classification.dir }]],
+  );
   // What the host sends after a check whose outputs moved (as a raw-factor model's would).
   const moved: PredictionsPayload = {
     ...rec.payload,
-    cards: rec.payload.cards.map((k) => (k.predictor.dir === rec.classification.dir ? { ...k, invariance: { kind: 'checked', trials: 8, maxRelativeChange: 0.37, tolerance: 1e-4, invariant: false } } : k)),
+    cards: rec.payload.cards.map((k) =>
+      k.predictor.dir === rec.classification.dir ? { ...k, invariance: { kind: 'checked', trials: 8, maxRelativeChange: 0.37, tolerance: 1e-4, invariant: false } } : k,
+    ),
   };
   await page.send({ kind: 'notify', method: 'predictions', params: moved });
   const badge = card(rec.classification.dir).locator('.badge');

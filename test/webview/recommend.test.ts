@@ -62,7 +62,12 @@ test('the ranks view asks for the 95 % energy recommendation and draws a marker 
     const marker = markers().and(page.page.locator(`[data-index="${index}"]`));
     assert.equal(await marker.getAttribute('data-kept'), String(plan.kept[j]));
     const rankBar = page.page.locator(`svg.rank-chart rect.series-rank[data-index="${index}"]`);
-    const [y, h, barY, barH] = [Number(await marker.getAttribute('y')), Number(await marker.getAttribute('height')), Number(await rankBar.getAttribute('y')), Number(await rankBar.getAttribute('height'))];
+    const [y, h, barY, barH] = [
+      Number(await marker.getAttribute('y')),
+      Number(await marker.getAttribute('height')),
+      Number(await rankBar.getAttribute('y')),
+      Number(await rankBar.getAttribute('height')),
+    ];
     const bottom = barY + barH;
     assert.ok(Math.abs((bottom - (y + h / 2)) / barH - plan.kept[j] / plan.rank[j]) < 1e-9, `layer ${index}`);
   }
@@ -85,10 +90,7 @@ test('picking kohya sv_fro asks again with its default; the markers and caption 
   await answer(second.id, plan);
   await page.page.locator('.rec-caption', { hasText: 'kohya sv_fro 0.9: keeps' }).waitFor();
   const kept = await markers().evaluateAll((nodes) => nodes.map((n): [number, number] => [Number(n.getAttribute('data-index')), Number(n.getAttribute('data-kept'))]));
-  assert.deepEqual(
-    new Map(kept),
-    new Map([...plan.indices].map((index, j) => [index, plan.kept[j]])),
-  );
+  assert.deepEqual(new Map(kept), new Map([...plan.indices].map((index, j) => [index, plan.kept[j]])));
   const tip = await markers().first().locator('title').textContent();
   const j = plan.indices.indexOf(kept[0][0]);
   assert.match(tip ?? '', new RegExp(`recommended rank: ${plan.kept[j]} of ${plan.rank[j]}`));

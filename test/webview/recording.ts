@@ -41,7 +41,11 @@ export async function recordAdapter(path: string): Promise<Recording> {
     return {
       overview: { kind: 'notify', method: 'overview', params: overview },
       stream,
-      done: { kind: 'notify', method: 'done', params: { seconds: analysis.seconds, compute: { backend: analysis.backend, provider: null, threads: null, fallbackReason: null }, cached: false } },
+      done: {
+        kind: 'notify',
+        method: 'done',
+        params: { seconds: analysis.seconds, compute: { backend: analysis.backend, provider: null, threads: null, fallbackReason: null }, cached: false },
+      },
       results,
     };
   } finally {

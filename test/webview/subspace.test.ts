@@ -64,7 +64,10 @@ test('the comparison map shows every module against both adapters; hover values 
   await page.page.locator('.labelled-map canvas').waitFor();
   assert.match((await page.page.locator('.subspace-status').textContent()) ?? '', /Computed in/);
   const names = await page.page.locator('.map-row').allTextContents();
-  assert.deepEqual(names, rec.comparison.modules.map((m) => m.name));
+  assert.deepEqual(
+    names,
+    rec.comparison.modules.map((m) => m.name),
+  );
   assert.deepEqual(await page.page.locator('.map-column').allTextContents(), ['checkpoint-460', 'roberta-partial-lora']);
   for (const i of [0, 7, 23]) {
     const text = await hoverCell(page, '.labelled-map', i, 0, 112, 14);
@@ -107,8 +110,15 @@ test('the unmatched list names each module and why it was left out; by-depth dra
   const texts = await rows.allTextContents();
   const shape = unmatched.find((u) => /shapes differ/.test(u.reason));
   assert.ok(shape, 'the odd-shaped query is unmatched');
-  assert.ok(texts.some((t) => t.includes(shape.name) && t.includes(shape.reason) && t.includes('in both')), texts.join('\n'));
-  assert.ok(texts.some((t) => t.includes('only in checkpoint-230') && t.includes('roberta.encoder.layer.11.attention.self.query') && t.includes('no module of B adapts the same base module')));
+  assert.ok(
+    texts.some((t) => t.includes(shape.name) && t.includes(shape.reason) && t.includes('in both')),
+    texts.join('\n'),
+  );
+  assert.ok(
+    texts.some(
+      (t) => t.includes('only in checkpoint-230') && t.includes('roberta.encoder.layer.11.attention.self.query') && t.includes('no module of B adapts the same base module'),
+    ),
+  );
   await page.screenshot('subspace-unmatched');
   await page.page.locator('vscode-tab-header', { hasText: 'By depth' }).click();
   const paths = page.page.locator('.panel-depth svg.line-chart g.series path');
@@ -172,7 +182,11 @@ test('cross-layer maps show column φ, row φ and cosine per module type, with t
   const group = rec.maps.groups[0];
   const L = group.layers.length;
   const cell = Math.max(6, Math.min(40, Math.floor(300 / L)));
-  for (const [key, matrix] of [['column', group.column], ['row', group.row], ['cosine', group.cosine]] as const) {
+  for (const [key, matrix] of [
+    ['column', group.column],
+    ['row', group.row],
+    ['cosine', group.cosine],
+  ] as const) {
     const text = await hoverCell(page, `.cross-${key}`, 1, 6, cell, cell);
     assert.ok(text.startsWith('layer 1 × layer 6: '), text);
     assert.ok(agrees(valueOf(text), matrix.data[6 * L + 1]), `${key}: ${text}`);
@@ -183,7 +197,8 @@ test('cross-layer maps show column φ, row φ and cosine per module type, with t
   await page.page.locator('select.scale').selectOption('offDiagonal');
   const second = rec.maps.groups[1];
   let top = 0;
-  for (let j = 0; j < L; j++) for (let i = 0; i < L; i++) if (i !== j && Number.isFinite(second.column.data[j * L + i])) top = Math.max(top, Math.abs(second.column.data[j * L + i]));
+  for (let j = 0; j < L; j++)
+    for (let i = 0; i < L; i++) if (i !== j && Number.isFinite(second.column.data[j * L + i])) top = Math.max(top, Math.abs(second.column.data[j * L + i]));
   const scaleNote = await page.page.locator('.cross-column .hint').nth(1).textContent();
   assert.ok(agrees(valueOf(scaleNote ?? ''), top), scaleNote ?? '');
   await page.page.mouse.move(1, 1);

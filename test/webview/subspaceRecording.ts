@@ -8,7 +8,9 @@ import type { SubspaceHostNotifications } from '../../src/protocol/subspaceMessa
 import type { PhiGridPayload } from '../../src/protocol/subspacePayloads';
 
 /** A subspace notification as the host would post it. */
-export type SubspaceMessage = { [M in keyof SubspaceHostNotifications]: { readonly kind: 'notify'; readonly method: M; readonly params: SubspaceHostNotifications[M] } }[keyof SubspaceHostNotifications];
+export type SubspaceMessage = {
+  [M in keyof SubspaceHostNotifications]: { readonly kind: 'notify'; readonly method: M; readonly params: SubspaceHostNotifications[M] };
+}[keyof SubspaceHostNotifications];
 
 /** What the tests feed the panel, and the core's own numbers to check the page against. */
 export interface SubspaceRecording {

@@ -31,7 +31,9 @@ export function renderLineChart(parent: HTMLElement, model: LineChartModel, labe
     const ySpan = m.y.domain()[1] - m.y.domain()[0];
     const yTicks =
       m.yScale === 'log'
-        ? axisLeft(m.y).ticks(5).tickFormat((v) => (isPowerOfTen(Number(v)) ? formatNumber(Number(v)) : ''))
+        ? axisLeft(m.y)
+            .ticks(5)
+            .tickFormat((v) => (isPowerOfTen(Number(v)) ? formatNumber(Number(v)) : ''))
         : m.integerY
           ? axisLeft(m.y).ticks(Math.max(1, Math.min(5, Math.round(ySpan))), 'd')
           : axisLeft(m.y).ticks(5);

@@ -32,7 +32,12 @@ export function renderMultiples(parent: HTMLElement, model: MultiplesModel, sele
       .classed('selected', (d) => d.index === sel)
       .classed('pending', (d) => !d.analysed);
     const svg = panel.select('svg').attr('width', m.panelWidth).attr('height', m.panelHeight);
-    svg.select('rect.frame').attr('width', m.panelWidth - 1).attr('height', m.panelHeight - 1).attr('x', 0.5).attr('y', 0.5);
+    svg
+      .select('rect.frame')
+      .attr('width', m.panelWidth - 1)
+      .attr('height', m.panelHeight - 1)
+      .attr('x', 0.5)
+      .attr('y', 0.5);
     svg.select('text.panel-label').text((d) => (d.depth === null ? d.name : `#${d.depth}`));
     svg.select('title').text((d) => d.name);
     svg.select('path.sigma').attr('d', (d) => pathOf(d.points));

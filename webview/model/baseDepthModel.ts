@@ -52,10 +52,11 @@ export function baseDepth(payload: BaseModelPayload, moduleType: string | null):
     sums.set(module.depth, s);
   });
   const depths = [...sums.keys()].sort((a, b) => a - b);
-  const pick = (f: (s: Sums) => number) => Float64Array.from(depths, (d) => {
-    const s = sums.get(d);
-    return s ? f(s) : NaN;
-  });
+  const pick = (f: (s: Sums) => number) =>
+    Float64Array.from(depths, (d) => {
+      const s = sums.get(d);
+      return s ? f(s) : NaN;
+    });
   return {
     depths: Float64Array.from(depths),
     column: pick((s) => s.column / s.n),

@@ -1,20 +1,7 @@
 import type { LayerAnalysis, LayerMetrics, LayerRow } from '../../src/protocol/payloads';
 import { formatNumber, formatPercent, MISSING } from './format';
 
-export type ColumnKey =
-  | 'module'
-  | 'kind'
-  | 'shape'
-  | 'rank'
-  | 'alpha'
-  | 'scale'
-  | 'frobenius'
-  | 'sigma1'
-  | 'effectiveRank'
-  | 'stableRank'
-  | 'r95'
-  | 'utilization'
-  | 'dominance';
+export type ColumnKey = 'module' | 'kind' | 'shape' | 'rank' | 'alpha' | 'scale' | 'frobenius' | 'sigma1' | 'effectiveRank' | 'stableRank' | 'r95' | 'utilization' | 'dominance';
 
 /** A sort key: a number, a string, or null for a value that is not known. */
 export type CellValue = number | string | null;

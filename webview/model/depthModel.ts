@@ -35,7 +35,8 @@ export function depthSimilarity(payload: ComparisonPayload, other: number, modul
     sums.set(module.depth, s);
   });
   const depths = [...sums.keys()].sort((a, b) => a - b);
-  const pick = (f: (s: { cosine: number; column: number; row: number; n: number }) => number) => Float64Array.from(depths, (d) => f(sums.get(d) ?? { cosine: 0, column: 0, row: 0, n: 1 }));
+  const pick = (f: (s: { cosine: number; column: number; row: number; n: number }) => number) =>
+    Float64Array.from(depths, (d) => f(sums.get(d) ?? { cosine: 0, column: 0, row: 0, n: 1 }));
   return {
     depths: Float64Array.from(depths),
     cosine: pick((s) => s.cosine / s.n),

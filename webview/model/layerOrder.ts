@@ -40,9 +40,7 @@ export interface LayerGroup {
  */
 export function groupLayers(layers: readonly LayerRow[], grouping: Grouping): LayerGroup[] {
   const sorted = [...layers].sort(
-    grouping === 'block'
-      ? compareByDepth
-      : (a, b) => FAMILY_ORDER[a.family] - FAMILY_ORDER[b.family] || compareText(a.moduleType, b.moduleType) || compareByDepth(a, b),
+    grouping === 'block' ? compareByDepth : (a, b) => FAMILY_ORDER[a.family] - FAMILY_ORDER[b.family] || compareText(a.moduleType, b.moduleType) || compareByDepth(a, b),
   );
   const groups: { key: string; rows: LayerRow[] }[] = [];
   for (const row of sorted) {

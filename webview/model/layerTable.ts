@@ -12,7 +12,10 @@ export interface SortSpec {
  * to one projection of one block.
  */
 export function matchesFilter(row: LayerRow, filter: string): boolean {
-  const terms = filter.toLowerCase().split(/\s+/).filter((t) => t.length > 0);
+  const terms = filter
+    .toLowerCase()
+    .split(/\s+/)
+    .filter((t) => t.length > 0);
   if (terms.length === 0) return true;
   const haystack = `${row.name} ${row.moduleType} ${row.kind} ${row.family} ${row.block ?? ''}`.toLowerCase();
   return terms.every((t) => haystack.includes(t));
@@ -31,12 +34,7 @@ function compareValues(a: CellValue, b: CellValue, descending: boolean): number 
 }
 
 /** The rows to show, filtered and sorted; ties keep the adapter's module order. */
-export function visibleRows(
-  layers: readonly LayerRow[],
-  results: ReadonlyMap<number, LayerAnalysis>,
-  filter: string,
-  sort: SortSpec | null,
-): LayerRow[] {
+export function visibleRows(layers: readonly LayerRow[], results: ReadonlyMap<number, LayerAnalysis>, filter: string, sort: SortSpec | null): LayerRow[] {
   const rows = layers.filter((row) => matchesFilter(row, filter));
   if (!sort) return rows;
   const column = columnOf(sort.key);

@@ -101,7 +101,20 @@ export function lineChartModel(lines: readonly LineInput[], options: LineChartOp
     return { key: l.key, label: l.label, slot: l.slot, path, points };
   });
   const legend = options.legend ?? lines.map((l) => ({ label: l.label, slot: l.slot }));
-  return { width: options.width, height: options.height, plot, x, y, xLabel: options.xLabel, yLabel: options.yLabel, integerX: options.integerX ?? false, integerY: options.integerY ?? false, yScale: log ? 'log' : 'linear', series, legend };
+  return {
+    width: options.width,
+    height: options.height,
+    plot,
+    x,
+    y,
+    xLabel: options.xLabel,
+    yLabel: options.yLabel,
+    integerX: options.integerX ?? false,
+    integerY: options.integerY ?? false,
+    yScale: log ? 'log' : 'linear',
+    series,
+    legend,
+  };
 }
 
 /** A log axis' range: the data's, or one decade around a single value, or [1, 10] with none. */

@@ -47,7 +47,9 @@ export function multiplesModel(
     for (const r of ratio) if (r >= SIGMA_FLOOR && r < minRatio) minRatio = r;
   }
   const pad = 4;
-  const x = scaleLinear().domain([1, maxRank]).range([pad, panelWidth - pad]);
+  const x = scaleLinear()
+    .domain([1, maxRank])
+    .range([pad, panelWidth - pad]);
   const y = scaleLog()
     .domain([Math.min(minRatio, 0.1), 1])
     .range([panelHeight - pad, pad + 14]);

@@ -130,7 +130,12 @@ export function metricText(m: MetricsPayload): string {
 export function badgeOf(state: InvarianceState, checkable: boolean): Badge {
   switch (state.kind) {
     case 'unchecked':
-      return { kind: 'unchecked', text: 'invariance not checked', title: 'Feed random GL(r) reparametrizations of this adapter to the predictor and see whether its outputs move.', canCheck: checkable };
+      return {
+        kind: 'unchecked',
+        text: 'invariance not checked',
+        title: 'Feed random GL(r) reparametrizations of this adapter to the predictor and see whether its outputs move.',
+        canCheck: checkable,
+      };
     case 'checking':
       return { kind: 'checking', text: 'checking invariance…', title: 'Analysing reparametrized copies of this adapter.', canCheck: false };
     case 'failed':

@@ -102,5 +102,15 @@ export function rankChartModel(layers: readonly LayerRow[], results: ReadonlyMap
     }
     bands.push({ key: group.key, x0, x1: x });
   });
-  return { width, height: options.height, plot: { left: MARGIN.left, top: MARGIN.top, right: width - MARGIN.right, bottom }, y, bars, groups: bands, order, slots: slotByIndex, slotWidth: options.slot };
+  return {
+    width,
+    height: options.height,
+    plot: { left: MARGIN.left, top: MARGIN.top, right: width - MARGIN.right, bottom },
+    y,
+    bars,
+    groups: bands,
+    order,
+    slots: slotByIndex,
+    slotWidth: options.slot,
+  };
 }

@@ -8,7 +8,10 @@ export function spectrumLayers(chosen: readonly number[], selected: number | nul
   const ok = (i: number) => results.get(i)?.status === 'ok';
   if (chosen.length > 0) return chosen.filter(ok);
   if (selected !== null && ok(selected)) return [selected];
-  return [...results.keys()].filter(ok).sort((a, b) => a - b).slice(0, DEFAULT_COUNT);
+  return [...results.keys()]
+    .filter(ok)
+    .sort((a, b) => a - b)
+    .slice(0, DEFAULT_COUNT);
 }
 
 /** The k layers with the largest σ1: a quick way to compare the layers the finetune moved most. */

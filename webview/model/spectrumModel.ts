@@ -82,7 +82,9 @@ export function spectrumModel(inputs: readonly SpectrumInput[], width: number, h
   const sigmaBox = { left: margin.left, right: width - margin.right, top: margin.top, bottom: margin.top + panel * 1.2 };
   const energyBox = { left: margin.left, right: width - margin.right, top: sigmaBox.bottom + GAP, bottom: height - margin.bottom };
   const maxRank = Math.max(1, ...inputs.map((i) => i.singularValues.length));
-  const x = scaleLinear().domain([1, Math.max(2, maxRank)]).range([sigmaBox.left, sigmaBox.right]);
+  const x = scaleLinear()
+    .domain([1, Math.max(2, maxRank)])
+    .range([sigmaBox.left, sigmaBox.right]);
   const [min, max] = sigmaDomain(inputs);
   const ySigma = scaleLog().domain([min, max]).range([sigmaBox.bottom, sigmaBox.top]).nice();
   const yEnergy = scaleLinear().domain([0, 1]).range([energyBox.bottom, energyBox.top]);

@@ -1,10 +1,7 @@
 import type { RankMethodPayload, RankPlanPayload } from '../../src/protocol/resizePayloads';
 
 export type PlanState =
-  | { readonly kind: 'none' }
-  | { readonly kind: 'waiting' }
-  | { readonly kind: 'ready'; readonly plan: RankPlanPayload }
-  | { readonly kind: 'failed'; readonly message: string };
+  { readonly kind: 'none' } | { readonly kind: 'waiting' } | { readonly kind: 'ready'; readonly plan: RankPlanPayload } | { readonly kind: 'failed'; readonly message: string };
 
 /**
  * Keeps the host's recommendation in step with the method and the results known. A new method

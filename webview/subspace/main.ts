@@ -4,7 +4,6 @@ import type { SubspaceHostNotifications, SubspaceHostRequests, SubspaceWebviewNo
 import { mountSubspaceApp } from './subspaceApp';
 import { SubspaceStore } from './subspaceStore';
 
-
 /**
  * Entry point of the subspace panel's bundle (dist/subspace.js). As in the editor's bundle,
  * handlers are installed before `ready`, and the host holds its messages until then.
@@ -12,18 +11,21 @@ import { SubspaceStore } from './subspaceStore';
 function start(): void {
   const vscode = acquireVsCodeApi();
   const store = new SubspaceStore();
-  const endpoint: SubspaceEndpoint = new Endpoint<SubspaceWebviewNotifications, SubspaceHostNotifications, SubspaceWebviewRequests, SubspaceHostRequests>((message) => vscode.postMessage(message), {
-    notifications: {
-      started: ({ title }) => store.started(title),
-      progress: (progress) => store.setProgress(progress),
-      comparison: (payload) => store.setResult({ kind: 'comparison', payload }),
-      convergence: (payload) => store.setResult({ kind: 'convergence', payload }),
-      crossLayer: (payload) => store.setResult({ kind: 'crossLayer', payload }),
-      base: (payload) => store.setResult({ kind: 'base', payload }),
-      failed: ({ message, cancelled }) => store.setFailed(message, cancelled),
+  const endpoint: SubspaceEndpoint = new Endpoint<SubspaceWebviewNotifications, SubspaceHostNotifications, SubspaceWebviewRequests, SubspaceHostRequests>(
+    (message) => vscode.postMessage(message),
+    {
+      notifications: {
+        started: ({ title }) => store.started(title),
+        progress: (progress) => store.setProgress(progress),
+        comparison: (payload) => store.setResult({ kind: 'comparison', payload }),
+        convergence: (payload) => store.setResult({ kind: 'convergence', payload }),
+        crossLayer: (payload) => store.setResult({ kind: 'crossLayer', payload }),
+        base: (payload) => store.setResult({ kind: 'base', payload }),
+        failed: ({ message, cancelled }) => store.setFailed(message, cancelled),
+      },
+      requests: {},
     },
-    requests: {},
-  });
+  );
   const root = document.getElementById('app');
   if (!root) throw new Error('the webview page has no #app element');
   mountSubspaceApp(root, store, endpoint);

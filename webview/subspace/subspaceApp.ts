@@ -86,7 +86,10 @@ export function mountSubspaceApp(root: HTMLElement, store: SubspaceStore, endpoi
       views.add(t.mount(panel, store, grids));
     }
     const sync = () => {
-      const index = Math.max(0, list.findIndex((t) => t.id === store.view.tab));
+      const index = Math.max(
+        0,
+        list.findIndex((t) => t.id === store.view.tab),
+      );
       if (tabs.selectedIndex !== index) tabs.selectedIndex = index;
     };
     sync();

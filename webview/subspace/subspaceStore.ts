@@ -30,7 +30,11 @@ export type SubspaceStatus =
   | { readonly kind: 'failed'; readonly message: string; readonly cancelled: boolean };
 
 /** The φ grid shown: asked for, arrived, or failed (each for the module and other it was asked for). */
-export type GridState = { readonly kind: 'none' } | { readonly kind: 'loading'; readonly module: string; readonly other: number } | { readonly kind: 'ready'; readonly grid: PhiGridPayload } | { readonly kind: 'failed'; readonly message: string };
+export type GridState =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'loading'; readonly module: string; readonly other: number }
+  | { readonly kind: 'ready'; readonly grid: PhiGridPayload }
+  | { readonly kind: 'failed'; readonly message: string };
 
 /**
  * The subspace panel's state. Like the editor's Store, changes are delivered once per

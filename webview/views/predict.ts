@@ -89,7 +89,8 @@ function valueElement(value: CardValue): HTMLElement {
       const line = el('p', 'value-line');
       line.append(el('span', 'value-target', `${value.target} `), el('span', 'value-number', value.text), el('span', 'value-unit', ` ${value.unit}`));
       box.append(line);
-      if (value.range) box.append(el('p', value.outside ? 'value-range outside' : 'value-range', value.outside ? `${value.range} — this adapter is outside that range` : value.range));
+      if (value.range)
+        box.append(el('p', value.outside ? 'value-range outside' : 'value-range', value.outside ? `${value.range} — this adapter is outside that range` : value.range));
       break;
     }
     case 'bars': {

@@ -50,7 +50,12 @@ export function mountRanks(parent: HTMLElement, store: Store, actions: Actions):
   const empty = el('p', 'placeholder', 'No adapted modules.');
   parent.append(toolbar, controls.element, caption, scroller, empty);
   disposables.listen(grouping, 'change', () => store.updateView({ grouping: grouping.value as Grouping }));
-  const plans = disposables.add(new PlanRequest((method, signal) => actions.recommendRanks(method, signal), () => store.view.tab === 'ranks' && render()));
+  const plans = disposables.add(
+    new PlanRequest(
+      (method, signal) => actions.recommendRanks(method, signal),
+      () => store.view.tab === 'ranks' && render(),
+    ),
+  );
 
   let chart: ChartHandle<RankChartModel, RankChartContext> | null = null;
   disposables.add({ dispose: () => chart?.dispose() });

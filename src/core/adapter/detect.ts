@@ -3,7 +3,6 @@ import type { KeyScheme } from './keys';
 import type { AdapterConfig, AdapterFormat } from './model';
 import { diffusersComponentOf } from './moduleNames';
 
-
 /** Config fields only mlx-lm writes. */
 const MLX_CONFIG_FIELDS = ['lora_parameters', 'fine_tune_type', 'lora_layers'];
 
@@ -11,11 +10,7 @@ const MLX_CONFIG_FIELDS = ['lora_parameters', 'fine_tune_type', 'lora_layers'];
  * Decides which tool wrote the adapter: a PEFT config is decisive; otherwise the key scheme
  * most modules use, refined by prefixes (diffusers components) and metadata (LyCORIS).
  */
-export function detectFormat(
-  grouped: GroupedKeys,
-  config: AdapterConfig | null,
-  metadata: Readonly<Record<string, string>> | null,
-): AdapterFormat {
+export function detectFormat(grouped: GroupedKeys, config: AdapterConfig | null, metadata: Readonly<Record<string, string>> | null): AdapterFormat {
   if (config && typeof config.values.peft_type === 'string') return 'peft';
   const scheme = majorityScheme(grouped);
   if (scheme === null) return 'unknown';

@@ -8,19 +8,7 @@ export type KeyScheme = 'peft' | 'kohya' | 'diffusers' | 'mlx';
  * The part a tensor plays, in canonical terms: `A` is the down (input-side) factor and `B` the
  * up (output-side) factor of ΔW = s·B·M·A, whatever the writer called them.
  */
-export type FactorRole =
-  | 'A'
-  | 'B'
-  | 'mixer'
-  | 'E'
-  | 'magnitude'
-  | 'embA'
-  | 'embB'
-  | 'alpha'
-  | 'mid'
-  | 'biasB'
-  | HadamardRole
-  | KroneckerRole;
+export type FactorRole = 'A' | 'B' | 'mixer' | 'E' | 'magnitude' | 'embA' | 'embB' | 'alpha' | 'mid' | 'biasB' | HadamardRole | KroneckerRole;
 
 export type HadamardRole = 'hada_w1_a' | 'hada_w1_b' | 'hada_w2_a' | 'hada_w2_b' | 'hada_t1' | 'hada_t2';
 export type KroneckerRole = 'lokr_w1' | 'lokr_w1_a' | 'lokr_w1_b' | 'lokr_w2' | 'lokr_w2_a' | 'lokr_w2_b' | 'lokr_t2';
@@ -128,4 +116,3 @@ export function classifyKey(key: string): ClassifiedKey | null {
   }
   return null;
 }
-

@@ -17,9 +17,7 @@ export function buildKohya(ctx: BuildContext, lycoris: boolean): BuildResult {
     const alpha = alphaTensor ? ctx.scalars.get(alphaTensor.name) : undefined;
     if (alphaTensor && alpha === undefined) structure.warnings.push(`${alphaTensor.name} is not a finite scalar; alpha = dim assumed`);
     const bothFull = structure.algorithm === 'LoKr' && parts.parts.has('lokr_w1') && parts.parts.has('lokr_w2');
-    const scale = bothFull
-      ? { scale: 1, alpha: null, rule: 'both LoKr factors are full matrices, so s = 1', known: true }
-      : kohyaScale(alpha, structure.rank);
+    const scale = bothFull ? { scale: 1, alpha: null, rule: 'both LoKr factors are full matrices, so s = 1', known: true } : kohyaScale(alpha, structure.rank);
     return toModule(parts.module, structure, scale);
   });
   const otherTensors = unrecognizedTensors(ctx, warnings);

@@ -70,7 +70,9 @@ function alphaEraWarning(values: Readonly<Record<string, unknown>>, scale: Scale
   const rank = params ? numberField(params, 'rank') : undefined;
   if (alpha === undefined || rank === undefined || rank <= 0 || 'fine_tune_type' in values || 'num_layers' in values) return [];
   const old = scale.scale * (alpha / rank);
-  return [`this config's layout (lora_layers with an alpha) is also what mlx-lm wrote before 0.14.2 (June 2024), when the scale was scale · alpha / rank = ${old}; ${scale.scale} is shown, as later versions use`];
+  return [
+    `this config's layout (lora_layers with an alpha) is also what mlx-lm wrote before 0.14.2 (June 2024), when the scale was scale · alpha / rank = ${old}; ${scale.scale} is shown, as later versions use`,
+  ];
 }
 
 /** mlx-lm embeddings (`embed_tokens.lora_a` [num_embeddings, r]): shown in the table's orientation. */

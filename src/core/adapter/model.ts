@@ -45,9 +45,7 @@ export interface HadamardFactors {
 }
 
 /** One side of a Kronecker product: a full matrix or a low-rank pair. */
-export type KroneckerSide =
-  | { readonly full: FactorRef }
-  | { readonly B: FactorRef; readonly A: FactorRef };
+export type KroneckerSide = { readonly full: FactorRef } | { readonly B: FactorRef; readonly A: FactorRef };
 
 /**
  * LyCORIS LoKr: ΔW = s·kron(W1, W2). Its singular values are exactly the products
@@ -100,12 +98,7 @@ export interface AdaptedModule {
 }
 
 /** Why a tensor that is not a low-rank factor is in the file. */
-export type OtherTensorRole =
-  | 'modules_to_save'
-  | 'full weight'
-  | 'bias'
-  | 'non-low-rank parameter'
-  | 'unrecognized';
+export type OtherTensorRole = 'modules_to_save' | 'full weight' | 'bias' | 'non-low-rank parameter' | 'unrecognized';
 
 export interface OtherTensor {
   readonly name: string;

@@ -94,7 +94,12 @@ export function peftScaleRule(values: Readonly<Record<string, unknown>>, peftTyp
     if (peftType === 'ADALORA') {
       const ranknum = moduleR;
       const scaling = moduleAlpha > 0 ? moduleAlpha : ranknum;
-      return cached(`ada ${scaling} ${ranknum}`, () => ({ scale: scaling / (ranknum + 1e-5), alpha: moduleAlpha, rule: `lora_alpha / (ranknum + 1e-5) = ${scaling} / (${ranknum} + 1e-5), ranknum = init_r (AdaLoRA)`, known: true }));
+      return cached(`ada ${scaling} ${ranknum}`, () => ({
+        scale: scaling / (ranknum + 1e-5),
+        alpha: moduleAlpha,
+        rule: `lora_alpha / (ranknum + 1e-5) = ${scaling} / (${ranknum} + 1e-5), ranknum = init_r (AdaLoRA)`,
+        known: true,
+      }));
     }
     if (s.factors && moduleR !== s.rank) {
       const source = rankHit ? `rank_pattern "${rankHit.key}"` : 'r';
@@ -132,7 +137,9 @@ function otherPeftTensors(tensors: readonly TensorInfo[], values: Readonly<Recor
   });
   if (unlisted.length > 0) {
     const sample = unlisted.slice(0, 3).join(', ');
-    warnings.push(`${unlisted.length} full tensor(s) saved beside the adapter and not listed in modules_to_save (${sample}${unlisted.length > 3 ? ', …' : ''}); PEFT saves task heads this way`);
+    warnings.push(
+      `${unlisted.length} full tensor(s) saved beside the adapter and not listed in modules_to_save (${sample}${unlisted.length > 3 ? ', …' : ''}); PEFT saves task heads this way`,
+    );
   }
   return others;
 }

@@ -19,7 +19,11 @@ export async function resolveWeightsFile(path: string): Promise<string> {
     info = await stat(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new AdapterError(code === 'ENOENT' ? 'NOT_FOUND' : 'IO_ERROR', code === 'ENOENT' ? `${path} does not exist` : `${path} could not be read: ${(error as Error).message}`, path);
+    throw new AdapterError(
+      code === 'ENOENT' ? 'NOT_FOUND' : 'IO_ERROR',
+      code === 'ENOENT' ? `${path} does not exist` : `${path} could not be read: ${(error as Error).message}`,
+      path,
+    );
   }
   if (!info.isDirectory()) return path;
   const names = await readdir(path);
@@ -31,10 +35,18 @@ export async function resolveWeightsFile(path: string): Promise<string> {
   const pick = preferred.length === 1 ? preferred[0] : pool.length === 1 ? pool[0] : undefined;
   if (pick) return join(path, pick);
   if (pool.length > 1) {
-    throw new AdapterError('NO_ADAPTER_FILE', `${basename(path)} holds ${pool.length} .safetensors files (${pool.slice(0, 4).join(', ')}${pool.length > 4 ? ', …' : ''}); name the one to open`, path);
+    throw new AdapterError(
+      'NO_ADAPTER_FILE',
+      `${basename(path)} holds ${pool.length} .safetensors files (${pool.slice(0, 4).join(', ')}${pool.length > 4 ? ', …' : ''}); name the one to open`,
+      path,
+    );
   }
   if (names.includes('adapter_model.bin')) {
-    throw new AdapterError('UNSUPPORTED_WEIGHTS', `${basename(path)} holds adapter_model.bin, a PyTorch pickle checkpoint; save it as safetensors (PEFT: save_pretrained(..., safe_serialization=True)) to open it`, path);
+    throw new AdapterError(
+      'UNSUPPORTED_WEIGHTS',
+      `${basename(path)} holds adapter_model.bin, a PyTorch pickle checkpoint; save it as safetensors (PEFT: save_pretrained(..., safe_serialization=True)) to open it`,
+      path,
+    );
   }
   throw new AdapterError('NO_ADAPTER_FILE', `${basename(path)} holds no .safetensors adapter weights`, path);
 }

@@ -107,7 +107,8 @@ function hadamard(p: ReadonlyMap<FactorRole, TensorInfo>): Omit<ModuleStructure,
   if (!w1a || !w1b || !w2a || !w2b) return fail('a LoHa factor (hada_w1_a, hada_w1_b, hada_w2_a, hada_w2_b) is missing; this module cannot be analysed');
   if (p.has('hada_t1') || p.has('hada_t2')) return fail('LoHa with Tucker cores (hada_t1/hada_t2) is not analysed yet');
   const [r1, r2] = [w1b.shape[0], w2b.shape[0]];
-  if (w1a.shape.length !== 2 || w2a.shape.length !== 2 || w1a.shape[1] !== r1 || w2a.shape[1] !== r2) return fail(`LoHa factor shapes do not chain: [${w1a.shape}]·[${w1b.shape}] and [${w2a.shape}]·[${w2b.shape}]`);
+  if (w1a.shape.length !== 2 || w2a.shape.length !== 2 || w1a.shape[1] !== r1 || w2a.shape[1] !== r2)
+    return fail(`LoHa factor shapes do not chain: [${w1a.shape}]·[${w1b.shape}] and [${w2a.shape}]·[${w2b.shape}]`);
   if (w2a.shape[0] !== m || asMatrix(w2b)[1] !== n) return fail(`LoHa halves have different shapes: ${m}×${n} and ${w2a.shape[0]}×${asMatrix(w2b)[1]}`);
   const kernel = w1b.shape.length > 2 ? w1b.shape.slice(2) : undefined;
   const factors = { type: 'hadamard' as const, w1a: ref(w1a), w1b: ref(w1b), w2a: ref(w2a), w2b: ref(w2b) };

@@ -100,13 +100,27 @@ export async function analyzeAgainstBase(opened: OpenedAdapter, base: BaseModel,
         const intruders = await intruderDimensions(denseOperator(W0, engine), extended, kBase, found.basis, k, { epsilon: options.epsilon, gaussian: options.gaussian });
         throwIfCancelled(options.token);
         const conversion = conversionMatrices(W0, top, found.basis);
-        modules.push({ name, status: 'ok', weight: match.weight.name, transposed: match.transposed, baseValues: top.values, baseResidualBound: top.residualBound, alignment, intruders, conversion });
+        modules.push({
+          name,
+          status: 'ok',
+          weight: match.weight.name,
+          transposed: match.transposed,
+          baseValues: top.values,
+          baseResidualBound: top.residualBound,
+          alignment,
+          intruders,
+          conversion,
+        });
       }
     }
     options.onModule?.(modules.length, total, name);
   }
   if (matched === 0) {
-    throw new BaseModelError('NO_MODULE_MATCHED', `no adapter module matched a base weight in ${base.layout.path} (${firstReasons.join('; ') || 'the adapter has no modules'})`, base.layout.path);
+    throw new BaseModelError(
+      'NO_MODULE_MATCHED',
+      `no adapter module matched a base weight in ${base.layout.path} (${firstReasons.join('; ') || 'the adapter has no modules'})`,
+      base.layout.path,
+    );
   }
   return { k, kBase, modules, conversionGroups: groupConversions(modules) };
 }
@@ -129,5 +143,10 @@ function groupConversions(modules: readonly BaseModuleResult[]): BaseAnalysis['c
 /** The first k triplets of a top SVD (the bound holds for any prefix). */
 function leadingTriplets(top: TopSvd, k: number): TopSvd {
   const c = Math.min(k, top.values.length);
-  return { values: top.values.slice(0, c), U: { rows: top.U.rows, cols: c, data: top.U.data.slice(0, top.U.rows * c) }, V: { rows: top.V.rows, cols: c, data: top.V.data.slice(0, top.V.rows * c) }, residualBound: top.residualBound };
+  return {
+    values: top.values.slice(0, c),
+    U: { rows: top.U.rows, cols: c, data: top.U.data.slice(0, top.U.rows * c) },
+    V: { rows: top.V.rows, cols: c, data: top.V.data.slice(0, top.V.rows * c) },
+    residualBound: top.residualBound,
+  };
 }

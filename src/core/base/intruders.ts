@@ -60,10 +60,21 @@ export interface Intruders {
  * `W0` is W0 as an operator (see `denseOperator`); `base` its top SVD with K = `kBase` triplets
  * or, better, K + 1: K vectors are matched against, an extra value only bounds the last one's gap.
  */
-export async function intruderDimensions(W0: LinearOperator, base: TopSvd, kBase: number, basis: SubspaceBasis, k: number, options: { epsilon?: number; gaussian?: () => number } = {}): Promise<Intruders> {
+export async function intruderDimensions(
+  W0: LinearOperator,
+  base: TopSvd,
+  kBase: number,
+  basis: SubspaceBasis,
+  k: number,
+  options: { epsilon?: number; gaussian?: () => number } = {},
+): Promise<Intruders> {
   const epsilon = options.epsilon ?? INTRUDER_EPSILON;
   const p = basis.rank;
-  const tunedOp = lowRankUpdate(W0, { rows: basis.X.rows, cols: p, data: basis.X.data.subarray(0, basis.X.rows * p) }, basis.sigma, { rows: basis.Y.rows, cols: p, data: basis.Y.data.subarray(0, basis.Y.rows * p) });
+  const tunedOp = lowRankUpdate(W0, { rows: basis.X.rows, cols: p, data: basis.X.data.subarray(0, basis.X.rows * p) }, basis.sigma, {
+    rows: basis.Y.rows,
+    cols: p,
+    data: basis.Y.data.subarray(0, basis.Y.rows * p),
+  });
   const K = Math.min(kBase, base.U.cols);
   const tuned = await randomizedSvdOf(tunedOp, { k: k + 1, gaussian: options.gaussian, start: warmStart(base, K, basis.Y, p, options.gaussian) });
   const m = W0.rows;
@@ -97,7 +108,20 @@ export async function intruderDimensions(W0: LinearOperator, base: TopSvd, kBase
     if (best < epsilon ? couldMatch : !surelyMatches) uncertain++;
   }
   const tunedValues = tuned.values.slice(0, kt);
-  return { k: kt, kBase: K, epsilon, bestCosines, subspaceCosines, indices, count: indices.length, vectorErrors, baseVectorErrors, uncertain, tunedValues, tunedResidualBound: tuned.residualBound };
+  return {
+    k: kt,
+    kBase: K,
+    epsilon,
+    bestCosines,
+    subspaceCosines,
+    indices,
+    count: indices.length,
+    vectorErrors,
+    baseVectorErrors,
+    uncertain,
+    tunedValues,
+    tunedResidualBound: tuned.residualBound,
+  };
 }
 
 /** [V0[:, :K] | Y[:, :p] | 5 Gaussian columns], capped at n columns. */

@@ -110,7 +110,8 @@ async function readIndex(indexPath: string, component: string | null): Promise<B
   }
   const shards = [...files].sort().map((f) => ({ path: join(folder, f), component }));
   for (const shard of shards) {
-    if ((await kindOf(shard.path)) !== 'file') throw new BaseModelError('MISSING_SHARD', `shard ${basename(shard.path)} named by ${basename(indexPath)} is missing from ${folder}`, shard.path);
+    if ((await kindOf(shard.path)) !== 'file')
+      throw new BaseModelError('MISSING_SHARD', `shard ${basename(shard.path)} named by ${basename(indexPath)} is missing from ${folder}`, shard.path);
   }
   return shards;
 }

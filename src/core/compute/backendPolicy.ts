@@ -35,7 +35,8 @@ export interface BackendRequest {
  */
 export function decideBackend(request: BackendRequest, factorBytes: number, ort: OrtAvailability, minOrtBytes = AUTO_ORT_MIN_BYTES): BackendDecision {
   if (request.device === 'cuda') {
-    if (request.backend === 'js') throw new DeviceUnavailableError(`--device cuda runs on onnxruntime, and --backend js asks for the TypeScript backend: drop one of them. ${CUDA_INSTALL_HINT}`);
+    if (request.backend === 'js')
+      throw new DeviceUnavailableError(`--device cuda runs on onnxruntime, and --backend js asks for the TypeScript backend: drop one of them. ${CUDA_INSTALL_HINT}`);
     if (!ort.available) throw new DeviceUnavailableError(`--device cuda needs onnxruntime-node, which cannot load here (${ort.reason}). ${CUDA_INSTALL_HINT}`);
     return { backend: 'onnxruntime', device: 'cuda' };
   }

@@ -17,7 +17,13 @@ export function groupOverlapJs(factors: readonly TallFactor[], token?: Cancellat
     throwIfCancelled(token);
     return householderQR(asColumnMajor64(f));
   });
-  return { R: qrs.map((q) => q.R), cross: stackedGram(qrs.map((q) => q.Q), token) };
+  return {
+    R: qrs.map((q) => q.R),
+    cross: stackedGram(
+      qrs.map((q) => q.Q),
+      token,
+    ),
+  };
 }
 
 /** Where block i starts in a GroupOverlap's cross: the sum of the preceding R's row counts. */

@@ -111,7 +111,8 @@ async function claimName(temp: string, target: string): Promise<boolean> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') throw existsError(target);
-    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS' && code !== 'EXDEV') throw new AtomicWriteError('IO_ERROR', `cannot write ${target}: ${(error as Error).message}`, target);
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS' && code !== 'EXDEV')
+      throw new AtomicWriteError('IO_ERROR', `cannot write ${target}: ${(error as Error).message}`, target);
     if (await exists(target)) throw existsError(target);
     return false;
   }

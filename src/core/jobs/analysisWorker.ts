@@ -19,7 +19,11 @@ const ortWorker = (workerData as { ortWorker?: string } | null)?.ortWorker ?? jo
 const tokens = new Set<{ isCancellationRequested: boolean }>();
 const running = new Set<Promise<unknown>>();
 
-const endpoint = new Endpoint<WorkerNotifications, ClientNotifications, Record<never, never>, JobRequests>((message) => port.postMessage(message), { notifications: { shutdown: () => void shutdown() }, requests: jobHandlers() }, { encodeError: serializeError });
+const endpoint = new Endpoint<WorkerNotifications, ClientNotifications, Record<never, never>, JobRequests>(
+  (message) => port.postMessage(message),
+  { notifications: { shutdown: () => void shutdown() }, requests: jobHandlers() },
+  { encodeError: serializeError },
+);
 port.on('message', (message: unknown) => endpoint.receive(message));
 
 /** One request handler per job kind of the registry. */

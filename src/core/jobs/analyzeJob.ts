@@ -27,7 +27,13 @@ export const analyzeJob: JobDefinition<'analyze'> = {
 };
 
 /** The analysis of an adapter already open (the caller closes it), on the backend the policy picks. */
-export async function analyzeOpened(opened: OpenedAdapter, options: ComputeOptions, token: CancellationToken, ortWorker: string, progress: (p: AnalysisProgress) => void): Promise<Analysis> {
+export async function analyzeOpened(
+  opened: OpenedAdapter,
+  options: ComputeOptions,
+  token: CancellationToken,
+  ortWorker: string,
+  progress: (p: AnalysisProgress) => void,
+): Promise<Analysis> {
   let chosen: JobBackend | undefined;
   try {
     chosen = backendFor(factorBytes(opened.adapter), options, ortWorker);

@@ -35,7 +35,13 @@ export const baseJob: JobDefinition<'base'> = {
 };
 
 /** The base analysis of an adapter and a base already open (the caller closes both). */
-export async function againstBase(opened: OpenedAdapter, base: BaseModel, options: BaseJobOptions, token: CancellationToken, progress: (p: ModuleProgress) => void): Promise<JobKinds['base']['output']> {
+export async function againstBase(
+  opened: OpenedAdapter,
+  base: BaseModel,
+  options: BaseJobOptions,
+  token: CancellationToken,
+  progress: (p: ModuleProgress) => void,
+): Promise<JobKinds['base']['output']> {
   const { engine, fallbackReason } = denseEngine(options.compute);
   try {
     const analysis = await analyzeAgainstBase(opened, base, engine, {

@@ -115,12 +115,14 @@ export class JobClient implements JobRunner {
       const watch = this.watchToken(job, options.token, controller, connection);
       // A running job keeps the process alive; an idle worker does not.
       connection.worker.ref();
-      const settle = <T>(f: (value: T) => void) => (value: T) => {
-        clearInterval(watch);
-        connection.worker.unref();
-        if (this.current === job) this.current = null;
-        f(value);
-      };
+      const settle =
+        <T>(f: (value: T) => void) =>
+        (value: T) => {
+          clearInterval(watch);
+          connection.worker.unref();
+          if (this.current === job) this.current = null;
+          f(value);
+        };
       job.reject = settle(reject);
       // The method's parameter and result types are the JobKinds table's entries for `kind`,
       // which TypeScript cannot narrow through the generic K.
@@ -154,10 +156,14 @@ export class JobClient implements JobRunner {
   private ensureWorker(): Connection {
     if (this.connection) return this.connection;
     const worker = new Worker(this.script, { workerData: this.ortWorker === undefined ? {} : { ortWorker: this.ortWorker } });
-    const endpoint: ClientEndpoint = new Endpoint((message) => worker.postMessage(message), {
-      notifications: { progress: ({ job, progress }) => (this.current?.id === job ? this.current.progress(progress) : undefined) },
-      requests: {},
-    }, { decodeError });
+    const endpoint: ClientEndpoint = new Endpoint(
+      (message) => worker.postMessage(message),
+      {
+        notifications: { progress: ({ job, progress }) => (this.current?.id === job ? this.current.progress(progress) : undefined) },
+        requests: {},
+      },
+      { decodeError },
+    );
     const connection: Connection = { worker, endpoint };
     worker.on('message', (message: unknown) => endpoint.receive(message));
     const crashed = (why: string) => {

@@ -20,7 +20,10 @@ export const inspectJob: JobDefinition<'inspect'> = {
         const { adapter } = opened;
         let analysis: JobKinds['inspect']['output']['analysis'] = null;
         if (adapter.analysable && adapter.modules.length > 0) analysis = await analyzeOpened(opened, options, token, ortWorker, (p) => progress({ phase: 'analyze', ...p }));
-        const againstBaseModel = base && baseRequest ? await againstBase(opened, base, { ...(baseRequest.k === undefined ? {} : { k: baseRequest.k }), compute: options }, token, (p) => progress({ phase: 'base', ...p })) : null;
+        const againstBaseModel =
+          base && baseRequest
+            ? await againstBase(opened, base, { ...(baseRequest.k === undefined ? {} : { k: baseRequest.k }), compute: options }, token, (p) => progress({ phase: 'base', ...p }))
+            : null;
         return { adapter, analysis, base: againstBaseModel };
       } finally {
         await base?.close().catch(() => undefined);

@@ -13,4 +13,17 @@ import { SubspaceError } from '../subspace/errors';
  * Every coded error a job can throw. Importing this module loads (and so registers) each class,
  * so the client rebuilds whichever of them a worker sends as its own class.
  */
-export const JOB_ERRORS = [AdapterError, BaseModelError, CancelledError, DeviceUnavailableError, OrtUnavailableError, FeatureError, PredictorError, ZooDirError, ResizeError, SafetensorsError, SubspaceError, WorkerJobError] as const;
+export const JOB_ERRORS = [
+  AdapterError,
+  BaseModelError,
+  CancelledError,
+  DeviceUnavailableError,
+  OrtUnavailableError,
+  FeatureError,
+  PredictorError,
+  ZooDirError,
+  ResizeError,
+  SafetensorsError,
+  SubspaceError,
+  WorkerJobError,
+] as const;

@@ -26,7 +26,10 @@ export class FeatureError extends LensError {
   override readonly name: string = 'FeatureError';
   readonly inputError = true;
 
-  constructor(readonly code: FeatureErrorCode, message: string) {
+  constructor(
+    readonly code: FeatureErrorCode,
+    message: string,
+  ) {
     super(message);
   }
 }

@@ -26,7 +26,8 @@ export function adapterFeatures(adapter: Adapter, modules: readonly ModuleResult
   const out = new Float64Array(layout.modules.length * per);
   layout.modules.forEach((m, i) => {
     const r = results.get(m.name);
-    if (!r || r.status !== 'ok') throw new FeatureError('MODULE_NOT_ANALYSED', `module ${JSON.stringify(m.name)} was not analysed${r && r.status === 'skipped' ? `: ${r.reason}` : ''}`);
+    if (!r || r.status !== 'ok')
+      throw new FeatureError('MODULE_NOT_ANALYSED', `module ${JSON.stringify(m.name)} was not analysed${r && r.status === 'skipped' ? `: ${r.reason}` : ''}`);
     const sigma = r.singularValues;
     const base = i * per;
     for (let j = 0; j < layout.k && j < sigma.length; j++) out[base + j] = sigma[j];

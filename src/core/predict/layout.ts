@@ -65,14 +65,18 @@ export function featureLayout(modules: readonly LayoutModule[], k: number): Feat
 
 /** The layout an adapter's own modules define (every module, analysable or not). */
 export function layoutOfModules(modules: readonly AdaptedModule[], k: number): FeatureLayout {
-  return featureLayout(modules.map((m) => ({ name: m.name, shape: m.shape })), k);
+  return featureLayout(
+    modules.map((m) => ({ name: m.name, shape: m.shape })),
+    k,
+  );
 }
 
 /** The parts of a layout id; throws INVALID_LAYOUT for anything else. */
 export function parseLayoutId(id: string): { readonly version: string; readonly k: number; readonly moduleCount: number; readonly signature: string } {
   const match = /^(spectra-v1):k=(\d{1,7}):modules=(\d{1,9}):([0-9a-f]{8})$/.exec(id);
   const k = match ? Number(match[2]) : NaN;
-  if (!match || k < 1 || k > MAX_K) throw new FeatureError('INVALID_LAYOUT', `${JSON.stringify(id.slice(0, 80))} is not a feature layout id (expected e.g. ${LAYOUT_VERSION}:k=8:modules=24:3f1c09ab)`);
+  if (!match || k < 1 || k > MAX_K)
+    throw new FeatureError('INVALID_LAYOUT', `${JSON.stringify(id.slice(0, 80))} is not a feature layout id (expected e.g. ${LAYOUT_VERSION}:k=8:modules=24:3f1c09ab)`);
   return { version: match[1], k, moduleCount: Number(match[3]), signature: match[4] };
 }
 

@@ -23,7 +23,10 @@ export function fitTable(nameTitle: string, columns: readonly TableColumn[], row
   const widths = columns.map((c, j) => Math.max(c.title.length, ...rows.map((r) => r[j + 1].length)));
   const kept = columns.map((_, j) => j);
   const cellsWidth = () => kept.reduce((s, j) => s + widths[j] + 2, 0);
-  const order = columns.map((c, j) => ({ j, drop: c.drop })).filter((c) => c.drop !== undefined).sort((a, b) => (a.drop ?? 0) - (b.drop ?? 0));
+  const order = columns
+    .map((c, j) => ({ j, drop: c.drop }))
+    .filter((c) => c.drop !== undefined)
+    .sort((a, b) => (a.drop ?? 0) - (b.drop ?? 0));
   const dropped: string[] = [];
   for (const { j } of order) {
     if (cellsWidth() + MIN_NAME <= width) break;

@@ -9,14 +9,20 @@ export function reportMarkdown(report: ReportJson): string {
   lines.push(`- **Base model:** ${escape(report.baseModel ?? 'unknown')}`);
   lines.push(`- **Modules:** ${report.summary.modules} (${report.summary.analysed} analysed, ${report.summary.skipped} skipped)`);
   lines.push(`- **Adapter parameters:** ${report.summary.adapterParameters.toLocaleString('en-US')}`);
-  lines.push(`- **Dtypes:** ${Object.entries(report.summary.dtypes).map(([d, n]) => `${d} × ${n}`).join(', ')}`);
+  lines.push(
+    `- **Dtypes:** ${Object.entries(report.summary.dtypes)
+      .map(([d, n]) => `${d} × ${n}`)
+      .join(', ')}`,
+  );
   if (report.backend) lines.push(`- **Computed with:** ${report.backend}`);
   lines.push('');
   if (report.modules.length > 0) {
     lines.push('| module | kind | m×n | r | α | scale | ‖ΔW‖_F | σ1 | eff. rank | stable rank | r95 | util. |');
     lines.push('|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
     for (const m of report.modules) {
-      lines.push(`| ${escape(m.name)} | ${m.kind} | ${formatShape(m.shape, m.kernel)} | ${m.rank} | ${formatNumber(m.alpha)} | ${formatNumber(m.scale)} | ${formatNumber(m.frobenius)} | ${formatNumber(m.sigma1)} | ${formatNumber(m.effectiveRank, 3)} | ${formatNumber(m.stableRank, 3)} | ${m.r95 ?? '–'} | ${formatPercent(m.utilization)} |`);
+      lines.push(
+        `| ${escape(m.name)} | ${m.kind} | ${formatShape(m.shape, m.kernel)} | ${m.rank} | ${formatNumber(m.alpha)} | ${formatNumber(m.scale)} | ${formatNumber(m.frobenius)} | ${formatNumber(m.sigma1)} | ${formatNumber(m.effectiveRank, 3)} | ${formatNumber(m.stableRank, 3)} | ${m.r95 ?? '–'} | ${formatPercent(m.utilization)} |`,
+      );
     }
     lines.push('');
   }

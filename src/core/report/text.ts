@@ -37,7 +37,13 @@ export function reportText(report: ReportJson, options: TextOptions = {}): strin
   out.push(`LoRA Lens · ${clean(report.file)}`);
   out.push(`  format      ${clean(report.formatDetail)}`);
   out.push(`  base model  ${clean(report.baseModel ?? 'unknown')}`);
-  out.push(`  modules     ${s.modules} (${s.analysed} analysed${s.skipped ? `, ${s.skipped} skipped` : ''}) · ${s.adapterParameters.toLocaleString('en-US')} adapter parameters · ${Object.entries(s.dtypes).map(([d, n]) => `${d}×${n}`).join(' ')}`);
+  out.push(
+    `  modules     ${s.modules} (${s.analysed} analysed${s.skipped ? `, ${s.skipped} skipped` : ''}) · ${s.adapterParameters.toLocaleString('en-US')} adapter parameters · ${Object.entries(
+      s.dtypes,
+    )
+      .map(([d, n]) => `${d}×${n}`)
+      .join(' ')}`,
+  );
   const rules = new Set(report.modules.map((m) => m.scaleRule));
   if (rules.size === 1) out.push(`  scale       ${clean([...rules][0])}`);
   else if (rules.size > 1) out.push(`  scale       per module (${rules.size} rules)`);

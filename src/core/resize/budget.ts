@@ -31,7 +31,10 @@ export function allocateBudget(modules: readonly BudgetModule[], total: number, 
   if (left < 0) {
     const need = total - left;
     const what = unit === 'rank' ? `a total rank of ${total}` : `${total} parameters`;
-    throw new ResizeError('BUDGET_TOO_SMALL', `a budget of ${what} cannot keep one component in each of the ${modules.length} modules (that needs ${need}${unit === 'rank' ? '' : ' parameters'})`);
+    throw new ResizeError(
+      'BUDGET_TOO_SMALL',
+      `a budget of ${what} cannot keep one component in each of the ${modules.length} modules (that needs ${need}${unit === 'rank' ? '' : ' parameters'})`,
+    );
   }
   const candidates: { module: number; index: number; value: number }[] = [];
   for (let j = 0; j < modules.length; j++) {

@@ -76,11 +76,18 @@ export async function planResize(options: PlanOptions): Promise<PlannedResize> {
     }
     const mixed = adapter.modules.filter((m) => m.factors?.type === 'lowRank' && (m.factors.mixer || m.factors.diagonal));
     if (options.foldMixer === false && mixed.length > 0) {
-      problems.push({ code: 'UNWRITABLE_LAYOUT', message: `${mixed.length} module(s) have a MoSLoRA mixer or AdaLoRA E (${list(mixed.map((m) => m.name))}): a truncation is a plain pair B'·A', so the mixer cannot be kept; fold it (the default)` });
+      problems.push({
+        code: 'UNWRITABLE_LAYOUT',
+        message: `${mixed.length} module(s) have a MoSLoRA mixer or AdaLoRA E (${list(mixed.map((m) => m.name))}): a truncation is a plain pair B'·A', so the mixer cannot be kept; fold it (the default)`,
+      });
     }
     if (target.layout === 'kohya') {
       const embeddings = adapter.modules.filter((m) => m.kind === 'embedding' && m.factors?.type === 'lowRank');
-      if (embeddings.length > 0) problems.push({ code: 'UNWRITABLE_LAYOUT', message: `kohya's layout has no embedding LoRA; ${list(embeddings.map((m) => m.name))} cannot be written; use the PEFT format` });
+      if (embeddings.length > 0)
+        problems.push({
+          code: 'UNWRITABLE_LAYOUT',
+          message: `kohya's layout has no embedding LoRA; ${list(embeddings.map((m) => m.name))} cannot be written; use the PEFT format`,
+        });
       const seen = new Map<string, string>();
       const from = inputLayout(adapter.format);
       for (const m of adapter.modules) {
@@ -95,7 +102,10 @@ export async function planResize(options: PlanOptions): Promise<PlannedResize> {
     const prepared = await prepareAdapter(opened.file, adapter, chosen.backend, options.token, options.onProgress && ((done, total) => options.onProgress?.(done, 2 * total)));
     let plan: RankPlan | null = null;
     if (prepared.modules.length === 0) {
-      problems.push({ code: 'NO_MODULES', message: `${adapter.file} has no low-rank module to truncate${prepared.skipped.length > 0 ? ` (${prepared.skipped.length} skipped: ${prepared.skipped[0].reason})` : ''}` });
+      problems.push({
+        code: 'NO_MODULES',
+        message: `${adapter.file} has no low-rank module to truncate${prepared.skipped.length > 0 ? ` (${prepared.skipped.length} skipped: ${prepared.skipped[0].reason})` : ''}`,
+      });
     } else {
       try {
         plan = recommendRanks(rankInputs(prepared), options.method);
@@ -106,7 +116,10 @@ export async function planResize(options: PlanOptions): Promise<PlannedResize> {
     }
     const zero = plan?.layers.filter((l) => l.kept === 0) ?? [];
     if (zero.length > 0) {
-      problems.push({ code: 'KEPT_RANK_ZERO', message: `${zero.length} module(s) would keep rank 0 because their ΔW is zero (${list(zero.map((l) => l.name))}); a fixed rank or a kohya rule keeps rank 1 for them` });
+      problems.push({
+        code: 'KEPT_RANK_ZERO',
+        message: `${zero.length} module(s) would keep rank 0 because their ΔW is zero (${list(zero.map((l) => l.name))}); a fixed rank or a kohya rule keeps rank 1 for them`,
+      });
     }
     return { opened, stamp, backend: chosen.backend, ...(chosen.note ? { backendNote: chosen.note } : {}), close, prepared, target, plan, problems };
   } catch (error) {

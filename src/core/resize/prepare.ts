@@ -53,7 +53,13 @@ interface Batch {
  * whose factors cannot be read (NaN, missing tensors, bad shapes) are listed as skipped with
  * their reason. Progress counts modules.
  */
-export async function prepareAdapter(file: SafetensorsFile, adapter: Adapter, backend: ComputeBackend, token?: CancellationToken, onProgress?: (done: number, total: number) => void): Promise<PreparedAdapter> {
+export async function prepareAdapter(
+  file: SafetensorsFile,
+  adapter: Adapter,
+  backend: ComputeBackend,
+  token?: CancellationToken,
+  onProgress?: (done: number, total: number) => void,
+): Promise<PreparedAdapter> {
   const modules: ResizableModule[] = [];
   const skipped: SkippedModule[] = [];
   const total = adapter.modules.length;
@@ -104,7 +110,8 @@ export async function prepareAdapter(file: SafetensorsFile, adapter: Adapter, ba
 async function readItem(file: SafetensorsFile, module: AdaptedModule, backend: ComputeBackend, workspace: Workspace): Promise<Item> {
   const f = module.factors;
   if (!f) return { module, skipped: { module, structured: false, reason: module.warnings.join('; ') || 'its factors are missing' } };
-  if (f.type !== 'lowRank') return { module, skipped: { module, structured: true, reason: `${f.type === 'hadamard' ? 'LoHa' : 'LoKr'} module: its truncation is not a LoRA pair written here` } };
+  if (f.type !== 'lowRank')
+    return { module, skipped: { module, structured: true, reason: `${f.type === 'hadamard' ? 'LoHa' : 'LoKr'} module: its truncation is not a LoRA pair written here` } };
   if (f.A.block || f.B.block) return { module, skipped: { module, structured: false, reason: 'one expert of stacked factors: the stack is written whole or not at all' } };
   try {
     return { module, factors: f, data: await readLowRank(file, f, backend.input, workspace) };

@@ -8,7 +8,12 @@ import type { ResizableModule } from './prepare';
 import { truncationMaps } from './truncate';
 import type { FloatDType, PlannedTensor, WrittenModule } from './writePlan';
 
-const ENCODE: Readonly<Record<FloatDType, (values: ArrayLike<number>, target?: Uint8Array) => Uint8Array>> = { F64: encodeFloat64, F32: encodeFloat32, F16: encodeFloat16, BF16: encodeBFloat16 };
+const ENCODE: Readonly<Record<FloatDType, (values: ArrayLike<number>, target?: Uint8Array) => Uint8Array>> = {
+  F64: encodeFloat64,
+  F32: encodeFloat32,
+  F16: encodeFloat16,
+  BF16: encodeBFloat16,
+};
 
 /** A module's truncated factors as they will be stored. */
 interface Truncated {

@@ -119,7 +119,10 @@ function budgetRanks(layers: readonly RankInput[], caps: readonly number[], meth
  * INVALID_METHOD saying what was wrong.
  */
 export function parseRankMethod(text: string): RankMethod {
-  const parts = text.trim().split(':').map((p) => p.trim());
+  const parts = text
+    .trim()
+    .split(':')
+    .map((p) => p.trim());
   const head = parts[0].toLowerCase().replace(/-/g, '_');
   const bad = (why: string): never => {
     throw new ResizeError('INVALID_METHOD', `rank method "${text}": ${why}`);

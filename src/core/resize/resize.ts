@@ -150,16 +150,24 @@ async function write(planned: PlannedResize, plan: RankPlan, options: ResizeOpti
   };
   throwIfCancelled(options.token);
   const folder = dirname(target.weights);
-  const created = target.layout === 'peft' && (await mkdir(folder).then(
-    () => true,
-    (error: NodeJS.ErrnoException) => {
-      if (error.code !== 'EEXIST') throw new ResizeError('OUTPUT_NOT_WRITABLE', `cannot create ${folder}: ${error.message}`);
-      return false;
-    },
-  ));
+  const created =
+    target.layout === 'peft' &&
+    (await mkdir(folder).then(
+      () => true,
+      (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EEXIST') throw new ResizeError('OUTPUT_NOT_WRITABLE', `cannot create ${folder}: ${error.message}`);
+        return false;
+      },
+    ));
   const factors = new FactorProducer(file, prepared.modules, layout.modules, planned.backend, options.token, options.onProgress);
   try {
-    await writeSafetensorsAtomic(target.weights, layout.tensors, outputMetadata(adapter.header.metadata, target.layout, provenance), (index, put) => factors.produce(layout.tensors[index], put), { overwrite: options.overwrite === true });
+    await writeSafetensorsAtomic(
+      target.weights,
+      layout.tensors,
+      outputMetadata(adapter.header.metadata, target.layout, provenance),
+      (index, put) => factors.produce(layout.tensors[index], put),
+      { overwrite: options.overwrite === true },
+    );
   } catch (error) {
     // A failed or cancelled write leaves nothing behind: not even the folder made for it.
     if (created) await rmdir(folder).catch(() => undefined);
@@ -174,7 +182,17 @@ async function write(planned: PlannedResize, plan: RankPlan, options: ResizeOpti
     files.push(target.config);
   }
   const skipped = prepared.skipped.map((s) => ({ name: s.module.name, reason: s.structured && target.layout === 'kohya' ? `${s.reason}; copied unchanged` : s.reason }));
-  const report: ResizeReport = { input: adapter.file, inputFormat: adapter.formatDetail, output: target.weights, layout: target.layout, method: describeRankMethod(plan.method), dtype, plan, skipped, notes };
+  const report: ResizeReport = {
+    input: adapter.file,
+    inputFormat: adapter.formatDetail,
+    output: target.weights,
+    layout: target.layout,
+    method: describeRankMethod(plan.method),
+    dtype,
+    plan,
+    skipped,
+    notes,
+  };
   await writeFileAtomic(`${target.report}.json`, reportJson(report));
   await writeFileAtomic(`${target.report}.md`, reportMarkdown(report));
   files.push(`${target.report}.json`, `${target.report}.md`);

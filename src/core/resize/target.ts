@@ -39,10 +39,10 @@ export function outputTarget(output: string, format: 'peft' | 'kohya' | 'same', 
   else if (adapter.format === 'kohya' || adapter.format === 'lycoris') layout = 'kohya';
   else if (adapter.format === 'diffusers') {
     layout = 'kohya';
-    note = 'the diffusers input is written in kohya\'s layout (lora_unet_… names, per-module alpha), which diffusers loads';
+    note = "the diffusers input is written in kohya's layout (lora_unet_… names, per-module alpha), which diffusers loads";
   } else if (adapter.format === 'mlx') {
     layout = 'peft';
-    note = 'the mlx-lm input is written as a PEFT adapter: mlx-lm holds one rank for every module, so per-module ranks need PEFT\'s rank_pattern';
+    note = "the mlx-lm input is written as a PEFT adapter: mlx-lm holds one rank for every module, so per-module ranks need PEFT's rank_pattern";
   } else layout = 'peft';
   const out = resolve(output);
   if (layout === 'peft') return { layout, weights: join(out, 'adapter_model.safetensors'), config: join(out, 'adapter_config.json'), report: join(out, 'resize-report'), note };
@@ -82,7 +82,11 @@ export async function targetProblems(target: OutputTarget, inputFile: string, ov
   if (!overwrite) {
     const existing: string[] = [];
     for (const path of [target.weights, ...(target.config ? [target.config] : [])]) if (await exists(path)) existing.push(path);
-    if (existing.length > 0) problems.push({ code: 'OUTPUT_EXISTS', message: `${existing.join(' and ')} already exist${existing.length === 1 ? 's' : ''}; not overwritten (pass overwrite / --overwrite to replace)` });
+    if (existing.length > 0)
+      problems.push({
+        code: 'OUTPUT_EXISTS',
+        message: `${existing.join(' and ')} already exist${existing.length === 1 ? 's' : ''}; not overwritten (pass overwrite / --overwrite to replace)`,
+      });
   }
   return problems;
 }

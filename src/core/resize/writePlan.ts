@@ -9,7 +9,15 @@ export type FloatDType = 'F64' | 'F32' | 'F16' | 'BF16';
 /** One tensor of the output, in file order. */
 export type PlannedTensor =
   /** A truncated factor of module `module` (index into the kept modules). */
-  | { readonly kind: 'factor'; readonly name: string; readonly shape: readonly number[]; readonly dtype: FloatDType; readonly module: number; readonly role: 'A' | 'B'; readonly transposed: boolean }
+  | {
+      readonly kind: 'factor';
+      readonly name: string;
+      readonly shape: readonly number[];
+      readonly dtype: FloatDType;
+      readonly module: number;
+      readonly role: 'A' | 'B';
+      readonly transposed: boolean;
+    }
   /** kohya's alpha scalar. */
   | { readonly kind: 'alpha'; readonly name: string; readonly shape: readonly number[]; readonly dtype: 'F32'; readonly value: number }
   /** An input tensor copied byte for byte (DoRA magnitude, modules_to_save, LoHa/LoKr kept as they are). */
@@ -38,7 +46,14 @@ export interface WritePlan {
  * alpha is written as an F32 scalar and s' recomputed from the stored value, so the factors
  * absorb its rounding; PEFT's α' is a JSON double.
  */
-export function planTensors(adapter: Adapter, layout: OutputLayout, kept: readonly ResizableModule[], ranks: readonly number[], dtype: FloatDType, skipped: readonly SkippedModule[]): WritePlan {
+export function planTensors(
+  adapter: Adapter,
+  layout: OutputLayout,
+  kept: readonly ResizableModule[],
+  ranks: readonly number[],
+  dtype: FloatDType,
+  skipped: readonly SkippedModule[],
+): WritePlan {
   const from = inputLayout(adapter.format);
   const tensors: PlannedTensor[] = [];
   const modules: WrittenModule[] = [];

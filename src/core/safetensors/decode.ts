@@ -24,7 +24,12 @@ function checkDecodable(bytes: Uint8Array, dtype: DType, count: number, name: st
   if (dtype === 'C64' || dtype === 'F4' || dtype === 'F6_E2M3' || dtype === 'F6_E3M2') unsupported(dtype, name, file);
   const width = DTYPE_BITS[dtype] / 8;
   if (!Number.isSafeInteger(count) || count < 0 || bytes.length < count * width) {
-    throw new SafetensorsError('SIZE_MISMATCH', `tensor ${JSON.stringify(name)}: ${count} ${dtype} elements take ${count * width} bytes but ${bytes.length} were given`, file, name);
+    throw new SafetensorsError(
+      'SIZE_MISMATCH',
+      `tensor ${JSON.stringify(name)}: ${count} ${dtype} elements take ${count * width} bytes but ${bytes.length} were given`,
+      file,
+      name,
+    );
   }
 }
 

@@ -48,7 +48,10 @@ export function decodeMatrix(bytes: Uint8Array, dtype: DType, rows: number, cols
     }
   } else if (dtype === 'F16') {
     const table = f16Table();
-    const halves = LITTLE_ENDIAN && bytes.byteOffset % 2 === 0 ? new Uint16Array(bytes.buffer, bytes.byteOffset, count) : Uint16Array.from({ length: count }, (_, i) => bytes[2 * i] | (bytes[2 * i + 1] << 8));
+    const halves =
+      LITTLE_ENDIAN && bytes.byteOffset % 2 === 0
+        ? new Uint16Array(bytes.buffer, bytes.byteOffset, count)
+        : Uint16Array.from({ length: count }, (_, i) => bytes[2 * i] | (bytes[2 * i + 1] << 8));
     const block = new Float64Array(blockSize);
     for (let first = 0; first < rows; first += rowsPerBlock) {
       const n = Math.min(rowsPerBlock, rows - first) * cols;
@@ -132,7 +135,14 @@ function countNonFinite(data: Float64Array): { nan: number; infinite: number } {
  * half the memory of float64 and no transposes. `target`, when given and large enough, is used
  * for the float32 case.
  */
-export function decodeStored(bytes: Uint8Array, dtype: DType, count: number, name = '', file = '', target?: Float32Array): { data: Float32Array | Float64Array; nan: number; infinite: number } {
+export function decodeStored(
+  bytes: Uint8Array,
+  dtype: DType,
+  count: number,
+  name = '',
+  file = '',
+  target?: Float32Array,
+): { data: Float32Array | Float64Array; nan: number; infinite: number } {
   if (dtype === 'F64' || DTYPE_BITS[dtype] > 32 || dtype === 'I32' || dtype === 'U32') {
     const wide = decodeMatrix(bytes, dtype, 1, count, false, name, file);
     return wide;

@@ -20,7 +20,8 @@ const ENTRY_FIELDS: readonly string[] = ['dtype', 'shape', 'data_offsets'];
  * little-endian u64, read exactly (as a BigInt) so that no huge value wraps into a small one.
  */
 export function checkHeaderLength(prefix: Uint8Array, fileSize: number, file: string): number {
-  if (prefix.length < 8 || fileSize < 8) throw new SafetensorsError('FILE_TOO_SMALL', `${fileSize} bytes is too short for a safetensors file (the header length alone takes 8)`, file);
+  if (prefix.length < 8 || fileSize < 8)
+    throw new SafetensorsError('FILE_TOO_SMALL', `${fileSize} bytes is too short for a safetensors file (the header length alone takes 8)`, file);
   const n = new DataView(prefix.buffer, prefix.byteOffset, 8).getBigUint64(0, true);
   if (n > BigInt(MAX_HEADER_LENGTH)) throw new SafetensorsError('HEADER_TOO_LARGE', `the header claims ${n} bytes, over the ${MAX_HEADER_LENGTH}-byte limit`, file);
   const length = Number(n);
@@ -82,7 +83,13 @@ export function parseHeader(json: Uint8Array, headerLength: number, fileSize: nu
 function duplicateKeyError(key: string, path: readonly string[], file: string): SafetensorsError {
   if (path.length === 0) return new SafetensorsError('DUPLICATE_KEY', `the header names ${JSON.stringify(key)} twice`, file, key === METADATA_KEY ? undefined : key);
   const where = path[0] === METADATA_KEY ? METADATA_KEY : `the entry of tensor ${JSON.stringify(path[0])}`;
-  const inner = path.length > 1 ? ` (inside ${path.slice(1).map((k) => JSON.stringify(k)).join(' → ')})` : '';
+  const inner =
+    path.length > 1
+      ? ` (inside ${path
+          .slice(1)
+          .map((k) => JSON.stringify(k))
+          .join(' → ')})`
+      : '';
   return new SafetensorsError('DUPLICATE_KEY', `${where} has the key ${JSON.stringify(key)} twice${inner}`, file, path[0] === METADATA_KEY ? undefined : path[0]);
 }
 
@@ -110,7 +117,8 @@ function parseMetadata(value: unknown, file: string): Record<string, string> | n
 }
 
 function parseEntry(name: string, value: unknown, dataStart: number, file: string): TensorInfo {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new SafetensorsError('INVALID_ENTRY', `entry ${JSON.stringify(name)} is not an object`, file, name);
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new SafetensorsError('INVALID_ENTRY', `entry ${JSON.stringify(name)} is not an object`, file, name);
   const dtype = field(value, 'dtype');
   const shape = field(value, 'shape');
   const offsets = field(value, 'data_offsets');
@@ -137,10 +145,17 @@ function parseEntry(name: string, value: unknown, dataStart: number, file: strin
     if (!Number.isSafeInteger(elements)) throw new SafetensorsError('SHAPE_OVERFLOW', `tensor ${JSON.stringify(name)}: shape [${dims.join(', ')}] overflows`, file, name);
   }
   const totalBits = elements * bits;
-  if (!Number.isSafeInteger(totalBits)) throw new SafetensorsError('SHAPE_OVERFLOW', `tensor ${JSON.stringify(name)}: shape [${dims.join(', ')}] of ${dtype} overflows`, file, name);
-  if (totalBits % 8 !== 0) throw new SafetensorsError('MISALIGNED', `tensor ${JSON.stringify(name)}: ${elements} ${dtype} elements take ${totalBits} bits, not whole bytes`, file, name);
+  if (!Number.isSafeInteger(totalBits))
+    throw new SafetensorsError('SHAPE_OVERFLOW', `tensor ${JSON.stringify(name)}: shape [${dims.join(', ')}] of ${dtype} overflows`, file, name);
+  if (totalBits % 8 !== 0)
+    throw new SafetensorsError('MISALIGNED', `tensor ${JSON.stringify(name)}: ${elements} ${dtype} elements take ${totalBits} bits, not whole bytes`, file, name);
   if (totalBits / 8 !== end - begin) {
-    throw new SafetensorsError('SIZE_MISMATCH', `tensor ${JSON.stringify(name)}: shape [${dims.join(', ')}] of ${dtype} needs ${totalBits / 8} bytes but data_offsets span ${end - begin}`, file, name);
+    throw new SafetensorsError(
+      'SIZE_MISMATCH',
+      `tensor ${JSON.stringify(name)}: shape [${dims.join(', ')}] of ${dtype} needs ${totalBits / 8} bytes but data_offsets span ${end - begin}`,
+      file,
+      name,
+    );
   }
   return { name, dtype: dtype as DType, shape: dims, elements, start: dataStart + begin, end: dataStart + end };
 }
@@ -152,7 +167,12 @@ function checkLayout(tensors: readonly TensorInfo[], dataStart: number, fileSize
   for (const t of sorted) {
     if (t.start !== position) {
       const what = t.start < position ? 'overlaps the tensor before it' : `leaves a gap of ${t.start - position} bytes before it`;
-      throw new SafetensorsError('NOT_CONTIGUOUS', `tensor ${JSON.stringify(t.name)} ${what} (data_offsets begin ${t.start - dataStart}, expected ${position - dataStart})`, file, t.name);
+      throw new SafetensorsError(
+        'NOT_CONTIGUOUS',
+        `tensor ${JSON.stringify(t.name)} ${what} (data_offsets begin ${t.start - dataStart}, expected ${position - dataStart})`,
+        file,
+        t.name,
+      );
     }
     position = t.end;
   }

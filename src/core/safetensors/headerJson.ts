@@ -80,4 +80,3 @@ function countProperties(root: object): number {
   }
   return count;
 }
-

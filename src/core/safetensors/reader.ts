@@ -71,7 +71,12 @@ export class SafetensorsFile {
     const { start, count } = range;
     const valid = Number.isSafeInteger(start) && Number.isSafeInteger(count) && start >= 0 && count >= 0 && start + count <= info.elements;
     if (!valid || (start * bits) % 8 !== 0 || (count * bits) % 8 !== 0) {
-      throw new SafetensorsError('INVALID_OFFSETS', `elements ${start}…${start + count} are not a whole-byte range of tensor ${JSON.stringify(info.name)} (${info.elements} elements)`, this.header.file, info.name);
+      throw new SafetensorsError(
+        'INVALID_OFFSETS',
+        `elements ${start}…${start + count} are not a whole-byte range of tensor ${JSON.stringify(info.name)} (${info.elements} elements)`,
+        this.header.file,
+        info.name,
+      );
     }
     return [info.start + (start * bits) / 8, info.start + ((start + count) * bits) / 8];
   }
@@ -143,7 +148,12 @@ async function readFully(handle: FileHandle, target: Uint8Array, position: numbe
       throw new SafetensorsError('IO_ERROR', `reading ${tensor ? `tensor ${JSON.stringify(tensor)}` : 'the header'} failed: ${(error as Error).message}`, file, tensor);
     }
     if (bytesRead === 0) {
-      throw new SafetensorsError('MISSING_BYTES', `the file ended after ${position + done} bytes while reading ${tensor ? `tensor ${JSON.stringify(tensor)}` : 'the header'} (was it truncated or replaced since it was opened?)`, file, tensor);
+      throw new SafetensorsError(
+        'MISSING_BYTES',
+        `the file ended after ${position + done} bytes while reading ${tensor ? `tensor ${JSON.stringify(tensor)}` : 'the header'} (was it truncated or replaced since it was opened?)`,
+        file,
+        tensor,
+      );
     }
     done += bytesRead;
   }

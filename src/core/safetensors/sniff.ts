@@ -12,7 +12,14 @@ import { SafetensorsError, type SafetensorsErrorCode } from './errors';
 export const SNIFF_BYTES = 1024;
 
 /** Failures of the first checks, where the file may well be something else altogether. */
-const FOREIGN_CANDIDATES: ReadonlySet<SafetensorsErrorCode> = new Set<SafetensorsErrorCode>(['FILE_TOO_SMALL', 'HEADER_TOO_LARGE', 'HEADER_PAST_END', 'HEADER_NOT_UTF8', 'HEADER_NOT_JSON', 'HEADER_NOT_OBJECT']);
+const FOREIGN_CANDIDATES: ReadonlySet<SafetensorsErrorCode> = new Set<SafetensorsErrorCode>([
+  'FILE_TOO_SMALL',
+  'HEADER_TOO_LARGE',
+  'HEADER_PAST_END',
+  'HEADER_NOT_UTF8',
+  'HEADER_NOT_JSON',
+  'HEADER_NOT_OBJECT',
+]);
 
 /** Whether an error from the first checks calls for a look at the file's first bytes. */
 export function mayBeForeign(error: unknown): error is SafetensorsError {
@@ -38,7 +45,8 @@ export function describeForeignFile(head: Uint8Array, fileSize: number): string 
   const startsWith = (magic: string) => magic.length <= head.length && [...magic].every((ch, i) => head[i] === ch.charCodeAt(0));
   if (startsWith('version https://git-lfs')) return `a Git LFS pointer, not the weights${lfsDetails(head)}; fetch the real file with \`git lfs pull\``;
   if (startsWith('PK\u0003\u0004')) return zipDescription(head);
-  if (head.length >= 2 && head[0] === 0x80 && head[1] >= 2 && head[1] <= 5) return `a Python pickle (protocol ${head[1]}), e.g. an old PyTorch checkpoint saved with torch.save, not safetensors; load it in Python and convert it with safetensors.torch.save_file`;
+  if (head.length >= 2 && head[0] === 0x80 && head[1] >= 2 && head[1] <= 5)
+    return `a Python pickle (protocol ${head[1]}), e.g. an old PyTorch checkpoint saved with torch.save, not safetensors; load it in Python and convert it with safetensors.torch.save_file`;
   if (startsWith('GGUF')) return 'a GGUF model file (llama.cpp), not safetensors';
   if (startsWith('\u0093NUMPY')) return 'a NumPy .npy array file, not safetensors';
   if (startsWith('\u0089HDF')) return 'an HDF5 file (e.g. Keras weights), not safetensors';
@@ -61,7 +69,10 @@ function zipDescription(head: Uint8Array): string {
 
 /** `<!DOCTYPE html` or `<html`, after an optional BOM and whitespace, in any letter case. */
 function looksLikeHtml(head: Uint8Array): boolean {
-  const start = latin1(head.subarray(0, 256)).replace(/^\u00ef\u00bb\u00bf/, '').trimStart().toLowerCase();
+  const start = latin1(head.subarray(0, 256))
+    .replace(/^\u00ef\u00bb\u00bf/, '')
+    .trimStart()
+    .toLowerCase();
   return start.startsWith('<!doctype html') || start.startsWith('<html');
 }
 

@@ -27,9 +27,11 @@ const METADATA_KEY = '__metadata__';
 export function byteLength(dtype: DType, shape: readonly number[], name = '', file = ''): number {
   let bits = DTYPE_BITS[dtype];
   for (const d of shape) {
-    if (!Number.isSafeInteger(d) || d < 0) throw new SafetensorsError('INVALID_SHAPE', `tensor ${JSON.stringify(name)}: shape [${shape.join(', ')}] has a dimension that is not a non-negative integer`, file, name);
+    if (!Number.isSafeInteger(d) || d < 0)
+      throw new SafetensorsError('INVALID_SHAPE', `tensor ${JSON.stringify(name)}: shape [${shape.join(', ')}] has a dimension that is not a non-negative integer`, file, name);
     bits *= d;
-    if (!Number.isSafeInteger(bits)) throw new SafetensorsError('SHAPE_OVERFLOW', `tensor ${JSON.stringify(name)}: shape [${shape.join(', ')}] of ${dtype} is too large`, file, name);
+    if (!Number.isSafeInteger(bits))
+      throw new SafetensorsError('SHAPE_OVERFLOW', `tensor ${JSON.stringify(name)}: shape [${shape.join(', ')}] of ${dtype} is too large`, file, name);
   }
   if (bits % 8 !== 0) throw new SafetensorsError('MISALIGNED', `tensor ${JSON.stringify(name)}: shape [${shape.join(', ')}] of ${dtype} does not fill whole bytes`, file, name);
   return bits / 8;
@@ -71,7 +73,13 @@ export function encodeSafetensors(tensors: readonly TensorToWrite[], metadata?: 
   let total = header.length;
   for (const t of tensors) {
     const expected = byteLength(t.dtype, t.shape, t.name);
-    if (t.data.length !== expected) throw new SafetensorsError('SIZE_MISMATCH', `tensor ${JSON.stringify(t.name)}: ${t.data.length} bytes given for shape [${t.shape.join(', ')}] of ${t.dtype}, which takes ${expected}`, '', t.name);
+    if (t.data.length !== expected)
+      throw new SafetensorsError(
+        'SIZE_MISMATCH',
+        `tensor ${JSON.stringify(t.name)}: ${t.data.length} bytes given for shape [${t.shape.join(', ')}] of ${t.dtype}, which takes ${expected}`,
+        '',
+        t.name,
+      );
     total += expected;
   }
   const out = new Uint8Array(total);
@@ -117,7 +125,12 @@ export async function writeSafetensorsAtomic(
 /**
  * Convenience for tensors already in memory: the same atomic write, one chunk per tensor.
  */
-export function writeTensorsAtomic(target: string, tensors: readonly TensorToWrite[], metadata?: Readonly<Record<string, string>> | null, options: WriteOptions = {}): Promise<void> {
+export function writeTensorsAtomic(
+  target: string,
+  tensors: readonly TensorToWrite[],
+  metadata?: Readonly<Record<string, string>> | null,
+  options: WriteOptions = {},
+): Promise<void> {
   return writeSafetensorsAtomic(target, tensors, metadata, (index, write) => write(tensors[index].data), options);
 }
 
@@ -141,7 +154,12 @@ async function writeContents(
     const expected = byteLength(t.dtype, t.shape, t.name, target);
     await produce(i, write);
     if (position - start !== expected) {
-      throw new SafetensorsError('SIZE_MISMATCH', `tensor ${JSON.stringify(t.name)}: wrote ${position - start} bytes, expected ${expected} for shape [${t.shape.join(', ')}] of ${t.dtype}`, target, t.name);
+      throw new SafetensorsError(
+        'SIZE_MISMATCH',
+        `tensor ${JSON.stringify(t.name)}: wrote ${position - start} bytes, expected ${expected} for shape [${t.shape.join(', ')}] of ${t.dtype}`,
+        target,
+        t.name,
+      );
     }
   }
 }

@@ -33,7 +33,11 @@ const NUMBERED_FILE = /[-_](\d+)\.safetensors$/;
  */
 export async function orderCheckpoints(paths: readonly string[]): Promise<{ checkpoints: CheckpointFile[]; warnings: string[] }> {
   const expanded = paths.length === 1 ? await expandFolder(paths[0]) : [...paths];
-  if (expanded.length < 2) throw new SubspaceError('TOO_FEW_CHECKPOINTS', `a checkpoint series needs at least two checkpoints; ${paths.length === 1 ? `${paths[0]} holds ${expanded.length}` : `got ${expanded.length}`}`);
+  if (expanded.length < 2)
+    throw new SubspaceError(
+      'TOO_FEW_CHECKPOINTS',
+      `a checkpoint series needs at least two checkpoints; ${paths.length === 1 ? `${paths[0]} holds ${expanded.length}` : `got ${expanded.length}`}`,
+    );
   const checkpoints: CheckpointFile[] = [];
   for (const path of expanded) {
     const weights = await resolveWeightsFile(path);
@@ -43,7 +47,8 @@ export async function orderCheckpoints(paths: readonly string[]): Promise<{ chec
   const sorted = order.map((x) => x.c);
   const warnings: string[] = [];
   const unnumbered = sorted.filter((c) => c.step === null);
-  if (unnumbered.length > 1) warnings.push(`${unnumbered.length} checkpoints name no step (${unnumbered.map((c) => c.path).join(', ')}); they keep the given order and the last is taken as the final one`);
+  if (unnumbered.length > 1)
+    warnings.push(`${unnumbered.length} checkpoints name no step (${unnumbered.map((c) => c.path).join(', ')}); they keep the given order and the last is taken as the final one`);
   const steps = sorted.flatMap((c) => (c.step === null ? [] : [c.step]));
   if (new Set(steps).size < steps.length) warnings.push('two checkpoints have the same step; they keep the given order');
   return { checkpoints: sorted, warnings };

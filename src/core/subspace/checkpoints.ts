@@ -111,7 +111,12 @@ export async function checkpointSeries(paths: readonly string[], options: Checkp
         unmatched.push({ side: 'a', name: module.name, reason: last.reason, checkpoint: opened.length - 1 });
         return;
       }
-      const row = { cosineToFinal: [] as (number | null)[], relativeDistanceToFinal: [] as (number | null)[], topAngleToFinal: [] as (number | null)[], norms: [] as (number | null)[] };
+      const row = {
+        cosineToFinal: [] as (number | null)[],
+        relativeDistanceToFinal: [] as (number | null)[],
+        topAngleToFinal: [] as (number | null)[],
+        norms: [] as (number | null)[],
+      };
       let next = 0;
       others.forEach((o, t) => {
         if (!o || 'reason' in o) {

@@ -74,5 +74,9 @@ function layerGroup(moduleType: string, entries: readonly { name: string; basis:
     const [a, b] = [entries[i].basis, entries[j].basis];
     return [transposeMultiply(a.X, b.X), transposeMultiply(a.Y, b.Y)];
   };
-  return groupMaps(moduleType, entries.map((e) => ({ name: e.name, trained: e.rank, ...e.basis })), overlaps);
+  return groupMaps(
+    moduleType,
+    entries.map((e) => ({ name: e.name, trained: e.rank, ...e.basis })),
+    overlaps,
+  );
 }

@@ -44,7 +44,13 @@ export function matchModules(a: readonly AdaptedModule[], b: readonly AdaptedMod
     const unique = new Map<string, AdaptedModule>();
     for (const [key, list] of byKey) {
       if (list.length === 1) unique.set(key, list[0]);
-      else for (const m of list) unmatched.push({ side, name: m.name, reason: `${list.length} modules of ${side === 'a' ? 'A' : 'B'} adapt the same base module (${list.map((x) => x.name).join(', ')})` });
+      else
+        for (const m of list)
+          unmatched.push({
+            side,
+            name: m.name,
+            reason: `${list.length} modules of ${side === 'a' ? 'A' : 'B'} adapt the same base module (${list.map((x) => x.name).join(', ')})`,
+          });
     }
     return unique;
   };
@@ -86,7 +92,8 @@ export function matchModules(a: readonly AdaptedModule[], b: readonly AdaptedMod
     }
     const mb = hit.b;
     if (ma.kind !== mb.kind) unmatched.push({ side: 'both', name: ma.name, nameB: mb.name, reason: `kinds differ: ${ma.kind} in A, ${mb.kind} in B` });
-    else if (ma.shape[0] !== mb.shape[0] || ma.shape[1] !== mb.shape[1]) unmatched.push({ side: 'both', name: ma.name, nameB: mb.name, reason: `shapes differ: ${ma.shape.join('×')} in A, ${mb.shape.join('×')} in B` });
+    else if (ma.shape[0] !== mb.shape[0] || ma.shape[1] !== mb.shape[1])
+      unmatched.push({ side: 'both', name: ma.name, nameB: mb.name, reason: `shapes differ: ${ma.shape.join('×')} in A, ${mb.shape.join('×')} in B` });
     else pairs.push({ a: ma, b: mb, matchedBy: hit.matchedBy });
   }
   for (const mb of b) {

@@ -7,7 +7,13 @@ import { stampOf, type AnalysedAdapter, type AnalysisService } from './analysisS
  * The analysis of a weights file without an editor (Export Report with none open, the hover's
  * workspace adapters): from the cache when the file is unchanged, else read and analysed.
  */
-export async function analyseFile(service: AnalysisService, path: string, compute: ComputeOptions, token: CancellationToken, onProgress?: (done: number, total: number) => void): Promise<AnalysedAdapter> {
+export async function analyseFile(
+  service: AnalysisService,
+  path: string,
+  compute: ComputeOptions,
+  token: CancellationToken,
+  onProgress?: (done: number, total: number) => void,
+): Promise<AnalysedAdapter> {
   const stamp = await stampOf(path);
   const cached = service.cache.get(stamp);
   if (cached) return cached;

@@ -34,7 +34,11 @@ export class AnalysisService {
 
   /** Runs the analysis in the worker; the finished result goes into the cache. */
   async analyze(adapter: Adapter, stamp: FileStamp, request: AnalyzeRequest): Promise<AnalysedAdapter> {
-    const { output } = await this.client.run('analyze', { path: stamp.path, options: request.compute }, { token: request.token, onProgress: ({ result, index, total }) => request.onModule(result, index, total) });
+    const { output } = await this.client.run(
+      'analyze',
+      { path: stamp.path, options: request.compute },
+      { token: request.token, onProgress: ({ result, index, total }) => request.onModule(result, index, total) },
+    );
     const analysis: AdapterAnalysis = { modules: output.modules, backend: output.device.backend, seconds: output.seconds, device: output.device };
     const entry = { adapter, stamp, analysis };
     this.cache.set(stamp, entry);

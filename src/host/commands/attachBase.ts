@@ -28,7 +28,11 @@ export function registerAttachBase(ctx: HostContext): vscode.Disposable {
         title: `${basename(adapter)} against ${baseLabel(base)}`,
         kind: 'base',
         run: async (panel, token, report) => {
-          const { output, seconds } = await ctx.service.jobs.run('base', { adapterPath: adapter, basePath: base, options: { compute } }, { token, onProgress: (p) => report(p.done, p.total, p.module) });
+          const { output, seconds } = await ctx.service.jobs.run(
+            'base',
+            { adapterPath: adapter, basePath: base, options: { compute } },
+            { token, onProgress: (p) => report(p.done, p.total, p.module) },
+          );
           panel.notify('base', baseModelPayload(adapter, output.analysis, output.base, seconds));
         },
       });

@@ -21,7 +21,11 @@ export function registerCheckPredictorInvariance(ctx: HostContext, predictions: 
     const name = entry.manifest.name;
     try {
       const report = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `LoRA Lens: checking ${name} under ${INVARIANCE_TRIALS} random reparametrizations of ${session.document.overview.file}`, cancellable: true },
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: `LoRA Lens: checking ${name} under ${INVARIANCE_TRIALS} random reparametrizations of ${session.document.overview.file}`,
+          cancellable: true,
+        },
         (_progress, token) => predictions.checkInvariance(session.document, entry.dir, token),
       );
       const change = report.maxRelativeChange.toExponential(2);
@@ -41,6 +45,11 @@ async function pickPredictor(entries: readonly PredictorEntry[]): Promise<Predic
     return undefined;
   }
   if (entries.length === 1) return entries[0];
-  const items = entries.map((entry) => ({ label: entry.manifest.name, description: `${entry.manifest.model.kind} · ${entry.manifest.output.target} · v${entry.manifest.version}`, detail: entry.dir, entry }));
+  const items = entries.map((entry) => ({
+    label: entry.manifest.name,
+    description: `${entry.manifest.model.kind} · ${entry.manifest.output.target} · v${entry.manifest.version}`,
+    detail: entry.dir,
+    entry,
+  }));
   return (await vscode.window.showQuickPick(items, { title: 'Predictor to check', matchOnDetail: true }))?.entry;
 }

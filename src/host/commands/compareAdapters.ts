@@ -24,7 +24,11 @@ export function registerCompareAdapters(ctx: HostContext): vscode.Disposable {
       }
       const reference = files.length === 2 || adapterArgs(first).length > 0 ? files[0] : await pickReference(files);
       if (!reference) return;
-      await compareAdapters(ctx, reference, files.filter((f) => f !== reference));
+      await compareAdapters(
+        ctx,
+        reference,
+        files.filter((f) => f !== reference),
+      );
     } catch (error) {
       showError('Compare Adapters', error);
     }

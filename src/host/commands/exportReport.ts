@@ -34,9 +34,7 @@ export function registerExportReport(ctx: HostContext): vscode.Disposable {
     const format = FORMATS.find((f) => f.format === arg)?.format;
     try {
       const session = ctx.registry.active();
-      const source = session
-        ? { adapter: session.document.adapter, analysis: session.document.analysis, partial: session.document.moduleResults }
-        : await pickAndAnalyse(ctx);
+      const source = session ? { adapter: session.document.adapter, analysis: session.document.analysis, partial: session.document.moduleResults } : await pickAndAnalyse(ctx);
       return source ? await exportReport(source, format) : null;
     } catch (error) {
       showError('Export Report', error);

@@ -17,7 +17,9 @@ export function registerLoadPredictor(predictions: PredictionService): vscode.Di
       const m = predictor.manifest;
       const fallback = predictor.provider.fallbackReason ? ` (${predictor.provider.fallbackReason})` : '';
       log().info(`loaded predictor ${m.name} ${m.version} from ${dir} on ${predictor.provider.name}${fallback}`);
-      void vscode.window.showInformationMessage(`LoRA Lens: loaded predictor ${m.name} (${m.output.kind}, ${m.output.target}); its predictions show in the Predicted properties tab.`);
+      void vscode.window.showInformationMessage(
+        `LoRA Lens: loaded predictor ${m.name} (${m.output.kind}, ${m.output.target}); its predictions show in the Predicted properties tab.`,
+      );
     } catch (error) {
       showError(`Cannot load the predictor in ${dir}`, error);
     }
@@ -25,6 +27,12 @@ export function registerLoadPredictor(predictions: PredictionService): vscode.Di
 }
 
 async function pickFolder(): Promise<string | undefined> {
-  const picked = await vscode.window.showOpenDialog({ title: 'Property predictor folder (manifest.json + model.onnx)', openLabel: 'Load Predictor', canSelectFiles: false, canSelectFolders: true, canSelectMany: false });
+  const picked = await vscode.window.showOpenDialog({
+    title: 'Property predictor folder (manifest.json + model.onnx)',
+    openLabel: 'Load Predictor',
+    canSelectFiles: false,
+    canSelectFolders: true,
+    canSelectMany: false,
+  });
   return picked?.[0]?.fsPath;
 }

@@ -38,7 +38,10 @@ export function registerResizeAdapter(ctx: HostContext): vscode.Disposable {
       const { problems, plan } = await withProgress(`Checking the resize of ${basename(input)}`, (token) => checkResizeKeepingPlan({ ...options, token }));
       if (problems.length > 0) {
         log().warn(`resize of ${input} refused: ${problems.join('; ')}`);
-        void vscode.window.showErrorMessage(`LoRA Lens: ${basename(input)} was not resized; nothing was written.`, { modal: true, detail: problems.map((p) => `• ${p}`).join('\n') });
+        void vscode.window.showErrorMessage(`LoRA Lens: ${basename(input)} was not resized; nothing was written.`, {
+          modal: true,
+          detail: problems.map((p) => `• ${p}`).join('\n'),
+        });
         return null;
       }
       let result: ResizeResult;
@@ -100,7 +103,9 @@ async function showResult(ctx: HostContext, input: string, result: ResizeResult)
   const saved = plan.paramsBefore > 0 ? 1 - plan.paramsAfter / plan.paramsBefore : 0;
   const kept = plan.layers.reduce((s, l) => s + l.kept, 0);
   const rank = plan.layers.reduce((s, l) => s + l.rank, 0);
-  log().info(`resized ${input} to ${weights}: kept ${kept} of ${rank} ranks, ${plan.paramsBefore} → ${plan.paramsAfter} parameters, overall relative error ${plan.overallRelativeError}`);
+  log().info(
+    `resized ${input} to ${weights}: kept ${kept} of ${rank} ranks, ${plan.paramsBefore} → ${plan.paramsAfter} parameters, overall relative error ${plan.overallRelativeError}`,
+  );
   const markdown = result.files.find((f) => f.endsWith('.md'));
   if (markdown) await vscode.window.showTextDocument(vscode.Uri.file(markdown), { preview: true, preserveFocus: false });
   const skipped = result.skipped.length > 0 ? ` ${result.skipped.length} module(s) not truncated (see the report).` : '';

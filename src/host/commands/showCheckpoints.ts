@@ -33,7 +33,11 @@ export async function showCheckpoints(ctx: HostContext, paths: readonly string[]
     title,
     kind: 'convergence',
     run: async (panel, token, report) => {
-      const { output, seconds } = await ctx.service.jobs.run('checkpoints', { paths, compute: readSettings().compute }, { token, onProgress: (p) => report(p.done, p.total, p.module) });
+      const { output, seconds } = await ctx.service.jobs.run(
+        'checkpoints',
+        { paths, compute: readSettings().compute },
+        { token, onProgress: (p) => report(p.done, p.total, p.module) },
+      );
       panel.notify('convergence', convergencePayload(output, seconds));
     },
   });

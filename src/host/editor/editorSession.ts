@@ -55,7 +55,9 @@ export class EditorSession extends Disposable {
             return { started };
           },
           recommendRanks: ({ method }) => rankPlanPayload(document.overview.layers, document.moduleResults, checkedMethod(method)),
-          resizeAdapter: async ({ method }) => ({ file: (await vscode.commands.executeCommand<string | null | undefined>('loraLens.resizeAdapter', document.uri, checkedMethod(method))) ?? null }),
+          resizeAdapter: async ({ method }) => ({
+            file: (await vscode.commands.executeCommand<string | null | undefined>('loraLens.resizeAdapter', document.uri, checkedMethod(method))) ?? null,
+          }),
           runCommand: async ({ command }) => {
             if (!ALLOWED.has(command)) throw new Error(`the view may not run ${String(command)}`);
             await vscode.commands.executeCommand(command);

@@ -53,7 +53,10 @@ function moduleTable(m: ModuleStats, labels: HoverLabels): string {
 
 function summaryTable(modules: readonly ModuleStats[], labels: HoverLabels): string {
   const stat = (f: (m: ModuleStats) => number | null): string => {
-    const values = modules.map(f).filter((v): v is number => v !== null && Number.isFinite(v)).sort((a, b) => a - b);
+    const values = modules
+      .map(f)
+      .filter((v): v is number => v !== null && Number.isFinite(v))
+      .sort((a, b) => a - b);
     if (values.length === 0) return '— | — | —';
     return [values[0], median(values), values[values.length - 1]].map((v) => num(v)).join(' | ');
   };

@@ -24,7 +24,7 @@ const MIN_LENGTH = 2;
 /** A module name with PEFT's wrapping and any factor-tensor tail removed, lower-cased. */
 export function canonicalName(name: string): string {
   let n = name.trim().toLowerCase();
-  for (let previous = ''; previous !== n; ) {
+  for (let previous = ''; previous !== n;) {
     previous = n;
     n = n.replace(FACTOR_TAIL, '');
   }

@@ -11,10 +11,7 @@ export interface PredictorEntry {
 }
 
 /** Where one predictor's run on one adapter stands. */
-export type RunState =
-  | { readonly kind: 'pending' }
-  | { readonly kind: 'done'; readonly prediction: Prediction }
-  | { readonly kind: 'error'; readonly error: unknown };
+export type RunState = { readonly kind: 'pending' } | { readonly kind: 'done'; readonly prediction: Prediction } | { readonly kind: 'error'; readonly error: unknown };
 
 export interface ProviderInfo {
   readonly name: string;

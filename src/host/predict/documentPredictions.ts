@@ -86,7 +86,9 @@ export class DocumentPredictions extends Disposable {
           if (job.token.isCancellationRequested && isCancellation(error)) return;
           run = { kind: 'error', error };
           const code = error instanceof Error ? (error as Error & { code?: unknown }).code : undefined;
-          log().info(`predictor ${entry.manifest.name} on ${this.document.overview.file}: no prediction: ${error instanceof Error ? error.message : String(error)}${typeof code === 'string' ? ` [${code}]` : ''}`);
+          log().info(
+            `predictor ${entry.manifest.name} on ${this.document.overview.file}: no prediction: ${error instanceof Error ? error.message : String(error)}${typeof code === 'string' ? ` [${code}]` : ''}`,
+          );
         }
         if (job.token.isCancellationRequested) return;
         this.runs.set(entry.dir, { run, provider });

@@ -64,7 +64,9 @@ export class PredictionService extends Disposable {
       const predictor = await this.catalog.session(dir);
       const report = await predictor.checkInvariance(document.uri.fsPath, this.analyzeFor(document), INVARIANCE_TRIALS, seed, token);
       this.invariance.set(dir, stamp, checkedState(report));
-      log().info(`invariance of ${predictor.manifest.name} on ${document.overview.file}: largest relative change ${report.maxRelativeChange.toExponential(2)} over ${report.trials} reparametrizations (seed ${seed})`);
+      log().info(
+        `invariance of ${predictor.manifest.name} on ${document.overview.file}: largest relative change ${report.maxRelativeChange.toExponential(2)} over ${report.trials} reparametrizations (seed ${seed})`,
+      );
       return report;
     } catch (error) {
       const cancelled = isCancellation(error) || token?.isCancellationRequested === true;

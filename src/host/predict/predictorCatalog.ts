@@ -174,7 +174,11 @@ export class PredictorCatalog extends Disposable {
     for (const dir of dirs) {
       const opened = this.sessions.get(dir);
       this.sessions.delete(dir);
-      if (opened) await opened.then((p) => p.dispose(), () => undefined);
+      if (opened)
+        await opened.then(
+          (p) => p.dispose(),
+          () => undefined,
+        );
     }
   }
 }
@@ -188,9 +192,15 @@ async function readOne(dir: string): Promise<{ readonly dir: string; readonly ma
 }
 
 async function isDirectory(path: string): Promise<boolean> {
-  return stat(path).then((s) => s.isDirectory(), () => false);
+  return stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
 }
 
 async function isFile(path: string): Promise<boolean> {
-  return stat(path).then((s) => s.isFile(), () => false);
+  return stat(path).then(
+    (s) => s.isFile(),
+    () => false,
+  );
 }

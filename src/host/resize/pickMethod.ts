@@ -20,11 +20,35 @@ const METHODS: readonly MethodItem[] = [
   { label: 'Energy level', description: 'smallest k keeping a share of Σσ²', head: 'energy', prompt: 'Share of the energy Σσ² each layer keeps, in (0, 1]', initial: () => '0.95' },
   { label: 'AutoLoRA', description: '#{i : σᵢ/Σσ ≥ 1/r}', head: 'auto', prompt: null, initial: () => '' },
   { label: 'kohya sv_ratio', description: 'keep σᵢ ≥ σ₁ / ratio', head: 'sv_ratio', prompt: 'Ratio σ₁/σₖ, at least 1 (kohya resize_lora.py)', initial: () => '10' },
-  { label: 'kohya sv_fro', description: 'keep a share of the Frobenius norm', head: 'sv_fro', prompt: 'Share of ‖ΔW‖_F kept, in (0, 1] (kohya resize_lora.py)', initial: () => '0.9' },
+  {
+    label: 'kohya sv_fro',
+    description: 'keep a share of the Frobenius norm',
+    head: 'sv_fro',
+    prompt: 'Share of ‖ΔW‖_F kept, in (0, 1] (kohya resize_lora.py)',
+    initial: () => '0.9',
+  },
   { label: 'kohya sv_cumulative', description: 'keep a share of Σσ', head: 'sv_cumulative', prompt: 'Share of Σσ kept, in (0, 1] (kohya resize_lora.py)', initial: () => '0.9' },
-  { label: 'Budget: total rank', description: 'allocated greedily by σ² across layers', head: 'budget:rank', prompt: 'Total rank over all layers', initial: (a) => half(totalRank(a)) },
-  { label: 'Budget: parameters', description: 'allocated greedily by σ² per parameter', head: 'budget:params', prompt: 'Parameters over all layers', initial: (a) => half(totalParams(a)) },
-  { label: 'Fixed rank', description: 'the same rank for every layer (never above its own)', head: 'fixed', prompt: 'Rank per layer', initial: (a) => half(a.modules.reduce((m, x) => Math.max(m, x.rank), 0)) },
+  {
+    label: 'Budget: total rank',
+    description: 'allocated greedily by σ² across layers',
+    head: 'budget:rank',
+    prompt: 'Total rank over all layers',
+    initial: (a) => half(totalRank(a)),
+  },
+  {
+    label: 'Budget: parameters',
+    description: 'allocated greedily by σ² per parameter',
+    head: 'budget:params',
+    prompt: 'Parameters over all layers',
+    initial: (a) => half(totalParams(a)),
+  },
+  {
+    label: 'Fixed rank',
+    description: 'the same rank for every layer (never above its own)',
+    head: 'fixed',
+    prompt: 'Rank per layer',
+    initial: (a) => half(a.modules.reduce((m, x) => Math.max(m, x.rank), 0)),
+  },
 ];
 
 /** The method's head and parameter in the core's text form ("budget:rank", "256"). */

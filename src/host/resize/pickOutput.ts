@@ -49,7 +49,11 @@ export async function pickOutput(adapter: Adapter): Promise<OutputChoice | undef
   const existing = await existingAdapter(output, layout);
   if (existing) {
     const replace = 'Replace';
-    const answer = await vscode.window.showWarningMessage(`${existing} already exists. Replace it with the resized adapter?`, { modal: true, detail: 'The input adapter is never overwritten.' }, replace);
+    const answer = await vscode.window.showWarningMessage(
+      `${existing} already exists. Replace it with the resized adapter?`,
+      { modal: true, detail: 'The input adapter is never overwritten.' },
+      replace,
+    );
     if (answer !== replace) return undefined;
   }
   return { format: picked.format, output, layout, overwrite: existing !== null };
@@ -68,6 +72,13 @@ function defaultOutput(input: string, layout: 'peft' | 'kohya'): string {
 /** The adapter file already at the output, or null. */
 async function existingAdapter(output: string, layout: 'peft' | 'kohya'): Promise<string | null> {
   const candidates = layout === 'peft' ? [join(output, 'adapter_model.safetensors'), join(output, 'adapter_config.json')] : [output];
-  for (const path of candidates) if (await stat(path).then(() => true, () => false)) return path;
+  for (const path of candidates)
+    if (
+      await stat(path).then(
+        () => true,
+        () => false,
+      )
+    )
+      return path;
   return null;
 }

@@ -18,7 +18,11 @@ export function comparisonJob(service: AnalysisService, reference: string, other
       phiGrid: async (module, other, token) => {
         const target = others[other];
         if (target === undefined) throw new Error(`there is no adapter ${other} in this comparison`);
-        const { output: result } = await service.jobs.run('compare', { pathA: reference, pathB: target, options: { only: [module], grids: [module], compute: readSettings().compute } }, { token });
+        const { output: result } = await service.jobs.run(
+          'compare',
+          { pathA: reference, pathB: target, options: { only: [module], grids: [module], compute: readSettings().compute } },
+          { token },
+        );
         const grid = phiGridPayload(module, other, result);
         if (!grid) throw new Error(`${module} could not be compared: ${result.unmatched.find((u) => u.name === module)?.reason ?? 'not found in A'}`);
         return grid;
@@ -28,11 +32,15 @@ export function comparisonJob(service: AnalysisService, reference: string, other
       const results: AdapterComparison[] = [];
       let seconds = 0;
       for (const [j, other] of others.entries()) {
-        const outcome = await service.jobs.run('compare', { pathA: reference, pathB: other, options: { compute: readSettings().compute } }, {
-          token,
-          // Progress over all pairs: each pair counts as an equal share.
-          onProgress: ({ done, total, module }) => report(j * total + done, others.length * total, module),
-        });
+        const outcome = await service.jobs.run(
+          'compare',
+          { pathA: reference, pathB: other, options: { compute: readSettings().compute } },
+          {
+            token,
+            // Progress over all pairs: each pair counts as an equal share.
+            onProgress: ({ done, total, module }) => report(j * total + done, others.length * total, module),
+          },
+        );
         results.push(outcome.output);
         seconds += outcome.seconds;
       }

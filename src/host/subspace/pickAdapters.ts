@@ -23,6 +23,13 @@ export function adapterArgs(...args: unknown[]): AdapterArg[] {
 
 /** Asks for adapters: .safetensors files or adapter folders, several at once. */
 export async function pickAdapters(title: string, openLabel: string): Promise<vscode.Uri[]> {
-  const picked = await vscode.window.showOpenDialog({ title, openLabel, canSelectMany: true, canSelectFiles: true, canSelectFolders: true, filters: { 'Safetensors weights': ['safetensors'] } });
+  const picked = await vscode.window.showOpenDialog({
+    title,
+    openLabel,
+    canSelectMany: true,
+    canSelectFiles: true,
+    canSelectFolders: true,
+    filters: { 'Safetensors weights': ['safetensors'] },
+  });
   return picked ?? [];
 }

@@ -17,15 +17,20 @@ test('a missing partner, a rank mismatch and NaN/Inf weights are per-module warn
   const nan = Float64Array.from(gaussian(rng, 6, 4).data);
   nan[3] = NaN;
   nan[7] = Infinity;
-  const path = await writeFixture(dir, 'adapter_model.safetensors', [
-    { name: 'base_model.model.good.lora_A.weight', shape: [4, 6], values: good.A.data },
-    { name: 'base_model.model.good.lora_B.weight', shape: [6, 4], values: good.B.data },
-    { name: 'base_model.model.orphan.lora_A.weight', shape: [4, 6], values: good.A.data },
-    { name: 'base_model.model.mismatch.lora_A.weight', shape: [4, 6], values: good.A.data },
-    { name: 'base_model.model.mismatch.lora_B.weight', shape: [8, 3], values: gaussian(rng, 8, 3).data },
-    { name: 'base_model.model.nan.lora_A.weight', shape: [4, 6], values: good.A.data },
-    { name: 'base_model.model.nan.lora_B.weight', shape: [6, 4], values: nan },
-  ], { config: { peft_type: 'LORA', r: 4, lora_alpha: 4 } });
+  const path = await writeFixture(
+    dir,
+    'adapter_model.safetensors',
+    [
+      { name: 'base_model.model.good.lora_A.weight', shape: [4, 6], values: good.A.data },
+      { name: 'base_model.model.good.lora_B.weight', shape: [6, 4], values: good.B.data },
+      { name: 'base_model.model.orphan.lora_A.weight', shape: [4, 6], values: good.A.data },
+      { name: 'base_model.model.mismatch.lora_A.weight', shape: [4, 6], values: good.A.data },
+      { name: 'base_model.model.mismatch.lora_B.weight', shape: [8, 3], values: gaussian(rng, 8, 3).data },
+      { name: 'base_model.model.nan.lora_A.weight', shape: [4, 6], values: good.A.data },
+      { name: 'base_model.model.nan.lora_B.weight', shape: [6, 4], values: nan },
+    ],
+    { config: { peft_type: 'LORA', r: 4, lora_alpha: 4 } },
+  );
   const opened = await openAdapter(path);
   try {
     const byName = new Map(opened.adapter.modules.map((m) => [m.name, m]));
@@ -68,14 +73,22 @@ test('a full model opens as a list of tensors with a note that no adapter was fo
 test('a file truncated after it was opened fails with MISSING_BYTES, not garbage', async () => {
   const rng = Rng.fresh();
   const dir = await tempDir();
-  const path = await writeFixture(dir, 'adapter_model.safetensors', [
-    { name: 'base_model.model.x.lora_A.weight', shape: [4, 64], values: gaussian(rng, 4, 64).data },
-    { name: 'base_model.model.x.lora_B.weight', shape: [64, 4], values: gaussian(rng, 64, 4).data },
-  ], { config: { peft_type: 'LORA', r: 4, lora_alpha: 4 } });
+  const path = await writeFixture(
+    dir,
+    'adapter_model.safetensors',
+    [
+      { name: 'base_model.model.x.lora_A.weight', shape: [4, 64], values: gaussian(rng, 4, 64).data },
+      { name: 'base_model.model.x.lora_B.weight', shape: [64, 4], values: gaussian(rng, 64, 4).data },
+    ],
+    { config: { peft_type: 'LORA', r: 4, lora_alpha: 4 } },
+  );
   const opened = await openAdapter(path);
   try {
     await truncate(path, opened.adapter.header.dataStart + 100);
-    await assert.rejects(analyzeAdapter(opened), (error: unknown) => error instanceof SafetensorsError && error.code === 'MISSING_BYTES' && /truncated or replaced/.test(error.message));
+    await assert.rejects(
+      analyzeAdapter(opened),
+      (error: unknown) => error instanceof SafetensorsError && error.code === 'MISSING_BYTES' && /truncated or replaced/.test(error.message),
+    );
   } finally {
     await opened.file.close();
     await removeDir(dir);
@@ -85,10 +98,15 @@ test('a file truncated after it was opened fails with MISSING_BYTES, not garbage
 test('a malformed adapter_config.json is a warning and the weights are still read', async () => {
   const rng = Rng.fresh();
   const dir = await tempDir();
-  const path = await writeFixture(dir, 'adapter_model.safetensors', [
-    { name: 'base_model.model.x.lora_A.weight', shape: [2, 3], values: gaussian(rng, 2, 3).data },
-    { name: 'base_model.model.x.lora_B.weight', shape: [3, 2], values: gaussian(rng, 3, 2).data },
-  ], { config: '{"peft_type": "LORA", "r": 2,' });
+  const path = await writeFixture(
+    dir,
+    'adapter_model.safetensors',
+    [
+      { name: 'base_model.model.x.lora_A.weight', shape: [2, 3], values: gaussian(rng, 2, 3).data },
+      { name: 'base_model.model.x.lora_B.weight', shape: [3, 2], values: gaussian(rng, 3, 2).data },
+    ],
+    { config: '{"peft_type": "LORA", "r": 2,' },
+  );
   const opened = await openAdapter(path);
   try {
     assert.match(opened.adapter.warnings.join(' '), /adapter_config\.json is not valid JSON/);

@@ -51,7 +51,15 @@ const CASES: readonly Expected[] = [
     other: { 'base_model.model.score.weight': 'full weight' },
     warning: /not listed in modules_to_save/,
   },
-  { path: ['peft-opt125m-bf16'], format: 'peft', modules: 24, rank: 16, scale: 2, baseModel: 'facebook/opt-125m', shapes: { 'model.decoder.layers.11.self_attn.v_proj': [768, 768] } },
+  {
+    path: ['peft-opt125m-bf16'],
+    format: 'peft',
+    modules: 24,
+    rank: 16,
+    scale: 2,
+    baseModel: 'facebook/opt-125m',
+    shapes: { 'model.decoder.layers.11.self_attn.v_proj': [768, 768] },
+  },
   {
     path: ['peft-qwen25-muzammel'],
     format: 'peft',
@@ -80,7 +88,15 @@ const CASES: readonly Expected[] = [
     other: { 'base_model.model.classifier.dense.weight': 'modules_to_save', 'base_model.model.classifier.out_proj.bias': 'modules_to_save' },
   },
   { path: ['peft-roberta-mrpc-ckpts', 'checkpoint-460'], format: 'peft', modules: 24, rank: 8, scale: 2, baseModel: 'roberta-base' },
-  { path: ['peft-opencalm1b-r1'], format: 'peft', modules: 24, rank: 1, scale: 32, baseModel: 'cyberagent/open-calm-1b', shapes: { 'gpt_neox.layers.0.attention.query_key_value': [6144, 2048] } },
+  {
+    path: ['peft-opencalm1b-r1'],
+    format: 'peft',
+    modules: 24,
+    rank: 1,
+    scale: 32,
+    baseModel: 'cyberagent/open-calm-1b',
+    shapes: { 'gpt_neox.layers.0.attention.query_key_value': [6144, 2048] },
+  },
   {
     path: ['mlx-cli-adapters', 'adapters.safetensors'],
     format: 'mlx',
@@ -150,7 +166,11 @@ for (const c of CASES) {
         assert.equal(a.otherTensors.find((t) => t.name === name)?.role, role, name);
       }
       if (c.detail) assert.match(a.formatDetail, c.detail);
-      if (c.warning) assert.ok(a.warnings.some((w) => c.warning?.test(w)), a.warnings.join(' | '));
+      if (c.warning)
+        assert.ok(
+          a.warnings.some((w) => c.warning?.test(w)),
+          a.warnings.join(' | '),
+        );
       const analysis = await analyzeAdapter(opened);
       for (const [i, r] of analysis.modules.entries()) {
         assert.equal(r.status, 'ok', `${r.name}: ${r.status === 'skipped' ? r.reason : ''}`);
@@ -175,7 +195,10 @@ test('corpus peft-unilora-roberta: a PEFT type that is not low-rank is reported,
     assert.equal(a.peftType, 'UNILORA');
     assert.equal(a.analysable, false);
     assert.equal(a.modules.length, 0);
-    assert.deepEqual(a.otherTensors.map((t) => [t.name, t.role]), [['base_model.unilora_theta_d', 'non-low-rank parameter']]);
+    assert.deepEqual(
+      a.otherTensors.map((t) => [t.name, t.role]),
+      [['base_model.unilora_theta_d', 'non-low-rank parameter']],
+    );
     assert.match(a.warnings.join(' '), /UNILORA is not a low-rank adapter/);
   } finally {
     await opened.file.close();
@@ -216,5 +239,8 @@ test('corpus pickle checkpoint: the folder and the file itself are refused with 
 });
 
 test('a folder holding several candidate files asks which one', async () => {
-  await assert.rejects(openAdapter(corpusPath('_negative')), (error: unknown) => error instanceof AdapterError && error.code === 'NO_ADAPTER_FILE' && /3 \.safetensors files/.test(error.message));
+  await assert.rejects(
+    openAdapter(corpusPath('_negative')),
+    (error: unknown) => error instanceof AdapterError && error.code === 'NO_ADAPTER_FILE' && /3 \.safetensors files/.test(error.message),
+  );
 });

@@ -44,13 +44,17 @@ test('diffusers lora_adapter_metadata: flat and per-component LoraConfigs set th
     { name: 'transformer.blocks.0.attn.to_q.lora_A.weight', shape: [r, 6], values: f.A.data },
     { name: 'transformer.blocks.0.attn.to_q.lora_B.weight', shape: [6, r], values: f.B.data },
   ];
-  const flat = await writeFixture(dir, 'flat.safetensors', tensors, { metadata: { format: 'pt', lora_adapter_metadata: JSON.stringify({ r, lora_alpha: 8, alpha_pattern: { 'attn.to_q': 2 } }) } });
+  const flat = await writeFixture(dir, 'flat.safetensors', tensors, {
+    metadata: { format: 'pt', lora_adapter_metadata: JSON.stringify({ r, lora_alpha: 8, alpha_pattern: { 'attn.to_q': 2 } }) },
+  });
   await withAnalysis(flat, ({ adapter }, results) => {
     assert.equal(adapter.format, 'diffusers');
     assert.equal(adapter.modules[0].scale, 2 / 4);
     assertSpectrum(results, 'transformer.blocks.0.attn.to_q', materialize(0.5, f.B, f.A), rng);
   });
-  const prefixed = await writeFixture(dir, 'prefixed.safetensors', tensors, { metadata: { lora_adapter_metadata: JSON.stringify({ 'transformer.r': r, 'transformer.lora_alpha': 12 }) } });
+  const prefixed = await writeFixture(dir, 'prefixed.safetensors', tensors, {
+    metadata: { lora_adapter_metadata: JSON.stringify({ 'transformer.r': r, 'transformer.lora_alpha': 12 }) },
+  });
   await withAnalysis(prefixed, ({ adapter }) => assert.equal(adapter.modules[0].scale, 3));
   await removeDir(dir);
 });
@@ -94,10 +98,15 @@ test('mlx-lm stacked MoE factors: lora_b [E, m, r] with lora_a [E, r, n] (or the
   const [E, r, m, n] = [3, 2, 6, 5];
   const a = gaussian(rng, E * r, n);
   const b = gaussian(rng, E * m, r);
-  const older = await writeFixture(dir, 'adapters.safetensors', [
-    { name: 'model.layers.0.mlp.switch_mlp.up_proj.lora_a', shape: [E * r, n], values: a.data, dtype: 'F32' },
-    { name: 'model.layers.0.mlp.switch_mlp.up_proj.lora_b', shape: [E, m, r], values: b.data, dtype: 'F32' },
-  ], { config: { lora_parameters: { rank: r, scale: 2.0 } } });
+  const older = await writeFixture(
+    dir,
+    'adapters.safetensors',
+    [
+      { name: 'model.layers.0.mlp.switch_mlp.up_proj.lora_a', shape: [E * r, n], values: a.data, dtype: 'F32' },
+      { name: 'model.layers.0.mlp.switch_mlp.up_proj.lora_b', shape: [E, m, r], values: b.data, dtype: 'F32' },
+    ],
+    { config: { lora_parameters: { rank: r, scale: 2.0 } } },
+  );
   const current = await writeFixture(dir, 'current.safetensors', [
     { name: 'model.layers.0.mlp.switch_mlp.up_proj.lora_a', shape: [E, r, n], values: a.data, dtype: 'F32' },
     { name: 'model.layers.0.mlp.switch_mlp.up_proj.lora_b', shape: [E, m, r], values: b.data, dtype: 'F32' },
@@ -113,7 +122,11 @@ test('mlx-lm stacked MoE factors: lora_b [E, m, r] with lora_a [E, r, n] (or the
       assert.deepEqual(adapter.modules[e].shape, [m, n]);
       assert.equal(adapter.modules[e].expert, e);
       // Values went through float32, so the reference is built from the float32-rounded factors.
-      const round = (X: Dense, from: number, rows: number): Dense => ({ rows, cols: X.cols, data: Float64Array.from(X.data.subarray(from * X.cols, (from + rows) * X.cols), Math.fround) });
+      const round = (X: Dense, from: number, rows: number): Dense => ({
+        rows,
+        cols: X.cols,
+        data: Float64Array.from(X.data.subarray(from * X.cols, (from + rows) * X.cols), Math.fround),
+      });
       assertSpectrum(results, name, materialize(2, round(b, e * m, m), round(a, e * r, r)), rng);
     }
   });
@@ -126,10 +139,15 @@ test('mlx-lm embeddings are shown in the embedding table orientation', async () 
   const [V, r, d] = [12, 2, 5];
   const a = gaussian(rng, V, r);
   const b = gaussian(rng, r, d);
-  const path = await writeFixture(dir, 'adapters.safetensors', [
-    { name: 'model.embed_tokens.lora_a', shape: [V, r], values: a.data },
-    { name: 'model.embed_tokens.lora_b', shape: [r, d], values: b.data },
-  ], { config: { fine_tune_type: 'lora', lora_parameters: { rank: r, scale: 3 } } });
+  const path = await writeFixture(
+    dir,
+    'adapters.safetensors',
+    [
+      { name: 'model.embed_tokens.lora_a', shape: [V, r], values: a.data },
+      { name: 'model.embed_tokens.lora_b', shape: [r, d], values: b.data },
+    ],
+    { config: { fine_tune_type: 'lora', lora_parameters: { rank: r, scale: 3 } } },
+  );
   await withAnalysis(path, ({ adapter }, results) => {
     assert.equal(adapter.modules[0].kind, 'embedding');
     assert.deepEqual(adapter.modules[0].shape, [V, d]);

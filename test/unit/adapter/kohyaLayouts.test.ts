@@ -21,8 +21,7 @@ function kron(X: DDMatrix, Y: DDMatrix): DDMatrix {
   const data: DD[] = new Array<DD>(rows * cols);
   for (let a = 0; a < X.rows; a++)
     for (let b = 0; b < X.cols; b++)
-      for (let c = 0; c < Y.rows; c++)
-        for (let d = 0; d < Y.cols; d++) data[(a * Y.rows + c) * cols + b * Y.cols + d] = mul(X.data[a * X.cols + b], Y.data[c * Y.cols + d]);
+      for (let c = 0; c < Y.rows; c++) for (let d = 0; d < Y.cols; d++) data[(a * Y.rows + c) * cols + b * Y.cols + d] = mul(X.data[a * X.cols + b], Y.data[c * Y.cols + d]);
   return { rows, cols, data };
 }
 
@@ -37,7 +36,13 @@ test('kohya LoRA: alpha/dim, a missing or zero alpha meaning alpha = dim', async
   const noAlpha = f(7, 5);
   const zeroAlpha = f(6, 6);
   const tensors = [
-    ...([['lora_unet_a_proj', withAlpha, 2], ['lora_te1_b_proj', noAlpha, undefined], ['lora_te2_c_proj', zeroAlpha, 0]] as const).flatMap(([name, p, alpha]) => [
+    ...(
+      [
+        ['lora_unet_a_proj', withAlpha, 2],
+        ['lora_te1_b_proj', noAlpha, undefined],
+        ['lora_te2_c_proj', zeroAlpha, 0],
+      ] as const
+    ).flatMap(([name, p, alpha]) => [
       { name: `${name}.lora_down.weight`, shape: [p.down.rows, p.down.cols], values: p.down.data },
       { name: `${name}.lora_up.weight`, shape: [p.up.rows, p.up.cols], values: p.up.data },
       ...(alpha === undefined ? [] : [{ name: `${name}.alpha`, shape: [], values: [alpha], dtype: 'F16' as const }]),

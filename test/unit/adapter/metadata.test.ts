@@ -8,7 +8,10 @@ test('kohya ss_* metadata of a real LyCORIS file: labelled, ordered, JSON values
   const header = await readHeader(corpusPath('lycoris-lokr-r4', 'smart_falcon_4_lokr.safetensors'));
   const entries = describeMetadata(header.metadata);
   assert.equal(entries.length, 61);
-  assert.deepEqual(entries.slice(0, 4).map((e) => e.key), ['ss_sd_model_name', 'ss_network_module', 'ss_network_dim', 'ss_network_alpha']);
+  assert.deepEqual(
+    entries.slice(0, 4).map((e) => e.key),
+    ['ss_sd_model_name', 'ss_network_module', 'ss_network_dim', 'ss_network_alpha'],
+  );
   const args = entries.find((e) => e.key === 'ss_network_args');
   assert.equal(args?.label, 'network args');
   assert.deepEqual(args?.parsed, { conv_rank: '4', conv_alpha: '4', algo: 'lokr' });

@@ -25,7 +25,15 @@ test('PEFT rank_pattern, alpha_pattern and rsLoRA give each module its own scale
     { name: `base_model.model.${name}.lora_A.weight`, shape: [f.A.rows, f.A.cols], values: f.A.data },
     { name: `base_model.model.${name}.lora_B.weight`, shape: [f.B.rows, f.B.cols], values: f.B.data },
   ]);
-  const config = { peft_type: 'LORA', r: 4, lora_alpha: 8, use_rslora: true, rank_pattern: { 'layers.1.self_attn.q_proj': 2 }, alpha_pattern: { v_proj: 3 }, base_model_name_or_path: 'toy/model' };
+  const config = {
+    peft_type: 'LORA',
+    r: 4,
+    lora_alpha: 8,
+    use_rslora: true,
+    rank_pattern: { 'layers.1.self_attn.q_proj': 2 },
+    alpha_pattern: { v_proj: 3 },
+    base_model_name_or_path: 'toy/model',
+  };
   const path = await writeFixture(sub, 'adapter_model.safetensors', tensors, { config });
   const scales = { 'model.layers.0.self_attn.q_proj': 8 / 2, 'model.layers.1.self_attn.q_proj': 8 / Math.SQRT2, 'model.layers.0.self_attn.v_proj': 3 / 2 };
   await withAnalysis(path, ({ adapter }, results) => {
@@ -51,20 +59,25 @@ test('PEFT embeddings, conv, DoRA, MoSLoRA mixers and adapter-named keys', async
   const dora = { A: gaussian(rng, r, 7), B: gaussian(rng, 9, r), m: gaussian(rng, 9, 1) };
   const mixed = { A: gaussian(rng, r, 8), B: gaussian(rng, 11, r), M: gaussian(rng, r, r) };
   const named = { A: gaussian(rng, r, 6), B: gaussian(rng, 6, r) };
-  const path = await writeFixture(dir, 'adapter_model.safetensors', [
-    { name: 'base_model.model.embed_tokens.lora_embedding_A', shape: [r, 20], values: emb.A.data },
-    { name: 'base_model.model.embed_tokens.lora_embedding_B', shape: [6, r], values: emb.B.data },
-    { name: 'base_model.model.conv.lora_A.weight', shape: [r, 4, 3, 3], values: conv.A.data },
-    { name: 'base_model.model.conv.lora_B.weight', shape: [5, r, 1, 1], values: conv.B.data },
-    { name: 'base_model.model.dora.lora_A.weight', shape: [r, 7], values: dora.A.data },
-    { name: 'base_model.model.dora.lora_B.weight', shape: [9, r], values: dora.B.data },
-    { name: 'base_model.model.dora.lora_magnitude_vector', shape: [9], values: dora.m.data },
-    { name: 'base_model.model.mixed.lora_A.weight', shape: [r, 8], values: mixed.A.data },
-    { name: 'base_model.model.mixed.lora_AB.weight', shape: [r, r], values: mixed.M.data },
-    { name: 'base_model.model.mixed.lora_B.weight', shape: [11, r], values: mixed.B.data },
-    { name: 'base_model.model.named.lora_A.default.weight', shape: [r, 6], values: named.A.data },
-    { name: 'base_model.model.named.lora_B.default.weight', shape: [6, r], values: named.B.data },
-  ], { config: { peft_type: 'LORA', r, lora_alpha: 6, use_dora: true } });
+  const path = await writeFixture(
+    dir,
+    'adapter_model.safetensors',
+    [
+      { name: 'base_model.model.embed_tokens.lora_embedding_A', shape: [r, 20], values: emb.A.data },
+      { name: 'base_model.model.embed_tokens.lora_embedding_B', shape: [6, r], values: emb.B.data },
+      { name: 'base_model.model.conv.lora_A.weight', shape: [r, 4, 3, 3], values: conv.A.data },
+      { name: 'base_model.model.conv.lora_B.weight', shape: [5, r, 1, 1], values: conv.B.data },
+      { name: 'base_model.model.dora.lora_A.weight', shape: [r, 7], values: dora.A.data },
+      { name: 'base_model.model.dora.lora_B.weight', shape: [9, r], values: dora.B.data },
+      { name: 'base_model.model.dora.lora_magnitude_vector', shape: [9], values: dora.m.data },
+      { name: 'base_model.model.mixed.lora_A.weight', shape: [r, 8], values: mixed.A.data },
+      { name: 'base_model.model.mixed.lora_AB.weight', shape: [r, r], values: mixed.M.data },
+      { name: 'base_model.model.mixed.lora_B.weight', shape: [11, r], values: mixed.B.data },
+      { name: 'base_model.model.named.lora_A.default.weight', shape: [r, 6], values: named.A.data },
+      { name: 'base_model.model.named.lora_B.default.weight', shape: [6, r], values: named.B.data },
+    ],
+    { config: { peft_type: 'LORA', r, lora_alpha: 6, use_dora: true } },
+  );
   await withAnalysis(path, ({ adapter }, results) => {
     const byName = new Map(adapter.modules.map((m) => [m.name, m]));
     assert.deepEqual([...byName.keys()], ['conv', 'dora', 'embed_tokens', 'mixed', 'named']);
@@ -97,14 +110,26 @@ test('AdaLoRA (bare-parameter keys, factors trimmed to 4 of init_r = 12): ΔW = 
   const sub = await tempDir();
   const r = 4;
   const f = { A: gaussian(rng, r, 9), B: gaussian(rng, 10, r), E: gaussian(rng, r, 1) };
-  const path = await writeFixture(sub, 'adapter_model.safetensors', [
-    { name: 'base_model.model.fc.lora_A', shape: [r, 9], values: f.A.data },
-    { name: 'base_model.model.fc.lora_B', shape: [10, r], values: f.B.data },
-    { name: 'base_model.model.fc.lora_E', shape: [r, 1], values: f.E.data },
-  ], {
-    // AdaLoRA's rank_pattern holds boolean masks over init_r, not ranks.
-    config: { peft_type: 'ADALORA', r: 8, init_r: 12, target_r: 4, lora_alpha: 32, rank_pattern: { 'fc.lora_E': [true, false, true, false, false, true, false, false, true, false, false, false] } },
-  });
+  const path = await writeFixture(
+    sub,
+    'adapter_model.safetensors',
+    [
+      { name: 'base_model.model.fc.lora_A', shape: [r, 9], values: f.A.data },
+      { name: 'base_model.model.fc.lora_B', shape: [10, r], values: f.B.data },
+      { name: 'base_model.model.fc.lora_E', shape: [r, 1], values: f.E.data },
+    ],
+    {
+      // AdaLoRA's rank_pattern holds boolean masks over init_r, not ranks.
+      config: {
+        peft_type: 'ADALORA',
+        r: 8,
+        init_r: 12,
+        target_r: 4,
+        lora_alpha: 32,
+        rank_pattern: { 'fc.lora_E': [true, false, true, false, false, true, false, false, true, false, false, false] },
+      },
+    },
+  );
   const E: Dense = { rows: r, cols: r, data: new Float64Array(r * r) };
   for (let i = 0; i < r; i++) E.data[i * r + i] = f.E.data[i];
   await withAnalysis(path, ({ adapter }, results) => {
@@ -141,12 +166,17 @@ test('PEFT LoHa and LoKr types use the LyCORIS math with the config alpha', asyn
   const sub = await tempDir();
   const r = 2;
   const h = { w1a: gaussian(rng, 6, r), w1b: gaussian(rng, r, 5), w2a: gaussian(rng, 6, r), w2b: gaussian(rng, r, 5) };
-  const path = await writeFixture(sub, 'adapter_model.safetensors', [
-    { name: 'base_model.model.fc.hada_w1_a', shape: [6, r], values: h.w1a.data },
-    { name: 'base_model.model.fc.hada_w1_b', shape: [r, 5], values: h.w1b.data },
-    { name: 'base_model.model.fc.hada_w2_a', shape: [6, r], values: h.w2a.data },
-    { name: 'base_model.model.fc.hada_w2_b', shape: [r, 5], values: h.w2b.data },
-  ], { config: { peft_type: 'LOHA', r, alpha: 3 } });
+  const path = await writeFixture(
+    sub,
+    'adapter_model.safetensors',
+    [
+      { name: 'base_model.model.fc.hada_w1_a', shape: [6, r], values: h.w1a.data },
+      { name: 'base_model.model.fc.hada_w1_b', shape: [r, 5], values: h.w1b.data },
+      { name: 'base_model.model.fc.hada_w2_a', shape: [6, r], values: h.w2a.data },
+      { name: 'base_model.model.fc.hada_w2_b', shape: [r, 5], values: h.w2b.data },
+    ],
+    { config: { peft_type: 'LOHA', r, alpha: 3 } },
+  );
   await withAnalysis(path, ({ adapter }, results) => {
     assert.equal(adapter.formatDetail, 'PEFT LoHa');
     assert.equal(adapter.modules[0].scale, 1.5);

@@ -48,13 +48,19 @@ test('random spectra: every metric equals its definition computed independently'
   const rng = Rng.fresh();
   for (let trial = 0; trial < 50; trial++) {
     const k = rng.int(1, 40);
-    const sigma = Float64Array.from({ length: k }, () => Math.exp(4 * rng.gaussian())).sort().reverse();
+    const sigma = Float64Array.from({ length: k }, () => Math.exp(4 * rng.gaussian()))
+      .sort()
+      .reverse();
     const m = rankMetrics(sigma, k);
     const total = sigma.reduce((a, s) => a + s * s, 0);
-    const entropy = -sigma.reduce((a, s) => a + (s * s / total) * Math.log((s * s) / total), 0);
+    const entropy = -sigma.reduce((a, s) => a + ((s * s) / total) * Math.log((s * s) / total), 0);
     assert.ok(close(m.effectiveRank, Math.exp(entropy), 1e-12), rng.tag);
     assert.ok(close(m.frobenius, Math.hypot(...sigma), 1e-14), rng.tag);
-    for (const [level, got] of [[0.9, m.r90], [0.95, m.r95], [0.99, m.r99]] as const) {
+    for (const [level, got] of [
+      [0.9, m.r90],
+      [0.95, m.r95],
+      [0.99, m.r99],
+    ] as const) {
       let cum = 0;
       let want = k;
       for (let i = 0; i < k; i++) {

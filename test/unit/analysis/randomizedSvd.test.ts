@@ -80,8 +80,20 @@ test('float32 weights on ORT match the float64 reference engine on the same valu
   const seed = rng.seed;
   const ort = new OrtDenseEngine('cpu', 1);
   try {
-    const a = await randomizedSvd(W32, ort, { k: 8, gaussian: ((r) => () => r.gaussian())(new Rng(seed)) });
-    const b = await randomizedSvd(W64, new JsDenseEngine(), { k: 8, gaussian: ((r) => () => r.gaussian())(new Rng(seed)) });
+    const a = await randomizedSvd(W32, ort, {
+      k: 8,
+      gaussian: (
+        (r) => () =>
+          r.gaussian()
+      )(new Rng(seed)),
+    });
+    const b = await randomizedSvd(W64, new JsDenseEngine(), {
+      k: 8,
+      gaussian: (
+        (r) => () =>
+          r.gaussian()
+      )(new Rng(seed)),
+    });
     a.values.forEach((x, i) => assert.ok(Math.abs(x - b.values[i]) <= 1e-12 * b.values[0], `σ${i + 1} ${rng.tag}`));
   } finally {
     await ort.dispose();

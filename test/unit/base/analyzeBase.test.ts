@@ -27,7 +27,10 @@ test('peft-gpt2-a against a partial GPT-2 base: matched modules analysed, the ot
       const result = await analyzeAgainstBase(opened, base, new JsDenseEngine(), { k: 4, gaussian: () => rng.gaussian(), onModule: () => calls++ });
       assert.equal(calls, 12);
       const ok = result.modules.filter((m) => m.status === 'ok');
-      assert.deepEqual(ok.map((m) => m.name), ['transformer.h.0.attn.c_attn', 'transformer.h.1.attn.c_attn']);
+      assert.deepEqual(
+        ok.map((m) => m.name),
+        ['transformer.h.0.attn.c_attn', 'transformer.h.1.attn.c_attn'],
+      );
       for (const m of ok) {
         if (m.status !== 'ok') continue;
         assert.equal(m.transposed, true);
@@ -64,7 +67,10 @@ test('a base no module matches is NO_MODULE_MATCHED, naming the first reasons', 
     await writeFixture(dir, 'model.safetensors', [{ name: 'model.layers.0.mlp.up_proj.weight', shape: [3, 2], values: [1, 2, 3, 4, 5, 6] }]);
     const base = await BaseModel.open(dir);
     try {
-      await assert.rejects(analyzeAgainstBase(opened, base, new JsDenseEngine()), (e: unknown) => e instanceof BaseModelError && e.code === 'NO_MODULE_MATCHED' && /transformer\.h\.0\.attn\.c_attn: no base weight/.test(e.message));
+      await assert.rejects(
+        analyzeAgainstBase(opened, base, new JsDenseEngine()),
+        (e: unknown) => e instanceof BaseModelError && e.code === 'NO_MODULE_MATCHED' && /transformer\.h\.0\.attn\.c_attn: no base weight/.test(e.message),
+      );
     } finally {
       await base.close();
     }

@@ -28,7 +28,11 @@ test('inspect --base on a sharded tiny-gpt2 base: a base object per module, the 
   const rng = Rng.fresh();
   const dir = await tempDir();
   try {
-    const shapes: [string, number[]][] = [['attn.c_attn', [2, 6]], ['attn.c_proj', [2, 2]], ['mlp.c_proj', [8, 2]]];
+    const shapes: [string, number[]][] = [
+      ['attn.c_attn', [2, 6]],
+      ['attn.c_proj', [2, 2]],
+      ['mlp.c_proj', [8, 2]],
+    ];
     const map: Record<string, string> = {};
     for (const l of [0, 1]) {
       const shard = `model-0000${l + 1}-of-00002.safetensors`;
@@ -40,7 +44,10 @@ test('inspect --base on a sharded tiny-gpt2 base: a base object per module, the 
     const adapter = corpusPath('peft-tinygpt2');
     const r = run('inspect', adapter, '--base', dir, '--json', '--k', '2', '--backend', 'js');
     assert.equal(r.status, 0, r.stderr);
-    const report = JSON.parse(r.stdout) as { modules: { name: string; base: BaseModuleJson }[]; againstBase: { k: number; kBase: number; shards: string[]; conversionSimilarity: { moduleType: string; cosines: number[][] }[] } };
+    const report = JSON.parse(r.stdout) as {
+      modules: { name: string; base: BaseModuleJson }[];
+      againstBase: { k: number; kBase: number; shards: string[]; conversionSimilarity: { moduleType: string; cosines: number[][] }[] };
+    };
     assert.equal(report.againstBase.k, 2);
     assert.equal(report.againstBase.shards.length, 2);
     assert.equal(report.modules.length, 6);

@@ -33,7 +33,11 @@ async function conversionOf(rng: Rng, W0: DenseMatrix, f: RawModule) {
   return conversionMatrices(W0, top, basisOfRaw(f));
 }
 
-for (const [m, n] of [[24, 24], [30, 20], [20, 30]]) {
+for (const [m, n] of [
+  [24, 24],
+  [30, 20],
+  [20, 30],
+]) {
   test(`a conversion shared across 4 layers (W0 ${m}×${n}) under each layer's own (B·R, R⁻¹·A): cosine 1 when square, far above chance otherwise; unrelated layers at chance`, async () => {
     const rng = Rng.fresh();
     const r = 3;
@@ -64,7 +68,7 @@ for (const [m, n] of [[24, 24], [30, 20], [20, 30]]) {
   });
 }
 
-test('exact C_B, C_A solve the least-squares problems: W0·C_B = B̃ (tall W0) and W0ᵀ·C_A = Ãᵀ (min norm, in W0\'s column space)', async () => {
+test("exact C_B, C_A solve the least-squares problems: W0·C_B = B̃ (tall W0) and W0ᵀ·C_A = Ãᵀ (min norm, in W0's column space)", async () => {
   const rng = Rng.fresh();
   const [m, n, r] = [30, 20, 4];
   const W0 = randomW0(rng, m, n);
@@ -136,12 +140,15 @@ test('Monte Carlo: E[cos²(K1, K2)] = 1/(n·m) for K = C_B·C_Aᵀ with Gaussian
   assert.ok(Math.abs(mean / want - 1) < 0.2, `${mean} vs ${want} ${rng.tag}`);
 });
 
-test('the cross-layer cosines of unrelated layers do not move under each layer\'s own (B·R, R⁻¹·A)', async () => {
+test("the cross-layer cosines of unrelated layers do not move under each layer's own (B·R, R⁻¹·A)", async () => {
   const rng = Rng.fresh();
   const [m, n, r] = [26, 22, 4];
   const layers = Array.from({ length: 3 }, () => ({ W0: randomW0(rng, m, n), f: { s: 0.3, B: gaussian(rng, m, r), A: gaussian(rng, r, n) } as RawModule }));
   const a = conversionSimilarity(['0', '1', '2'], await Promise.all(layers.map((l) => conversionOf(rng, l.W0, l.f))));
   const b = conversionSimilarity(['0', '1', '2'], await Promise.all(layers.map((l) => conversionOf(rng, l.W0, reparametrize(rng, l.f)))));
   for (let i = 0; i < 9; i++) assert.ok(Math.abs(a.cosines.data[i] - b.cosines.data[i]) < 1e-9, `${a.cosines.data[i]} vs ${b.cosines.data[i]} ${rng.tag}`);
-  assert.ok(a.cosines.data.some((c, i) => i % 4 !== 0 && Math.abs(c) > 1e-6), 'the off-diagonal cosines are not all zero');
+  assert.ok(
+    a.cosines.data.some((c, i) => i % 4 !== 0 && Math.abs(c) > 1e-6),
+    'the off-diagonal cosines are not all zero',
+  );
 });

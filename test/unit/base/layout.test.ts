@@ -68,7 +68,10 @@ test('a sharded model: the index maps each weight to its shard; the index file, 
     await writeFixture(blobs, 'blob2', [b, c]);
     await symlink(join(blobs, 'blob1'), join(snap, 'model-00001-of-00002.safetensors'));
     await symlink(join(blobs, 'blob2'), join(snap, 'model-00002-of-00002.safetensors'));
-    const index = { metadata: {}, weight_map: { [a.name]: 'model-00001-of-00002.safetensors', [b.name]: 'model-00002-of-00002.safetensors', [c.name]: 'model-00002-of-00002.safetensors' } };
+    const index = {
+      metadata: {},
+      weight_map: { [a.name]: 'model-00001-of-00002.safetensors', [b.name]: 'model-00002-of-00002.safetensors', [c.name]: 'model-00002-of-00002.safetensors' },
+    };
     await writeFile(join(snap, 'model.safetensors.index.json'), JSON.stringify(index));
     for (const p of [repo, snap, join(snap, 'model.safetensors.index.json')]) {
       const base = await BaseModel.open(p);
@@ -120,7 +123,13 @@ test('a diffusers pipeline: component weights behind their component name; kohya
     await writeFixture(join(dir, 'text_encoder'), 'model.safetensors', [{ name: 'text_model.encoder.layers.0.self_attn.q_proj.weight', shape: [5, 5], values: rng.gaussians(25) }]);
     const base = await BaseModel.open(dir);
     try {
-      assert.deepEqual(base.layout.shards.map((s) => [s.component, s.path.split('/').at(-1)]), [['text_encoder', 'model.safetensors'], ['unet', 'diffusion_pytorch_model.safetensors']]);
+      assert.deepEqual(
+        base.layout.shards.map((s) => [s.component, s.path.split('/').at(-1)]),
+        [
+          ['text_encoder', 'model.safetensors'],
+          ['unet', 'diffusion_pytorch_model.safetensors'],
+        ],
+      );
       assert.deepEqual([...base.weights.keys()].sort(), ['text_encoder.text_model.encoder.layers.0.self_attn.q_proj.weight', `unet.${q.name}`]);
       const index = indexBaseWeights(base.weights.values());
       const name = (module: string, shape: [number, number]) => {

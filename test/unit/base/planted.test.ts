@@ -37,7 +37,10 @@ for (const { name, make } of ENGINES) {
       const intr = await intruderDimensions(denseOperator(base.W0, engine), top, 2 * k, basis, k, { gaussian: () => rng.gaussian() });
       assert.equal(intr.count, 0, `best cosines ${[...intr.bestCosines]} ${rng.tag}`);
       assert.equal(intr.uncertain, 0, `errors ${[...intr.vectorErrors]}, W0's ${Math.max(...intr.baseVectorErrors)} ${rng.tag}`);
-      assert.ok(intr.bestCosines.every((c) => c > 0.99), `${[...intr.bestCosines]} ${rng.tag}`);
+      assert.ok(
+        intr.bestCosines.every((c) => c > 0.99),
+        `${[...intr.bestCosines]} ${rng.tag}`,
+      );
     } finally {
       await engine.dispose();
     }

@@ -103,7 +103,10 @@ test('info names the runtime, the providers and the one that runs; bad choices a
   assert.equal(r.status, 0, r.stderr);
   const info = JSON.parse(r.stdout) as { onnxruntime: string; providers: { name: string; available: boolean }[]; provider: string; threads: number; cores: number };
   assert.match(info.onnxruntime, /^\d+\.\d+\.\d+/);
-  assert.deepEqual(info.providers.map((p) => p.name), ['cpu', 'cuda']);
+  assert.deepEqual(
+    info.providers.map((p) => p.name),
+    ['cpu', 'cuda'],
+  );
   assert.ok(['cpu', 'cuda'].includes(info.provider));
   assert.equal(info.threads, Math.max(1, info.cores - 1));
   const bad = run('inspect', '--device', 'gpu');

@@ -23,9 +23,11 @@ test('each command has its own help, listing its options with what they do', () 
   }
   assert.equal(new Set([...helps.values()].map((r) => r.stdout)).size, COMMANDS.length, 'every help differs');
   const resize = helps.get('resize')?.stdout ?? '';
-  for (const option of ['--out', '--method', '--param', '--format', '--dtype', '--keep-mixer', '--overwrite', '--dry-run', '--backend', '--device', '--quiet', '--progress']) assert.match(resize, new RegExp(`^  (-\\w, )?${option}\\b`, 'm'), option);
+  for (const option of ['--out', '--method', '--param', '--format', '--dtype', '--keep-mixer', '--overwrite', '--dry-run', '--backend', '--device', '--quiet', '--progress'])
+    assert.match(resize, new RegExp(`^  (-\\w, )?${option}\\b`, 'm'), option);
   assert.match(resize, /--keep-mixer +refuse to fold a MoSLoRA mixer/);
-  for (const method of ['energy', 'auto', 'sv_ratio', 'sv_fro', 'sv_cumulative', 'fixed', 'budget-rank', 'budget-params']) assert.match(resize, new RegExp(`^  ${method} +\\S`, 'm'), method);
+  for (const method of ['energy', 'auto', 'sv_ratio', 'sv_fro', 'sv_cumulative', 'fixed', 'budget-rank', 'budget-params'])
+    assert.match(resize, new RegExp(`^  ${method} +\\S`, 'm'), method);
   const inspect = helps.get('inspect')?.stdout ?? '';
   for (const option of ['--json', '--csv', '--markdown', '--base', '--k', '--backend', '--device']) assert.match(inspect, new RegExp(`^ {2}${option}\\b`, 'm'), option);
   assert.doesNotMatch(inspect, /--keep-mixer|--dtype/);
@@ -39,6 +41,9 @@ test('help wraps at the width', () => {
     const r = runCli(['resize', '--help'], { COLUMNS: String(width) });
     const long = r.stdout.split('\n').filter((l) => l.length > width);
     // Only a usage line or an option's own name may pass the width.
-    assert.ok(long.every((l) => /^ {2}(lora-lens |--)/.test(l)), long.join('\n'));
+    assert.ok(
+      long.every((l) => /^ {2}(lora-lens |--)/.test(l)),
+      long.join('\n'),
+    );
   }
 });

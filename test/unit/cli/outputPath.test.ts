@@ -19,7 +19,10 @@ test('output paths are checked before any input is read', async () => {
       [['scan', corpusPath(), '--out', aDir, '--progress'], /^lora-lens: scan: --out .*taken\.csv: is a folder; give a file name/],
       [['resize', '/no/such/adapter', '--out', join(missing, 'small.safetensors')], /^lora-lens: resize: --out .*small\.safetensors: the folder .*no-such-folder does not exist/],
       [['resize', '/no/such/adapter', '--out', join(aFile, 'peft')], /^lora-lens: resize: --out .*: .*file is not a folder/],
-      [['train-predictor', '--zoo', '/no/such/zoo', '--labels', '/no/such/labels.csv', '--target', 'rank', '--out', join(missing, 'predictor')], /^lora-lens: train-predictor: --out .*predictor: the folder .*no-such-folder does not exist/],
+      [
+        ['train-predictor', '--zoo', '/no/such/zoo', '--labels', '/no/such/labels.csv', '--target', 'rank', '--out', join(missing, 'predictor')],
+        /^lora-lens: train-predictor: --out .*predictor: the folder .*no-such-folder does not exist/,
+      ],
       [['make-zoo', join(missing, 'zoo')], /^lora-lens: make-zoo: <folder> .*zoo: the folder .*no-such-folder does not exist/],
       [['make-zoo', aFile], /^lora-lens: make-zoo: <folder> .*file: is a file; give a folder/],
     ];

@@ -23,7 +23,10 @@ test('inspect fits its table to COLUMNS: full names always, columns and legend a
   const body = (out: string) => out.split('\n').slice(out.split('\n').findIndex((l) => l.startsWith('module ')));
   for (const line of body(narrow.stdout)) assert.ok(line.length <= 60 || NAME.test(line), `too wide at 60: ${line}`);
   for (const line of body(wide.stdout)) assert.ok(line.length <= 160, `too wide at 160: ${line}`);
-  const names = (out: string) => tableLines(out).map((l) => l.split(/\s+/)[0]).filter((n) => n.startsWith('roberta'));
+  const names = (out: string) =>
+    tableLines(out)
+      .map((l) => l.split(/\s+/)[0])
+      .filter((n) => n.startsWith('roberta'));
   assert.deepEqual(names(narrow.stdout), names(wide.stdout));
   assert.equal(names(wide.stdout).length, 24);
   for (const name of names(narrow.stdout)) assert.match(name, NAME, 'never cut');
@@ -41,14 +44,28 @@ test('inspect fits its table to COLUMNS: full names always, columns and legend a
 
 test('textTable never cuts a name, however long, and keeps the cells under their titles', () => {
   const long = `model.diffusion_model.output_blocks.11.1.transformer_blocks.0.attn2.to_k.${'x'.repeat(40)}`;
-  const rows = [[long, '1.0', '2'], ['short', '0.5', '3']];
+  const rows = [
+    [long, '1.0', '2'],
+    ['short', '0.5', '3'],
+  ];
   for (const width of [60, 160]) {
     const lines = textTable(['module', 'cosine', 'k'], rows, width);
     assert.ok(lines.includes(long) || lines.some((l) => l.startsWith(`${long} `)), `width ${width}`);
     const header = lines[0];
     for (const line of lines.slice(1).filter((l) => /\d$/.test(l))) assert.equal(line.length, header.length, `${width}: ${line}`);
-    assert.ok(lines.every((l) => l === long || l.length <= width), `width ${width}`);
+    assert.ok(
+      lines.every((l) => l === long || l.length <= width),
+      `width ${width}`,
+    );
   }
-  const dropped = fitTable('module', [{ title: 'a', right: true, drop: 0 }, { title: 'b', right: true }], [['n', '1'.repeat(30), '2'.repeat(30)]], 60);
+  const dropped = fitTable(
+    'module',
+    [
+      { title: 'a', right: true, drop: 0 },
+      { title: 'b', right: true },
+    ],
+    [['n', '1'.repeat(30), '2'.repeat(30)]],
+    60,
+  );
   assert.deepEqual(dropped.dropped, ['a']);
 });

@@ -14,7 +14,14 @@ function sizes(rng: Rng): { small: number; large: number } {
 }
 
 function isCudaFailure(e: unknown): boolean {
-  return e instanceof DeviceUnavailableError && e.code === 'DEVICE_UNAVAILABLE' && e.inputError && /--onnxruntime-node-install=cuda12/.test(e.message) && /CUDA 12/.test(e.message) && /cuDNN 9/.test(e.message);
+  return (
+    e instanceof DeviceUnavailableError &&
+    e.code === 'DEVICE_UNAVAILABLE' &&
+    e.inputError &&
+    /--onnxruntime-node-install=cuda12/.test(e.message) &&
+    /CUDA 12/.test(e.message) &&
+    /cuDNN 9/.test(e.message)
+  );
 }
 
 test('an explicit cuda device means onnxruntime on CUDA for every size, or a coded input error with the install hint', () => {
@@ -52,7 +59,10 @@ test('an explicit backend is taken whatever the size; onnxruntime that cannot lo
       assert.deepEqual(decideBackend({ backend: 'js', device }, bytes, LOADS), { backend: 'js' }, rng.tag);
       assert.deepEqual(decideBackend({ backend: 'js', device }, bytes, MISSING), { backend: 'js' }, rng.tag);
       assert.deepEqual(decideBackend({ backend: 'onnxruntime', device }, bytes, LOADS), { backend: 'onnxruntime', device }, rng.tag);
-      assert.throws(() => decideBackend({ backend: 'onnxruntime', device }, bytes, MISSING), (e: unknown) => e instanceof OrtUnavailableError && e.code === 'ORT_UNAVAILABLE' && e.inputError);
+      assert.throws(
+        () => decideBackend({ backend: 'onnxruntime', device }, bytes, MISSING),
+        (e: unknown) => e instanceof OrtUnavailableError && e.code === 'ORT_UNAVAILABLE' && e.inputError,
+      );
     }
   }
 });

@@ -36,7 +36,10 @@ test('cpu never tries CUDA; cuda without its libraries fails with the reason', a
 test('info names the ORT version and which providers this installation has', () => {
   const info = ortInfo();
   assert.match(info.version, /^\d+\.\d+\.\d+/);
-  assert.deepEqual(info.providers.map((p) => p.name), ['cpu', 'cuda']);
+  assert.deepEqual(
+    info.providers.map((p) => p.name),
+    ['cpu', 'cuda'],
+  );
   assert.ok(info.providers[0].available);
   if (!cudaInstalled) assert.match(info.providers[1].note, /--onnxruntime-node-install=cuda12/);
 });

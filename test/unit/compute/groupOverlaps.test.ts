@@ -179,7 +179,8 @@ test('float32 factors give the same group overlaps on onnxruntime as on the refe
       const [oa, ob] = [groupOffsets(a.R), groupOffsets(b.R)];
       // Both see the same float32 values, exactly widened: only the methods' rounding differs.
       for (let i = 0; i < 4; i++) {
-        for (let j = 0; j < 4; j++) assertClose(singularValues(groupBlock(a, oa, i, j)), singularValues(groupBlock(b, ob, i, j)), ULPS * Number.EPSILON * 10, `${layout} σ(Q${i}ᵀQ${j}) ${rng.tag}`);
+        for (let j = 0; j < 4; j++)
+          assertClose(singularValues(groupBlock(a, oa, i, j)), singularValues(groupBlock(b, ob, i, j)), ULPS * Number.EPSILON * 10, `${layout} σ(Q${i}ᵀQ${j}) ${rng.tag}`);
         const want = singularValues(b.R[i]);
         assertClose(singularValues(a.R[i]), want, ULPS * Number.EPSILON * 10 * want[0], `${layout} σ(R${i}) ${rng.tag}`);
       }
@@ -201,7 +202,12 @@ test('a group of mixed ranks takes the reference on onnxruntime, counted, with i
     const [o] = await ort.groupOverlaps([factors()]);
     assert.equal(ort.report().fallbacks, 3, rng.tag);
     assert.deepEqual(groupOffsets(o.R), [0, 12, 20, 32]);
-    check({ R: [o.R[0], o.R[2]], cross: { rows: 24, cols: 24, data: dropBlock(o.cross, 12, 20) } }, { ...planted, factors: [planted.factors[0], planted.factors[2]], theta: [planted.theta[0], planted.theta[2]], sigma: [planted.sigma[0], planted.sigma[2]] }, TABLE[0].cond, rng.tag);
+    check(
+      { R: [o.R[0], o.R[2]], cross: { rows: 24, cols: 24, data: dropBlock(o.cross, 12, 20) } },
+      { ...planted, factors: [planted.factors[0], planted.factors[2]], theta: [planted.theta[0], planted.theta[2]], sigma: [planted.sigma[0], planted.sigma[2]] },
+      TABLE[0].cond,
+      rng.tag,
+    );
   } finally {
     await ort.dispose();
   }

@@ -18,9 +18,18 @@ test('every kernel graph decodes as the model it was built from', () => {
     assert.ok(g);
     assert.equal(g.name, graph.name);
     const nodes = g.node ?? [];
-    assert.deepEqual(nodes.map((n) => n.opType), graph.nodes.map((n) => n.op));
-    assert.deepEqual(nodes.map((n) => [n.input, n.output]), graph.nodes.map((n) => [n.inputs, n.outputs]));
-    for (const [io, want] of [[g.input ?? [], graph.inputs], [g.output ?? [], graph.outputs]] as const) {
+    assert.deepEqual(
+      nodes.map((n) => n.opType),
+      graph.nodes.map((n) => n.op),
+    );
+    assert.deepEqual(
+      nodes.map((n) => [n.input, n.output]),
+      graph.nodes.map((n) => [n.inputs, n.outputs]),
+    );
+    for (const [io, want] of [
+      [g.input ?? [], graph.inputs],
+      [g.output ?? [], graph.outputs],
+    ] as const) {
       assert.deepEqual(
         io.map((v) => [v.name, v.type?.tensorType?.elemType, v.type?.tensorType?.shape?.dim?.map((d) => d.dimParam || Number(d.dimValue))]),
         want.map((v) => [v.name, { float: 1, float16: 10, double: 11, int64: 7 }[v.type], [...v.shape]]),
@@ -44,7 +53,20 @@ test('varints of every size and always-written zero dims round-trip', () => {
     assert.equal(BigInt(dim.dimValue.toString()), BigInt(value), String(value));
   }
   assert.throws(() => new ProtoWriter().tagInt(1, -1), RangeError);
-  const model = onnx.ModelProto.decode(encodeModel({ name: 'fixed', nodes: [{ op: 'Identity', inputs: ['X'], outputs: ['Y'] }], inputs: [{ name: 'X', type: 'float', shape: [0, 300000] }], outputs: [{ name: 'Y', type: 'float', shape: [0, 300000] }] }));
+  const model = onnx.ModelProto.decode(
+    encodeModel({
+      name: 'fixed',
+      nodes: [{ op: 'Identity', inputs: ['X'], outputs: ['Y'] }],
+      inputs: [{ name: 'X', type: 'float', shape: [0, 300000] }],
+      outputs: [{ name: 'Y', type: 'float', shape: [0, 300000] }],
+    }),
+  );
   const dims = (model.graph?.input ?? [])[0]?.type?.tensorType?.shape?.dim ?? [];
-  assert.deepEqual(dims.map((d) => [(d as onnx.TensorShapeProto.Dimension).value, Number(d.dimValue)]), [['dimValue', 0], ['dimValue', 300000]]);
+  assert.deepEqual(
+    dims.map((d) => [(d as onnx.TensorShapeProto.Dimension).value, Number(d.dimValue)]),
+    [
+      ['dimValue', 0],
+      ['dimValue', 300000],
+    ],
+  );
 });

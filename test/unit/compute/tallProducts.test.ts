@@ -119,7 +119,7 @@ test('onnxruntime in its worker thread: the same table, results transferred back
   }
 });
 
-test('a map whose height is not the factor\'s width is a RangeError on every backend', async () => {
+test("a map whose height is not the factor's width is a RangeError on every backend", async () => {
   const rng = Rng.fresh();
   for (const { name, make } of backends()) {
     const backend = make();

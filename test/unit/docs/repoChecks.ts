@@ -42,7 +42,13 @@ export function trackedFiles(root: string): string[] {
  */
 export function compiledDepth(path: string): number {
   if (path.startsWith('src/') || path.startsWith('webview/')) return 1;
-  return 1 + posix.dirname(path).split('/').filter((s) => s !== '.').length;
+  return (
+    1 +
+    posix
+      .dirname(path)
+      .split('/')
+      .filter((s) => s !== '.').length
+  );
 }
 
 /** The folder beside the repository where the corpus used to live: never to be read again. */

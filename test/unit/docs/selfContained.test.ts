@@ -40,12 +40,21 @@ test('the checks find what they look for (samples built at run time, so this fil
   assert.equal(outsideReferences('bench/a.ts', `const p = '${'..'}/${'sha' + 'red'}/x';`).length, 1);
   assert.deepEqual(outsideReferences('src/cli/inspect.ts', `join(__dirname, '..', 'media', 'samples')`), []);
   const note = 'DESIGN';
-  assert.deepEqual(noteCitations(`see ${note}.md §4 and ${note} §1`).map((c) => c.name), [`${note}.md`, `${note}.md`]);
-  assert.deepEqual(docCitations('(docs/design.md §4 and §8), docs/cli.md').map((c) => [c.file, c.sections]), [
-    ['docs/design.md', [4, 8]],
-    ['docs/cli.md', []],
-  ]);
-  assert.deepEqual(markdownLinks('[a](docs/cli.md#y) `[b](no.md)` ![c](../media/s.png)\n```\n[d](no.md)\n```').map((l) => l.target), ['docs/cli.md#y', '../media/s.png']);
+  assert.deepEqual(
+    noteCitations(`see ${note}.md §4 and ${note} §1`).map((c) => c.name),
+    [`${note}.md`, `${note}.md`],
+  );
+  assert.deepEqual(
+    docCitations('(docs/design.md §4 and §8), docs/cli.md').map((c) => [c.file, c.sections]),
+    [
+      ['docs/design.md', [4, 8]],
+      ['docs/cli.md', []],
+    ],
+  );
+  assert.deepEqual(
+    markdownLinks('[a](docs/cli.md#y) `[b](no.md)` ![c](../media/s.png)\n```\n[d](no.md)\n```').map((l) => l.target),
+    ['docs/cli.md#y', '../media/s.png'],
+  );
   assert.ok(headingAnchors('### §1 The exact spectrum without forming ΔW').has('1-the-exact-spectrum-without-forming-δw'));
 });
 

@@ -50,7 +50,13 @@ test('baseModelPayload: analysed rows with typed columns equal to the core, skip
       assert.equal(payload.intruderK[i], 4);
     }
     assert.ok(payload.columnCosine instanceof Float64Array && payload.amplification instanceof Float64Array);
-    assert.deepEqual(payload.conversionGroups.map((g) => [g.moduleType, g.layers.length]), [['self_attn.q_proj', 6], ['self_attn.v_proj', 5]]);
+    assert.deepEqual(
+      payload.conversionGroups.map((g) => [g.moduleType, g.layers.length]),
+      [
+        ['self_attn.q_proj', 6],
+        ['self_attn.v_proj', 5],
+      ],
+    );
     const g = payload.conversionGroups[0];
     const want = analysis.conversionGroups[0];
     assert.ok(g.cosines.values instanceof Float64Array);

@@ -68,9 +68,15 @@ test('the most recent adapter comes first, and setting an adapter again replaces
   const index = new ModuleIndex();
   index.set(adapter('/a/adapter_model.safetensors', 2));
   index.set(adapter('/b/adapter_model.safetensors', 2));
-  assert.deepEqual(index.match('q_proj')?.adapters.map((a) => a.adapter.file), ['/b/adapter_model.safetensors', '/a/adapter_model.safetensors']);
+  assert.deepEqual(
+    index.match('q_proj')?.adapters.map((a) => a.adapter.file),
+    ['/b/adapter_model.safetensors', '/a/adapter_model.safetensors'],
+  );
   index.set(adapter('/a/adapter_model.safetensors', 3));
-  assert.deepEqual(index.match('q_proj')?.adapters.map((a) => a.adapter.file), ['/a/adapter_model.safetensors', '/b/adapter_model.safetensors']);
+  assert.deepEqual(
+    index.match('q_proj')?.adapters.map((a) => a.adapter.file),
+    ['/a/adapter_model.safetensors', '/b/adapter_model.safetensors'],
+  );
   assert.equal(index.match('q_proj')?.adapters[0].modules.length, 3);
   index.delete('/a/adapter_model.safetensors');
   assert.equal(index.match('q_proj')?.adapters.length, 1);

@@ -18,7 +18,10 @@ test('a PEFT tensor name reduces to the module path', () => {
 test('full paths, paths without the wrapping and short names all find a PEFT module', () => {
   const keys = new Set(keysOf('model.layers.3.self_attn.q_proj'));
   for (const text of ['base_model.model.model.layers.3.self_attn.q_proj', 'model.layers.3.self_attn.q_proj', 'layers.3.self_attn.q_proj', 'self_attn.q_proj', 'q_proj']) {
-    assert.ok(lookupKeys(text).some((k) => keys.has(k)), text);
+    assert.ok(
+      lookupKeys(text).some((k) => keys.has(k)),
+      text,
+    );
   }
   assert.ok(!lookupKeys('k_proj').some((k) => keys.has(k)));
   assert.ok(!lookupKeys('model.layers.4.self_attn.q_proj').some((k) => keys.has(k)));
@@ -28,7 +31,10 @@ test('kohya names match with or without their prefix, and by their short type', 
   const name = 'lora_unet_down_blocks_0_attentions_0_transformer_blocks_0_attn1_to_q';
   const keys = new Set(keysOf(name));
   for (const text of [name, `${name}.lora_up.weight`, 'down_blocks_0_attentions_0_transformer_blocks_0_attn1_to_q', 'attn1_to_q', 'to_q']) {
-    assert.ok(lookupKeys(text).some((k) => keys.has(k)), text);
+    assert.ok(
+      lookupKeys(text).some((k) => keys.has(k)),
+      text,
+    );
   }
 });
 

@@ -15,7 +15,10 @@ import { referenceSingularValues } from '../../helpers/referenceSvd';
 test('module names split into block and module type for PEFT, diffusers and kohya names', () => {
   assert.deepEqual(placeOf('model.layers.3.self_attn.q_proj'), { block: 'model.layers.3', moduleType: 'self_attn.q_proj' });
   assert.deepEqual(placeOf('down_blocks.1.attentions.0.transformer_blocks.0.attn1.to_q'), { block: 'down_blocks.1.attentions.0.transformer_blocks.0', moduleType: 'attn1.to_q' });
-  assert.deepEqual(placeOf('lora_unet_down_blocks_1_attentions_0_transformer_blocks_0_attn1_to_q'), { block: 'lora_unet_down_blocks_1_attentions_0_transformer_blocks_0', moduleType: 'attn1_to_q' });
+  assert.deepEqual(placeOf('lora_unet_down_blocks_1_attentions_0_transformer_blocks_0_attn1_to_q'), {
+    block: 'lora_unet_down_blocks_1_attentions_0_transformer_blocks_0',
+    moduleType: 'attn1_to_q',
+  });
   assert.deepEqual(placeOf('lora_te1_text_model_encoder_layers_11_mlp_fc2'), { block: 'lora_te1_text_model_encoder_layers_11', moduleType: 'mlp_fc2' });
   // A trailing integer is not a block: nothing follows it to be the type.
   assert.deepEqual(placeOf('transformer.h.0.mlp.fc.0'), { block: 'transformer.h.0', moduleType: 'mlp.fc.0' });
@@ -47,8 +50,14 @@ test('the overview of a real PEFT adapter matches its header, and results conver
     assert.equal(overview.layers.length, adapter.modules.length);
     const elements = adapter.header.tensors.reduce((sum, t) => sum + (adapter.modules.some((m) => Object.values(m.tensors).includes(t.name)) ? t.elements : 0), 0);
     assert.equal(overview.adapterParameters, elements);
-    assert.equal(Object.values(overview.dtypes).reduce((a, b) => a + b, 0), adapter.header.tensors.length);
-    assert.ok(overview.config.some((e) => e.key === 'r'), 'the PEFT config is listed');
+    assert.equal(
+      Object.values(overview.dtypes).reduce((a, b) => a + b, 0),
+      adapter.header.tensors.length,
+    );
+    assert.ok(
+      overview.config.some((e) => e.key === 'r'),
+      'the PEFT config is listed',
+    );
     for (const [i, row] of overview.layers.entries()) {
       const m = adapter.modules[i];
       assert.deepEqual([row.index, row.name, row.rows, row.cols, row.rank, row.scale], [i, m.name, m.shape[0], m.shape[1], m.rank, m.scale]);
@@ -86,7 +95,13 @@ test('a file with no adapter in it becomes a tensor browser with a note', async 
     try {
       const overview = overviewOf(opened.adapter, 0);
       assert.equal(overview.isAdapter, false);
-      assert.deepEqual(overview.tensors.map((t) => [t.name, t.dtype, t.bytes]), [['model.embed.weight', 'F32', 48], ['model.head.weight', 'F16', 12]]);
+      assert.deepEqual(
+        overview.tensors.map((t) => [t.name, t.dtype, t.bytes]),
+        [
+          ['model.embed.weight', 'F32', 48],
+          ['model.head.weight', 'F16', 12],
+        ],
+      );
       assert.equal(overview.warnings.filter((w) => /no LoRA factors found/.test(w)).length, 1, 'the core says it once');
     } finally {
       await opened.file.close();
@@ -102,17 +117,25 @@ test('a MoSLoRA mixer and σ(M) come with the analysis, column-major, and are fl
     const rng = Rng.fresh();
     const r = 3;
     const M = gaussian(rng, r, r);
-    const path = await writeFixture(dir, 'adapter_model.safetensors', [
-      { name: 'base_model.model.mixed.lora_A.weight', shape: [r, 5], values: gaussian(rng, r, 5).data },
-      { name: 'base_model.model.mixed.lora_AB.weight', shape: [r, r], values: M.data },
-      { name: 'base_model.model.mixed.lora_B.weight', shape: [4, r], values: gaussian(rng, 4, r).data },
-      { name: 'base_model.model.plain.lora_A.weight', shape: [r, 5], values: gaussian(rng, r, 5).data },
-      { name: 'base_model.model.plain.lora_B.weight', shape: [4, r], values: gaussian(rng, 4, r).data },
-    ], { config: { peft_type: 'LORA', r, lora_alpha: r } });
+    const path = await writeFixture(
+      dir,
+      'adapter_model.safetensors',
+      [
+        { name: 'base_model.model.mixed.lora_A.weight', shape: [r, 5], values: gaussian(rng, r, 5).data },
+        { name: 'base_model.model.mixed.lora_AB.weight', shape: [r, r], values: M.data },
+        { name: 'base_model.model.mixed.lora_B.weight', shape: [4, r], values: gaussian(rng, 4, r).data },
+        { name: 'base_model.model.plain.lora_A.weight', shape: [r, 5], values: gaussian(rng, r, 5).data },
+        { name: 'base_model.model.plain.lora_B.weight', shape: [4, r], values: gaussian(rng, 4, r).data },
+      ],
+      { config: { peft_type: 'LORA', r, lora_alpha: r } },
+    );
     const opened = await openAdapter(path);
     try {
       const rows = overviewOf(opened.adapter, 0).layers;
-      assert.deepEqual(rows.map((l) => l.hasMixer), [true, false]);
+      assert.deepEqual(
+        rows.map((l) => l.hasMixer),
+        [true, false],
+      );
       const analysis = await analyzeAdapter(opened);
       const [mixed, plain] = analysis.modules.map((result, index) => layerAnalysisOf(result, index));
       assert.ok(mixed.status === 'ok' && plain.status === 'ok');

@@ -77,12 +77,16 @@ test('the plan of the analysed layers of a real adapter: kept ranks, errors and 
   assert.equal(plan.paramsAfter, after);
 });
 
-test('a rank budget spends exactly its total over the analysed layers, never above a layer\'s rank', () => {
+test("a rank budget spends exactly its total over the analysed layers, never above a layer's rank", () => {
   const rng = Rng.fresh();
   const sum = layers.reduce((s, l) => s + l.rank, 0);
   const total = rng.int(layers.length, sum);
   const plan = rankPlanPayload(layers, results, { kind: 'budget', unit: 'rank', total });
-  assert.equal(plan.kept.reduce((s, k) => s + k, 0), total, rng.tag);
+  assert.equal(
+    plan.kept.reduce((s, k) => s + k, 0),
+    total,
+    rng.tag,
+  );
   plan.kept.forEach((k, j) => assert.ok(k >= 1 && k <= plan.rank[j], rng.tag));
   assert.throws(
     () => rankPlanPayload(layers, results, { kind: 'budget', unit: 'rank', total: layers.length - 1 }),
@@ -90,7 +94,7 @@ test('a rank budget spends exactly its total over the analysed layers, never abo
   );
 });
 
-test('methods from the webview are read back by the core\'s parser; malformed ones are refused', () => {
+test("methods from the webview are read back by the core's parser; malformed ones are refused", () => {
   const methods: RankMethodPayload[] = [
     { kind: 'energy', level: 0.95 },
     { kind: 'auto' },
@@ -102,7 +106,16 @@ test('methods from the webview are read back by the core\'s parser; malformed on
     { kind: 'budget', unit: 'params', total: 1e6 },
   ];
   for (const m of methods) assert.deepEqual(checkedMethod(m), m, methodText(m));
-  for (const bad of [null, 'energy', {}, { kind: 'nope' }, { kind: 'energy', level: 2 }, { kind: 'energy' }, { kind: 'fixed', rank: 1.5 }, { kind: 'budget', unit: 'bytes', total: 3 }]) {
+  for (const bad of [
+    null,
+    'energy',
+    {},
+    { kind: 'nope' },
+    { kind: 'energy', level: 2 },
+    { kind: 'energy' },
+    { kind: 'fixed', rank: 1.5 },
+    { kind: 'budget', unit: 'bytes', total: 3 },
+  ]) {
     assert.throws(
       () => checkedMethod(bad),
       (e: unknown) => e instanceof ResizeError && e.code === 'INVALID_METHOD',

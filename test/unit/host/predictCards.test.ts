@@ -31,7 +31,10 @@ test('a layout mismatch becomes a reason without a number; other errors are fail
   const mismatch = outcomeOf(m, { kind: 'error', error: new FeatureError('LAYOUT_MISMATCH', 'module blocks.0.fc is 64×32, not 32×32') });
   assert.deepEqual(mismatch, { kind: 'mismatch', message: 'module blocks.0.fc is 64×32, not 32×32' });
   assert.equal(outcomeOf(m, { kind: 'error', error: new FeatureError('MODULE_NOT_ANALYSED', 'x') }).kind, 'mismatch');
-  assert.deepEqual(outcomeOf(m, { kind: 'error', error: new FeatureError('INVALID_PREDICTOR', 'model.onnx is not an ONNX model') }), { kind: 'failed', message: 'model.onnx is not an ONNX model' });
+  assert.deepEqual(outcomeOf(m, { kind: 'error', error: new FeatureError('INVALID_PREDICTOR', 'model.onnx is not an ONNX model') }), {
+    kind: 'failed',
+    message: 'model.onnx is not an ONNX model',
+  });
   assert.deepEqual(outcomeOf(m, { kind: 'error', error: 'plain' }), { kind: 'failed', message: 'plain' });
   // A non-finite output is never shown as a number.
   assert.equal(outcomeOf(m, { kind: 'done', prediction: { kind: 'regression', target: 'loss', value: Number.NaN, unit: 'nats' } }).kind, 'failed');
@@ -44,7 +47,11 @@ test('a regression value keeps its unit and the manifest range', () => {
   const hi = lo + Math.exp(rng.normal());
   const value = rng.normal() * 10;
   const m = manifest({ kind: 'regression', target: 'loss', unit: 'nats', range: [lo, hi] }, null);
-  assert.deepEqual(outcomeOf(m, { kind: 'done', prediction: { kind: 'regression', target: 'loss', value, unit: 'nats' } }), { kind: 'regression', target: 'loss', value, unit: 'nats', range: [lo, hi] }, rng.tag);
+  assert.deepEqual(
+    outcomeOf(m, { kind: 'done', prediction: { kind: 'regression', target: 'loss', value, unit: 'nats' } }),
+    { kind: 'regression', target: 'loss', value, unit: 'nats', range: [lo, hi] },
+    rng.tag,
+  );
 });
 
 test('class probabilities are laid out in the manifest label order, whatever the order of the record', () => {
@@ -84,7 +91,8 @@ test('training metrics come from the record; malformed records show none, undefi
   assert.deepEqual(card.predictor.training?.baseline, { kind: 'regression', r2: -0.05, kendallTau: -0.3 });
   assert.deepEqual(card.provider, { name: 'cpu', fallbackReason: 'CUDA unavailable' });
   assert.equal(card.predictor.source, 'setting');
-  for (const bad of [null, 'text', [], { cv: 'x' }, { cv: { kind: 'other' } }]) assert.equal(cardOf(entry(manifest(output, bad)), null, { kind: 'pending' }, { kind: 'unchecked' }).predictor.training, null);
+  for (const bad of [null, 'text', [], { cv: 'x' }, { cv: { kind: 'other' } }])
+    assert.equal(cardOf(entry(manifest(output, bad)), null, { kind: 'pending' }, { kind: 'unchecked' }).predictor.training, null);
   const noBaseline = cardOf(entry(manifest(output, { ...good, baseline: 7 })), null, { kind: 'pending' }, { kind: 'unchecked' });
   assert.equal(noBaseline.predictor.training?.baseline, null);
 });

@@ -24,7 +24,10 @@ test('a real adapter: reports in each format, partial results pending, hover sta
     assert.match(reportContent(report, 'markdown'), /model\.layers\.0\.self\\_attn/);
 
     const partial = reportOf(adapter, null, analysis.modules.slice(0, 2));
-    assert.deepEqual(partial.modules.slice(0, 3).map((m) => m.status), ['ok', 'ok', 'pending']);
+    assert.deepEqual(
+      partial.modules.slice(0, 3).map((m) => m.status),
+      ['ok', 'ok', 'pending'],
+    );
 
     const stats = layerStatsText([report.modules[0], report.modules[1]]).trim().split('\n');
     assert.equal(stats.length, 3);

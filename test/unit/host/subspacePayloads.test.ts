@@ -14,7 +14,20 @@ const FINAL = corpusPath('peft-roberta-mrpc-ckpts', 'checkpoint-460', 'adapter_m
 /** A ModuleComparison with made-up numbers: only the fields the conversion reads matter. */
 function fake(name: string, cosine: number | null, columns: number[]): ModuleComparison {
   const angles = { cosines: Float64Array.from(columns), degrees: new Float64Array(columns.length) };
-  return { name, nameB: name, shape: [4, 3], ranks: [2, 2], matchedBy: 'exact', cosine, relativeDistance: 0.5, inner: 1, norms: [1, 2], k: columns.length, column: angles, row: { cosines: Float64Array.from([1, 0.5]), degrees: new Float64Array(2) } };
+  return {
+    name,
+    nameB: name,
+    shape: [4, 3],
+    ranks: [2, 2],
+    matchedBy: 'exact',
+    cosine,
+    relativeDistance: 0.5,
+    inner: 1,
+    norms: [1, 2],
+    k: columns.length,
+    column: angles,
+    row: { cosines: Float64Array.from([1, 0.5]), degrees: new Float64Array(2) },
+  };
 }
 
 test('adapter labels name generic weights files by their folder, others by the file', () => {
@@ -27,7 +40,10 @@ test('module places have the block, depth and type that the editor’s layer tab
   try {
     const rows = layerRows(opened.adapter.modules);
     const places = modulePlaces(opened.adapter.modules);
-    assert.deepEqual(places.map((p) => [p.name, p.block, p.depth, p.moduleType, p.rows, p.cols]), rows.map((r) => [r.name, r.block, r.depth, r.moduleType, r.rows, r.cols]));
+    assert.deepEqual(
+      places.map((p) => [p.name, p.block, p.depth, p.moduleType, p.rows, p.cols]),
+      rows.map((r) => [r.name, r.block, r.depth, r.moduleType, r.rows, r.cols]),
+    );
   } finally {
     await opened.file.close();
   }
@@ -35,10 +51,22 @@ test('module places have the block, depth and type that the editor’s layer tab
 
 test('comparisons become module × adapter matrices, column-major, NaN where a pair was not compared', () => {
   const first: AdapterComparison = { modules: [fake('layers.0.q', 0.9, [1, 0.8]), fake('layers.1.q', null, [0.6, 0.4])], unmatched: [] };
-  const second: AdapterComparison = { modules: [fake('layers.1.q', -0.2, [0.3])], unmatched: [{ side: 'a', name: 'layers.0.q', reason: 'no module of B adapts the same base module' }] };
+  const second: AdapterComparison = {
+    modules: [fake('layers.1.q', -0.2, [0.3])],
+    unmatched: [{ side: 'a', name: 'layers.0.q', reason: 'no module of B adapts the same base module' }],
+  };
   const p = comparisonPayload('/a/x.safetensors', ['/b/y.safetensors', '/c/z.safetensors'], [first, second], 1.5);
-  assert.deepEqual(p.modules.map((m) => [m.name, m.depth]), [['layers.0.q', 0], ['layers.1.q', 1]]);
-  assert.deepEqual(p.others.map((o) => o.label), ['y', 'z']);
+  assert.deepEqual(
+    p.modules.map((m) => [m.name, m.depth]),
+    [
+      ['layers.0.q', 0],
+      ['layers.1.q', 1],
+    ],
+  );
+  assert.deepEqual(
+    p.others.map((o) => o.label),
+    ['y', 'z'],
+  );
   assert.ok(p.cosine.values instanceof Float64Array);
   assert.deepEqual([p.cosine.rows, p.cosine.cols], [2, 2]);
   // Column j is the reference against others[j]; a null cosine and a missing pair are both NaN.
@@ -76,7 +104,13 @@ test('a real comparison, its φ grid, the checkpoint series and the cross-layer 
   }
   const series = await checkpointSeries([FINAL, EARLY]);
   const s = convergencePayload(series, 0);
-  assert.deepEqual(s.checkpoints.map((k) => [k.label, k.step]), [['checkpoint-230', 230], ['checkpoint-460', 460]]);
+  assert.deepEqual(
+    s.checkpoints.map((k) => [k.label, k.step]),
+    [
+      ['checkpoint-230', 230],
+      ['checkpoint-460', 460],
+    ],
+  );
   const T = s.checkpoints.length;
   series.modules.forEach((m, i) => {
     for (let t = 0; t < T; t++) {

@@ -61,7 +61,11 @@ test(`training in the worker thread gives the summary and files training here gi
   const here = await trainPredictor({ ...job, analyze });
   const asked: string[] = [];
   const source = tokenSource();
-  const there = await trainInWorker(SCRIPT, { ...job, out: join(dir, 'out') }, { token: source.token, analyze: (path) => analyze(path), onAnalyze: (_done, path) => asked.push(path) });
+  const there = await trainInWorker(
+    SCRIPT,
+    { ...job, out: join(dir, 'out') },
+    { token: source.token, analyze: (path) => analyze(path), onAnalyze: (_done, path) => asked.push(path) },
+  );
   assert.equal(asked.length, 8, rng.tag);
   assert.deepEqual(there.cv, here.cv, rng.tag);
   assert.deepEqual(there.baseline, here.baseline, rng.tag);
@@ -73,13 +77,17 @@ test('a cancelled training stops with CancelledError and writes nothing', async 
   const zoo = join(dir, 'zoo');
   const source = tokenSource();
   const out = join(dir, 'cancelled');
-  const run = trainInWorker(SCRIPT, { zoo, labels: join(zoo, 'labels.csv'), target: 'final_loss', kind: 'ridge', folds: 3, seed: 1, out }, {
-    token: source.token,
-    analyze: async (path) => {
-      source.cancel();
-      return analyze(path);
+  const run = trainInWorker(
+    SCRIPT,
+    { zoo, labels: join(zoo, 'labels.csv'), target: 'final_loss', kind: 'ridge', folds: 3, seed: 1, out },
+    {
+      token: source.token,
+      analyze: async (path) => {
+        source.cancel();
+        return analyze(path);
+      },
     },
-  });
+  );
   await assert.rejects(run, (error: unknown) => error instanceof CancelledError);
   await assert.rejects(readPredictor(out));
 });
@@ -88,5 +96,8 @@ test('a training that fails in the worker keeps its class, code, input-error fla
   const zoo = join(dir, 'zoo');
   const source = tokenSource();
   const run = trainInWorker(SCRIPT, { zoo, labels: join(zoo, 'labels.csv'), target: 'no_such_column', kind: 'ridge', folds: 3, seed: 1 }, { token: source.token, analyze });
-  await assert.rejects(run, (error: unknown) => error instanceof FeatureError && error.code === 'INVALID_LABELS' && error.inputError && /no column "no_such_column"/.test(error.message));
+  await assert.rejects(
+    run,
+    (error: unknown) => error instanceof FeatureError && error.code === 'INVALID_LABELS' && error.inputError && /no column "no_such_column"/.test(error.message),
+  );
 });

@@ -53,10 +53,14 @@ test('overwrite: false refuses an existing target with FILE_EXISTS, before any w
     await writeFile(target, 'old');
     let produced = false;
     await assert.rejects(
-      writeAtomic(target, async (write) => {
-        produced = true;
-        await write(new Uint8Array(1));
-      }, { overwrite: false }),
+      writeAtomic(
+        target,
+        async (write) => {
+          produced = true;
+          await write(new Uint8Array(1));
+        },
+        { overwrite: false },
+      ),
       (e: unknown) => isCode('FILE_EXISTS')(e) && /already exists/.test((e as Error).message),
     );
     assert.equal(produced, false);

@@ -31,7 +31,11 @@ test('a base job in the worker returns what analyzeAgainstBase returns in-thread
       await base.close();
     });
     const progress: number[] = [];
-    const { output: result, seconds } = await client.run('base', { adapterPath: fixture.adapter, basePath: fixture.base, options: { k: 4, seed, compute: { backend: 'js', device: 'cpu' } } }, { onProgress: ({ done, total }) => progress.push(done, total) });
+    const { output: result, seconds } = await client.run(
+      'base',
+      { adapterPath: fixture.adapter, basePath: fixture.base, options: { k: 4, seed, compute: { backend: 'js', device: 'cpu' } } },
+      { onProgress: ({ done, total }) => progress.push(done, total) },
+    );
     assert.ok(seconds >= 0);
     assert.deepEqual(result.analysis, want, rng.tag);
     assert.equal(result.base.engine, 'js');
@@ -39,8 +43,17 @@ test('a base job in the worker returns what analyzeAgainstBase returns in-thread
     assert.equal(result.base.epsilon, 0.5);
     const first = result.analysis.modules.find((m) => m.status === 'ok');
     assert.ok(first && first.status === 'ok' && first.alignment.columnCosines instanceof Float64Array && first.conversion.CB.data instanceof Float64Array);
-    assert.deepEqual(progress, want.modules.flatMap((_, i) => [i + 1, want.modules.length]));
-    assert.deepEqual(result.analysis.modules.filter((m) => m.status === 'skipped').map((m) => m.name).sort(), ['model.layers.0.mlp.down_proj', 'model.layers.5.self_attn.v_proj']);
+    assert.deepEqual(
+      progress,
+      want.modules.flatMap((_, i) => [i + 1, want.modules.length]),
+    );
+    assert.deepEqual(
+      result.analysis.modules
+        .filter((m) => m.status === 'skipped')
+        .map((m) => m.name)
+        .sort(),
+      ['model.layers.0.mlp.down_proj', 'model.layers.5.self_attn.v_proj'],
+    );
   } finally {
     await client.dispose();
     await removeDir(dir);

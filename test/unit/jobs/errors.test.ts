@@ -21,7 +21,11 @@ const ORT_WORKER = join(__dirname, '..', '..', '..', 'src', 'core', 'compute', '
 
 /** One instance of every coded class, with the extra fields it carries. */
 const CODED: readonly { readonly error: LensError; readonly type: abstract new (...args: never[]) => LensError; readonly fields?: Readonly<Record<string, string>> }[] = [
-  { error: new SafetensorsError('HEADER_NOT_JSON', 'the header is not JSON', '/x/a.safetensors', 'w.lora_A'), type: SafetensorsError, fields: { file: '/x/a.safetensors', tensor: 'w.lora_A' } },
+  {
+    error: new SafetensorsError('HEADER_NOT_JSON', 'the header is not JSON', '/x/a.safetensors', 'w.lora_A'),
+    type: SafetensorsError,
+    fields: { file: '/x/a.safetensors', tensor: 'w.lora_A' },
+  },
   { error: new AdapterError('NO_ADAPTER_FILE', 'no adapter weights in /x', '/x'), type: AdapterError, fields: { file: '/x' } },
   { error: new BaseModelError('MISSING_SHARD', 'a shard is missing', '/base'), type: BaseModelError, fields: { path: '/base' } },
   { error: new SubspaceError('TOO_FEW_CHECKPOINTS', 'needs two checkpoints'), type: SubspaceError },
@@ -53,7 +57,20 @@ test('every coded class round-trips through serialize/deserialize with its class
 
 test('input errors are flagged as such and failures of the tool are not', () => {
   const input = CODED.filter((c) => c.error.inputError).map((c) => c.error.name);
-  assert.deepEqual(input.sort(), ['AdapterError', 'BaseModelError', 'DeviceUnavailableError', 'FeatureError', 'OrtUnavailableError', 'PredictorError', 'ResizeError', 'SafetensorsError', 'SubspaceError', 'UsageError', 'WorkerJobError', 'ZooDirError']);
+  assert.deepEqual(input.sort(), [
+    'AdapterError',
+    'BaseModelError',
+    'DeviceUnavailableError',
+    'FeatureError',
+    'OrtUnavailableError',
+    'PredictorError',
+    'ResizeError',
+    'SafetensorsError',
+    'SubspaceError',
+    'UsageError',
+    'WorkerJobError',
+    'ZooDirError',
+  ]);
 });
 
 test('an error of a class unknown here keeps its code and flag; a plain error becomes an internal WorkerJobError', () => {
@@ -69,8 +86,14 @@ test('coded errors thrown inside the real analysis worker arrive as their own cl
   const client = new JobClient(ANALYSIS_WORKER, ORT_WORKER);
   try {
     // A subspace input error: its class did not survive the boundary before the errors were unified.
-    await assert.rejects(client.run('checkpoints', { paths: [corpusPath('peft-roberta-mrpc-ckpts', 'checkpoint-460')] }), (e: unknown) => e instanceof SubspaceError && e.code === 'TOO_FEW_CHECKPOINTS' && e.inputError);
-    await assert.rejects(client.run('compare', { pathA: corpusPath('peft-tinygpt2'), pathB: join(corpusPath('peft-tinygpt2'), 'missing') }), (e: unknown) => e instanceof AdapterError && e.code === 'NOT_FOUND' && e.inputError && e.file.length > 0);
+    await assert.rejects(
+      client.run('checkpoints', { paths: [corpusPath('peft-roberta-mrpc-ckpts', 'checkpoint-460')] }),
+      (e: unknown) => e instanceof SubspaceError && e.code === 'TOO_FEW_CHECKPOINTS' && e.inputError,
+    );
+    await assert.rejects(
+      client.run('compare', { pathA: corpusPath('peft-tinygpt2'), pathB: join(corpusPath('peft-tinygpt2'), 'missing') }),
+      (e: unknown) => e instanceof AdapterError && e.code === 'NOT_FOUND' && e.inputError && e.file.length > 0,
+    );
     assert.equal((await client.run('analyze', { path: corpusPath('peft-tinygpt2'), options: { backend: 'js', device: 'cpu' } })).output.modules.length, 6);
   } finally {
     await client.dispose();

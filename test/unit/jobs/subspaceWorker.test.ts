@@ -27,17 +27,24 @@ async function inThread<T>(use: (a: Awaited<ReturnType<typeof openAdapter>>, b: 
 }
 
 test('compare in the worker returns what compareAdapters returns in-thread, typed arrays intact, with progress per module', async () => {
-  const first = (await inThread((a) => Promise.resolve(a.adapter.modules[0].name)));
+  const first = await inThread((a) => Promise.resolve(a.adapter.modules[0].name));
   const want = await inThread((a, b) => compareAdapters(a, b, { grids: [first] }));
   const client = new JobClient(ANALYSIS_WORKER, ORT_WORKER);
   try {
     const progress: number[] = [];
-    const { output: result, seconds } = await client.run('compare', { pathA: EARLY, pathB: FINAL, options: { grids: [first] } }, { onProgress: ({ done, total }) => progress.push(done, total) });
+    const { output: result, seconds } = await client.run(
+      'compare',
+      { pathA: EARLY, pathB: FINAL, options: { grids: [first] } },
+      { onProgress: ({ done, total }) => progress.push(done, total) },
+    );
     assert.ok(seconds >= 0);
     assert.deepEqual(result, want);
     assert.ok(result.modules[0].column.cosines instanceof Float64Array);
     assert.ok(result.modules[0].grid?.column.data instanceof Float64Array);
-    assert.deepEqual(progress, want.modules.flatMap((_, i) => [i + 1, want.modules.length]));
+    assert.deepEqual(
+      progress,
+      want.modules.flatMap((_, i) => [i + 1, want.modules.length]),
+    );
   } finally {
     await client.dispose();
   }
@@ -82,7 +89,10 @@ test('a cancelled subspace job rejects with CancelledError, and errors cross as 
     let seen = 0;
     await assert.rejects(client.run('compare', { pathA: EARLY, pathB: FINAL }, { token, onProgress: () => (token.isCancellationRequested = ++seen >= 2) }), CancelledError);
     assert.ok(seen < 48, `stopped early (${seen} modules)`);
-    await assert.rejects(client.run('crossLayer', { path: corpusPath('_negative', 'git-lfs-pointer.safetensors') }), (e: unknown) => e instanceof SafetensorsError && e.code === 'NOT_SAFETENSORS' && e.inputError);
+    await assert.rejects(
+      client.run('crossLayer', { path: corpusPath('_negative', 'git-lfs-pointer.safetensors') }),
+      (e: unknown) => e instanceof SafetensorsError && e.code === 'NOT_SAFETENSORS' && e.inputError,
+    );
     assert.ok((await client.run('crossLayer', { path: FINAL })).output.groups.length > 0);
   } finally {
     await client.dispose();

@@ -102,13 +102,17 @@ test('a worker that dies mid-job fails that job with the reason; the next job ge
   const client = new JobClient(ANALYSIS_WORKER, ORT_WORKER);
   try {
     let killed = false;
-    const job = client.run('analyze', { path: big, options: { backend: 'js', device: 'cpu' } }, {
-      onProgress: () => {
-        if (killed) return;
-        killed = true;
-        void (client as unknown as { worker: Worker }).worker.terminate();
+    const job = client.run(
+      'analyze',
+      { path: big, options: { backend: 'js', device: 'cpu' } },
+      {
+        onProgress: () => {
+          if (killed) return;
+          killed = true;
+          void (client as unknown as { worker: Worker }).worker.terminate();
+        },
       },
-    });
+    );
     await assert.rejects(job, (e: unknown) => e instanceof WorkerCrashedError && /stopped unexpectedly \(exit code 1\)/.test(e.message));
     const next = await client.run('analyze', { path: corpusPath('peft-tinygpt2'), options: { backend: 'js', device: 'cpu' } });
     assert.equal(next.output.modules.length, 6);
@@ -120,7 +124,10 @@ test('a worker that dies mid-job fails that job with the reason; the next job ge
 test('input errors cross the thread as the same typed errors', async () => {
   const client = new JobClient(ANALYSIS_WORKER, ORT_WORKER);
   try {
-    await assert.rejects(client.run('analyze', { path: corpusPath('_negative', 'git-lfs-pointer.safetensors'), options: { backend: 'auto', device: 'auto' } }), (e: unknown) => e instanceof SafetensorsError && e.code === 'NOT_SAFETENSORS' && /Git LFS pointer/.test(e.message));
+    await assert.rejects(
+      client.run('analyze', { path: corpusPath('_negative', 'git-lfs-pointer.safetensors'), options: { backend: 'auto', device: 'auto' } }),
+      (e: unknown) => e instanceof SafetensorsError && e.code === 'NOT_SAFETENSORS' && /Git LFS pointer/.test(e.message),
+    );
     if (!ortInfo().providers.some((p) => p.name === 'cuda' && p.available)) {
       await assert.rejects(client.run('analyze', { path: corpusPath('peft-tinygpt2'), options: { backend: 'onnxruntime', device: 'cuda' } }), DeviceUnavailableError);
     }
@@ -154,7 +161,11 @@ test('cancelling or disposing during ORT runs ends the job cleanly: the worker i
     const client = new JobClient(ANALYSIS_WORKER, ORT_WORKER);
     const token = { isCancellationRequested: false };
     let seen = 0;
-    const job = client.run('analyze', { path: big, options: { backend: 'onnxruntime', device: 'cpu' } }, { token, onProgress: () => (token.isCancellationRequested = ++seen >= stopAfter) });
+    const job = client.run(
+      'analyze',
+      { path: big, options: { backend: 'onnxruntime', device: 'cpu' } },
+      { token, onProgress: () => (token.isCancellationRequested = ++seen >= stopAfter) },
+    );
     await assert.rejects(job, CancelledError);
     assert.ok(seen < 160, `stopped early (${seen} modules)`);
     // A job right after the cancel, then dispose while a second big job is mid-run.

@@ -67,7 +67,10 @@ test('columns graded over 1e15 in any order keep their own relative accuracy, an
 
 test('large factors take the same path: 3000×24 and 700×64', () => {
   const rng = Rng.fresh();
-  for (const [d, r] of [[3000, 24], [700, 64]]) {
+  for (const [d, r] of [
+    [3000, 24],
+    [700, 64],
+  ]) {
     const A = toColumnMajor(gaussian(rng, d, r));
     const { Q, R } = householderQR(A);
     assert.ok(columnwiseError(Q, R, A) <= 2 * Math.sqrt(d) * r * EPS, `${d}×${r}: ${columnwiseError(Q, R, A)} ${rng.tag}`);
@@ -95,7 +98,10 @@ test('edge cases: r = 1, d = 1, 2×4, zero columns anywhere, the zero matrix', (
     assert.ok(columnwiseError(Q, R, A) <= 56 * EPS && orthonormalityError(Q) <= 56 * EPS, `zero column ${zeroAt} ${rng.tag}`);
   }
   const zero = householderQR({ rows: 5, cols: 3, data: new Float64Array(15) });
-  assert.ok(zero.R.data.every((x) => x === 0), 'R of the zero matrix is zero');
+  assert.ok(
+    zero.R.data.every((x) => x === 0),
+    'R of the zero matrix is zero',
+  );
   assert.equal(orthonormalityError(zero.Q), 0, 'Q of the zero matrix is exactly orthonormal');
 });
 

@@ -72,7 +72,10 @@ test('graded matrices: σ of Z·D and D·Z to 16·κ(Z)·ε relative (spread 1e1
       for (const [name, svd] of routes) {
         const { error, index } = relativeErrors(svd(toColumnMajor(X), false).values, want);
         worst[kind] = Math.max(worst[kind] ?? 0, Z ? error / (kappa * EPS) : error);
-        assert.ok(error <= tolerance, `${name}, ${kind}-graded ${X.rows}×${X.cols} (κ(Z) = ${kappa}): σ${index + 1}/σ1 = ${want[index] / want[0]}, relative error ${error} ${rng.tag}`);
+        assert.ok(
+          error <= tolerance,
+          `${name}, ${kind}-graded ${X.rows}×${X.cols} (κ(Z) = ${kappa}): σ${index + 1}/σ1 = ${want[index] / want[0]}, relative error ${error} ${rng.tag}`,
+        );
       }
     }
   }
@@ -92,7 +95,8 @@ test('rank-deficient matrices: every σ, the zero ones included, within 8·max(m
       const result = svd(A);
       assertSvd(name, A, result, rng.tag);
       // Rank-deficient matrices are not graded: normwise accuracy, ε·σ1 times a modest factor.
-      for (let i = 0; i < result.values.length; i++) assert.ok(Math.abs(result.values[i] - want[i]) <= 8 * Math.max(m, n) * EPS * want[0], `${name}: σ${i + 1} = ${result.values[i]}, reference ${want[i]} ${rng.tag}`);
+      for (let i = 0; i < result.values.length; i++)
+        assert.ok(Math.abs(result.values[i] - want[i]) <= 8 * Math.max(m, n) * EPS * want[0], `${name}: σ${i + 1} = ${result.values[i]}, reference ${want[i]} ${rng.tag}`);
     }
   }
 });
@@ -114,11 +118,19 @@ test('exact inputs give exact answers: signed permutations, zero columns, the ze
       assertSvd(name, A, result, rng.tag);
     }
   }
-  for (const [m, n] of [[3, 2], [2, 5], [1, 1], [6, 6]]) {
+  for (const [m, n] of [
+    [3, 2],
+    [2, 5],
+    [1, 1],
+    [6, 6],
+  ]) {
     const Z = { rows: m, cols: n, data: new Float64Array(m * n) };
     for (const [name, svd] of routes) {
       const result = svd(Z);
-      assert.ok(result.values.every((x) => x === 0), `${name}: zero matrix`);
+      assert.ok(
+        result.values.every((x) => x === 0),
+        `${name}: zero matrix`,
+      );
       assertSvd(name, Z, result, rng.tag);
     }
   }
@@ -131,13 +143,20 @@ test('edge shapes: 1×1, single rows and columns, empty matrices', () => {
     const one = svd({ rows: 1, cols: 1, data: Float64Array.of(x) });
     assert.deepEqual(Array.from(one.values), [-x], `${name}: 1×1 ${rng.tag}`);
     assert.equal(one.U!.data[0] * one.values[0] * one.V!.data[0], x, `${name}: 1×1 signs ${rng.tag}`);
-    for (const [m, n] of [[1, 7], [7, 1]]) {
+    for (const [m, n] of [
+      [1, 7],
+      [7, 1],
+    ]) {
       const v = toColumnMajor(gaussian(rng, m, n));
       const result = svd(v);
       assert.ok(Math.abs(result.values[0] - frobenius(v)) <= 2 * EPS * frobenius(v), `${name}: ${m}×${n} ${rng.tag}`);
       assertSvd(name, v, result, rng.tag);
     }
-    for (const [m, n] of [[0, 0], [4, 0], [0, 3]]) {
+    for (const [m, n] of [
+      [0, 0],
+      [4, 0],
+      [0, 3],
+    ]) {
       const result = svd({ rows: m, cols: n, data: new Float64Array(0) });
       assert.equal(result.values.length, 0, `${name}: ${m}×${n}`);
       assert.deepEqual([result.U!.rows, result.U!.cols, result.V!.rows, result.V!.cols], [m, 0, n, 0], `${name}: ${m}×${n} shapes`);
@@ -152,10 +171,20 @@ test('scale: powers of two scale σ exactly; entries near under- and overflow ar
     const base = svd(A, false).values;
     for (const p of [-1000, -300, 300, 1000]) {
       const scaled = svd({ rows: 7, cols: 5, data: A.data.map((x) => x * 2 ** p) }, false).values;
-      assert.deepEqual(Array.from(scaled), Array.from(base, (x) => x * 2 ** p), `${name}: ×2^${p} ${rng.tag}`);
+      assert.deepEqual(
+        Array.from(scaled),
+        Array.from(base, (x) => x * 2 ** p),
+        `${name}: ×2^${p} ${rng.tag}`,
+      );
     }
     const tiny = svd({ rows: 7, cols: 5, data: A.data.map((x) => x * 1e-305) }, false).values;
-    assert.ok(relativeErrors(tiny, base.map((x) => x * 1e-305)).error <= 1e-14, `${name}: ×1e-305 ${rng.tag}`);
+    assert.ok(
+      relativeErrors(
+        tiny,
+        base.map((x) => x * 1e-305),
+      ).error <= 1e-14,
+      `${name}: ×1e-305 ${rng.tag}`,
+    );
   }
 });
 

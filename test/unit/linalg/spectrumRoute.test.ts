@@ -25,7 +25,6 @@ function qrRoute(s: number, B: Dense, A: Dense, M: Dense | undefined, core: Core
   return core === 'product' ? productSvd(F, RA, false).values : singularValues(multiplyTransposed(F, RA));
 }
 
-
 /** Σ_j ‖b_j‖·‖a_j‖: the scale of the rounding in ΔW that float64 factors allow (‖ΔW‖ ≤ this). */
 function componentScale(B: Dense, A: Dense): number {
   let total = 0;
@@ -195,7 +194,9 @@ test('the Gram route loses the smallest σ of graded factors that the QR route k
   assert.ok(qrWorst <= 1e-10, `QR route: worst relative error ${qrWorst} ${rng.tag}`);
   assert.ok(gramErrors[3] > 1e-6, `the Gram route should lose the smallest σ; its median error was ${gramErrors[3]} ${rng.tag}`);
   assert.ok(gramErrors[0] > 1e-8, `even its best trial should be 100× past the QR bar; it was ${gramErrors[0]} ${rng.tag}`);
-  t.diagnostic(`QR route worst ${qrWorst.toExponential(2)}; Gram route, smallest σ: ${gramErrors[0].toExponential(2)} best, ${gramErrors[3].toExponential(2)} median (smallest-first), ${gramSortedWorst.toExponential(2)} worst (largest-first)`);
+  t.diagnostic(
+    `QR route worst ${qrWorst.toExponential(2)}; Gram route, smallest σ: ${gramErrors[0].toExponential(2)} best, ${gramErrors[3].toExponential(2)} median (smallest-first), ${gramSortedWorst.toExponential(2)} worst (largest-first)`,
+  );
 });
 
 test('the Gram route also loses the small σ of GL-mixed factors, far past what the QR route loses', (t) => {
@@ -220,5 +221,7 @@ test('the Gram route also loses the small σ of GL-mixed factors, far past what 
   }
   gramErrors.sort((a, b) => a - b);
   assert.ok(gramErrors[3] > 1e-3, `the Gram route should lose the smallest σ; its median error was ${gramErrors[3]} ${rng.tag}`);
-  t.diagnostic(`smallest σ, relative error: QR route worst ${qrWorst.toExponential(2)}; Gram route ${gramErrors[0].toExponential(2)} best, ${gramErrors[3].toExponential(2)} median`);
+  t.diagnostic(
+    `smallest σ, relative error: QR route worst ${qrWorst.toExponential(2)}; Gram route ${gramErrors[0].toExponential(2)} best, ${gramErrors[3].toExponential(2)} median`,
+  );
 });

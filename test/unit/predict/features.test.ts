@@ -70,7 +70,10 @@ test('the layout zero-pads to k, keeps the top k, and fills its own module order
     await writePeftAdapter(dir, rng, modules, r);
     const { adapter, modules: results } = await analyseHere(dir);
     const sigma = results.map((m) => (m.status === 'ok' ? m.singularValues : new Float64Array()));
-    const padded = featureLayout(adapter.modules.map((m) => ({ name: m.name, shape: m.shape })), r + 3);
+    const padded = featureLayout(
+      adapter.modules.map((m) => ({ name: m.name, shape: m.shape })),
+      r + 3,
+    );
     const f = adapterFeatures(adapter, results, padded);
     const per = featuresPerModule(r + 3);
     for (let i = 0; i < 3; i++) {
@@ -78,7 +81,10 @@ test('the layout zero-pads to k, keeps the top k, and fills its own module order
       for (let j = r; j < r + 3; j++) assert.equal(f[i * per + j], 0, `σ${j + 1} of a rank-${r} ΔW is padded with 0 ${rng.tag}`);
       assert.equal(padded.columns[i * per + r + 3], `${adapter.modules[i].name}:frobenius`);
     }
-    const reversed = featureLayout([...adapter.modules].reverse().map((m) => ({ name: m.name, shape: m.shape })), 2);
+    const reversed = featureLayout(
+      [...adapter.modules].reverse().map((m) => ({ name: m.name, shape: m.shape })),
+      2,
+    );
     assert.notEqual(reversed.id, layoutForAdapter(adapter, 2).id, 'the order is part of the layout id');
     const g = adapterFeatures(adapter, results, reversed);
     const last = results[2];
@@ -102,18 +108,45 @@ test('an adapter that does not fit the layout is refused with a clear error', as
     const modules = randomModules(rng, 3);
     await writePeftAdapter(folder(dir, 'full'), rng, modules, 2);
     await writePeftAdapter(folder(dir, 'fewer'), rng, modules.slice(0, 2), 2);
-    await writePeftAdapter(folder(dir, 'wider'), rng, modules.map((m, i) => (i === 1 ? { ...m, n: m.n + 1 } : m)), 2);
+    await writePeftAdapter(
+      folder(dir, 'wider'),
+      rng,
+      modules.map((m, i) => (i === 1 ? { ...m, n: m.n + 1 } : m)),
+      2,
+    );
     const full = await analyseHere(folder(dir, 'full'));
     const layout = layoutForAdapter(full.adapter, 4);
     const fewer = await analyseHere(folder(dir, 'fewer'));
-    assert.throws(() => adapterFeatures(fewer.adapter, fewer.modules, layout), (e: unknown) => e instanceof FeatureError && e.code === 'LAYOUT_MISMATCH' && e.message.includes(`lacks ${modules[2].name}`) && e.message.includes(layout.id));
+    assert.throws(
+      () => adapterFeatures(fewer.adapter, fewer.modules, layout),
+      (e: unknown) => e instanceof FeatureError && e.code === 'LAYOUT_MISMATCH' && e.message.includes(`lacks ${modules[2].name}`) && e.message.includes(layout.id),
+    );
     const wider = await analyseHere(folder(dir, 'wider'));
-    assert.throws(() => adapterFeatures(wider.adapter, wider.modules, layout), (e: unknown) => e instanceof FeatureError && e.code === 'LAYOUT_MISMATCH' && e.message.includes(`${modules[1].name} is ${modules[1].m}×${modules[1].n + 1}`));
+    assert.throws(
+      () => adapterFeatures(wider.adapter, wider.modules, layout),
+      (e: unknown) => e instanceof FeatureError && e.code === 'LAYOUT_MISMATCH' && e.message.includes(`${modules[1].name} is ${modules[1].m}×${modules[1].n + 1}`),
+    );
     const small = layoutForAdapter(fewer.adapter, 4);
-    assert.throws(() => adapterFeatures(full.adapter, full.modules, small), (e: unknown) => e instanceof FeatureError && e.message.includes(`has ${modules[2].name}, which the layout does not`));
+    assert.throws(
+      () => adapterFeatures(full.adapter, full.modules, small),
+      (e: unknown) => e instanceof FeatureError && e.message.includes(`has ${modules[2].name}, which the layout does not`),
+    );
     const skipped = full.modules.map((m, i) => (i === 0 ? { name: m.name, status: 'skipped' as const, reason: 'NaN in lora_A' } : m));
-    assert.throws(() => adapterFeatures(full.adapter, skipped, layout), (e: unknown) => e instanceof FeatureError && e.code === 'MODULE_NOT_ANALYSED' && e.message.includes('NaN in lora_A'));
-    assert.throws(() => featureLayout([{ name: 'x', shape: [2, 2] }, { name: 'x', shape: [2, 2] }], 4), /appears twice/);
+    assert.throws(
+      () => adapterFeatures(full.adapter, skipped, layout),
+      (e: unknown) => e instanceof FeatureError && e.code === 'MODULE_NOT_ANALYSED' && e.message.includes('NaN in lora_A'),
+    );
+    assert.throws(
+      () =>
+        featureLayout(
+          [
+            { name: 'x', shape: [2, 2] },
+            { name: 'x', shape: [2, 2] },
+          ],
+          4,
+        ),
+      /appears twice/,
+    );
     assert.throws(() => featureLayout([], 0), /k must be/);
     assert.throws(() => parseLayoutId('spectra-v2:k=8:modules=1:00000000'), /not a feature layout id/);
   } finally {

@@ -5,7 +5,11 @@ import { Rng } from '../../helpers/random';
 
 function assertPartition(folds: number[][], n: number, k: number, tag: string): void {
   assert.equal(folds.length, k, tag);
-  assert.deepEqual(folds.flat().sort((a, b) => a - b), Array.from({ length: n }, (_, i) => i), `every row in exactly one fold ${tag}`);
+  assert.deepEqual(
+    folds.flat().sort((a, b) => a - b),
+    Array.from({ length: n }, (_, i) => i),
+    `every row in exactly one fold ${tag}`,
+  );
   const sizes = folds.map((f) => f.length);
   assert.ok(Math.max(...sizes) - Math.min(...sizes) <= 1, `sizes ${sizes} ${tag}`);
 }

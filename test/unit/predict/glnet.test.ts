@@ -41,7 +41,11 @@ test('the GL-net objective gradient matches central finite differences (equivari
     const samples = Array.from({ length: rng.int(4, 8) }, () => randomAdapter(rng, sizes, rng.int(1, 4)));
     const h = rng.int(2, 4);
     const target = networkTarget(randomTarget(rng, samples.length, classification));
-    const shape: GlNetShape = { modules: sizes, h, head: { sizes: [sizes.length * moduleFeatureCount(h), rng.int(2, 6), target.kind === 'regression' ? 1 : target.count], activation: 'tanh' } };
+    const shape: GlNetShape = {
+      modules: sizes,
+      h,
+      head: { sizes: [sizes.length * moduleFeatureCount(h), rng.int(2, 6), target.kind === 'regression' ? 1 : target.count], activation: 'tanh' },
+    };
     const traces = samples.map(adapterTraces);
     const standardizer = fitGlStandardizer(h, traces, sizes.length);
     const params = initGlNet(shape, rng);
@@ -58,7 +62,13 @@ test('the exported GL-net matches the TypeScript forward pass and its outputs st
   for (const classification of [false, true]) {
     const sizes = Array.from({ length: rng.int(1, 3) }, () => [rng.int(6, 20), rng.int(6, 20)] as const);
     const samples = Array.from({ length: 10 }, () => randomAdapter(rng, sizes, rng.int(1, 5)));
-    const model = trainGlNet(samples, randomTarget(rng, samples.length, classification), { hidden: [rng.int(2, 5), 6], epochs: 30, learningRate: 0.01, weightDecay: 1e-3, seed: rng.int(1, 1e6) });
+    const model = trainGlNet(samples, randomTarget(rng, samples.length, classification), {
+      hidden: [rng.int(2, 5), 6],
+      epochs: 30,
+      learningRate: 0.01,
+      weightDecay: 1e-3,
+      seed: rng.int(1, 1e6),
+    });
     const session = await PredictorSession.create(encodeGlNetModel(model, 'glnet-test'), classification ? 'classification' : 'regression');
     try {
       for (let a = 0; a < 3; a++) {

@@ -18,6 +18,9 @@ export function checkGradient(objective: (p: Float64Array) => number, params: Fl
     const down = objective(params);
     params[i] = saved;
     const fd = (up - down) / (2 * h);
-    assert.ok(Math.abs(fd - grad[i]) <= 1e-6 * Math.max(Math.abs(fd), Math.abs(grad[i])) + 1e-8, `${label} parameter ${i}: analytic ${grad[i]} vs finite difference ${fd} ${rng.tag}`);
+    assert.ok(
+      Math.abs(fd - grad[i]) <= 1e-6 * Math.max(Math.abs(fd), Math.abs(grad[i])) + 1e-8,
+      `${label} parameter ${i}: analytic ${grad[i]} vs finite difference ${fd} ${rng.tag}`,
+    );
   }
 }

@@ -46,7 +46,10 @@ function normalResidual(z: Rows, y: Float64Array, w: Float64Array, bias: number,
 
 test('ridge solves its normal equations, in the primal (p ≤ n) and the dual (p > n) form', () => {
   const rng = Rng.fresh();
-  for (const [n, p] of [[rng.int(30, 60), rng.int(3, 12)], [rng.int(8, 15), rng.int(40, 90)]]) {
+  for (const [n, p] of [
+    [rng.int(30, 60), rng.int(3, 12)],
+    [rng.int(8, 15), rng.int(40, 90)],
+  ]) {
     const z = centre(randomRows(rng, n, p));
     const truth = Float64Array.from({ length: p }, () => rng.gaussian());
     const y = Float64Array.from({ length: n }, (_, r) => dot(z, r, truth) + 3 + 0.1 * rng.gaussian());
@@ -69,7 +72,10 @@ test('ridge with a tiny λ recovers noise-free weights', () => {
 
 test('logistic IRLS reaches the stationary point of its penalized likelihood (primal and Woodbury)', () => {
   const rng = Rng.fresh();
-  for (const [n, p] of [[rng.int(80, 150), rng.int(2, 6)], [rng.int(15, 25), rng.int(30, 60)]]) {
+  for (const [n, p] of [
+    [rng.int(80, 150), rng.int(2, 6)],
+    [rng.int(15, 25), rng.int(30, 60)],
+  ]) {
     const z = centre(randomRows(rng, n, p));
     const truth = Float64Array.from({ length: p }, () => rng.gaussian());
     const y = Float64Array.from({ length: n }, (_, r) => (rng.next() < sigmoid(dot(z, r, truth) + 0.3) ? 1 : 0));

@@ -33,11 +33,20 @@ function ridgeManifest(): PredictorManifest {
 }
 
 function glnetManifest(): PredictorManifest {
-  return { ...ridgeManifest(), name: 'g', input: { kind: 'factors', layout: factorsLayoutId(modules), modules }, model: { kind: 'glnet', file: 'model.onnx', dtype: 'float64', transform: 'identity' }, output: { kind: 'classification', target: 'c', labels: ['a', 'b'] } };
+  return {
+    ...ridgeManifest(),
+    name: 'g',
+    input: { kind: 'factors', layout: factorsLayoutId(modules), modules },
+    model: { kind: 'glnet', file: 'model.onnx', dtype: 'float64', transform: 'identity' },
+    output: { kind: 'classification', target: 'c', labels: ['a', 'b'] },
+  };
 }
 
 function rejects(text: string, pattern: RegExp): void {
-  assert.throws(() => parseManifest(text, 'p/manifest.json'), (error: unknown) => error instanceof FeatureError && error.code === 'INVALID_PREDICTOR' && pattern.test(error.message));
+  assert.throws(
+    () => parseManifest(text, 'p/manifest.json'),
+    (error: unknown) => error instanceof FeatureError && error.code === 'INVALID_PREDICTOR' && pattern.test(error.message),
+  );
 }
 
 test('factors manifests (GL-net) round-trip and are checked: id, module list, model and input kinds', () => {
@@ -70,7 +79,10 @@ test('openPredictor: provider chosen as the compute engine does, typed errors fo
     await auto.dispose();
 
     await writePredictor(join(root, 'garbled'), { manifest: ridgeManifest(), model: Uint8Array.from({ length: 64 }, () => rng.int(0, 255)) }, false);
-    await assert.rejects(openPredictor(join(root, 'garbled'), { device: 'cpu' }), (e: unknown) => e instanceof PredictorError && e.code === 'INVALID_PREDICTOR' && /model\.onnx is not an ONNX model onnxruntime can load/.test(e.message));
+    await assert.rejects(
+      openPredictor(join(root, 'garbled'), { device: 'cpu' }),
+      (e: unknown) => e instanceof PredictorError && e.code === 'INVALID_PREDICTOR' && /model\.onnx is not an ONNX model onnxruntime can load/.test(e.message),
+    );
     await mkdir(join(root, 'badjson'));
     await writeFile(join(root, 'badjson', MANIFEST_FILE), '{"format": ');
     await writeFile(join(root, 'badjson', MODEL_FILE), model);
@@ -79,7 +91,15 @@ test('openPredictor: provider chosen as the compute engine does, typed errors fo
     await assert.rejects(openPredictor(join(root, 'empty')), (e: unknown) => e instanceof PredictorError && /cannot be read/.test(e.message));
 
     const found = await discoverPredictors(root);
-    assert.deepEqual(found.map((f) => [f.dir.slice(root.length + 1), 'manifest' in f]), [['badjson', false], ['empty', false], ['garbled', true], ['good', true]]);
+    assert.deepEqual(
+      found.map((f) => [f.dir.slice(root.length + 1), 'manifest' in f]),
+      [
+        ['badjson', false],
+        ['empty', false],
+        ['garbled', true],
+        ['good', true],
+      ],
+    );
     const broken = found[0];
     assert.ok('error' in broken && /not JSON/.test(broken.error));
     assert.deepEqual(await discoverPredictors(join(root, 'missing')), []);

@@ -24,7 +24,12 @@ function randomTarget(rng: Rng, rows: number, classification: boolean): Target {
 
 test('the MLP objective gradient (backprop + weight decay) matches central finite differences', () => {
   const rng = Rng.fresh();
-  for (const [activation, classification] of [['tanh', false], ['tanh', true], ['relu', false], ['relu', true]] as const) {
+  for (const [activation, classification] of [
+    ['tanh', false],
+    ['tanh', true],
+    ['relu', false],
+    ['relu', true],
+  ] as const) {
     const z = gaussianRows(rng, rng.int(5, 20), rng.int(2, 8));
     const target = networkTarget(randomTarget(rng, z.rows, classification));
     const hidden = rng.next() < 0.5 ? [rng.int(2, 9)] : [rng.int(2, 9), rng.int(2, 6)];
@@ -36,7 +41,15 @@ test('the MLP objective gradient (backprop + weight decay) matches central finit
     const { grad } = mlpObjective(net, params, z, target, wd);
     // ReLU: a pre-activation within h of its kink breaks the difference; at h = 1e-7 over a few
     // hundred pre-activations of size O(1) that has probability ~1e-4.
-    checkGradient((p) => mlpObjective(net, p, z, target, wd).loss, params, grad, rng, `${activation}/${classification ? 'classification' : 'regression'}`, 80, activation === 'relu' ? 1e-7 : 1e-5);
+    checkGradient(
+      (p) => mlpObjective(net, p, z, target, wd).loss,
+      params,
+      grad,
+      rng,
+      `${activation}/${classification ? 'classification' : 'regression'}`,
+      80,
+      activation === 'relu' ? 1e-7 : 1e-5,
+    );
   }
 });
 
@@ -65,7 +78,13 @@ test('an exported MLP runs in onnxruntime and matches the TypeScript forward pas
     const p = rng.int(3, 12);
     const train: Rows = { rows: 30, cols: p, data: Float64Array.from({ length: 30 * p }, () => Math.exp(2 * rng.gaussian())) };
     const fresh: Rows = { rows: 12, cols: p, data: Float64Array.from({ length: 12 * p }, () => Math.exp(2 * rng.gaussian())) };
-    const model = trainMlp(train, randomTarget(rng, train.rows, classification), { hidden: rng.next() < 0.5 ? [8] : [8, 4], epochs: 50, learningRate: 0.01, weightDecay: 1e-3, seed: rng.int(1, 1e6) }, 'log1p', rng.next() < 0.5 ? 'tanh' : 'relu');
+    const model = trainMlp(
+      train,
+      randomTarget(rng, train.rows, classification),
+      { hidden: rng.next() < 0.5 ? [8] : [8, 4], epochs: 50, learningRate: 0.01, weightDecay: 1e-3, seed: rng.int(1, 1e6) },
+      'log1p',
+      rng.next() < 0.5 ? 'tanh' : 'relu',
+    );
     const session = await PredictorSession.create(encodeMlpModel(model, 'mlp-test'), classification ? 'classification' : 'regression');
     try {
       const fromOrt = await session.run(fresh.data, fresh.rows, fresh.cols);

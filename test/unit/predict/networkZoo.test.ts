@@ -28,7 +28,8 @@ test('on a small zoo the GL-net and the MLP beat the raw-factor baseline on repa
     // padding.
     const glOut = join(root, 'glnet');
     const gl = await trainPredictor({ zoo, labels, target: 'alignment_u', kind: 'glnet', hidden: [2, 8], epochs: 150, folds: 4, seed: rng.int(0, 1e6), analyze, out: glOut });
-    if (gl.cv.kind !== 'regression' || gl.cvReparametrized?.kind !== 'regression' || gl.baselineReparametrized.kind !== 'regression') throw new Error('regression metrics expected');
+    if (gl.cv.kind !== 'regression' || gl.cvReparametrized?.kind !== 'regression' || gl.baselineReparametrized.kind !== 'regression')
+      throw new Error('regression metrics expected');
     // Same folds and fitted models, held-out factors moved by R: only rounding (~1e-13) differs.
     assert.ok(Math.abs(gl.cv.r2 - gl.cvReparametrized.r2) <= 1e-9, `GL-net R² ${gl.cv.r2} vs reparametrized ${gl.cvReparametrized.r2} ${rng.tag}`);
     const gap = gl.cvReparametrized.kendallTau - gl.baselineReparametrized.kendallTau;
@@ -40,7 +41,10 @@ test('on a small zoo the GL-net and the MLP beat the raw-factor baseline on repa
     assert.ok(mlp.cv.kendallTau > mlp.baselineReparametrized.kendallTau, `MLP τ ${mlp.cv.kendallTau} vs baseline ${mlp.baselineReparametrized.kendallTau} ${rng.tag}`);
 
     const adapter = join(zoo, 'adapter-003');
-    for (const [dir, kind] of [[glOut, 'factors'], [mlpOut, 'features']] as const) {
+    for (const [dir, kind] of [
+      [glOut, 'factors'],
+      [mlpOut, 'features'],
+    ] as const) {
       const predictor = await openPredictor(dir, { device: 'cpu' });
       try {
         assert.equal(predictor.manifest.input.kind, kind);
@@ -50,8 +54,19 @@ test('on a small zoo the GL-net and the MLP beat the raw-factor baseline on repa
         const report = await predictor.checkInvariance(adapter, analyze, 2, rng.int(0, 1e6));
         assert.ok(report.invariant && report.maxRelativeChange <= 1e-4, `${kind} change ${report.maxRelativeChange} ${rng.tag}`);
         const odd = join(root, `odd-${kind}`);
-        await writePeftAdapter(odd, rng, [{ name: 'blocks.0.fc', m: 32, n: 32 }, { name: 'blocks.1.fc', m: 32, n: 24 }], 2);
-        await assert.rejects(predictor.predict(odd, analyze), (e: unknown) => e instanceof FeatureError && e.code === 'LAYOUT_MISMATCH' && /blocks\.1\.fc is 32×24, not 32×32/.test(e.message));
+        await writePeftAdapter(
+          odd,
+          rng,
+          [
+            { name: 'blocks.0.fc', m: 32, n: 32 },
+            { name: 'blocks.1.fc', m: 32, n: 24 },
+          ],
+          2,
+        );
+        await assert.rejects(
+          predictor.predict(odd, analyze),
+          (e: unknown) => e instanceof FeatureError && e.code === 'LAYOUT_MISMATCH' && /blocks\.1\.fc is 32×24, not 32×32/.test(e.message),
+        );
         const fewer = join(root, `fewer-${kind}`);
         await writePeftAdapter(fewer, rng, [{ name: 'blocks.0.fc', m: 32, n: 32 }], 2);
         await assert.rejects(predictor.predict(fewer, analyze), (e: unknown) => e instanceof FeatureError && e.code === 'LAYOUT_MISMATCH' && /lacks blocks\.1\.fc/.test(e.message));
@@ -59,8 +74,19 @@ test('on a small zoo the GL-net and the MLP beat the raw-factor baseline on repa
           const diverged = join(root, 'diverged');
           const B = { rows: 32, cols: 2, data: rng.gaussians(64) };
           B.data[rng.int(0, 63)] = NaN;
-          await writePeftAdapter(diverged, rng, [{ name: 'blocks.0.fc', m: 32, n: 32 }, { name: 'blocks.1.fc', m: 32, n: 32, B, A: { rows: 2, cols: 32, data: rng.gaussians(64) } }], 2);
-          await assert.rejects(predictor.predict(diverged, analyze), (e: unknown) => e instanceof FeatureError && e.code === 'MODULE_NOT_ANALYSED' && /blocks\.1\.fc\.lora_B\.weight holds 1 NaN value/.test(e.message));
+          await writePeftAdapter(
+            diverged,
+            rng,
+            [
+              { name: 'blocks.0.fc', m: 32, n: 32 },
+              { name: 'blocks.1.fc', m: 32, n: 32, B, A: { rows: 2, cols: 32, data: rng.gaussians(64) } },
+            ],
+            2,
+          );
+          await assert.rejects(
+            predictor.predict(diverged, analyze),
+            (e: unknown) => e instanceof FeatureError && e.code === 'MODULE_NOT_ANALYSED' && /blocks\.1\.fc\.lora_B\.weight holds 1 NaN value/.test(e.message),
+          );
         }
       } finally {
         await predictor.dispose();

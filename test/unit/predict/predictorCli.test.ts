@@ -53,7 +53,25 @@ test('train-predictor, predict and check-invariance through the CLI; a mismatche
     assert.match(badTarget.stderr, /no column "nope"/);
 
     const gl = join(root, 'glnet');
-    const glTrained = run('train-predictor', '--zoo', zoo, '--labels', labels, '--target', 'alignment_u', '--model', 'glnet', '--epochs', '20', '--hidden', '2,4', '--folds', '2', '--out', gl);
+    const glTrained = run(
+      'train-predictor',
+      '--zoo',
+      zoo,
+      '--labels',
+      labels,
+      '--target',
+      'alignment_u',
+      '--model',
+      'glnet',
+      '--epochs',
+      '20',
+      '--hidden',
+      '2,4',
+      '--folds',
+      '2',
+      '--out',
+      gl,
+    );
     assert.equal(glTrained.status, 0, glTrained.stderr);
     assert.match(glTrained.stdout, /glnet regression on 8 adapters .*layout factors-v1:modules=2:[0-9a-f]{8}/);
     assert.match(glTrained.stdout, /GL-net \(factors\), held-out reparam\. +R²/);

@@ -26,7 +26,9 @@ async function assertOnnxMatches(model: LinearModel, x: Rows, tag: string): Prom
     const fromTs = predictModel(model, x);
     assert.equal(fromOrt.length, fromTs.length);
     const scale = Math.max(...fromTs.map(Math.abs));
-    fromTs.forEach((v, i) => assert.ok(Math.abs(fromOrt[i] - v) <= 1e-6 * Math.max(Math.abs(v), 1e-3 * scale), `${model.kind}/${model.transform} output ${i}: ORT ${fromOrt[i]} vs TS ${v} ${tag}`));
+    fromTs.forEach((v, i) =>
+      assert.ok(Math.abs(fromOrt[i] - v) <= 1e-6 * Math.max(Math.abs(v), 1e-3 * scale), `${model.kind}/${model.transform} output ${i}: ORT ${fromOrt[i]} vs TS ${v} ${tag}`),
+    );
   } finally {
     await session.dispose();
   }
@@ -54,7 +56,13 @@ test('exported ONNX models run in onnxruntime and match the TypeScript models to
 });
 
 function sampleManifest(): PredictorManifest {
-  const layout = featureLayout([{ name: 'blocks.0.fc', shape: [32, 32] }, { name: 'blocks.1.fc', shape: [32, 16] }], 4);
+  const layout = featureLayout(
+    [
+      { name: 'blocks.0.fc', shape: [32, 32] },
+      { name: 'blocks.1.fc', shape: [32, 16] },
+    ],
+    4,
+  );
   return {
     format: 'lora-lens-predictor',
     formatVersion: 1,
@@ -69,7 +77,10 @@ function sampleManifest(): PredictorManifest {
 }
 
 function rejects(text: string, pattern: RegExp): void {
-  assert.throws(() => parseManifest(text, 'p/manifest.json'), (error: unknown) => error instanceof FeatureError && error.code === 'INVALID_PREDICTOR' && pattern.test(error.message) && error.message.startsWith('p/manifest.json'));
+  assert.throws(
+    () => parseManifest(text, 'p/manifest.json'),
+    (error: unknown) => error instanceof FeatureError && error.code === 'INVALID_PREDICTOR' && pattern.test(error.message) && error.message.startsWith('p/manifest.json'),
+  );
 }
 
 test('manifest validation: a round trip, and clear errors for malformed JSON and a wrong layout', () => {
@@ -93,7 +104,12 @@ test('a predictor folder is written whole, refused when it exists, replaced with
   try {
     const dir = join(root, 'pred');
     const x = spectraLike(rng, 12, 12);
-    const model = trainRidge(x, Float64Array.from({ length: 12 }, () => rng.gaussian()), 2, 'log1p');
+    const model = trainRidge(
+      x,
+      Float64Array.from({ length: 12 }, () => rng.gaussian()),
+      2,
+      'log1p',
+    );
     const stored = { manifest: sampleManifest(), model: encodePredictorModel(model, 'a') };
     // Both files are fsynced inside the hidden folder before it is renamed to `dir`; the parent is fsynced after.
     const syncs = await withSyncSpy(dir, () => writePredictor(dir, stored, false));

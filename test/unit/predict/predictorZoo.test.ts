@@ -31,7 +31,17 @@ test('on a small zoo the invariant ridge predictor of alignment_u beats the raw-
     await makeZoo(zoo, { count: 48, seed: 1 });
     const out = join(root, 'pred');
     const skipped: string[] = [];
-    const summary = await trainPredictor({ zoo, labels: join(zoo, 'labels.csv'), target: 'alignment_u', kind: 'ridge', folds: 4, seed: rng.int(0, 1e6), analyze, out, onSkip: (a) => skipped.push(a) });
+    const summary = await trainPredictor({
+      zoo,
+      labels: join(zoo, 'labels.csv'),
+      target: 'alignment_u',
+      kind: 'ridge',
+      folds: 4,
+      seed: rng.int(0, 1e6),
+      analyze,
+      out,
+      onSkip: (a) => skipped.push(a),
+    });
     assert.equal(summary.adapters, 48, rng.tag);
     assert.deepEqual(skipped, []);
     if (summary.cv.kind !== 'regression' || summary.baselineReparametrized.kind !== 'regression') throw new Error('regression metrics expected');
@@ -50,8 +60,19 @@ test('on a small zoo the invariant ridge predictor of alignment_u beats the raw-
       assert.ok(report.maxRelativeChange <= 1e-4 && report.invariant, `change ${report.maxRelativeChange} ${rng.tag}`);
 
       const odd = join(root, 'odd');
-      await writePeftAdapter(odd, rng, [{ name: 'blocks.0.fc', m: 32, n: 32 }, { name: 'blocks.1.fc', m: 32, n: 24 }], 2);
-      await assert.rejects(predictorOutputs(odd, stored.manifest, session, analyze), (e: unknown) => e instanceof FeatureError && e.code === 'LAYOUT_MISMATCH' && /blocks\.1\.fc is 32×24, not 32×32/.test(e.message));
+      await writePeftAdapter(
+        odd,
+        rng,
+        [
+          { name: 'blocks.0.fc', m: 32, n: 32 },
+          { name: 'blocks.1.fc', m: 32, n: 24 },
+        ],
+        2,
+      );
+      await assert.rejects(
+        predictorOutputs(odd, stored.manifest, session, analyze),
+        (e: unknown) => e instanceof FeatureError && e.code === 'LAYOUT_MISMATCH' && /blocks\.1\.fc is 32×24, not 32×32/.test(e.message),
+      );
       const fewer = join(root, 'fewer');
       await writePeftAdapter(fewer, rng, [{ name: 'blocks.0.fc', m: 32, n: 32 }], 2);
       await assert.rejects(predictorOutputs(fewer, stored.manifest, session, analyze), (e: unknown) => e instanceof FeatureError && /lacks blocks\.1\.fc/.test(e.message));

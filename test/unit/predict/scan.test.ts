@@ -50,13 +50,23 @@ for (const format of ['csv', 'jsonl'] as const) {
       const summary = await scanAdapters(first.options);
       assert.equal(first.calls.length, valid, `one analysis per valid adapter ${rng.tag}`);
       assert.equal(summary.rows, valid);
-      assert.deepEqual(summary.skipped.map((s) => s.path), ['broken', 'other'], rng.tag);
+      assert.deepEqual(
+        summary.skipped.map((s) => s.path),
+        ['broken', 'other'],
+        rng.tag,
+      );
       assert.match(summary.skipped[1].reason, /does not fit layout spectra-v1:k=/);
-      assert.deepEqual(first.events.filter((e) => e.type === 'skipped').map((e) => (e.type === 'skipped' ? e.path : '')), ['broken', 'other']);
+      assert.deepEqual(
+        first.events.filter((e) => e.type === 'skipped').map((e) => (e.type === 'skipped' ? e.path : '')),
+        ['broken', 'other'],
+      );
       const written = parseScan(format, await readFile(out, 'utf8'));
       assert.equal(written.k, k);
       assert.equal(written.layoutId, summary.layout);
-      assert.deepEqual(written.rows.map((r) => r.path), Array.from({ length: valid }, (_, i) => `runs/run-${i}`));
+      assert.deepEqual(
+        written.rows.map((r) => r.path),
+        Array.from({ length: valid }, (_, i) => `runs/run-${i}`),
+      );
       assert.equal(written.columns.length, modules.length * (k + 2));
       const direct = await analyseHere(join(root, 'runs', 'run-0'));
       const sigma = direct.modules[0].status === 'ok' ? direct.modules[0].singularValues : new Float64Array();
@@ -70,7 +80,7 @@ for (const format of ['csv', 'jsonl'] as const) {
       assert.deepEqual([resumed.kept, resumed.added, resumed.rows], [valid, 1, valid + 1]);
       const after = await readFile(out, 'utf8');
       assert.ok(after.startsWith(before.trimEnd()), 'the earlier rows are kept as they were, the new one appended');
-      assert.equal(parseScan(format, after).k, k, 'the existing output\'s k is kept');
+      assert.equal(parseScan(format, after).k, k, "the existing output's k is kept");
       await assert.rejects(scanAdapters(counted(root, out, format, { k: k + 1 }).options), (e: unknown) => e instanceof FeatureError && e.message.includes(`written with k=${k}`));
     } finally {
       await removeDir(root);
@@ -83,7 +93,11 @@ test('scan refuses to overwrite a file that is not its output, unless forced', a
   const root = await tempDir();
   try {
     await scanRoot(rng, root, 2);
-    for (const [name, text] of [['labels.csv', 'adapter,rank\r\nadapter-000,4\r\n'], ['notes.jsonl', '{"path":"x","features":[]}\n'], ['empty.csv', '']] as const) {
+    for (const [name, text] of [
+      ['labels.csv', 'adapter,rank\r\nadapter-000,4\r\n'],
+      ['notes.jsonl', '{"path":"x","features":[]}\n'],
+      ['empty.csv', ''],
+    ] as const) {
       const out = join(root, name);
       await writeFile(out, text);
       const format = name.endsWith('.csv') ? 'csv' : 'jsonl';

@@ -32,14 +32,20 @@ function pair(codecs: { encode?: (error: unknown) => WireError; decode?: (error:
         work: ({ fail }, signal) => {
           if (fail) throw new CodedError('bad header', 'BAD_HEADER', true, 'a.safetensors');
           return new Promise<string>((resolve, reject) =>
-            signal.addEventListener('abort', () => setTimeout(() => (fail ? resolve('done') : reject(Object.assign(new Error('stopped'), { name: 'CancelledError', code: 'CANCELLED' }))), 5)),
+            signal.addEventListener('abort', () =>
+              setTimeout(() => (fail ? resolve('done') : reject(Object.assign(new Error('stopped'), { name: 'CancelledError', code: 'CANCELLED' }))), 5),
+            ),
           );
         },
       },
     },
     codecs.encode ? { encodeError: codecs.encode } : {},
   );
-  const requester = new Endpoint<NoNotifications, NoNotifications, WorkR, NoRequests>((m) => toAnswerer.push(structuredClone(m)), { notifications: {}, requests: {} }, codecs.decode ? { decodeError: codecs.decode } : {});
+  const requester = new Endpoint<NoNotifications, NoNotifications, WorkR, NoRequests>(
+    (m) => toAnswerer.push(structuredClone(m)),
+    { notifications: {}, requests: {} },
+    codecs.decode ? { decodeError: codecs.decode } : {},
+  );
   const flush = async () => {
     for (let round = 0; round < 20; round++) {
       await new Promise((resolve) => setTimeout(resolve, 2));
@@ -99,12 +105,18 @@ test('encodeError and decodeError carry the class name, input-error flag and fie
     return { name: e.name, message: e.message, code: e.code, inputError: e.inputError, fields: { file: e.file } };
   };
   const p = pair({ encode, decode: (wire) => new CodedError(wire.message, wire.code ?? '', wire.inputError ?? false, String(wire.fields?.file)) });
-  const work = assert.rejects(p.requester.request('work', { fail: true }), (error: unknown) => error instanceof CodedError && error.code === 'BAD_HEADER' && error.inputError && error.file === 'a.safetensors');
+  const work = assert.rejects(
+    p.requester.request('work', { fail: true }),
+    (error: unknown) => error instanceof CodedError && error.code === 'BAD_HEADER' && error.inputError && error.file === 'a.safetensors',
+  );
   await p.flush();
   await work;
   // Without hooks the wire keeps only the message and code, as the webview has always seen it.
   const plain = pair();
-  const failing = assert.rejects(plain.requester.request('work', { fail: true }), (error: unknown) => error instanceof RemoteError && error.code === 'BAD_HEADER' && !('inputError' in error));
+  const failing = assert.rejects(
+    plain.requester.request('work', { fail: true }),
+    (error: unknown) => error instanceof RemoteError && error.code === 'BAD_HEADER' && !('inputError' in error),
+  );
   await plain.flush();
   await failing;
 });

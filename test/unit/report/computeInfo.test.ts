@@ -7,6 +7,9 @@ test('computeInfo probes the provider that runs, in the fields `info --json` pri
   assert.deepEqual(Object.keys(report), ['onnxruntime', 'providers', 'device', 'provider', 'fallbackReason', 'threads', 'cores']);
   assert.match(report.onnxruntime, /^\d+\.\d+\.\d+/);
   assert.deepEqual([report.device, report.provider, report.fallbackReason], ['cpu', 'cpu', null]);
-  assert.deepEqual(report.providers.map((p) => p.name), ['cpu', 'cuda']);
+  assert.deepEqual(
+    report.providers.map((p) => p.name),
+    ['cpu', 'cuda'],
+  );
   assert.equal(report.threads, Math.max(1, report.cores - 1));
 });

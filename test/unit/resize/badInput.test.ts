@@ -13,12 +13,17 @@ const isResizeError = (code: string) => (e: unknown) => e instanceof ResizeError
 /** A two-module PEFT adapter; the second module's B is zero when asked (an untrained module). */
 async function peftFixture(rng: Rng, dir: string, zeroB = false): Promise<string> {
   const [m, n, r] = [8, 6, 3];
-  return writeFixture(dir, 'adapter_model.safetensors', [
-    { name: 'base_model.model.a.lora_A.weight', shape: [r, n], values: gaussian(rng, r, n).data, dtype: 'F32' },
-    { name: 'base_model.model.a.lora_B.weight', shape: [m, r], values: gaussian(rng, m, r).data, dtype: 'F32' },
-    { name: 'base_model.model.b.lora_A.weight', shape: [r, n], values: gaussian(rng, r, n).data, dtype: 'F32' },
-    { name: 'base_model.model.b.lora_B.weight', shape: [m, r], values: zeroB ? new Float64Array(m * r) : gaussian(rng, m, r).data, dtype: 'F32' },
-  ], { config: { peft_type: 'LORA', r, lora_alpha: 6, target_modules: ['a', 'b'] } });
+  return writeFixture(
+    dir,
+    'adapter_model.safetensors',
+    [
+      { name: 'base_model.model.a.lora_A.weight', shape: [r, n], values: gaussian(rng, r, n).data, dtype: 'F32' },
+      { name: 'base_model.model.a.lora_B.weight', shape: [m, r], values: gaussian(rng, m, r).data, dtype: 'F32' },
+      { name: 'base_model.model.b.lora_A.weight', shape: [r, n], values: gaussian(rng, r, n).data, dtype: 'F32' },
+      { name: 'base_model.model.b.lora_B.weight', shape: [m, r], values: zeroB ? new Float64Array(m * r) : gaussian(rng, m, r).data, dtype: 'F32' },
+    ],
+    { config: { peft_type: 'LORA', r, lora_alpha: 6, target_modules: ['a', 'b'] } },
+  );
 }
 
 async function listing(dir: string): Promise<string[]> {
@@ -57,7 +62,11 @@ test('the input is never overwritten, even with overwrite', async () => {
     const input = await peftFixture(rng, dir);
     const before = await readFile(input);
     // A PEFT output folder that is the input's, a kohya output file that is the input.
-    for (const [output, format] of [[dir, 'peft'], [input, 'kohya'], [dir, 'same']] as const) {
+    for (const [output, format] of [
+      [dir, 'peft'],
+      [input, 'kohya'],
+      [dir, 'same'],
+    ] as const) {
       await assert.rejects(resizeAdapter({ input, output, method: { kind: 'fixed', rank: 1 }, format, overwrite: true }), isResizeError('OUTPUT_IS_INPUT'));
     }
     assert.deepEqual(await readFile(input), before);
@@ -91,7 +100,10 @@ test('a kept rank of 0, a missing or non-folder output parent and a budget too s
     assert.match(problems[2].join(), /\.safetensors/);
     await assert.rejects(resizeAdapter({ ...zero, output: join(dir, 'out2'), method: { kind: 'budget', unit: 'rank', total: 1 } }), isResizeError('BUDGET_TOO_SMALL'));
     await assert.rejects(stat(join(dir, 'missing')));
-    assert.deepEqual((await listing(dir)).filter((f) => !f.startsWith('src') && !f.startsWith('out')), ['plain-file']);
+    assert.deepEqual(
+      (await listing(dir)).filter((f) => !f.startsWith('src') && !f.startsWith('out')),
+      ['plain-file'],
+    );
   } finally {
     await removeDir(dir);
   }
@@ -102,7 +114,10 @@ test('LoKr cannot be written as kohya LoRA; copied unchanged it leaves nothing t
   try {
     const input = corpusPath('lycoris-lokr-r4', 'smart_falcon_4_lokr.safetensors');
     const output = join(dir, 'lokr.safetensors');
-    await assert.rejects(resizeAdapter({ input, output, method: { kind: 'fixed', rank: 2 }, format: 'kohya' }), (e: unknown) => e instanceof ResizeError && e.code === 'UNWRITABLE_LAYOUT' && /LoKr/.test(e.message) && /Kronecker/.test(e.message));
+    await assert.rejects(
+      resizeAdapter({ input, output, method: { kind: 'fixed', rank: 2 }, format: 'kohya' }),
+      (e: unknown) => e instanceof ResizeError && e.code === 'UNWRITABLE_LAYOUT' && /LoKr/.test(e.message) && /Kronecker/.test(e.message),
+    );
     await assert.rejects(resizeAdapter({ input, output, method: { kind: 'fixed', rank: 2 }, format: 'same' }), isResizeError('NO_MODULES'));
     assert.deepEqual(await listing(dir), []);
   } finally {
@@ -115,11 +130,16 @@ test('keeping a mixer is refused in words (a truncation is a plain pair)', async
   const dir = await tempDir();
   try {
     const r = 3;
-    const input = await writeFixture(dir, 'adapter_model.safetensors', [
-      { name: 'base_model.model.fc.lora_A.weight', shape: [r, 5], values: gaussian(rng, r, 5).data },
-      { name: 'base_model.model.fc.lora_B.weight', shape: [6, r], values: gaussian(rng, 6, r).data },
-      { name: 'base_model.model.fc.lora_AB.weight', shape: [r, r], values: gaussian(rng, r, r).data },
-    ], { config: { peft_type: 'LORA', r, lora_alpha: 3 } });
+    const input = await writeFixture(
+      dir,
+      'adapter_model.safetensors',
+      [
+        { name: 'base_model.model.fc.lora_A.weight', shape: [r, 5], values: gaussian(rng, r, 5).data },
+        { name: 'base_model.model.fc.lora_B.weight', shape: [6, r], values: gaussian(rng, 6, r).data },
+        { name: 'base_model.model.fc.lora_AB.weight', shape: [r, r], values: gaussian(rng, r, r).data },
+      ],
+      { config: { peft_type: 'LORA', r, lora_alpha: 3 } },
+    );
     const problems = await checkResize({ input, output: join(dir, 'out'), method: { kind: 'auto' }, format: 'same', foldMixer: false });
     assert.equal(problems.length, 1);
     assert.match(problems[0], /mixer/);

@@ -8,7 +8,9 @@ import { Rng } from '../../helpers/random';
 function layers(rng: Rng, count: number, widths: readonly number[]): RankInput[] {
   return Array.from({ length: count }, (_, j) => {
     const r = 1 + Math.floor(rng.next() * 4);
-    const sigma = Float64Array.from({ length: r }, () => Math.exp(2 * rng.gaussian())).sort().reverse();
+    const sigma = Float64Array.from({ length: r }, () => Math.exp(2 * rng.gaussian()))
+      .sort()
+      .reverse();
     const w = widths[j % widths.length];
     return { name: `m${j}`, shape: [w, w + 1] as [number, number], rank: r, sigma };
   });
@@ -46,7 +48,10 @@ test('rank budget: greedy by σ² keeps the most energy of any allocation (brute
     const plan = recommendRanks(ls, { kind: 'budget', unit: 'rank', total });
     const ks = plan.layers.map((l) => l.kept);
     assert.ok(ks.reduce((a, b) => a + b, 0) <= total, rng.tag);
-    assert.ok(ks.every((k) => k >= 1), rng.tag);
+    assert.ok(
+      ks.every((k) => k >= 1),
+      rng.tag,
+    );
     const best = bruteForce(ls, total, () => 1);
     // Both sums add the same kind of positive terms: equal up to float64 summation order.
     assert.ok(Math.abs(keptEnergy(ls, ks) - best) <= 1e-12 * best, `trial ${trial}: greedy ${keptEnergy(ls, ks)} vs best ${best} ${rng.tag}`);
@@ -64,7 +69,10 @@ test('parameter budget: optimal when modules cost the same, within one component
     const total = minimum + Math.floor(rng.next() * (maximum - minimum + 1));
     const plan = recommendRanks(ls, { kind: 'budget', unit: 'params', total });
     assert.ok(plan.paramsAfter <= total, rng.tag);
-    const got = keptEnergy(ls, plan.layers.map((l) => l.kept));
+    const got = keptEnergy(
+      ls,
+      plan.layers.map((l) => l.kept),
+    );
     const best = bruteForce(ls, total, cost);
     // The greedy order by σ² per parameter is the fractional knapsack's, so the greedy set is
     // short of the optimum by at most the largest single component it could not add.
@@ -75,7 +83,16 @@ test('parameter budget: optimal when modules cost the same, within one component
 
 test('a budget below one component per module is BUDGET_TOO_SMALL, said in numbers', () => {
   const ls: RankInput[] = [0, 1, 2].map((j) => ({ name: `m${j}`, shape: [4, 6], rank: 2, sigma: Float64Array.from([2, 1]) }));
-  assert.throws(() => recommendRanks(ls, { kind: 'budget', unit: 'rank', total: 2 }), (e: unknown) => e instanceof ResizeError && e.code === 'BUDGET_TOO_SMALL' && /3 modules/.test(e.message));
-  assert.throws(() => recommendRanks(ls, { kind: 'budget', unit: 'params', total: 29 }), (e: unknown) => e instanceof ResizeError && e.code === 'BUDGET_TOO_SMALL' && /30/.test(e.message));
-  assert.deepEqual(recommendRanks(ls, { kind: 'budget', unit: 'params', total: 30 }).layers.map((l) => l.kept), [1, 1, 1]);
+  assert.throws(
+    () => recommendRanks(ls, { kind: 'budget', unit: 'rank', total: 2 }),
+    (e: unknown) => e instanceof ResizeError && e.code === 'BUDGET_TOO_SMALL' && /3 modules/.test(e.message),
+  );
+  assert.throws(
+    () => recommendRanks(ls, { kind: 'budget', unit: 'params', total: 29 }),
+    (e: unknown) => e instanceof ResizeError && e.code === 'BUDGET_TOO_SMALL' && /30/.test(e.message),
+  );
+  assert.deepEqual(
+    recommendRanks(ls, { kind: 'budget', unit: 'params', total: 30 }).layers.map((l) => l.kept),
+    [1, 1, 1],
+  );
 });

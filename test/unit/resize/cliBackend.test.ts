@@ -14,21 +14,50 @@ test('resize takes --backend and --device as inspect does; bad values are usage 
   assert.deepEqual(parseResizeArgs(base).compute, { backend: 'auto', device: 'auto' });
   assert.deepEqual(parseResizeArgs([...base, '--backend', 'onnxruntime', '--device=cpu']).compute, { backend: 'onnxruntime', device: 'cpu' });
   assert.deepEqual(parseResizeArgs([...base, '--backend=js']).compute, { backend: 'js', device: 'auto' });
-  assert.throws(() => parseResizeArgs([...base, '--backend', 'gpu']), (e: unknown) => e instanceof UsageError && /--backend takes one of auto, js, onnxruntime/.test(e.message));
-  assert.throws(() => parseResizeArgs([...base, '--device', 'tpu']), (e: unknown) => e instanceof UsageError && /--device takes one of auto, cuda, cpu/.test(e.message));
+  assert.throws(
+    () => parseResizeArgs([...base, '--backend', 'gpu']),
+    (e: unknown) => e instanceof UsageError && /--backend takes one of auto, js, onnxruntime/.test(e.message),
+  );
+  assert.throws(
+    () => parseResizeArgs([...base, '--device', 'tpu']),
+    (e: unknown) => e instanceof UsageError && /--device takes one of auto, cuda, cpu/.test(e.message),
+  );
 });
 
 test('the CLI resizes on onnxruntime (its worker thread) and on js to the same plan', async () => {
   const dir = await tempDir();
   try {
     const plans = ['onnxruntime', 'js'].map((backend) => {
-      const r = spawnSync(process.execPath, [CLI, 'resize', corpusPath('peft-gpt2-a'), '--out', join(dir, backend), '--method', 'energy', '--param', '0.9', '--backend', backend, '--device', 'cpu', '--json', '--quiet'], { encoding: 'utf8', timeout: 120_000 });
+      const r = spawnSync(
+        process.execPath,
+        [
+          CLI,
+          'resize',
+          corpusPath('peft-gpt2-a'),
+          '--out',
+          join(dir, backend),
+          '--method',
+          'energy',
+          '--param',
+          '0.9',
+          '--backend',
+          backend,
+          '--device',
+          'cpu',
+          '--json',
+          '--quiet',
+        ],
+        { encoding: 'utf8', timeout: 120_000 },
+      );
       assert.equal(r.status, 0, r.stderr);
       const out = JSON.parse(r.stdout) as { plan: { layers: { kept: number }[] }; backend: string };
       assert.match(out.backend, backend === 'js' ? /^js$/ : /^onnxruntime cpu$/);
       return out.plan;
     });
-    assert.deepEqual(plans[0].layers.map((l) => l.kept), plans[1].layers.map((l) => l.kept));
+    assert.deepEqual(
+      plans[0].layers.map((l) => l.kept),
+      plans[1].layers.map((l) => l.kept),
+    );
   } finally {
     await removeDir(dir);
   }

@@ -12,7 +12,14 @@ import { checkRoundTrip } from './roundTripCheck';
 const same = (name: string): string => name;
 
 /** Resizes a corpus adapter into a fresh folder and checks the reopened output; returns the temp folder. */
-async function roundTrip(source: string, output: (dir: string) => string, method: string, format: 'peft' | 'kohya' | 'same', dtype: 'F32' | 'BF16' | undefined, expected: { layout: string; dtype: 'F32' | 'BF16'; name: (n: string) => string }): Promise<{ dir: string; out: string }> {
+async function roundTrip(
+  source: string,
+  output: (dir: string) => string,
+  method: string,
+  format: 'peft' | 'kohya' | 'same',
+  dtype: 'F32' | 'BF16' | undefined,
+  expected: { layout: string; dtype: 'F32' | 'BF16'; name: (n: string) => string },
+): Promise<{ dir: string; out: string }> {
   const dir = await tempDir();
   const out = output(dir);
   const result = await resizeAdapter({ input: source, output: out, method: parseRankMethod(method), format, ...(dtype ? { dtype } : {}) });
@@ -54,7 +61,11 @@ test('PEFT BF16 under a parameter budget stays BF16 and within BF16 rounding of 
 });
 
 test('diffusers is written in kohya layout (per-module alpha), then the kohya file resizes again', async () => {
-  const first = await roundTrip(corpusPath('diffusers-sd15-unetprefix', '2100-lora.safetensors'), (d) => join(d, 'k.safetensors'), 'sv_fro:0.9', 'same', 'F32', { layout: 'kohya', dtype: 'F32', name: kohyaName });
+  const first = await roundTrip(corpusPath('diffusers-sd15-unetprefix', '2100-lora.safetensors'), (d) => join(d, 'k.safetensors'), 'sv_fro:0.9', 'same', 'F32', {
+    layout: 'kohya',
+    dtype: 'F32',
+    name: kohyaName,
+  });
   try {
     const second = await roundTrip(first.out, (d) => join(d, 'k2.safetensors'), 'fixed:2', 'same', undefined, { layout: 'kohya', dtype: 'F32', name: same });
     const reopened = await openAdapter(second.out);
@@ -68,12 +79,20 @@ test('diffusers is written in kohya layout (per-module alpha), then the kohya fi
 });
 
 test('mlx-lm (transposed factors, absolute scale) is written as PEFT with per-module ranks', async () => {
-  const { dir } = await roundTrip(corpusPath('mlx-cli-adapters', 'adapters.safetensors'), (d) => join(d, 'out'), 'auto', 'same', undefined, { layout: 'peft', dtype: 'F32', name: same });
+  const { dir } = await roundTrip(corpusPath('mlx-cli-adapters', 'adapters.safetensors'), (d) => join(d, 'out'), 'auto', 'same', undefined, {
+    layout: 'peft',
+    dtype: 'F32',
+    name: same,
+  });
   await removeDir(dir);
 });
 
 test('PEFT converted to kohya and kohya converted to PEFT keep the truncation', async () => {
-  const toKohya = await roundTrip(corpusPath('peft-bert-seqcls'), (d) => join(d, 'k.safetensors'), 'sv_ratio:3', 'kohya', undefined, { layout: 'kohya', dtype: 'F32', name: kohyaName });
+  const toKohya = await roundTrip(corpusPath('peft-bert-seqcls'), (d) => join(d, 'k.safetensors'), 'sv_ratio:3', 'kohya', undefined, {
+    layout: 'kohya',
+    dtype: 'F32',
+    name: kohyaName,
+  });
   try {
     const toPeft = await roundTrip(toKohya.out, (d) => join(d, 'p'), 'energy:0.8', 'peft', undefined, { layout: 'peft', dtype: 'F32', name: same });
     await removeDir(toPeft.dir);

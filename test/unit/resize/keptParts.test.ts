@@ -24,7 +24,10 @@ test('format "same" on a LyCORIS file truncates its LoRA modules and copies LoKr
     ]);
     const output = join(dir, 'out.safetensors');
     const result = await resizeAdapter({ input, output, method: { kind: 'fixed', rank: 1 }, format: 'same' });
-    assert.deepEqual(result.skipped.map((s) => s.name), ['lora_unet_attn']);
+    assert.deepEqual(
+      result.skipped.map((s) => s.name),
+      ['lora_unet_attn'],
+    );
     assert.match(result.skipped[0].reason, /copied unchanged/);
     const a = await openAdapter(input);
     const b = await openAdapter(output);
@@ -49,14 +52,22 @@ test('a DoRA magnitude is kept as trained, with a note saying it was fitted to t
   try {
     const [m, n, r] = [9, 5, 4];
     const magnitude = Float64Array.from({ length: m }, () => 1 + Math.abs(rng.gaussian()));
-    const input = await writeFixture(dir, 'adapter_model.safetensors', [
-      { name: 'base_model.model.fc.lora_A.weight', shape: [r, n], values: gaussian(rng, r, n).data, dtype: 'F32' },
-      { name: 'base_model.model.fc.lora_B.weight', shape: [m, r], values: gaussian(rng, m, r).data, dtype: 'F32' },
-      { name: 'base_model.model.fc.lora_magnitude_vector', shape: [m], values: magnitude, dtype: 'F32' },
-    ], { config: { peft_type: 'LORA', r, lora_alpha: 8, use_dora: true } });
+    const input = await writeFixture(
+      dir,
+      'adapter_model.safetensors',
+      [
+        { name: 'base_model.model.fc.lora_A.weight', shape: [r, n], values: gaussian(rng, r, n).data, dtype: 'F32' },
+        { name: 'base_model.model.fc.lora_B.weight', shape: [m, r], values: gaussian(rng, m, r).data, dtype: 'F32' },
+        { name: 'base_model.model.fc.lora_magnitude_vector', shape: [m], values: magnitude, dtype: 'F32' },
+      ],
+      { config: { peft_type: 'LORA', r, lora_alpha: 8, use_dora: true } },
+    );
     const output = join(dir, 'out');
     const result = await resizeAdapter({ input, output, method: { kind: 'fixed', rank: 2 }, format: 'same' });
-    assert.ok(result.notes.some((n) => /DoRA magnitude/.test(n) && /original ΔW/.test(n)), result.notes.join('\n'));
+    assert.ok(
+      result.notes.some((n) => /DoRA magnitude/.test(n) && /original ΔW/.test(n)),
+      result.notes.join('\n'),
+    );
     const b = await openAdapter(output);
     try {
       assert.equal(b.adapter.modules[0].magnitude, 'base_model.model.fc.lora_magnitude_vector');
@@ -80,11 +91,17 @@ test('cancelling while the spectra are computed or while writing leaves nothing 
     const input = await writeFixture(dir, 'adapter_model.safetensors', tensors, { config: { peft_type: 'LORA', r: 2, lora_alpha: 2 } });
     const token = { isCancellationRequested: false };
     const output = join(dir, 'out');
-    await assert.rejects(resizeAdapter({ input, output, method: { kind: 'auto' }, format: 'same', token, onProgress: (done) => (token.isCancellationRequested = done >= 2) }), CancelledError);
+    await assert.rejects(
+      resizeAdapter({ input, output, method: { kind: 'auto' }, format: 'same', token, onProgress: (done) => (token.isCancellationRequested = done >= 2) }),
+      CancelledError,
+    );
     assert.deepEqual((await readdir(dir)).sort(), ['adapter_config.json', 'adapter_model.safetensors']);
     // Cancelled while writing (pass two counts from 4 to 8): the temporary file and the new folder go.
     token.isCancellationRequested = false;
-    await assert.rejects(resizeAdapter({ input, output, method: { kind: 'auto' }, format: 'same', token, onProgress: (done) => (token.isCancellationRequested = done >= 6) }), CancelledError);
+    await assert.rejects(
+      resizeAdapter({ input, output, method: { kind: 'auto' }, format: 'same', token, onProgress: (done) => (token.isCancellationRequested = done >= 6) }),
+      CancelledError,
+    );
     assert.deepEqual((await readdir(dir)).sort(), ['adapter_config.json', 'adapter_model.safetensors']);
   } finally {
     await removeDir(dir);

@@ -23,8 +23,15 @@ const SMALL_FACTOR = 4096;
 
 /** Same kept ranks, and σ of every layer within 1e-10 relative of the JS plan's (both are exact to ~ε·κ). */
 function assertSamePlan(ort: RankPlan, js: RankPlan, tag: string): void {
-  assert.deepEqual(ort.layers.map((l) => l.kept), js.layers.map((l) => l.kept), `kept ranks ${tag}`);
-  assert.ok(Math.abs(ort.overallRelativeError - js.overallRelativeError) <= 1e-10 * Math.max(js.overallRelativeError, 1e-3), `overall error ${ort.overallRelativeError} vs ${js.overallRelativeError} ${tag}`);
+  assert.deepEqual(
+    ort.layers.map((l) => l.kept),
+    js.layers.map((l) => l.kept),
+    `kept ranks ${tag}`,
+  );
+  assert.ok(
+    Math.abs(ort.overallRelativeError - js.overallRelativeError) <= 1e-10 * Math.max(js.overallRelativeError, 1e-3),
+    `overall error ${ort.overallRelativeError} vs ${js.overallRelativeError} ${tag}`,
+  );
 }
 
 /** Every factor (or, with `larger`, each module's larger factor) is big enough for the ORT kernels. */
@@ -106,7 +113,10 @@ async function planted(dir: string, rng: Rng): Promise<string> {
     const d = logSpaced(r, 30);
     const B = scaleColumns(gaussian(rng, m, r), d);
     const A = multiplyDense(gaussian(rng, r, r), gaussian(rng, r, n));
-    tensors.push({ name: `base_model.model.layers.${l}.proj.lora_A.weight`, shape: [r, n], values: A.data }, { name: `base_model.model.layers.${l}.proj.lora_B.weight`, shape: [m, r], values: B.data });
+    tensors.push(
+      { name: `base_model.model.layers.${l}.proj.lora_A.weight`, shape: [r, n], values: A.data },
+      { name: `base_model.model.layers.${l}.proj.lora_B.weight`, shape: [m, r], values: B.data },
+    );
   }
   return writeFixture(dir, 'adapter_model.safetensors', tensors, { config: { peft_type: 'LORA', r, lora_alpha: 32, target_modules: ['proj'] } });
 }
@@ -121,10 +131,11 @@ async function deltas(path: string): Promise<Float64Array[]> {
       const { B, At } = await readLowRank(opened.file, m.factors, 'float64-wide');
       const [rows, cols, k] = [B.rows, At.rows, B.cols];
       const W = new Float64Array(rows * cols);
-      for (let t = 0; t < k; t++) for (let i = 0; i < rows; i++) {
-        const b = B.values[t * rows + i] * m.scale;
-        for (let j = 0; j < cols; j++) W[i * cols + j] += b * At.values[t * cols + j];
-      }
+      for (let t = 0; t < k; t++)
+        for (let i = 0; i < rows; i++) {
+          const b = B.values[t * rows + i] * m.scale;
+          for (let j = 0; j < cols; j++) W[i * cols + j] += b * At.values[t * cols + j];
+        }
       out.push(W);
     }
     return out;
@@ -148,7 +159,10 @@ test('float64 adapter: JS, in-process onnxruntime and onnxruntime in its worker 
     assert.match(inProcess.backend, /^onnxruntime cpu/);
     assert.match(worker.backend, /^onnxruntime cpu/);
     const want = await deltas(js.files[0]);
-    for (const [label, result] of [['in-process', inProcess], ['worker', worker]] as const) {
+    for (const [label, result] of [
+      ['in-process', inProcess],
+      ['worker', worker],
+    ] as const) {
       assertSamePlan(result.plan, js.plan, `(${label} ${rng.tag})`);
       assert.equal(await checkRoundTrip(input, result.files[0], result.plan, 'F64', same, `(${label} ${rng.tag})`), 4);
       const got = await deltas(result.files[0]);

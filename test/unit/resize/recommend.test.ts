@@ -51,16 +51,32 @@ test('kohya rules reproduce resize_lora.py, clamps and "+1" included (cases work
 
 test('fixed keeps min(rank, current); plan totals add up over layers', () => {
   const rng = Rng.fresh();
-  const layers = [8, 4, 16].map((r, j) => layer(`m${j}`, Array.from(rng.gaussians(r), Math.abs).sort((a, b) => b - a), [10 + j, 20], r));
+  const layers = [8, 4, 16].map((r, j) =>
+    layer(
+      `m${j}`,
+      Array.from(rng.gaussians(r), Math.abs).sort((a, b) => b - a),
+      [10 + j, 20],
+      r,
+    ),
+  );
   const plan = recommendRanks(layers, { kind: 'fixed', rank: 6 });
-  assert.deepEqual(plan.layers.map((l) => l.kept), [6, 4, 6], rng.tag);
-  assert.equal(plan.paramsAfter, plan.layers.reduce((a, l) => a + l.paramsAfter, 0));
+  assert.deepEqual(
+    plan.layers.map((l) => l.kept),
+    [6, 4, 6],
+    rng.tag,
+  );
+  assert.equal(
+    plan.paramsAfter,
+    plan.layers.reduce((a, l) => a + l.paramsAfter, 0),
+  );
   let tail = 0;
   let total = 0;
-  layers.forEach((l, j) => l.sigma.forEach((s, i) => {
-    total += s * s;
-    if (i >= plan.layers[j].kept) tail += s * s;
-  }));
+  layers.forEach((l, j) =>
+    l.sigma.forEach((s, i) => {
+      total += s * s;
+      if (i >= plan.layers[j].kept) tail += s * s;
+    }),
+  );
   assert.ok(Math.abs(plan.overallRelativeError - Math.sqrt(tail / total)) <= 1e-14 * Math.sqrt(tail / total) + 1e-300, rng.tag);
 });
 
@@ -77,7 +93,11 @@ test('parseRankMethod reads the CLI/UI spellings and rejects bad text with INVAL
   assert.deepEqual(parseRankMethod('budget:params:1e6'), { kind: 'budget', unit: 'params', total: 1e6 });
   assert.deepEqual(parseRankMethod('budget-params:2000'), { kind: 'budget', unit: 'params', total: 2000 });
   for (const bad of ['', 'energy:1.5', 'energy:x', 'auto:3', 'sv_ratio:0.5', 'sv_fro:0', 'fixed:2.5', 'fixed:0', 'budget:rank', 'budget:bytes:9', 'budget:rank:1.5', 'svd:3']) {
-    assert.throws(() => parseRankMethod(bad), (e: unknown) => e instanceof ResizeError && e.code === 'INVALID_METHOD' && e.message.includes(bad), bad);
+    assert.throws(
+      () => parseRankMethod(bad),
+      (e: unknown) => e instanceof ResizeError && e.code === 'INVALID_METHOD' && e.message.includes(bad),
+      bad,
+    );
   }
   assert.equal(describeRankMethod({ kind: 'energy', level: 0.95 }), '95 % energy');
   assert.equal(describeRankMethod({ kind: 'sv_fro', target: 0.9 }), 'kohya sv_fro 0.9');

@@ -34,7 +34,14 @@ function inner(a: SubspaceBasis, ka: number, b: SubspaceBasis, kb: number): numb
  * ‖ΔW' − ΔW_k‖_F ≤ 2u·Σσ_j ≤ 2u·√k·‖σ_k‖, checked with a floor of 1e-7 because the distance is
  * computed as √(‖P‖² + ‖Q‖² − 2⟨P, Q⟩), which cancels to about √ε.
  */
-export async function checkRoundTrip(input: string, output: string, plan: RankPlan, dtype: keyof typeof UNIT_ROUNDOFF, outputName: (name: string) => string, tag: string): Promise<number> {
+export async function checkRoundTrip(
+  input: string,
+  output: string,
+  plan: RankPlan,
+  dtype: keyof typeof UNIT_ROUNDOFF,
+  outputName: (name: string) => string,
+  tag: string,
+): Promise<number> {
   const a = await openAdapter(input);
   const b = await openAdapter(output);
   const u = UNIT_ROUNDOFF[dtype];

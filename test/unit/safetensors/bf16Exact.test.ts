@@ -147,7 +147,11 @@ function checkEncoding(values: ArrayLike<number>, got: Uint8Array, tag: string):
 
 test('BF16 encoding rounds to nearest even exactly: edge values, ties, random bits and spread values', () => {
   const rng = Rng.fresh();
-  const sets: [string, ArrayLike<number>][] = [['edge', edgeValues(rng)], ['bits', randomBits(rng, 200_001)], ['spread', spread(rng, 200_000)]];
+  const sets: [string, ArrayLike<number>][] = [
+    ['edge', edgeValues(rng)],
+    ['bits', randomBits(rng, 200_001)],
+    ['spread', spread(rng, 200_000)],
+  ];
   for (const [name, values] of sets) {
     checkEncoding(values, encodeBFloat16(values), `(${name}) ${rng.tag}`);
     // As a plain array, an odd-length subarray, and into a reused buffer that holds garbage.

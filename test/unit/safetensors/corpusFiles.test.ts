@@ -50,8 +50,18 @@ test('tensor reads through the file handle match the bytes at the header offsets
  */
 const KNOWN_VALUES: readonly [string, string, string, readonly number[]][] = [
   ['peft-tinygpt2/adapter_model.safetensors', 'base_model.model.transformer.h.0.attn.c_attn.lora_A.weight', 'F32', [-0.13687105476856232, 0.34544920921325684, 0.2055269181728363]],
-  ['peft-opencalm1b-r1/adapter_model.safetensors', 'base_model.model.gpt_neox.layers.0.attention.query_key_value.lora_A.weight', 'F16', [-0.005702972412109375, -0.01554107666015625, -0.0672607421875]],
-  ['peft-opt125m-bf16/adapter_model.safetensors', 'base_model.model.model.decoder.layers.0.self_attn.q_proj.lora_A.weight', 'BF16', [-0.0001430511474609375, 0.0220947265625, -0.0341796875]],
+  [
+    'peft-opencalm1b-r1/adapter_model.safetensors',
+    'base_model.model.gpt_neox.layers.0.attention.query_key_value.lora_A.weight',
+    'F16',
+    [-0.005702972412109375, -0.01554107666015625, -0.0672607421875],
+  ],
+  [
+    'peft-opt125m-bf16/adapter_model.safetensors',
+    'base_model.model.model.decoder.layers.0.self_attn.q_proj.lora_A.weight',
+    'BF16',
+    [-0.0001430511474609375, 0.0220947265625, -0.0341796875],
+  ],
 ];
 
 test('decoded corpus values match an independent decode of the same bytes', async () => {

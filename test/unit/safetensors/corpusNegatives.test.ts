@@ -11,7 +11,10 @@ import { TENSOR_COUNTS } from '../../helpers/corpusCounts';
 const NEGATIVES: readonly [string, RegExp][] = [
   ['_negative/crlf-2bytes.safetensors', /2 bytes of text \(CR LF\)/],
   ['_negative/git-lfs-pointer.safetensors', /Git LFS pointer.*oid sha256:9cb970a295728de41ee0646df724b98ee14d22bffcae4677c7b45d10576d168f.*size 23390424 bytes/],
-  ['_negative/text-placeholder-utf8.safetensors', /text file of 157 bytes.*begins: "由於檔案過大，由以下連結下載取得Haikyu7-20\.safetensors： https:\/\/drive\.google\.com\/file\/d\/1-vU5qK1…"$/],
+  [
+    '_negative/text-placeholder-utf8.safetensors',
+    /text file of 157 bytes.*begins: "由於檔案過大，由以下連結下載取得Haikyu7-20\.safetensors： https:\/\/drive\.google\.com\/file\/d\/1-vU5qK1…"$/,
+  ],
   ['pickle-peft-regression-lora_conv2d/adapter_model.bin', /PyTorch checkpoint saved with torch\.save \(a zip archive holding a pickle\).*safetensors\.torch\.save_file/],
 ];
 

@@ -110,6 +110,9 @@ test('integer dtypes decode as numbers; complex and packed sub-byte floats are r
   assert.deepEqual(Array.from(decodeFloat64(bytes, 'I16', 4)), [-1, -1, -1, -1]);
   assert.deepEqual(Array.from(decodeFloat64(bytes.subarray(1, 3), 'U16', 1)), [65535]);
   for (const dtype of ['C64', 'F4', 'F6_E2M3'] as const) {
-    assert.throws(() => decodeFloat64(bytes, dtype, 1, 'w', 'f'), (e: unknown) => e instanceof SafetensorsError && e.code === 'UNSUPPORTED_DTYPE' && e.message.includes(dtype));
+    assert.throws(
+      () => decodeFloat64(bytes, dtype, 1, 'w', 'f'),
+      (e: unknown) => e instanceof SafetensorsError && e.code === 'UNSUPPORTED_DTYPE' && e.message.includes(dtype),
+    );
   }
 });

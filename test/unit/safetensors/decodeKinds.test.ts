@@ -73,16 +73,31 @@ test('integer kinds decode as numbers; 64-bit values past 2^53 round to the near
 });
 
 test('fewer bytes than the elements need is a SIZE_MISMATCH, never a RangeError or garbage', () => {
-  for (const [dtype, count, length] of [['F32', 3, 11], ['F16', 2, 3], ['F64', 1, 0], ['F8_E4M3', 5, 4], ['I64', 1, 7]] as const) {
+  for (const [dtype, count, length] of [
+    ['F32', 3, 11],
+    ['F16', 2, 3],
+    ['F64', 1, 0],
+    ['F8_E4M3', 5, 4],
+    ['I64', 1, 7],
+  ] as const) {
     for (const decode of [decodeFloat64, decodeFloat32]) {
-      assert.throws(() => decode(new Uint8Array(length), dtype, count, 'w', 'f.safetensors'), (e: unknown) => e instanceof SafetensorsError && e.code === 'SIZE_MISMATCH' && e.tensor === 'w' && e.file === 'f.safetensors');
+      assert.throws(
+        () => decode(new Uint8Array(length), dtype, count, 'w', 'f.safetensors'),
+        (e: unknown) => e instanceof SafetensorsError && e.code === 'SIZE_MISMATCH' && e.tensor === 'w' && e.file === 'f.safetensors',
+      );
     }
   }
-  assert.throws(() => decodeFloat64(new Uint8Array(8), 'F32', -1), (e: unknown) => e instanceof SafetensorsError && e.code === 'SIZE_MISMATCH');
+  assert.throws(
+    () => decodeFloat64(new Uint8Array(8), 'F32', -1),
+    (e: unknown) => e instanceof SafetensorsError && e.code === 'SIZE_MISMATCH',
+  );
 });
 
 test('F16 and BF16 encoders reproduce every non-NaN bit pattern, and keep NaN a NaN', () => {
-  for (const [dtype, encode] of [['F16', encodeFloat16], ['BF16', encodeBFloat16]] as const) {
+  for (const [dtype, encode] of [
+    ['F16', encodeFloat16],
+    ['BF16', encodeBFloat16],
+  ] as const) {
     const values = decodeFloat64(ALL_16, dtype, 65536);
     const back = new Uint16Array(encode(values).buffer);
     for (let h = 0; h < 65536; h++) {

@@ -67,7 +67,10 @@ test('tensors read through the file handle: bytes, float64 and float32, in fresh
       await assert.rejects(file.readFloat64('packed'), isCode('UNSUPPORTED_DTYPE', 'packed'));
       await assert.rejects(file.readFloat64('f32', { start: 2, count: 14 }), isCode('INVALID_OFFSETS', 'f32'));
       assert.deepEqual(await file.readFloat64('f16', { start: 5, count: 5 }), values.subarray(5, 10));
-      await assert.rejects(file.readBytes('missing.weight'), (e: unknown) => isCode('TENSOR_NOT_FOUND', 'missing.weight')(e) && /no tensor named "missing\.weight"/.test((e as Error).message));
+      await assert.rejects(
+        file.readBytes('missing.weight'),
+        (e: unknown) => isCode('TENSOR_NOT_FOUND', 'missing.weight')(e) && /no tensor named "missing\.weight"/.test((e as Error).message),
+      );
     } finally {
       await file.close();
     }

@@ -45,15 +45,48 @@ test('documents JSON.parse refuses are refused too', () => {
 });
 
 test('duplicate keys are reported at any depth; key order is kept, integer-like keys included', () => {
-  assert.throws(() => parseStrictJson('{"a": {"b": 1, "b": 2}}'), (e: unknown) => e instanceof JsonSyntaxError && e.duplicate === 'b');
-  assert.throws(() => parseStrictJson('{"a\\u0062": 1, "ab": 2}'), (e: unknown) => e instanceof JsonSyntaxError && e.duplicate === 'ab');
+  assert.throws(
+    () => parseStrictJson('{"a": {"b": 1, "b": 2}}'),
+    (e: unknown) => e instanceof JsonSyntaxError && e.duplicate === 'b',
+  );
+  assert.throws(
+    () => parseStrictJson('{"a\\u0062": 1, "ab": 2}'),
+    (e: unknown) => e instanceof JsonSyntaxError && e.duplicate === 'ab',
+  );
   const v = parseStrictJson('{"z": 1, "10": 2, "2": 3}');
   assert.ok(v instanceof Map);
   assert.deepEqual([...v.keys()], ['z', '10', '2']);
 });
 
 test('more documents refused by both: comments, non-finite numbers, bad escapes, non-JSON whitespace', () => {
-  const bad = ['/* c */ {}', '{"a":1 // c\n}', 'Infinity', '-Infinity', '[NaN]', '+1', '0x10', '1_000', '"\t"', '"\\u12"', '"\\u12g4"', '{"a" 1}', '[1 2]', '\u00a0{}', '{}\u000b', 'truex', '-', '-a', '1e+', '00', '-01', '{"a":}', '{,}', '[,1]', '"\\', '"abc'];
+  const bad = [
+    '/* c */ {}',
+    '{"a":1 // c\n}',
+    'Infinity',
+    '-Infinity',
+    '[NaN]',
+    '+1',
+    '0x10',
+    '1_000',
+    '"\t"',
+    '"\\u12"',
+    '"\\u12g4"',
+    '{"a" 1}',
+    '[1 2]',
+    '\u00a0{}',
+    '{}\u000b',
+    'truex',
+    '-',
+    '-a',
+    '1e+',
+    '00',
+    '-01',
+    '{"a":}',
+    '{,}',
+    '[,1]',
+    '"\\',
+    '"abc',
+  ];
   for (const text of bad) {
     assert.throws(() => JSON.parse(text), SyntaxError, `JSON.parse should refuse ${JSON.stringify(text)}`);
     assert.throws(() => parseStrictJson(text), JsonSyntaxError, JSON.stringify(text));
@@ -62,7 +95,24 @@ test('more documents refused by both: comments, non-finite numbers, bad escapes,
 
 test('numbers and escapes decode exactly as JSON.parse decodes them', () => {
   const rng = Rng.fresh();
-  const texts = ['-0', '0', '0.0', '-0.0e-0', '1E400', '-1e-400', '123456789012345', '1234567890123456', '12345678901234567890', '9007199254740993', '0.1', '5e-324', '"\\ud800"', '"\\udc00x\\ud83d\\ude00"', '"\\u0000\\/\\b\\f\\n\\r\\t\\"\\\\"', '"é字😀"'];
+  const texts = [
+    '-0',
+    '0',
+    '0.0',
+    '-0.0e-0',
+    '1E400',
+    '-1e-400',
+    '123456789012345',
+    '1234567890123456',
+    '12345678901234567890',
+    '9007199254740993',
+    '0.1',
+    '5e-324',
+    '"\\ud800"',
+    '"\\udc00x\\ud83d\\ude00"',
+    '"\\u0000\\/\\b\\f\\n\\r\\t\\"\\\\"',
+    '"é字😀"',
+  ];
   for (let i = 0; i < 300; i++) {
     const digits = Array.from({ length: rng.int(1, 22) }, (_, k) => rng.int(k === 0 ? 1 : 0, 9)).join('');
     const fraction = rng.int(0, 2) === 0 ? `.${rng.int(0, 99999)}` : '';
@@ -76,9 +126,18 @@ test('numbers and escapes decode exactly as JSON.parse decodes them', () => {
 });
 
 test('a duplicate carries the keys around it, so a header error can name the tensor', () => {
-  assert.throws(() => parseStrictJson('{"t": {"a": [1, {"k": 1, "k": 2}]}}'), (e: unknown) => e instanceof JsonSyntaxError && e.duplicate === 'k' && e.path.join('/') === 't/a/[]');
-  assert.throws(() => parseStrictJson('{"x": {}, "y": {"dtype": 1, "dtype": 2}}'), (e: unknown) => e instanceof JsonSyntaxError && e.path.join('/') === 'y');
-  assert.throws(() => parseStrictJson('{"__proto__": 1, "__proto__": 2}'), (e: unknown) => e instanceof JsonSyntaxError && e.duplicate === '__proto__' && e.path.length === 0);
+  assert.throws(
+    () => parseStrictJson('{"t": {"a": [1, {"k": 1, "k": 2}]}}'),
+    (e: unknown) => e instanceof JsonSyntaxError && e.duplicate === 'k' && e.path.join('/') === 't/a/[]',
+  );
+  assert.throws(
+    () => parseStrictJson('{"x": {}, "y": {"dtype": 1, "dtype": 2}}'),
+    (e: unknown) => e instanceof JsonSyntaxError && e.path.join('/') === 'y',
+  );
+  assert.throws(
+    () => parseStrictJson('{"__proto__": 1, "__proto__": 2}'),
+    (e: unknown) => e instanceof JsonSyntaxError && e.duplicate === '__proto__' && e.path.length === 0,
+  );
   const v = parseStrictJson('{"__proto__": {"constructor": 1}, "toString": 2}');
   assert.ok(v instanceof Map);
   assert.deepEqual([...v.keys()], ['__proto__', 'toString']);
@@ -86,5 +145,8 @@ test('a duplicate carries the keys around it, so a header error can name the ten
 });
 
 test('deep nesting is refused instead of exhausting the stack', () => {
-  assert.throws(() => parseStrictJson('['.repeat(100000) + ']'.repeat(100000)), (e: unknown) => e instanceof JsonSyntaxError && /too deep/.test(e.message));
+  assert.throws(
+    () => parseStrictJson('['.repeat(100000) + ']'.repeat(100000)),
+    (e: unknown) => e instanceof JsonSyntaxError && /too deep/.test(e.message),
+  );
 });

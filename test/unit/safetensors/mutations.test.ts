@@ -7,7 +7,12 @@ import { corpusPath } from '../../helpers/fixtures';
 import { Rng } from '../../helpers/random';
 
 /** Real files of different shapes: tiny, mlx (null metadata, odd header length), 1,750 tensors. */
-const SOURCES = ['peft-tinygpt2/adapter_model.safetensors', 'mlx-cli-adapters/adapters.safetensors', 'peft-unilora-roberta/adapter_model.safetensors', 'lycoris-lokr-r4/smart_falcon_4_lokr.safetensors'];
+const SOURCES = [
+  'peft-tinygpt2/adapter_model.safetensors',
+  'mlx-cli-adapters/adapters.safetensors',
+  'peft-unilora-roberta/adapter_model.safetensors',
+  'lycoris-lokr-r4/smart_falcon_4_lokr.safetensors',
+];
 
 const MUTATIONS = 2000;
 /** Structural JSON characters: dropping one in breaks nesting in interesting ways. */

@@ -30,7 +30,11 @@ const FOREIGN: readonly [string, Uint8Array, RegExp][] = [
   ['empty', new Uint8Array(0), /empty \(0 bytes\)/],
   ['CR LF', ascii('\r\n'), /2 bytes of text \(CR LF\)/],
   ['three binary bytes', new Uint8Array([0, 1, 2]), /only 3 bytes \(0x00 0x01 0x02\)/],
-  ['Git LFS pointer', ascii(`version https://git-lfs.github.com/spec/v1\noid sha256:${OID}\nsize 23390424\n`), new RegExp(`Git LFS pointer.*oid sha256:${OID}.*size 23390424 bytes.*git lfs pull`)],
+  [
+    'Git LFS pointer',
+    ascii(`version https://git-lfs.github.com/spec/v1\noid sha256:${OID}\nsize 23390424\n`),
+    new RegExp(`Git LFS pointer.*oid sha256:${OID}.*size 23390424 bytes.*git lfs pull`),
+  ],
   ['torch.save zip', concat(ascii('PK\u0003\u0004'), new Uint8Array(26), ascii('adapter_model/data.pklFB')), /PyTorch checkpoint saved with torch\.save.*zip.*convert/],
   ['other zip', concat(ascii('PK\u0003\u0004'), new Uint8Array(26), ascii('readme.txt')), /a zip archive.*convert/],
   ['pickle protocol 2', new Uint8Array([0x80, 0x02, 0x7d, 0x71, 0x00]), /Python pickle \(protocol 2\)/],
@@ -41,7 +45,11 @@ const FOREIGN: readonly [string, Uint8Array, RegExp][] = [
   ['GGUF', concat(ascii('GGUF'), new Uint8Array([3, 0, 0, 0, 0, 0, 0, 0])), /GGUF/],
   ['NumPy .npy', concat(new Uint8Array([0x93]), ascii('NUMPY'), new Uint8Array([1, 0, 0x76, 0])), /NumPy \.npy/],
   ['HDF5', concat(new Uint8Array([0x89]), ascii('HDF\r\n\u001a\n'), new Uint8Array(8)), /HDF5/],
-  ['UTF-8 text placeholder', utf8('由於檔案過大，由以下連結下載：\nhttps://drive.google.com/file/d/1-x/view'), /text file of \d+ bytes.*begins: "由於檔案過大，由以下連結下載： https:\/\/drive/],
+  [
+    'UTF-8 text placeholder',
+    utf8('由於檔案過大，由以下連結下載：\nhttps://drive.google.com/file/d/1-x/view'),
+    /text file of \d+ bytes.*begins: "由於檔案過大，由以下連結下載： https:\/\/drive/,
+  ],
 ];
 
 for (const [name, bytes, expected] of FOREIGN) {

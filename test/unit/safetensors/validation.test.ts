@@ -15,11 +15,15 @@ const REJECTED: readonly [string, Uint8Array, string][] = [
   ['header length past the end', rawFile('{}', 0, 1000n), 'HEADER_PAST_END'],
   ['header length over 100 MB', rawFile('{}', 0, BigInt(MAX_HEADER_LENGTH) + 1n), 'HEADER_TOO_LARGE'],
   ['header length near 2^64 (no wrap-around)', rawFile('{}', 0, 0xfffffffffffffff8n), 'HEADER_TOO_LARGE'],
-  ['non-UTF-8 header', (() => {
-    const f = rawFile('{"a":1}', 0);
-    f[9] = 0xff;
-    return f;
-  })(), 'HEADER_NOT_UTF8'],
+  [
+    'non-UTF-8 header',
+    (() => {
+      const f = rawFile('{"a":1}', 0);
+      f[9] = 0xff;
+      return f;
+    })(),
+    'HEADER_NOT_UTF8',
+  ],
   ['not JSON', rawFile('{"a": [1, 2', 0), 'HEADER_NOT_JSON'],
   ['JSON but not an object', rawFile('[1, 2]', 0), 'HEADER_NOT_OBJECT'],
   ['trailing commas are not JSON', rawFile('{"x": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]},}', 4), 'HEADER_NOT_JSON'],
@@ -68,31 +72,49 @@ const REJECTED: readonly [string, Uint8Array, string][] = [
 
 for (const [name, bytes, code] of REJECTED) {
   test(`rejected: ${name} → ${code}`, () => {
-    assert.throws(() => parseBytes(bytes), (error: unknown) => {
-      assert.ok(error instanceof SafetensorsError, String(error));
-      assert.equal(error.code, code, error.message);
-      assert.equal(error.file, 'test.safetensors');
-      return true;
-    });
+    assert.throws(
+      () => parseBytes(bytes),
+      (error: unknown) => {
+        assert.ok(error instanceof SafetensorsError, String(error));
+        assert.equal(error.code, code, error.message);
+        assert.equal(error.file, 'test.safetensors');
+        return true;
+      },
+    );
   });
 }
 
 test('errors name the tensor they are about', () => {
-  assert.throws(() => parseBytes(rawFile(header({ 'model.w': entry('F32', [3], 0, 8) }), 8)), (e: unknown) => e instanceof SafetensorsError && e.tensor === 'model.w' && /model\.w/.test(e.message));
-  assert.throws(() => parseBytes(rawFile(header({ a: entry('F32', [1], 0, 4), 'second.one': entry('F32', [1], 0, 4) }), 4)), (e: unknown) => e instanceof SafetensorsError && e.code === 'NOT_CONTIGUOUS' && e.tensor === 'second.one');
+  assert.throws(
+    () => parseBytes(rawFile(header({ 'model.w': entry('F32', [3], 0, 8) }), 8)),
+    (e: unknown) => e instanceof SafetensorsError && e.tensor === 'model.w' && /model\.w/.test(e.message),
+  );
+  assert.throws(
+    () => parseBytes(rawFile(header({ a: entry('F32', [1], 0, 4), 'second.one': entry('F32', [1], 0, 4) }), 4)),
+    (e: unknown) => e instanceof SafetensorsError && e.code === 'NOT_CONTIGUOUS' && e.tensor === 'second.one',
+  );
 });
 
 test('a repeated field names the tensor whose entry repeats it', () => {
   const text = '{"ok": {"dtype":"U8","shape":[1],"data_offsets":[0,1]}, "model.w": {"dtype":"U8","shape":[1],"shape":[1],"data_offsets":[1,2]}}';
-  assert.throws(() => parseBytes(rawFile(text, 2)), (e: unknown) => {
-    assert.ok(e instanceof SafetensorsError);
-    assert.equal(e.code, 'DUPLICATE_KEY');
-    assert.equal(e.tensor, 'model.w');
-    assert.match(e.message, /tensor "model\.w" has the key "shape" twice/);
-    return true;
-  });
-  assert.throws(() => parseBytes(rawFile('{"a": {"dtype":"U8","shape":[1],"data_offsets":[0,1]}, "a": {}}', 1)), (e: unknown) => e instanceof SafetensorsError && e.tensor === 'a' && /names "a" twice/.test(e.message));
-  assert.throws(() => parseBytes(rawFile('{"__metadata__": {"k": "1", "k": "2"}}', 0)), (e: unknown) => e instanceof SafetensorsError && e.tensor === undefined && /__metadata__ has the key "k" twice/.test(e.message));
+  assert.throws(
+    () => parseBytes(rawFile(text, 2)),
+    (e: unknown) => {
+      assert.ok(e instanceof SafetensorsError);
+      assert.equal(e.code, 'DUPLICATE_KEY');
+      assert.equal(e.tensor, 'model.w');
+      assert.match(e.message, /tensor "model\.w" has the key "shape" twice/);
+      return true;
+    },
+  );
+  assert.throws(
+    () => parseBytes(rawFile('{"a": {"dtype":"U8","shape":[1],"data_offsets":[0,1]}, "a": {}}', 1)),
+    (e: unknown) => e instanceof SafetensorsError && e.tensor === 'a' && /names "a" twice/.test(e.message),
+  );
+  assert.throws(
+    () => parseBytes(rawFile('{"__metadata__": {"k": "1", "k": "2"}}', 0)),
+    (e: unknown) => e instanceof SafetensorsError && e.tensor === undefined && /__metadata__ has the key "k" twice/.test(e.message),
+  );
 });
 
 test('extra fields in an entry are ignored, as the reference crate ignores them', () => {
@@ -101,9 +123,14 @@ test('extra fields in an entry are ignored, as the reference crate ignores them'
 });
 
 test('accepted: 0-d and zero-sized tensors, padded headers, null metadata, data order ≠ header order', () => {
-  const h = parseBytes(rawFile(`  \n${header({ __metadata__: null, scalar: entry('F16', [], 6, 8), empty: entry('F32', [0, 5], 6, 6), later: entry('BF16', [3], 0, 6) })}   \t `, 8));
+  const h = parseBytes(
+    rawFile(`  \n${header({ __metadata__: null, scalar: entry('F16', [], 6, 8), empty: entry('F32', [0, 5], 6, 6), later: entry('BF16', [3], 0, 6) })}   \t `, 8),
+  );
   assert.equal(h.metadata, null);
-  assert.deepEqual(h.tensors.map((t) => t.name), ['scalar', 'empty', 'later']);
+  assert.deepEqual(
+    h.tensors.map((t) => t.name),
+    ['scalar', 'empty', 'later'],
+  );
   assert.equal(h.byName.get('scalar')?.elements, 1);
   assert.equal(h.byName.get('empty')?.elements, 0);
   assert.equal(h.byName.get('later')?.start, h.dataStart);
@@ -115,9 +142,13 @@ test('accepted: 0-d and zero-sized tensors, padded headers, null metadata, data 
 
 test('tensor names that look like object internals are ordinary names', () => {
   // Written by hand: JSON.stringify would move the integer-like name first.
-  const text = '{"__proto__": {"dtype":"U8","shape":[1],"data_offsets":[0,1]}, "constructor": {"dtype":"U8","shape":[1],"data_offsets":[1,2]}, "0": {"dtype":"U8","shape":[1],"data_offsets":[2,3]}}';
+  const text =
+    '{"__proto__": {"dtype":"U8","shape":[1],"data_offsets":[0,1]}, "constructor": {"dtype":"U8","shape":[1],"data_offsets":[1,2]}, "0": {"dtype":"U8","shape":[1],"data_offsets":[2,3]}}';
   const h = parseBytes(rawFile(text, 3));
-  assert.deepEqual(h.tensors.map((t) => t.name), ['__proto__', 'constructor', '0']);
+  assert.deepEqual(
+    h.tensors.map((t) => t.name),
+    ['__proto__', 'constructor', '0'],
+  );
   assert.equal(h.byName.get('__proto__')?.elements, 1);
   const m = parseBytes(rawFile('{"__metadata__": {"__proto__": "x", "toString": "y"}}', 0)).metadata;
   assert.equal(m?.['__proto__'], 'x');

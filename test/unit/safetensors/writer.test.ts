@@ -19,7 +19,10 @@ test('written files are valid, 8-byte aligned, and keep tensor order (integer-li
   );
   const h = parseBytes(bytes);
   assert.equal(h.headerLength % 8, 0);
-  assert.deepEqual(h.tensors.map((t) => t.name), ['b', '10', 'scalar']);
+  assert.deepEqual(
+    h.tensors.map((t) => t.name),
+    ['b', '10', 'scalar'],
+  );
   assert.deepEqual(Object.entries(h.metadata ?? {}), [['format', 'pt']]);
 });
 
@@ -41,7 +44,10 @@ test('atomic writes: temp file then rename; an existing file is never overwritte
     assert.equal(await readFile(join(dir, 'keep.safetensors'), 'utf8'), 'precious');
     await writeSafetensorsAtomic(join(dir, 'keep.safetensors'), specs, null, produce, { overwrite: true });
     // A producer that writes the wrong number of bytes fails and leaves no temp file behind.
-    await assert.rejects(writeSafetensorsAtomic(join(dir, 'short.safetensors'), specs, null, async (_, write) => write(encodeFloat32([1]))), /expected 12/);
+    await assert.rejects(
+      writeSafetensorsAtomic(join(dir, 'short.safetensors'), specs, null, async (_, write) => write(encodeFloat32([1]))),
+      /expected 12/,
+    );
     assert.deepEqual((await readdir(dir)).sort(), ['keep.safetensors', 'out.safetensors']);
   } finally {
     await removeDir(dir);

@@ -18,7 +18,17 @@ interface CompareJson {
   comparisons: {
     b: { format: string };
     summary: { matched: number; unmatched: number; meanCosine: number | null };
-    modules: { name: string; shape: number[]; ranks: number[]; cosine: number; relativeDistance: number; k: number; columnCosines: number[]; rowAnglesDegrees: number[]; meanColumnCosine: number }[];
+    modules: {
+      name: string;
+      shape: number[];
+      ranks: number[];
+      cosine: number;
+      relativeDistance: number;
+      k: number;
+      columnCosines: number[];
+      rowAnglesDegrees: number[];
+      meanColumnCosine: number;
+    }[];
     unmatched: { side: string; name: string; reason: string }[];
   }[];
 }
@@ -44,7 +54,10 @@ test('compare --json: PEFT Qwen2.5 against the mlx-lm Qwen2.5 adapter and agains
   for (const m of self.modules) {
     assert.ok(Math.abs(m.cosine - 1) <= 1e-12, `${m.name}: ${m.cosine}`);
     assert.ok(m.relativeDistance <= 1e-12, m.name);
-    assert.ok(m.columnCosines.every((c) => Math.abs(c - 1) <= 1e-9), m.name);
+    assert.ok(
+      m.columnCosines.every((c) => Math.abs(c - 1) <= 1e-9),
+      m.name,
+    );
   }
 });
 
@@ -61,11 +74,17 @@ test('compare prints a table and the modules it could not compare; LoKr is liste
 });
 
 test('checkpoints --json on the real series: ordered by step, the final against itself is 1', () => {
-  for (const [folder, steps] of [['peft-roberta-mrpc-ckpts', [230, 460]], ['mlx-cli-adapters', [100, null]]] as const) {
+  for (const [folder, steps] of [
+    ['peft-roberta-mrpc-ckpts', [230, 460]],
+    ['mlx-cli-adapters', [100, null]],
+  ] as const) {
     const r = run('checkpoints', corpusPath(folder), '--json');
     assert.equal(r.status, 0, r.stderr);
     const s = JSON.parse(r.stdout) as { checkpoints: { step: number | null }[]; modules: { cosineToFinal: number[]; topAngleToFinal: number[] }[] };
-    assert.deepEqual(s.checkpoints.map((c) => c.step), steps);
+    assert.deepEqual(
+      s.checkpoints.map((c) => c.step),
+      steps,
+    );
     for (const m of s.modules) {
       assert.ok(Math.abs(m.cosineToFinal[1] - 1) <= 1e-12);
       assert.ok(m.cosineToFinal[0] > 0 && m.cosineToFinal[0] < 1);

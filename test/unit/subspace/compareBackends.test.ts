@@ -36,7 +36,13 @@ function planted(rng: Rng, m: number, n: number, r: number, angles: readonly [nu
   const s1 = shuffled(rng, logSpaced(r, 1e3));
   const s2 = nearlyEqual ? s1.map((x) => x * (1 + 1e-6 * rng.gaussian())) : shuffled(rng, logSpaced(r, 1e2));
   const a = moduleFromBasis(rng, columns(U, 0, r), s1, columns(V, 0, r), 0.5 + rng.next());
-  const b = moduleFromBasis(rng, rotateTowards(columns(U, 0, r), columns(U, r, 2 * r), thetaX), s2, rotateTowards(columns(V, 0, r), columns(V, r, 2 * r), thetaY), 0.5 + rng.next());
+  const b = moduleFromBasis(
+    rng,
+    rotateTowards(columns(U, 0, r), columns(U, r, 2 * r), thetaX),
+    s2,
+    rotateTowards(columns(V, 0, r), columns(V, r, 2 * r), thetaY),
+    0.5 + rng.next(),
+  );
   let [inner, n1, n2, d2] = [0, 0, 0, 0];
   for (let i = 0; i < r; i++) {
     const [c, s, c2, s2i] = [Math.cos(thetaX[i]), Math.sin(thetaX[i]), Math.cos(thetaY[i]), Math.sin(thetaY[i])];
@@ -80,13 +86,23 @@ for (const c of CASES) {
         const r = [8, 12][rng.int(0, 1)];
         const [m, n] = [rng.int(560, 800), rng.int(560, 800)];
         const cases = [0, 1, 2].map(() => planted(rng, m, n, r, c.angles, c.nearlyEqual));
-        const got = await compareAll(backend, cases.map((p) => [p.a, p.b]), r);
+        const got = await compareAll(
+          backend,
+          cases.map((p) => [p.a, p.b]),
+          r,
+        );
         got.forEach((g, i) => {
           const p = cases[i];
           const where = `module ${i} (${m}×${n}, r ${r}) ${rng.tag}`;
           assert.ok(Math.abs((g.cosine as number) - p.cosine) <= 1e-12, `cosine ${g.cosine} vs ${p.cosine}, ${where}`);
-          assert.ok(Math.abs((g.relativeDistance as number) - p.relativeDistance) <= 2e-11 + 1e-9 * p.relativeDistance, `distance ${g.relativeDistance} vs ${p.relativeDistance}, ${where}`);
-          for (const [angles, theta] of [[g.column.degrees, p.thetaX], [g.row.degrees, p.thetaY]] as const) {
+          assert.ok(
+            Math.abs((g.relativeDistance as number) - p.relativeDistance) <= 2e-11 + 1e-9 * p.relativeDistance,
+            `distance ${g.relativeDistance} vs ${p.relativeDistance}, ${where}`,
+          );
+          for (const [angles, theta] of [
+            [g.column.degrees, p.thetaX],
+            [g.row.degrees, p.thetaY],
+          ] as const) {
             const want = Array.from(theta, (t) => (t * 180) / Math.PI).sort((x, y) => x - y);
             want.forEach((deg, j) => assert.ok(Math.abs(angles[j] - deg) <= 1e-12 * 90 + 1e-6 * deg, `θ${j + 1} ${angles[j]}° vs ${deg}°, ${where}`));
           }
@@ -102,7 +118,12 @@ for (const c of CASES) {
 test('on both backends, every measure is invariant under reparametrizations (B·R, R⁻¹·A) and agrees across backends (≤ 1e-9)', async () => {
   const rng = Rng.fresh();
   const p = planted(rng, 640, 600, 8, [1e-3, 1.5], false);
-  const modules: [RawModule, RawModule][] = [[p.a, p.b], [reparametrize(rng, p.a), p.b], [p.a, reparametrize(rng, p.b)], [reparametrize(rng, p.a), reparametrize(rng, p.b)]];
+  const modules: [RawModule, RawModule][] = [
+    [p.a, p.b],
+    [reparametrize(rng, p.a), p.b],
+    [p.a, reparametrize(rng, p.b)],
+    [reparametrize(rng, p.a), reparametrize(rng, p.b)],
+  ];
   const all: BasisComparison[] = [];
   for (const { make } of backends()) {
     const backend = make();

@@ -49,30 +49,43 @@ test('PEFT (with a MoSLoRA mixer) against mlx-lm (transposed factors, absolute s
   const peftDir = join(dir, 'peft');
   const mlxDir = join(dir, 'mlx');
   await Promise.all([mkdir(peftDir), mkdir(mlxDir)]);
-  const p = await writeFixture(peftDir, 'adapter_model.safetensors', [
-    { name: `base_model.model.${q}.lora_A.weight`, shape: [r1, n], values: peft.A.data },
-    { name: `base_model.model.${q}.lora_B.weight`, shape: [m, r1], values: peft.B.data },
-    { name: `base_model.model.${q}.lora_AB.weight`, shape: [r1, r1], values: peft.M.data },
-    { name: 'base_model.model.model.layers.0.self_attn.v_proj.lora_A.weight', shape: [r1, n], values: gaussian(rng, r1, n).data },
-    { name: 'base_model.model.model.layers.0.self_attn.v_proj.lora_B.weight', shape: [4, r1], values: gaussian(rng, 4, r1).data },
-    { name: 'base_model.model.model.layers.1.self_attn.q_proj.lora_A.weight', shape: [r1, n], values: gaussian(rng, r1, n).data },
-    { name: 'base_model.model.model.layers.1.self_attn.q_proj.lora_B.weight', shape: [m, r1], values: gaussian(rng, m, r1).data },
-    { name: 'base_model.model.model.layers.2.self_attn.q_proj.lora_A.weight', shape: [r1, n], values: nanA.data },
-    { name: 'base_model.model.model.layers.2.self_attn.q_proj.lora_B.weight', shape: [m, r1], values: gaussian(rng, m, r1).data },
-  ], { config: { peft_type: 'LORA', r: r1, lora_alpha: 6 } });
-  const x = await writeFixture(mlxDir, 'adapters.safetensors', [
-    { name: `${q}.lora_a`, shape: [n, r2], values: transposeDense(mlx.A).data },
-    { name: `${q}.lora_b`, shape: [r2, m], values: transposeDense(mlx.B).data },
-    { name: 'model.layers.0.self_attn.v_proj.lora_a', shape: [n, r2], values: gaussian(rng, n, r2).data },
-    { name: 'model.layers.0.self_attn.v_proj.lora_b', shape: [r2, 6], values: gaussian(rng, r2, 6).data },
-    { name: 'model.layers.2.self_attn.q_proj.lora_a', shape: [n, r2], values: gaussian(rng, n, r2).data },
-    { name: 'model.layers.2.self_attn.q_proj.lora_b', shape: [r2, m], values: gaussian(rng, r2, m).data },
-  ], { config: { lora_parameters: { rank: r2, scale: 7.5 }, fine_tune_type: 'lora' } });
+  const p = await writeFixture(
+    peftDir,
+    'adapter_model.safetensors',
+    [
+      { name: `base_model.model.${q}.lora_A.weight`, shape: [r1, n], values: peft.A.data },
+      { name: `base_model.model.${q}.lora_B.weight`, shape: [m, r1], values: peft.B.data },
+      { name: `base_model.model.${q}.lora_AB.weight`, shape: [r1, r1], values: peft.M.data },
+      { name: 'base_model.model.model.layers.0.self_attn.v_proj.lora_A.weight', shape: [r1, n], values: gaussian(rng, r1, n).data },
+      { name: 'base_model.model.model.layers.0.self_attn.v_proj.lora_B.weight', shape: [4, r1], values: gaussian(rng, 4, r1).data },
+      { name: 'base_model.model.model.layers.1.self_attn.q_proj.lora_A.weight', shape: [r1, n], values: gaussian(rng, r1, n).data },
+      { name: 'base_model.model.model.layers.1.self_attn.q_proj.lora_B.weight', shape: [m, r1], values: gaussian(rng, m, r1).data },
+      { name: 'base_model.model.model.layers.2.self_attn.q_proj.lora_A.weight', shape: [r1, n], values: nanA.data },
+      { name: 'base_model.model.model.layers.2.self_attn.q_proj.lora_B.weight', shape: [m, r1], values: gaussian(rng, m, r1).data },
+    ],
+    { config: { peft_type: 'LORA', r: r1, lora_alpha: 6 } },
+  );
+  const x = await writeFixture(
+    mlxDir,
+    'adapters.safetensors',
+    [
+      { name: `${q}.lora_a`, shape: [n, r2], values: transposeDense(mlx.A).data },
+      { name: `${q}.lora_b`, shape: [r2, m], values: transposeDense(mlx.B).data },
+      { name: 'model.layers.0.self_attn.v_proj.lora_a', shape: [n, r2], values: gaussian(rng, n, r2).data },
+      { name: 'model.layers.0.self_attn.v_proj.lora_b', shape: [r2, 6], values: gaussian(rng, r2, 6).data },
+      { name: 'model.layers.2.self_attn.q_proj.lora_a', shape: [n, r2], values: gaussian(rng, n, r2).data },
+      { name: 'model.layers.2.self_attn.q_proj.lora_b', shape: [r2, m], values: gaussian(rng, r2, m).data },
+    ],
+    { config: { lora_parameters: { rank: r2, scale: 7.5 }, fine_tune_type: 'lora' } },
+  );
   await withOpened([p, x], async ([a, b]) => {
     assert.equal(a.adapter.format, 'peft');
     assert.equal(b.adapter.format, 'mlx');
     const result = await compareAdapters(a, b, { grids: [q] });
-    assert.deepEqual(result.modules.map((c) => c.name), [q]);
+    assert.deepEqual(
+      result.modules.map((c) => c.name),
+      [q],
+    );
     const got = result.modules[0];
     const want = expected(materialize(6 / r1, peft.B, peft.A, peft.M), materialize(7.5, mlx.B, mlx.A));
     assert.ok(Math.abs((got.cosine as number) - want.cosine) <= 1e-12, `cosine ${got.cosine} vs ${want.cosine} ${rng.tag}`);
@@ -100,19 +113,28 @@ test('kohya against diffusers on the same SD UNet and text encoder; LoHa is list
   const unet = 'down_blocks.0.attentions.0.transformer_blocks.0.attn2';
   const te = 'text_model.encoder.layers.0.self_attn.q_proj';
   const k = { q: { down: gaussian(rng, r, 8), up: gaussian(rng, 6, r) }, te: { down: gaussian(rng, r, 5), up: gaussian(rng, 5, r) } };
-  const d = { q: { down: gaussian(rng, r, 8), up: gaussian(rng, 6, r) }, te: { down: gaussian(rng, r, 5), up: gaussian(rng, 5, r) }, k: { down: gaussian(rng, r, 8), up: gaussian(rng, 6, r) } };
+  const d = {
+    q: { down: gaussian(rng, r, 8), up: gaussian(rng, 6, r) },
+    te: { down: gaussian(rng, r, 5), up: gaussian(rng, 5, r) },
+    k: { down: gaussian(rng, r, 8), up: gaussian(rng, 6, r) },
+  };
   const kohyaName = (s: string) => s.replace(/\./g, '_');
-  const kohya = await writeFixture(dir, 'kohya_lora.safetensors', [
-    { name: `lora_unet_${kohyaName(unet)}_to_q.lora_down.weight`, shape: [r, 8], values: k.q.down.data },
-    { name: `lora_unet_${kohyaName(unet)}_to_q.lora_up.weight`, shape: [6, r], values: k.q.up.data },
-    { name: `lora_unet_${kohyaName(unet)}_to_q.alpha`, shape: [], values: [1], dtype: 'F32' },
-    { name: `lora_te_${kohyaName(te)}.lora_down.weight`, shape: [r, 5], values: k.te.down.data },
-    { name: `lora_te_${kohyaName(te)}.lora_up.weight`, shape: [5, r], values: k.te.up.data },
-    { name: `lora_unet_${kohyaName(unet)}_to_k.hada_w1_a`, shape: [6, r], values: gaussian(rng, 6, r).data },
-    { name: `lora_unet_${kohyaName(unet)}_to_k.hada_w1_b`, shape: [r, 8], values: gaussian(rng, r, 8).data },
-    { name: `lora_unet_${kohyaName(unet)}_to_k.hada_w2_a`, shape: [6, r], values: gaussian(rng, 6, r).data },
-    { name: `lora_unet_${kohyaName(unet)}_to_k.hada_w2_b`, shape: [r, 8], values: gaussian(rng, r, 8).data },
-  ], { metadata: { ss_network_module: 'lycoris.kohya', ss_network_dim: String(r) } });
+  const kohya = await writeFixture(
+    dir,
+    'kohya_lora.safetensors',
+    [
+      { name: `lora_unet_${kohyaName(unet)}_to_q.lora_down.weight`, shape: [r, 8], values: k.q.down.data },
+      { name: `lora_unet_${kohyaName(unet)}_to_q.lora_up.weight`, shape: [6, r], values: k.q.up.data },
+      { name: `lora_unet_${kohyaName(unet)}_to_q.alpha`, shape: [], values: [1], dtype: 'F32' },
+      { name: `lora_te_${kohyaName(te)}.lora_down.weight`, shape: [r, 5], values: k.te.down.data },
+      { name: `lora_te_${kohyaName(te)}.lora_up.weight`, shape: [5, r], values: k.te.up.data },
+      { name: `lora_unet_${kohyaName(unet)}_to_k.hada_w1_a`, shape: [6, r], values: gaussian(rng, 6, r).data },
+      { name: `lora_unet_${kohyaName(unet)}_to_k.hada_w1_b`, shape: [r, 8], values: gaussian(rng, r, 8).data },
+      { name: `lora_unet_${kohyaName(unet)}_to_k.hada_w2_a`, shape: [6, r], values: gaussian(rng, 6, r).data },
+      { name: `lora_unet_${kohyaName(unet)}_to_k.hada_w2_b`, shape: [r, 8], values: gaussian(rng, r, 8).data },
+    ],
+    { metadata: { ss_network_module: 'lycoris.kohya', ss_network_dim: String(r) } },
+  );
   const diffusers = await writeFixture(dir, 'pytorch_lora_weights.safetensors', [
     { name: `unet.${unet}.to_q.lora.down.weight`, shape: [r, 8], values: d.q.down.data },
     { name: `unet.${unet}.to_q.lora.up.weight`, shape: [6, r], values: d.q.up.data },

@@ -74,7 +74,13 @@ test('cross-layer maps of a real adapter (RoBERTa query/value, 12 layers each): 
   const opened = await openAdapter(corpusPath('peft-roberta-mrpc-ckpts', 'checkpoint-460'));
   try {
     const maps = await crossLayerMaps(opened);
-    assert.deepEqual(maps.groups.map((g) => [g.moduleType, g.layers.length, g.k]), [['attention.self.query', 12, 8], ['attention.self.value', 12, 8]]);
+    assert.deepEqual(
+      maps.groups.map((g) => [g.moduleType, g.layers.length, g.k]),
+      [
+        ['attention.self.query', 12, 8],
+        ['attention.self.value', 12, 8],
+      ],
+    );
     for (const g of maps.groups) {
       assert.equal(g.random.column, 8 / 768);
       for (let i = 0; i < 12; i++) {

@@ -16,7 +16,11 @@ import { Rng } from '../../helpers/random';
  */
 function assertSameMaps(got: CrossLayerMaps, want: CrossLayerMaps, r: number, tag: string): void {
   assert.deepEqual(got.skipped, want.skipped, tag);
-  assert.deepEqual(got.groups.map((g) => [g.moduleType, g.layers, g.k, g.shape, g.random]), want.groups.map((g) => [g.moduleType, g.layers, g.k, g.shape, g.random]), tag);
+  assert.deepEqual(
+    got.groups.map((g) => [g.moduleType, g.layers, g.k, g.shape, g.random]),
+    want.groups.map((g) => [g.moduleType, g.layers, g.k, g.shape, g.random]),
+    tag,
+  );
   got.groups.forEach((g, k) => {
     const w = want.groups[k];
     const [m, n] = g.shape;
@@ -72,7 +76,13 @@ test('a zero module and an ill-conditioned one: the same maps (NaN for the zero 
   const opened = await openAdapter(path);
   try {
     const want = await crossLayerMaps(opened);
-    assert.deepEqual(want.groups.map((g) => [g.moduleType, g.k]), [['self_attn.q_proj', r], ['self_attn.v_proj', 0]]);
+    assert.deepEqual(
+      want.groups.map((g) => [g.moduleType, g.k]),
+      [
+        ['self_attn.q_proj', r],
+        ['self_attn.v_proj', 0],
+      ],
+    );
     assert.ok(Number.isNaN(want.groups[1].cosine.data[2 * L + 2]), rng.tag);
     for (const { name, make } of backends()) {
       const backend = make();

@@ -9,7 +9,11 @@ test('names of the same base module line up across PEFT, mlx-lm, kohya and diffu
     ['base_model.model.model.layers.3.self_attn.q_proj', 'model.layers.3.self_attn.q_proj'],
     ['unet.down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q', 'lora_unet_down_blocks_0_attentions_0_transformer_blocks_0_attn1_to_q'],
     ['unet.up_blocks.1.attentions.2.transformer_blocks.0.attn2.to_out.0', 'lora_unet_up_blocks_1_attentions_2_transformer_blocks_0_attn2_to_out_0'],
-    ['text_encoder.text_model.encoder.layers.11.self_attn.out_proj', 'lora_te_text_model_encoder_layers_11_self_attn_out_proj', 'lora_te1_text_model_encoder_layers_11_self_attn_out_proj'],
+    [
+      'text_encoder.text_model.encoder.layers.11.self_attn.out_proj',
+      'lora_te_text_model_encoder_layers_11_self_attn_out_proj',
+      'lora_te1_text_model_encoder_layers_11_self_attn_out_proj',
+    ],
     ['text_encoder_2.text_model.encoder.layers.0.mlp.fc1', 'lora_te2_text_model_encoder_layers_0_mlp_fc1'],
     ['transformer.single_transformer_blocks.7.proj_out', 'lora_transformer_single_transformer_blocks_7_proj_out'],
   ];
@@ -24,7 +28,12 @@ test('names of the same base module line up across PEFT, mlx-lm, kohya and diffu
     ['unet.down_blocks.0.attentions.0.proj_in', 'text_encoder.down_blocks.0.attentions.0.proj_in'],
   ];
   for (const [x, y] of different) assert.notEqual(baseModuleKey(x).key, baseModuleKey(y).key, `${x} vs ${y}`);
-  assert.deepEqual(baseModuleKey('lora_unet_mid_block_attentions_0_proj_out'), { component: 'unet', path: 'mid_block_attentions_0_proj_out', key: 'unet/mid_block_attentions_0_proj_out', loose: 'mid_block_attentions_0_proj_out' });
+  assert.deepEqual(baseModuleKey('lora_unet_mid_block_attentions_0_proj_out'), {
+    component: 'unet',
+    path: 'mid_block_attentions_0_proj_out',
+    key: 'unet/mid_block_attentions_0_proj_out',
+    loose: 'mid_block_attentions_0_proj_out',
+  });
   assert.equal(baseModuleKey('model.model.layers.0.mlp.up_proj').loose, 'layers_0_mlp_up_proj');
 });
 

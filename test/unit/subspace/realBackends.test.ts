@@ -27,7 +27,10 @@ test('compareAdapters on onnxruntime matches the pure TypeScript backend on a re
     const [got, want] = [await compareAdapters(a, b, { backend: ort, grids }), await compareAdapters(a, b, { grids })];
     assert.equal(ort.report().fallbacks, 0, 'the device ran every pair');
     assert.deepEqual(got.unmatched, want.unmatched);
-    assert.deepEqual(got.modules.map((m) => [m.name, m.k]), want.modules.map((m) => [m.name, m.k]));
+    assert.deepEqual(
+      got.modules.map((m) => [m.name, m.k]),
+      want.modules.map((m) => [m.name, m.k]),
+    );
     got.modules.forEach((m, i) => {
       const w = want.modules[i];
       close(m.cosine, w.cosine, 1e-13, `${m.name} cosine`);
@@ -52,7 +55,10 @@ test('a checkpoint series on onnxruntime matches the pure TypeScript one, the fi
     // Z of the final against itself is rounding noise: the shifted Cholesky takes it on the device.
     assert.equal(ort.report().fallbacks, 0, 'the device ran every pair');
     assert.deepEqual(got.unmatched, want.unmatched);
-    assert.deepEqual(got.modules.map((m) => m.name), want.modules.map((m) => m.name));
+    assert.deepEqual(
+      got.modules.map((m) => m.name),
+      want.modules.map((m) => m.name),
+    );
     got.modules.forEach((m, i) => {
       const w = want.modules[i];
       m.cosineToFinal.forEach((c, t) => close(c, w.cosineToFinal[t], 1e-13, `${m.name} cosine at ${t}`));

@@ -4,7 +4,18 @@ import type { BaseModelPayload, BaseModuleRow } from '../../../src/protocol/base
 import { baseDepth } from '../../../webview/model/baseDepthModel';
 import { lineChartModel } from '../../../webview/model/lineChartModel';
 
-const row = (name: string, depth: number | null, moduleType: string): BaseModuleRow => ({ name, block: depth === null ? null : `layers.${depth}`, depth, moduleType, rows: 4, cols: 4, weight: `${name}.weight`, transposed: false, conversionMethod: 'qr', conversionRank: 4 });
+const row = (name: string, depth: number | null, moduleType: string): BaseModuleRow => ({
+  name,
+  block: depth === null ? null : `layers.${depth}`,
+  depth,
+  moduleType,
+  rows: 4,
+  cols: 4,
+  weight: `${name}.weight`,
+  transposed: false,
+  conversionMethod: 'qr',
+  conversionRank: 4,
+});
 
 function payload(): BaseModelPayload {
   const modules = [row('layers.0.q', 0, 'q'), row('layers.0.v', 0, 'v'), row('layers.1.q', 1, 'q'), row('layers.1.v', 1, 'v'), row('head', null, 'head')];
@@ -45,7 +56,13 @@ test('baseDepth: cosine means, geometric mean of finite amplifications, summed i
 });
 
 test('lineChartModel on a log axis: equal ratios are equal distances, and non-positive values are gaps', () => {
-  const m = lineChartModel([{ key: 'a', label: 'a', slot: 0, xs: Float64Array.from([0, 1, 2, 3]), ys: Float64Array.from([0.1, 1, 0, 10]) }], { width: 200, height: 100, xLabel: 'x', yLabel: 'y', yScale: 'log' });
+  const m = lineChartModel([{ key: 'a', label: 'a', slot: 0, xs: Float64Array.from([0, 1, 2, 3]), ys: Float64Array.from([0.1, 1, 0, 10]) }], {
+    width: 200,
+    height: 100,
+    xLabel: 'x',
+    yLabel: 'y',
+    yScale: 'log',
+  });
   assert.equal(m.yScale, 'log');
   assert.ok(Math.abs(m.y(0.1) - m.y(1) - (m.y(1) - m.y(10))) < 1e-9);
   assert.equal(m.series[0].points.length, 3);

@@ -47,7 +47,12 @@ test('a regression value says whether it lies outside the training range', () =>
 });
 
 test('a mismatch or a failure shows its reason and no number', () => {
-  assert.deepEqual(valueOf({ kind: 'mismatch', message: 'module x is 64×32' }), { kind: 'reason', tone: 'mismatch', title: 'This predictor does not fit this adapter', text: 'module x is 64×32' });
+  assert.deepEqual(valueOf({ kind: 'mismatch', message: 'module x is 64×32' }), {
+    kind: 'reason',
+    tone: 'mismatch',
+    title: 'This predictor does not fit this adapter',
+    text: 'module x is 64×32',
+  });
   assert.equal(valueOf({ kind: 'failed', message: 'bad onnx' }).kind, 'reason');
   const card: PredictionCard = { predictor: info, provider: { name: 'cpu', fallbackReason: null }, outcome: { kind: 'mismatch', message: 'm' }, invariance: { kind: 'unchecked' } };
   const model = cardModel(card);
@@ -74,7 +79,12 @@ test('the badge: ✓ at or under the tolerance, a warning with the number over i
 test('metrics as text with d3 minus signs and n/a for undefined ones; the card lists version, model and source', () => {
   assert.equal(metricText({ kind: 'regression', r2: 0.2766, kendallTau: -0.4043 }), 'R² 0.277 · τ −0.404');
   assert.equal(metricText({ kind: 'classification', accuracy: Number.NaN, auc: 0.5 }), 'accuracy n/a · AUC 0.500');
-  const model = cardModel({ predictor: info, provider: { name: 'cuda', fallbackReason: null }, outcome: { kind: 'regression', target: 'loss', value: 1, unit: 'u', range: null }, invariance: { kind: 'unchecked' } });
+  const model = cardModel({
+    predictor: info,
+    provider: { name: 'cuda', fallbackReason: null },
+    outcome: { kind: 'regression', target: 'loss', value: 1, unit: 'u', range: null },
+    invariance: { kind: 'unchecked' },
+  });
   assert.equal(model.subtitle, 'v2 · ridge · workspace');
   assert.deepEqual(model.metric, { model: 'R² 0.277 · τ −0.404', baseline: 'accuracy n/a · AUC 0.500', detail: '5-fold CV on 48 adapters' });
   assert.equal(model.provider, 'cuda');

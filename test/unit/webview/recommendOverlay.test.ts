@@ -41,7 +41,7 @@ function scene(rng: Rng) {
   return { layers, results, plan, chart: rankChartModel(layers, results, OPTIONS) };
 }
 
-test('a marker sits at each layer\'s kept rank across its slot, its error on the right-hand axis', () => {
+test("a marker sits at each layer's kept rank across its slot, its error on the right-hand axis", () => {
   for (let trial = 0; trial < 20; trial++) {
     const rng = Rng.fresh();
     const { plan, chart } = scene(rng);
@@ -101,7 +101,10 @@ test('the caption states the method, ranks and parameters kept, the share saved 
   const caption = recommendCaption(plan);
   const kept = plan.kept.reduce((s, k) => s + k, 0);
   const rank = plan.rank.reduce((s, k) => s + k, 0);
-  assert.ok(caption.startsWith(`kohya sv_fro 0.9: keeps ${kept.toLocaleString('en-US')} of ${rank.toLocaleString('en-US')} ranks in ${plan.indices.length} layer`), `${caption} ${rng.tag}`);
+  assert.ok(
+    caption.startsWith(`kohya sv_fro 0.9: keeps ${kept.toLocaleString('en-US')} of ${rank.toLocaleString('en-US')} ranks in ${plan.indices.length} layer`),
+    `${caption} ${rng.tag}`,
+  );
   assert.ok(caption.includes(`parameters ${plan.paramsBefore.toLocaleString('en-US')} → ${plan.paramsAfter.toLocaleString('en-US')}`), caption);
   const saved = Number(/\(([\d.]+)% saved\)/.exec(caption)?.[1]);
   assert.ok(Math.abs(saved / 100 - (1 - plan.paramsAfter / plan.paramsBefore)) <= 0.0005 + 1e-12, `${caption} ${rng.tag}`);

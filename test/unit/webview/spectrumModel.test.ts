@@ -46,7 +46,10 @@ test('points are placed at log positions, values under the floor are left out', 
   const steps = ys.slice(1).map((y, i) => y - ys[i]);
   for (const s of steps) assert.ok(Math.abs(s - steps[0]) < 1e-9 && s > 0, `steps ${steps}`);
   const xs = [0, 2, 4, 6].map((i) => series.sigma[i]);
-  assert.deepEqual(xs, [1, 2, 3, 4].map((i) => model.x(i)));
+  assert.deepEqual(
+    xs,
+    [1, 2, 3, 4].map((i) => model.x(i)),
+  );
   // The energy panel ends at 100 %, at the top of its box.
   assert.ok(Math.abs(series.energy[series.energy.length - 1] - model.energyBox.top) < 1e-9);
   assert.ok(model.sigmaBox.bottom < model.energyBox.top, 'the panels do not overlap');

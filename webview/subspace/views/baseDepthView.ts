@@ -34,19 +34,38 @@ const CHARTS: readonly Chart[] = [
     key: 'alignment',
     title: 'Alignment with W0’s top-k singular vectors',
     series: ALIGNMENT,
-    model: (d, p) => lineChartModel(ALIGNMENT.map((s) => ({ ...s, xs: d.depths, ys: d[s.key] })), { ...SIZE, xLabel: 'depth (block)', yLabel: `mean cos θ (k = ${p.k})`, yDomain: [0, 1], integerX: true }),
+    model: (d, p) =>
+      lineChartModel(
+        ALIGNMENT.map((s) => ({ ...s, xs: d.depths, ys: d[s.key] })),
+        { ...SIZE, xLabel: 'depth (block)', yLabel: `mean cos θ (k = ${p.k})`, yDomain: [0, 1], integerX: true },
+      ),
   },
   {
     key: 'amplification',
     title: 'Amplification (log scale; geometric mean per depth)',
     series: AMPLIFICATION,
-    model: (d) => lineChartModel(AMPLIFICATION.map((s) => ({ ...s, xs: d.depths, ys: d[s.key] })), { ...SIZE, xLabel: 'depth (block)', yLabel: 'amplification', integerX: true, yScale: 'log' }),
+    model: (d) =>
+      lineChartModel(
+        AMPLIFICATION.map((s) => ({ ...s, xs: d.depths, ys: d[s.key] })),
+        { ...SIZE, xLabel: 'depth (block)', yLabel: 'amplification', integerX: true, yScale: 'log' },
+      ),
   },
   {
     key: 'intruders',
     title: 'Intruder dimensions (summed per depth)',
     series: INTRUDERS,
-    model: (d, p) => lineChartModel(INTRUDERS.map((s) => ({ ...s, xs: d.depths, ys: d[s.key] })), { ...SIZE, xLabel: 'depth (block)', yLabel: `count among the top ${p.k} of W0 + ΔW, ε = ${formatNumber(p.epsilon)}`, yDomain: [0, Math.max(1, ...d.intruders, ...d.undetermined)], integerX: true, integerY: true }),
+    model: (d, p) =>
+      lineChartModel(
+        INTRUDERS.map((s) => ({ ...s, xs: d.depths, ys: d[s.key] })),
+        {
+          ...SIZE,
+          xLabel: 'depth (block)',
+          yLabel: `count among the top ${p.k} of W0 + ΔW, ε = ${formatNumber(p.epsilon)}`,
+          yDomain: [0, Math.max(1, ...d.intruders, ...d.undetermined)],
+          integerX: true,
+          integerY: true,
+        },
+      ),
   },
 ];
 
@@ -60,7 +79,12 @@ export function mountBaseDepth(parent: HTMLElement, store: SubspaceStore, _grids
   const result = store.result;
   if (result?.kind !== 'base') return disposables;
   const payload = result.payload;
-  const type = picker('Module type', 'module-type', moduleTypesOf(payload.modules).map((t) => [t, t]), 'all');
+  const type = picker(
+    'Module type',
+    'module-type',
+    moduleTypesOf(payload.modules).map((t) => [t, t]),
+    'all',
+  );
   const toolbar = el('div', 'toolbar');
   toolbar.append(type.label);
   const empty = el('p', 'placeholder', 'No analysed module has a layer index in its name, so there is no depth to plot.');

@@ -22,7 +22,12 @@ export function mountConvergence(parent: HTMLElement, store: SubspaceStore, _gri
   const result = store.result;
   if (result?.kind !== 'convergence') return disposables;
   const payload = result.payload;
-  const type = picker('Module type', 'module-type', moduleTypesOf(payload.modules).map((t) => [t, t]), 'all');
+  const type = picker(
+    'Module type',
+    'module-type',
+    moduleTypesOf(payload.modules).map((t) => [t, t]),
+    'all',
+  );
   const legend = el('div');
   const toolbar = el('div', 'toolbar');
   toolbar.append(type.label, legend);
@@ -47,7 +52,14 @@ export function mountConvergence(parent: HTMLElement, store: SubspaceStore, _gri
     CHARTS.forEach((c, i) => {
       const lines = convergenceLines(payload, c.metric, store.view.moduleType);
       if (i === 0) legend.replaceChildren(lineLegend(lines.legend));
-      const model = lineChartModel(lines.lines, { width: 720, height: 280, xLabel: lines.xLabel, yLabel: c.yLabel, integerX: lines.xLabel === 'checkpoint', ...(c.yDomain ? { yDomain: c.yDomain } : {}) });
+      const model = lineChartModel(lines.lines, {
+        width: 720,
+        height: 280,
+        xLabel: lines.xLabel,
+        yLabel: c.yLabel,
+        integerX: lines.xLabel === 'checkpoint',
+        ...(c.yDomain ? { yDomain: c.yDomain } : {}),
+      });
       const slot = charts[i];
       if (slot.chart) slot.chart.update(model);
       else slot.chart = renderLineChart(slot.holder, model, c.title);

@@ -28,7 +28,11 @@ export function mountConversionMaps(parent: HTMLElement, store: SubspaceStore, _
     parent.append(el('p', 'placeholder', 'No module type has two or more analysed layers of one shape: there are no conversions to compare across layers.'));
     return disposables;
   }
-  const group = picker('Module type', 'group', groups.map((g, i) => [String(i), `${g.moduleType} (${g.layers.length} layers)`]));
+  const group = picker(
+    'Module type',
+    'group',
+    groups.map((g, i) => [String(i), `${g.moduleType} (${g.layers.length} layers)`]),
+  );
   const scale = picker('Colour scale', 'scale', [
     ['unit', '−1 to 1'],
     ['offDiagonal', 'largest |cos| between layers'],
@@ -53,7 +57,12 @@ export function mountConversionMaps(parent: HTMLElement, store: SubspaceStore, _
     const title = 'cos(K_i, K_j), K = C_B·C_Aᵀ';
     section.append(el('h3', undefined, title));
     const cell = Math.max(6, Math.min(40, Math.floor(SIZE / Math.max(g.layers.length, 1))));
-    heatmap = renderHeatmap(section, fixedScaleHeatmap(g.cosines, top > 0 ? top : 1, cell, cell), `${title} of ${g.moduleType}`, (hit) => `${layerLabel(g.layers[hit.row] ?? '')} × ${layerLabel(g.layers[hit.col] ?? '')}: ${formatNumber(hit.value)}`);
+    heatmap = renderHeatmap(
+      section,
+      fixedScaleHeatmap(g.cosines, top > 0 ? top : 1, cell, cell),
+      `${title} of ${g.moduleType}`,
+      (hit) => `${layerLabel(g.layers[hit.row] ?? '')} × ${layerLabel(g.layers[hit.col] ?? '')}: ${formatNumber(hit.value)}`,
+    );
     const side = el('section', 'matrix conversion-baseline');
     side.append(
       el('h3', undefined, 'Against chance'),

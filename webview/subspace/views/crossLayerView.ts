@@ -28,7 +28,11 @@ export function mountCrossLayer(parent: HTMLElement, store: SubspaceStore, _grid
     parent.append(el('p', 'placeholder', 'No module type has two or more layers of one shape: there is nothing to compare across layers.'));
     return disposables;
   }
-  const group = picker('Module type', 'group', groups.map((g, i) => [String(i), `${g.moduleType} (${g.rows}×${g.cols}, ${g.layers.length} layers)`]));
+  const group = picker(
+    'Module type',
+    'group',
+    groups.map((g, i) => [String(i), `${g.moduleType} (${g.rows}×${g.cols}, ${g.layers.length} layers)`]),
+  );
   const scale = picker('Colour scale', 'scale', [
     ['unit', '0 to 1'],
     ['offDiagonal', 'largest value between layers'],
@@ -50,7 +54,14 @@ export function mountCrossLayer(parent: HTMLElement, store: SubspaceStore, _grid
     section.append(el('h3', undefined, title), el('p', 'hint baseline', baseline), el('p', 'hint', `full colour at ${formatNumber(top)}`));
     body.append(section);
     const cell = Math.max(6, Math.min(40, Math.floor(SIZE / Math.max(g.layers.length, 1))));
-    heatmaps.push(renderHeatmap(section, fixedScaleHeatmap(matrix, top > 0 ? top : 1, cell, cell), `${title} of ${g.moduleType}`, (hit) => `${layerLabel(g.layers[hit.row] ?? '')} × ${layerLabel(g.layers[hit.col] ?? '')}: ${formatNumber(hit.value)}`));
+    heatmaps.push(
+      renderHeatmap(
+        section,
+        fixedScaleHeatmap(matrix, top > 0 ? top : 1, cell, cell),
+        `${title} of ${g.moduleType}`,
+        (hit) => `${layerLabel(g.layers[hit.row] ?? '')} × ${layerLabel(g.layers[hit.col] ?? '')}: ${formatNumber(hit.value)}`,
+      ),
+    );
   };
   const render = () => {
     const index = Math.min(store.view.group, groups.length - 1);

@@ -21,7 +21,12 @@ export function mountDepth(parent: HTMLElement, store: SubspaceStore, _grids: Gr
   if (result?.kind !== 'comparison') return disposables;
   const payload = result.payload;
   const other = picker('Against', 'other', otherOptions(payload.others));
-  const type = picker('Module type', 'module-type', moduleTypesOf(payload.modules).map((t) => [t, t]), 'all');
+  const type = picker(
+    'Module type',
+    'module-type',
+    moduleTypesOf(payload.modules).map((t) => [t, t]),
+    'all',
+  );
   const toolbar = el('div', 'toolbar');
   toolbar.append(other.label, type.label, lineLegend(SERIES));
   const holder = el('div', 'chart-holder');

@@ -20,12 +20,20 @@ export function mountPhiGrid(parent: HTMLElement, store: SubspaceStore, grids: G
   const result = store.result;
   if (result?.kind !== 'comparison') return disposables;
   const payload = result.payload;
-  const module = picker('Module', 'phi-module', payload.modules.map((m) => [m.name, m.name]));
+  const module = picker(
+    'Module',
+    'phi-module',
+    payload.modules.map((m) => [m.name, m.name]),
+  );
   const other = picker('Against', 'other', otherOptions(payload.others));
   const toolbar = el('div', 'toolbar');
   toolbar.append(module.label, other.label);
   const body = el('div', 'mixer-panels');
-  parent.append(toolbar, el('p', 'hint', 'φ(i, j) = ‖X_A[:, :i]ᵀ X_B[:, :j]‖²_F / min(i, j): 1 where the smaller span lies in the larger. Rows past a module’s numerical rank compare rounding noise.'), body);
+  parent.append(
+    toolbar,
+    el('p', 'hint', 'φ(i, j) = ‖X_A[:, :i]ᵀ X_B[:, :j]‖²_F / min(i, j): 1 where the smaller span lies in the larger. Rows past a module’s numerical rank compare rounding noise.'),
+    body,
+  );
   const heatmaps: Heatmap[] = [];
   const clear = () => heatmaps.splice(0).forEach((h) => h.dispose());
   disposables.add({ dispose: clear });

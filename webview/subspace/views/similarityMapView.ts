@@ -66,7 +66,12 @@ export function mountSimilarityMap(parent: HTMLElement, store: SubspaceStore, gr
     map.replaceChildren(el('span'), columns, rows, canvasCell);
     const model: HeatmapModel = fixedScaleHeatmap(payload[chosen], 1, MAP_CELL.width, MAP_CELL.height);
     const metricLabel = METRICS.find((m) => m.value === chosen)?.label ?? chosen;
-    heatmap = renderHeatmap(canvasCell, model, `${metricLabel} of ${payload.modules.length} modules against ${payload.others.length} adapter(s)`, (hit) => `${payload.modules[hit.row]?.name ?? hit.row} · ${payload.others[hit.col]?.label ?? hit.col}: ${metricLabel} = ${formatNumber(hit.value)}`);
+    heatmap = renderHeatmap(
+      canvasCell,
+      model,
+      `${metricLabel} of ${payload.modules.length} modules against ${payload.others.length} adapter(s)`,
+      (hit) => `${payload.modules[hit.row]?.name ?? hit.row} · ${payload.others[hit.col]?.label ?? hit.col}: ${metricLabel} = ${formatNumber(hit.value)}`,
+    );
     const canvas = canvasCell.querySelector('canvas');
     canvas?.addEventListener('click', (event) => {
       const box = canvas.getBoundingClientRect();

@@ -10,13 +10,25 @@ function linesOf(store: SubspaceStore): { heads: string[]; lines: UnmatchedLine[
   if (!r) return null;
   switch (r.kind) {
     case 'comparison':
-      return { heads: ['Against', 'Where', 'Module', 'Reason'], lines: unmatchedLines(r.payload.unmatched, r.payload.others, r.payload.reference.label), empty: 'Every module was matched and compared.' };
+      return {
+        heads: ['Against', 'Where', 'Module', 'Reason'],
+        lines: unmatchedLines(r.payload.unmatched, r.payload.others, r.payload.reference.label),
+        empty: 'Every module was matched and compared.',
+      };
     case 'convergence': {
       const final = r.payload.checkpoints[r.payload.checkpoints.length - 1]?.label ?? 'final';
-      return { heads: ['Checkpoint', 'Where', 'Module', 'Reason'], lines: unmatchedLines(r.payload.unmatched, r.payload.checkpoints, final), empty: 'Every module of every checkpoint was compared.' };
+      return {
+        heads: ['Checkpoint', 'Where', 'Module', 'Reason'],
+        lines: unmatchedLines(r.payload.unmatched, r.payload.checkpoints, final),
+        empty: 'Every module of every checkpoint was compared.',
+      };
     }
     case 'base':
-      return { heads: ['Module', 'Reason'], lines: r.payload.skipped.map((s) => ({ against: '', where: '', module: s.name, reason: s.reason })), empty: 'Every module was analysed against the base.' };
+      return {
+        heads: ['Module', 'Reason'],
+        lines: r.payload.skipped.map((s) => ({ against: '', where: '', module: s.name, reason: s.reason })),
+        empty: 'Every module was analysed against the base.',
+      };
     case 'crossLayer':
       return { heads: ['Module', 'Reason'], lines: r.payload.skipped.map((s) => ({ against: '', where: '', module: s.name, reason: s.reason })), empty: 'No module was left out.' };
   }

@@ -93,7 +93,11 @@ export function transposedProductGraph(type: ElemType): OnnxGraph {
   const a = toDouble('A', type);
   return {
     name: `transposed_product_${type}`,
-    nodes: [...a.nodes, { op: 'Transpose', inputs: [a.name], outputs: ['At'], attributes: [{ name: 'perm', ints: [0, 2, 1] }] }, { op: 'MatMul', inputs: ['At', 'B'], outputs: ['C'] }],
+    nodes: [
+      ...a.nodes,
+      { op: 'Transpose', inputs: [a.name], outputs: ['At'], attributes: [{ name: 'perm', ints: [0, 2, 1] }] },
+      { op: 'MatMul', inputs: ['At', 'B'], outputs: ['C'] },
+    ],
     inputs: [
       { name: 'A', type, shape: ['N', 'p', 'q'] },
       { name: 'B', type: 'double', shape: ['N', 'p', 's'] },

@@ -21,9 +21,7 @@ export interface ValueInfo {
 }
 
 export type Attribute =
-  | { readonly name: string; readonly int: number }
-  | { readonly name: string; readonly ints: readonly number[] }
-  | { readonly name: string; readonly float: number };
+  { readonly name: string; readonly int: number } | { readonly name: string; readonly ints: readonly number[] } | { readonly name: string; readonly float: number };
 
 export interface OnnxNode {
   readonly op: string;

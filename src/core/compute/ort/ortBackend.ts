@@ -177,7 +177,6 @@ function stacks(factors: readonly TallFactor[]): Stack[] {
   return [...byKey.values()];
 }
 
-
 /** N row-major r×r blocks as column-major matrices (symmetric Grams: the same either way). */
 function splitSquares(data: Float64Array, N: number, r: number): Matrix[] {
   return Array.from({ length: N }, (_, k) => ({ rows: r, cols: r, data: data.slice(k * r * r, (k + 1) * r * r) }));

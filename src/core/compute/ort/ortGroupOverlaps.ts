@@ -119,7 +119,13 @@ export class OrtGroupOverlaps {
       throwIfCancelled(token);
       for (let j = i; j < N; j++) {
         const [a, b] = [done[i], done[j]];
-        const C = crossBlock(a, b, () => block(G, S, r, i, j), () => tallOf(i), () => tallOf(j));
+        const C = crossBlock(
+          a,
+          b,
+          () => block(G, S, r, i, j),
+          () => tallOf(i),
+          () => tallOf(j),
+        );
         for (let q = 0; q < r; q++) {
           for (let p = 0; p < r; p++) {
             const x = C.data[q * r + p];

@@ -82,8 +82,16 @@ export class OrtOverlaps {
   }
 
   private async stackOverlaps(stack: PairStack, pairs: readonly FactorPair[]): Promise<(PairOverlap | null)[]> {
-    const X1 = this.tensor(stack.first, stack.members.map((i) => pairs[i].first), 0);
-    const X2 = this.tensor(stack.second, stack.members.map((i) => pairs[i].second), 1);
+    const X1 = this.tensor(
+      stack.first,
+      stack.members.map((i) => pairs[i].first),
+      0,
+    );
+    const X2 = this.tensor(
+      stack.second,
+      stack.members.map((i) => pairs[i].second),
+      1,
+    );
     const passed = await this.choleskyPasses(stack, X1, X2);
     const out: (PairOverlap | null)[] = passed.map((p) => {
       if (!p) return null;
@@ -95,9 +103,28 @@ export class OrtOverlaps {
     const close = passed.flatMap((p, k) => (p && !out[k] ? [k] : []));
     if (close.length > 0) {
       const members = close.map((k) => stack.members[k]);
-      const Z1 = close.length === passed.length ? X1 : this.tensor(stack.first, members.map((i) => pairs[i].first), 2);
-      const Z2 = close.length === passed.length ? X2 : this.tensor(stack.second, members.map((i) => pairs[i].second), 3);
-      const residuals = await this.residuals(stack, Z1, Z2, close.map((k) => passed[k] as Passed));
+      const Z1 =
+        close.length === passed.length
+          ? X1
+          : this.tensor(
+              stack.first,
+              members.map((i) => pairs[i].first),
+              2,
+            );
+      const Z2 =
+        close.length === passed.length
+          ? X2
+          : this.tensor(
+              stack.second,
+              members.map((i) => pairs[i].second),
+              3,
+            );
+      const residuals = await this.residuals(
+        stack,
+        Z1,
+        Z2,
+        close.map((k) => passed[k] as Passed),
+      );
       close.forEach((k, c) => {
         const p = passed[k] as Passed;
         const residual = residuals[c];
@@ -126,8 +153,16 @@ export class OrtOverlaps {
       });
     }
     const ort = loadOrt();
-    const L1 = rowMajorStack(Ia.map((I) => I ?? identity(r1)), r1, r1);
-    const L2 = rowMajorStack(Ib.map((I) => I ?? identity(r2)), r2, r2);
+    const L1 = rowMajorStack(
+      Ia.map((I) => I ?? identity(r1)),
+      r1,
+      r1,
+    );
+    const L2 = rowMajorStack(
+      Ib.map((I) => I ?? identity(r2)),
+      r2,
+      r2,
+    );
     const second = await this.sessions.run(pairProjectedGramGraph(stack.first, stack.second), {
       X1,
       X2,
@@ -167,8 +202,24 @@ export class OrtOverlaps {
     });
     const L: Record<string, Tensor> = projected
       ? {
-          L1: new ort.Tensor('float64', rowMajorStack(passed.map((p) => (p.twice as NonNullable<Passed['twice']>).L1), r1, r1), [N, r1, r1]),
-          L2: new ort.Tensor('float64', rowMajorStack(passed.map((p) => (p.twice as NonNullable<Passed['twice']>).L2), r2, r2), [N, r2, r2]),
+          L1: new ort.Tensor(
+            'float64',
+            rowMajorStack(
+              passed.map((p) => (p.twice as NonNullable<Passed['twice']>).L1),
+              r1,
+              r1,
+            ),
+            [N, r1, r1],
+          ),
+          L2: new ort.Tensor(
+            'float64',
+            rowMajorStack(
+              passed.map((p) => (p.twice as NonNullable<Passed['twice']>).L2),
+              r2,
+              r2,
+            ),
+            [N, r2, r2],
+          ),
         }
       : {};
     const run = async (right: readonly (Matrix | null)[]) => {
@@ -180,8 +231,24 @@ export class OrtOverlaps {
         X1,
         X2,
         ...L,
-        W1: new ort.Tensor('float64', rowMajorStack(scaled.map((s) => s.W1), r1, r2), [N, r1, r2]),
-        W2: new ort.Tensor('float64', rowMajorStack(scaled.map((s) => s.W2), r2, r2), [N, r2, r2]),
+        W1: new ort.Tensor(
+          'float64',
+          rowMajorStack(
+            scaled.map((s) => s.W1),
+            r1,
+            r2,
+          ),
+          [N, r1, r2],
+        ),
+        W2: new ort.Tensor(
+          'float64',
+          rowMajorStack(
+            scaled.map((s) => s.W2),
+            r2,
+            r2,
+          ),
+          [N, r2, r2],
+        ),
       };
       return blocks((await this.sessions.run(graph, feeds)).G.data as Float64Array, N, r2, r2);
     };
@@ -192,7 +259,7 @@ export class OrtOverlaps {
     // A shift below ε² moves σ(R_Z) by at most √s ≤ ε: Z is rounding noise (a module against
     // itself), and the shifted factor is as exact as any; no further pass is needed.
     const settled = shifts.map((x) => x > 0 && x <= Number.EPSILON ** 2);
-    let R = first.map((G, k) => (zero[k] ? null : plain[k] ?? cholesky(withShift(G, shifts[k]))));
+    let R = first.map((G, k) => (zero[k] ? null : (plain[k] ?? cholesky(withShift(G, shifts[k])))));
     // CholeskyQR2 after the plain pass; after a shifted one (sCholeskyQR3), two more passes.
     const passes = shifts.some((x, k) => x > 0 && !settled[k]) ? 2 : 1;
     for (let pass = 0; pass < passes; pass++) {
@@ -223,7 +290,6 @@ export class OrtOverlaps {
     return new ort.Tensor(input.type === 'double' ? 'float64' : 'float32', values, dims);
   }
 }
-
 
 /** Groups pair indices by both sides' layout, precision and shape, in first-seen order. */
 function stacksOf(pairs: readonly FactorPair[]): PairStack[] {

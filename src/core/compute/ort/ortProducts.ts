@@ -53,7 +53,8 @@ export class OrtProducts {
     let X: Float32Array | Float64Array;
     if (N === 1) X = products[members[0]].factor.values;
     else {
-      X = type === 'double' ? (this.pool64 = grownTo(this.pool64, N * size, (n) => new Float64Array(n))) : (this.pool32 = grownTo(this.pool32, N * size, (n) => new Float32Array(n)));
+      X =
+        type === 'double' ? (this.pool64 = grownTo(this.pool64, N * size, (n) => new Float64Array(n))) : (this.pool32 = grownTo(this.pool32, N * size, (n) => new Float32Array(n)));
       X = X.subarray(0, N * size);
       members.forEach((index, m) => X.set(products[index].factor.values, m * size));
     }

@@ -33,7 +33,8 @@ export class DeviceUnavailableError extends LensError {
 registerLensError('DeviceUnavailableError', DeviceUnavailableError);
 
 /** What a user must install for `--device cuda`: every CUDA failure names it. */
-export const CUDA_INSTALL_HINT = "CUDA needs onnxruntime-node's CUDA provider (run node_modules/onnxruntime-node/script/install with --onnxruntime-node-install=cuda12), CUDA 12 and cuDNN 9";
+export const CUDA_INSTALL_HINT =
+  "CUDA needs onnxruntime-node's CUDA provider (run node_modules/onnxruntime-node/script/install with --onnxruntime-node-install=cuda12), CUDA 12 and cuDNN 9";
 
 let loaded: Ort | undefined;
 
@@ -75,7 +76,9 @@ export function ortInfo(): OrtInfo {
       {
         name: 'cuda',
         available: cudaLibrary !== null,
-        note: cudaLibrary ? `installed (${cudaLibrary}; needs CUDA 12 and cuDNN 9 at run time)` : 'not installed: run onnxruntime-node\'s installer with --onnxruntime-node-install=cuda12',
+        note: cudaLibrary
+          ? `installed (${cudaLibrary}; needs CUDA 12 and cuDNN 9 at run time)`
+          : "not installed: run onnxruntime-node's installer with --onnxruntime-node-install=cuda12",
       },
     ],
   };

@@ -6,8 +6,7 @@ import { RIDGE_LAMBDA_GRID } from './ridge';
 
 /** What is predicted: a number per row, or a class index into `labels`. */
 export type Target =
-  | { readonly kind: 'numeric'; readonly values: Float64Array }
-  | { readonly kind: 'classes'; readonly classes: readonly number[]; readonly labels: readonly string[] };
+  { readonly kind: 'numeric'; readonly values: Float64Array } | { readonly kind: 'classes'; readonly classes: readonly number[]; readonly labels: readonly string[] };
 
 /** Pooled held-out metrics: regression (R², Kendall τ) or classification (accuracy, AUC). */
 export type CvMetrics =
@@ -67,7 +66,13 @@ function chooseRidgeLambda(x: Rows, y: Float64Array, seed: number, transform: In
     let err = 0;
     for (const [f, test] of folds.entries()) {
       const train = folds.filter((_, i) => i !== f).flat();
-      const m = trainRidge(pickRows(x, train), Float64Array.from(train, (r) => y[r]), g * train.length, transform, bounded);
+      const m = trainRidge(
+        pickRows(x, train),
+        Float64Array.from(train, (r) => y[r]),
+        g * train.length,
+        transform,
+        bounded,
+      );
       const p = predictModel(m, pickRows(x, test));
       test.forEach((r, i) => (err += (p[i] - y[r]) ** 2));
     }
@@ -92,7 +97,9 @@ export function fitModel(kind: ModelKind, x: Rows, target: Target, seed: number,
 
 /** The target of these rows, in this order. */
 export function subsetTarget(target: Target, rows: readonly number[]): Target {
-  return target.kind === 'numeric' ? { kind: 'numeric', values: Float64Array.from(rows, (r) => target.values[r]) } : { kind: 'classes', classes: rows.map((r) => target.classes[r]), labels: target.labels };
+  return target.kind === 'numeric'
+    ? { kind: 'numeric', values: Float64Array.from(rows, (r) => target.values[r]) }
+    : { kind: 'classes', classes: rows.map((r) => target.classes[r]), labels: target.labels };
 }
 
 /**

@@ -121,7 +121,8 @@ function targetOf(cells: readonly string[], kind: 'numeric' | 'classes'): Target
   const distinct = [...new Set(cells)];
   const numeric = distinct.every((c) => Number.isFinite(Number(c)));
   distinct.sort(numeric ? (a, b) => Number(a) - Number(b) : undefined);
-  if (distinct.length < 2) throw new FeatureError('INVALID_LABELS', `the target has ${distinct.length} distinct value${distinct.length === 1 ? '' : 's'}; classification needs at least two`);
+  if (distinct.length < 2)
+    throw new FeatureError('INVALID_LABELS', `the target has ${distinct.length} distinct value${distinct.length === 1 ? '' : 's'}; classification needs at least two`);
   const index = new Map(distinct.map((l, i) => [l, i] as const));
   return { kind: 'classes', classes: cells.map((c) => index.get(c) ?? 0), labels: distinct };
 }

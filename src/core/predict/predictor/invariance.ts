@@ -35,7 +35,15 @@ export interface InvarianceReport {
  * or the factors for a GL-net; then ONNX). The copies are removed afterwards. The adapter must
  * fit the predictor's modules.
  */
-export async function checkInvariance(path: string, manifest: PredictorManifest, session: PredictorSession, analyze: Analyze, trials: number, seed: number, token?: CancellationToken): Promise<InvarianceReport> {
+export async function checkInvariance(
+  path: string,
+  manifest: PredictorManifest,
+  session: PredictorSession,
+  analyze: Analyze,
+  trials: number,
+  seed: number,
+  token?: CancellationToken,
+): Promise<InvarianceReport> {
   const layout = manifestLayout(manifest);
   const original = await predictorOutputs(path, manifest, session, analyze, token);
   const opened = await openAdapter(path);
@@ -48,7 +56,8 @@ export async function checkInvariance(path: string, manifest: PredictorManifest,
     const byName = new Map(opened.adapter.modules.map((m) => [m.name, m] as const));
     layout.modules.forEach((lm, i) => {
       const f = byName.get(lm.name)?.factors;
-      if (f?.type !== 'lowRank' || f.B.block || f.A.block) throw new FeatureError('LAYOUT_MISMATCH', `module ${JSON.stringify(lm.name)}: stacked or structured factors cannot be reparametrized in a copy`);
+      if (f?.type !== 'lowRank' || f.B.block || f.A.block)
+        throw new FeatureError('LAYOUT_MISMATCH', `module ${JSON.stringify(lm.name)}: stacked or structured factors cannot be reparametrized in a copy`);
       refs.set(f.B.tensor, { module: i, role: 'B', transposed: f.B.transposed });
       refs.set(f.A.tensor, { module: i, role: 'A', transposed: f.A.transposed });
     });

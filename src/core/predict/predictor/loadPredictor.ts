@@ -61,7 +61,9 @@ export async function openPredictor(dir: string, options?: { readonly device?: D
  * message. A missing root is an empty list. The ONNX files are not loaded here (openPredictor
  * does that), so listing stays cheap.
  */
-export async function discoverPredictors(root: string): Promise<readonly ({ readonly dir: string; readonly manifest: PredictorManifest } | { readonly dir: string; readonly error: string })[]> {
+export async function discoverPredictors(
+  root: string,
+): Promise<readonly ({ readonly dir: string; readonly manifest: PredictorManifest } | { readonly dir: string; readonly error: string })[]> {
   let entries: string[];
   try {
     entries = (await readdir(root, { withFileTypes: true })).filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name);

@@ -41,7 +41,10 @@ export function fitLogistic(z: Rows, y: Float64Array, lambda = LOGISTIC_LAMBDA_P
     const prob = eta.map(sigmoid);
     const w = prob.map((q) => Math.max(MIN_WEIGHT, q * (1 - q)));
     const sqrtW = w.map(Math.sqrt);
-    const grad = transposeMultiplyVector(design, prob.map((q, i) => q - y[i]));
+    const grad = transposeMultiplyVector(
+      design,
+      prob.map((q, i) => q - y[i]),
+    );
     for (let k = 0; k < z.cols; k++) grad[k] += lambda * beta[k];
     grad[z.cols] += lambda * beta[z.cols];
     const weighted = new Float64Array(n * p);

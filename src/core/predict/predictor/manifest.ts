@@ -120,7 +120,8 @@ export function parseManifest(source: string, where: string): PredictorManifest 
   if (!MODEL_KINDS.includes(kind)) throw bad(where, `model.kind must be one of ${MODEL_KINDS.join(', ')}`);
   if (model.file !== MODEL_FILE || model.dtype !== 'float64') throw bad(where, `model must be {"file": "${MODEL_FILE}", "dtype": "float64"}`);
   if (model.transform !== 'identity' && model.transform !== 'log1p') throw bad(where, 'model.transform must be "identity" or "log1p"');
-  if ((kind === 'glnet') !== (input.kind === 'factors')) throw bad(where, `model.kind ${kind} does not go with input.kind ${input.kind} (glnet reads factors, the others features)`);
+  if ((kind === 'glnet') !== (input.kind === 'factors'))
+    throw bad(where, `model.kind ${kind} does not go with input.kind ${input.kind} (glnet reads factors, the others features)`);
   const output = object(o.output, where, 'output');
   const target = text(output, 'target', where);
   let parsedOutput: PredictorOutput;
@@ -132,7 +133,11 @@ export function parseManifest(source: string, where: string): PredictorManifest 
     const labels = output.labels;
     if (!Array.isArray(labels) || labels.length < 2 || !labels.every((l) => typeof l === 'string')) throw bad(where, 'output.labels must list at least two labels');
     parsedOutput = { kind: 'classification', target, labels: labels as string[] };
-  } else throw bad(where, `output.kind ${JSON.stringify(output.kind)} does not go with model.kind ${JSON.stringify(kind)} (ridge → regression, logistic → classification, mlp and glnet either)`);
+  } else
+    throw bad(
+      where,
+      `output.kind ${JSON.stringify(output.kind)} does not go with model.kind ${JSON.stringify(kind)} (ridge → regression, logistic → classification, mlp and glnet either)`,
+    );
   return {
     format: MANIFEST_FORMAT,
     formatVersion: MANIFEST_VERSION,
@@ -151,7 +156,8 @@ function parseModules(input: Json, where: string): LayoutModule[] {
   return input.modules.map((m: unknown, i: number) => {
     const mo = object(m, where, `input.modules[${i}]`);
     const shape = mo.shape;
-    if (typeof mo.name !== 'string' || !Array.isArray(shape) || shape.length !== 2 || !shape.every((d) => Number.isSafeInteger(d) && (d as number) > 0)) throw bad(where, `input.modules[${i}] must have a name and a shape [m, n]`);
+    if (typeof mo.name !== 'string' || !Array.isArray(shape) || shape.length !== 2 || !shape.every((d) => Number.isSafeInteger(d) && (d as number) > 0))
+      throw bad(where, `input.modules[${i}] must have a name and a shape [m, n]`);
     return { name: mo.name, shape: [shape[0] as number, shape[1] as number] as const };
   });
 }

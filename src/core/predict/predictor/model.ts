@@ -57,7 +57,14 @@ export function trainLogistic(raw: Rows, classes: readonly number[], count: numb
     const f = fitLogistic(z, Float64Array.from(classes), lambda);
     fits.push({ weights: f.weights.map((v) => -v), bias: -f.bias }, f);
   } else {
-    for (let c = 0; c < count; c++) fits.push(fitLogistic(z, Float64Array.from(classes, (k) => (k === c ? 1 : 0)), lambda));
+    for (let c = 0; c < count; c++)
+      fits.push(
+        fitLogistic(
+          z,
+          Float64Array.from(classes, (k) => (k === c ? 1 : 0)),
+          lambda,
+        ),
+      );
   }
   const weights = new Float64Array(x.cols * count);
   fits.forEach((f, c) => f.weights.forEach((v, k) => (weights[k * count + c] = v)));

@@ -21,7 +21,10 @@ export interface StoredPredictor {
  * the old predictor or the whole new one.
  */
 export async function writePredictor(dir: string, stored: StoredPredictor, force: boolean): Promise<void> {
-  const exists = await stat(dir).then(() => true, () => false);
+  const exists = await stat(dir).then(
+    () => true,
+    () => false,
+  );
   if (exists && !force) throw new FeatureError('PREDICTOR_EXISTS', `${dir} exists; not overwritten: pass --force to replace it`);
   const parent = dirname(dir);
   await mkdir(parent, { recursive: true });
@@ -54,7 +57,10 @@ export async function readPredictor(dir: string): Promise<StoredPredictor> {
     try {
       return await readFile(path);
     } catch (error) {
-      throw new FeatureError('INVALID_PREDICTOR', `${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); is ${dir} a predictor folder made by train-predictor?`);
+      throw new FeatureError(
+        'INVALID_PREDICTOR',
+        `${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); is ${dir} a predictor folder made by train-predictor?`,
+      );
     }
   };
   const manifest = parseManifest((await read(manifestPath)).toString('utf8'), manifestPath);

@@ -34,7 +34,8 @@ export async function readModuleFactors(opened: OpenedAdapter, layout: FeatureLa
   for (const lm of layout.modules) {
     const module = byName.get(lm.name);
     const f = module?.factors;
-    if (!module || !f || f.type !== 'lowRank' || f.mixer || f.diagonal || f.mid) throw new FeatureError('LAYOUT_MISMATCH', `module ${JSON.stringify(lm.name)} is not a plain B·A pair, so its raw factors have no GL(r) reparametrization here`);
+    if (!module || !f || f.type !== 'lowRank' || f.mixer || f.diagonal || f.mid)
+      throw new FeatureError('LAYOUT_MISMATCH', `module ${JSON.stringify(lm.name)} is not a plain B·A pair, so its raw factors have no GL(r) reparametrization here`);
     const [m, n] = module.shape;
     const b = await readStored(opened.file, f.B);
     const a = await readStored(opened.file, f.A);

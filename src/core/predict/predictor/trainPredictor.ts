@@ -42,7 +42,8 @@ export interface TrainSummary {
 /** Fewest usable rows: k-fold CV with k ≥ 2 and an inner λ search need a handful per fold. */
 const MIN_ROWS = 6;
 
-const REPARAMETRIZATION_NOTE = 'baseline fitted on raw factors as stored; each held-out adapter then scored after (B, A) -> (B R, R^-1 A) per module, R = D H1 H2 (D diagonal, random signs, magnitudes e^u, u in [-ln 2, ln 2]; H1, H2 random Householder reflections), a fresh R per module and adapter';
+const REPARAMETRIZATION_NOTE =
+  'baseline fitted on raw factors as stored; each held-out adapter then scored after (B, A) -> (B R, R^-1 A) per module, R = D H1 H2 (D diagonal, random signs, magnitudes e^u, u in [-ln 2, ln 2]; H1, H2 random Householder reflections), a fresh R per module and adapter';
 
 /**
  * The networks' Adam step size and L2 weight decay (added to the mean loss). Fixed: on 24- and
@@ -69,7 +70,14 @@ export async function trainPredictor(options: TrainOptions): Promise<TrainSummar
   const rMax = Math.max(...data.factors.flat().map((f) => f.r));
   const raw = stackRows(data.factors.map((f) => flattenFactors(f, rMax)));
   const rng = new SeededRandom(options.seed + 0x5eed);
-  const moved = stackRows(data.factors.map((f) => flattenFactors(reparametrizeAll(f, (r) => randomGl(r, rng)), rMax)));
+  const moved = stackRows(
+    data.factors.map((f) =>
+      flattenFactors(
+        reparametrizeAll(f, (r) => randomGl(r, rng)),
+        rMax,
+      ),
+    ),
+  );
   // The baseline gets the model's own preprocessing (standardized, held-out z clamped to the
   // training range), so the comparison isolates invariance. It can still read the rank from the
   // zero padding of B and A, which reparametrization keeps, so targets tied to the rank flatter it.
@@ -89,7 +97,13 @@ export async function trainPredictor(options: TrainOptions): Promise<TrainSummar
     lambda = fitted.lambda;
     description = `${options.kind === 'ridge' ? 'Ridge regression' : 'Logistic regression (one-vs-rest)'} of ${options.target} on GL(r)-invariant spectral features (ln(1 + x), standardized) (layout ${data.layout.id}), trained on ${n} adapters.`;
   } else {
-    const net: NetworkOptions = { hidden: options.hidden ?? DEFAULT_HIDDEN[options.kind], epochs: options.epochs ?? DEFAULT_EPOCHS, learningRate: NETWORK_LEARNING_RATE, weightDecay: NETWORK_WEIGHT_DECAY, seed: options.seed };
+    const net: NetworkOptions = {
+      hidden: options.hidden ?? DEFAULT_HIDDEN[options.kind],
+      epochs: options.epochs ?? DEFAULT_EPOCHS,
+      learningRate: NETWORK_LEARNING_RATE,
+      weightDecay: NETWORK_WEIGHT_DECAY,
+      seed: options.seed,
+    };
     network = options.kind === 'mlp' ? trainMlpPredictor(data, target, folds, net, name) : trainGlNetPredictor(data, target, folds, net, name);
     cv = network.cv;
     model = network.model;
@@ -101,7 +115,10 @@ export async function trainPredictor(options: TrainOptions): Promise<TrainSummar
       ? { kind: 'regression', target: options.target, unit: `as labels.csv column ${options.target}`, range: [Math.min(...target.values), Math.max(...target.values)] }
       : { kind: 'classification', target: options.target, labels: target.labels };
   const modules = data.layout.modules;
-  const input: PredictorInput = options.kind === 'glnet' ? { kind: 'factors', layout: factorsLayoutId(modules), modules } : { kind: 'features', layout: data.layout.id, k: data.layout.k, modules, width: data.layout.columns.length };
+  const input: PredictorInput =
+    options.kind === 'glnet'
+      ? { kind: 'factors', layout: factorsLayoutId(modules), modules }
+      : { kind: 'features', layout: data.layout.id, k: data.layout.k, modules, width: data.layout.columns.length };
   const manifest: PredictorManifest = {
     format: MANIFEST_FORMAT,
     formatVersion: MANIFEST_VERSION,
@@ -119,7 +136,12 @@ export async function trainPredictor(options: TrainOptions): Promise<TrainSummar
       lambda,
       ...(network ? { network: network.record } : {}),
       cv,
-      baseline: { features: `raw factors B and A flattened per module (rank padded to ${rMax}), ${linearKind}`, reparametrization: REPARAMETRIZATION_NOTE, cv: baseline, cvReparametrized: baselineReparametrized },
+      baseline: {
+        features: `raw factors B and A flattened per module (rank padded to ${rMax}), ${linearKind}`,
+        reparametrization: REPARAMETRIZATION_NOTE,
+        cv: baseline,
+        cvReparametrized: baselineReparametrized,
+      },
     },
   };
   if (options.out !== undefined) await writePredictor(options.out, { manifest, model }, options.force === true);

@@ -67,7 +67,11 @@ export async function scanAdapters(options: ScanOptions): Promise<ScanSummary> {
   const kept: ScanRow[] = existing ? [...existing.rows] : [];
   const keys = new Set(kept.map((r) => r.path));
   const found = await findAdapters(options.root);
-  if (found.length === 0 && kept.length === 0) throw new FeatureError('NO_ADAPTERS', `no adapter folders under ${options.root} (folders holding adapter_model.safetensors, adapters.safetensors or pytorch_lora_weights.safetensors)`);
+  if (found.length === 0 && kept.length === 0)
+    throw new FeatureError(
+      'NO_ADAPTERS',
+      `no adapter folders under ${options.root} (folders holding adapter_model.safetensors, adapters.safetensors or pytorch_lora_weights.safetensors)`,
+    );
   const skipped: { path: string; reason: string }[] = [];
   const skip = (path: string, reason: string) => {
     skipped.push({ path, reason });
@@ -81,7 +85,11 @@ export async function scanAdapters(options: ScanOptions): Promise<ScanSummary> {
     else if (!adapter.analysable || adapter.modules.length === 0) skip(f.key, adapter.warnings[0] ?? 'no LoRA modules to analyse');
     else candidates.push({ found: f, adapter });
   }
-  const layout = chooseLayout(existing, candidates.map((c) => c.adapter), k);
+  const layout = chooseLayout(
+    existing,
+    candidates.map((c) => c.adapter),
+    k,
+  );
   options.onEvent?.({ type: 'start', found: found.length, kept: kept.length, todo: candidates.length, layout: layout?.id ?? null });
   const added: ScanRow[] = [];
   let analysed = 0;
@@ -122,7 +130,8 @@ async function readExisting(out: string, format: ScanFormat, force: boolean): Pr
   try {
     return parseScan(format, text);
   } catch (error) {
-    if (error instanceof FeatureError) throw new FeatureError('NOT_SCAN_OUTPUT', `${out} exists and is not a lora-lens scan output (${error.message}); not overwritten: pass --force to replace it`);
+    if (error instanceof FeatureError)
+      throw new FeatureError('NOT_SCAN_OUTPUT', `${out} exists and is not a lora-lens scan output (${error.message}); not overwritten: pass --force to replace it`);
     throw error;
   }
 }

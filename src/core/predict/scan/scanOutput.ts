@@ -90,7 +90,14 @@ function parseScanJsonl(text: string): ScanFile {
   const rows: ScanRow[] = [];
   for (let i = 1; i < lines.length; i++) {
     const row = json(lines[i]);
-    if (!isRecord(row) || typeof row.path !== 'string' || !Array.isArray(row.features) || row.features.length !== columns.length || !row.features.every((v) => typeof v === 'number')) throw notScan(`line ${i + 1} is not a row {"path":…,"features":[${columns.length} numbers]}`);
+    if (
+      !isRecord(row) ||
+      typeof row.path !== 'string' ||
+      !Array.isArray(row.features) ||
+      row.features.length !== columns.length ||
+      !row.features.every((v) => typeof v === 'number')
+    )
+      throw notScan(`line ${i + 1} is not a row {"path":…,"features":[${columns.length} numbers]}`);
     rows.push({ path: row.path, features: Float64Array.from(row.features as number[]) });
   }
   return { layoutId, k, columns, modules, rows };

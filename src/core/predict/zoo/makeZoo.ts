@@ -40,8 +40,21 @@ export interface ZooOptions {
 
 /** The labels file's columns, in order. */
 export const LABEL_COLUMNS = [
-  'adapter', 'rank', 'lora_alpha', 'scale', 'learning_rate', 'steps', 'batch', 'subpopulations', 'subpopulation_mask',
-  'teacher_strength', 'initial_loss', 'final_loss', 'alignment_u', 'alignment_v', 'seed',
+  'adapter',
+  'rank',
+  'lora_alpha',
+  'scale',
+  'learning_rate',
+  'steps',
+  'batch',
+  'subpopulations',
+  'subpopulation_mask',
+  'teacher_strength',
+  'initial_loss',
+  'final_loss',
+  'alignment_u',
+  'alignment_v',
+  'seed',
 ] as const;
 
 /**
@@ -63,7 +76,15 @@ export async function makeZoo(dir: string, options: ZooOptions = {}): Promise<Zo
     throwIfCancelled(options.token);
     const rng = new SeededRandom(item.seed);
     const teacher = makeTeacher(base, rng, item.teacherStrength);
-    const trained = trainLora(base, teacher, { rank: item.rank, alpha: item.alpha, learningRate: item.learningRate, steps: item.steps, batch: item.batch, components: item.components, seed: rng.int(1, 2 ** 31 - 1) });
+    const trained = trainLora(base, teacher, {
+      rank: item.rank,
+      alpha: item.alpha,
+      learningRate: item.learningRate,
+      steps: item.steps,
+      batch: item.batch,
+      components: item.components,
+      seed: rng.int(1, 2 ** 31 - 1),
+    });
     const factors = trained.factors.map((f) => ({ B: f.B.map(Math.fround), A: f.A.map(Math.fround) }));
     let au = 0;
     let av = 0;
@@ -72,7 +93,12 @@ export async function makeZoo(dir: string, options: ZooOptions = {}): Promise<Zo
       au += a.u / factors.length;
       av += a.v / factors.length;
     });
-    await writePeftFolder(join(dir, item.folder), base.blocks.map((block, b) => ({ name: block.name, A: factors[b].A, B: factors[b].B, rank: item.rank, inputs: base.inputs, outputs: base.hidden })), item.alpha, ZOO_BASE_MODEL);
+    await writePeftFolder(
+      join(dir, item.folder),
+      base.blocks.map((block, b) => ({ name: block.name, A: factors[b].A, B: factors[b].B, rank: item.rank, inputs: base.inputs, outputs: base.hidden })),
+      item.alpha,
+      ZOO_BASE_MODEL,
+    );
     const row: ZooRow = { item, scale: trained.scale, initialLoss: trained.initialLoss, finalLoss: trained.finalLoss, alignmentU: au, alignmentV: av };
     rows.push(row);
     options.onAdapter?.(rows.length, count, row);
@@ -99,7 +125,23 @@ function labelsCsv(rows: readonly ZooRow[]): string {
   for (const r of rows) {
     const i = r.item;
     const mask = i.components.reduce((m, c) => m | (1 << c), 0);
-    const cells: (string | number)[] = [i.folder, i.rank, i.alpha, r.scale, i.learningRate, i.steps, i.batch, i.components.join('+'), mask, i.teacherStrength, r.initialLoss, r.finalLoss, r.alignmentU, r.alignmentV, i.seed];
+    const cells: (string | number)[] = [
+      i.folder,
+      i.rank,
+      i.alpha,
+      r.scale,
+      i.learningRate,
+      i.steps,
+      i.batch,
+      i.components.join('+'),
+      mask,
+      i.teacherStrength,
+      r.initialLoss,
+      r.finalLoss,
+      r.alignmentU,
+      r.alignmentV,
+      i.seed,
+    ];
     lines.push(cells.map(csvCell).join(','));
   }
   return `${lines.join('\r\n')}\r\n`;

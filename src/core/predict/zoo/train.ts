@@ -73,7 +73,8 @@ export function trainLora(base: BaseNetwork, teacher: Teacher, settings: TrainSe
   const evalInputs = heldOut(base, settings, new SeededRandom(rng.int(1, 2 ** 31)));
   const wanted = new Set(settings.checkpoints ?? []);
   const checkpoints: Checkpoint[] = [];
-  const keep = (step: number) => checkpoints.push({ step, factors: factors.map((f) => ({ B: f.B.slice(), A: f.A.slice() })), loss: meanLoss(base, teacher, factors, scale, evalInputs) });
+  const keep = (step: number) =>
+    checkpoints.push({ step, factors: factors.map((f) => ({ B: f.B.slice(), A: f.A.slice() })), loss: meanLoss(base, teacher, factors, scale, evalInputs) });
   if (wanted.has(0)) keep(0);
   const initialLoss = meanLoss(base, teacher, factors, scale, evalInputs);
   const state = new StepState(base, r);
@@ -105,7 +106,10 @@ class StepState {
   private readonly g: Float64Array;
   private readonly btg: Float64Array;
 
-  constructor(base: BaseNetwork, private readonly r: number) {
+  constructor(
+    base: BaseNetwork,
+    private readonly r: number,
+  ) {
     this.x = new Float64Array(base.inputs);
     this.gradB = base.blocks.map(() => new Float64Array(base.hidden * r));
     this.gradA = base.blocks.map(() => new Float64Array(r * base.inputs));

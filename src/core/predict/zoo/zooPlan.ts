@@ -52,7 +52,18 @@ export function planZoo(count: number, seed: number, components: number): ZooIte
     const chosen: number[] = [];
     for (let c = 0; c < components; c++) if (mask & (1 << c)) chosen.push(c);
     const teacherStrength = rng.uniform(ZOO_TEACHER_STRENGTH[0], ZOO_TEACHER_STRENGTH[1]);
-    items.push({ index, folder: `adapter-${String(index).padStart(width, '0')}`, rank, alpha: rank * scale, learningRate, steps, batch: ZOO_BATCH, components: chosen, teacherStrength, seed: rng.int(1, 2 ** 31 - 1) });
+    items.push({
+      index,
+      folder: `adapter-${String(index).padStart(width, '0')}`,
+      rank,
+      alpha: rank * scale,
+      learningRate,
+      steps,
+      batch: ZOO_BATCH,
+      components: chosen,
+      teacherStrength,
+      seed: rng.int(1, 2 ** 31 - 1),
+    });
   }
   return items;
 }

@@ -8,7 +8,13 @@ import { accuracy, auc, kendallTau, rSquared } from '../metrics';
  * Folds as for the linear models (foldsOf with `seed`, stratified on the target), fold f fitted with seed + f + 1;
  * held-out outputs pooled before the metrics. One CvMetrics per evaluation.
  */
-export function crossValidateMany(n: number, target: Target, folds: number, seed: number, fitPredict: (train: readonly number[], test: readonly number[], seed: number) => readonly Float64Array[]): CvMetrics[] {
+export function crossValidateMany(
+  n: number,
+  target: Target,
+  folds: number,
+  seed: number,
+  fitPredict: (train: readonly number[], test: readonly number[], seed: number) => readonly Float64Array[],
+): CvMetrics[] {
   const k = Math.min(folds, n);
   const split = foldsOf(n, k, seed, strataOf(target));
   const outputs = target.kind === 'numeric' ? 1 : target.labels.length;
@@ -27,6 +33,12 @@ export function crossValidateMany(n: number, target: Target, folds: number, seed
 }
 
 /** crossValidateMany with one evaluation. */
-export function crossValidateWith(n: number, target: Target, folds: number, seed: number, fitPredict: (train: readonly number[], test: readonly number[], seed: number) => Float64Array): CvMetrics {
+export function crossValidateWith(
+  n: number,
+  target: Target,
+  folds: number,
+  seed: number,
+  fitPredict: (train: readonly number[], test: readonly number[], seed: number) => Float64Array,
+): CvMetrics {
   return crossValidateMany(n, target, folds, seed, (train, test, s) => [fitPredict(train, test, s)])[0];
 }

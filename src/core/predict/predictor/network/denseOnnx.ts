@@ -29,7 +29,10 @@ export function appendDense(part: GraphPart, shape: DenseShape, params: Float64A
     }
     part.initializers.push({ name: `dense${l}_W`, type: 'double', dims: [o.fanIn, o.fanOut], values: W }, { name: `dense${l}_b`, type: 'double', dims: [o.fanOut], values: b });
     const out = last ? (head.kind === 'regression' ? VALUE_OUTPUT : 'logits') : `dense${l}_a`;
-    part.nodes.push({ op: 'MatMul', inputs: [current, `dense${l}_W`], outputs: [`dense${l}_xw`] }, { op: 'Add', inputs: [`dense${l}_xw`, `dense${l}_b`], outputs: [last ? out : `dense${l}_t`] });
+    part.nodes.push(
+      { op: 'MatMul', inputs: [current, `dense${l}_W`], outputs: [`dense${l}_xw`] },
+      { op: 'Add', inputs: [`dense${l}_xw`, `dense${l}_b`], outputs: [last ? out : `dense${l}_t`] },
+    );
     if (!last) part.nodes.push({ op: shape.activation === 'tanh' ? 'Tanh' : 'Relu', inputs: [`dense${l}_t`], outputs: [out] });
     current = out;
   });

@@ -66,7 +66,13 @@ export function adapterTraces(sample: readonly GlFactors[]): Float64Array {
 }
 
 /** Standardized head inputs for a batch, with the caches. */
-function headInputs(shape: GlNetShape, params: Float64Array, samples: readonly (readonly GlFactors[])[], traces: readonly Float64Array[], s: Standardizer): { readonly x: Float64Array; readonly caches: LayerCache[][] } {
+function headInputs(
+  shape: GlNetShape,
+  params: Float64Array,
+  samples: readonly (readonly GlFactors[])[],
+  traces: readonly Float64Array[],
+  s: Standardizer,
+): { readonly x: Float64Array; readonly caches: LayerCache[][] } {
   const width = shape.head.sizes[0];
   const x = new Float64Array(samples.length * width);
   const caches = samples.map((sample, r) => {
@@ -79,7 +85,15 @@ function headInputs(shape: GlNetShape, params: Float64Array, samples: readonly (
 }
 
 /** The training objective (mean loss + (wd/2)·Σ all weights²) and its gradient. */
-export function glnetObjective(shape: GlNetShape, params: Float64Array, samples: readonly (readonly GlFactors[])[], traces: readonly Float64Array[], s: Standardizer, target: NetworkTarget, wd: number): { readonly loss: number; readonly grad: Float64Array } {
+export function glnetObjective(
+  shape: GlNetShape,
+  params: Float64Array,
+  samples: readonly (readonly GlFactors[])[],
+  traces: readonly Float64Array[],
+  s: Standardizer,
+  target: NetworkTarget,
+  wd: number,
+): { readonly loss: number; readonly grad: Float64Array } {
   const offsets = glnetOffsets(shape);
   const { x, caches } = headInputs(shape, params, samples, traces, s);
   const forward = denseForward(shape.head, params, x, samples.length, offsets.head);
@@ -122,10 +136,11 @@ export function fitGlStandardizer(h: number, traces: readonly Float64Array[], mo
   const fitted = fitStandardizer({ rows: traces.length, cols: modules * 3, data: Float64Array.from(traces.flatMap((t) => [...t])) });
   const mean = new Float64Array(modules * per);
   const scale = new Float64Array(modules * per).fill(1);
-  for (let i = 0; i < modules; i++) for (let k = 0; k < 3; k++) {
-    mean[i * per + h * h + k] = fitted.mean[i * 3 + k];
-    scale[i * per + h * h + k] = fitted.scale[i * 3 + k];
-  }
+  for (let i = 0; i < modules; i++)
+    for (let k = 0; k < 3; k++) {
+      mean[i * per + h * h + k] = fitted.mean[i * 3 + k];
+      scale[i * per + h * h + k] = fitted.scale[i * 3 + k];
+    }
   return { mean, scale };
 }
 
@@ -137,7 +152,11 @@ export function trainGlNet(samples: readonly (readonly GlFactors[])[], target: T
   const first = samples[0] ?? [];
   const [h, ...headHidden] = options.hidden;
   const t = networkTarget(target);
-  const shape: GlNetShape = { modules: first.map((f) => [f.m, f.n] as const), h, head: { sizes: [first.length * moduleFeatureCount(h), ...(headHidden.length > 0 ? headHidden : [8]), outputCount(t)], activation: 'tanh' } };
+  const shape: GlNetShape = {
+    modules: first.map((f) => [f.m, f.n] as const),
+    h,
+    head: { sizes: [first.length * moduleFeatureCount(h), ...(headHidden.length > 0 ? headHidden : [8]), outputCount(t)], activation: 'tanh' },
+  };
   const traces = samples.map(adapterTraces);
   const standardizer = fitGlStandardizer(h, traces, first.length);
   const params = initGlNet(shape, new SeededRandom(options.seed));

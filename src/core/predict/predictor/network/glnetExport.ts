@@ -39,7 +39,10 @@ export function encodeGlNetModel(model: GlNetModel, name: string): Uint8Array {
     inputs.push({ name: io.U, type: 'double', shape: [m, `r${i}`] }, { name: io.V, type: 'double', shape: [n, `r${i}`] });
     const o = offsets.modules[i];
     const p = `m${i}_`;
-    part.initializers.push({ name: `${p}WU`, type: 'double', dims: [h, m], values: model.params.slice(o.wu, o.wu + h * m) }, { name: `${p}WV`, type: 'double', dims: [h, n], values: model.params.slice(o.wv, o.wv + h * n) });
+    part.initializers.push(
+      { name: `${p}WU`, type: 'double', dims: [h, m], values: model.params.slice(o.wu, o.wu + h * m) },
+      { name: `${p}WV`, type: 'double', dims: [h, n], values: model.params.slice(o.wv, o.wv + h * n) },
+    );
     const U1 = node('MatMul', [`${p}WU`, io.U], `${p}U1`);
     const V1 = node('MatMul', [`${p}WV`, io.V], `${p}V1`);
     const gated = (x: string, y: string, tag: string) => {

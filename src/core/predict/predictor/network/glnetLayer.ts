@@ -35,31 +35,34 @@ export interface LayerCache {
 /** C = A·B for row-major A (p×q), B (q×s). */
 function matmul(A: Float64Array, B: Float64Array, p: number, q: number, s: number): Float64Array {
   const C = new Float64Array(p * s);
-  for (let i = 0; i < p; i++) for (let k = 0; k < q; k++) {
-    const a = A[i * q + k];
-    if (a !== 0) for (let j = 0; j < s; j++) C[i * s + j] += a * B[k * s + j];
-  }
+  for (let i = 0; i < p; i++)
+    for (let k = 0; k < q; k++) {
+      const a = A[i * q + k];
+      if (a !== 0) for (let j = 0; j < s; j++) C[i * s + j] += a * B[k * s + j];
+    }
   return C;
 }
 
 /** Aᵀ·B for A (q×p), B (q×s): p×s. */
 function matmulTn(A: Float64Array, B: Float64Array, q: number, p: number, s: number): Float64Array {
   const C = new Float64Array(p * s);
-  for (let k = 0; k < q; k++) for (let i = 0; i < p; i++) {
-    const a = A[k * p + i];
-    if (a !== 0) for (let j = 0; j < s; j++) C[i * s + j] += a * B[k * s + j];
-  }
+  for (let k = 0; k < q; k++)
+    for (let i = 0; i < p; i++) {
+      const a = A[k * p + i];
+      if (a !== 0) for (let j = 0; j < s; j++) C[i * s + j] += a * B[k * s + j];
+    }
   return C;
 }
 
 /** A·Bᵀ for A (p×q), B (s×q): p×s. */
 function matmulNt(A: Float64Array, B: Float64Array, p: number, q: number, s: number): Float64Array {
   const C = new Float64Array(p * s);
-  for (let i = 0; i < p; i++) for (let j = 0; j < s; j++) {
-    let t = 0;
-    for (let k = 0; k < q; k++) t += A[i * q + k] * B[j * q + k];
-    C[i * s + j] = t;
-  }
+  for (let i = 0; i < p; i++)
+    for (let j = 0; j < s; j++) {
+      let t = 0;
+      for (let k = 0; k < q; k++) t += A[i * q + k] * B[j * q + k];
+      C[i * s + j] = t;
+    }
   return C;
 }
 
@@ -98,10 +101,11 @@ export function layerBackward(f: GlFactors, cache: LayerCache, h: number, dFeatu
   for (let i = 0; i < h * h; i++) dP[i] = dFeatures[at + i] / (1 + Math.abs(cache.P[i]));
   const dU2 = matmul(dP, cache.V2, h, h, f.r);
   const dV2 = matmulTn(dP, cache.U2, h, h, f.r);
-  for (let a = 0; a < h; a++) for (let k = 0; k < f.r; k++) {
-    dU2[a * f.r + k] *= cache.gU[a];
-    dV2[a * f.r + k] *= cache.gV[a];
-  }
+  for (let a = 0; a < h; a++)
+    for (let k = 0; k < f.r; k++) {
+      dU2[a * f.r + k] *= cache.gU[a];
+      dV2[a * f.r + k] *= cache.gV[a];
+    }
   const dWU = matmulNt(dU2, f.U, h, f.r, f.m);
   const dWV = matmulNt(dV2, f.V, h, f.r, f.n);
   dWU.forEach((d, i) => (gradWU[i] += d));
@@ -117,10 +121,11 @@ export function traceFeatures(f: GlFactors): Float64Array {
   let t1 = 0;
   let t2 = 0;
   let t3 = 0;
-  for (let i = 0; i < f.r; i++) for (let j = 0; j < f.r; j++) {
-    t1 += GU[i * f.r + j] * GV[i * f.r + j];
-    t2 += M[i * f.r + j] * M[j * f.r + i];
-    t3 += M2[i * f.r + j] * M[j * f.r + i];
-  }
+  for (let i = 0; i < f.r; i++)
+    for (let j = 0; j < f.r; j++) {
+      t1 += GU[i * f.r + j] * GV[i * f.r + j];
+      t2 += M[i * f.r + j] * M[j * f.r + i];
+      t3 += M2[i * f.r + j] * M[j * f.r + i];
+    }
   return Float64Array.of(Math.log(TRACE_EPSILON + t1), Math.log(TRACE_EPSILON + t2), Math.log(TRACE_EPSILON + t3));
 }

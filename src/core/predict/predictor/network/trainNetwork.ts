@@ -32,7 +32,9 @@ function pick<T>(items: readonly T[], rows: readonly number[]): T[] {
  */
 export function trainMlpPredictor(data: Dataset, target: Target, folds: number, options: NetworkOptions, name: string): TrainedNetwork {
   const x = data.features;
-  const cv = crossValidateWith(x.rows, target, folds, options.seed, (train, test, seed) => predictMlp(trainMlp(pickRows(x, train), subsetTarget(target, train), { ...options, seed }, 'log1p'), pickRows(x, test)));
+  const cv = crossValidateWith(x.rows, target, folds, options.seed, (train, test, seed) =>
+    predictMlp(trainMlp(pickRows(x, train), subsetTarget(target, train), { ...options, seed }, 'log1p'), pickRows(x, test)),
+  );
   const model = trainMlp(x, target, options, 'log1p');
   return {
     cv,
