@@ -184,7 +184,9 @@ test('a budget too small is refused before anything is written; an existing outp
   await dialog.locator('.monaco-button', { hasText: 'Replace' }).click();
   await eventually(() => fixedAt(1), 'Replace did not rewrite the output', 90_000);
   assert.ok((await stat(weights)).mtimeMs > first.mtimeMs);
-  // Each write is logged: the fixed rank 2 and the Replace, none for the Cancel (checked after the fact, not by waiting a while).
+  // Each write is logged, in order: the fixed rank 2 and the Replace, none for the Cancel
+  // (checked once the Replace's line is in the log, not by waiting a while after the Cancel).
+  await eventually(async () => (await writesLogged(weights)) >= 2, 'the log does not name the written output');
   assert.equal(await writesLogged(weights), 2, 'the cancelled resize wrote the output');
 });
 

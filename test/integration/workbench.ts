@@ -26,8 +26,7 @@ export async function runCommand(page: Page, title: string, timeoutMs = 60_000):
       else await input.fill(`>${title}`, { timeout: 5000 }).catch(() => undefined);
     } else if (!accepted && state.activeRow.startsWith(title)) {
       // Enter only once the list has filtered to the command: the active row is the one Enter runs.
-      await input.press('Enter', { timeout: 5000 }).catch(() => undefined);
-      accepted = true;
+      accepted = await input.press('Enter', { timeout: 5000 }).then(() => true, () => false);
     }
     if (Date.now() > deadline) {
       await page.screenshot({ path: join(tmpdir(), `lora-lens-e2e-failure-${Date.now()}.png`) }).catch(() => undefined);
