@@ -14,8 +14,8 @@ import { writeBaseFixture } from '../helpers/baseFixture';
 import { Rng } from '../helpers/random';
 import type { CodeServer } from './codeServer';
 import { openWorkbench, type Workbench } from './openWorkbench';
-import { acceptStep, answerStep } from './quickInput';
-import { assertEventually, quickOpen, runCommand, settled, toastText, webview } from './workbench';
+import { acceptStep, answerStep, runCommand } from './quickInput';
+import { assertEventually, quickOpen, settled, toastText, webview } from './workbench';
 
 /**
  * The packaged extension in a real VS Code (code-server) driven through Chromium: open a real
@@ -120,8 +120,7 @@ test('the adapter opens in LoRA Lens with its layer table, then the analysis str
 
 test('Export Report writes the JSON report of the open adapter', { timeout: 60_000 }, async () => {
   const target = join(workspace, 'adapter', 'adapter_model-report.json');
-  await runCommand(page, 'LoRA Lens: Export Report…');
-  await answerStep(page, 'Export Report', 'JSON', { pick: true });
+  await answerStep(page, 'Export Report', 'JSON', { pick: true, command: 'LoRA Lens: Export Report…' });
   // The save dialog is the workbench's own (a quick input) in code-server; its proposal is taken.
   await acceptStep(page, 'Export LoRA Lens Report', (s) => s.value.endsWith('adapter_model-report.json') && s.rows.length > 0, 'the save dialog did not propose the report name');
   await assertEventually(page, async () => existsSync(target), 'the report was not written');
@@ -132,8 +131,7 @@ test('Export Report writes the JSON report of the open adapter', { timeout: 60_0
 });
 
 test('Reveal Layer selects the picked layer, and Copy Layer Stats copies its row', { timeout: 60_000 }, async () => {
-  await runCommand(page, 'LoRA Lens: Reveal Layer…');
-  await answerStep(page, 'Reveal Layer', 'model.layers.5.self_attn.v_proj', { pick: true });
+  await answerStep(page, 'Reveal Layer', 'model.layers.5.self_attn.v_proj', { pick: true, command: 'LoRA Lens: Reveal Layer…' });
   const selected = webview(page).locator('table.layers tbody tr.selected');
   await assertEventually(page, async () => (await selected.count()) === 1 && (await selected.innerText()).startsWith('model.layers.5.self_attn.v_proj'), 'the revealed layer was not selected');
   await context?.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server?.url });
@@ -188,9 +186,8 @@ test('Compare with… on the open checkpoint compares it with another in a panel
   await quickOpen(page, 'roberta_lora.safetensors');
   // The editor's webview takes focus when it has loaded; a dialog opened before then would close.
   await webview(page).locator('table.layers tbody tr').first().waitFor({ state: 'visible', timeout: 30_000 });
-  await runCommand(page, 'LoRA Lens: Compare with…');
   // The open dialog is the workbench's own (a quick input) in code-server: a typed path is taken.
-  await answerStep(page, /^Compare .*with…/u, join(workspace, 'ckpt460', 'adapter_model.safetensors'), { row: 'adapter_model.safetensors' });
+  await answerStep(page, /^Compare .*with…/u, join(workspace, 'ckpt460', 'adapter_model.safetensors'), { row: 'adapter_model.safetensors', command: 'LoRA Lens: Compare with…' });
   const map = webview(page).locator('.labelled-map canvas');
   await waitOrExplain(page, map, 60_000, 'compare-failed.png');
   assert.equal(await webview(page).locator('.map-row').first().innerText(), want.name);
@@ -223,9 +220,8 @@ test('Attach Base Model… on the open adapter analyses it against a generated b
   assert.ok(first && first.status === 'ok');
   await quickOpen(page, 'tiny_lora.safetensors');
   await webview(page).locator('table.layers tbody tr').first().waitFor({ state: 'visible', timeout: 30_000 });
-  await runCommand(page, 'LoRA Lens: Attach Base Model…');
   // The workbench's own dialog takes a typed path; the sharded base is picked by its index.
-  await answerStep(page, 'Base model for', join(fixture.base, 'model.safetensors.index.json'), { row: 'model.safetensors.index.json' });
+  await answerStep(page, 'Base model for', join(fixture.base, 'model.safetensors.index.json'), { row: 'model.safetensors.index.json', command: 'LoRA Lens: Attach Base Model…' });
   const rows = webview(page).locator('table.base-modules tbody tr');
   await waitOrExplain(page, rows.first(), 90_000, 'attach-base-failed.png');
   assert.equal(await rows.count(), want.modules.filter((m) => m.status === 'ok').length);

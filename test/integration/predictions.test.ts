@@ -8,8 +8,8 @@ import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { Rng } from '../helpers/random';
 import { openWorkbench, type Workbench } from './openWorkbench';
-import { acceptStep, answerStep, untilQuickInput } from './quickInput';
-import { assertEventually, quickOpen, runCommand, settled, toastText, webview } from './workbench';
+import { acceptStep, answerStep, runCommand, untilQuickInput } from './quickInput';
+import { assertEventually, quickOpen, settled, toastText, webview } from './workbench';
 
 /**
  * Property predictors in a real VS Code (code-server): a predictor trained by the CLI on a small
@@ -87,11 +87,10 @@ test('Check Predictor Invariance reports the largest change and the badge turns 
 });
 
 test('Load Property Predictor… adds a classifier from outside the workspace: its card lists the label probabilities', { timeout: 120_000 }, async () => {
-  await runCommand(page, 'LoRA Lens: Load Property Predictor…');
   // The workbench's own folder dialog (a quick input): it fills in its starting folder on its own
   // after opening, which would replace a path typed earlier. A trailing slash opens the folder;
   // a folder dialog lists no files, so the card below is what says the right folder was taken.
-  await answerStep(page, 'Property predictor folder', `${classifier}/`, { dialog: true, button: 'Load Predictor' });
+  await answerStep(page, 'Property predictor folder', `${classifier}/`, { dialog: true, button: 'Load Predictor', command: 'LoRA Lens: Load Property Predictor…' });
   const card = webview(page).locator('article.prediction-card', { hasText: 'rank-logistic' });
   await card.locator('.probability-bars').waitFor({ state: 'visible', timeout: 60_000 }).catch(async (error: unknown) => {
     await page.screenshot({ path: join(SCREENSHOTS, 'load-predictor-failed.png') });
@@ -122,9 +121,8 @@ test('Train Property Predictor… trains on the zoo in the workspace predictors 
 /** Zoo folder, labels.csv, target, model and output folder, as a user answers them; resolves when training has finished. */
 async function trainThroughDialogs(): Promise<void> {
   const zoo = join(temp, 'zoo');
-  await runCommand(page, 'LoRA Lens: Train Property Predictor…');
   // The folder dialog has opened the zoo when it lists the adapter folders in it.
-  await answerStep(page, 'Zoo: the folder of adapters', `${zoo}/`, { row: 'adapter-000', button: 'Use Zoo' });
+  await answerStep(page, 'Zoo: the folder of adapters', `${zoo}/`, { row: 'adapter-000', button: 'Use Zoo', command: 'LoRA Lens: Train Property Predictor…' });
   // labels.csv: the file dialog opens on it; a typed path is taken once the dialog lists it.
   await untilQuickInput(page, (s) => s.title.startsWith('labels.csv (an adapter column') && s.value.endsWith('labels.csv'), 'the labels dialog did not open on labels.csv');
   await answerStep(page, 'labels.csv (an adapter column', join(zoo, 'labels.csv'), { row: 'labels.csv' });

@@ -57,7 +57,8 @@ export async function untilQuickInput(page: Page, check: (s: QuickInputState) =>
     const state = await quickInputState(page);
     if (check(state)) return state;
     if (Date.now() > deadline) {
-      await page.screenshot({ path: join(tmpdir(), `lora-lens-e2e-failure-${Date.now()}.png`) }).catch(() => undefined);
+      // An empty message is a probe whose caller handles the timeout: no picture then.
+      if (message) await page.screenshot({ path: join(tmpdir(), `lora-lens-e2e-failure-${Date.now()}.png`) }).catch(() => undefined);
       assert.fail(`${message}; the quick input showed ${JSON.stringify({ ...state, rows: state.rows.slice(0, 5) })}`);
     }
     await nextPoll();
@@ -82,35 +83,52 @@ export interface AnswerOptions {
   readonly row?: string;
   /** Instead of Enter: clicks the quick input's button with this label (a folder dialog's OK). */
   readonly button?: string;
+  /**
+   * The palette title of the command whose first prompt this is: it is run first, and run again
+   * when its prompt has closed unanswered (focus moving back to an editor closes a prompt opened
+   * just before) and the quick input has stayed closed for a while.
+   */
+  readonly command?: string;
   readonly timeoutMs?: number;
 }
+
+/** How long the quick input stays closed before a command whose prompt never showed (or closed) is run again. */
+const RERUN_AFTER_MS = 10_000;
 
 /**
  * Answers the prompt titled `step` with `text` and resolves once it has been accepted: the quick
  * input has closed or shows another prompt. Each round reads the state and does the one thing it
- * calls for: types the text where the box does not hold it (a dialog may put its own starting
- * folder over a path typed while it was still listing), accepts once the box holds it and the
- * list has caught up, and accepts again only if the same prompt still shows the text long after.
+ * calls for: waits for a dialog to list its starting folder (it then writes that folder into the
+ * box, over anything typed before), types the text where the box does not hold it, accepts once
+ * the box holds it and the list has caught up, accepts again only if the same prompt still shows
+ * the text long after, and runs `command` again where its prompt has gone unanswered.
  */
 export async function answerStep(page: Page, step: StepMatcher, text: string, options: AnswerOptions = {}): Promise<void> {
-  const timeoutMs = options.timeoutMs ?? 60_000;
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
   const input = page.locator(QUICK_INPUT_BOX);
-  // A dialog lists its starting folder first and then writes that folder into the box: type after that.
-  await untilQuickInput(page, (s) => shows(s, step) && (!(options.dialog || options.row !== undefined) || s.rows.length > 0), `the prompt "${String(step)}" never showed`, timeoutMs);
-  const deadline = Date.now() + timeoutMs;
+  const dialog = options.dialog === true || options.row !== undefined;
+  if (options.command !== undefined) await runCommand(page, options.command);
+  let seenAt = Date.now();
+  let listed = false;
   let acceptedAt = 0;
   for (;;) {
     const state = await quickInputState(page);
-    if (!shows(state, step)) {
-      if (acceptedAt > 0) return;
-      // Not ours (yet): the widget may be between two prompts, or reopening.
-    } else if (state.value !== text) {
-      await input.fill(text, { timeout: 5000 }).catch(() => undefined);
-      acceptedAt = 0;
-      continue;
-    } else if (ready(state, text, options) && (acceptedAt === 0 || Date.now() - acceptedAt > 10_000)) {
-      await accept(page, options).catch(() => undefined);
-      acceptedAt = Date.now();
+    if (shows(state, step)) {
+      seenAt = Date.now();
+      if (dialog && !listed) listed = state.rows.length > 0;
+      else if (state.value !== text) {
+        await input.fill(text, { timeout: 5000 }).catch(() => undefined);
+        acceptedAt = 0;
+        continue;
+      } else if (ready(state, text, options) && (acceptedAt === 0 || Date.now() - acceptedAt > 10_000)) {
+        acceptedAt = (await accept(page, options).then(() => true, () => false)) ? Date.now() : 0;
+      }
+    } else if (acceptedAt > 0) {
+      return;
+    } else if (options.command !== undefined && !state.visible && Date.now() - seenAt > RERUN_AFTER_MS) {
+      await runCommand(page, options.command);
+      seenAt = Date.now();
+      listed = false;
     }
     if (Date.now() > deadline) {
       await page.screenshot({ path: join(tmpdir(), `lora-lens-e2e-failure-${Date.now()}.png`) }).catch(() => undefined);
@@ -151,6 +169,38 @@ export async function acceptStep(page: Page, step: StepMatcher, check: (s: Quick
       acceptedAt = Date.now();
     }
     if (Date.now() > deadline) assert.fail(`${message}: the prompt was not accepted`);
+    await nextPoll();
+  }
+}
+
+/**
+ * Runs a command by its palette title; resolves once the palette has accepted it (closed, or shows
+ * the command's own first prompt). A palette opened while an editor's webview is still loading can
+ * be closed again when the webview takes focus: each round reads what the quick input shows and
+ * opens the palette again where it has gone.
+ */
+export async function runCommand(page: Page, title: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const input = page.locator(QUICK_INPUT_BOX);
+  let accepted = false;
+  for (;;) {
+    const state = await quickInputState(page);
+    if (accepted && !isPalette(state)) return;
+    if (!state.visible) {
+      accepted = false;
+      await page.keyboard.press('F1');
+      await untilQuickInput(page, (s) => s.visible, 'the palette did not open', 15_000).catch(() => undefined);
+    } else if (!isPalette(state) || state.value !== `>${title}`) {
+      if (!isPalette(state) && !accepted) await page.keyboard.press('Escape');
+      else await input.fill(`>${title}`, { timeout: 5000 }).catch(() => undefined);
+    } else if (!accepted && state.activeRow.startsWith(title)) {
+      // Enter only once the list has filtered to the command: the active row is the one Enter runs.
+      accepted = await input.press('Enter', { timeout: 5000 }).then(() => true, () => false);
+    }
+    if (Date.now() > deadline) {
+      await page.screenshot({ path: join(tmpdir(), `lora-lens-e2e-failure-${Date.now()}.png`) }).catch(() => undefined);
+      assert.fail(`the palette did not run "${title}"; it showed ${JSON.stringify(await quickInputState(page))}`);
+    }
     await nextPoll();
   }
 }

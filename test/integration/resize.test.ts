@@ -10,7 +10,7 @@ import { analyzeAdapter } from '../../src/core/analysis/analyze';
 import { recommendRanks } from '../../src/core/resize/recommend';
 import { openWorkbench, type Workbench } from './openWorkbench';
 import { acceptStep, answerStep, nextPoll, QUICK_INPUT_BOX, untilQuickInput } from './quickInput';
-import { quickOpen, runCommand, settled, toastText, webview } from './workbench';
+import { quickOpen, settled, toastText, webview } from './workbench';
 
 /**
  * Rank recommendation and Resize Adapter… in a real VS Code (code-server): the ranks view's
@@ -132,8 +132,7 @@ test('a budget too small is refused before anything is written; an existing outp
   const weights = join(output, 'adapter_model.safetensors');
   const dialog = page.locator('.monaco-dialog-box');
   const resize = async (method: string, param: string, exists = false) => {
-    await runCommand(page, 'LoRA Lens: Resize Adapter…');
-    await answerStep(page, 'Resize Adapter: rank method', method, { pick: true });
+    await answerStep(page, 'Resize Adapter: rank method', method, { pick: true, command: 'LoRA Lens: Resize Adapter…' });
     await answerStep(page, `Resize Adapter: ${method}`, param);
     await answerStep(page, 'Resize Adapter: output format', 'PEFT', { pick: true });
     // An existing folder is proposed as its path with a trailing slash; a save dialog will not

@@ -2,39 +2,7 @@ import { strict as assert } from 'node:assert';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
-import { isPalette, nextPoll, QUICK_INPUT_BOX, quickInputState, untilQuickInput } from './quickInput';
-
-/**
- * Runs a command by its palette title; resolves once the palette has accepted it (closed, or shows
- * the command's own first prompt). A palette opened while an editor's webview is still loading can
- * be closed again when the webview takes focus: each round reads what the quick input shows and
- * opens the palette again where it has gone.
- */
-export async function runCommand(page: Page, title: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  const input = page.locator(QUICK_INPUT_BOX);
-  let accepted = false;
-  for (;;) {
-    const state = await quickInputState(page);
-    if (accepted && !isPalette(state)) return;
-    if (!state.visible) {
-      accepted = false;
-      await page.keyboard.press('F1');
-      await untilQuickInput(page, (s) => s.visible, 'the palette did not open', 15_000).catch(() => undefined);
-    } else if (!isPalette(state) || state.value !== `>${title}`) {
-      if (!isPalette(state) && !accepted) await page.keyboard.press('Escape');
-      else await input.fill(`>${title}`, { timeout: 5000 }).catch(() => undefined);
-    } else if (!accepted && state.activeRow.startsWith(title)) {
-      // Enter only once the list has filtered to the command: the active row is the one Enter runs.
-      accepted = await input.press('Enter', { timeout: 5000 }).then(() => true, () => false);
-    }
-    if (Date.now() > deadline) {
-      await page.screenshot({ path: join(tmpdir(), `lora-lens-e2e-failure-${Date.now()}.png`) }).catch(() => undefined);
-      assert.fail(`the palette did not run "${title}"; it showed ${JSON.stringify(await quickInputState(page))}`);
-    }
-    await nextPoll();
-  }
-}
+import { QUICK_INPUT_BOX, untilQuickInput } from './quickInput';
 
 /**
  * Waits until the extension's commands are registered: the workbench renders before the remote
