@@ -14,7 +14,8 @@ import { writeBaseFixture } from '../helpers/baseFixture';
 import { Rng } from '../helpers/random';
 import type { CodeServer } from './codeServer';
 import { openWorkbench, type Workbench } from './openWorkbench';
-import { answerQuickInput, assertEventually, quickOpen, runCommand, SETTLE_MS, toastText, webview } from './workbench';
+import { acceptStep, answerStep, runCommand } from './quickInput';
+import { assertEventually, quickOpen, settled, toastText, webview } from './workbench';
 
 /**
  * The packaged extension in a real VS Code (code-server) driven through Chromium: open a real
@@ -74,7 +75,7 @@ test('hovering a module name in a Python file shows the numbers of the adapter f
   assert.match(text, /model\.layers\.3\.self_attn\.q_proj/);
   assert.match(text, /effective rank/);
   assert.match(text, /Open in LoRA Lens/);
-  await page.waitForTimeout(SETTLE_MS);
+  await settled(page);
   await page.screenshot({ path: join(SCREENSHOTS, 'hover.png') });
 
   // A short name summarizes the module type over every layer.
@@ -87,7 +88,7 @@ test('hovering a module name in a Python file shows the numbers of the adapter f
     return summary.first().isVisible({ timeout: 2500 }).catch(() => false);
   }, 'no summary hover for q_proj');
   assert.match(await summary.first().innerText(), /min\s+median\s+max/);
-  await page.waitForTimeout(SETTLE_MS);
+  await settled(page);
   await page.screenshot({ path: join(SCREENSHOTS, 'hover-summary.png') });
 });
 
@@ -113,18 +114,15 @@ test('the adapter opens in LoRA Lens with its layer table, then the analysis str
   // The header and table come from a header-only read, logged with its time by the extension.
   const opened = await assertLogged(/opened .*adapter_model\.safetensors: 48 modules, .*\((\d+) ms\)/);
   assert.ok(Number(opened[1]) < 150, `the overview took ${opened[1]} ms`);
-  await page.waitForTimeout(SETTLE_MS);
+  await settled(page);
   await page.screenshot({ path: join(SCREENSHOTS, 'editor.png') });
 });
 
 test('Export Report writes the JSON report of the open adapter', { timeout: 60_000 }, async () => {
   const target = join(workspace, 'adapter', 'adapter_model-report.json');
-  await runCommand(page, 'LoRA Lens: Export Report…');
-  await answerQuickInput(page, 'JSON');
+  await answerStep(page, 'Export Report', 'JSON', { pick: true, command: 'LoRA Lens: Export Report…' });
   // The save dialog is the workbench's own (a quick input) in code-server; its proposal is taken.
-  const dialog = page.locator('.quick-input-widget input');
-  await assertEventually(page, async () => (await dialog.inputValue()).endsWith('adapter_model-report.json'), 'the save dialog did not propose the report name');
-  await page.keyboard.press('Enter');
+  await acceptStep(page, 'Export LoRA Lens Report', (s) => s.value.endsWith('adapter_model-report.json') && s.rows.length > 0, 'the save dialog did not propose the report name');
   await assertEventually(page, async () => existsSync(target), 'the report was not written');
   const report = JSON.parse(await readFile(target, 'utf8')) as { format: string; modules: { name: string; status: string; frobenius: number | null }[] };
   assert.equal(report.format, 'peft');
@@ -133,8 +131,7 @@ test('Export Report writes the JSON report of the open adapter', { timeout: 60_0
 });
 
 test('Reveal Layer selects the picked layer, and Copy Layer Stats copies its row', { timeout: 60_000 }, async () => {
-  await runCommand(page, 'LoRA Lens: Reveal Layer…');
-  await answerQuickInput(page, 'model.layers.5.self_attn.v_proj');
+  await answerStep(page, 'Reveal Layer', 'model.layers.5.self_attn.v_proj', { pick: true, command: 'LoRA Lens: Reveal Layer…' });
   const selected = webview(page).locator('table.layers tbody tr.selected');
   await assertEventually(page, async () => (await selected.count()) === 1 && (await selected.innerText()).startsWith('model.layers.5.self_attn.v_proj'), 'the revealed layer was not selected');
   await context?.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server?.url });
@@ -153,7 +150,7 @@ test('Show Compute Info names the provider that runs (the CPU here)', { timeout:
   await runCommand(page, 'LoRA Lens: Show Compute Info');
   await assertEventually(page, async () => /LoRA Lens compute: provider cpu/.test(await toastText(page)), 'no compute info notification');
   assert.match(await toastText(page), /onnxruntime \d+\.\d+/);
-  await page.waitForTimeout(SETTLE_MS);
+  await settled(page);
   await page.screenshot({ path: join(SCREENSHOTS, 'compute-info.png') });
 });
 
@@ -170,7 +167,7 @@ test("a file above maxAutoBytes shows its table and waits until the view's Analy
   assert.match(await view.locator('.status').first().innerText(), /Not analysed yet: .*larger than the setting loraLens\.analysis\.maxAutoBytes/);
   const norm = first.locator('td[data-key="frobenius"]');
   assert.ok(!Number.isFinite(Number.parseFloat(await norm.innerText())), 'the large file was analysed without being asked');
-  await page.waitForTimeout(SETTLE_MS);
+  await settled(page);
   await page.screenshot({ path: join(SCREENSHOTS, 'large-file-waiting.png') });
   // The webview asks the host (startAnalysis); the palette's Analyze Adapter runs the same code.
   await view.locator('vscode-button.start').click();
@@ -189,9 +186,8 @@ test('Compare with… on the open checkpoint compares it with another in a panel
   await quickOpen(page, 'roberta_lora.safetensors');
   // The editor's webview takes focus when it has loaded; a dialog opened before then would close.
   await webview(page).locator('table.layers tbody tr').first().waitFor({ state: 'visible', timeout: 30_000 });
-  await runCommand(page, 'LoRA Lens: Compare with…');
   // The open dialog is the workbench's own (a quick input) in code-server: a typed path is taken.
-  await answerQuickInput(page, join(workspace, 'ckpt460', 'adapter_model.safetensors'));
+  await answerStep(page, /^Compare .*with…/u, join(workspace, 'ckpt460', 'adapter_model.safetensors'), { row: 'adapter_model.safetensors', command: 'LoRA Lens: Compare with…' });
   const map = webview(page).locator('.labelled-map canvas');
   await waitOrExplain(page, map, 60_000, 'compare-failed.png');
   assert.equal(await webview(page).locator('.map-row').first().innerText(), want.name);
@@ -207,7 +203,7 @@ test('Compare with… on the open checkpoint compares it with another in a panel
   assert.ok(text.startsWith(`${want.name} · ckpt460`), text);
   const shown = Number(text.slice(text.lastIndexOf(' ') + 1));
   assert.ok(Math.abs(shown - want.cosine) <= 5e-4 * Math.abs(want.cosine), `${text} vs ${want.cosine}`);
-  await page.waitForTimeout(SETTLE_MS);
+  await settled(page);
   await page.screenshot({ path: join(SCREENSHOTS, 'compare.png') });
 });
 
@@ -224,9 +220,8 @@ test('Attach Base Model… on the open adapter analyses it against a generated b
   assert.ok(first && first.status === 'ok');
   await quickOpen(page, 'tiny_lora.safetensors');
   await webview(page).locator('table.layers tbody tr').first().waitFor({ state: 'visible', timeout: 30_000 });
-  await runCommand(page, 'LoRA Lens: Attach Base Model…');
   // The workbench's own dialog takes a typed path; the sharded base is picked by its index.
-  await answerQuickInput(page, join(fixture.base, 'model.safetensors.index.json'));
+  await answerStep(page, 'Base model for', join(fixture.base, 'model.safetensors.index.json'), { row: 'model.safetensors.index.json', command: 'LoRA Lens: Attach Base Model…' });
   const rows = webview(page).locator('table.base-modules tbody tr');
   await waitOrExplain(page, rows.first(), 90_000, 'attach-base-failed.png');
   assert.equal(await rows.count(), want.modules.filter((m) => m.status === 'ok').length);
@@ -236,8 +231,9 @@ test('Attach Base Model… on the open adapter analyses it against a generated b
   // Another run of the randomized SVD (and maybe another engine): equal to well within the shown digits' tolerance here.
   assert.ok(Math.abs(Number(cells[3]) - column) < 5e-3, `${cells[3]} vs ${column}`);
   await webview(page).locator('vscode-tab-header', { hasText: 'Not analysed (2)' }).click();
+  await webview(page).locator('table.unmatched tbody tr').nth(1).waitFor({ state: 'visible', timeout: 15_000 });
   assert.equal(await webview(page).locator('table.unmatched tbody tr').count(), 2);
-  await page.waitForTimeout(SETTLE_MS);
+  await settled(page);
   await page.screenshot({ path: join(SCREENSHOTS, 'attach-base.png') });
 });
 

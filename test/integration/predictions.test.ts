@@ -5,10 +5,11 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
-import type { Locator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { Rng } from '../helpers/random';
 import { openWorkbench, type Workbench } from './openWorkbench';
-import { answerQuickInput, assertEventually, quickOpen, runCommand, SETTLE_MS, toastText, webview } from './workbench';
+import { acceptStep, answerStep, runCommand, untilQuickInput } from './quickInput';
+import { assertEventually, quickOpen, settled, toastText, webview } from './workbench';
 
 /**
  * Property predictors in a real VS Code (code-server): a predictor trained by the CLI on a small
@@ -86,12 +87,10 @@ test('Check Predictor Invariance reports the largest change and the badge turns 
 });
 
 test('Load Property Predictor… adds a classifier from outside the workspace: its card lists the label probabilities', { timeout: 120_000 }, async () => {
-  await runCommand(page, 'LoRA Lens: Load Property Predictor…');
   // The workbench's own folder dialog (a quick input): it fills in its starting folder on its own
-  // after opening, which would replace a path typed earlier.
-  const dialog = page.locator('.quick-input-widget', { hasText: 'Property predictor folder' });
-  await openInFolderDialog(dialog, classifier);
-  await dialog.locator('.monaco-button', { hasText: 'Load Predictor' }).click();
+  // after opening, which would replace a path typed earlier. A trailing slash opens the folder;
+  // a folder dialog lists no files, so the card below is what says the right folder was taken.
+  await answerStep(page, 'Property predictor folder', `${classifier}/`, { dialog: true, button: 'Load Predictor', command: 'LoRA Lens: Load Property Predictor…' });
   const card = webview(page).locator('article.prediction-card', { hasText: 'rank-logistic' });
   await card.locator('.probability-bars').waitFor({ state: 'visible', timeout: 60_000 }).catch(async (error: unknown) => {
     await page.screenshot({ path: join(SCREENSHOTS, 'load-predictor-failed.png') });
@@ -115,55 +114,26 @@ test('Train Property Predictor… trains on the zoo in the workspace predictors 
   assert.ok(existsSync(join(workspace, '.lora-lens', 'predictors', 'alignment_u-ridge', 'model.onnx')));
   await page.keyboard.press('Escape');
   await page.mouse.move(5, 5);
-  await page.waitForTimeout(SETTLE_MS);
+  await settled(page);
   await page.screenshot({ path: join(SCREENSHOTS, 'predictions.png') });
 });
 
 /** Zoo folder, labels.csv, target, model and output folder, as a user answers them; resolves when training has finished. */
 async function trainThroughDialogs(): Promise<void> {
   const zoo = join(temp, 'zoo');
-  await runCommand(page, 'LoRA Lens: Train Property Predictor…');
-  const zooDialog = page.locator('.quick-input-widget', { hasText: 'Zoo: the folder of adapters' });
-  // The dialog has opened the zoo when it lists the adapter folders in it.
-  await openInFolderDialog(zooDialog, zoo, 'adapter-000');
-  await zooDialog.locator('.monaco-button', { hasText: 'Use Zoo' }).click();
-  // labels.csv: the file dialog opens on it; a typed path is taken before Enter.
-  const labelsDialog = page.locator('.quick-input-widget', { hasText: 'labels.csv (an adapter column' });
-  await labelsDialog.locator('input').waitFor({ state: 'visible', timeout: 15_000 });
-  await assertEventually(page, async () => (await labelsDialog.locator('input').inputValue()).endsWith('labels.csv'), 'the labels dialog did not open on labels.csv');
-  await answerQuickInput(page, join(zoo, 'labels.csv'));
-  await page.locator('.quick-input-widget', { hasText: 'Target column to predict' }).waitFor({ state: 'visible' });
-  await answerQuickInput(page, 'alignment_u');
-  await page.locator('.quick-input-widget', { hasText: 'Model' }).locator('.monaco-list-row', { hasText: 'ridge' }).first().waitFor({ state: 'visible' });
-  await answerQuickInput(page, 'ridge');
-  const out = page.locator('.quick-input-widget', { hasText: 'Predictor folder' }).locator('input');
-  await out.waitFor({ state: 'visible' });
-  assert.equal(await out.inputValue(), join(workspace, '.lora-lens', 'predictors', 'alignment_u-ridge'));
-  // On the box itself: a key pressed while the box is still taking focus is lost.
-  await out.press('Enter');
+  // The folder dialog has opened the zoo when it lists the adapter folders in it.
+  await answerStep(page, 'Zoo: the folder of adapters', `${zoo}/`, { row: 'adapter-000', button: 'Use Zoo', command: 'LoRA Lens: Train Property Predictor…' });
+  // labels.csv: the file dialog opens on it; a typed path is taken once the dialog lists it.
+  await untilQuickInput(page, (s) => s.title.startsWith('labels.csv (an adapter column') && s.value.endsWith('labels.csv'), 'the labels dialog did not open on labels.csv');
+  await answerStep(page, 'labels.csv (an adapter column', join(zoo, 'labels.csv'), { row: 'labels.csv' });
+  await answerStep(page, 'Target column to predict', 'alignment_u', { pick: true });
+  await answerStep(page, 'Model', 'ridge', { pick: true });
+  const proposed = join(workspace, '.lora-lens', 'predictors', 'alignment_u-ridge');
+  const out = await untilQuickInput(page, (s) => s.title === 'Predictor folder' && s.value !== '', 'the predictor folder box did not show');
+  assert.equal(out.value, proposed);
+  await acceptStep(page, 'Predictor folder', (s) => s.value === proposed, 'the predictor folder box lost its proposal');
   await assertEventually(page, async () => /trained alignment_u-ridge on 10 adapters: R² \S+, Kendall τ \S+ \(raw-factor baseline R² /.test(await toastText(page)), 'no training notification', 180_000);
 }
-
-/**
- * Makes the workbench's own folder dialog (a quick input) show `folder`, whose button then picks
- * it. The dialog fills in its starting folder on its own after opening and may replace a path
- * typed before that, so the path is typed again until it stays (and, when given, until a
- * subfolder shows in its list, which says the dialog has opened the folder). A trailing slash
- * makes it open the folder rather than complete a name.
- */
-async function openInFolderDialog(dialog: Locator, folder: string, child?: string): Promise<void> {
-  const input = dialog.locator('input');
-  await input.waitFor({ state: 'visible' });
-  await assertEventually(page, async () => (await input.inputValue()).startsWith('/'), 'the folder dialog never showed its starting folder');
-  const typed = `${folder}/`;
-  await assertEventually(page, async () => {
-    if ((await input.inputValue()) !== typed) await input.fill(typed);
-    await page.waitForTimeout(1000);
-    if ((await input.inputValue()) !== typed) return false;
-    return child === undefined || dialog.locator('.quick-input-list .monaco-list-row', { hasText: child }).first().isVisible();
-  }, `the folder dialog did not open ${folder}`);
-}
-
 
 /** The extension's "LoRA Lens" log, as code-server wrote it under its user-data folder. */
 async function extensionLog(): Promise<string> {

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -9,7 +9,8 @@ import { openAdapter } from '../../src/core/adapter/load';
 import { analyzeAdapter } from '../../src/core/analysis/analyze';
 import { recommendRanks } from '../../src/core/resize/recommend';
 import { openWorkbench, type Workbench } from './openWorkbench';
-import { answerQuickInput, quickOpen, runCommand, SETTLE_MS, toastText, webview } from './workbench';
+import { acceptStep, answerStep, nextPoll, QUICK_INPUT_BOX, untilQuickInput } from './quickInput';
+import { quickOpen, settled, toastText, webview } from './workbench';
 
 /**
  * Rank recommendation and Resize Adapter… in a real VS Code (code-server): the ranks view's
@@ -76,25 +77,21 @@ test('the ranks view shows the host\'s recommendation; its Resize Adapter… wri
   const overall = Number(/overall relative error ([\d.]+)%/.exec(text)?.[1]) / 100;
   assert.ok(Math.abs(overall - expected.overallRelativeError) <= 5e-4 * expected.overallRelativeError, `${text} vs ${expected.overallRelativeError}`);
   assert.equal(await view.locator('svg.rank-chart rect.rec-marker').count(), 48);
-  await page.waitForTimeout(SETTLE_MS);
+  await settled(page);
   await page.screenshot({ path: join(SCREENSHOTS, 'ranks-recommended.png') });
 
   // The view's button runs the command with its method as the default: Enter keeps both.
   await view.locator('vscode-button.rec-resize').click();
-  const input = page.locator('.quick-input-widget input');
-  await page.locator('.quick-input-list .monaco-list-row.focused', { hasText: 'kohya sv_fro' }).waitFor({ state: 'visible', timeout: 15_000 });
-  await page.keyboard.press('Enter');
-  await eventually(async () => (await input.inputValue()) === '0.8', "the parameter box did not offer the view's 0.8");
+  await untilQuickInput(page, (s) => s.title === 'Resize Adapter: rank method' && s.activeRow.startsWith('kohya sv_fro'), "the method picker did not offer the view's method", 15_000);
+  await acceptStep(page, 'Resize Adapter: rank method', (s) => s.activeRow.startsWith('kohya sv_fro'), 'the method picker lost its active method');
+  await untilQuickInput(page, (s) => s.title.startsWith('Resize Adapter: kohya sv_fro') && s.value === '0.8', "the parameter box did not offer the view's 0.8");
   // A refused value says why before anything is asked next.
-  await input.fill('1.5');
-  await page.locator('.quick-input-widget .quick-input-message', { hasText: 'in (0, 1]' }).waitFor({ state: 'visible', timeout: 10_000 });
-  await answerQuickInput(page, '0.8');
-  await answer('Resize Adapter: output format', 'PEFT');
-  await visible(page.locator('.quick-input-widget .quick-input-title', { hasText: 'Resized adapter:' }), 15_000);
+  await page.locator(QUICK_INPUT_BOX).fill('1.5');
+  await untilQuickInput(page, (s) => s.title.startsWith('Resize Adapter: kohya sv_fro') && s.value === '1.5' && s.message.includes('in (0, 1]'), 'the parameter box did not refuse 1.5', 10_000);
+  await answerStep(page, 'Resize Adapter: kohya sv_fro', '0.8');
+  await answerStep(page, 'Resize Adapter: output format', 'PEFT', { pick: true });
   // The save dialog is the workbench's own (a quick input) in code-server; its proposal, a folder beside the input's, is taken.
-  await eventually(async () => (await input.inputValue()).endsWith('/adapter-resized'), 'the save dialog did not propose a folder beside the adapter');
-  await page.waitForTimeout(1000);
-  await page.keyboard.press('Enter');
+  await acceptStep(page, 'Resized adapter:', (s) => s.value.endsWith('/adapter-resized') && s.rows.length > 0, 'the save dialog did not propose a folder beside the adapter');
   await eventually(async () => existsSync(join(output, 'resize-report.md')), 'the resized adapter and its report were not written', 90_000);
   assert.ok(existsSync(join(output, 'adapter_model.safetensors')) && existsSync(join(output, 'adapter_config.json')));
   // The Markdown report opens in an editor.
@@ -108,7 +105,7 @@ test('the ranks view shows the host\'s recommendation; its Resize Adapter… wri
   );
   assert.ok(report.plan.layers.some((l) => l.kept < l.rank), 'sv_fro 0.8 truncates some layer of this adapter');
   await eventually(async () => /resized adapter written to/.test(await toastText(page)), 'no notification of the written adapter');
-  await page.waitForTimeout(SETTLE_MS);
+  await settled(page);
   await page.screenshot({ path: join(SCREENSHOTS, 'resize-report.png') });
   await page.locator('.notifications-toasts .monaco-button', { hasText: 'Open resized adapter' }).first().click();
 
@@ -125,7 +122,7 @@ test('the ranks view shows the host\'s recommendation; its Resize Adapter… wri
     const want = original.metrics.frobenius * Math.sqrt(1 - layer.relativeError ** 2);
     assert.ok(Math.abs(Number(norms[i]) - want) <= 5e-4 * want, `${layer.name}: ${norms[i]} vs ${want}`);
   });
-  await page.waitForTimeout(SETTLE_MS);
+  await settled(page);
   await page.screenshot({ path: join(SCREENSHOTS, 'resize-reopened.png') });
 });
 
@@ -135,27 +132,20 @@ test('a budget too small is refused before anything is written; an existing outp
   const weights = join(output, 'adapter_model.safetensors');
   const dialog = page.locator('.monaco-dialog-box');
   const resize = async (method: string, param: string, exists = false) => {
-    await runCommand(page, 'LoRA Lens: Resize Adapter…');
-    await answer('Resize Adapter: rank method', method);
-    await answer(`Resize Adapter: ${method}`, param);
-    await answer('Resize Adapter: output format', 'PEFT');
-    await visible(page.locator('.quick-input-widget .quick-input-title', { hasText: 'Resized adapter:' }), 15_000);
-    const input = page.locator('.quick-input-widget input');
+    await answerStep(page, 'Resize Adapter: rank method', method, { pick: true, command: 'LoRA Lens: Resize Adapter…' });
+    await answerStep(page, `Resize Adapter: ${method}`, param);
+    await answerStep(page, 'Resize Adapter: output format', 'PEFT', { pick: true });
     // An existing folder is proposed as its path with a trailing slash; a save dialog will not
     // take a folder that exists, so its adapter_model.safetensors is named instead.
-    await eventually(async () => /\/adapter-resized-resized\/?$/.test(await input.inputValue()), 'the save dialog did not propose a folder beside the input');
-    if (exists) {
-      await page.keyboard.press('End');
-      await page.keyboard.type('adapter_model.safetensors');
-    }
-    await page.waitForTimeout(1000);
-    await page.keyboard.press('Enter');
+    const proposal = await untilQuickInput(page, (s) => s.title.startsWith('Resized adapter:') && /\/adapter-resized-resized\/?$/.test(s.value) && s.rows.length > 0, 'the save dialog did not propose a folder beside the input');
+    if (exists) await answerStep(page, 'Resized adapter:', join(output, 'adapter_model.safetensors'), { row: 'adapter_model.safetensors' });
+    else await acceptStep(page, 'Resized adapter:', (s) => s.value === proposal.value, 'the save dialog lost its proposal');
   };
   /** The extension's own question, after the save dialog's (which asks in its quick input before naming an existing file). */
   const replaceQuestion = async () => {
     const dialogsOwn = page.locator('.quick-input-widget .quick-input-title', { hasText: 'Are you sure you want to overwrite it?' });
     await visible(dialogsOwn.or(dialog), 30_000);
-    if (await dialogsOwn.isVisible()) await page.keyboard.press('Enter');
+    if (await dialogsOwn.isVisible()) await acceptStep(page, 'Are you sure you want to overwrite it?', () => true, 'the overwrite question stayed');
     await visible(dialog, 30_000);
   };
 
@@ -164,12 +154,12 @@ test('a budget too small is refused before anything is written; an existing outp
   const refused = await dialog.innerText();
   assert.match(refused, /adapter_model.safetensors was not resized; nothing was written/);
   assert.match(refused, /budget of a total rank of 10 cannot keep one component in each of the 48 modules/);
-  await page.waitForTimeout(SETTLE_MS);
+  await settled(page);
   await page.screenshot({ path: join(SCREENSHOTS, 'resize-refused.png') });
   await dialog.locator('.monaco-button').first().click();
   // Focus goes back to the editor as the dialog closes; a palette opened meanwhile would close.
   await dialog.waitFor({ state: 'hidden' });
-  await page.waitForTimeout(SETTLE_MS);
+  await focusBack();
   assert.equal(existsSync(output), false, 'a refused resize created its output folder');
 
   await resize('Fixed rank', '2');
@@ -183,7 +173,8 @@ test('a budget too small is refused before anything is written; an existing outp
   await replaceQuestion();
   assert.match(await dialog.innerText(), /adapter_model\.safetensors already exists\. Replace it with the resized adapter\?/);
   await dialog.locator('.monaco-button', { hasText: 'Cancel' }).click();
-  await page.waitForTimeout(2000);
+  await dialog.waitFor({ state: 'hidden' });
+  await focusBack();
   assert.equal((await stat(weights)).mtimeMs, first.mtimeMs, 'the output changed without Replace');
   assert.ok(await fixedAt(2));
 
@@ -192,13 +183,11 @@ test('a budget too small is refused before anything is written; an existing outp
   await dialog.locator('.monaco-button', { hasText: 'Replace' }).click();
   await eventually(() => fixedAt(1), 'Replace did not rewrite the output', 90_000);
   assert.ok((await stat(weights)).mtimeMs > first.mtimeMs);
+  // Each write is logged, in order: the fixed rank 2 and the Replace, none for the Cancel
+  // (checked once the Replace's line is in the log, not by waiting a while after the Cancel).
+  await eventually(async () => (await writesLogged(weights)) >= 2, 'the log does not name the written output');
+  assert.equal(await writesLogged(weights), 2, 'the cancelled resize wrote the output');
 });
-
-/** Answers one step of the command once its own prompt shows: a step answered early goes to the one before. */
-async function answer(title: string, text: string): Promise<void> {
-  await visible(page.locator('.quick-input-widget .quick-input-title', { hasText: title }), 15_000);
-  await answerQuickInput(page, text);
-}
 
 /** Waits for a locator; on a timeout, a picture of the window goes to the temp folder first. */
 async function visible(locator: Locator, timeoutMs: number): Promise<void> {
@@ -215,6 +204,19 @@ async function eventually(check: () => Promise<boolean>, message: string, timeou
       await page.screenshot({ path: join(tmpdir(), `lora-lens-resize-failure-${Date.now()}.png`) }).catch(() => undefined);
       assert.fail(message);
     }
-    await new Promise((r) => setTimeout(r, 250));
+    await nextPoll();
   }
+}
+
+/** Waits until the window has the keyboard focus back on the editor after a modal dialog (or a prompt) closed. */
+async function focusBack(): Promise<void> {
+  await page.waitForFunction(() => document.hasFocus() && !document.activeElement?.closest('.monaco-dialog-box, .quick-input-widget') && document.activeElement !== document.body, undefined, { timeout: 15_000 });
+}
+
+/** How many times the extension's log says it wrote `weights`. */
+async function writesLogged(weights: string): Promise<number> {
+  const entries = await readdir(join(temp, 'user-data', 'logs'), { withFileTypes: true, recursive: true }).catch(() => []);
+  const files = entries.filter((e) => e.isFile() && e.name === 'LoRA Lens.log').map((e) => join(e.parentPath, e.name));
+  const text = (await Promise.all(files.map((f) => readFile(f, 'utf8')))).join('\n');
+  return text.split('\n').filter((line) => line.includes(` to ${weights}: kept `)).length;
 }

@@ -2,76 +2,51 @@ import { strict as assert } from 'node:assert';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
-
-/** Toasts and hovers animate in; screenshots taken at once catch them half-drawn. */
-export const SETTLE_MS = 600;
-
-/**
- * Runs a command by its palette title; resolves once the palette has accepted it. A palette
- * opened while an editor's webview is still loading can be closed again when the webview takes
- * focus (seen as an inert, then hidden, input): it is closed and asked for again.
- */
-export async function runCommand(page: Page, title: string, attempts = 3): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await page.keyboard.press('F1');
-      const input = page.locator('.quick-input-widget input');
-      await input.waitFor({ state: 'visible', timeout: 10_000 });
-      await input.fill(`>${title}`, { timeout: 10_000 });
-      const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-      await row.waitFor({ state: 'visible', timeout: 10_000 });
-      await page.keyboard.press('Enter');
-      return;
-    } catch (error) {
-      if (attempt >= attempts) throw error;
-      await page.keyboard.press('Escape');
-      await page.waitForTimeout(1000);
-    }
-  }
-}
+import { QUICK_INPUT_BOX, untilQuickInput } from './quickInput';
 
 /**
  * Waits until the extension's commands are registered: the workbench renders before the remote
- * extension host has read contributions, and a file opened before then opens as text.
+ * extension host has read contributions, and a file opened before then opens as text. The palette
+ * lists commands when it opens, so it is closed and opened again until the command is in it.
  */
 export async function waitForCommand(page: Page, title: string, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  const input = page.locator(QUICK_INPUT_BOX);
   for (;;) {
     await page.keyboard.press('F1');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible' });
-    await input.fill(`>${title}`);
-    const found = await page
-      .locator('.quick-input-list .monaco-list-row', { hasText: title })
-      .first()
-      .waitFor({ state: 'visible', timeout: 3000 })
-      .then(() => true, () => false);
+    await untilQuickInput(page, (s) => s.visible, 'the palette did not open', 15_000).catch(() => undefined);
+    await input.fill(`>${title}`, { timeout: 5000 }).catch(() => undefined);
+    const found = await untilQuickInput(page, (s) => s.value === `>${title}` && s.rows.some((r) => r.startsWith(title)), '', 5000).then(() => true, () => false);
     await page.keyboard.press('Escape');
+    await untilQuickInput(page, (s) => !s.visible, 'the palette did not close', 15_000);
     if (found) return;
-    if (Date.now() > deadline) throw new Error(`the command "${title}" never appeared in the palette`);
-    await page.waitForTimeout(1000);
+    if (Date.now() > deadline) assert.fail(`the command "${title}" never appeared in the palette`);
   }
 }
 
 /**
  * Opens a workspace file through Quick Open, as a user would; `name` should be unique in the
  * workspace. A file created moments ago may not be in Quick Open's list yet: it asks again.
+ * Resolves once the file's tab is the active one.
  */
 export async function quickOpen(page: Page, name: string, timeoutMs = 45_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  const input = page.locator(QUICK_INPUT_BOX);
+  const tab = page.locator('.tabs-container .tab.active', { hasText: name });
   for (;;) {
     await page.keyboard.press('Control+P');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor({ state: 'visible' });
-    await input.fill(name);
-    const found = await page
-      .locator('.quick-input-list .monaco-list-row', { hasText: name })
-      .first()
-      .waitFor({ state: 'visible', timeout: 5000 })
-      .then(() => true, () => false);
-    if (found) return void (await page.keyboard.press('Enter'));
+    const opened = await untilQuickInput(page, (s) => s.visible && !s.value.startsWith('>'), '', 10_000).then(() => true, () => false);
+    if (opened) {
+      await input.fill(name, { timeout: 5000 }).catch(() => undefined);
+      const listed = await untilQuickInput(page, (s) => s.value === name && s.activeRow.startsWith(name), '', 5000).then(() => true, () => false);
+      if (listed) {
+        await input.press('Enter', { timeout: 5000 }).catch(() => undefined);
+        if (await tab.waitFor({ state: 'visible', timeout: 15_000 }).then(() => true, () => false)) return;
+      }
+    }
     await page.keyboard.press('Escape');
-    if (Date.now() > deadline) throw new Error(`Quick Open never listed ${name}`);
+    await untilQuickInput(page, (s) => !s.visible, 'Quick Open did not close', 15_000);
+    if (Date.now() > deadline) assert.fail(`Quick Open never opened ${name}`);
   }
 }
 
@@ -79,23 +54,6 @@ export async function quickOpen(page: Page, name: string, timeoutMs = 45_000): P
 export function webview(page: Page): FrameLocator {
   // Hidden editors' webviews are not retained, but one may linger while the tab switches.
   return page.frameLocator('iframe.webview.ready >> visible=true').frameLocator('#active-frame');
-}
-
-/**
- * Answers a quick-input prompt (a quick pick or the simple file dialog) with `text`. The simple
- * file dialog reads a typed path asynchronously (it lists the folder, completes the name), and
- * right after opening it may still put its own starting folder over what was typed: the text is
- * typed again until it has stayed for a second (a few tries at most), then accepted.
- */
-export async function answerQuickInput(page: Page, text: string): Promise<void> {
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible' });
-  for (let attempt = 0; attempt < 5; attempt++) {
-    if ((await input.inputValue()) !== text) await input.fill(text);
-    await page.waitForTimeout(1000);
-    if ((await input.inputValue()) === text) break;
-  }
-  await page.keyboard.press('Enter');
 }
 
 /** The text of the visible notification toasts. */
@@ -117,4 +75,19 @@ export async function assertEventually(page: Page, check: () => Promise<boolean>
     }
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/**
+ * Waits until the window has stopped animating before a screenshot: every toast has faded in and
+ * no finite animation or transition (a hover fading in, a toast sliding) is still running.
+ * Endless ones (the cursor's blink, a progress spinner) never end and are not waited for.
+ */
+export async function settled(page: Page): Promise<void> {
+  await page.waitForFunction(
+    () =>
+      Array.from(document.querySelectorAll('.notifications-toasts .notification-toast')).every((t) => t.classList.contains('notification-fade-in-done')) &&
+      document.getAnimations().every((a) => a.playState !== 'running' || a.effect?.getComputedTiming().iterations === Infinity),
+    undefined,
+    { polling: 'raf', timeout: 15_000 },
+  );
 }

@@ -112,12 +112,12 @@ async function pickTarget(table: LabelsTable): Promise<string | undefined> {
     label: c.name,
     description: c.numeric ? `numeric, ${c.filled} of ${table.rows} rows` : `${c.distinct} classes, ${c.filled} of ${table.rows} rows`,
   }));
-  return (await vscode.window.showQuickPick(items, { title: 'Target column to predict' }))?.label;
+  return (await vscode.window.showQuickPick(items, { title: 'Target column to predict', ignoreFocusOut: true }))?.label;
 }
 
 async function pickModel(numeric: boolean): Promise<{ readonly model: PredictorModelKind; readonly task: Task } | undefined> {
   const items = modelChoices(numeric).map((c) => ({ label: c.model, description: `${MODEL_KINDS[c.model].label} · ${c.task}`, detail: MODEL_KINDS[c.model].detail, choice: c }));
-  return (await vscode.window.showQuickPick(items, { title: 'Model' }))?.choice;
+  return (await vscode.window.showQuickPick(items, { title: 'Model', ignoreFocusOut: true }))?.choice;
 }
 
 function isPlan(v: unknown): v is TrainPlan {
