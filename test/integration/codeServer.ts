@@ -55,8 +55,21 @@ export async function startCodeServer(root: string, vsix: string, workspace: str
   const install = spawnSync(bin, ['--user-data-dir', userData, '--extensions-dir', extensions, '--install-extension', vsix], { env, encoding: 'utf8' });
   if (install.status !== 0) throw new Error(`installing the VSIX failed: ${install.stderr || install.stdout}`);
   const args = [
-    '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust',
-    '--ignore-last-opened', '--reconnection-grace-time', '5', '--user-data-dir', userData, '--extensions-dir', extensions, workspace,
+    '--bind-addr',
+    `127.0.0.1:${port}`,
+    '--auth',
+    'none',
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    '--ignore-last-opened',
+    '--reconnection-grace-time',
+    '5',
+    '--user-data-dir',
+    userData,
+    '--extensions-dir',
+    extensions,
+    workspace,
   ];
   // Its own process group (detached = setsid), so that the whole group can be ended at once.
   const child = spawn(bin, args, { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -79,7 +79,12 @@ test(`a zoo adapter shows the workspace predictor's card with the value the CLI 
 
 test('Check Predictor Invariance reports the largest change and the badge turns to ✓', { timeout: 180_000 }, async () => {
   await runCommand(page, 'LoRA Lens: Check Predictor Invariance');
-  await assertEventually(page, async () => /largest relative change .* over 8 random GL\(r\) reparametrizations — invariant/.test(await toastText(page)), 'no invariance notification', 150_000);
+  await assertEventually(
+    page,
+    async () => /largest relative change .* over 8 random GL\(r\) reparametrizations — invariant/.test(await toastText(page)),
+    'no invariance notification',
+    150_000,
+  );
   const change = Number(/largest relative change (\S+)/.exec(await toastText(page))?.[1]);
   assert.ok(change <= 1e-4, `the spectral predictor moved by ${change}`);
   const badge = webview(page).locator('article.prediction-card', { hasText: 'final_loss-ridge' }).locator('.badge');
@@ -92,11 +97,20 @@ test('Load Property Predictor… adds a classifier from outside the workspace: i
   // a folder dialog lists no files, so the card below is what says the right folder was taken.
   await answerStep(page, 'Property predictor folder', `${classifier}/`, { dialog: true, button: 'Load Predictor', command: 'LoRA Lens: Load Property Predictor…' });
   const card = webview(page).locator('article.prediction-card', { hasText: 'rank-logistic' });
-  await card.locator('.probability-bars').waitFor({ state: 'visible', timeout: 60_000 }).catch(async (error: unknown) => {
-    await page.screenshot({ path: join(SCREENSHOTS, 'load-predictor-failed.png') });
-    const input = await page.locator('.quick-input-widget').innerText({ timeout: 1000 }).catch(() => '(no quick input)');
-    throw new Error(`no classifier card; notifications: ${(await toastText(page)).slice(0, 400)}; quick input: ${input.slice(0, 300)}; log: ${(await extensionLog()).slice(-1500)}`, { cause: error });
-  });
+  await card
+    .locator('.probability-bars')
+    .waitFor({ state: 'visible', timeout: 60_000 })
+    .catch(async (error: unknown) => {
+      await page.screenshot({ path: join(SCREENSHOTS, 'load-predictor-failed.png') });
+      const input = await page
+        .locator('.quick-input-widget')
+        .innerText({ timeout: 1000 })
+        .catch(() => '(no quick input)');
+      throw new Error(
+        `no classifier card; notifications: ${(await toastText(page)).slice(0, 400)}; quick input: ${input.slice(0, 300)}; log: ${(await extensionLog()).slice(-1500)}`,
+        { cause: error },
+      );
+    });
   const shares = (await card.locator('.bar-text').allInnerTexts()).map((t) => Number(t.replace('%', '')) / 100);
   assert.ok(shares.length >= 2);
   assert.ok(Math.abs(shares.reduce((s, q) => s + q, 0) - 1) <= 0.0005 * shares.length, `probabilities ${shares.join(', ')}`);
@@ -105,8 +119,14 @@ test('Load Property Predictor… adds a classifier from outside the workspace: i
 test('Train Property Predictor… trains on the zoo in the workspace predictors folder; the new card appears', { timeout: 240_000 }, async () => {
   await trainThroughDialogs().catch(async (error: unknown) => {
     await page.screenshot({ path: join(SCREENSHOTS, 'train-predictor-failed.png') });
-    const shown = await page.locator('.quick-input-widget').innerText({ timeout: 1000 }).catch(() => '(no quick input)');
-    throw new Error(`${error instanceof Error ? error.message.split('\n')[0] : String(error)}; quick input: ${shown.slice(0, 300)}; notifications: ${(await toastText(page)).slice(0, 300)}`, { cause: error });
+    const shown = await page
+      .locator('.quick-input-widget')
+      .innerText({ timeout: 1000 })
+      .catch(() => '(no quick input)');
+    throw new Error(
+      `${error instanceof Error ? error.message.split('\n')[0] : String(error)}; quick input: ${shown.slice(0, 300)}; notifications: ${(await toastText(page)).slice(0, 300)}`,
+      { cause: error },
+    );
   });
   const card = webview(page).locator('article.prediction-card', { hasText: 'alignment_u-ridge' });
   await card.locator('.value-number').waitFor({ state: 'visible', timeout: 60_000 });
@@ -132,7 +152,12 @@ async function trainThroughDialogs(): Promise<void> {
   const out = await untilQuickInput(page, (s) => s.title === 'Predictor folder' && s.value !== '', 'the predictor folder box did not show');
   assert.equal(out.value, proposed);
   await acceptStep(page, 'Predictor folder', (s) => s.value === proposed, 'the predictor folder box lost its proposal');
-  await assertEventually(page, async () => /trained alignment_u-ridge on 10 adapters: R² \S+, Kendall τ \S+ \(raw-factor baseline R² /.test(await toastText(page)), 'no training notification', 180_000);
+  await assertEventually(
+    page,
+    async () => /trained alignment_u-ridge on 10 adapters: R² \S+, Kendall τ \S+ \(raw-factor baseline R² /.test(await toastText(page)),
+    'no training notification',
+    180_000,
+  );
 }
 
 /** The extension's "LoRA Lens" log, as code-server wrote it under its user-data folder. */

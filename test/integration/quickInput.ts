@@ -121,7 +121,12 @@ export async function answerStep(page: Page, step: StepMatcher, text: string, op
         acceptedAt = 0;
         continue;
       } else if (ready(state, text, options) && (acceptedAt === 0 || Date.now() - acceptedAt > 10_000)) {
-        acceptedAt = (await accept(page, options).then(() => true, () => false)) ? Date.now() : 0;
+        acceptedAt = (await accept(page, options).then(
+          () => true,
+          () => false,
+        ))
+          ? Date.now()
+          : 0;
       }
     } else if (acceptedAt > 0) {
       return;
@@ -165,7 +170,10 @@ export async function acceptStep(page: Page, step: StepMatcher, check: (s: Quick
     const state = await quickInputState(page);
     if (!shows(state, step)) return;
     if (check(state) && (acceptedAt === 0 || Date.now() - acceptedAt > 10_000)) {
-      await page.locator(QUICK_INPUT_BOX).press('Enter', { timeout: 5000 }).catch(() => undefined);
+      await page
+        .locator(QUICK_INPUT_BOX)
+        .press('Enter', { timeout: 5000 })
+        .catch(() => undefined);
       acceptedAt = Date.now();
     }
     if (Date.now() > deadline) assert.fail(`${message}: the prompt was not accepted`);
@@ -195,7 +203,10 @@ export async function runCommand(page: Page, title: string, timeoutMs = 60_000):
       else await input.fill(`>${title}`, { timeout: 5000 }).catch(() => undefined);
     } else if (!accepted && state.activeRow.startsWith(title)) {
       // Enter only once the list has filtered to the command: the active row is the one Enter runs.
-      accepted = await input.press('Enter', { timeout: 5000 }).then(() => true, () => false);
+      accepted = await input.press('Enter', { timeout: 5000 }).then(
+        () => true,
+        () => false,
+      );
     }
     if (Date.now() > deadline) {
       await page.screenshot({ path: join(tmpdir(), `lora-lens-e2e-failure-${Date.now()}.png`) }).catch(() => undefined);

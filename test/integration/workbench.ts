@@ -16,7 +16,10 @@ export async function waitForCommand(page: Page, title: string, timeoutMs = 90_0
     await page.keyboard.press('F1');
     await untilQuickInput(page, (s) => s.visible, 'the palette did not open', 15_000).catch(() => undefined);
     await input.fill(`>${title}`, { timeout: 5000 }).catch(() => undefined);
-    const found = await untilQuickInput(page, (s) => s.value === `>${title}` && s.rows.some((r) => r.startsWith(title)), '', 5000).then(() => true, () => false);
+    const found = await untilQuickInput(page, (s) => s.value === `>${title}` && s.rows.some((r) => r.startsWith(title)), '', 5000).then(
+      () => true,
+      () => false,
+    );
     await page.keyboard.press('Escape');
     await untilQuickInput(page, (s) => !s.visible, 'the palette did not close', 15_000);
     if (found) return;
@@ -35,13 +38,25 @@ export async function quickOpen(page: Page, name: string, timeoutMs = 45_000): P
   const tab = page.locator('.tabs-container .tab.active', { hasText: name });
   for (;;) {
     await page.keyboard.press('Control+P');
-    const opened = await untilQuickInput(page, (s) => s.visible && !s.value.startsWith('>'), '', 10_000).then(() => true, () => false);
+    const opened = await untilQuickInput(page, (s) => s.visible && !s.value.startsWith('>'), '', 10_000).then(
+      () => true,
+      () => false,
+    );
     if (opened) {
       await input.fill(name, { timeout: 5000 }).catch(() => undefined);
-      const listed = await untilQuickInput(page, (s) => s.value === name && s.activeRow.startsWith(name), '', 5000).then(() => true, () => false);
+      const listed = await untilQuickInput(page, (s) => s.value === name && s.activeRow.startsWith(name), '', 5000).then(
+        () => true,
+        () => false,
+      );
       if (listed) {
         await input.press('Enter', { timeout: 5000 }).catch(() => undefined);
-        if (await tab.waitFor({ state: 'visible', timeout: 15_000 }).then(() => true, () => false)) return;
+        if (
+          await tab.waitFor({ state: 'visible', timeout: 15_000 }).then(
+            () => true,
+            () => false,
+          )
+        )
+          return;
       }
     }
     await page.keyboard.press('Escape');

@@ -47,7 +47,10 @@ export function registerTrainPredictor(service: AnalysisService, predictions: Pr
       const baseline = `raw-factor baseline ${metricsText(summary.baseline)}`;
       const show = 'Show Output';
       const skipped = summary.skipped.length > 0 ? ` ${summary.skipped.length} row${summary.skipped.length === 1 ? '' : 's'} of labels.csv skipped (see the output).` : '';
-      const choice = await vscode.window.showInformationMessage(`LoRA Lens: trained ${summary.manifest.name} on ${summary.adapters} adapters: ${metricsText(summary.cv)} (${baseline}).${skipped}`, show);
+      const choice = await vscode.window.showInformationMessage(
+        `LoRA Lens: trained ${summary.manifest.name} on ${summary.adapters} adapters: ${metricsText(summary.cv)} (${baseline}).${skipped}`,
+        show,
+      );
       if (choice === show) log().show(true);
     } catch (error) {
       showError('Train Property Predictor', error);
@@ -84,9 +87,26 @@ async function train(service: AnalysisService, workerScript: string, plan: Train
 
 async function askPlan(): Promise<TrainPlan | undefined> {
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-  const zoo = (await vscode.window.showOpenDialog({ title: 'Zoo: the folder of adapters labels.csv lists', openLabel: 'Use Zoo', canSelectFiles: false, canSelectFolders: true, ...(folder ? { defaultUri: folder } : {}) }))?.[0]?.fsPath;
+  const zoo = (
+    await vscode.window.showOpenDialog({
+      title: 'Zoo: the folder of adapters labels.csv lists',
+      openLabel: 'Use Zoo',
+      canSelectFiles: false,
+      canSelectFolders: true,
+      ...(folder ? { defaultUri: folder } : {}),
+    })
+  )?.[0]?.fsPath;
   if (!zoo) return undefined;
-  const labels = (await vscode.window.showOpenDialog({ title: 'labels.csv (an adapter column and target columns)', openLabel: 'Use Labels', canSelectFiles: true, canSelectFolders: false, defaultUri: vscode.Uri.file(join(zoo, 'labels.csv')), filters: { CSV: ['csv'] } }))?.[0]?.fsPath;
+  const labels = (
+    await vscode.window.showOpenDialog({
+      title: 'labels.csv (an adapter column and target columns)',
+      openLabel: 'Use Labels',
+      canSelectFiles: true,
+      canSelectFolders: false,
+      defaultUri: vscode.Uri.file(join(zoo, 'labels.csv')),
+      filters: { CSV: ['csv'] },
+    })
+  )?.[0]?.fsPath;
   if (!labels) return undefined;
   const table = labelsTable(await readFile(labels, 'utf8'));
   if (!table || table.targets.length === 0) throw new Error(`${labels} is not a CSV file with an "adapter" column and at least one target column`);
@@ -96,9 +116,17 @@ async function askPlan(): Promise<TrainPlan | undefined> {
   if (!choice) return undefined;
   const model = choice.model;
   const root = folder?.fsPath ?? dirname(zoo);
-  const out = await vscode.window.showInputBox({ title: 'Predictor folder', prompt: 'Where the ONNX model and its manifest are written', value: defaultPredictorDir(root, target, model), ignoreFocusOut: true });
+  const out = await vscode.window.showInputBox({
+    title: 'Predictor folder',
+    prompt: 'Where the ONNX model and its manifest are written',
+    value: defaultPredictorDir(root, target, model),
+    ignoreFocusOut: true,
+  });
   if (!out) return undefined;
-  const exists = await stat(out).then(() => true, () => false);
+  const exists = await stat(out).then(
+    () => true,
+    () => false,
+  );
   if (exists) {
     const replace = 'Replace';
     const answer = await vscode.window.showWarningMessage(`${out} exists. Replace the predictor in it?`, { modal: true }, replace);
@@ -124,5 +152,11 @@ function isPlan(v: unknown): v is TrainPlan {
   if (typeof v !== 'object' || v === null) return false;
   const o = v as Record<string, unknown>;
   const kind = MODEL_KINDS[o.model as PredictorModelKind] as (typeof MODEL_KINDS)[PredictorModelKind] | undefined;
-  return ['zoo', 'labels', 'target', 'out'].every((k) => typeof o[k] === 'string') && Object.hasOwn(MODEL_KINDS, String(o.model)) && kind !== undefined && kind.tasks.includes(o.task as Task) && typeof o.force === 'boolean';
+  return (
+    ['zoo', 'labels', 'target', 'out'].every((k) => typeof o[k] === 'string') &&
+    Object.hasOwn(MODEL_KINDS, String(o.model)) &&
+    kind !== undefined &&
+    kind.tasks.includes(o.task as Task) &&
+    typeof o.force === 'boolean'
+  );
 }
