@@ -18,6 +18,8 @@ export interface OutputTarget {
   readonly path: string;
   /** A folder the command creates or fills (it may exist as a folder), or a single file. */
   readonly kind: 'file' | 'folder';
+  /** The command creates missing parent folders itself, so only the nearest existing one is checked. */
+  readonly createsParents?: boolean;
 }
 
 /**

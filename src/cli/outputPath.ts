@@ -5,7 +5,8 @@ import type { OutputTarget } from './command';
 
 /**
  * Checks a path the command will write before any input is read, so a typo in --out fails in a
- * second rather than after the analysis: the parent folder exists and is a writable folder,
+ * second rather than after the analysis: the parent folder exists and is a writable folder (or,
+ * for a command that creates missing parents, the nearest existing ancestor is),
  * and the target is not a folder where a file goes (nor a file where a folder goes). Whether an
  * existing output may be replaced (--force, --overwrite, an empty folder) stays the command's
  * decision.
@@ -18,7 +19,7 @@ export function checkOutputPath(target: OutputTarget): void {
   const existing = statOf(path);
   if (existing?.isDirectory() && target.kind === 'file') say('is a folder; give a file name');
   if (existing && !existing.isDirectory() && target.kind === 'folder') say('is a file; give a folder');
-  const parent = dirname(path);
+  const parent = target.createsParents ? nearestExisting(dirname(path)) : dirname(path);
   const folder = statOf(parent);
   if (!folder) say(`the folder ${parent} does not exist`);
   else if (!folder.isDirectory()) say(`${parent} is not a folder`);
@@ -34,6 +35,13 @@ export function checkOutputPath(target: OutputTarget): void {
       say('is a folder that is not writable');
     }
   }
+}
+
+/** The path itself or its closest ancestor that exists (the root at worst: each step is shorter). */
+function nearestExisting(path: string): string {
+  let at = path;
+  while (!statOf(at) && dirname(at) !== at) at = dirname(at);
+  return at;
 }
 
 function statOf(path: string): ReturnType<typeof statSync> | undefined {

@@ -66,7 +66,7 @@ export const MAKE_ZOO: CommandSpec<MakeZooArgs> = {
   usage: ['make-zoo <folder> [--count N] [--seed S] [options]'],
   description:
     'Trains a zoo of small PEFT LoRAs (teacher–student, online SGD) into a new or empty <folder>, with labels.csv (rank, learning rate, steps, loss, teacher alignment, subpopulation) and zoo.json. The same --seed gives the same zoo.',
-  arguments: [['<folder>', 'a new or empty folder (its parent must exist)']],
+  arguments: [['<folder>', 'a new or empty folder (missing parent folders are created)']],
   options: {
     count: { type: 'string', value: 'N', help: 'how many adapters (default 48)' },
     seed: { type: 'string', value: 'S', help: 'the random seed, a whole number (default 1)' },
@@ -84,5 +84,5 @@ export const MAKE_ZOO: CommandSpec<MakeZooArgs> = {
       quiet: silent(values),
     };
   },
-  outputs: (args) => [{ option: '<folder>', path: args.dir, kind: 'folder' }],
+  outputs: (args) => [{ option: '<folder>', path: args.dir, kind: 'folder', createsParents: true }],
 };

@@ -134,7 +134,7 @@ export const TRAIN_PREDICTOR: CommandSpec<TrainPredictorArgs> = {
       compute: { backend: 'auto', device: 'auto' },
     };
   },
-  outputs: (args) => (args.out === undefined ? [] : [{ option: '--out', path: args.out, kind: 'folder' }]),
+  outputs: (args) => (args.out === undefined ? [] : [{ option: '--out', path: args.out, kind: 'folder', createsParents: true }]),
 };
 
 export const PREDICT: CommandSpec<PredictArgs> = {
