@@ -92,8 +92,13 @@ export interface AnswerOptions {
   readonly timeoutMs?: number;
 }
 
-/** How long the quick input stays closed before a command whose prompt never showed (or closed) is run again. */
-const RERUN_AFTER_MS = 10_000;
+/**
+ * A prompt that showed and then closed unanswered (focus moved while it opened) is the observable
+ * reason to run its command again, at once. This is only the last resort for a prompt that was never
+ * seen at all (it opened and closed between two looks): long enough that a slow first prompt on a
+ * loaded machine is not asked for twice.
+ */
+const RERUN_UNSEEN_AFTER_MS = 30_000;
 
 /**
  * Answers the prompt titled `step` with `text` and resolves once it has been accepted: the quick
@@ -109,12 +114,14 @@ export async function answerStep(page: Page, step: StepMatcher, text: string, op
   const dialog = options.dialog === true || options.row !== undefined;
   if (options.command !== undefined) await runCommand(page, options.command);
   let seenAt = Date.now();
+  let seen = false;
   let listed = false;
   let acceptedAt = 0;
   for (;;) {
     const state = await quickInputState(page);
     if (shows(state, step)) {
       seenAt = Date.now();
+      seen = true;
       if (dialog && !listed) listed = state.rows.length > 0;
       else if (state.value !== text) {
         await input.fill(text, { timeout: 5000 }).catch(() => undefined);
@@ -130,9 +137,10 @@ export async function answerStep(page: Page, step: StepMatcher, text: string, op
       }
     } else if (acceptedAt > 0) {
       return;
-    } else if (options.command !== undefined && !state.visible && Date.now() - seenAt > RERUN_AFTER_MS) {
+    } else if (options.command !== undefined && !state.visible && (seen || Date.now() - seenAt > RERUN_UNSEEN_AFTER_MS)) {
       await runCommand(page, options.command);
       seenAt = Date.now();
+      seen = false;
       listed = false;
     }
     if (Date.now() > deadline) {

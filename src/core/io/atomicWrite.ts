@@ -1,13 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { access, link, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { LensError, registerLensError } from '../errors';
 
 /** Why an atomic write failed: the target exists (and was not to be replaced), or the file system refused a step. */
 export type AtomicWriteCode = 'FILE_EXISTS' | 'IO_ERROR';
 
-/** A failed atomic write; the old target, if any, is untouched and no temporary file is left. */
-export class AtomicWriteError extends Error {
+/**
+ * A failed atomic write; the old target, if any, is untouched and no temporary file is left.
+ * Both causes are the environment's (an existing file, a full or read-only disk, a permission),
+ * so the CLI exits 2 on it.
+ */
+export class AtomicWriteError extends LensError {
   override readonly name = 'AtomicWriteError';
+  readonly inputError = true;
 
   constructor(
     readonly code: AtomicWriteCode,
@@ -18,6 +24,8 @@ export class AtomicWriteError extends Error {
     super(message);
   }
 }
+
+registerLensError('AtomicWriteError', AtomicWriteError);
 
 export interface AtomicWriteOptions {
   /**
@@ -111,8 +119,8 @@ async function claimName(temp: string, target: string): Promise<boolean> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') throw existsError(target);
-    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS' && code !== 'EXDEV')
-      throw new AtomicWriteError('IO_ERROR', `cannot write ${target}: ${(error as Error).message}`, target);
+    // Any other refusal (no hard links on FAT, exFAT, some network and FUSE mounts, each with its own
+    // error code) falls back to check-then-rename; a real write problem shows in that rename.
     if (await exists(target)) throw existsError(target);
     return false;
   }

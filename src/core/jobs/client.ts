@@ -71,6 +71,8 @@ export class JobClient implements JobRunner {
   private current: Job | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private nextJob = 1;
+  /** Bumped by dispose: jobs queued before it are cancelled rather than started on a new worker. */
+  private generation = 0;
 
   /**
    * `script` is the analysis worker's bundle; `ortWorker` the ORT worker's (default: beside it,
@@ -91,7 +93,8 @@ export class JobClient implements JobRunner {
    * whatever their kind; a coded error thrown in the worker arrives as its own class.
    */
   run<K extends JobKind>(kind: K, input: JobInput<K>, options: RunOptions<K> = {}): Promise<JobOutcome<K>> {
-    const run = this.queue.then(() => this.start(kind, input, options));
+    const generation = this.generation;
+    const run = this.queue.then(() => (generation === this.generation ? this.start(kind, input, options) : Promise.reject(new CancelledError())));
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -100,6 +103,7 @@ export class JobClient implements JobRunner {
   async dispose(): Promise<void> {
     const connection = this.connection;
     this.connection = null;
+    this.generation++;
     this.current?.reject(new CancelledError());
     this.current = null;
     if (connection) await retire(connection);
@@ -115,9 +119,14 @@ export class JobClient implements JobRunner {
       const watch = this.watchToken(job, options.token, controller, connection);
       // A running job keeps the process alive; an idle worker does not.
       connection.worker.ref();
+      // The first answer settles the job; a late one (the retired worker's own reply to a job already
+      // given up) must not unref a worker that retire() holds until it has stopped.
+      let settled = false;
       const settle =
         <T>(f: (value: T) => void) =>
         (value: T) => {
+          if (settled) return;
+          settled = true;
           clearInterval(watch);
           connection.worker.unref();
           if (this.current === job) this.current = null;

@@ -3,6 +3,7 @@ import { BaseModelError } from '../base/errors';
 import { CancelledError } from '../cancellation';
 import { DeviceUnavailableError, OrtUnavailableError } from '../compute/ort/runtime';
 import { WorkerJobError } from '../errors';
+import { AtomicWriteError } from '../io/atomicWrite';
 import { FeatureError, PredictorError } from '../predict/errors';
 import { ZooDirError } from '../predict/zoo/makeZoo';
 import { ResizeError } from '../resize/errors';
@@ -15,6 +16,7 @@ import { SubspaceError } from '../subspace/errors';
  */
 export const JOB_ERRORS = [
   AdapterError,
+  AtomicWriteError,
   BaseModelError,
   CancelledError,
   DeviceUnavailableError,

@@ -6,6 +6,7 @@ import { BaseModelError } from '../../../src/core/base/errors';
 import { CancelledError } from '../../../src/core/cancellation';
 import { DeviceUnavailableError, OrtUnavailableError } from '../../../src/core/compute/ort/runtime';
 import { deserializeError, LensError, serializeError, WorkerJobError } from '../../../src/core/errors';
+import { AtomicWriteError } from '../../../src/core/io/atomicWrite';
 import { JobClient, WorkerCrashedError } from '../../../src/core/jobs/client';
 import { FeatureError, PredictorError } from '../../../src/core/predict/errors';
 import { ZooDirError } from '../../../src/core/predict/zoo/makeZoo';
@@ -33,6 +34,7 @@ const CODED: readonly { readonly error: LensError; readonly type: abstract new (
   { error: new FeatureError('LAYOUT_MISMATCH', 'other modules'), type: FeatureError },
   { error: new PredictorError('INVALID_PREDICTOR', 'malformed manifest'), type: PredictorError },
   { error: new ZooDirError('/zoo is not empty'), type: ZooDirError },
+  { error: new AtomicWriteError('FILE_EXISTS', '/out/x.csv exists', '/out/x.csv'), type: AtomicWriteError, fields: { path: '/out/x.csv' } },
   { error: new UsageError('unknown option --x'), type: UsageError },
   { error: new DeviceUnavailableError('no CUDA'), type: DeviceUnavailableError },
   { error: new OrtUnavailableError('no onnxruntime'), type: OrtUnavailableError },
@@ -59,6 +61,7 @@ test('input errors are flagged as such and failures of the tool are not', () => 
   const input = CODED.filter((c) => c.error.inputError).map((c) => c.error.name);
   assert.deepEqual(input.sort(), [
     'AdapterError',
+    'AtomicWriteError',
     'BaseModelError',
     'DeviceUnavailableError',
     'FeatureError',

@@ -178,3 +178,20 @@ test('cancelling or disposing during ORT runs ends the job cleanly: the worker i
     await assert.rejects(running, CancelledError);
   }
 });
+
+test('dispose cancels the jobs queued behind the running one: none of them starts a new worker afterwards', async () => {
+  const client = new JobClient(ANALYSIS_WORKER, ORT_WORKER);
+  let started = false;
+  const running = client.run('analyze', { path: big, options: { backend: 'js', device: 'cpu' } }, { onProgress: () => (started = true) });
+  const queued = client.run('analyze', { path: corpusPath('peft-tinygpt2'), options: { backend: 'js', device: 'cpu' } });
+  running.catch(() => undefined);
+  queued.catch(() => undefined);
+  while (!started) await new Promise((resolve) => setTimeout(resolve, 5));
+  await client.dispose();
+  await assert.rejects(running, CancelledError);
+  await assert.rejects(queued, CancelledError);
+  assert.equal(client.worker, null, 'no worker was started for the queued job');
+  // A job asked for after dispose runs as usual, on a new worker.
+  assert.equal((await client.run('analyze', { path: corpusPath('peft-tinygpt2'), options: { backend: 'js', device: 'cpu' } })).output.modules.length, 6);
+  await client.dispose();
+});
