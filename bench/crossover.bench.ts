@@ -4,7 +4,7 @@ import { AUTO_ORT_MIN_BYTES } from '../src/core/compute/backendPolicy';
 import { ensureAdapter, LLAMA3_8B_R16, type ModelShape } from './generate';
 
 /**
- * `npm run build --silent && npm run build:test --silent && node out/bench/crossover.bench.js [--runs N]`:
+ * `npm run bench:crossover [-- --runs N]`:
  * where `auto` should switch from the TypeScript backend to onnxruntime, measured as a user
  * meets it: the whole `lora-lens inspect` process (start-up, header, the analysis worker,
  * onnxruntime's load and sessions, every spectrum, the report), `--backend js` against
