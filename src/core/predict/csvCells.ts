@@ -1,15 +1,4 @@
 /**
- * One RFC 4180 cell. Text may come from file names (untrusted): a cell a spreadsheet would run
- * as a formula (leading = + - @ tab CR) gets an apostrophe, as the inspect report's CSV does.
- * Numbers are written with full precision (String of a double round-trips exactly).
- */
-export function csvCell(value: string | number): string {
-  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
-
-/**
  * Splits CSV text into rows of cells (RFC 4180: quoted cells may hold commas, quotes doubled,
  * and line breaks). Returns null for text that is not well-formed CSV (a quote left open, a
  * stray quote inside an unquoted cell), so callers can refuse a file they do not recognize.

@@ -7,6 +7,7 @@ import { writeFileAtomic } from '../../io/atomicWrite';
 import { FeatureError } from '../errors';
 import { adapterFeatures, checkModules, layoutForAdapter } from '../features';
 import { DEFAULT_K, type FeatureLayout } from '../layout';
+import { textSafe } from '../../report/escape';
 import { findAdapters, type FoundAdapter } from './findAdapters';
 import { parseScan, renderScan, type ScanFile, type ScanFormat, type ScanRow } from './scanOutput';
 
@@ -78,7 +79,8 @@ export async function scanAdapters(options: ScanOptions): Promise<ScanSummary> {
     options.onEvent?.({ type: 'skipped', path, reason });
   };
   const candidates: { found: FoundAdapter; adapter: Adapter }[] = [];
-  for (const f of found.filter((f) => !keys.has(f.key))) {
+  // A CSV output holds keys with their unsafe characters shown as escapes (csvCell): match either form.
+  for (const f of found.filter((f) => !keys.has(f.key) && !keys.has(textSafe(f.key)))) {
     throwIfCancelled(options.token);
     const adapter = await describe(f.path).catch((error: unknown) => (error instanceof Error ? error.message : String(error)));
     if (typeof adapter === 'string') skip(f.key, adapter);

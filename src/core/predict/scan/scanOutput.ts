@@ -1,5 +1,6 @@
 import { FeatureError } from '../errors';
-import { csvCell, parseCsv } from '../csvCells';
+import { csvCell, csvUnguard, jsonText } from '../../report/escape';
+import { parseCsv } from '../csvCells';
 import { parseLayoutId, type FeatureLayout, type LayoutModule } from '../layout';
 
 /** The two formats, chosen by the output's extension. */
@@ -40,7 +41,7 @@ export function renderScan(format: ScanFormat, layout: FeatureLayout, rows: read
     return `${lines.join('\r\n')}\r\n`;
   }
   const header = { format: JSONL_FORMAT, version: 1, layout: layout.id, k: layout.k, modules: layout.modules, columns: layout.columns };
-  return [header, ...rows.map((r) => ({ path: r.path, features: Array.from(r.features) }))].map((o) => `${JSON.stringify(o)}\n`).join('');
+  return [header, ...rows.map((r) => ({ path: r.path, features: Array.from(r.features) }))].map((o) => `${jsonText(o)}\n`).join('');
 }
 
 /**
@@ -70,7 +71,7 @@ function parseScanCsv(text: string): ScanFile {
     if (cells.length !== columns.length + 2) throw notScan(`row ${i + 1} has ${cells.length} cells, the header ${columns.length + 2}`);
     if (layoutId !== null && cells[1] !== layoutId) throw notScan(`row ${i + 1} names layout ${cells[1]}, earlier rows ${layoutId}`);
     layoutId = cells[1];
-    rows.push({ path: unescapeCell(cells[0]), features: numbers(cells.slice(2), i + 1) });
+    rows.push({ path: csvUnguard(cells[0]), features: numbers(cells.slice(2), i + 1) });
   }
   if (layoutId === null) return { layoutId: '', k: 0, columns, modules: null, rows };
   const { k, moduleCount } = layoutOf(layoutId);
@@ -109,11 +110,6 @@ function layoutOf(id: string): { k: number; moduleCount: number } {
   } catch (error) {
     throw notScan(error instanceof Error ? error.message : String(error));
   }
-}
-
-/** Undoes csvCell's apostrophe on formula-like text (keys like `-run/` would otherwise change). */
-function unescapeCell(cell: string): string {
-  return /^'[=+\-@\t\r]/.test(cell) ? cell.slice(1) : cell;
 }
 
 function numbers(cells: readonly string[], line: number): Float64Array {

@@ -2,7 +2,7 @@ import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { throwIfCancelled, type CancellationToken } from '../../cancellation';
 import { writeFileAtomic } from '../../io/atomicWrite';
-import { csvCell } from '../csvCells';
+import { csvCell } from '../../report/escape';
 import { teacherAlignment } from './alignment';
 import { DEFAULT_SHAPE, makeBase, makeTeacher, type NetworkShape } from './network';
 import { writePeftFolder } from './peftFolder';
