@@ -1,3 +1,4 @@
+import { csvCell } from './escape';
 import type { ReportJson } from './report';
 
 const COLUMNS = [
@@ -24,8 +25,8 @@ const COLUMNS = [
 ] as const;
 
 /**
- * One row per module (RFC 4180). Names come from the file and are untrusted: a cell that a
- * spreadsheet would run as a formula (leading = + - @) is prefixed with an apostrophe.
+ * One row per module (RFC 4180). Names come from the file and are untrusted: every text cell
+ * goes through csvCell (controls shown as escapes, formulas guarded with an apostrophe).
  */
 export function reportCsv(report: ReportJson): string {
   const rows = [COLUMNS.join(',')];
@@ -55,11 +56,4 @@ export function reportCsv(report: ReportJson): string {
     rows.push(cells.map(csvCell).join(','));
   }
   return `${rows.join('\r\n')}\r\n`;
-}
-
-function csvCell(value: string | number | null): string {
-  if (value === null) return '';
-  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }

@@ -1,3 +1,4 @@
+import { markdownCell as escape } from './escape';
 import { formatNumber, formatPercent, formatShape } from './format';
 import type { ReportJson } from './report';
 
@@ -14,14 +15,14 @@ export function reportMarkdown(report: ReportJson): string {
       .map(([d, n]) => `${d} × ${n}`)
       .join(', ')}`,
   );
-  if (report.backend) lines.push(`- **Computed with:** ${report.backend}`);
+  if (report.backend) lines.push(`- **Computed with:** ${escape(report.backend)}`);
   lines.push('');
   if (report.modules.length > 0) {
     lines.push('| module | kind | m×n | r | α | scale | ‖ΔW‖_F | σ1 | eff. rank | stable rank | r95 | util. |');
     lines.push('|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
     for (const m of report.modules) {
       lines.push(
-        `| ${escape(m.name)} | ${m.kind} | ${formatShape(m.shape, m.kernel)} | ${m.rank} | ${formatNumber(m.alpha)} | ${formatNumber(m.scale)} | ${formatNumber(m.frobenius)} | ${formatNumber(m.sigma1)} | ${formatNumber(m.effectiveRank, 3)} | ${formatNumber(m.stableRank, 3)} | ${m.r95 ?? '–'} | ${formatPercent(m.utilization)} |`,
+        `| ${escape(m.name)} | ${escape(m.kind)} | ${formatShape(m.shape, m.kernel)} | ${m.rank} | ${formatNumber(m.alpha)} | ${formatNumber(m.scale)} | ${formatNumber(m.frobenius)} | ${formatNumber(m.sigma1)} | ${formatNumber(m.effectiveRank, 3)} | ${formatNumber(m.stableRank, 3)} | ${m.r95 ?? '–'} | ${formatPercent(m.utilization)} |`,
       );
     }
     lines.push('');
@@ -38,14 +39,6 @@ export function reportMarkdown(report: ReportJson): string {
     lines.push('## Warnings', '', ...warnings.map((w) => `- ${escape(w)}`), '');
   }
   return lines.join('\n');
-}
-
-/** Escapes Markdown and HTML specials so names and metadata render as text; control characters show as escapes. */
-function escape(text: string): string {
-  return text
-    .replace(/[\\`*_{}[\]()#+!|<>~]/g, (c) => `\\${c}`)
-    .replace(/\r?\n/g, ' ')
-    .replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 function truncate(text: string): string {

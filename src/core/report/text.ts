@@ -1,3 +1,4 @@
+import { textSafe as clean } from './escape';
 import { formatNumber, formatPercent, formatShape } from './format';
 import { fitTable, wrapWords, type TableColumn } from './fitTable';
 import type { ModuleJson, ReportJson } from './report';
@@ -28,8 +29,8 @@ export interface TextOptions {
 }
 
 /**
- * The human-readable report the CLI prints by default. Control characters in file text are
- * shown escaped; module names are never cut (see fitTable for how the table meets `width`).
+ * The human-readable report the CLI prints by default. Text from files goes
+ * through textSafe; module names are never cut (see fitTable for how the table meets `width`).
  */
 export function reportText(report: ReportJson, options: TextOptions = {}): string {
   const out: string[] = [];
@@ -51,13 +52,13 @@ export function reportText(report: ReportJson, options: TextOptions = {}): strin
   const training = report.metadataEntries.filter((e) => e.label !== e.key).slice(0, TRAINING_ITEMS);
   if (training.length > 0) {
     const width = Math.max(...training.map((e) => e.label.length));
-    training.forEach((e, i) => out.push(`  ${i === 0 ? 'training  ' : '          '}  ${e.label.padEnd(width)}  ${shortValue(e)}`));
+    training.forEach((e, i) => out.push(`  ${i === 0 ? 'training  ' : '          '}  ${clean(e.label).padEnd(width)}  ${shortValue(e)}`));
   }
   if (report.modules.length > 0) out.push('', ...moduleTable(report.modules, options));
   if (report.otherTensors.length > 0) {
     const roles = new Map<string, number>();
     for (const t of report.otherTensors) roles.set(t.role, (roles.get(t.role) ?? 0) + 1);
-    out.push('', `other tensors: ${[...roles].map(([role, n]) => `${n} ${role}`).join(', ')}`);
+    out.push('', `other tensors: ${[...roles].map(([role, n]) => `${n} ${clean(role)}`).join(', ')}`);
   }
   const warnings = [...report.warnings, ...report.modules.flatMap((m) => m.warnings.map((w) => `${m.name}: ${w}`))];
   if (warnings.length > 0) out.push('', 'warnings:', ...warnings.map((w) => `  - ${clean(w)}`));
@@ -76,11 +77,11 @@ function moduleTable(modules: readonly ModuleJson[], options: TextOptions): stri
 
 function computedLine(report: ReportJson): string {
   const c = report.compute;
-  if (!c) return report.backend ?? '';
+  if (!c) return clean(report.backend ?? '');
   const threads = c.threads ? `, ${c.threads} thread${c.threads === 1 ? '' : 's'}` : '';
   const fallbacks = c.fallbacks ? `; ${c.fallbacks} ill-conditioned factor(s) by Householder` : '';
   const why = c.fallbackReason ? ` (${c.fallbackReason})` : '';
-  return `${c.backend}${threads}${fallbacks}${why}`;
+  return clean(`${c.backend}${threads}${fallbacks}${why}`);
 }
 
 /** How many labelled metadata entries the overview shows (the JSON report has them all). */
@@ -92,8 +93,3 @@ function shortValue(entry: ModuleJsonMetadata): string {
 }
 
 type ModuleJsonMetadata = ReportJson['metadataEntries'][number];
-
-/** Shows control characters from untrusted names as escapes so they cannot drive the terminal. */
-function clean(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}

@@ -1,3 +1,4 @@
+import { jsonText, markdownCell as cell } from '../report/escape';
 import { describeRankMethod, type RankPlan } from './recommend';
 
 /** Everything the saved report holds (resize-report.json), also what `--json` prints. */
@@ -18,19 +19,19 @@ const pct = (x: number): string => `${(x * 100).toFixed(2)} %`;
 /** The JSON form: the plan with its method object, per-layer rows and totals. */
 export function reportJson(report: ResizeReport): string {
   const layers = report.plan.layers.map((l) => ({ ...l, paramsSaved: l.paramsBefore - l.paramsAfter }));
-  return `${JSON.stringify({ ...report, plan: { ...report.plan, layers } }, null, 2)}\n`;
+  return `${jsonText({ ...report, plan: { ...report.plan, layers } }, undefined, 2)}\n`;
 }
 
-/** Markdown: a summary line, the per-layer table, then what was skipped and the notes. */
+/** Markdown: a summary line, the per-layer table, then what was skipped and the notes; text from files through markdownCell. */
 export function reportMarkdown(report: ResizeReport): string {
   const { plan } = report;
   const saved = plan.paramsBefore - plan.paramsAfter;
   const out = [
     '# Resize report',
     '',
-    `- input: \`${report.input}\` (${report.inputFormat})`,
-    `- output: \`${report.output}\` (${report.layout}, ${report.dtype})`,
-    `- method: ${describeRankMethod(plan.method)}`,
+    `- input: ${cell(report.input)} (${cell(report.inputFormat)})`,
+    `- output: ${cell(report.output)} (${report.layout}, ${cell(report.dtype)})`,
+    `- method: ${cell(describeRankMethod(plan.method))}`,
     `- parameters: ${plan.paramsBefore} → ${plan.paramsAfter} (${saved} saved, ${plan.paramsBefore > 0 ? pct(saved / plan.paramsBefore) : '0 %'})`,
     `- overall relative error ‖ΔW − ΔW_k‖_F / ‖ΔW‖_F: ${plan.overallRelativeError.toExponential(3)}`,
     '',
@@ -41,9 +42,4 @@ export function reportMarkdown(report: ResizeReport): string {
   if (report.skipped.length > 0) out.push('', '## Not truncated', '', ...report.skipped.map((s) => `- ${cell(s.name)}: ${cell(s.reason)}`));
   if (report.notes.length > 0) out.push('', '## Notes', '', ...report.notes.map((n) => `- ${cell(n)}`));
   return `${out.join('\n')}\n`;
-}
-
-/** Names come from the file: keep them from breaking the table. */
-function cell(text: string): string {
-  return text.replace(/[|\r\n`]/g, (c) => (c === '|' ? '\\|' : c === '`' ? "'" : ' '));
 }

@@ -1,3 +1,4 @@
+import { markdownCell, markdownLinkTarget } from '../../core/report/escape';
 import type { AdapterMatch, Match, ModuleStats } from './moduleIndex';
 
 /** At most this many adapters in one hover; more would bury the first. */
@@ -17,7 +18,8 @@ export interface HoverLabels {
 /**
  * The hover's Markdown for a match: a table of one module's numbers, or a min/median/max
  * summary when the text names a module type (`q_proj`) that many layers share. Module names
- * come from files, so they go in code spans with backticks removed.
+ * come from files, so they go through markdownCell (Markdown and HTML specials escaped,
+ * controls shown as escapes).
  */
 export function hoverMarkdown(match: Match, labels: HoverLabels): string {
   const sections = match.adapters.slice(0, MAX_ADAPTERS).map((a) => adapterSection(a, labels));
@@ -29,7 +31,7 @@ export function hoverMarkdown(match: Match, labels: HoverLabels): string {
 function adapterSection(match: AdapterMatch, labels: HoverLabels): string {
   const { adapter, modules } = match;
   const title = `**LoRA Lens** · ${code(labels.fileLabel(adapter.file))}`;
-  const link = `[Open in LoRA Lens](${labels.openLink(adapter.file)})`;
+  const link = `[Open in LoRA Lens](${markdownLinkTarget(labels.openLink(adapter.file))})`;
   const body = modules.length === 1 ? moduleTable(modules[0], labels) : summaryTable(modules, labels);
   return `${title}\n\n${body}\n\n${link}`;
 }
@@ -82,6 +84,10 @@ function num(x: number | null): string {
   return Number.isInteger(x) ? String(x) : x.toPrecision(4);
 }
 
+/**
+ * A name from a file, as Markdown text (markdownCell). Not a code span: inside one a backslash
+ * cannot escape itself, so `\|` would end a table cell.
+ */
 function code(text: string): string {
-  return `\`${text.replace(/[`\n\r]/g, '').replace(/\|/g, '\\|')}\``;
+  return markdownCell(text);
 }

@@ -1,3 +1,4 @@
+import { tsvCell } from '../../core/report/escape';
 import { formatNumber, formatShape } from '../../core/report/format';
 import type { ModuleJson } from '../../core/report/report';
 
@@ -5,14 +6,13 @@ const COLUMNS = ['module', 'shape', 'rank', 'alpha', 'scale', '‖ΔW‖_F', 'σ
 
 /**
  * Copy Layer Stats' text: a header and one tab-separated line per module, so it pastes into a
- * spreadsheet as a table and reads as one in a chat. Tabs and newlines in names (they come
- * from files) become spaces so that they cannot break the table.
+ * spreadsheet as a table and reads as one in a chat. Names come from files: tsvCell shows
+ * tabs, line breaks and other controls as escapes and guards formulas.
  */
 export function layerStatsText(modules: readonly ModuleJson[]): string {
-  const clean = (s: string) => s.replace(/[\t\r\n]/g, ' ');
   const lines = modules.map((m) =>
     [
-      clean(m.name),
+      tsvCell(m.name),
       formatShape(m.shape, m.kernel),
       String(m.rank),
       m.alpha === null ? '' : formatNumber(m.alpha),

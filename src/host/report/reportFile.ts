@@ -1,6 +1,7 @@
 import type { Adapter } from '../../core/adapter/model';
 import type { AdapterAnalysis, ModuleResult } from '../../core/analysis/analyze';
 import { reportCsv } from '../../core/report/csv';
+import { jsonText } from '../../core/report/escape';
 import { reportMarkdown } from '../../core/report/markdown';
 import { buildReport, type ReportJson } from '../../core/report/report';
 import type { ExportFormat } from '../../protocol/payloads';
@@ -18,7 +19,7 @@ export function reportOf(adapter: Adapter, analysis: AdapterAnalysis | null, par
 export function reportContent(report: ReportJson, format: ExportFormat): string {
   switch (format) {
     case 'json':
-      return `${JSON.stringify(report, null, 2)}\n`;
+      return `${jsonText(report, undefined, 2)}\n`;
     case 'csv':
       return reportCsv(report);
     case 'markdown':

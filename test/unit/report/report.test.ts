@@ -64,7 +64,8 @@ test('CSV quotes and neutralizes formulas', () => {
 test('Markdown escapes HTML and Markdown specials', () => {
   const md = reportMarkdown(report(HOSTILE));
   assert.doesNotMatch(md, /(^|[^\\])</m, 'every < is escaped');
-  assert.ok(md.includes('\\<img src=x onerror=alert\\(1\\)\\>'));
+  assert.ok(md.includes('&lt;img src=x onerror=alert\\(1\\)&gt;'));
+  assert.doesNotMatch(md, /<img/);
   assert.ok(!md.includes('*bold*'));
   assert.ok(!md.includes('\u001b'), 'no raw control characters');
 });
