@@ -1,7 +1,7 @@
 import type { BaseAnalysis, BaseModuleResult } from '../core/base/analyzeBase';
 import type { BaseJobReport } from '../core/jobs/protocol';
 import type { ReportJson } from '../core/report/report';
-import { shortName, textTable } from './table';
+import { clean, shortName, textTable } from './table';
 
 /** The `--base` part of `inspect --json`: the contract documented in docs/cli.md ("Against the base model"). */
 export interface BaseJson {
@@ -99,14 +99,14 @@ export function baseText(analysis: BaseAnalysis, json: BaseJson): string {
           `${m.intruders.count}/${m.intruders.k}${m.intruders.uncertain > 0 ? ` (${m.intruders.uncertain}?)` : ''}`,
           shortName(m.weight) + (m.transposed ? ' (ᵀ)' : ''),
         ]
-      : [shortName(m.name), '–', '–', '–', `skipped: ${m.reason}`],
+      : [shortName(m.name), '–', '–', '–', `skipped: ${clean(m.reason)}`],
   );
-  const out = ['', `against the base model · ${json.path} · top-${json.k} of W0 (K = ${json.kBase}) · ε = ${json.epsilon} · ${json.engine}`, ''];
+  const out = ['', `against the base model · ${clean(json.path)} · top-${json.k} of W0 (K = ${json.kBase}) · ε = ${json.epsilon} · ${json.engine}`, ''];
   out.push(...textTable(['module', 'align', 'amplif', 'intruders', 'base weight'], rows));
   for (const g of json.conversionSimilarity) {
     out.push(
       '',
-      `CondLoRA ${g.moduleType}: mean |cos| of conversions across ${g.modules.length} layers ${g.meanAbsOffDiagonal?.toFixed(3) ?? '–'} (random ≈ ${g.baselineRms.toPrecision(2)})`,
+      `CondLoRA ${clean(g.moduleType)}: mean |cos| of conversions across ${g.modules.length} layers ${g.meanAbsOffDiagonal?.toFixed(3) ?? '–'} (random ≈ ${g.baselineRms.toPrecision(2)})`,
     );
   }
   return `${out.join('\n')}\n`;

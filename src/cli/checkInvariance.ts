@@ -1,3 +1,4 @@
+import { jsonText } from '../core/report/escape';
 import { JobClient } from '../core/jobs/client';
 import { INVARIANCE_TOLERANCE } from '../core/predict/predictor/invariance';
 import { openPredictor } from '../core/predict/predictor/loadPredictor';
@@ -23,7 +24,7 @@ export async function checkInvarianceCommand(args: CheckInvarianceArgs): Promise
     );
     const provider = predictor.provider;
     if (args.json)
-      return `${JSON.stringify({ predictor: predictor.manifest.name, model: predictor.manifest.model.kind, provider, trials: report.trials, original: [...report.original], maxRelativeChange: report.maxRelativeChange, perTrial: report.perTrial, tolerance: INVARIANCE_TOLERANCE, invariant: report.invariant }, null, 2)}\n`;
+      return `${jsonText({ predictor: predictor.manifest.name, model: predictor.manifest.model.kind, provider, trials: report.trials, original: [...report.original], maxRelativeChange: report.maxRelativeChange, perTrial: report.perTrial, tolerance: INVARIANCE_TOLERANCE, invariant: report.invariant }, undefined, 2)}\n`;
     const ran = `model ${predictor.manifest.model.kind} on ${provider.name}${provider.fallbackReason ? ` (${clean(provider.fallbackReason)})` : ''}`;
     return `${report.trials} random GL(r) reparametrizations: largest relative change of the outputs ${report.maxRelativeChange.toExponential(2)} (${report.invariant ? 'invariant' : 'NOT invariant'} at ${INVARIANCE_TOLERANCE})\n${ran}\n`;
   } finally {

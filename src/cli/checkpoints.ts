@@ -1,3 +1,4 @@
+import { jsonText } from '../core/report/escape';
 import { JobClient } from '../core/jobs/client';
 import { formatNumber } from '../core/report/format';
 import type { CheckpointSeries } from '../core/subspace/checkpoints';
@@ -21,7 +22,7 @@ export async function checkpoints(args: CheckpointsArgs): Promise<string> {
     progress.done();
     await client.dispose();
   }
-  return args.json ? `${JSON.stringify(series, null, 2)}\n` : checkpointsText(series);
+  return args.json ? `${jsonText(series, undefined, 2)}\n` : checkpointsText(series);
 }
 
 function checkpointsText(s: CheckpointSeries): string {

@@ -1,3 +1,4 @@
+import { jsonText } from '../core/report/escape';
 import { openAdapter, type OpenedAdapter } from '../core/adapter/load';
 import { JobClient } from '../core/jobs/client';
 import { formatNumber } from '../core/report/format';
@@ -69,7 +70,7 @@ export async function compare(args: CompareArgs): Promise<string> {
       await client.dispose();
     }
     const report = { a: adapterJson(first), k: args.k ?? null, comparisons: results };
-    return args.json ? `${JSON.stringify(report, null, 2)}\n` : compareText(report.a, results);
+    return args.json ? `${jsonText(report, undefined, 2)}\n` : compareText(report.a, results);
   } finally {
     for (const o of opened) await o.file.close();
   }

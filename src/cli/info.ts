@@ -1,4 +1,6 @@
+import { jsonText } from '../core/report/escape';
 import { computeInfo } from '../core/report/computeInfo';
+import { clean } from './table';
 import type { InfoArgs } from './args';
 
 /**
@@ -8,11 +10,11 @@ import type { InfoArgs } from './args';
  */
 export async function info(args: InfoArgs): Promise<string> {
   const report = await computeInfo(args.compute.device);
-  if (args.json) return `${JSON.stringify(report, null, 2)}\n`;
+  if (args.json) return `${jsonText(report, undefined, 2)}\n`;
   const lines = [
     `onnxruntime   ${report.onnxruntime}`,
     ...report.providers.map((p, i) => `${i === 0 ? 'providers  ' : '           '}   ${p.name}: ${p.available ? 'available' : 'unavailable'} (${p.note})`),
-    `device        ${report.device} → ${report.provider}${report.fallbackReason ? ` (${report.fallbackReason})` : ''}`,
+    `device        ${report.device} → ${report.provider}${report.fallbackReason ? ` (${clean(report.fallbackReason)})` : ''}`,
     `threads       ${report.threads} intra-op of ${report.cores} cores`,
   ];
   return `${lines.join('\n')}\n`;

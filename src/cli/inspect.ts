@@ -1,3 +1,4 @@
+import { jsonText } from '../core/report/escape';
 import { join } from 'node:path';
 import type { AdapterAnalysis } from '../core/analysis/analyze';
 import { JobClient, type JobRunner } from '../core/jobs/client';
@@ -56,7 +57,7 @@ export async function inspect(args: InspectArgs, jobs: JobRunner = new JobClient
   const report = buildReport(output.adapter, analysis);
   switch (args.output) {
     case 'json':
-      return `${JSON.stringify(base ? withBase(report, base.analysis, base.json) : report, null, 2)}\n`;
+      return `${jsonText(base ? withBase(report, base.analysis, base.json) : report, undefined, 2)}\n`;
     case 'csv':
       return reportCsv(report);
     case 'markdown':

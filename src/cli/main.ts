@@ -1,3 +1,4 @@
+import { jsonText, linesSafe } from '../core/report/escape';
 import type { CliArgs } from './args';
 import { parseCommandLine } from './commandLine';
 import { checkpoints } from './checkpoints';
@@ -26,7 +27,8 @@ async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(`${typeof LORA_LENS_VERSION === 'string' ? LORA_LENS_VERSION : 'dev'}\n`);
       return 0;
     }
-    await write(await run(args));
+    // The last guard: every field from a file is escaped where it is formatted; this catches any that is not.
+    await write(linesSafe(await run(args)));
     return 0;
   } catch (error) {
     const json =
@@ -40,8 +42,8 @@ async function main(argv: readonly string[]): Promise<number> {
         args?.command === 'resize') &&
         args.json);
     const { code, inputError, message } = describeError(error);
-    if (json) await write(`${JSON.stringify({ error: { code, message } }, null, 2)}\n`);
-    else process.stderr.write(`lora-lens: ${message}\n`);
+    if (json) await write(`${jsonText({ error: { code, message } }, undefined, 2)}\n`);
+    else process.stderr.write(`lora-lens: ${linesSafe(message)}\n`);
     if (!inputError && process.env.LORA_LENS_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     return inputError ? EXIT_INPUT : EXIT_INTERNAL;
   }

@@ -1,3 +1,4 @@
+import { jsonText } from '../core/report/escape';
 import { JobClient } from '../core/jobs/client';
 import { openPredictor } from '../core/predict/predictor/loadPredictor';
 import { workerScript } from './inspect';
@@ -16,7 +17,7 @@ export async function predictCommand(args: PredictArgs): Promise<string> {
     const p = await predictor.predict(args.adapter, async (path, token) => (await client.run('analyze', { path, options: args.compute }, token ? { token } : {})).output.modules);
     const manifest = predictor.manifest;
     const provider = predictor.provider;
-    if (args.json) return `${JSON.stringify({ predictor: manifest.name, model: manifest.model.kind, layout: manifest.input.layout, provider, prediction: p }, null, 2)}\n`;
+    if (args.json) return `${jsonText({ predictor: manifest.name, model: manifest.model.kind, layout: manifest.input.layout, provider, prediction: p }, undefined, 2)}\n`;
     const ran = `model ${manifest.model.kind} on ${provider.name}${provider.fallbackReason ? ` (${clean(provider.fallbackReason)})` : ''}`;
     if (p.kind === 'regression')
       return `${clean(p.target)}: ${p.value.toPrecision(6)} (${clean(p.unit)}; trained on ${manifest.output.kind === 'regression' ? manifest.output.range.map((v) => v.toPrecision(4)).join('–') : ''})\n${ran}\n`;

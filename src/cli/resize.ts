@@ -1,3 +1,4 @@
+import { jsonText } from '../core/report/escape';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ResizeError } from '../core/resize/errors';
@@ -64,7 +65,7 @@ export async function resizeCommand(args: ResizeArgs): Promise<string> {
     progress.done();
   }
   return args.json
-    ? `${JSON.stringify({ ...out, plan: { ...out.plan, layers: out.plan.layers.map((l) => ({ ...l, paramsSaved: l.paramsBefore - l.paramsAfter })) } }, null, 2)}\n`
+    ? `${jsonText({ ...out, plan: { ...out.plan, layers: out.plan.layers.map((l) => ({ ...l, paramsSaved: l.paramsBefore - l.paramsAfter })) } }, undefined, 2)}\n`
     : text(out);
 }
 

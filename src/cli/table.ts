@@ -1,3 +1,4 @@
+import { textSafe } from '../core/report/escape';
 import { fitTable } from '../core/report/fitTable';
 
 /** Plain-text tables for the CLI: names never cut, columns fitted to the terminal's width. */
@@ -13,9 +14,9 @@ export function terminalWidth(): number {
   return columns !== undefined && columns > 0 ? columns : DEFAULT_WIDTH;
 }
 
-/** Shows control characters from untrusted names as escapes so they cannot drive the terminal. */
+/** Text from files for the terminal (textSafe): controls, bidi and zero-width characters shown as escapes. */
 export function clean(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return textSafe(text);
 }
 
 /** A module name, cleaned; shown whole (a table puts a long one on a line of its own). */

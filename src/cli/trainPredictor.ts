@@ -1,3 +1,4 @@
+import { jsonText } from '../core/report/escape';
 import { JobClient } from '../core/jobs/client';
 import type { CvMetrics } from '../core/predict/predictor/crossValidate';
 import { trainPredictor } from '../core/predict/predictor/trainPredictor';
@@ -41,7 +42,7 @@ export async function trainPredictorCommand(args: TrainPredictorArgs): Promise<s
       },
     });
     if (args.json)
-      return `${JSON.stringify({ adapters: summary.adapters, skipped: summary.skipped, out: args.out ?? null, manifest: summary.manifest }, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`;
+      return `${jsonText({ adapters: summary.adapters, skipped: summary.skipped, out: args.out ?? null, manifest: summary.manifest }, (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`;
     const lines = [
       `${args.model}${args.model === 'mlp' || args.model === 'glnet' ? ` ${args.task}` : ''} on ${summary.adapters} adapters (${summary.skipped.length} skipped), target ${clean(args.target)}, ${summary.cv.folds}-fold CV, layout ${summary.manifest.input.layout}`,
       args.model === 'glnet' ? `  GL-net (factors), held-out as stored      ${metrics(summary.cv)}` : `  invariant features (spectra)              ${metrics(summary.cv)}`,
