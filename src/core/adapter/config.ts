@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { AdapterConfig } from './model';
+import { sidecarOutsideFolder } from './sidecar';
 
 /** The config files adapter writers put beside their weights (PEFT and mlx-lm both use this name). */
 const CONFIG_NAME = 'adapter_config.json';
@@ -16,7 +17,7 @@ export interface ConfigLookup {
 /**
  * Reads `adapter_config.json` beside a weights file. A missing config is normal (kohya,
  * diffusers); an unreadable or malformed one is a warning, never a failure, so the weights are
- * still analysed.
+ * still analysed. A config that links outside the adapter's folder is not read (a warning).
  */
 export async function readConfigBeside(weightsFile: string): Promise<ConfigLookup> {
   const file = join(dirname(weightsFile), CONFIG_NAME);
@@ -28,6 +29,8 @@ export async function readConfigBeside(weightsFile: string): Promise<ConfigLooku
   } catch {
     return { config: null, warnings: [] };
   }
+  const outside = await sidecarOutsideFolder(file);
+  if (outside !== null) return { config: null, warnings: [outside] };
   if (size > MAX_CONFIG_BYTES) return { config: null, warnings: [`${CONFIG_NAME} is ${size} bytes, too large to be a config; ignored`] };
   let text: string;
   try {

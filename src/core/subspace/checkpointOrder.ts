@@ -1,6 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ADAPTER_FILE_NAMES, resolveWeightsFile } from '../adapter/resolve';
+import { sidecarOutsideFolder } from '../adapter/sidecar';
 import { SubspaceError } from './errors';
 
 /** One checkpoint of a training run, located and placed in order. */
@@ -83,8 +84,9 @@ async function stepOf(path: string, weights: string): Promise<Pick<CheckpointFil
   return { step: null, stepSource: null };
 }
 
-/** `global_step` of a Trainer state file, or null when absent, unreadable or not a count. */
+/** `global_step` of a Trainer state file, or null when absent, unreadable, not a count, or a link out of its folder. */
 async function globalStep(file: string): Promise<number | null> {
+  if ((await sidecarOutsideFolder(file)) !== null) return null;
   let text: string;
   try {
     text = await readFile(file, 'utf8');
