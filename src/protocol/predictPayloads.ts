@@ -64,4 +64,6 @@ export interface PredictionsPayload {
   readonly status: 'waiting' | 'running' | 'done';
   readonly cards: readonly PredictionCard[];
   readonly broken: readonly BrokenPredictor[];
+  /** What is not listed and why (workspace predictors wait for Workspace Trust); absent when nothing is left out. */
+  readonly notes?: readonly string[];
 }

@@ -49,6 +49,8 @@ export interface PredictionsModel {
   readonly cards: readonly CardModel[];
   /** Predictor folders that could not be read, with why. */
   readonly warnings: readonly string[];
+  /** Predictors left out on purpose, with why (an untrusted folder's own predictors). */
+  readonly notes: readonly string[];
   /** No predictor at all: the view offers Load and Train. */
   readonly empty: boolean;
 }
@@ -56,7 +58,7 @@ export interface PredictionsModel {
 const SOURCES = { workspace: 'workspace', setting: 'from settings', loaded: 'loaded' } as const;
 
 export function predictionsModel(payload: PredictionsPayload | null): PredictionsModel {
-  if (!payload) return { status: 'Looking for predictors…', cards: [], warnings: [], empty: false };
+  if (!payload) return { status: 'Looking for predictors…', cards: [], warnings: [], notes: [], empty: false };
   const warnings = payload.broken.map((b) => `${b.dir}: ${b.error}`);
   const empty = payload.cards.length === 0;
   const status = empty
@@ -66,7 +68,7 @@ export function predictionsModel(payload: PredictionsPayload | null): Prediction
       : payload.status === 'running'
         ? 'Predicting…'
         : `${payload.cards.length} predictor${payload.cards.length === 1 ? '' : 's'}`;
-  return { status, cards: payload.cards.map(cardModel), warnings, empty };
+  return { status, cards: payload.cards.map(cardModel), warnings, notes: payload.notes ?? [], empty };
 }
 
 export function cardModel(card: PredictionCard): CardModel {

@@ -35,6 +35,7 @@ export function mountPredict(parent: HTMLElement, store: Store, actions: Actions
       for (const w of model.warnings) list.append(el('li', undefined, `Predictor not usable: ${w}`));
       parts.push(list);
     }
+    for (const note of model.notes) parts.push(el('p', 'note predictor-note', note));
     if (model.empty) parts.push(el('p', 'placeholder', 'A predictor estimates a property of the finetune (a loss, a task, a rank) from GL(r)-invariant features of its weights.'));
     const cards = el('div', 'prediction-cards');
     for (const card of model.cards) cards.append(cardElement(card, inner, actions));

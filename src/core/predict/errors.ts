@@ -13,6 +13,8 @@ export type FeatureErrorCode =
   | 'NO_ADAPTERS'
   /** A predictor folder whose manifest or model cannot be used (malformed, other layout). */
   | 'INVALID_PREDICTOR'
+  /** A predictor's ONNX model keeps tensor data outside its folder (an absolute path, a `..` segment, a link that leads out). */
+  | 'UNSAFE_EXTERNAL_DATA'
   /** A predictor folder exists already and --force was not given. */
   | 'PREDICTOR_EXISTS'
   /** A labels file or target column that cannot train a predictor. */

@@ -42,7 +42,8 @@ export function registerTrainPredictor(service: AnalysisService, predictions: Pr
       const lines = summaryLines(summary, plan.out);
       for (const line of lines) log().info(line);
       const inWorkspace = (vscode.workspace.workspaceFolders ?? []).some((f) => dirname(resolve(plan.out)) === join(f.uri.fsPath, WORKSPACE_PREDICTORS));
-      if (inWorkspace) await predictions.catalog.refresh();
+      // An untrusted folder's own predictors are not listed; this one the user asked for, so it is loaded by hand.
+      if (inWorkspace && vscode.workspace.isTrusted) await predictions.catalog.refresh();
       else await predictions.catalog.load(plan.out);
       const baseline = `raw-factor baseline ${metricsText(summary.baseline)}`;
       const show = 'Show Output';

@@ -56,7 +56,7 @@ export class DocumentPredictions extends Disposable {
       const r = this.runs.get(entry.dir);
       return cardOf(entry, r?.provider ?? null, r?.run ?? { kind: 'pending' }, this.invariance.get(entry.dir, this.document.stamp));
     });
-    return { status, cards, broken: this.catalog.broken };
+    return { status, cards, broken: this.catalog.broken, notes: this.catalog.notes };
   }
 
   private reset(): void {

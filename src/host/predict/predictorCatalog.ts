@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { isAbsolute, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import { MANIFEST_FILE } from '../../core/predict/predictor/manifest';
 import { discoverPredictors, openPredictor, type LoadedPredictor } from '../../core/predict/predictor/loadPredictor';
@@ -10,6 +10,7 @@ import { log } from '../log';
 import { readSettings } from '../settings';
 import type { PredictorEntry } from './cards';
 import { WORKSPACE_PREDICTORS } from './predictorPaths';
+import { predictorSources, trustNotes, type PredictorSources } from './predictorSources';
 
 /** File events come in bursts (a predictor folder is written as two files and a rename): one refresh per burst. */
 const REFRESH_DEBOUNCE_MS = 250;
@@ -20,11 +21,14 @@ const REFRESH_DEBOUNCE_MS = 250;
  * predictor that cannot be read is listed with its error (and logged once), never thrown. The
  * list follows the files (a watcher on each workspace folder) and the setting. Sessions
  * (the ONNX model loaded for a provider) are opened on first use and dropped when their
- * folder changes, so an edited or retrained predictor is read again.
+ * folder changes, so an edited or retrained predictor is read again. In Restricted Mode only
+ * the user's own absolute setting entries and predictors loaded by hand are listed (see
+ * predictorSources); the rest is listed, and watched, once the folder is trusted.
  */
 export class PredictorCatalog extends Disposable {
   private entries: readonly PredictorEntry[] = [];
   private brokenList: readonly BrokenPredictor[] = [];
+  private noteList: readonly string[] = [];
   private readonly byHand = new Set<string>();
   private readonly sessions = new Map<string, Promise<LoadedPredictor>>();
   private readonly reported = new Set<string>();
@@ -42,6 +46,12 @@ export class PredictorCatalog extends Disposable {
     this._register({ dispose: () => this.watchers.forEach((w) => w.dispose()) });
     this._register({ dispose: () => clearTimeout(this.timer) });
     this._register({ dispose: () => void this.dropSessions([...this.sessions.keys()]) });
+    this._register(
+      vscode.workspace.onDidGrantWorkspaceTrust(() => {
+        this.watch();
+        void this.refresh();
+      }),
+    );
     this._register(
       vscode.workspace.onDidChangeWorkspaceFolders(() => {
         this.watch();
@@ -65,6 +75,11 @@ export class PredictorCatalog extends Disposable {
 
   get broken(): readonly BrokenPredictor[] {
     return this.brokenList;
+  }
+
+  /** What is not listed until the folder is trusted, in words; empty in a trusted folder. */
+  get notes(): readonly string[] {
+    return this.noteList;
   }
 
   /** Resolves when the listing in progress (if any) has finished. */
@@ -112,15 +127,12 @@ export class PredictorCatalog extends Disposable {
 
   private async list(): Promise<void> {
     const found: (PredictorEntry | (BrokenPredictor & { readonly source: PredictorSource }))[] = [];
-    const folders = vscode.workspace.workspaceFolders ?? [];
-    for (const folder of folders) {
-      const root = join(folder.uri.fsPath, WORKSPACE_PREDICTORS);
+    const sources = currentSources();
+    for (const root of sources.workspaceRoots) {
       if (!(await isDirectory(root))) continue;
       for (const d of await discoverPredictors(root)) found.push({ ...d, source: 'workspace' });
     }
-    const base = folders[0]?.uri.fsPath;
-    for (const path of readSettings().predictors) {
-      const dir = isAbsolute(path) || !base ? resolve(path) : resolve(base, path);
+    for (const dir of sources.settingDirs) {
       if (await isFile(join(dir, MANIFEST_FILE))) found.push({ ...(await readOne(dir)), source: 'setting' });
       else if (await isDirectory(dir)) for (const d of await discoverPredictors(dir)) found.push({ ...d, source: 'setting' });
       else found.push({ dir, error: `${dir} is not a folder (from the setting loraLens.predictors)`, source: 'setting' });
@@ -144,13 +156,22 @@ export class PredictorCatalog extends Disposable {
     const gone = [...this.sessions.keys()].filter((dir) => !seen.has(dir) || this.touched.has(dir));
     this.touched.clear();
     await this.dropSessions(gone);
+    const present: string[] = [];
+    for (const root of sources.deferredRoots) if (await isDirectory(root)) present.push(root);
+    const notes = trustNotes(sources, present);
+    for (const note of notes) if (!this.reported.has(note)) log().info(note);
+    notes.forEach((note) => this.reported.add(note));
     this.entries = usable;
     this.brokenList = broken;
+    this.noteList = notes;
     this.changed.fire();
   }
 
+  /** Watches each workspace folder's `.lora-lens/predictors/`: in a trusted folder only. */
   private watch(): void {
     this.watchers.forEach((w) => w.dispose());
+    this.watchers = [];
+    if (!vscode.workspace.isTrusted) return;
     this.watchers = (vscode.workspace.workspaceFolders ?? []).map((folder) => {
       const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(folder, '.lora-lens/predictors/**'));
       const root = join(folder.uri.fsPath, WORKSPACE_PREDICTORS);
@@ -181,6 +202,17 @@ export class PredictorCatalog extends Disposable {
         );
     }
   }
+}
+
+/** Where to look now: the trust state, the workspace folders and the setting as each scope sets it. */
+function currentSources(): PredictorSources {
+  const setting = vscode.workspace.getConfiguration('loraLens').inspect<unknown>('predictors');
+  return predictorSources({
+    trusted: vscode.workspace.isTrusted,
+    workspaceFolders: (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath),
+    settingGlobal: setting?.globalValue,
+    settingWorkspace: setting?.workspaceFolderValue ?? setting?.workspaceValue,
+  });
 }
 
 async function readOne(dir: string): Promise<{ readonly dir: string; readonly manifest: PredictorEntry['manifest'] } | BrokenPredictor> {

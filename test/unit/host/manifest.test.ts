@@ -28,7 +28,10 @@ interface Manifest {
   readonly icon?: string;
   readonly repository?: { readonly type: string; readonly url: string };
   readonly scripts: Record<string, string>;
-  readonly capabilities?: { readonly virtualWorkspaces?: { readonly supported: boolean; readonly description?: string } };
+  readonly capabilities?: {
+    readonly virtualWorkspaces?: { readonly supported: boolean; readonly description?: string };
+    readonly untrustedWorkspaces?: { readonly supported: boolean | 'limited'; readonly description?: string; readonly restrictedConfigurations?: readonly string[] };
+  };
   readonly contributes: {
     readonly commands: readonly Command[];
     readonly menus: Record<string, readonly MenuItem[]>;
@@ -150,6 +153,17 @@ test('virtual workspaces are declined with the reason', () => {
   const virtual = MANIFEST.capabilities?.virtualWorkspaces;
   assert.equal(virtual?.supported, false);
   assert.match(resolved(virtual?.description) ?? '', /local disk/);
+});
+
+test('Restricted Mode: the extension runs limited, and the setting that names predictors to run is restricted', () => {
+  const untrusted = MANIFEST.capabilities?.untrustedWorkspaces;
+  assert.ok(untrusted, 'capabilities.untrustedWorkspaces is declared');
+  assert.equal(untrusted.supported, 'limited');
+  const description = resolved(untrusted.description);
+  assert.ok(description && description.length > 40, 'the description resolves to a sentence in package.nls.json');
+  assert.match(description, /trusted/);
+  assert.deepEqual(untrusted.restrictedConfigurations, ['loraLens.predictors']);
+  for (const key of untrusted.restrictedConfigurations ?? []) assert.ok(Object.hasOwn(configuration.properties, key), `${key} is a contributed setting`);
 });
 
 test('the marketplace fields: an icon of 128×128, the repository, a changelog entry for this version', () => {

@@ -102,3 +102,10 @@ test('the panel status follows the analysis and says what to do without predicto
   assert.equal(done.status, '2 predictors');
   assert.deepEqual(done.warnings, ['/x: not JSON']);
 });
+
+test('notes of predictors left out on purpose reach the model; a payload without them has none', () => {
+  assert.deepEqual(predictionsModel({ status: 'done', cards: [], broken: [], notes: ['workspace predictors run when the folder is trusted'] }).notes, [
+    'workspace predictors run when the folder is trusted',
+  ]);
+  assert.deepEqual(predictionsModel({ status: 'done', cards: [], broken: [] }).notes, []);
+});

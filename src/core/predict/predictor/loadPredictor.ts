@@ -5,6 +5,7 @@ import type { CancellationToken } from '../../cancellation';
 import { FeatureError, PredictorError } from '../errors';
 import { checkInvariance, type InvarianceReport } from './invariance';
 import type { PredictorManifest } from './manifest';
+import { checkExternalData } from './onnxExternalData';
 import { interpret, predictorOutputs, type Analyze, type Prediction } from './predictAdapter';
 import { readPredictor, type StoredPredictor } from './predictorDir';
 import { PredictorSession } from './runPredictor';
@@ -25,8 +26,9 @@ export interface LoadedPredictor {
  * Reads manifest.json and model.onnx from a predictor folder and creates its ONNX session
  * (CUDA first under `auto`, CPU fallback with the reason; see createOrtSession). A malformed
  * or unreadable manifest, or a model file onnxruntime cannot load, is PredictorError
- * INVALID_PREDICTOR naming the file; an explicit `cuda` that cannot run is
- * DeviceUnavailableError; a missing onnxruntime is OrtUnavailableError (both passed through).
+ * INVALID_PREDICTOR naming the file; a model whose external data lies outside the folder is
+ * UNSAFE_EXTERNAL_DATA, refused before onnxruntime sees it (see checkExternalData); an
+ * explicit `cuda` that cannot run is DeviceUnavailableError; a missing onnxruntime is OrtUnavailableError (both passed through).
  */
 export async function openPredictor(dir: string, options?: { readonly device?: DeviceChoice }): Promise<LoadedPredictor> {
   let stored: StoredPredictor;
@@ -37,6 +39,7 @@ export async function openPredictor(dir: string, options?: { readonly device?: D
     throw error;
   }
   const manifest = stored.manifest;
+  await checkExternalData(dir, stored.model, join(dir, manifest.model.file));
   let session: PredictorSession;
   try {
     session = await PredictorSession.create(stored.model, manifest.output.kind, options?.device ?? 'auto');
