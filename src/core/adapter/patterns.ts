@@ -86,9 +86,10 @@ export class PatternTable {
     const ordinary = !UNORDINARY.test(moduleName);
     const plainHit = ordinary ? this.plainMatch(moduleName) : Infinity;
     if (plainHit === null) return this.exhaust(moduleName);
-    const name = codePointsOf(moduleName);
+    let name: Int32Array | null = null;
     for (const entry of ordinary ? this.others : this.entries) {
       if (entry.index > plainHit) break;
+      name ??= codePointsOf(moduleName);
       const hit = matchKey(entry.compiled, name, this.budget);
       if (hit === null) return this.exhaust(moduleName);
       if (hit) return { key: entry.key, value: entry.value };
@@ -125,7 +126,7 @@ export class PatternTable {
   private exhaust(moduleName: string): undefined {
     this.exhausted = true;
     this.warnings.push(
-      `${this.field}: matching its keys took more than ${MAX_PATTERN_STEPS} steps; stopped at module ${quote(moduleName)}, which and all later modules keep ${this.fallback}`,
+      `${this.field}: matching its keys took more than ${MAX_PATTERN_STEPS} steps; stopped at module ${quote(moduleName)}; it and every later module keep ${this.fallback}`,
     );
     return undefined;
   }

@@ -45,6 +45,26 @@ test('hostile pattern keys beside a real adapter are refused with a warning and 
   }
 });
 
+test('a config with 300k pattern keys beside a real adapter is analysed, the map ignored with a warning', { timeout: 60_000 }, async () => {
+  const dir = await tempDir();
+  try {
+    await copyFile(corpusPath('peft-tinygpt2', 'adapter_model.safetensors'), join(dir, 'adapter_model.safetensors'));
+    const rankPattern: Record<string, number> = {};
+    for (let i = 0; i < 300_000; i++) rankPattern[`h.${i}.attn.(c_attn|c_proj)`] = 2;
+    await writeFile(join(dir, 'adapter_config.json'), JSON.stringify({ peft_type: 'LORA', r: 4, lora_alpha: 1, fan_in_fan_out: true, rank_pattern: rankPattern }));
+    await withAnalysis(join(dir, 'adapter_model.safetensors'), ({ adapter }, results) => {
+      assert.ok(adapter.warnings.includes(`rank_pattern has more than ${MAX_PATTERN_KEYS} keys; it is ignored and every module keeps r`), adapter.warnings.join(' | '));
+      assert.equal(adapter.modules.length, 6);
+      for (const m of adapter.modules) {
+        assert.equal(m.scale, 1 / 4, `${m.name}: ${m.scaleRule}`);
+        assert.equal(results.get(m.name)?.status, 'ok', m.name);
+      }
+    });
+  } finally {
+    await removeDir(dir);
+  }
+});
+
 test('refused key forms say why; supported ones compile', () => {
   const refused = [
     ...HOSTILE,
