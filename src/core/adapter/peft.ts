@@ -4,7 +4,7 @@ import { numberField, stringField } from './config';
 import type { ModuleParts } from './group';
 import type { AdaptedModule, OtherTensor } from './model';
 import { PEFT_WRAP } from './moduleNames';
-import { compilePatterns, matchPattern, type PatternTable } from './patterns';
+import { compilePatterns, type PatternTable } from './patterns';
 import { peftScale, unknownScale, type ScaleResult } from './scale';
 import { describeModule, type ModuleStructure } from './structure';
 import { toModule } from './toModule';
@@ -75,9 +75,8 @@ export function peftScaleRule(values: Readonly<Record<string, unknown>>, peftTyp
   const r = numberField(values, peftType === 'ADALORA' ? 'init_r' : 'r') ?? numberField(values, 'r');
   const alpha = numberField(values, peftType === 'LORA' || peftType === 'ADALORA' ? 'lora_alpha' : 'alpha');
   const rslora = values.use_rslora === true;
-  const ranks: PatternTable = compilePatterns(values.rank_pattern);
-  const alphas: PatternTable = compilePatterns(values.alpha_pattern);
-  for (const key of [...ranks.invalid, ...alphas.invalid]) warnings.push(`pattern key "${key}" is not a valid regular expression here; matched literally`);
+  const ranks: PatternTable = compilePatterns(values.rank_pattern, 'rank_pattern', peftType === 'ADALORA' ? 'init_r' : 'r', warnings);
+  const alphas: PatternTable = compilePatterns(values.alpha_pattern, 'alpha_pattern', peftType === 'LORA' || peftType === 'ADALORA' ? 'lora_alpha' : 'alpha', warnings);
   // Modules share a handful of (r, α, pattern) combinations: build each rule's text once.
   const cache = new Map<string, ScaleResult>();
   const cached = (key: string, make: () => ScaleResult): ScaleResult => {
@@ -86,8 +85,8 @@ export function peftScaleRule(values: Readonly<Record<string, unknown>>, peftTyp
     return result;
   };
   return (name, s) => {
-    const rankHit = matchPattern(ranks, name);
-    const alphaHit = matchPattern(alphas, name);
+    const rankHit = ranks.match(name);
+    const alphaHit = alphas.match(name);
     const moduleR = rankHit?.value ?? r;
     const moduleAlpha = alphaHit?.value ?? alpha;
     if (moduleR === undefined || moduleAlpha === undefined) return unknownScale(`the config has no ${moduleR === undefined ? 'r' : 'lora_alpha'}`);
