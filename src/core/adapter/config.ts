@@ -1,5 +1,5 @@
-import { readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { FileReadError, readSmallText } from '../io/readFile';
 import type { AdapterConfig } from './model';
 import { sidecarOutsideFolder } from './sidecar';
 
@@ -7,7 +7,7 @@ import { sidecarOutsideFolder } from './sidecar';
 const CONFIG_NAME = 'adapter_config.json';
 
 /** Configs are small; anything larger is not one and is not read. */
-const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
+export const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
 
 export interface ConfigLookup {
   readonly config: AdapterConfig | null;
@@ -21,22 +21,15 @@ export interface ConfigLookup {
  */
 export async function readConfigBeside(weightsFile: string): Promise<ConfigLookup> {
   const file = join(dirname(weightsFile), CONFIG_NAME);
-  let size: number;
-  try {
-    const info = await stat(file);
-    if (!info.isFile()) return { config: null, warnings: [] };
-    size = info.size;
-  } catch {
-    return { config: null, warnings: [] };
-  }
   const outside = await sidecarOutsideFolder(file);
   if (outside !== null) return { config: null, warnings: [outside] };
-  if (size > MAX_CONFIG_BYTES) return { config: null, warnings: [`${CONFIG_NAME} is ${size} bytes, too large to be a config; ignored`] };
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readSmallText(file, MAX_CONFIG_BYTES, 'the adapter config');
   } catch (error) {
-    return { config: null, warnings: [`${CONFIG_NAME} could not be read (${(error as Error).message}); ignored`] };
+    if (error instanceof FileReadError && error.code === 'NOT_FOUND') return { config: null, warnings: [] };
+    const why = error instanceof FileReadError && error.code !== 'IO_ERROR' ? error.message : `${CONFIG_NAME} could not be read (${(error as Error).message})`;
+    return { config: null, warnings: [`${why}; ignored`] };
   }
   return parseConfig(file, text);
 }

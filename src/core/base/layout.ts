@@ -1,5 +1,6 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { FileReadError, readSmallText } from '../io/readFile';
 import { BaseModelError } from './errors';
 
 /** One file of a base model. */
@@ -25,6 +26,11 @@ export interface BaseLayout {
 const INDEXES = ['model.safetensors.index.json', 'diffusion_pytorch_model.safetensors.index.json'];
 /** The file taken when a folder holds several (the others are dtype variants such as `.fp16.`). */
 const PREFERRED = ['model.safetensors', 'diffusion_pytorch_model.safetensors'];
+/**
+ * An index names each tensor once (about 100 bytes an entry): a model of 100,000 tensors has a
+ * 10 MB index. Anything much larger is not one.
+ */
+const MAX_INDEX_BYTES = 64 * 1024 * 1024;
 
 /**
  * Resolves what `--base` names, reading only directory listings and index files (never a weight):
@@ -93,9 +99,10 @@ async function snapshotOf(path: string): Promise<string> {
 async function readIndex(indexPath: string, component: string | null): Promise<BaseShard[]> {
   let json: unknown;
   try {
-    json = JSON.parse(await readFile(indexPath, 'utf8'));
+    json = JSON.parse(await readSmallText(indexPath, MAX_INDEX_BYTES, 'the base model index'));
   } catch (error) {
-    throw new BaseModelError('BAD_INDEX', `cannot read ${indexPath}: ${(error as Error).message}`, indexPath);
+    const why = error instanceof FileReadError ? error.message : `cannot read ${indexPath}: ${(error as Error).message}`;
+    throw new BaseModelError('BAD_INDEX', why, indexPath);
   }
   const map = typeof json === 'object' && json !== null ? (json as Record<string, unknown>).weight_map : undefined;
   if (typeof map !== 'object' || map === null || Array.isArray(map)) throw new BaseModelError('BAD_INDEX', `${indexPath} has no weight_map object`, indexPath);

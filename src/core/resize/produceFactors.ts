@@ -58,7 +58,8 @@ export class FactorProducer {
   async produce(t: PlannedTensor, put: (chunk: Uint8Array) => Promise<void>): Promise<void> {
     throwIfCancelled(this.token);
     if (t.kind === 'alpha') return put(encodeFloat32([t.value]));
-    if (t.kind === 'copy') return put(await this.file.readBytes(t.source));
+    // A copied tensor can be gigabytes (an F32 embedding in modules_to_save): streamed in chunks.
+    if (t.kind === 'copy') return this.file.streamBytes(t.source, put);
     const ready = await this.batchOf(t.module);
     const entry = ready.get(t.module);
     const values = entry?.[t.role];

@@ -37,6 +37,8 @@ export type SafetensorsErrorCode =
   | 'MISSING_BYTES'
   /** A tensor of a dtype that cannot be decoded as real numbers was asked for as numbers. */
   | 'UNSUPPORTED_DTYPE'
+  /** A tensor asked for whole is larger than this process can hold in one array (over 4 GiB, or past free memory). */
+  | 'TENSOR_TOO_LARGE'
   /** A tensor was asked for by a name the header does not have. */
   | 'TENSOR_NOT_FOUND'
   /** A write would replace an existing file and overwriting was not asked for. */

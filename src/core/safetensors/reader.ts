@@ -1,4 +1,5 @@
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { FileReadError, openRegularFile, READ_CHUNK_BYTES, readFully as readChunked } from '../io/readFile';
 import { decodeFloat32, decodeFloat64 } from './decode';
 import { SafetensorsError } from './errors';
 import { checkHeaderLength, parseHeader } from './header';
@@ -27,9 +28,9 @@ export class SafetensorsFile {
   static async open(path: string): Promise<SafetensorsFile> {
     let handle: FileHandle;
     try {
-      handle = await open(path, 'r');
+      handle = await openRegularFile(path, 'the weights file');
     } catch (error) {
-      throw new SafetensorsError('IO_ERROR', `cannot open ${path}: ${(error as Error).message}`, path);
+      throw new SafetensorsError('IO_ERROR', error instanceof FileReadError ? error.message : `cannot open ${path}: ${(error as Error).message}`, path);
     }
     try {
       const header = await readHeaderFrom(handle, path);
@@ -47,21 +48,40 @@ export class SafetensorsFile {
   async readBytes(tensor: TensorInfo | string, range?: ElementRange, target?: Uint8Array): Promise<Uint8Array> {
     const info = this.info(tensor);
     const [start, end] = this.byteSpan(info, range);
-    const bytes = target && target.length >= end - start ? target.subarray(0, end - start) : new Uint8Array(end - start);
+    const bytes = target && target.length >= end - start ? target.subarray(0, end - start) : this.inMemory(info, () => new Uint8Array(end - start));
     await this.readAt(bytes, start, info.name);
     return bytes;
+  }
+
+  /**
+   * Hands the tensor's raw bytes to `consume` in order, in chunks of at most `chunkBytes`, all
+   * views of one reused buffer (copy what must outlive the call): so a tensor of gigabytes is
+   * copied without ever being in memory whole. Each chunk is handed over once `consume`'s
+   * previous call has resolved.
+   */
+  async streamBytes(tensor: TensorInfo | string, consume: (chunk: Uint8Array) => Promise<void>, chunkBytes = READ_CHUNK_BYTES): Promise<void> {
+    const info = this.info(tensor);
+    const buffer = new Uint8Array(Math.max(1, Math.min(chunkBytes, info.end - info.start)));
+    for (let position = info.start; position < info.end;) {
+      const chunk = buffer.subarray(0, Math.min(buffer.length, info.end - position));
+      await this.readAt(chunk, position, info.name);
+      await consume(chunk);
+      position += chunk.length;
+    }
   }
 
   /** The tensor's values (or a range of them) as float64, row-major. */
   async readFloat64(tensor: TensorInfo | string, range?: ElementRange): Promise<Float64Array> {
     const info = this.info(tensor);
-    return decodeFloat64(await this.readBytes(info, range), info.dtype, range?.count ?? info.elements, info.name, this.header.file);
+    const bytes = await this.readBytes(info, range);
+    return this.inMemory(info, () => decodeFloat64(bytes, info.dtype, range?.count ?? info.elements, info.name, this.header.file));
   }
 
   /** The tensor's values (or a range of them) as float32, row-major. */
   async readFloat32(tensor: TensorInfo | string, range?: ElementRange): Promise<Float32Array> {
     const info = this.info(tensor);
-    return decodeFloat32(await this.readBytes(info, range), info.dtype, range?.count ?? info.elements, info.name, this.header.file);
+    const bytes = await this.readBytes(info, range);
+    return this.inMemory(info, () => decodeFloat32(bytes, info.dtype, range?.count ?? info.elements, info.name, this.header.file));
   }
 
   /** Absolute byte span of a tensor or of a whole-byte range of its elements. */
@@ -85,6 +105,24 @@ export class SafetensorsFile {
     if (this.closed) return;
     this.closed = true;
     await this.handle.close();
+  }
+
+  /**
+   * Runs an allocation of a tensor's size: an array past V8's length limit (4 GiB here) or past
+   * free memory is TENSOR_TOO_LARGE naming the tensor, not a bare RangeError.
+   */
+  private inMemory<T>(info: TensorInfo, allocate: () => T): T {
+    try {
+      return allocate();
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      throw new SafetensorsError(
+        'TENSOR_TOO_LARGE',
+        `tensor ${JSON.stringify(info.name)} (${info.dtype} [${info.shape.join(', ')}], ${info.end - info.start} bytes) is too large to hold in memory here: ${error.message}`,
+        this.header.file,
+        info.name,
+      );
+    }
   }
 
   private info(tensor: TensorInfo | string): TensorInfo {
@@ -116,11 +154,8 @@ export async function readHeader(path: string): Promise<SafetensorsHeader> {
 async function readHeaderFrom(handle: FileHandle, path: string): Promise<SafetensorsHeader> {
   let fileSize: number;
   try {
-    const stats = await handle.stat();
-    if (!stats.isFile()) throw new SafetensorsError('IO_ERROR', `${path} is not a regular file`, path);
-    fileSize = stats.size;
+    fileSize = (await handle.stat()).size;
   } catch (error) {
-    if (error instanceof SafetensorsError) throw error;
     throw new SafetensorsError('IO_ERROR', `cannot read ${path}: ${(error as Error).message}`, path);
   }
   try {
@@ -138,23 +173,24 @@ async function readHeaderFrom(handle: FileHandle, path: string): Promise<Safeten
   }
 }
 
+/**
+ * Fills `target` from `position` in bounded reads (one read of 2 GiB or more would abort Node);
+ * a file that ends early, or shrank since it was opened, is MISSING_BYTES.
+ */
 async function readFully(handle: FileHandle, target: Uint8Array, position: number, file: string, tensor: string | undefined): Promise<void> {
-  let done = 0;
-  while (done < target.length) {
-    let bytesRead: number;
-    try {
-      ({ bytesRead } = await handle.read(target, done, target.length - done, position + done));
-    } catch (error) {
-      throw new SafetensorsError('IO_ERROR', `reading ${tensor ? `tensor ${JSON.stringify(tensor)}` : 'the header'} failed: ${(error as Error).message}`, file, tensor);
-    }
-    if (bytesRead === 0) {
-      throw new SafetensorsError(
-        'MISSING_BYTES',
-        `the file ended after ${position + done} bytes while reading ${tensor ? `tensor ${JSON.stringify(tensor)}` : 'the header'} (was it truncated or replaced since it was opened?)`,
-        file,
-        tensor,
-      );
-    }
-    done += bytesRead;
+  const what = tensor ? `tensor ${JSON.stringify(tensor)}` : 'the header';
+  let done: number;
+  try {
+    done = await readChunked(handle, target, position);
+  } catch (error) {
+    throw new SafetensorsError('IO_ERROR', `reading ${what} failed: ${(error as Error).message}`, file, tensor);
+  }
+  if (done < target.length) {
+    throw new SafetensorsError(
+      'MISSING_BYTES',
+      `the file ended after ${position + done} bytes while reading ${what} (was it truncated or replaced since it was opened?)`,
+      file,
+      tensor,
+    );
   }
 }

@@ -1,7 +1,8 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ADAPTER_FILE_NAMES, resolveWeightsFile } from '../adapter/resolve';
 import { sidecarOutsideFolder } from '../adapter/sidecar';
+import { readSmallText } from '../io/readFile';
 import { SubspaceError } from './errors';
 
 /** One checkpoint of a training run, located and placed in order. */
@@ -22,6 +23,8 @@ const MLX_STEP = /^(\d+)_adapters\.safetensors$/;
 const TRAINER_FOLDER = /^checkpoint-(\d+)$/;
 /** kohya's per-epoch or per-step saves: `my_lora-000004.safetensors`. */
 const NUMBERED_FILE = /[-_](\d+)\.safetensors$/;
+/** A Trainer state with a log entry per step of a long run is tens of megabytes; a larger file is not read. */
+const MAX_TRAINER_STATE_BYTES = 64 * 1024 * 1024;
 
 /**
  * The checkpoints of one run in training order. `paths` are checkpoint files or folders, or one
@@ -89,7 +92,7 @@ async function globalStep(file: string): Promise<number | null> {
   if ((await sidecarOutsideFolder(file)) !== null) return null;
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = await readSmallText(file, MAX_TRAINER_STATE_BYTES, 'the trainer state');
   } catch {
     return null;
   }

@@ -1,6 +1,7 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import * as vscode from 'vscode';
+import { readLabels } from '../../core/predict/predictor/dataset';
 import type { PredictorModelKind } from '../../core/predict/predictor/manifest';
 import type { TrainSummary } from '../../core/predict/predictor/trainPredictor';
 import type { AnalysisService } from '../analysis/analysisService';
@@ -60,7 +61,7 @@ export function registerTrainPredictor(service: AnalysisService, predictions: Pr
 }
 
 async function train(service: AnalysisService, workerScript: string, plan: TrainPlan): Promise<TrainSummary> {
-  const table = labelsTable(await readFile(plan.labels, 'utf8'));
+  const table = labelsTable(await readLabels(plan.labels));
   const total = table?.rows ?? 0;
   log().info(`training ${plan.model} on ${plan.labels} (target ${plan.target}) into ${plan.out}`);
   return vscode.window.withProgress(
@@ -109,7 +110,7 @@ async function askPlan(): Promise<TrainPlan | undefined> {
     })
   )?.[0]?.fsPath;
   if (!labels) return undefined;
-  const table = labelsTable(await readFile(labels, 'utf8'));
+  const table = labelsTable(await readLabels(labels));
   if (!table || table.targets.length === 0) throw new Error(`${labels} is not a CSV file with an "adapter" column and at least one target column`);
   const target = await pickTarget(table);
   if (!target) return undefined;

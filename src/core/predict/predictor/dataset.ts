@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { isAbsolute, join } from 'node:path';
 import { openAdapter } from '../../adapter/load';
 import type { ModuleResult } from '../../analysis/analyze';
 import { CancelledError, throwIfCancelled, type CancellationToken } from '../../cancellation';
+import { FileReadError, readSmallText } from '../../io/readFile';
 import { parseCsv } from '../csvCells';
 import { FeatureError } from '../errors';
 import { adapterFeatures, checkModules, layoutForAdapter } from '../features';
@@ -36,6 +36,19 @@ export interface Dataset {
   readonly skipped: readonly { readonly adapter: string; readonly reason: string }[];
 }
 
+/** A labels table has a row per adapter of a zoo: a million rows of paths and targets fit. */
+const MAX_LABELS_BYTES = 256 * 1024 * 1024;
+
+/** The text of a labels file (a regular file of at most MAX_LABELS_BYTES), or INVALID_LABELS saying why not. */
+export async function readLabels(path: string): Promise<string> {
+  try {
+    return await readSmallText(path, MAX_LABELS_BYTES, 'the labels file');
+  } catch (error) {
+    if (!(error instanceof FileReadError)) throw error;
+    throw new FeatureError('INVALID_LABELS', error.code === 'NOT_FOUND' ? `${path} cannot be read (there is no such file)` : error.message);
+  }
+}
+
 /**
  * Reads labels.csv (a header with `adapter` and the target column; adapter paths relative to
  * the zoo) and featurizes each listed adapter the way scan does: the layout is the one most
@@ -45,9 +58,7 @@ export interface Dataset {
  * reported through onSkip and left out. The raw B and A are read for the baseline.
  */
 export async function loadDataset(options: DatasetOptions): Promise<Dataset> {
-  const text = await readFile(options.labels, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    throw new FeatureError('INVALID_LABELS', `${options.labels} cannot be read (${error.code ?? error.message})`);
-  });
+  const text = await readLabels(options.labels);
   const table = parseCsv(text);
   if (!table || table.length < 2) throw new FeatureError('INVALID_LABELS', `${options.labels} is not a CSV file with a header and rows`);
   const header = table[0];

@@ -1,8 +1,10 @@
-import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
+import { MAX_CONFIG_BYTES } from '../../adapter/config';
 import { openAdapter } from '../../adapter/load';
 import { throwIfCancelled, type CancellationToken } from '../../cancellation';
+import { readSmallFile } from '../../io/readFile';
 import { encodeFloat64 } from '../../safetensors/encode';
 import { writeTensorsAtomic, type TensorToWrite } from '../../safetensors/writer';
 import { FeatureError } from '../errors';
@@ -66,7 +68,8 @@ export async function checkInvariance(
     await opened.file.close();
   }
   const weights = opened.adapter.header.file;
-  const config = join(dirname(weights), 'adapter_config.json');
+  // The config as the analysis read it (a regular file of bounded size), or none.
+  const config = await readSmallFile(join(dirname(weights), 'adapter_config.json'), MAX_CONFIG_BYTES).catch(() => null);
   const rng = new SeededRandom(seed);
   const temp = await mkdtemp(join(tmpdir(), 'lora-lens-invariance-'));
   const perTrial: number[] = [];
@@ -84,7 +87,7 @@ export async function checkInvariance(
       }
       await mkdir(dir);
       await writeTensorsAtomic(join(dir, basename(weights)), tensors, opened.adapter.header.metadata);
-      await copyFile(config, join(dir, 'adapter_config.json')).catch(() => undefined);
+      if (config) await writeFile(join(dir, 'adapter_config.json'), config);
       const out = await predictorOutputs(join(dir, basename(weights)), manifest, session, analyze, token);
       let worst = 0;
       out.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - original[i]) / Math.max(Math.abs(original[i]), 1e-12))));

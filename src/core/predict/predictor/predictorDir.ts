@@ -1,9 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { syncDirectory, writeFileAtomic } from '../../io/atomicWrite';
+import { FileReadError, readSmallFile } from '../../io/readFile';
 import { FeatureError } from '../errors';
 import { MANIFEST_FILE, MODEL_FILE, parseManifest, renderManifest, type PredictorManifest } from './manifest';
+
+/** A manifest lists a layout's modules and per-feature constants: kilobytes to a few megabytes. */
+const MAX_MANIFEST_BYTES = 64 * 1024 * 1024;
+/** The models train-predictor writes are megabytes; a file larger than this is not one of them. */
+const MAX_MODEL_BYTES = 512 * 1024 * 1024;
 
 /** A predictor as stored: its manifest and the ONNX model's bytes. */
 export interface StoredPredictor {
@@ -53,17 +59,16 @@ export async function writePredictor(dir: string, stored: StoredPredictor, force
 /** Reads and validates a predictor folder; a missing file or bad manifest is INVALID_PREDICTOR. */
 export async function readPredictor(dir: string): Promise<StoredPredictor> {
   const manifestPath = join(dir, MANIFEST_FILE);
-  const read = async (path: string) => {
+  const read = async (path: string, maxBytes: number, what: string) => {
     try {
-      return await readFile(path);
+      return await readSmallFile(path, maxBytes, what);
     } catch (error) {
-      throw new FeatureError(
-        'INVALID_PREDICTOR',
-        `${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); is ${dir} a predictor folder made by train-predictor?`,
-      );
+      if (!(error instanceof FileReadError)) throw error;
+      const why = error.code === 'NOT_FOUND' ? `${path} cannot be read (there is no such file)` : error.message;
+      throw new FeatureError('INVALID_PREDICTOR', `${why}; is ${dir} a predictor folder made by train-predictor?`);
     }
   };
-  const manifest = parseManifest((await read(manifestPath)).toString('utf8'), manifestPath);
-  const model = await read(join(dir, MODEL_FILE));
-  return { manifest, model: new Uint8Array(model.buffer, model.byteOffset, model.byteLength) };
+  const manifest = parseManifest(new TextDecoder().decode(await read(manifestPath, MAX_MANIFEST_BYTES, "the predictor's manifest")), manifestPath);
+  const model = await read(join(dir, MODEL_FILE), MAX_MODEL_BYTES, "the predictor's model");
+  return { manifest, model };
 }

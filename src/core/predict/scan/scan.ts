@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { openAdapter } from '../../adapter/load';
 import type { Adapter } from '../../adapter/model';
 import type { ModuleResult } from '../../analysis/analyze';
 import { CancelledError, throwIfCancelled, type CancellationToken } from '../../cancellation';
 import { writeFileAtomic } from '../../io/atomicWrite';
+import { FileReadError, readSmallText } from '../../io/readFile';
 import { FeatureError } from '../errors';
 import { adapterFeatures, checkModules, layoutForAdapter } from '../features';
 import { DEFAULT_K, type FeatureLayout } from '../layout';
@@ -119,14 +119,21 @@ export async function scanAdapters(options: ScanOptions): Promise<ScanSummary> {
   return { found: found.length, kept: kept.length, analysed, added: added.length, skipped, layout: layout?.id ?? null, rows: kept.length + added.length };
 }
 
+/**
+ * An output is rewritten whole on each flush, so it must fit in one string: a row per adapter is
+ * a few kilobytes, and 256 MiB holds tens of thousands of them.
+ */
+const MAX_SCAN_OUTPUT_BYTES = 256 * 1024 * 1024;
+
 /** The existing output, null when there is none (or `force` discards it). */
 async function readExisting(out: string, format: ScanFormat, force: boolean): Promise<ScanFile | null> {
   let text: string;
   try {
-    text = await readFile(out, 'utf8');
+    text = await readSmallText(out, MAX_SCAN_OUTPUT_BYTES, 'the scan output');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new FeatureError('NOT_SCAN_OUTPUT', `${out} cannot be read: ${(error as Error).message}`);
+    if (!(error instanceof FileReadError)) throw error;
+    if (error.code === 'NOT_FOUND' || (force && error.code === 'TOO_LARGE')) return null;
+    throw new FeatureError('NOT_SCAN_OUTPUT', `${error.message}; not overwritten`);
   }
   if (force) return null;
   try {
