@@ -122,3 +122,18 @@ test('mlx scale: 1e308: each module is analysed or skipped with a warning, exit 
     await removeDir(dir);
   }
 });
+
+test('resize --dry-run skips a module whose scale is invalid, naming the rule, and plans the rest', async () => {
+  const dir = await tempDir();
+  try {
+    await writeAdapter(dir, Rng.fresh(), { rank_pattern: { q_proj: 0 } });
+    const r = runCli(['resize', dir, '--method', 'fixed', '--param', '1', '--dry-run', '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { plan: { layers: { name: string }[] }; skipped: { name: string; reason: string }[] };
+    assert.deepEqual(out.skipped.map((s) => s.name).sort(), [...Q].sort());
+    for (const s of out.skipped) assert.match(s.reason, /r must be a positive number/);
+    assert.equal(out.plan.layers.length, MODULES.length - Q.length);
+  } finally {
+    await removeDir(dir);
+  }
+});
