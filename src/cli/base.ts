@@ -102,7 +102,7 @@ export function baseText(analysis: BaseAnalysis, json: BaseJson): string {
       : [shortName(m.name), '–', '–', '–', `skipped: ${clean(m.reason)}`],
   );
   const out = ['', `against the base model · ${clean(json.path)} · top-${json.k} of W0 (K = ${json.kBase}) · ε = ${json.epsilon} · ${json.engine}`, ''];
-  out.push(...textTable(['module', 'align', 'amplif', 'intruders', 'base weight'], rows));
+  for (const line of textTable(['module', 'align', 'amplif', 'intruders', 'base weight'], rows)) out.push(line);
   for (const g of json.conversionSimilarity) {
     out.push(
       '',

@@ -91,8 +91,14 @@ function text(out: ResizeOutput): string {
       plan.layers.map((l) => [shortName(l.name), String(l.rank), String(l.kept), l.relativeError.toExponential(3), String(l.paramsBefore - l.paramsAfter)]),
     ),
   ];
-  if (out.skipped.length > 0) lines.push('', `not truncated (${out.skipped.length}):`, ...out.skipped.map((s) => `  ${shortName(s.name)}: ${clean(s.reason)}`));
-  if (out.notes.length > 0) lines.push('', ...out.notes.map((n) => `note: ${clean(n)}`));
+  if (out.skipped.length > 0) {
+    lines.push('', `not truncated (${out.skipped.length}):`);
+    for (const s of out.skipped) lines.push(`  ${shortName(s.name)}: ${clean(s.reason)}`);
+  }
+  if (out.notes.length > 0) {
+    lines.push('');
+    for (const n of out.notes) lines.push(`note: ${clean(n)}`);
+  }
   lines.push('', out.dryRun ? 'dry run: nothing written' : `written: ${out.files.map(clean).join(', ')}`);
   return `${lines.join('\n')}\n`;
 }

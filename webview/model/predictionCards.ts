@@ -111,7 +111,7 @@ export function valueOf(o: PredictionOutcome): CardValue {
       return { kind: 'number', target: o.target, text: formatNumber(o.value), unit: o.unit, range, outside };
     }
     case 'classification': {
-      const max = Math.max(...o.probabilities);
+      const max = o.probabilities.reduce((a, b) => Math.max(a, b), -Infinity);
       const bars = o.labels.map((label, i) => {
         const q = o.probabilities[i];
         return { label, probability: q, text: formatPercent(q), width: Math.min(1, Math.max(0, q)), best: q === max };

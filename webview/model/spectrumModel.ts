@@ -81,7 +81,7 @@ export function spectrumModel(inputs: readonly SpectrumInput[], width: number, h
   const panel = (height - margin.top - margin.bottom - GAP) / 2;
   const sigmaBox = { left: margin.left, right: width - margin.right, top: margin.top, bottom: margin.top + panel * 1.2 };
   const energyBox = { left: margin.left, right: width - margin.right, top: sigmaBox.bottom + GAP, bottom: height - margin.bottom };
-  const maxRank = Math.max(1, ...inputs.map((i) => i.singularValues.length));
+  const maxRank = inputs.reduce((k, i) => Math.max(k, i.singularValues.length), 1);
   const x = scaleLinear()
     .domain([1, Math.max(2, maxRank)])
     .range([sigmaBox.left, sigmaBox.right]);

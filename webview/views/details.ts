@@ -72,7 +72,9 @@ export function mountDetails(parent: HTMLElement, store: Store, actions: Actions
       else chart = renderSpectrumChart(chartBox, model);
     }
     const all = [...row.warnings, ...(result?.status === 'ok' ? result.warnings : [])];
-    warnings.replaceChildren(...all.map((w) => el('li', undefined, w)));
+    // Appended one by one: a spread of every warning could exceed the arguments a call takes.
+    warnings.replaceChildren();
+    for (const w of all) warnings.append(el('li', undefined, w));
     warnings.hidden = all.length === 0;
   };
   render();

@@ -5,6 +5,8 @@
  * untrusted text: JSON is parsed only to show it, a value that is not valid JSON is shown as
  * the string it is, and nothing here can fail.
  */
+import { parseStrictJson, type JsonValue } from '../safetensors/json';
+
 export interface MetadataEntry {
   readonly key: string;
   /** A readable label for well-known keys, else the key itself. */
@@ -60,10 +62,26 @@ const MAX_PARSED_LENGTH = 1_000_000;
 function parseJsonValue(value: string): unknown {
   const first = value.trimStart()[0];
   if ((first !== '{' && first !== '[') || value.length > MAX_PARSED_LENGTH) return undefined;
+  // The strict parser refuses deep nesting: a value like "[[[…]]]" 400k deep, parsed natively,
+  // would overflow the stack of every later JSON.stringify of the report. Such a value stays a string.
   try {
-    const parsed: unknown = JSON.parse(value);
+    const parsed = toPlain(parseStrictJson(value));
     return parsed !== null && typeof parsed === 'object' ? parsed : undefined;
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The strict parser's Maps as plain objects and arrays, keys in document order. Recursive, but
+ * the strict parser refuses nesting deeper than a few hundred levels. Keys are defined, not
+ * assigned, so a key "__proto__" is an ordinary property.
+ */
+function toPlain(v: JsonValue): unknown {
+  if (v instanceof Map) {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of v) Object.defineProperty(out, k, { value: toPlain(x), enumerable: true, writable: true, configurable: true });
+    return out;
+  }
+  return Array.isArray(v) ? v.map(toPlain) : v;
 }

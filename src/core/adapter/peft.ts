@@ -5,7 +5,7 @@ import type { ModuleParts } from './group';
 import type { AdaptedModule, OtherTensor } from './model';
 import { PEFT_WRAP } from './moduleNames';
 import { compilePatterns, type PatternTable } from './patterns';
-import { peftScale, unknownScale, type ScaleResult } from './scale';
+import { adaloraScale, peftScale, unknownScale, type ScaleResult } from './scale';
 import { describeModule, type ModuleStructure } from './structure';
 import { toModule } from './toModule';
 
@@ -93,12 +93,7 @@ export function peftScaleRule(values: Readonly<Record<string, unknown>>, peftTyp
     if (peftType === 'ADALORA') {
       const ranknum = moduleR;
       const scaling = moduleAlpha > 0 ? moduleAlpha : ranknum;
-      return cached(`ada ${scaling} ${ranknum}`, () => ({
-        scale: scaling / (ranknum + 1e-5),
-        alpha: moduleAlpha,
-        rule: `lora_alpha / (ranknum + 1e-5) = ${scaling} / (${ranknum} + 1e-5), ranknum = init_r (AdaLoRA)`,
-        known: true,
-      }));
+      return cached(`ada ${scaling} ${ranknum}`, () => ({ ...adaloraScale(scaling, ranknum), alpha: moduleAlpha }));
     }
     if (s.factors && moduleR !== s.rank) {
       const source = rankHit ? `rank_pattern "${rankHit.key}"` : 'r';

@@ -1,5 +1,6 @@
 import type { OpenedAdapter } from '../adapter/load';
 import type { AdaptedModule } from '../adapter/model';
+import { isUsableScale } from '../adapter/scale';
 import { throwIfCancelled, type CancellationToken } from '../cancellation';
 import type { ComputeBackend } from '../compute/backend';
 import type { DeviceReport } from '../compute/worker/protocol';
@@ -114,7 +115,7 @@ export async function analyzeAdapter(opened: OpenedAdapter, options: AnalyzeOpti
         // A rejection is handled when the batch is finished; don't let it count as unhandled meanwhile.
         current.R.catch(() => {});
       }
-      if (pending) await finishBatch(opened.file, pending, results, modules.length, options);
+      if (pending) await finishBatch(opened.file, pending, backend, results, modules.length, options);
       pending = current;
     }
   } finally {
@@ -123,15 +124,38 @@ export async function analyzeAdapter(opened: OpenedAdapter, options: AnalyzeOpti
   return { modules: results, backend: backend.name, seconds: (performance.now() - started) / 1000 };
 }
 
-async function finishBatch(file: SafetensorsFile, batch: Batch, results: ModuleResult[], total: number, options: AnalyzeOptions): Promise<void> {
-  const R = await batch.R;
+/**
+ * Reports a finished batch's modules. A module whose numbers fail (a factor or core that
+ * overflows to Inf, from huge factors or a huge scale) is skipped with the reason, and the
+ * others are kept. When the batch's backend call itself fails on such data, every module is
+ * redone on its own so only the broken one is skipped; a backend that took the buffers over (a
+ * worker) no longer has them, and the whole batch is skipped with the reason.
+ */
+async function finishBatch(file: SafetensorsFile, batch: Batch, backend: ComputeBackend, results: ModuleResult[], total: number, options: AnalyzeOptions): Promise<void> {
+  let R: Matrix[] | null;
+  let batchError: Error | null = null;
+  try {
+    R = await batch.R;
+  } catch (error) {
+    if (!isNumericFailure(error)) throw error;
+    R = null;
+    batchError = error;
+  }
   let offset = 0;
   for (const item of batch.items) {
     let result: ModuleResult;
     if (item.plan) {
       const count = item.plan.factors.length;
-      result = await finishModule(file, item.module, item.plan, R.slice(offset, offset + count));
+      const plan = item.plan;
+      const moduleR = R ? R.slice(offset, offset + count) : null;
       offset += count;
+      try {
+        if (!moduleR && batchError && backend.allocator) throw batchError;
+        result = await finishModule(file, item.module, plan, moduleR ?? (await backend.triangularFactors(plan.factors, options.token)));
+      } catch (error) {
+        if (!isNumericFailure(error)) throw error;
+        result = { name: item.module.name, status: 'skipped', reason: `its numbers cannot be computed: ${error.message}` };
+      }
     } else result = item.skipped as ModuleSkipped;
     results.push(result);
     options.onModule?.(result, results.length - 1);
@@ -142,6 +166,7 @@ async function finishBatch(file: SafetensorsFile, batch: Batch, results: ModuleR
 /** Reads a module's factors in the backend's form; broken data becomes a skipped result. */
 async function planModule(file: SafetensorsFile, module: AdaptedModule, backend: ComputeBackend, workspace: Workspace): Promise<{ plan?: SpectrumPlan; skipped?: ModuleSkipped }> {
   if (!module.factors) return { skipped: { name: module.name, status: 'skipped', reason: module.warnings.join('; ') || 'factors missing' } };
+  if (!isUsableScale(module.scale)) return { skipped: { name: module.name, status: 'skipped', reason: `its scale ${module.scaleRule}` } };
   try {
     return { plan: await planSpectrum(file, module, module.factors, backend.input, workspace) };
   } catch (error) {
@@ -152,6 +177,9 @@ async function planModule(file: SafetensorsFile, module: AdaptedModule, backend:
 
 async function finishModule(file: SafetensorsFile, module: AdaptedModule, plan: SpectrumPlan, R: readonly Matrix[]): Promise<ModuleResult> {
   const spectrum = plan.finish(R);
+  for (const sigma of spectrum.singularValues) {
+    if (!Number.isFinite(sigma)) throw new ModuleDataError(`a singular value of ΔW overflows (${sigma}); the factors or the scale are too large`);
+  }
   const warnings: string[] = [];
   const metrics = rankMetrics(spectrum.singularValues, module.maxRank);
   if (metrics.frobenius === 0) warnings.push('ΔW is exactly zero (an untrained or zero-initialized factor)');
@@ -168,6 +196,11 @@ async function finishModule(file: SafetensorsFile, module: AdaptedModule, plan: 
     ...(mixer ? { mixer } : {}),
     warnings,
   };
+}
+
+/** A failure of one module's numbers (NaN or Inf met in its factors or core), not of the program. */
+function isNumericFailure(error: unknown): error is Error {
+  return error instanceof ModuleDataError || error instanceof RangeError;
 }
 
 async function magnitudeSummary(file: SafetensorsFile, tensor: string): Promise<MagnitudeSummary | undefined> {

@@ -78,7 +78,7 @@ async function pipelineShards(folder: string, names: readonly string[]): Promise
     if ((await kindOf(sub)) !== 'dir') continue;
     const inner = await readdir(sub);
     if (!inner.some((n) => n.endsWith('.safetensors') || INDEXES.includes(n))) continue;
-    shards.push(...(await folderShards(sub, inner, name)));
+    for (const shard of await folderShards(sub, inner, name)) shards.push(shard);
   }
   if (shards.length === 0) throw new BaseModelError('NO_WEIGHTS', `pipeline ${folder} has no component with .safetensors weights`, folder);
   return shards;

@@ -20,7 +20,13 @@ const MIN_NAME = 16;
  * the titles of the columns left out.
  */
 export function fitTable(nameTitle: string, columns: readonly TableColumn[], rows: readonly (readonly string[])[], width: number): { lines: string[]; dropped: string[] } {
-  const widths = columns.map((c, j) => Math.max(c.title.length, ...rows.map((r) => r[j + 1].length)));
+  // Loops, not Math.max(...rows): an adapter can have more modules than a call takes arguments.
+  const widths = columns.map((c) => c.title.length);
+  let widest = nameTitle.length;
+  for (const r of rows) {
+    widest = Math.max(widest, r[0].length);
+    for (let j = 0; j < columns.length; j++) widths[j] = Math.max(widths[j], r[j + 1].length);
+  }
   const kept = columns.map((_, j) => j);
   const cellsWidth = () => kept.reduce((s, j) => s + widths[j] + 2, 0);
   const order = columns
@@ -33,7 +39,6 @@ export function fitTable(nameTitle: string, columns: readonly TableColumn[], row
     kept.splice(kept.indexOf(j), 1);
     dropped.push(columns[j].title);
   }
-  const widest = Math.max(nameTitle.length, ...rows.map((r) => r[0].length));
   const nameWidth = Math.min(widest, Math.max(nameTitle.length, MIN_NAME, width - cellsWidth()));
   const cells = (r: readonly string[]) => kept.map((j) => (columns[j].right ? r[j + 1].padStart(widths[j]) : r[j + 1].padEnd(widths[j])));
   const line = (name: string, r: readonly string[]) => [name.padEnd(nameWidth), ...cells(r)].join('  ').trimEnd();

@@ -36,7 +36,9 @@ export function reportMarkdown(report: ReportJson): string {
   }
   const warnings = [...report.warnings, ...report.modules.flatMap((m) => m.warnings.map((w) => `${m.name}: ${w}`))];
   if (warnings.length > 0) {
-    lines.push('## Warnings', '', ...warnings.map((w) => `- ${escape(w)}`), '');
+    lines.push('## Warnings', '');
+    for (const w of warnings) lines.push(`- ${escape(w)}`);
+    lines.push('');
   }
   return lines.join('\n');
 }

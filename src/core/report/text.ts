@@ -51,17 +51,24 @@ export function reportText(report: ReportJson, options: TextOptions = {}): strin
   if (report.backend) out.push(`  computed    ${computedLine(report)}`);
   const training = report.metadataEntries.filter((e) => e.label !== e.key).slice(0, TRAINING_ITEMS);
   if (training.length > 0) {
-    const width = Math.max(...training.map((e) => e.label.length));
+    const width = training.reduce((w, e) => Math.max(w, e.label.length), 0);
     training.forEach((e, i) => out.push(`  ${i === 0 ? 'training  ' : '          '}  ${clean(e.label).padEnd(width)}  ${shortValue(e)}`));
   }
-  if (report.modules.length > 0) out.push('', ...moduleTable(report.modules, options));
+  if (report.modules.length > 0) {
+    out.push('');
+    // One push per line: a spread of 130k module lines exceeds the arguments a call takes.
+    for (const line of moduleTable(report.modules, options)) out.push(line);
+  }
   if (report.otherTensors.length > 0) {
     const roles = new Map<string, number>();
     for (const t of report.otherTensors) roles.set(t.role, (roles.get(t.role) ?? 0) + 1);
     out.push('', `other tensors: ${[...roles].map(([role, n]) => `${n} ${clean(role)}`).join(', ')}`);
   }
   const warnings = [...report.warnings, ...report.modules.flatMap((m) => m.warnings.map((w) => `${m.name}: ${w}`))];
-  if (warnings.length > 0) out.push('', 'warnings:', ...warnings.map((w) => `  - ${clean(w)}`));
+  if (warnings.length > 0) {
+    out.push('', 'warnings:');
+    for (const w of warnings) out.push(`  - ${clean(w)}`);
+  }
   return `${out.join('\n')}\n`;
 }
 
@@ -72,7 +79,9 @@ function moduleTable(modules: readonly ModuleJson[], options: TextOptions): stri
   if (!options.legend) return lines;
   const shown = COLUMNS.filter((c) => !dropped.includes(c.title));
   const legend = `${shown.map((c) => `${c.title}: ${c.legend}`).join('; ')}.${dropped.length > 0 ? ` Left out at this width: ${dropped.join(', ')} (--json has every column).` : ''}`;
-  return [...lines, '', ...wrapWords(legend, width)];
+  lines.push('');
+  for (const line of wrapWords(legend, width)) lines.push(line);
+  return lines;
 }
 
 function computedLine(report: ReportJson): string {

@@ -11,6 +11,8 @@
  * float32 rounding may land one rank apart.
  */
 
+import { relativeSums } from '../analysis/metrics';
+
 /** kohya's MIN_SV: a spectrum whose top value is at most this is a zero matrix and keeps rank 1. */
 const KOHYA_MIN_SV = 1e-6;
 
@@ -56,11 +58,13 @@ function rawIndex(sigma: Float64Array, fullLength: number, rule: KohyaRule, para
  * target every one of the L entries is.
  */
 function searchsortedCumulative(sigma: Float64Array, fullLength: number, power: 1 | 2, target: number): number {
+  // In units near σ1 (a power of two, so exact): σ² of a spectrum near 1e+200 would overflow.
+  const unit = relativeSums(sigma).unit;
   let total = 0;
-  for (const s of sigma) total += power === 2 ? s * s : s;
+  for (const x of sigma) total += power === 2 ? (x / unit) * (x / unit) : x / unit;
   let cumulative = 0;
   for (let i = 0; i < sigma.length; i++) {
-    const s = sigma[i];
+    const s = sigma[i] / unit;
     cumulative += power === 2 ? s * s : s;
     if (!(cumulative / total < target)) return i;
   }

@@ -71,7 +71,7 @@ export async function planResize(options: PlanOptions): Promise<PlannedResize> {
       const kinds = [...new Set(structured.map((m) => (m.factors?.type === 'hadamard' ? 'LoHa' : 'LoKr')))].join('/');
       problems.push({
         code: 'UNWRITABLE_LAYOUT',
-        message: `${structured.length} ${kinds} module(s) (${list(structured.map((m) => m.name))}) cannot be written as ${target.layout === 'kohya' ? 'kohya LoRA' : 'PEFT LoRA'} pairs: their ΔW is a ${kinds === 'LoHa' ? 'Hadamard' : 'Kronecker'} product of rank up to ${Math.max(...structured.map((m) => m.maxRank))}, not a B·A pair of their rank ${Math.max(...structured.map((m) => m.rank))}; use format "same" on a kohya/LyCORIS file to copy them unchanged`,
+        message: `${structured.length} ${kinds} module(s) (${list(structured.map((m) => m.name))}) cannot be written as ${target.layout === 'kohya' ? 'kohya LoRA' : 'PEFT LoRA'} pairs: their ΔW is a ${kinds === 'LoHa' ? 'Hadamard' : 'Kronecker'} product of rank up to ${structured.reduce((k, m) => Math.max(k, m.maxRank), 0)}, not a B·A pair of their rank ${structured.reduce((k, m) => Math.max(k, m.rank), 0)}; use format "same" on a kohya/LyCORIS file to copy them unchanged`,
       });
     }
     const mixed = adapter.modules.filter((m) => m.factors?.type === 'lowRank' && (m.factors.mixer || m.factors.diagonal));

@@ -1,4 +1,4 @@
-import { energyRank, rankMetrics } from '../analysis/metrics';
+import { energyRank, rankMetrics, relativeSums, unitOf } from '../analysis/metrics';
 import { allocateBudget } from './budget';
 import { ResizeError } from './errors';
 import { kohyaRank } from './kohyaRules';
@@ -60,22 +60,31 @@ export interface RankPlan {
 export function recommendRanks(layers: readonly RankInput[], method: RankMethod): RankPlan {
   const caps = layers.map((l) => Math.min(l.rank, l.sigma.length));
   const kept = method.kind === 'budget' ? budgetRanks(layers, caps, method) : layers.map((l, j) => Math.min(caps[j], localRank(l, method)));
+  // Energies are summed in units near the largest σ (per layer, and over all layers for the
+  // overall error), so spectra near the ends of the float64 range neither overflow nor vanish.
+  let largest = 0;
+  for (const l of layers) largest = Math.max(largest, relativeSums(l.sigma).sigma1);
+  const globalUnit = unitOf(largest);
   let tailTotal = 0;
   let energyTotal = 0;
   let paramsBefore = 0;
   let paramsAfter = 0;
   const choices = layers.map((l, j): RankChoice => {
     const k = kept[j];
+    const unit = relativeSums(l.sigma).unit;
     let tail = 0;
     let head = 0;
     for (let i = 0; i < l.sigma.length; i++) {
-      const s2 = l.sigma[i] * l.sigma[i];
-      if (i < k) head += s2;
-      else tail += s2;
+      const q = l.sigma[i] / unit;
+      const g = l.sigma[i] / globalUnit;
+      if (i < k) head += q * q;
+      else {
+        tail += q * q;
+        tailTotal += g * g;
+      }
+      energyTotal += g * g;
     }
     const energy = head + tail;
-    tailTotal += tail;
-    energyTotal += energy;
     const width = l.shape[0] + l.shape[1];
     paramsBefore += l.rank * width;
     paramsAfter += k * width;
@@ -87,11 +96,8 @@ export function recommendRanks(layers: readonly RankInput[], method: RankMethod)
 function localRank(layer: RankInput, method: Exclude<RankMethod, { kind: 'budget' }>): number {
   const { sigma } = layer;
   switch (method.kind) {
-    case 'energy': {
-      let energy = 0;
-      for (const s of sigma) energy += s * s;
-      return energy > 0 ? energyRank(sigma, energy, method.level) : 0;
-    }
+    case 'energy':
+      return energyRank(sigma, method.level);
     case 'auto':
       // The spectrum view's AutoLoRA rank, so the plan and the display agree: its r is the
       // number of singular values, min(m, n, r), which is r unless the module is narrower.

@@ -39,7 +39,13 @@ export function reportMarkdown(report: ResizeReport): string {
     '| --- | ---: | ---: | ---: | ---: |',
     ...plan.layers.map((l) => `| ${cell(l.name)} | ${l.rank} | ${l.kept} | ${l.relativeError.toExponential(3)} | ${l.paramsBefore - l.paramsAfter} |`),
   ];
-  if (report.skipped.length > 0) out.push('', '## Not truncated', '', ...report.skipped.map((s) => `- ${cell(s.name)}: ${cell(s.reason)}`));
-  if (report.notes.length > 0) out.push('', '## Notes', '', ...report.notes.map((n) => `- ${cell(n)}`));
+  if (report.skipped.length > 0) {
+    out.push('', '## Not truncated', '');
+    for (const s of report.skipped) out.push(`- ${cell(s.name)}: ${cell(s.reason)}`);
+  }
+  if (report.notes.length > 0) {
+    out.push('', '## Notes', '');
+    for (const n of report.notes) out.push(`- ${cell(n)}`);
+  }
   return `${out.join('\n')}\n`;
 }

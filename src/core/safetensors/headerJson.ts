@@ -51,13 +51,44 @@ function isArrayIndex(key: string): boolean {
 
 /**
  * Counts object keys in JSON text: every string token is consumed in sequence (so a quote inside
- * a string can never start a token), and those followed by a colon are keys.
+ * a string can never start a token), and those followed by a colon are keys. A plain loop, not
+ * a regular expression: a backtracking engine recurses per character of a string, and one
+ * metadata value of megabytes overflowed the stack.
  */
 function countKeyTokens(text: string): number {
-  const token = /"(?:[^"\\]|\\.)*"(\s*:)?/g;
   let keys = 0;
-  for (let m = token.exec(text); m !== null; m = token.exec(text)) if (m[1] !== undefined) keys++;
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    if (text.charCodeAt(i) !== QUOTE) {
+      i++;
+      continue;
+    }
+    i++;
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (c === BACKSLASH) i += 2;
+      else if (c === QUOTE) break;
+      else i++;
+    }
+    i++;
+    let j = i;
+    while (j < n && isJsonSpace(text.charCodeAt(j))) j++;
+    if (j < n && text.charCodeAt(j) === COLON) {
+      keys++;
+      i = j + 1;
+    }
+  }
   return keys;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COLON = 0x3a;
+
+/** JSON's whitespace between tokens (the text has already parsed, so no other can occur there). */
+function isJsonSpace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
 
 /** Own properties of every object in a parsed value, at all depths (iterative: no recursion limit). */

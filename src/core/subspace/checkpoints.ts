@@ -83,7 +83,7 @@ export async function checkpointSeries(paths: readonly string[], options: Checkp
     const unmatched: CheckpointUnmatched[] = [];
     const partners = opened.map((o, index) => {
       const matching = matchModules(final.adapter.modules, o.adapter.modules);
-      if (index < opened.length - 1) unmatched.push(...matching.unmatched.map((u) => ({ ...u, checkpoint: index })));
+      if (index < opened.length - 1) for (const u of matching.unmatched) unmatched.push({ ...u, checkpoint: index });
       return new Map<AdaptedModule, AdaptedModule>(matching.pairs.map((p) => [p.a, p.b]));
     });
     const modules: ModuleConvergence[] = [];

@@ -24,7 +24,7 @@ export interface LayerEntry {
 export function groupMaps(moduleType: string, entries: readonly LayerEntry[], overlaps: (i: number, j: number) => [Matrix, Matrix]): CrossLayerGroup {
   const L = entries.length;
   const [m, n] = entries[0].shape;
-  const k = Math.min(...entries.map((e) => Math.min(e.trained, e.rank)));
+  const k = entries.reduce((least, e) => Math.min(least, e.trained, e.rank), Infinity);
   const column = new Float64Array(L * L);
   const row = new Float64Array(L * L);
   const cosine = new Float64Array(L * L);

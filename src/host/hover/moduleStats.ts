@@ -22,7 +22,7 @@ export function indexedAdapterOf(adapter: Adapter, results: readonly (ModuleResu
       scale: m.scale,
       frobenius,
       effectiveRank: ok ? ok.metrics.effectiveRank : null,
-      energyRank: ok && frobenius !== null ? energyRank(ok.singularValues, frobenius * frobenius, energyLevel) : null,
+      energyRank: ok ? energyRank(ok.singularValues, energyLevel) : null,
       singularValues: ok ? ok.singularValues : null,
     };
   });

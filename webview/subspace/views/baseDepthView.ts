@@ -61,7 +61,7 @@ const CHARTS: readonly Chart[] = [
           ...SIZE,
           xLabel: 'depth (block)',
           yLabel: `count among the top ${p.k} of W0 + ΔW, ε = ${formatNumber(p.epsilon)}`,
-          yDomain: [0, Math.max(1, ...d.intruders, ...d.undetermined)],
+          yDomain: [0, [d.intruders, d.undetermined].reduce((top, xs) => xs.reduce((a, b) => Math.max(a, b), top), 1)],
           integerX: true,
           integerY: true,
         },

@@ -43,7 +43,7 @@ export function mountDepth(parent: HTMLElement, store: SubspaceStore, _grids: Gr
     empty.hidden = d.depths.length > 0;
     const model = lineChartModel(
       SERIES.map((s) => ({ key: s.key, label: s.label, slot: s.slot, xs: d.depths, ys: d[s.key] })),
-      { width: 720, height: 320, xLabel: 'depth (block)', yLabel: 'similarity', yDomain: [Math.min(0, ...d.cosine), 1], integerX: true },
+      { width: 720, height: 320, xLabel: 'depth (block)', yLabel: 'similarity', yDomain: [d.cosine.reduce((a, b) => Math.min(a, b), 0), 1], integerX: true },
     );
     if (chart) chart.update(model);
     else chart = renderLineChart(holder, model, 'Similarity against depth');

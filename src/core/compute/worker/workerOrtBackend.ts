@@ -54,7 +54,7 @@ export class WorkerOrtBackend implements ComputeBackend {
     const buffers = [...new Set(factors.map((f) => f.values.buffer))].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
     const answer = await this.request((id) => ({ type: 'factors', id, factors }), buffers);
     if (answer.type !== 'factors') throw new Error(`the ORT worker answered ${answer.type} to a factors request`);
-    this.free.push(...answer.buffers);
+    for (const buffer of answer.buffers) this.free.push(buffer);
     return [...answer.R];
   }
 
@@ -63,7 +63,7 @@ export class WorkerOrtBackend implements ComputeBackend {
     const buffers = [...new Set(pairs.flatMap((p) => [p.first.values.buffer, p.second.values.buffer]))].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
     const answer = await this.request((id) => ({ type: 'overlaps', id, pairs }), buffers);
     if (answer.type !== 'overlaps') throw new Error(`the ORT worker answered ${answer.type} to an overlaps request`);
-    this.free.push(...answer.buffers);
+    for (const buffer of answer.buffers) this.free.push(buffer);
     return [...answer.overlaps];
   }
 
@@ -72,7 +72,7 @@ export class WorkerOrtBackend implements ComputeBackend {
     const buffers = [...new Set(groups.flat().map((f) => f.values.buffer))].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
     const answer = await this.request((id) => ({ type: 'groups', id, groups }), buffers);
     if (answer.type !== 'groups') throw new Error(`the ORT worker answered ${answer.type} to a groups request`);
-    this.free.push(...answer.buffers);
+    for (const buffer of answer.buffers) this.free.push(buffer);
     return [...answer.overlaps];
   }
 
@@ -81,7 +81,7 @@ export class WorkerOrtBackend implements ComputeBackend {
     const buffers = [...new Set(products.map((p) => p.factor.values.buffer))].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
     const answer = await this.request((id) => ({ type: 'products', id, products }), buffers);
     if (answer.type !== 'products') throw new Error(`the ORT worker answered ${answer.type} to a products request`);
-    this.free.push(...answer.buffers);
+    for (const buffer of answer.buffers) this.free.push(buffer);
     return [...answer.products];
   }
 

@@ -51,7 +51,7 @@ export function fitLogistic(z: Rows, y: Float64Array, lambda = LOGISTIC_LAMBDA_P
     for (let r = 0; r < n; r++) for (let k = 0; k < p; k++) weighted[r * p + k] = sqrtW[r] * x[r * p + k];
     const step = solveRegularized({ rows: n, cols: p, data: weighted }, lambda, grad);
     beta = beta.map((b, k) => b - step[k]);
-    if (Math.max(...step.map(Math.abs)) < TOLERANCE) break;
+    if (step.reduce((a, b) => Math.max(a, Math.abs(b)), 0) < TOLERANCE) break;
   }
   return { weights: beta.slice(0, z.cols), bias: beta[z.cols] * biasScale };
 }

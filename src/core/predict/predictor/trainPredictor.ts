@@ -67,7 +67,7 @@ export async function trainPredictor(options: TrainOptions): Promise<TrainSummar
   if (n < MIN_ROWS) throw new FeatureError('INVALID_LABELS', `only ${n} usable adapter${n === 1 ? '' : 's'} (${data.skipped.length} skipped); training needs at least ${MIN_ROWS}`);
   const folds = Math.max(2, Math.min(options.folds, n));
   const linearKind = task === 'regression' ? 'ridge' : 'logistic';
-  const rMax = Math.max(...data.factors.flat().map((f) => f.r));
+  const rMax = data.factors.reduce((top, row) => row.reduce((a, f) => Math.max(a, f.r), top), -Infinity);
   const raw = stackRows(data.factors.map((f) => flattenFactors(f, rMax)));
   const rng = new SeededRandom(options.seed + 0x5eed);
   const moved = stackRows(
@@ -112,7 +112,12 @@ export async function trainPredictor(options: TrainOptions): Promise<TrainSummar
   }
   const output: PredictorOutput =
     target.kind === 'numeric'
-      ? { kind: 'regression', target: options.target, unit: `as labels.csv column ${options.target}`, range: [Math.min(...target.values), Math.max(...target.values)] }
+      ? {
+          kind: 'regression',
+          target: options.target,
+          unit: `as labels.csv column ${options.target}`,
+          range: [target.values.reduce((a, b) => Math.min(a, b), Infinity), target.values.reduce((a, b) => Math.max(a, b), -Infinity)],
+        }
       : { kind: 'classification', target: options.target, labels: target.labels };
   const modules = data.layout.modules;
   const input: PredictorInput =
