@@ -13,7 +13,8 @@ import type { Dense } from '../../helpers/referenceSvd';
  * σ² are taken in units near σ1, so they neither overflow to Infinity nor underflow to 0.
  */
 
-const relative = (got: number, want: number) => Math.abs(got - want) / Math.abs(want);
+/** Relative difference; against an exact zero (every σ kept: no truncation error) the value itself. */
+const relative = (got: number, want: number) => (want === 0 ? Math.abs(got) : Math.abs(got - want) / Math.abs(want));
 
 /** ‖X‖_F in float64 with the largest entry divided out first (a reference that cannot overflow). */
 function referenceFrobenius(X: Dense, by: number): number {
