@@ -44,8 +44,12 @@ export function linesSafe(text: string): string {
   return text.replace(UNSAFE_BUT_NEWLINE, visible);
 }
 
-/** Leading characters a spreadsheet takes for a formula (OWASP's list). */
-const FORMULA_START = /^[=+\-@\t\r]/;
+/**
+ * Leading characters a spreadsheet takes for a formula (OWASP's list). Text that already starts
+ * with apostrophes before one of them is guarded too, so that csvUnguard can tell a guard from
+ * an apostrophe of the text's own (`'@x` is written `''@x`).
+ */
+const FORMULA_START = /^'*[=+\-@\t\r]/;
 
 /**
  * One RFC 4180 CSV cell. Numbers keep full precision (String of a double round-trips); a
@@ -63,7 +67,7 @@ export function csvCell(value: string | number | null): string {
 
 /** Undoes csvCell's apostrophe on formula-like text, for a program reading its own CSV back. */
 export function csvUnguard(cell: string): string {
-  return /^'[=+\-@\t\r]/.test(cell) ? cell.slice(1) : cell;
+  return /^'+[=+\-@\t\r]/.test(cell) ? cell.slice(1) : cell;
 }
 
 /** One tab-separated cell (a clipboard table): as a CSV cell's text, tabs and line breaks shown as escapes. */
