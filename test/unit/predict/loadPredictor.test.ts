@@ -10,6 +10,7 @@ import { trainRidge } from '../../../src/core/predict/predictor/model';
 import { encodePredictorModel } from '../../../src/core/predict/predictor/onnxExport';
 import { writePredictor } from '../../../src/core/predict/predictor/predictorDir';
 import { removeDir, tempDir } from '../../helpers/fixtures';
+import { ridgeManifest } from '../../helpers/predictorManifest';
 import { Rng } from '../../helpers/random';
 
 const modules = [
@@ -17,24 +18,9 @@ const modules = [
   { name: 'blocks.1.fc', shape: [32, 32] as const },
 ];
 
-function ridgeManifest(): PredictorManifest {
-  const layout = featureLayout(modules, 4);
-  return {
-    format: 'lora-lens-predictor',
-    formatVersion: 1,
-    name: 'rank-ridge',
-    version: '1',
-    description: 'test',
-    input: { kind: 'features', layout: layout.id, k: 4, modules: layout.modules, width: layout.columns.length },
-    model: { kind: 'ridge', file: 'model.onnx', dtype: 'float64', transform: 'log1p' },
-    output: { kind: 'regression', target: 'rank', unit: 'rank', range: [1, 8] },
-    training: null,
-  };
-}
-
 function glnetManifest(): PredictorManifest {
   return {
-    ...ridgeManifest(),
+    ...ridgeManifest(modules, 'rank-ridge'),
     name: 'g',
     input: { kind: 'factors', layout: factorsLayoutId(modules), modules },
     model: { kind: 'glnet', file: 'model.onnx', dtype: 'float64', transform: 'identity' },
@@ -52,12 +38,19 @@ function rejects(text: string, pattern: RegExp): void {
 test('factors manifests (GL-net) round-trip and are checked: id, module list, model and input kinds', () => {
   const g = glnetManifest();
   assert.deepEqual(parseManifest(renderManifest(g), 'x'), g);
-  const mlp = { ...ridgeManifest(), model: { ...ridgeManifest().model, kind: 'mlp' as const }, output: { kind: 'classification' as const, target: 'c', labels: ['a', 'b'] } };
+  const mlp = {
+    ...ridgeManifest(modules, 'rank-ridge'),
+    model: { ...ridgeManifest(modules, 'rank-ridge').model, kind: 'mlp' as const },
+    output: { kind: 'classification' as const, target: 'c', labels: ['a', 'b'] },
+  };
   assert.deepEqual(parseManifest(renderManifest(mlp), 'x'), mlp);
   rejects(JSON.stringify({ ...g, input: { ...g.input, layout: factorsLayoutId(modules.slice(1)) } }), /does not match the modules it lists/);
   rejects(JSON.stringify({ ...g, input: { ...g.input, modules: [] } }), /does not match|empty/);
   rejects(JSON.stringify({ ...g, model: { ...g.model, kind: 'ridge' } }), /does not go with input.kind factors/);
-  rejects(JSON.stringify({ ...ridgeManifest(), model: { ...ridgeManifest().model, kind: 'glnet' } }), /does not go with input.kind features/);
+  rejects(
+    JSON.stringify({ ...ridgeManifest(modules, 'rank-ridge'), model: { ...ridgeManifest(modules, 'rank-ridge').model, kind: 'glnet' } }),
+    /does not go with input.kind features/,
+  );
   rejects(JSON.stringify({ ...g, model: { ...g.model, kind: 'forest' } }), /model.kind must be one of/);
   rejects(JSON.stringify({ ...g, input: { ...g.input, kind: 'pixels' } }), /input.kind must be "features" or "factors"/);
 });
@@ -69,7 +62,7 @@ test('openPredictor: provider chosen as the compute engine does, typed errors fo
     const width = featureLayout(modules, 4).columns.length;
     const x = { rows: 12, cols: width, data: Float64Array.from({ length: 12 * width }, () => Math.exp(rng.gaussian())) };
     const model = encodePredictorModel(trainRidge(x, rng.gaussians(12), 2, 'log1p'), 'a');
-    await writePredictor(join(root, 'good'), { manifest: ridgeManifest(), model }, false);
+    await writePredictor(join(root, 'good'), { manifest: ridgeManifest(modules, 'rank-ridge'), model }, false);
     const cpu = await openPredictor(join(root, 'good'), { device: 'cpu' });
     assert.deepEqual(cpu.provider, { name: 'cpu' });
     await cpu.dispose();
@@ -78,7 +71,7 @@ test('openPredictor: provider chosen as the compute engine does, typed errors fo
     assert.ok(auto.provider.name === 'cuda' || (auto.provider.name === 'cpu' && /CUDA unavailable/.test(auto.provider.fallbackReason ?? '')), JSON.stringify(auto.provider));
     await auto.dispose();
 
-    await writePredictor(join(root, 'garbled'), { manifest: ridgeManifest(), model: Uint8Array.from({ length: 64 }, () => rng.int(0, 255)) }, false);
+    await writePredictor(join(root, 'garbled'), { manifest: ridgeManifest(modules, 'rank-ridge'), model: Uint8Array.from({ length: 64 }, () => rng.int(0, 255)) }, false);
     await assert.rejects(
       openPredictor(join(root, 'garbled'), { device: 'cpu' }),
       (e: unknown) => e instanceof PredictorError && e.code === 'INVALID_PREDICTOR' && /model\.onnx is not an ONNX model onnxruntime can load/.test(e.message),

@@ -7,30 +7,16 @@ import { ProtoWriter } from '../../../src/core/compute/onnx/protobuf';
 import { PredictorError } from '../../../src/core/predict/errors';
 import { featureLayout } from '../../../src/core/predict/layout';
 import { openPredictor } from '../../../src/core/predict/predictor/loadPredictor';
-import { MODEL_FILE, type PredictorManifest } from '../../../src/core/predict/predictor/manifest';
+import { MODEL_FILE } from '../../../src/core/predict/predictor/manifest';
 import { trainRidge } from '../../../src/core/predict/predictor/model';
 import { checkExternalData, externalDataRefs } from '../../../src/core/predict/predictor/onnxExternalData';
 import { encodePredictorModel } from '../../../src/core/predict/predictor/onnxExport';
 import { writePredictor } from '../../../src/core/predict/predictor/predictorDir';
 import { removeDir, tempDir } from '../../helpers/fixtures';
+import { ridgeManifest } from '../../helpers/predictorManifest';
 import { Rng } from '../../helpers/random';
 
 const modules = [{ name: 'blocks.0.fc', shape: [16, 16] as const }];
-
-function manifest(): PredictorManifest {
-  const layout = featureLayout(modules, 4);
-  return {
-    format: 'lora-lens-predictor',
-    formatVersion: 1,
-    name: 'r',
-    version: '1',
-    description: 'test',
-    input: { kind: 'features', layout: layout.id, k: 4, modules: layout.modules, width: layout.columns.length },
-    model: { kind: 'ridge', file: 'model.onnx', dtype: 'float64', transform: 'log1p' },
-    output: { kind: 'regression', target: 'rank', unit: 'rank', range: [1, 8] },
-    training: null,
-  };
-}
 
 /** A predictor model as train-predictor exports it. */
 function exported(rng: Rng): Uint8Array {
@@ -149,10 +135,10 @@ test('openPredictor refuses a predictor whose model reads external data from out
       ['climbs', '../../etc/passwd'],
       ['absolute', '/etc/passwd'],
     ] as const) {
-      await writePredictor(join(root, name), { manifest: manifest(), model: withExternal(model, location) }, false);
+      await writePredictor(join(root, name), { manifest: ridgeManifest(modules, 'r'), model: withExternal(model, location) }, false);
       await assert.rejects(openPredictor(join(root, name), { device: 'cpu' }), unsafe(location), name);
     }
-    await writePredictor(join(root, 'plain'), { manifest: manifest(), model }, false);
+    await writePredictor(join(root, 'plain'), { manifest: ridgeManifest(modules, 'r'), model }, false);
     await (await openPredictor(join(root, 'plain'), { device: 'cpu' })).dispose();
   } finally {
     await removeDir(root);

@@ -12,6 +12,7 @@ import { readPredictor, writePredictor } from '../../../src/core/predict/predict
 import { PredictorSession } from '../../../src/core/predict/predictor/runPredictor';
 import { removeDir, tempDir } from '../../helpers/fixtures';
 import { withSyncSpy } from '../../helpers/syncSpy';
+import { ridgeManifest } from '../../helpers/predictorManifest';
 import { Rng } from '../../helpers/random';
 
 /** Positive, spread-out rows like spectra (log1p needs x > −1). */
@@ -56,24 +57,13 @@ test('exported ONNX models run in onnxruntime and match the TypeScript models to
 });
 
 function sampleManifest(): PredictorManifest {
-  const layout = featureLayout(
+  return ridgeManifest(
     [
       { name: 'blocks.0.fc', shape: [32, 32] },
       { name: 'blocks.1.fc', shape: [32, 16] },
     ],
-    4,
+    'rank-ridge',
   );
-  return {
-    format: 'lora-lens-predictor',
-    formatVersion: 1,
-    name: 'rank-ridge',
-    version: '1',
-    description: 'test',
-    input: { kind: 'features', layout: layout.id, k: 4, modules: layout.modules, width: layout.columns.length },
-    model: { kind: 'ridge', file: 'model.onnx', dtype: 'float64', transform: 'log1p' },
-    output: { kind: 'regression', target: 'rank', unit: 'rank', range: [1, 8] },
-    training: null,
-  };
 }
 
 function rejects(text: string, pattern: RegExp): void {
