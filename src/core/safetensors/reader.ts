@@ -1,4 +1,5 @@
 import type { FileHandle } from 'node:fs/promises';
+import type { ContainerKind, ElementRange, TensorSource } from '../container/source';
 import { FileReadError, openRegularFile, READ_CHUNK_BYTES, readFully as readChunked } from '../io/readFile';
 import { decodeFloat32, decodeFloat64 } from './decode';
 import { SafetensorsError } from './errors';
@@ -6,17 +7,14 @@ import { checkHeaderLength, parseHeader } from './header';
 import { explainFailure, mayBeForeign, SNIFF_BYTES } from './sniff';
 import { DTYPE_BITS, type SafetensorsHeader, type TensorInfo } from './types';
 
-/** A run of elements of a tensor, counted in row-major order. */
-export interface ElementRange {
-  readonly start: number;
-  readonly count: number;
-}
+export type { ElementRange };
 
 /**
  * An open safetensors file: its validated header, and tensors read on demand at their offsets
  * through one file handle. Only the header is read on open; a file is never read whole.
  */
-export class SafetensorsFile {
+export class SafetensorsFile implements TensorSource {
+  readonly container: ContainerKind = 'safetensors';
   private closed = false;
 
   private constructor(
