@@ -1,7 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { access, link, open, rename, unlink, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { LensError, registerLensError } from '../errors';
+import { checkFsFault, type FsStep } from './fsFaults';
+import { removeStaleTemporaries, temporaryName } from './staleTemporaries';
 
 /** Why an atomic write failed: the target exists (and was not to be replaced), or the file system refused a step. */
 export type AtomicWriteCode = 'FILE_EXISTS' | 'IO_ERROR';
@@ -20,6 +21,8 @@ export class AtomicWriteError extends LensError {
     message: string,
     /** The target that was being written. */
     readonly path: string,
+    /** Node's code of the refusal (ENOSPC, EACCES, …) for IO_ERROR, when it had one. */
+    readonly errno: string = '',
   ) {
     super(message);
   }
@@ -51,13 +54,29 @@ export type ChunkWriter = (chunk: Uint8Array) => Promise<void>;
 export async function writeAtomic(target: string, produce: (write: ChunkWriter) => Promise<void>, options: AtomicWriteOptions = {}): Promise<void> {
   const overwrite = options.overwrite !== false;
   if (!overwrite && (await exists(target))) throw existsError(target);
-  const temp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await ioStep(target, 'create a temporary file', () => open(temp, 'wx'));
+  await removeStaleTemporaries(dirname(target));
+  const temp = await writeTemporary(target, produce);
+  try {
+    await moveIntoPlace(temp, target, overwrite);
+  } catch (error) {
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * The first half of {@link writeAtomic}: the contents written to a temporary file beside
+ * `target` (named by temporaryName, so a later run can remove it if this process dies), fsynced
+ * and closed; its path is returned. On failure the temporary is removed and the error rethrown.
+ */
+export async function writeTemporary(target: string, produce: (write: ChunkWriter) => Promise<void>): Promise<string> {
+  const temp = temporaryName(target);
+  const handle = await ioStep(target, 'create', 'create a temporary file', () => open(temp, 'wx'));
   try {
     await produce(chunkWriter(handle, target));
-    await ioStep(target, 'flush to disk', () => handle.sync());
-    await ioStep(target, 'close', () => handle.close());
-    await moveIntoPlace(temp, target, overwrite);
+    await ioStep(target, 'sync', 'flush to disk', () => handle.sync());
+    await ioStep(target, 'close', 'close', () => handle.close());
+    return temp;
   } catch (error) {
     await handle.close().catch(() => undefined);
     await unlink(temp).catch(() => undefined);
@@ -96,15 +115,20 @@ function chunkWriter(handle: FileHandle, target: string): ChunkWriter {
   return async (chunk) => {
     let done = 0;
     while (done < chunk.length) {
-      const { bytesWritten } = await ioStep(target, 'write', () => handle.write(chunk, done, chunk.length - done, position + done));
+      const { bytesWritten } = await ioStep(target, 'write', 'write', () => handle.write(chunk, done, chunk.length - done, position + done));
       done += bytesWritten;
     }
     position += chunk.length;
   };
 }
 
-async function moveIntoPlace(temp: string, target: string, overwrite: boolean): Promise<void> {
-  if (overwrite || !(await claimName(temp, target))) await ioStep(target, 'rename into place', () => rename(temp, target));
+/**
+ * The second half of {@link writeAtomic}: the temporary renamed over the target (or, without
+ * overwrite, linked to a name that must not exist) and the folder fsynced. On failure the
+ * temporary is left for the caller to remove.
+ */
+export async function moveIntoPlace(temp: string, target: string, overwrite: boolean): Promise<void> {
+  if (overwrite || !(await claimName(temp, target))) await ioStep(target, 'move', 'rename into place', () => rename(temp, target));
   await syncDirectory(dirname(target));
 }
 
@@ -115,6 +139,7 @@ async function moveIntoPlace(temp: string, target: string, overwrite: boolean): 
  */
 async function claimName(temp: string, target: string): Promise<boolean> {
   try {
+    checkFsFault('move', target);
     await link(temp, target);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
@@ -129,11 +154,13 @@ async function claimName(temp: string, target: string): Promise<boolean> {
   return true;
 }
 
-async function ioStep<T>(target: string, what: string, step: () => Promise<T>): Promise<T> {
+async function ioStep<T>(target: string, step: FsStep, what: string, run: () => Promise<T>): Promise<T> {
   try {
-    return await step();
+    checkFsFault(step, target);
+    return await run();
   } catch (error) {
-    throw new AtomicWriteError('IO_ERROR', `cannot ${what} for ${target}: ${(error as Error).message}`, target);
+    const errno = (error as NodeJS.ErrnoException).code;
+    throw new AtomicWriteError('IO_ERROR', `cannot ${what} for ${target}: ${(error as Error).message}`, target, typeof errno === 'string' ? errno : '');
   }
 }
 
