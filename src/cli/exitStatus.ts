@@ -1,4 +1,4 @@
-import { LensError } from '../core/errors';
+import { LensError, typedFileSystemError } from '../core/errors';
 
 /** Exit statuses: 2 is the user's input or environment (file, command line, device), 1 is ours. */
 export const EXIT_INPUT = 2;
@@ -15,9 +15,11 @@ export interface DescribedError {
 /**
  * The exit status and `--json` code come from the error itself: every coded error (thrown on
  * this thread or rebuilt from a worker's) says whether the input or environment is at fault.
- * Anything else is ours: INTERNAL, exit 1.
+ * A Node file-system errno error is the environment's too. Anything else is ours: INTERNAL, exit 1.
  */
-export function describeError(error: unknown): DescribedError {
+export function describeError(thrown: unknown): DescribedError {
+  // A Node errno error (EACCES, ENOSPC, …) is the environment's: an input error naming path and cause.
+  const error = typedFileSystemError(thrown);
   const message = error instanceof Error ? error.message : String(error);
   if (!(error instanceof LensError)) return { code: 'INTERNAL', message, inputError: false, status: EXIT_INTERNAL };
   return { code: error.code, message, inputError: error.inputError, status: error.inputError ? EXIT_INPUT : EXIT_INTERNAL };

@@ -50,7 +50,9 @@ export function registerLensError(name: string, type: LensErrorClass): void {
 const OWN_KEYS = new Set(['name', 'message', 'stack', 'code', 'inputError']);
 
 /** The wire form of any thrown value: coded errors keep their class name, code, flag and plain fields. */
-export function serializeError(error: unknown): SerializedError {
+export function serializeError(thrown: unknown): SerializedError {
+  // An errno error keeps being an input error on the other side, not a worker error coded ENOSPC.
+  const error = typedFileSystemError(thrown);
   if (!(error instanceof Error)) return { name: 'Error', message: String(error) };
   const code = (error as Error & { code?: unknown }).code;
   const base = { name: error.name, message: error.message, ...(typeof code === 'string' ? { code } : {}) };
@@ -78,4 +80,80 @@ export function deserializeError(e: SerializedError): LensError {
   }
   Object.defineProperty(error, 'stack', { value: `${e.name}: ${e.message}\n    (thrown in a worker thread)`, writable: true, configurable: true });
   return error;
+}
+
+/**
+ * Node's error codes for a file-system operation the environment refused (permissions, a full
+ * or read-only disk, a path through a file, too many open files, …): the user's environment,
+ * never a fault of the tool.
+ */
+const FILE_SYSTEM_CAUSES: Readonly<Record<string, string>> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EFBIG: 'file too large for the file system',
+  ENOTDIR: 'a part of the path is not a folder',
+  EISDIR: 'is a folder',
+  ELOOP: 'too many symbolic links',
+  EMFILE: 'too many open files in this process',
+  ENFILE: 'too many open files on the system',
+  ENAMETOOLONG: 'name too long',
+  EBUSY: 'resource busy',
+  ETXTBSY: 'file busy',
+  ENOENT: 'no such file or folder',
+  EEXIST: 'already exists',
+  ENOTEMPTY: 'folder not empty',
+  EXDEV: 'crosses file systems',
+  EIO: 'input/output error',
+  ENXIO: 'no such device',
+  ENODEV: 'no such device',
+  ESTALE: 'stale network file handle',
+};
+
+/**
+ * A Node file-system error as a coded input error: `code` FILE_SYSTEM, `errno` the Node code
+ * (ENOSPC, EACCES, …), `path` the file or folder, and a message naming both.
+ */
+export class FileSystemError extends LensError {
+  override readonly name = 'FileSystemError';
+  readonly code = 'FILE_SYSTEM';
+  readonly inputError = true;
+
+  constructor(
+    message: string,
+    /** Node's code, e.g. ENOSPC. */
+    readonly errno: string,
+    /** The path the operation was given ('' when Node did not say). */
+    readonly path: string,
+  ) {
+    super(message);
+  }
+}
+
+registerLensError('FileSystemError', FileSystemError);
+
+/** True for a Node errno error of a file-system cause (an `E…` code this module knows). */
+export function isFileSystemErrno(error: unknown): error is NodeJS.ErrnoException & { code: string } {
+  if (!(error instanceof Error) || error instanceof LensError) return false;
+  const code = (error as NodeJS.ErrnoException).code;
+  return typeof code === 'string' && Object.hasOwn(FILE_SYSTEM_CAUSES, code);
+}
+
+/** What a file-system errno code means in plain words, with the code; undefined for codes not known here. */
+export function fileSystemCause(code: string): string | undefined {
+  return Object.hasOwn(FILE_SYSTEM_CAUSES, code) ? `${FILE_SYSTEM_CAUSES[code]} (${code})` : undefined;
+}
+
+/**
+ * A Node file-system error as a FileSystemError naming the path and the cause; any other value
+ * unchanged. Applied where errors leave a worker and where the CLI reports them, so an errno error
+ * is an input error (exit 2) wherever it was thrown.
+ */
+export function typedFileSystemError(error: unknown): unknown {
+  if (!isFileSystemErrno(error)) return error;
+  const path = typeof error.path === 'string' ? error.path : '';
+  const during = typeof error.syscall === 'string' ? `, in ${error.syscall}` : '';
+  return new FileSystemError(`${path || 'a file-system operation'}: ${FILE_SYSTEM_CAUSES[error.code]} (${error.code}${during})`, error.code, path);
 }

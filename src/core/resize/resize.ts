@@ -2,10 +2,10 @@ import { mkdir, rmdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { throwIfCancelled, type CancellationToken } from '../cancellation';
 import { AdapterError } from '../adapter/errors';
-import { writeFileAtomic } from '../io/atomicWrite';
+import { writeOutputSet, type OutputFile } from '../io/outputSet';
 import { SafetensorsError } from '../safetensors/errors';
 import type { SafetensorsFile } from '../safetensors/reader';
-import { writeSafetensorsAtomic } from '../safetensors/writer';
+import { safetensorsContents } from '../safetensors/writer';
 import { CheckedPlan } from './checkedPlan';
 import { ResizeError } from './errors';
 import { sha256File } from './hash';
@@ -100,7 +100,8 @@ export async function checkResizeKeepingPlan(options: ResizeOptions): Promise<Ch
  * ΔW, B' = X_k·(Σ_k/s')^½ and A' = (Σ_k/s')^½·Y_kᵀ, so that s'·B'·A' equals it up to the output
  * dtype's rounding, with per-module ranks and alphas in the layout's own form. Everything is
  * checked first; the first problem throws ResizeError with all of them in its message and
- * nothing is written. Each file is written atomically (temporary file, then rename).
+ * nothing is written. The files are written as one set (../io/outputSet): all of them or, if
+ * any write fails, none, with OutputWriteError naming the file.
  *
  * `checked`, from checkResizeKeepingPlan, skips pass one when it was made with the same options
  * and the input file's size, mtime and inode are unchanged since; otherwise the plan is made
@@ -159,28 +160,6 @@ async function write(planned: PlannedResize, plan: RankPlan, options: ResizeOpti
         return false;
       },
     ));
-  const factors = new FactorProducer(file, prepared.modules, layout.modules, planned.backend, options.token, options.onProgress);
-  try {
-    await writeSafetensorsAtomic(
-      target.weights,
-      layout.tensors,
-      outputMetadata(adapter.header.metadata, target.layout, provenance),
-      (index, put) => factors.produce(layout.tensors[index], put),
-      { overwrite: options.overwrite === true },
-    );
-  } catch (error) {
-    // A failed or cancelled write leaves nothing behind: not even the folder made for it.
-    if (created) await rmdir(folder).catch(() => undefined);
-    throw error;
-  } finally {
-    // A run read ahead may still be on the backend, which is disposed next: let it end first.
-    await factors.settle();
-  }
-  const files = [target.weights];
-  if (target.config) {
-    await writeFileAtomic(target.config, `${JSON.stringify(peftConfig(adapter, layout.modules), null, 2)}\n`);
-    files.push(target.config);
-  }
   const skipped = prepared.skipped.map((s) => ({ name: s.module.name, reason: s.structured && target.layout === 'kohya' ? `${s.reason}; copied unchanged` : s.reason }));
   const report: ResizeReport = {
     input: adapter.file,
@@ -193,9 +172,31 @@ async function write(planned: PlannedResize, plan: RankPlan, options: ResizeOpti
     skipped,
     notes,
   };
-  await writeFileAtomic(`${target.report}.json`, reportJson(report));
-  await writeFileAtomic(`${target.report}.md`, reportMarkdown(report));
-  files.push(`${target.report}.json`, `${target.report}.md`);
+  const factors = new FactorProducer(file, prepared.modules, layout.modules, planned.backend, options.token, options.onProgress);
+  const outputs: OutputFile[] = [
+    {
+      path: target.weights,
+      contents: safetensorsContents(target.weights, layout.tensors, outputMetadata(adapter.header.metadata, target.layout, provenance), (index, put) =>
+        factors.produce(layout.tensors[index], put),
+      ),
+    },
+    ...(target.config ? [{ path: target.config, contents: `${JSON.stringify(peftConfig(adapter, layout.modules), null, 2)}\n` }] : []),
+    // The report beside an output is always replaced, as before: it describes whatever is written now.
+    { path: `${target.report}.json`, contents: reportJson(report), overwrite: true },
+    { path: `${target.report}.md`, contents: reportMarkdown(report), overwrite: true },
+  ];
+  try {
+    // All files or none: a full disk while the report is written leaves no adapter behind either.
+    await writeOutputSet(outputs, { overwrite: options.overwrite === true });
+  } catch (error) {
+    // A failed or cancelled write leaves nothing behind: not even the folder made for it.
+    if (created) await rmdir(folder).catch(() => undefined);
+    throw error;
+  } finally {
+    // A run read ahead may still be on the backend, which is disposed next: let it end first.
+    await factors.settle();
+  }
+  const files = outputs.map((o) => o.path);
   return { plan, files, skipped, notes, backend: planned.backend.name };
 }
 

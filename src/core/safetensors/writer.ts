@@ -123,6 +123,20 @@ export async function writeSafetensorsAtomic(
 }
 
 /**
+ * A safetensors file's contents as a chunked producer, for a write that is one file of a set
+ * (../io/outputSet): the header is encoded (and checked) now, the tensors' bytes when it runs.
+ */
+export function safetensorsContents(
+  target: string,
+  specs: readonly TensorSpec[],
+  metadata: Readonly<Record<string, string>> | null | undefined,
+  produce: (index: number, write: ChunkWriter) => Promise<void>,
+): (write: ChunkWriter) => Promise<void> {
+  const header = encodeHeader(specs, metadata, target);
+  return (write) => writeContents(write, target, header, specs, produce);
+}
+
+/**
  * Convenience for tensors already in memory: the same atomic write, one chunk per tensor.
  */
 export function writeTensorsAtomic(
