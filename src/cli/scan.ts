@@ -46,7 +46,10 @@ function scanProgress(stream: NodeJS.WriteStream, quiet: boolean): (event: ScanE
     drawn = false;
   };
   return (event) => {
-    if (event.type === 'skipped') {
+    if (event.type === 'note') {
+      erase();
+      stream.write(`note: ${clean(event.message)}\n`);
+    } else if (event.type === 'skipped') {
       erase();
       stream.write(`skipped ${clean(event.path)}: ${clean(event.reason)}\n`);
     } else if (event.type === 'start') {

@@ -3,6 +3,7 @@ import type { Adapter } from '../../adapter/model';
 import type { ModuleResult } from '../../analysis/analyze';
 import { CancelledError, throwIfCancelled, type CancellationToken } from '../../cancellation';
 import { writeFileAtomic } from '../../io/atomicWrite';
+import { acquireOutputLock } from '../../io/outputLock';
 import { FileReadError, readSmallText } from '../../io/readFile';
 import { FeatureError } from '../errors';
 import { adapterFeatures, checkModules, layoutForAdapter } from '../features';
@@ -28,7 +29,9 @@ export interface ScanOptions {
 export type ScanEvent =
   | { readonly type: 'start'; readonly found: number; readonly kept: number; readonly todo: number; readonly layout: string | null }
   | { readonly type: 'adapter'; readonly done: number; readonly todo: number; readonly path: string }
-  | { readonly type: 'skipped'; readonly path: string; readonly reason: string };
+  | { readonly type: 'skipped'; readonly path: string; readonly reason: string }
+  /** Said once, e.g. that a lock left by a killed run was taken over. */
+  | { readonly type: 'note'; readonly message: string };
 
 export interface ScanSummary {
   readonly found: number;
@@ -58,8 +61,23 @@ const FLUSH_MS = 1000;
  * the first by path), with k = options.k. Adapters that cannot be opened or analysed, or whose
  * modules do not fit the layout, are reported through onEvent and skipped: they never stop the
  * scan.
+ *
+ * One run at a time per output: the scan holds `<out>.lock` (../../io/outputLock) from before it
+ * reads the existing output until its last write, so a second scan into the same output fails
+ * at once with OUTPUT_LOCKED instead of both succeeding while one run's rows are lost. Creating
+ * the lock is also the check, before any analysis, that the output's folder can be written.
  */
 export async function scanAdapters(options: ScanOptions): Promise<ScanSummary> {
+  const lock = await acquireOutputLock(options.out);
+  try {
+    if (lock.note) options.onEvent?.({ type: 'note', message: lock.note });
+    return await scanLocked(options);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function scanLocked(options: ScanOptions): Promise<ScanSummary> {
   const existing = await readExisting(options.out, options.format, options.force === true);
   if (existing?.layoutId && options.k !== undefined && options.k !== existing.k) {
     throw new FeatureError('LAYOUT_MISMATCH', `${options.out} was written with k=${existing.k}; resume with --k ${existing.k}, or write a new output`);
