@@ -114,7 +114,7 @@ export class JobClient implements JobRunner {
     const connection = this.ensureWorker();
     return new Promise<JobOutcome<K>>((resolve, reject) => {
       const controller = new AbortController();
-      const job: Job = { id: this.nextJob++, progress: (progress) => options.onProgress?.(progress as JobProgress<K>), reject };
+      const job: Job = { id: this.nextJob++, progress: guardedProgress(options.onProgress), reject };
       this.current = job;
       const watch = this.watchToken(job, options.token, controller, connection);
       // A running job keeps the process alive; an idle worker does not.
@@ -213,4 +213,25 @@ function retire({ worker, endpoint }: Connection): Promise<void> {
     worker.ref();
     endpoint.notify('shutdown', null);
   });
+}
+
+/**
+ * The caller's progress callback, called from the worker's message handler: a throw there would
+ * escape into the event loop (an uncaught exception) and the job would never settle. A callback
+ * that throws is reported once as a process warning and not called again for this job; the job
+ * itself goes on and settles as it would have.
+ */
+function guardedProgress<K extends JobKind>(onProgress: ((progress: JobProgress<K>) => void) | undefined): (progress: unknown) => void {
+  let broken = false;
+  return (progress) => {
+    if (!onProgress || broken) return;
+    try {
+      onProgress(progress as JobProgress<K>);
+    } catch (error) {
+      broken = true;
+      process.emitWarning(`a progress callback threw; progress is no longer reported for this job: ${error instanceof Error ? error.message : String(error)}`, {
+        code: 'LORA_LENS_PROGRESS_CALLBACK',
+      });
+    }
+  };
 }
