@@ -1,5 +1,8 @@
-import { accessSync, constants, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { accessSync, closeSync, constants, openSync, statSync, unlinkSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileSystemCause } from '../core/errors';
+import { checkFsFault } from '../core/io/fsFaults';
+import { temporaryName } from '../core/io/staleTemporaries';
 import { UsageError } from './usage';
 import type { OutputTarget } from './command';
 
@@ -28,13 +31,40 @@ export function checkOutputPath(target: OutputTarget): void {
   } catch {
     say(`the folder ${parent} is not writable`);
   }
+  const cause = probeFails(parent);
+  if (cause) say(`the folder ${parent} is not writable: ${cause}`);
   if (existing?.isDirectory()) {
     try {
       accessSync(path, constants.W_OK);
     } catch {
       say('is a folder that is not writable');
     }
+    const inside = probeFails(path);
+    if (inside) say(`is a folder that is not writable: ${inside}`);
   }
+}
+
+/**
+ * Creates and removes a hidden file in `folder`: the one honest test of writability, as W_OK
+ * says yes to root on a read-only mount and to any user on a full disk's quota. The cause when
+ * it fails, else null. The probe's name is a temporary's (staleTemporaries), so one left by a
+ * killed run is removed by the next.
+ */
+function probeFails(folder: string): string | null {
+  const probe = temporaryName(join(folder, 'lora-lens-probe'));
+  try {
+    checkFsFault('create', folder);
+    closeSync(openSync(probe, 'wx'));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return (typeof code === 'string' ? fileSystemCause(code) : undefined) ?? (error as Error).message;
+  }
+  try {
+    unlinkSync(probe);
+  } catch {
+    // A probe that cannot be removed is only clutter, and is removed as stale by a later run.
+  }
+  return null;
 }
 
 /** The path itself or its closest ancestor that exists (the root at worst: each step is shorter). */
