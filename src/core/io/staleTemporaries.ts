@@ -18,20 +18,27 @@ const OURS_WITHOUT_PID = /^\.(.{1,240})\.([0-9a-f]{12})\.tmp$/;
 /** A temporary of the earlier naming (no pid to check) is stale after this long: no write of ours takes a day. */
 const STALE_WITHOUT_PID_MS = 24 * 60 * 60 * 1000;
 
-/** Folders already cleaned by this process: a writer that died since cannot be this process. */
-const cleaned = new Set<string>();
+/**
+ * When each folder was last cleaned by this process. A scan writes its output once a second, and
+ * an editor session lasts days: a folder is looked at again only after this long.
+ */
+const cleanedAt = new Map<string, number>();
+const RECLEAN_MS = 60 * 1000;
 
 /**
  * Removes the temporaries that earlier runs left in `dir` when they were killed mid-write: only
  * regular files named exactly as {@link temporaryName} makes them, whose writer process is gone
  * (or, for this process's own pid reused, that are older than this process), and those of the
  * earlier naming older than a day. Anything else, including a temporary of a live writer, is
- * never touched. Best effort: a file that cannot be removed is left. Once per folder per process.
+ * never touched. Best effort: a file that cannot be removed is left. At most once a minute per
+ * folder.
  */
 export async function removeStaleTemporaries(dir: string): Promise<string[]> {
   const key = resolve(dir);
-  if (cleaned.has(key)) return [];
-  cleaned.add(key);
+  const last = cleanedAt.get(key);
+  if (last !== undefined && Date.now() - last < RECLEAN_MS) return [];
+  if (cleanedAt.size >= 1024) cleanedAt.clear();
+  cleanedAt.set(key, Date.now());
   let names: string[];
   try {
     names = await readdir(key);
