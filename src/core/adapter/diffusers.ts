@@ -1,7 +1,8 @@
+import { textSafe } from '../report/escape';
 import { unrecognizedTensors, type BuildContext, type BuildResult } from './build';
 import { kohyaBaseModel } from './kohya';
 import type { AdaptedModule } from './model';
-import { peftScaleRule } from './peft';
+import { checkedPeftConfig, peftScaleRule } from './peft';
 import { kohyaScale, type ScaleResult } from './scale';
 import { describeModule } from './structure';
 import { toModule } from './toModule';
@@ -17,7 +18,16 @@ import { toModule } from './toModule';
 export function buildDiffusers(ctx: BuildContext): BuildResult {
   const warnings: string[] = [];
   const configs = adapterMetadataConfigs(ctx.header.metadata, warnings);
-  const rules = new Map([...configs].map(([component, values]) => [component, peftScaleRule(values, 'LORA', warnings)]));
+  const rules = new Map(
+    [...configs].map(([component, values]) => [
+      component,
+      peftScaleRule(
+        checkedPeftConfig(values, component ? `lora_adapter_metadata (${textSafe(JSON.stringify(component.slice(0, 60)))})` : 'lora_adapter_metadata', warnings),
+        'LORA',
+        warnings,
+      ),
+    ]),
+  );
   const modules: AdaptedModule[] = ctx.grouped.modules.map((parts) => {
     const structure = describeModule(parts, 'standard');
     const alphaTensor = parts.parts.get('alpha');
