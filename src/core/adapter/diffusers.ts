@@ -1,6 +1,8 @@
+import { JsonTooDeepError, parseBoundedJson } from '../io/boundedJson';
 import { textSafe } from '../report/escape';
 import { unrecognizedTensors, type BuildContext, type BuildResult } from './build';
 import { kohyaBaseModel } from './kohya';
+import { MAX_PARSED_LENGTH } from './metadata';
 import type { AdaptedModule } from './model';
 import { checkedPeftConfig, peftScaleRule } from './peft';
 import { kohyaScale, type ScaleResult } from './scale';
@@ -74,11 +76,15 @@ function adapterMetadataConfigs(metadata: Readonly<Record<string, string>> | nul
   const configs = new Map<string, Record<string, unknown>>();
   const raw = metadata?.lora_adapter_metadata;
   if (!raw) return configs;
+  if (raw.length > MAX_PARSED_LENGTH) {
+    warnings.push(`lora_adapter_metadata is ${raw.length} characters long, more than the ${MAX_PARSED_LENGTH} a LoraConfig could need; ignored`);
+    return configs;
+  }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(raw);
-  } catch {
-    warnings.push('lora_adapter_metadata is not valid JSON; ignored');
+    parsed = parseBoundedJson(raw);
+  } catch (error) {
+    warnings.push(error instanceof JsonTooDeepError ? `lora_adapter_metadata is not read: ${error.message}; ignored` : 'lora_adapter_metadata is not valid JSON; ignored');
     return configs;
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return configs;
@@ -103,7 +109,8 @@ function softwareName(metadata: Readonly<Record<string, string>> | null): string
   const raw = metadata?.software;
   if (!raw) return null;
   try {
-    const parsed: unknown = JSON.parse(raw);
+    if (raw.length > MAX_PARSED_LENGTH) throw new RangeError('too long to be a name');
+    const parsed: unknown = parseBoundedJson(raw);
     if (parsed && typeof parsed === 'object' && typeof (parsed as { name?: unknown }).name === 'string') {
       const { name, version } = parsed as { name: string; version?: unknown };
       return typeof version === 'string' ? `${name} ${version}` : name;
