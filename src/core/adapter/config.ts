@@ -1,4 +1,5 @@
 import { dirname, join } from 'node:path';
+import { JsonTooDeepError, parseBoundedJson } from '../io/boundedJson';
 import { FileReadError, readSmallText } from '../io/readFile';
 import type { AdapterConfig } from './model';
 import { sidecarOutsideFolder } from './sidecar';
@@ -34,12 +35,13 @@ export async function readConfigBeside(weightsFile: string): Promise<ConfigLooku
   return parseConfig(file, text);
 }
 
-/** Parses config text; only a JSON object counts as a config. */
+/** Parses config text; only a JSON object of bounded nesting counts as a config. */
 function parseConfig(file: string, text: string): ConfigLookup {
   let values: unknown;
   try {
-    values = JSON.parse(text);
+    values = parseBoundedJson(text);
   } catch (error) {
+    if (error instanceof JsonTooDeepError) return { config: null, warnings: [`${CONFIG_NAME} is not read: ${error.message}; ignored`] };
     return { config: null, warnings: [`${CONFIG_NAME} is not valid JSON (${(error as Error).message}); ignored`] };
   }
   if (values === null || typeof values !== 'object' || Array.isArray(values)) {

@@ -1,7 +1,10 @@
+import { JsonTooDeepError, parseBoundedJson } from '../io/boundedJson';
+import { textSafe } from '../report/escape';
 import { unrecognizedTensors, type BuildContext, type BuildResult } from './build';
 import { kohyaBaseModel } from './kohya';
+import { MAX_PARSED_LENGTH } from './metadata';
 import type { AdaptedModule } from './model';
-import { peftScaleRule } from './peft';
+import { checkedPeftConfig, peftScaleRule } from './peft';
 import { kohyaScale, type ScaleResult } from './scale';
 import { describeModule } from './structure';
 import { toModule } from './toModule';
@@ -17,7 +20,16 @@ import { toModule } from './toModule';
 export function buildDiffusers(ctx: BuildContext): BuildResult {
   const warnings: string[] = [];
   const configs = adapterMetadataConfigs(ctx.header.metadata, warnings);
-  const rules = new Map([...configs].map(([component, values]) => [component, peftScaleRule(values, 'LORA', warnings)]));
+  const rules = new Map(
+    [...configs].map(([component, values]) => [
+      component,
+      peftScaleRule(
+        checkedPeftConfig(values, component ? `lora_adapter_metadata (${textSafe(JSON.stringify(component.slice(0, 60)))})` : 'lora_adapter_metadata', warnings),
+        'LORA',
+        warnings,
+      ),
+    ]),
+  );
   const modules: AdaptedModule[] = ctx.grouped.modules.map((parts) => {
     const structure = describeModule(parts, 'standard');
     const alphaTensor = parts.parts.get('alpha');
@@ -64,11 +76,15 @@ function adapterMetadataConfigs(metadata: Readonly<Record<string, string>> | nul
   const configs = new Map<string, Record<string, unknown>>();
   const raw = metadata?.lora_adapter_metadata;
   if (!raw) return configs;
+  if (raw.length > MAX_PARSED_LENGTH) {
+    warnings.push(`lora_adapter_metadata is ${raw.length} characters long, more than the ${MAX_PARSED_LENGTH} a LoraConfig could need; ignored`);
+    return configs;
+  }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(raw);
-  } catch {
-    warnings.push('lora_adapter_metadata is not valid JSON; ignored');
+    parsed = parseBoundedJson(raw);
+  } catch (error) {
+    warnings.push(error instanceof JsonTooDeepError ? `lora_adapter_metadata is not read: ${error.message}; ignored` : 'lora_adapter_metadata is not valid JSON; ignored');
     return configs;
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return configs;
@@ -93,7 +109,8 @@ function softwareName(metadata: Readonly<Record<string, string>> | null): string
   const raw = metadata?.software;
   if (!raw) return null;
   try {
-    const parsed: unknown = JSON.parse(raw);
+    if (raw.length > MAX_PARSED_LENGTH) throw new RangeError('too long to be a name');
+    const parsed: unknown = parseBoundedJson(raw);
     if (parsed && typeof parsed === 'object' && typeof (parsed as { name?: unknown }).name === 'string') {
       const { name, version } = parsed as { name: string; version?: unknown };
       return typeof version === 'string' ? `${name} ${version}` : name;

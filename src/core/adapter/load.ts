@@ -5,6 +5,7 @@ import { detectFormat } from './detect';
 import { buildDiffusers } from './diffusers';
 import { groupKeys, type GroupedKeys } from './group';
 import { buildKohya } from './kohya';
+import { checkedMagnitude } from './magnitude';
 import { buildMlx } from './mlx';
 import type { Adapter } from './model';
 import { checkBaseModel } from './architecture';
@@ -45,7 +46,10 @@ async function describeAdapter(file: SafetensorsFile): Promise<Adapter> {
   const ctx: BuildContext = { header, grouped, config, scalars };
   const format = detectFormat(grouped, config, header.metadata);
   const built = build(format, ctx);
-  const modules = sortNatural(built.modules, (m) => m.name);
+  const modules = sortNatural(
+    built.modules.map((m) => checkedMagnitude(m, header, format)),
+    (m) => m.name,
+  );
   const base = checkBaseModel(built.baseModel, modules);
   return {
     file: header.file,

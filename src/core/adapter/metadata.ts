@@ -57,7 +57,7 @@ export function describeMetadata(metadata: Readonly<Record<string, string>> | nu
 }
 
 /** Values longer than this are not parsed (a tag-frequency table can be megabytes). */
-const MAX_PARSED_LENGTH = 1_000_000;
+export const MAX_PARSED_LENGTH = 1_000_000;
 
 function parseJsonValue(value: string): unknown {
   const first = value.trimStart()[0];

@@ -1,5 +1,6 @@
 import type { BuildContext, BuildResult } from './build';
 import { numberField, objectField, stringField } from './config';
+import { checkedConfig, MLX_CONFIG_KEYS, MLX_LORA_PARAMETER_KEYS } from './configTypes';
 import type { ModuleParts } from './group';
 import type { AdaptedModule, FactorRef, OtherTensor } from './model';
 import { absoluteScale, unknownScale, type ScaleResult } from './scale';
@@ -21,8 +22,13 @@ const MLX_DEFAULT_SCALE = 20.0;
  * factors are the transposes of linear ones (ΔW of the table is scale · lora_a · lora_b).
  */
 export function buildMlx(ctx: BuildContext): BuildResult {
-  const scale = mlxScale(ctx);
-  const configRank = ctx.config ? numberField(objectField(ctx.config.values, 'lora_parameters') ?? {}, 'rank') : undefined;
+  const warnings: string[] = [];
+  // Values of the wrong type are left out with a warning (see MLX_CONFIG_KEYS).
+  const values = checkedConfig(ctx.config?.values ?? {}, MLX_CONFIG_KEYS, 'adapter_config.json', warnings);
+  const rawParams = objectField(values, 'lora_parameters');
+  const params = rawParams ? checkedConfig(rawParams, MLX_LORA_PARAMETER_KEYS, 'adapter_config.json', warnings, 'lora_parameters.') : undefined;
+  const scale = mlxScale(ctx.config !== null, params);
+  const configRank = params ? numberField(params, 'rank') : undefined;
   const modules: AdaptedModule[] = [];
   for (const parts of ctx.grouped.modules) {
     const stacked = stackedExperts(parts);
@@ -37,8 +43,7 @@ export function buildMlx(ctx: BuildContext): BuildResult {
     modules.push(toModule(parts.module, structure, scale));
   }
   const otherTensors: OtherTensor[] = ctx.grouped.unclassified.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, role: 'unrecognized' }));
-  const values = ctx.config?.values ?? {};
-  const warnings = alphaEraWarning(values, scale);
+  warnings.push(...alphaEraWarning(values, params, scale));
   const dora = stringField(values, 'fine_tune_type') === 'dora' || modules.some((m) => m.magnitude);
   return {
     formatDetail: `mlx-lm ${dora ? 'DoRA' : 'LoRA'}${ctx.config ? '' : ' (no adapter_config.json: scale unknown)'}`,
@@ -51,9 +56,8 @@ export function buildMlx(ctx: BuildContext): BuildResult {
   };
 }
 
-function mlxScale(ctx: BuildContext): ScaleResult {
-  if (!ctx.config) return unknownScale('no adapter_config.json beside the weights');
-  const params = objectField(ctx.config.values, 'lora_parameters');
+function mlxScale(hasConfig: boolean, params: Readonly<Record<string, unknown>> | undefined): ScaleResult {
+  if (!hasConfig) return unknownScale('no adapter_config.json beside the weights');
   const scale = params ? numberField(params, 'scale') : undefined;
   if (scale !== undefined) return absoluteScale(scale, 'lora_parameters.scale');
   return { ...absoluteScale(MLX_DEFAULT_SCALE, 'no scale in the config (mlx-lm cannot load it as is); its current default'), known: false };
@@ -64,8 +68,7 @@ function mlxScale(ctx: BuildContext): ScaleResult {
  * of that time have `lora_layers` and an `alpha` and no `fine_tune_type` (added in September
  * 2024), but so do configs of the months after, so the file cannot say which rule trained it.
  */
-function alphaEraWarning(values: Readonly<Record<string, unknown>>, scale: ScaleResult): string[] {
-  const params = objectField(values, 'lora_parameters');
+function alphaEraWarning(values: Readonly<Record<string, unknown>>, params: Readonly<Record<string, unknown>> | undefined, scale: ScaleResult): string[] {
   const alpha = params ? numberField(params, 'alpha') : undefined;
   const rank = params ? numberField(params, 'rank') : undefined;
   if (alpha === undefined || rank === undefined || rank <= 0 || 'fine_tune_type' in values || 'num_layers' in values) return [];

@@ -1,10 +1,11 @@
 import type { TensorInfo } from '../safetensors/types';
 import type { BuildContext, BuildResult } from './build';
 import { numberField, stringField } from './config';
+import { checkedConfig, checkPatternValues, PEFT_CONFIG_KEYS } from './configTypes';
 import type { ModuleParts } from './group';
 import type { AdaptedModule, OtherTensor } from './model';
 import { PEFT_WRAP } from './moduleNames';
-import { compilePatterns, type PatternTable } from './patterns';
+import { compilePatterns, MAX_PATTERN_KEYS, type PatternTable } from './patterns';
 import { adaloraScale, peftScale, unknownScale, type ScaleResult } from './scale';
 import { describeModule, type ModuleStructure } from './structure';
 import { toModule } from './toModule';
@@ -33,13 +34,14 @@ const NOT_LOW_RANK: Readonly<Record<string, string>> = {
 };
 
 export function buildPeft(ctx: BuildContext): BuildResult {
-  const values = ctx.config?.values ?? {};
+  const warnings: string[] = [];
+  // A value of the wrong type is left out with a warning, so it is never half-used.
+  const values = checkedPeftConfig(ctx.config?.values ?? {}, 'adapter_config.json', warnings);
   const peftType = typeof values.peft_type === 'string' ? values.peft_type.toUpperCase() : null;
   const baseModel = stringField(values, 'base_model_name_or_path') ?? null;
-  if (peftType !== null && !LOW_RANK_TYPES.has(peftType)) return notLowRank(ctx, peftType, baseModel);
+  if (peftType !== null && !LOW_RANK_TYPES.has(peftType)) return notLowRank(ctx, peftType, baseModel, warnings);
 
-  const warnings: string[] = [];
-  const scaleOf = ctx.config ? peftScaleRule(ctx.config.values, peftType ?? 'LORA', warnings) : () => unknownScale('no adapter_config.json beside the weights');
+  const scaleOf = ctx.config ? peftScaleRule(values, peftType ?? 'LORA', warnings) : () => unknownScale('no adapter_config.json beside the weights');
   const modules: AdaptedModule[] = ctx.grouped.modules.map((parts) => {
     const name = moduleName(parts);
     const structure = describeModule(parts, 'standard');
@@ -57,6 +59,17 @@ export function buildPeft(ctx: BuildContext): BuildResult {
     analysable: true,
     warnings,
   };
+}
+
+/**
+ * A PEFT config with the keys this reader uses type-checked (see PEFT_CONFIG_KEYS); pattern
+ * entries that are not numbers are named in warnings. `where` names the config in them.
+ */
+export function checkedPeftConfig(values: Readonly<Record<string, unknown>>, where: string, warnings: string[]): Readonly<Record<string, unknown>> {
+  const checked = checkedConfig(values, PEFT_CONFIG_KEYS, where, warnings);
+  checkPatternValues(checked.rank_pattern, 'rank_pattern', where, 'r', warnings, MAX_PATTERN_KEYS);
+  checkPatternValues(checked.alpha_pattern, 'alpha_pattern', where, 'lora_alpha', warnings, MAX_PATTERN_KEYS);
+  return checked;
 }
 
 function moduleName(parts: ModuleParts): string {
@@ -138,7 +151,7 @@ function otherPeftTensors(tensors: readonly TensorInfo[], values: Readonly<Recor
   return others;
 }
 
-function notLowRank(ctx: BuildContext, peftType: string, baseModel: string | null): BuildResult {
+function notLowRank(ctx: BuildContext, peftType: string, baseModel: string | null, configWarnings: readonly string[]): BuildResult {
   const what = NOT_LOW_RANK[peftType] ?? 'not a low-rank B·A update';
   const count = ctx.header.tensors.length;
   return {
@@ -148,6 +161,9 @@ function notLowRank(ctx: BuildContext, peftType: string, baseModel: string | nul
     modules: [],
     otherTensors: ctx.header.tensors.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, role: 'non-low-rank parameter' })),
     analysable: false,
-    warnings: [`PEFT type ${peftType} is not a low-rank adapter (${what}): ${count === 1 ? 'its one tensor is' : `its ${count} tensors are`} listed, not analysed`],
+    warnings: [
+      ...configWarnings,
+      `PEFT type ${peftType} is not a low-rank adapter (${what}): ${count === 1 ? 'its one tensor is' : `its ${count} tensors are`} listed, not analysed`,
+    ],
   };
 }

@@ -2,6 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { FileReadError, readSmallText } from '../io/readFile';
 import { BaseModelError } from './errors';
+import { parseBoundedJson } from '../io/boundedJson';
 
 /** One file of a base model. */
 export interface BaseShard {
@@ -99,7 +100,7 @@ async function snapshotOf(path: string): Promise<string> {
 async function readIndex(indexPath: string, component: string | null): Promise<BaseShard[]> {
   let json: unknown;
   try {
-    json = JSON.parse(await readSmallText(indexPath, MAX_INDEX_BYTES, 'the base model index'));
+    json = parseBoundedJson(await readSmallText(indexPath, MAX_INDEX_BYTES, 'the base model index'));
   } catch (error) {
     const why = error instanceof FileReadError ? error.message : `cannot read ${indexPath}: ${(error as Error).message}`;
     throw new BaseModelError('BAD_INDEX', why, indexPath);

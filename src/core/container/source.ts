@@ -30,5 +30,11 @@ export interface TensorSource {
   readFloat64(tensor: TensorInfo | string, range?: ElementRange): Promise<Float64Array>;
   /** The tensor's values (or a range of them) as float32, row-major. */
   readFloat32(tensor: TensorInfo | string, range?: ElementRange): Promise<Float32Array>;
+  /**
+   * Throws a typed error (inputError) when the file changed since it was opened (rewritten in
+   * place, truncated, replaced): called before results read from it are handed on. Optional:
+   * a source without it is trusted as it stands (see assertUnchanged in ./unchanged).
+   */
+  assertUnchanged?(): Promise<void>;
   close(): Promise<void>;
 }

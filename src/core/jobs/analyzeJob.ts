@@ -3,6 +3,7 @@ import { openAdapter, type OpenedAdapter } from '../adapter/load';
 import { analyzeAdapter, type ModuleResult } from '../analysis/analyze';
 import type { CancellationToken } from '../cancellation';
 import type { ComputeOptions } from '../compute/worker/protocol';
+import { assertUnchanged } from '../container/unchanged';
 import { backendFor, deviceReport, release, startBackend, type JobBackend } from './backends';
 import type { JobDefinition } from './definition';
 import type { JobKinds } from './protocol';
@@ -49,6 +50,8 @@ export async function analyzeOpened(
         progress({ index, total, result });
       },
     });
+    // Numbers read from a file rewritten meanwhile are not its numbers: none are returned.
+    await assertUnchanged(opened.file);
     return { modules, seconds: analysis.seconds, device: deviceReport(chosen) };
   } finally {
     // A cancelled job may leave a batch running in ORT: the job ends when that run has, so the

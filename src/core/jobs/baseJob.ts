@@ -7,6 +7,7 @@ import { chooseBackendKind } from '../compute/backendPolicy';
 import { JsDenseEngine, type DenseEngine } from '../compute/dense';
 import { OrtDenseEngine } from '../compute/ort/ortDense';
 import type { ComputeOptions } from '../compute/worker/protocol';
+import { assertUnchanged } from '../container/unchanged';
 import type { JobDefinition } from './definition';
 import type { BaseJobOptions, JobKinds, ModuleProgress } from './protocol';
 import { seededNormals } from './seededNormals';
@@ -51,6 +52,8 @@ export async function againstBase(
       token,
       onModule: (done, total, module) => progress({ done, total, module }),
     });
+    // The base's shards are checked on every read; the adapter's results are handed on here.
+    await assertUnchanged(opened.file);
     const report = {
       path: base.layout.path,
       shards: base.layout.shards.map((s) => s.path),

@@ -2,6 +2,7 @@ import { mkdir, rmdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { throwIfCancelled, type CancellationToken } from '../cancellation';
 import { AdapterError } from '../adapter/errors';
+import { assertUnchanged } from '../container/unchanged';
 import { writeOutputSet, type OutputFile } from '../io/outputSet';
 import { SafetensorsError } from '../safetensors/errors';
 import type { SafetensorsFile } from '../safetensors/reader';
@@ -149,6 +150,8 @@ async function write(planned: PlannedResize, plan: RankPlan, options: ResizeOpti
     'lora_lens.param': methodParam(options.method),
     'lora_lens.version': typeof LORA_LENS_VERSION === 'string' ? LORA_LENS_VERSION : 'dev',
   };
+  // The hash above read the file by its path: it is the input's only if the file is the one opened.
+  await assertUnchanged(file);
   throwIfCancelled(options.token);
   const folder = dirname(target.weights);
   const created =

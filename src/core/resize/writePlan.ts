@@ -79,6 +79,8 @@ export function planTensors(
       tensors.push(copyOf(magnitude));
       notes.push(`${p.module.name}: its DoRA magnitude vector is kept as trained, for the original ΔW; the truncated ΔW changes the column norms it was fitted to`);
     } else if (magnitude) notes.push(`${p.module.name}: its DoRA magnitude vector is left out (another layout's DoRA tensors are not converted)`);
+    else if (p.module.tensors.magnitude)
+      notes.push(`${p.module.name}: its DoRA magnitude vector ${p.module.tensors.magnitude} is left out: it does not fit the module (see its warning)`);
   });
   if (sameLayout) {
     for (const s of skipped) if (s.structured) for (const name of Object.values(s.module.tensors)) pushCopy(tensors, adapter, name);

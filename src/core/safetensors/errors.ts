@@ -43,6 +43,8 @@ export type SafetensorsErrorCode =
   | 'TENSOR_NOT_FOUND'
   /** A write would replace an existing file and overwriting was not asked for. */
   | 'FILE_EXISTS'
+  /** The file changed (size, times or identity) after it was opened, so what was read from it cannot be trusted. */
+  | 'FILE_CHANGED'
   | 'IO_ERROR';
 
 /** A typed failure to read a safetensors file: carries a code, the file and, where known, the tensor. */

@@ -1,4 +1,5 @@
-import type { FileHandle } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { stat, type FileHandle } from 'node:fs/promises';
 import type { ContainerKind, ElementRange, TensorSource } from '../container/source';
 import { FileReadError, openRegularFile, READ_CHUNK_BYTES, readFully as readChunked } from '../io/readFile';
 import { decodeFloat32, decodeFloat64 } from './decode';
@@ -20,6 +21,7 @@ export class SafetensorsFile implements TensorSource {
   private constructor(
     private readonly handle: FileHandle,
     readonly header: SafetensorsHeader,
+    private readonly identity: FileIdentity,
   ) {}
 
   /** Opens and validates a file; throws SafetensorsError (NOT_SAFETENSORS for impostors). */
@@ -31,8 +33,9 @@ export class SafetensorsFile implements TensorSource {
       throw new SafetensorsError('IO_ERROR', error instanceof FileReadError ? error.message : `cannot open ${path}: ${(error as Error).message}`, path);
     }
     try {
-      const header = await readHeaderFrom(handle, path);
-      return new SafetensorsFile(handle, header);
+      const identity = identityOf(await statHandle(handle, path));
+      const header = await readHeaderFrom(handle, path, identity.size);
+      return new SafetensorsFile(handle, header, identity);
     } catch (error) {
       await handle.close();
       throw error;
@@ -99,6 +102,31 @@ export class SafetensorsFile implements TensorSource {
     return [info.start + (start * bits) / 8, info.start + ((start + count) * bits) / 8];
   }
 
+  /**
+   * Throws FILE_CHANGED when the file is no longer the one opened: its handle's size, mtime,
+   * ctime or inode differ from the open's (truncated, rewritten, re-extended in place), or its
+   * path now names another file (replaced). Call it before results read from the file are
+   * handed on; every read already checks the handle.
+   */
+  async assertUnchanged(): Promise<void> {
+    if (this.closed) throw new SafetensorsError('IO_ERROR', 'the file is closed', this.header.file);
+    const path = this.header.file;
+    let now: Stats;
+    try {
+      now = await stat(path);
+    } catch (error) {
+      throw changed(path, `it can no longer be found at its path (${(error as Error).message})`);
+    }
+    if (now.ino !== this.identity.ino || now.dev !== this.identity.dev) throw changed(path, 'its path now names another file (it was replaced)');
+    await this.checkHandle();
+  }
+
+  /** FILE_CHANGED when the open handle's size or times differ from the open's. */
+  private async checkHandle(tensor?: string): Promise<void> {
+    const what = differences(this.identity, identityOf(await statHandle(this.handle, this.header.file)));
+    if (what) throw changed(this.header.file, what, tensor);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -133,8 +161,53 @@ export class SafetensorsFile implements TensorSource {
   /** Fills `target` from `position`, looping over short reads; a file that shrank is an error. */
   private async readAt(target: Uint8Array, position: number, tensor: string): Promise<void> {
     if (this.closed) throw new SafetensorsError('IO_ERROR', 'the file is closed', this.header.file, tensor);
+    if (target.length === 0) return;
     await readFully(this.handle, target, position, this.header.file, tensor);
+    // Bytes read from a file rewritten since it was opened (zeros where it was truncated and
+    // re-extended) are not the tensor: a change shows in the handle's size and times.
+    await this.checkHandle(tensor);
   }
+}
+
+/** What identifies the file opened: compared before results read from it are trusted. */
+interface FileIdentity {
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly ctimeMs: number;
+  readonly ino: number;
+  readonly dev: number;
+}
+
+function identityOf(info: Stats): FileIdentity {
+  return { size: info.size, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, ino: info.ino, dev: info.dev };
+}
+
+async function statHandle(handle: FileHandle, path: string): Promise<Stats> {
+  try {
+    return await handle.stat();
+  } catch (error) {
+    throw new SafetensorsError('IO_ERROR', `cannot read ${path}: ${(error as Error).message}`, path);
+  }
+}
+
+/** The changes between two identities in words, or null when there are none. */
+function differences(opened: FileIdentity, now: FileIdentity): string | null {
+  const what: string[] = [];
+  if (now.size !== opened.size) what.push(`its size went from ${opened.size} to ${now.size} bytes`);
+  if (now.mtimeMs !== opened.mtimeMs) what.push(`it was modified (mtime ${new Date(opened.mtimeMs).toISOString()} → ${new Date(now.mtimeMs).toISOString()})`);
+  else if (now.ctimeMs !== opened.ctimeMs) what.push('its status changed (ctime)');
+  if (now.ino !== opened.ino) what.push('its inode changed');
+  return what.length > 0 ? what.join(', ') : null;
+}
+
+function changed(path: string, what: string, tensor?: string): SafetensorsError {
+  const when = tensor === undefined ? 'while it was being read' : `while tensor ${JSON.stringify(tensor)} was being read`;
+  return new SafetensorsError(
+    'FILE_CHANGED',
+    `${path} changed ${when}: ${what}; results read from it would not be its contents, so none are given. Run again once the file is no longer being written`,
+    path,
+    tensor,
+  );
 }
 
 /** Opens a safetensors file (header only). */
@@ -149,13 +222,7 @@ export async function readHeader(path: string): Promise<SafetensorsHeader> {
   return file.header;
 }
 
-async function readHeaderFrom(handle: FileHandle, path: string): Promise<SafetensorsHeader> {
-  let fileSize: number;
-  try {
-    fileSize = (await handle.stat()).size;
-  } catch (error) {
-    throw new SafetensorsError('IO_ERROR', `cannot read ${path}: ${(error as Error).message}`, path);
-  }
+async function readHeaderFrom(handle: FileHandle, path: string, fileSize: number): Promise<SafetensorsHeader> {
   try {
     const prefix = new Uint8Array(Math.min(8, fileSize));
     await readFully(handle, prefix, 0, path, undefined);

@@ -4,6 +4,7 @@ import { ADAPTER_FILE_NAMES, resolveWeightsFile } from '../adapter/resolve';
 import { sidecarOutsideFolder } from '../adapter/sidecar';
 import { readSmallText } from '../io/readFile';
 import { SubspaceError } from './errors';
+import { parseBoundedJson } from '../io/boundedJson';
 
 /** One checkpoint of a training run, located and placed in order. */
 export interface CheckpointFile {
@@ -97,7 +98,7 @@ async function globalStep(file: string): Promise<number | null> {
     return null;
   }
   try {
-    const value = (JSON.parse(text) as { global_step?: unknown }).global_step;
+    const value = (parseBoundedJson(text) as { global_step?: unknown }).global_step;
     return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : null;
   } catch {
     return null;

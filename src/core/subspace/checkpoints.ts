@@ -8,6 +8,7 @@ import { orderCheckpoints, type CheckpointFile } from './checkpointOrder';
 import { matchModules, type UnmatchedModule } from './match';
 import { factorPairs, finishPair, readSide, type ComparedSide } from './modulePair';
 import { pipelinePairs, type ReadItem } from './pipeline';
+import { assertUnchanged } from '../container/unchanged';
 
 /** One module's convergence: each checkpoint's ΔW against the final checkpoint's. */
 export interface ModuleConvergence {
@@ -135,6 +136,7 @@ export async function checkpointSeries(paths: readonly string[], options: Checkp
       options.onProgress?.(++done, finalModules.length, module.name);
     };
     await pipelinePairs(finalModules.length, backend, read, finish, options.token);
+    await assertUnchanged(...opened.map((o) => o.file));
     return { checkpoints, modules, unmatched, warnings };
   } finally {
     for (const o of opened) await o.file.close();

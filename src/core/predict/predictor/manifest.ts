@@ -2,6 +2,7 @@ import { FeatureError } from '../errors';
 import { factorsLayoutId, featureLayout, parseLayoutId, type FeatureLayout, type LayoutModule } from '../layout';
 import type { CvMetrics } from './crossValidate';
 import type { InputTransform } from './model';
+import { parseBoundedJson } from '../../io/boundedJson';
 
 export const MANIFEST_FORMAT = 'lora-lens-predictor';
 export const MANIFEST_VERSION = 1;
@@ -107,7 +108,7 @@ function text(o: Json, field: string, where: string): string {
 export function parseManifest(source: string, where: string): PredictorManifest {
   let raw: unknown;
   try {
-    raw = JSON.parse(source);
+    raw = parseBoundedJson(source);
   } catch (error) {
     throw bad(where, `not JSON (${(error as Error).message})`);
   }

@@ -2,6 +2,7 @@ import { FeatureError } from '../errors';
 import { csvCell, csvUnguard, jsonText } from '../../report/escape';
 import { parseCsv } from '../csvCells';
 import { parseLayoutId, type FeatureLayout, type LayoutModule } from '../layout';
+import { parseBoundedJson } from '../../io/boundedJson';
 
 /** The two formats, chosen by the output's extension. */
 export type ScanFormat = 'csv' | 'jsonl';
@@ -124,7 +125,7 @@ function numbers(cells: readonly string[], line: number): Float64Array {
 
 function json(line: string): unknown {
   try {
-    return JSON.parse(line);
+    return parseBoundedJson(line);
   } catch {
     return null;
   }
