@@ -56,9 +56,9 @@ export interface StreamedSource {
  * that (k + b)×r matrix is factored by Householder QR, whose R is the new running R. This is the
  * sequential tall-skinny QR (Demmel, Grigori, Hoemmen and Langou 2012, "Communication-optimal
  * parallel and sequential QR and LU factorizations", §3): R is the exact R of the factor plus a
- * column-wise backward error of the same order as one Householder QR of the whole factor
- * (γ = O((d/b + b)·r·ε) per column in the worst case, against O(d·r·ε)), so the spectrum keeps the
- * relative accuracy docs/accuracy.md states. No Gram matrix is formed. Only one block (and
+ * column-wise backward error of the same order as one Householder QR of the whole factor (the
+ * d/b steps' bounds add up to O(d·r·ε) per column, the bound of householder.ts), so the spectrum
+ * keeps the relative accuracy docs/accuracy.md states. No Gram matrix is formed. Only one block (and
  * its raw bytes) is in memory at a time; NaN or Inf in any block is a ModuleDataError.
  */
 export async function streamedR(file: SafetensorsFile, source: StreamedSource, limits: FactorLimits = DEFAULT_FACTOR_LIMITS): Promise<Matrix> {
