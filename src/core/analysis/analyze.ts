@@ -108,7 +108,7 @@ export async function analyzeAdapter(opened: OpenedAdapter, options: AnalyzeOpti
         let bytes = 0;
         do {
           const module = modules[next++];
-          const planned = await planModule(opened.file, module, backend, workspace, options.factorLimits);
+          const planned = await planModule(opened.file, module, backend, workspace, options.factorLimits, options.token);
           items.push({ module, ...planned });
           for (const f of planned.plan?.factors ?? []) bytes += f.values.byteLength;
           throwIfCancelled(options.token);
@@ -173,11 +173,12 @@ async function planModule(
   backend: ComputeBackend,
   workspace: Workspace,
   limits: FactorLimits | undefined,
+  token: CancellationToken | undefined,
 ): Promise<{ plan?: SpectrumPlan; skipped?: ModuleSkipped }> {
   if (!module.factors) return { skipped: { name: module.name, status: 'skipped', reason: module.warnings.join('; ') || 'factors missing' } };
   if (!isUsableScale(module.scale)) return { skipped: { name: module.name, status: 'skipped', reason: `its scale ${module.scaleRule}` } };
   try {
-    return { plan: await planSpectrum(file, module, module.factors, backend.input, workspace, limits) };
+    return { plan: await planSpectrum(file, module, module.factors, backend.input, workspace, limits, token) };
   } catch (error) {
     if (error instanceof ModuleDataError) return { skipped: { name: module.name, status: 'skipped', reason: error.message } };
     throw error;

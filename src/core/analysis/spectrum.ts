@@ -74,11 +74,12 @@ export async function planSpectrum(
   input: FactorInput,
   workspace?: Workspace,
   limits: FactorLimits = DEFAULT_FACTOR_LIMITS,
+  token?: CancellationToken,
 ): Promise<SpectrumPlan> {
   switch (factors.type) {
     case 'lowRank': {
       if (!factors.mid) {
-        const streamed = await planStreamed(file, module, factors, input, workspace, limits);
+        const streamed = await planStreamed(file, module, factors, input, workspace, limits, token);
         if (streamed) return streamed;
       }
       const data = await readLowRank(file, factors, input, workspace, limits);
@@ -106,6 +107,7 @@ async function planStreamed(
   input: FactorInput,
   workspace: Workspace | undefined,
   limits: FactorLimits,
+  token: CancellationToken | undefined,
 ): Promise<SpectrumPlan | null> {
   const sources = [streamedSourceOf(file, f.B, 'B', limits), streamedSourceOf(file, f.A, 'At', limits)];
   if (!sources[0] && !sources[1]) return null;
@@ -113,7 +115,7 @@ async function planStreamed(
   const known: (Matrix | null)[] = [];
   const factors: TallFactor[] = [];
   for (const [i, source] of sources.entries()) {
-    if (source) known.push(await streamedR(file, source, limits));
+    if (source) known.push(await streamedR(file, source, limits, token));
     else {
       known.push(null);
       factors.push(await (i === 0 ? readB : readAt)(file, refs[i], input, workspace, limits));

@@ -1,3 +1,4 @@
+import { throwIfCancelled, type CancellationToken } from '../cancellation';
 import type { Matrix } from '../linalg/matrix';
 import { householderR } from '../linalg/householder';
 import { decodeMatrix } from '../safetensors/decodeMatrix';
@@ -59,9 +60,10 @@ export interface StreamedSource {
  * column-wise backward error of the same order as one Householder QR of the whole factor (the
  * d/b steps' bounds add up to O(d·r·ε) per column, the bound of householder.ts), so the spectrum
  * keeps the relative accuracy docs/accuracy.md states. No Gram matrix is formed. Only one block (and
- * its raw bytes) is in memory at a time; NaN or Inf in any block is a ModuleDataError.
+ * its raw bytes) is in memory at a time; NaN or Inf in any block is a ModuleDataError. `token`
+ * is checked before each block.
  */
-export async function streamedR(file: SafetensorsFile, source: StreamedSource, limits: FactorLimits = DEFAULT_FACTOR_LIMITS): Promise<Matrix> {
+export async function streamedR(file: SafetensorsFile, source: StreamedSource, limits: FactorLimits = DEFAULT_FACTOR_LIMITS, token?: CancellationToken): Promise<Matrix> {
   const info = file.header.byName.get(source.tensor);
   if (!info) throw new ModuleDataError(`${source.tensor} is not in the file`);
   const { rows: d, cols: r } = source;
@@ -74,6 +76,7 @@ export async function streamedR(file: SafetensorsFile, source: StreamedSource, l
   const buffer = new Float64Array((blockRows + r) * r);
   let R: Matrix = { rows: 0, cols: r, data: new Float64Array(0) };
   for (let first = 0; first < d; first += blockRows) {
+    throwIfCancelled(token);
     const b = Math.min(blockRows, d - first);
     const k = R.rows;
     const height = k + b;

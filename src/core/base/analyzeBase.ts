@@ -93,7 +93,7 @@ export async function analyzeAgainstBase(opened: OpenedAdapter, base: BaseModel,
       throwIfCancelled(options.token);
       if ('reason' in found) skip(found.reason);
       else {
-        const { operator: W0, dense } = await base.weightOperator(match.weight, match.transposed, engine, options.weightLimits);
+        const { operator: W0, dense } = await base.weightOperator(match.weight, match.transposed, engine, options.weightLimits, options.token);
         throwIfCancelled(options.token);
         // One triplet past K: it bounds the gap of W0's K-th vector (intruders' error bounds).
         const extended = await randomizedSvdOf(W0, { k: kBase + 1, iterations: BASE_ITERATIONS, gaussian: options.gaussian });

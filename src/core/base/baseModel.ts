@@ -1,4 +1,5 @@
 import { denseOperator, type LinearOperator } from '../analysis/randomizedSvd';
+import type { CancellationToken } from '../cancellation';
 import type { DenseEngine, DenseMatrix } from '../compute/dense';
 import { openSafetensors, type SafetensorsFile } from '../safetensors/reader';
 import type { TensorInfo } from '../safetensors/types';
@@ -73,8 +74,9 @@ export class BaseModel {
     transposed: boolean,
     engine: DenseEngine,
     limits: BaseWeightLimits = DEFAULT_BASE_LIMITS,
+    token?: CancellationToken,
   ): Promise<{ operator: LinearOperator; dense: DenseMatrix | null }> {
-    if (weight.info.elements > limits.maxElements) return { operator: streamedWeightOperator(weight, transposed, engine, limits), dense: null };
+    if (weight.info.elements > limits.maxElements) return { operator: streamedWeightOperator(weight, transposed, engine, limits, token), dense: null };
     const dense = await this.readMatrix(weight, transposed);
     return { operator: denseOperator(dense, engine), dense };
   }

@@ -1,4 +1,5 @@
 import type { LinearOperator } from '../analysis/randomizedSvd';
+import { throwIfCancelled, type CancellationToken } from '../cancellation';
 import type { DenseEngine } from '../compute/dense';
 import type { Matrix } from '../linalg/matrix';
 import { decodeStored } from '../safetensors/decodeMatrix';
@@ -32,9 +33,15 @@ export const DEFAULT_BASE_LIMITS: BaseWeightLimits = { maxElements: STREAMED_BAS
  * multiply it on `engine`: W0·X and W0ᵀ·Y are sums over blocks of S_b·X or S_bᵀ·Y_b, accumulated
  * in float64, so W0 is never whole in memory and each product costs one pass over the file.
  * The products equal the in-memory ones up to the order of float64 summation; NaN or Inf in
- * the weight propagates into them as it does in memory.
+ * the weight propagates into them as it does in memory. `token` is checked before each block.
  */
-export function streamedWeightOperator(weight: BaseWeight, transposed: boolean, engine: DenseEngine, limits: BaseWeightLimits = DEFAULT_BASE_LIMITS): LinearOperator {
+export function streamedWeightOperator(
+  weight: BaseWeight,
+  transposed: boolean,
+  engine: DenseEngine,
+  limits: BaseWeightLimits = DEFAULT_BASE_LIMITS,
+  token?: CancellationToken,
+): LinearOperator {
   const { info, file } = weight;
   const rows = info.shape[0];
   const cols = info.elements / rows;
@@ -45,6 +52,7 @@ export function streamedWeightOperator(weight: BaseWeight, transposed: boolean, 
   /** Calls `use` with each row block of S (rows first … first + b), in order. */
   async function eachBlock(use: (first: number, block: { rows: number; cols: number; values: Float32Array | Float64Array }) => Promise<void>): Promise<void> {
     for (let first = 0; first < rows; first += blockRows) {
+      throwIfCancelled(token);
       const b = Math.min(blockRows, rows - first);
       const bytes = await file.readBytes(info, { start: first * cols, count: b * cols }, raw);
       const decoded = decodeStored(bytes, info.dtype, b * cols, info.name, file.header.file, values);

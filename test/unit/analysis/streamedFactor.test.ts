@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { openAdapter, type OpenedAdapter } from '../../../src/core/adapter/load';
 import { analyzeAdapter, type ModuleResult } from '../../../src/core/analysis/analyze';
+import { CancelledError } from '../../../src/core/cancellation';
 import { FactorTooLargeError } from '../../../src/core/analysis/factorErrors';
 import { readLowRank } from '../../../src/core/analysis/factors';
 import type { FactorLimits } from '../../../src/core/analysis/streamedFactor';
@@ -105,6 +106,30 @@ test('readers without a streamed path refuse a factor past the bound with TENSOR
       // Under the default bound the same factors are read whole, as before.
       const basis = await readBasis(opened.file, opened.adapter.modules[0]);
       assert.ok('basis' in basis);
+    } finally {
+      await opened.file.close();
+    }
+  } finally {
+    await removeDir(dir);
+  }
+});
+
+test('a streamed factor stops between blocks when the analysis is cancelled', async () => {
+  const dir = await tempDir();
+  try {
+    const { path } = await writeGraded(dir, Rng.fresh(), 30, 120, 4);
+    const opened = await openAdapter(path);
+    try {
+      let reads = 0;
+      const token = { isCancellationRequested: false };
+      const original = opened.file.readBytes.bind(opened.file);
+      opened.file.readBytes = (tensor, range, target) => {
+        if (range && ++reads === 3) token.isCancellationRequested = true;
+        return original(tensor, range, target);
+      };
+      await assert.rejects(analyzeAdapter(opened, { token, factorLimits: { maxElements: 10, blockElements: 4 } }), (error: unknown) => error instanceof CancelledError);
+      // Cancelled at the third block read of B (30 rows, one a block), not after all of them.
+      assert.ok(reads < 10, `${reads} block reads after the cancellation`);
     } finally {
       await opened.file.close();
     }

@@ -5,6 +5,7 @@ import { openAdapter } from '../../../src/core/adapter/load';
 import { analyzeAgainstBase, type BaseModuleResult } from '../../../src/core/base/analyzeBase';
 import { BaseModel, type BaseWeight } from '../../../src/core/base/baseModel';
 import { streamedWeightOperator, type BaseWeightLimits } from '../../../src/core/base/streamedWeight';
+import { CancelledError } from '../../../src/core/cancellation';
 import { JsDenseEngine } from '../../../src/core/compute/dense';
 import type { Matrix } from '../../../src/core/linalg/matrix';
 import type { SafetensorsFile } from '../../../src/core/safetensors/reader';
@@ -125,3 +126,33 @@ for (const dtype of ['F32', 'BF16'] as const) {
     });
   }
 }
+
+test('a streamed base weight stops between blocks when the analysis is cancelled', async () => {
+  const dir = await tempDir();
+  try {
+    const fixture = await writeBaseFixture(dir, Rng.fresh());
+    const opened = await openAdapter(fixture.adapter);
+    const base = await BaseModel.open(fixture.base);
+    try {
+      let reads = 0;
+      const token = { isCancellationRequested: false };
+      for (const file of new Set([...base.weights.values()].map((w) => w.file))) {
+        const original = file.readBytes.bind(file);
+        file.readBytes = (tensor, range, target) => {
+          if (range && ++reads === 3) token.isCancellationRequested = true;
+          return original(tensor, range, target);
+        };
+      }
+      await assert.rejects(
+        analyzeAgainstBase(opened, base, new JsDenseEngine(), { k: 2, token, weightLimits: { maxElements: 100, blockElements: 64 } }),
+        (error: unknown) => error instanceof CancelledError,
+      );
+      assert.equal(reads, 3);
+    } finally {
+      await base.close();
+      await opened.file.close();
+    }
+  } finally {
+    await removeDir(dir);
+  }
+});
