@@ -11,6 +11,7 @@ import { ModuleDataError } from './factors';
 import { planSpectrum, type SpectrumPlan } from './spectrum';
 import { rankMetrics, type RankMetrics } from './metrics';
 import { mixerOf, type MixerAnalysis } from './mixer';
+import type { FactorLimits } from './streamedFactor';
 import { Workspace } from './workspace';
 
 /** Summary of a DoRA magnitude vector (one value per output feature). */
@@ -57,6 +58,8 @@ export interface AnalyzeOptions {
   readonly onProgress?: (progress: AnalysisProgress) => void;
   /** Called with each module's result as soon as it is known (streaming). */
   readonly onModule?: (result: ModuleResult, index: number) => void;
+  /** When factors are streamed rather than read whole (tests lower the bound to reach that path). */
+  readonly factorLimits?: FactorLimits;
 }
 
 export interface AdapterAnalysis {
@@ -105,7 +108,7 @@ export async function analyzeAdapter(opened: OpenedAdapter, options: AnalyzeOpti
         let bytes = 0;
         do {
           const module = modules[next++];
-          const planned = await planModule(opened.file, module, backend, workspace);
+          const planned = await planModule(opened.file, module, backend, workspace, options.factorLimits, options.token);
           items.push({ module, ...planned });
           for (const f of planned.plan?.factors ?? []) bytes += f.values.byteLength;
           throwIfCancelled(options.token);
@@ -164,11 +167,18 @@ async function finishBatch(file: SafetensorsFile, batch: Batch, backend: Compute
 }
 
 /** Reads a module's factors in the backend's form; broken data becomes a skipped result. */
-async function planModule(file: SafetensorsFile, module: AdaptedModule, backend: ComputeBackend, workspace: Workspace): Promise<{ plan?: SpectrumPlan; skipped?: ModuleSkipped }> {
+async function planModule(
+  file: SafetensorsFile,
+  module: AdaptedModule,
+  backend: ComputeBackend,
+  workspace: Workspace,
+  limits: FactorLimits | undefined,
+  token: CancellationToken | undefined,
+): Promise<{ plan?: SpectrumPlan; skipped?: ModuleSkipped }> {
   if (!module.factors) return { skipped: { name: module.name, status: 'skipped', reason: module.warnings.join('; ') || 'factors missing' } };
   if (!isUsableScale(module.scale)) return { skipped: { name: module.name, status: 'skipped', reason: `its scale ${module.scaleRule}` } };
   try {
-    return { plan: await planSpectrum(file, module, module.factors, backend.input, workspace) };
+    return { plan: await planSpectrum(file, module, module.factors, backend.input, workspace, limits, token) };
   } catch (error) {
     if (error instanceof ModuleDataError) return { skipped: { name: module.name, status: 'skipped', reason: error.message } };
     throw error;

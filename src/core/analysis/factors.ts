@@ -4,12 +4,11 @@ import type { Matrix } from '../linalg/matrix';
 import { decodeMatrix, decodeStored } from '../safetensors/decodeMatrix';
 import type { SafetensorsFile } from '../safetensors/reader';
 import { DTYPE_BITS, type TensorInfo } from '../safetensors/types';
+import { FactorTooLargeError, ModuleDataError } from './factorErrors';
+import { DEFAULT_FACTOR_LIMITS, type FactorLimits, type StreamedSource } from './streamedFactor';
 import type { Workspace } from './workspace';
 
-/** A module that cannot be analysed for a reason found in its data (NaN, Inf, a bad slice). */
-export class ModuleDataError extends Error {
-  override readonly name = 'ModuleDataError';
-}
+export { ModuleDataError };
 
 /** Where a factor's values are, as a stored rows×cols row-major matrix (first axis against the rest). */
 interface StoredSlice {
@@ -32,6 +31,25 @@ function storedSlice(file: SafetensorsFile, ref: FactorRef): StoredSlice {
   return { info, rows: dims[0] ?? 1, cols: dims.slice(1).reduce((a, b) => a * b, 1), range: { start: index * size, count: size } };
 }
 
+/** The slice's elements, refused (FactorTooLargeError) past the whole-read bound. */
+function wholeCount(ref: FactorRef, s: StoredSlice, limits: FactorLimits): number {
+  const count = s.rows * s.cols;
+  if (count > limits.maxElements) throw new FactorTooLargeError(ref.tensor, count, limits.maxElements);
+  return count;
+}
+
+/**
+ * Where a factor lies for the streamed spectrum path (streamedR), when it has more elements
+ * than `limits` lets it be read whole; null when it is read whole. `tall` as for readTall.
+ */
+export function streamedSourceOf(file: SafetensorsFile, ref: FactorRef, role: 'B' | 'At', limits: FactorLimits): StreamedSource | null {
+  const s = storedSlice(file, ref);
+  if (s.rows * s.cols <= limits.maxElements) return null;
+  const tall = role === 'B' ? !ref.transposed : ref.transposed;
+  const [rows, cols] = tall ? [s.rows, s.cols] : [s.cols, s.rows];
+  return { tensor: ref.tensor, start: s.range?.start ?? 0, rows, cols, tall };
+}
+
 function checkFinite(name: string, nan: number, infinite: number): void {
   if (nan + infinite === 0) return;
   const what = [nan && `${nan} NaN`, infinite && `${infinite} infinite`].filter(Boolean).join(' and ');
@@ -43,9 +61,15 @@ function checkFinite(name: string, nan: number, infinite: number): void {
  * value is finite: NaN or Inf in a factor makes every metric of the module meaningless, so it
  * is reported instead.
  */
-export async function readStored(file: SafetensorsFile, ref: FactorRef, columnMajor = false, workspace?: Workspace): Promise<{ data: Float64Array; rows: number; cols: number }> {
+export async function readStored(
+  file: SafetensorsFile,
+  ref: FactorRef,
+  columnMajor = false,
+  workspace?: Workspace,
+  limits: FactorLimits = DEFAULT_FACTOR_LIMITS,
+): Promise<{ data: Float64Array; rows: number; cols: number }> {
   const s = storedSlice(file, ref);
-  const count = s.rows * s.cols;
+  const count = wholeCount(ref, s, limits);
   const bytes = await file.readBytes(s.info, s.range, workspace?.bytes((count * DTYPE_BITS[s.info.dtype]) / 8));
   const decoded = decodeMatrix(bytes, s.info.dtype, s.rows, s.cols, columnMajor, s.info.name, file.header.file, workspace?.float64(count));
   checkFinite(ref.tensor, decoded.nan, decoded.infinite);
@@ -57,14 +81,14 @@ export async function readStored(file: SafetensorsFile, ref: FactorRef, columnMa
  * says whether the canonical factor's rows run along the stored tensor's first axis: true for
  * a stored B (PEFT lora_B [m, r]) and for a transposed-stored Aᵀ (mlx lora_a [n, r]).
  */
-async function readTall(file: SafetensorsFile, ref: FactorRef, tall: boolean, input: FactorInput, workspace?: Workspace): Promise<TallFactor> {
+async function readTall(file: SafetensorsFile, ref: FactorRef, tall: boolean, input: FactorInput, workspace: Workspace | undefined, limits: FactorLimits): Promise<TallFactor> {
   const s = storedSlice(file, ref);
   const [d, r] = tall ? [s.rows, s.cols] : [s.cols, s.rows];
   if (input === 'float64-wide') {
-    const m = await readStored(file, ref, tall, workspace);
+    const m = await readStored(file, ref, tall, workspace, limits);
     return { rows: d, cols: r, layout: 'wide', values: m.data };
   }
-  const count = s.rows * s.cols;
+  const count = wholeCount(ref, s, limits);
   const bytes = await file.readBytes(s.info, s.range, workspace?.bytes((count * DTYPE_BITS[s.info.dtype]) / 8));
   const decoded = decodeStored(bytes, s.info.dtype, count, s.info.name, file.header.file, workspace?.factor32(count));
   checkFinite(ref.tensor, decoded.nan, decoded.infinite);
@@ -72,18 +96,18 @@ async function readTall(file: SafetensorsFile, ref: FactorRef, tall: boolean, in
 }
 
 /** The canonical B (m×r): stored as B (tall) or, when the reference is transposed, as Bᵀ. */
-function readB(file: SafetensorsFile, ref: FactorRef, input: FactorInput, workspace?: Workspace): Promise<TallFactor> {
-  return readTall(file, ref, !ref.transposed, input, workspace);
+export function readB(file: SafetensorsFile, ref: FactorRef, input: FactorInput, workspace?: Workspace, limits = DEFAULT_FACTOR_LIMITS): Promise<TallFactor> {
+  return readTall(file, ref, !ref.transposed, input, workspace, limits);
 }
 
 /** The canonical Aᵀ (n×r): stored as A (wide) or, when the reference is transposed, as Aᵀ. */
-export function readAt(file: SafetensorsFile, ref: FactorRef, input: FactorInput, workspace?: Workspace): Promise<TallFactor> {
-  return readTall(file, ref, ref.transposed, input, workspace);
+export function readAt(file: SafetensorsFile, ref: FactorRef, input: FactorInput, workspace?: Workspace, limits = DEFAULT_FACTOR_LIMITS): Promise<TallFactor> {
+  return readTall(file, ref, ref.transposed, input, workspace, limits);
 }
 
 /** A factor as a float64 column-major matrix, for the small dense work done before a backend sees it. */
-export async function readMatrix(file: SafetensorsFile, ref: FactorRef, role: 'B' | 'At', workspace?: Workspace): Promise<Matrix> {
-  const f = await (role === 'B' ? readB : readAt)(file, ref, 'float64-wide', workspace);
+export async function readMatrix(file: SafetensorsFile, ref: FactorRef, role: 'B' | 'At', workspace?: Workspace, limits = DEFAULT_FACTOR_LIMITS): Promise<Matrix> {
+  const f = await (role === 'B' ? readB : readAt)(file, ref, 'float64-wide', workspace, limits);
   return { rows: f.rows, cols: f.cols, data: f.values as Float64Array };
 }
 
@@ -96,14 +120,18 @@ export interface LowRankData {
 }
 
 /** Reads a low-rank module's factors, contracting a Tucker core into A when there is one. */
-export async function readLowRank(file: SafetensorsFile, f: LowRankFactors, input: FactorInput, workspace?: Workspace): Promise<LowRankData> {
-  const B = await readB(file, f.B, input, workspace);
-  let At = await readAt(file, f.A, f.mid ? 'float64-wide' : input, workspace);
+export async function readLowRank(file: SafetensorsFile, f: LowRankFactors, input: FactorInput, workspace?: Workspace, limits = DEFAULT_FACTOR_LIMITS): Promise<LowRankData> {
+  const B = await readB(file, f.B, input, workspace, limits);
+  let At = await readAt(file, f.A, f.mid ? 'float64-wide' : input, workspace, limits);
   if (f.mid) {
-    const contracted = await contractTucker(file, f.mid, { rows: At.rows, cols: At.cols, data: At.values as Float64Array }, workspace);
+    const contracted = await contractTucker(file, f.mid, { rows: At.rows, cols: At.cols, data: At.values as Float64Array }, workspace, limits);
     At = { rows: contracted.rows, cols: contracted.cols, layout: 'wide', values: contracted.data };
   }
-  const r = B.cols;
+  return { B, At, ...(await readMixer(file, f, B.cols)) };
+}
+
+/** M (r×r, column-major): MoSLoRA's mixer, or diag(E) for AdaLoRA; absent means identity. */
+export async function readMixer(file: SafetensorsFile, f: LowRankFactors, r: number): Promise<{ M?: Matrix }> {
   let M: Matrix | undefined;
   if (f.mixer) {
     M = { rows: r, cols: r, data: (await readStored(file, f.mixer, true)).data };
@@ -113,7 +141,7 @@ export async function readLowRank(file: SafetensorsFile, f: LowRankFactors, inpu
     for (let i = 0; i < r; i++) data[i * r + i] = e[i];
     M = { rows: r, cols: r, data };
   }
-  return M ? { B, At, M } : { B, At };
+  return M ? { M } : {};
 }
 
 /**
@@ -121,12 +149,13 @@ export async function readLowRank(file: SafetensorsFile, f: LowRankFactors, inpu
  * effective A is r × (in·kh·kw) with A_eff[a, (i,h,w)] = Σ_b mid[a,b,h,w]·down[b,i]; returned as
  * A_effᵀ in column-major order (column a holds row a of A_eff).
  */
-async function contractTucker(file: SafetensorsFile, midRef: FactorRef, downT: Matrix, workspace?: Workspace): Promise<Matrix> {
-  const mid = await readStored(file, midRef, false, workspace);
+async function contractTucker(file: SafetensorsFile, midRef: FactorRef, downT: Matrix, workspace: Workspace | undefined, limits: FactorLimits): Promise<Matrix> {
+  const mid = await readStored(file, midRef, false, workspace, limits);
   const r = downT.cols;
   const inputs = downT.rows;
   const k = mid.cols / r;
   const n = inputs * k;
+  if (n * r > limits.maxElements) throw new FactorTooLargeError(`${midRef.tensor} contracted with its down factor`, n * r, limits.maxElements);
   const out = new Float64Array(n * r);
   for (let a = 0; a < r; a++) {
     for (let b = 0; b < r; b++) {

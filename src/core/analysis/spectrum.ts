@@ -1,11 +1,12 @@
-import type { AdaptedModule, Factorization, HadamardFactors, KroneckerFactors, KroneckerSide } from '../adapter/model';
+import type { AdaptedModule, Factorization, HadamardFactors, KroneckerFactors, KroneckerSide, LowRankFactors } from '../adapter/model';
 import type { CancellationToken } from '../cancellation';
 import type { ComputeBackend, FactorInput, TallFactor } from '../compute/backend';
 import { singularValues } from '../linalg/jacobiSvd';
 import { multiplyTransposed, type Matrix } from '../linalg/matrix';
 import { productSvd } from '../linalg/productSvd';
 import type { SafetensorsFile } from '../safetensors/reader';
-import { readLowRank, readMatrix, readStored, type LowRankData } from './factors';
+import { readAt, readB, readLowRank, readMatrix, readMixer, readStored, streamedSourceOf, type LowRankData } from './factors';
+import { DEFAULT_FACTOR_LIMITS, streamedR, type FactorLimits } from './streamedFactor';
 import type { Workspace } from './workspace';
 
 /** The exact spectrum of one ΔW, and the r×r core it came from. */
@@ -66,19 +67,70 @@ function leftFactor(RB: Matrix, M: Matrix | undefined, s: number): Matrix {
 }
 
 /** Plans any supported module's spectrum: reads and decodes its factors in the backend's form. */
-export async function planSpectrum(file: SafetensorsFile, module: AdaptedModule, factors: Factorization, input: FactorInput, workspace?: Workspace): Promise<SpectrumPlan> {
+export async function planSpectrum(
+  file: SafetensorsFile,
+  module: AdaptedModule,
+  factors: Factorization,
+  input: FactorInput,
+  workspace?: Workspace,
+  limits: FactorLimits = DEFAULT_FACTOR_LIMITS,
+  token?: CancellationToken,
+): Promise<SpectrumPlan> {
   switch (factors.type) {
     case 'lowRank': {
-      const data = await readLowRank(file, factors, input, workspace);
+      if (!factors.mid) {
+        const streamed = await planStreamed(file, module, factors, input, workspace, limits, token);
+        if (streamed) return streamed;
+      }
+      const data = await readLowRank(file, factors, input, workspace, limits);
       return { factors: [data.B, data.At], finish: ([RB, RA]) => finishLowRank(RB, RA, data.M, module.scale) };
     }
     case 'hadamard': {
-      const { B, At } = await readHadamard(file, factors, workspace);
+      const { B, At } = await readHadamard(file, factors, workspace, limits);
       return { factors: [B, At], finish: ([RB, RA]) => finishLowRank(RB, RA, undefined, module.scale) };
     }
     case 'kronecker':
-      return planKronecker(file, factors, module.scale, workspace);
+      return planKronecker(file, factors, module.scale, workspace, limits);
   }
+}
+
+/**
+ * A low-rank module with a factor past the whole-read bound: that factor's R is taken now by the
+ * streamed tall-skinny QR (streamedR), the other factor goes to the backend as usual, and the
+ * core is finished from both R's exactly as for factors read whole. Null when neither factor is
+ * past the bound.
+ */
+async function planStreamed(
+  file: SafetensorsFile,
+  module: AdaptedModule,
+  f: LowRankFactors,
+  input: FactorInput,
+  workspace: Workspace | undefined,
+  limits: FactorLimits,
+  token: CancellationToken | undefined,
+): Promise<SpectrumPlan | null> {
+  const sources = [streamedSourceOf(file, f.B, 'B', limits), streamedSourceOf(file, f.A, 'At', limits)];
+  if (!sources[0] && !sources[1]) return null;
+  const refs = [f.B, f.A];
+  const known: (Matrix | null)[] = [];
+  const factors: TallFactor[] = [];
+  for (const [i, source] of sources.entries()) {
+    if (source) known.push(await streamedR(file, source, limits, token));
+    else {
+      known.push(null);
+      factors.push(await (i === 0 ? readB : readAt)(file, refs[i], input, workspace, limits));
+    }
+  }
+  const r = known[0]?.cols ?? known[1]?.cols ?? factors[0].cols;
+  const { M } = await readMixer(file, f, r);
+  return {
+    factors,
+    finish: (R) => {
+      let next = 0;
+      const [RB, RA] = known.map((k) => k ?? R[next++]);
+      return finishLowRank(RB, RA, M, module.scale);
+    },
+  };
 }
 
 /**
@@ -86,11 +138,11 @@ export async function planSpectrum(file: SafetensorsFile, module: AdaptedModule,
  * and W2a (m × r1·r2) and A' the column-wise one of W1b and W2b (r1·r2 × n). Its rank is at most
  * r1·r2 and the QR route applies unchanged.
  */
-async function readHadamard(file: SafetensorsFile, f: HadamardFactors, workspace?: Workspace): Promise<{ B: TallFactor; At: TallFactor }> {
-  const b1 = await readMatrix(file, f.w1a, 'B', workspace);
-  const b2 = await readMatrix(file, f.w2a, 'B', workspace);
-  const a1 = await readMatrix(file, f.w1b, 'At', workspace);
-  const a2 = await readMatrix(file, f.w2b, 'At', workspace);
+async function readHadamard(file: SafetensorsFile, f: HadamardFactors, workspace: Workspace | undefined, limits: FactorLimits): Promise<{ B: TallFactor; At: TallFactor }> {
+  const b1 = await readMatrix(file, f.w1a, 'B', workspace, limits);
+  const b2 = await readMatrix(file, f.w2a, 'B', workspace, limits);
+  const a1 = await readMatrix(file, f.w1b, 'At', workspace, limits);
+  const a2 = await readMatrix(file, f.w2b, 'At', workspace, limits);
   const B = khatriRao(b1, b2);
   const At = khatriRao(a1, a2);
   return { B: { rows: B.rows, cols: B.cols, layout: 'wide', values: B.data }, At: { rows: At.rows, cols: At.cols, layout: 'wide', values: At.data } };
@@ -110,8 +162,8 @@ function khatriRao(X: Matrix, Y: Matrix): Matrix {
 }
 
 /** LoKr: σ(s·kron(W1, W2)) = { s·σ_i(W1)·σ_j(W2) }, exact without forming either product. */
-async function planKronecker(file: SafetensorsFile, f: KroneckerFactors, scale: number, workspace?: Workspace): Promise<SpectrumPlan> {
-  const sides = [await planSide(file, f.w1, workspace), await planSide(file, f.w2, workspace)];
+async function planKronecker(file: SafetensorsFile, f: KroneckerFactors, scale: number, workspace: Workspace | undefined, limits: FactorLimits): Promise<SpectrumPlan> {
+  const sides = [await planSide(file, f.w1, workspace, limits), await planSide(file, f.w2, workspace, limits)];
   const factors = sides.flatMap((s) => (Array.isArray(s) ? s : []));
   return {
     factors,
@@ -128,14 +180,14 @@ async function planKronecker(file: SafetensorsFile, f: KroneckerFactors, scale: 
 }
 
 /** A full side's singular values now (a small dense matrix), or a low-rank side's two factors. */
-async function planSide(file: SafetensorsFile, side: KroneckerSide, workspace?: Workspace): Promise<Float64Array | TallFactor[]> {
+async function planSide(file: SafetensorsFile, side: KroneckerSide, workspace: Workspace | undefined, limits: FactorLimits): Promise<Float64Array | TallFactor[]> {
   if ('full' in side) {
-    const s = await readStored(file, side.full);
+    const s = await readStored(file, side.full, false, undefined, limits);
     // The column-major view of a row-major matrix is its transpose: same singular values.
     return singularValues({ rows: s.cols, cols: s.rows, data: s.data });
   }
-  const B = await readMatrix(file, side.B, 'B', workspace);
-  const At = await readMatrix(file, side.A, 'At', workspace);
+  const B = await readMatrix(file, side.B, 'B', workspace, limits);
+  const At = await readMatrix(file, side.A, 'At', workspace, limits);
   return [
     { rows: B.rows, cols: B.cols, layout: 'wide', values: B.data },
     { rows: At.rows, cols: At.cols, layout: 'wide', values: At.data },

@@ -1,5 +1,4 @@
-import type { TopSvd } from '../analysis/randomizedSvd';
-import type { DenseEngine, DenseMatrix } from '../compute/dense';
+import type { LinearOperator, TopSvd } from '../analysis/randomizedSvd';
 import { denseSvd } from '../linalg/denseSvd';
 import { frobeniusNorm, transposeMultiply, type Matrix } from '../linalg/matrix';
 import { leading } from '../subspace/angles';
@@ -35,10 +34,10 @@ export interface BaseAlignment {
 
 /**
  * Alignment of one module's ΔW = X·Σ·Yᵀ (from `basisOf`) with the top-k SVD of its base weight W0
- * (row-major m×n, the same orientation as ΔW). Costs one product W0·Y (m×n×p on the engine)
+ * (m×n, the same orientation as ΔW, as an operator). Costs one product W0·Y (m×n×p)
  * plus O((m + n)·k·p) here.
  */
-export async function baseAlignment(W0: DenseMatrix, top: TopSvd, basis: SubspaceBasis, k: number, engine: DenseEngine): Promise<BaseAlignment> {
+export async function baseAlignment(W0: LinearOperator, top: TopSvd, basis: SubspaceBasis, k: number): Promise<BaseAlignment> {
   const kBase = Math.min(k, top.U.cols);
   const p = basis.rank;
   const kDelta = Math.min(p, kBase);
@@ -50,7 +49,7 @@ export async function baseAlignment(W0: DenseMatrix, top: TopSvd, basis: Subspac
   const meanCosine = all.length === 0 ? 0 : all.reduce((a, b) => a + b, 0) / all.length;
   const columnOverlap = kDelta === 0 ? 0 : frobeniusNorm(columnCross) ** 2 / kDelta;
   const X = leading(basis.X, p);
-  const W0Y = await engine.times(W0, leading(basis.Y, p));
+  const W0Y = await W0.times(leading(basis.Y, p));
   const projectedNorm = p === 0 ? 0 : frobeniusNorm(transposeMultiply(X, W0Y));
   const amplification = basis.norm === 0 ? 0 : projectedNorm === 0 ? Infinity : basis.norm / projectedNorm;
   return { kDelta, kBase, columnCosines, rowCosines, meanCosine, columnOverlap, chanceColumn: Math.min(1, kBase / W0.rows), amplification, projectedNorm };

@@ -1,6 +1,6 @@
 import { placeOf } from '../adapter/place';
 import type { OpenedAdapter } from '../adapter/load';
-import { denseOperator, randomizedSvd, type TopSvd } from '../analysis/randomizedSvd';
+import { randomizedSvdOf, type TopSvd } from '../analysis/randomizedSvd';
 import { throwIfCancelled, type CancellationToken } from '../cancellation';
 import type { DenseEngine } from '../compute/dense';
 import { readBasis } from '../subspace/bases';
@@ -10,6 +10,7 @@ import { conversionMatrices, type ConversionMatrices } from './condLora';
 import { conversionSimilarity, type ConversionSimilarity } from './conversionSimilarity';
 import { BaseModelError } from './errors';
 import { intruderDimensions, type Intruders } from './intruders';
+import type { BaseWeightLimits } from './streamedWeight';
 import { indexBaseWeights, matchBaseWeight } from './weightNames';
 
 /** Default k: W0's top-k singular vectors span the compared subspaces; top-k of W0 + ΔW are tested for intruders. */
@@ -33,6 +34,8 @@ export interface BaseAnalysisOptions {
   readonly token?: CancellationToken;
   /** Called after each module (done of total) — the CLI's stderr progress. */
   readonly onModule?: (done: number, total: number, name: string) => void;
+  /** When base weights are streamed rather than read whole (tests lower the bound to reach that path). */
+  readonly weightLimits?: BaseWeightLimits;
 }
 
 /** One adapter module against its base weight. */
@@ -90,16 +93,16 @@ export async function analyzeAgainstBase(opened: OpenedAdapter, base: BaseModel,
       throwIfCancelled(options.token);
       if ('reason' in found) skip(found.reason);
       else {
-        const W0 = await base.readMatrix(match.weight, match.transposed);
+        const { operator: W0, dense } = await base.weightOperator(match.weight, match.transposed, engine, options.weightLimits, options.token);
         throwIfCancelled(options.token);
         // One triplet past K: it bounds the gap of W0's K-th vector (intruders' error bounds).
-        const extended = await randomizedSvd(W0, engine, { k: kBase + 1, iterations: BASE_ITERATIONS, gaussian: options.gaussian });
+        const extended = await randomizedSvdOf(W0, { k: kBase + 1, iterations: BASE_ITERATIONS, gaussian: options.gaussian });
         const top = leadingTriplets(extended, kBase);
         throwIfCancelled(options.token);
-        const alignment = await baseAlignment(W0, top, found.basis, k, engine);
-        const intruders = await intruderDimensions(denseOperator(W0, engine), extended, kBase, found.basis, k, { epsilon: options.epsilon, gaussian: options.gaussian });
+        const alignment = await baseAlignment(W0, top, found.basis, k);
+        const intruders = await intruderDimensions(W0, extended, kBase, found.basis, k, { epsilon: options.epsilon, gaussian: options.gaussian });
         throwIfCancelled(options.token);
-        const conversion = conversionMatrices(W0, top, found.basis);
+        const conversion = conversionMatrices(dense ?? W0, top, found.basis);
         modules.push({
           name,
           status: 'ok',

@@ -1,7 +1,10 @@
-import type { DenseMatrix } from '../compute/dense';
+import { denseOperator, type LinearOperator } from '../analysis/randomizedSvd';
+import type { CancellationToken } from '../cancellation';
+import type { DenseEngine, DenseMatrix } from '../compute/dense';
 import { openSafetensors, type SafetensorsFile } from '../safetensors/reader';
 import type { TensorInfo } from '../safetensors/types';
 import { resolveBaseLayout, type BaseLayout } from './layout';
+import { DEFAULT_BASE_LIMITS, streamedWeightOperator, type BaseWeightLimits } from './streamedWeight';
 
 /** One weight of the base model: where it is and what it looks like, nothing read yet. */
 export interface BaseWeight {
@@ -59,6 +62,23 @@ export class BaseModel {
     const out = values instanceof Float64Array ? new Float64Array(values.length) : new Float32Array(values.length);
     for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = values[i * cols + j];
     return { rows: cols, cols: rows, values: out };
+  }
+
+  /**
+   * W0 as an operator for the analyses: read whole (readMatrix) when it has at most
+   * `limits.maxElements` elements, else streamed from the file in row blocks on every product
+   * (streamedWeightOperator). `dense` is the in-memory matrix when there is one.
+   */
+  async weightOperator(
+    weight: BaseWeight,
+    transposed: boolean,
+    engine: DenseEngine,
+    limits: BaseWeightLimits = DEFAULT_BASE_LIMITS,
+    token?: CancellationToken,
+  ): Promise<{ operator: LinearOperator; dense: DenseMatrix | null }> {
+    if (weight.info.elements > limits.maxElements) return { operator: streamedWeightOperator(weight, transposed, engine, limits, token), dense: null };
+    const dense = await this.readMatrix(weight, transposed);
+    return { operator: denseOperator(dense, engine), dense };
   }
 
   async close(): Promise<void> {

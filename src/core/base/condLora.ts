@@ -44,13 +44,15 @@ export const EXACT_LIMIT = 1024 * 1024;
  * full rank, which a trained weight does; a rank-deficient one gives huge C), else the truncated
  * pseudo-inverse W0_K⁺ = V0·Σ0⁻¹·U0ᵀ over `top`'s K triplets: the least-squares solution
  * restricted to W0's dominant subspaces, which also drops the noise-level singular values that
- * dominate an exact W0⁺ of a real weight. The method is reported beside the result.
+ * dominate an exact W0⁺ of a real weight. The method is reported beside the result. A W0 given
+ * by its shape only (a streamed weight, past EXACT_LIMIT at its default bound) takes the truncated
+ * method, which needs no more of W0 than `top`.
  */
-export function conversionMatrices(W0: DenseMatrix, top: TopSvd, basis: SubspaceBasis): ConversionMatrices {
+export function conversionMatrices(W0: DenseMatrix | { readonly rows: number; readonly cols: number }, top: TopSvd, basis: SubspaceBasis): ConversionMatrices {
   const p = basis.rank;
   const Bt = balanced(basis.X, basis.sigma, p);
   const At = balanced(basis.Y, basis.sigma, p);
-  if (W0.rows * W0.cols <= EXACT_LIMIT) return { ...exact(W0, Bt, At), method: 'qr', rank: Math.min(W0.rows, W0.cols) };
+  if ('values' in W0 && W0.rows * W0.cols <= EXACT_LIMIT) return { ...exact(W0, Bt, At), method: 'qr', rank: Math.min(W0.rows, W0.cols) };
   // W0_K⁺·Z = V0·Σ0⁻¹·(U0ᵀZ);  (W0ᵀ)_K⁺·Z = U0·Σ0⁻¹·(V0ᵀZ).
   return { CB: truncated(top.V, top.values, top.U, Bt), CA: truncated(top.U, top.values, top.V, At), method: 'truncated', rank: top.values.length };
 }

@@ -28,7 +28,7 @@ for (const { name, make } of ENGINES) {
       const dsig = [3, 2, 1];
       const basis = basisOfRaw(moduleFromBasis(rng, cols(base.U0, 0, r), dsig, cols(base.V0, 0, r), 0.5));
       const top = await randomizedSvd(base.W0, engine, { k: 2 * k + 1, gaussian: () => rng.gaussian() });
-      const al = await baseAlignment(base.W0, top, basis, k, engine);
+      const al = await baseAlignment(denseOperator(base.W0, engine), top, basis, k);
       assert.equal(al.kDelta, r);
       for (const c of [...al.columnCosines, ...al.rowCosines]) assert.ok(Math.abs(c - 1) < 1e-9, `cosine ${c} ${rng.tag}`);
       // Xᵀ·W0·Y = diag(σ0[:r]) up to signs: amplification = ‖σΔ‖ / ‖σ0[:r]‖.
@@ -56,7 +56,7 @@ for (const { name, make } of ENGINES) {
       const dsig = [9, 7, 4.5];
       const basis = basisOfRaw(moduleFromBasis(rng, cols(base.U0, 50, 53), dsig, cols(base.V0, 50, 53), 2));
       const top = await randomizedSvd(base.W0, engine, { k: 2 * k + 1, gaussian: () => rng.gaussian() });
-      const al = await baseAlignment(base.W0, top, basis, k, engine);
+      const al = await baseAlignment(denseOperator(base.W0, engine), top, basis, k);
       for (const c of [...al.columnCosines, ...al.rowCosines]) assert.ok(c < 1e-6, `cosine ${c} ${rng.tag}`);
       assert.ok(al.columnOverlap < 1e-10);
       const intr = await intruderDimensions(denseOperator(base.W0, engine), top, 2 * k, basis, k, { gaussian: () => rng.gaussian() });
@@ -78,7 +78,7 @@ test('amplification and cosines match a dense float64 reference on random factor
   // Random factors, unrelated to W0: B Gaussian, A Gaussian.
   const f = { s: 0.7, B: { rows: m, cols: r, data: rng.gaussians(m * r) }, A: { rows: r, cols: n, data: rng.gaussians(r * n) } };
   const top = await randomizedSvd(base.W0, engine, { k: 2 * k + 1, gaussian: () => rng.gaussian() });
-  const al = await baseAlignment(base.W0, top, basisOfRaw(f), k, engine);
+  const al = await baseAlignment(denseOperator(base.W0, engine), top, basisOfRaw(f), k);
   // Reference: ΔW formed, its SVD by dense Jacobi, Uᵀ·W0·V formed.
   const dW = toColumnMajor(multiplyDense(f.B, f.A));
   for (let i = 0; i < dW.data.length; i++) dW.data[i] *= f.s;
@@ -89,7 +89,7 @@ test('amplification and cosines match a dense float64 reference on random factor
   const projected = frobeniusNorm(transposeMultiply(U, multiply(columnMajor(base.W0), V)));
   const want = frobeniusNorm(dW) / projected;
   assert.ok(Math.abs(al.amplification / want - 1) < 1e-10, `${al.amplification} vs ${want} ${rng.tag}`);
-  const other = await baseAlignment(base.W0, top, basisOfRaw(reparametrize(rng, f)), k, engine);
+  const other = await baseAlignment(denseOperator(base.W0, engine), top, basisOfRaw(reparametrize(rng, f)), k);
   assert.ok(Math.abs(other.amplification / al.amplification - 1) < 1e-8, `${other.amplification} vs ${al.amplification} ${rng.tag}`);
   for (let i = 0; i < r; i++) {
     assert.ok(Math.abs(other.columnCosines[i] - al.columnCosines[i]) < 1e-8, rng.tag);
