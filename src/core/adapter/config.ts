@@ -34,7 +34,14 @@ export async function readConfigBeside(weightsFile: string): Promise<ConfigLooku
   return parseConfig(file, text);
 }
 
-/** Parses config text; only a JSON object counts as a config. */
+/**
+ * Nesting no real config comes near (PEFT's and mlx-lm's nest three levels or so). Deeper values
+ * are refused: copying the config to the analysis worker (structured clone) recurses once per
+ * level and overflows the stack at some thousands.
+ */
+export const MAX_CONFIG_DEPTH = 64;
+
+/** Parses config text; only a JSON object nested at most MAX_CONFIG_DEPTH deep counts as a config. */
 function parseConfig(file: string, text: string): ConfigLookup {
   let values: unknown;
   try {
@@ -44,6 +51,9 @@ function parseConfig(file: string, text: string): ConfigLookup {
   }
   if (values === null || typeof values !== 'object' || Array.isArray(values)) {
     return { config: null, warnings: [`${CONFIG_NAME} is not a JSON object; ignored`] };
+  }
+  if (nestedDeeperThan(values, MAX_CONFIG_DEPTH)) {
+    return { config: null, warnings: [`${CONFIG_NAME} is nested more than ${MAX_CONFIG_DEPTH} levels deep; ignored`] };
   }
   return { config: { file, values: values as Record<string, unknown> }, warnings: [] };
 }
@@ -64,4 +74,15 @@ export function stringField(values: Readonly<Record<string, unknown>>, key: stri
 export function objectField(values: Readonly<Record<string, unknown>>, key: string): Readonly<Record<string, unknown>> | undefined {
   const value = values[key];
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+/** Whether a parsed JSON value holds objects or arrays more than `limit` levels deep (an explicit stack: no recursion). */
+function nestedDeeperThan(value: unknown, limit: number): boolean {
+  const stack: { value: unknown; depth: number }[] = [{ value, depth: 1 }];
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    if (top.value === null || typeof top.value !== 'object') continue;
+    if (top.depth > limit) return true;
+    for (const child of Object.values(top.value)) stack.push({ value: child, depth: top.depth + 1 });
+  }
+  return false;
 }
