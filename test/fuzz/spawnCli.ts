@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { ProcessResult } from './types';
 
-/** The built CLI bundle (`npm run build`); compiled to out/test/fuzz/, so four levels up is the repository root. */
+/** The built CLI bundle (`npm run build`); compiled to out/test/fuzz/, so three levels up is the repository root. */
 export const CLI = join(__dirname, '..', '..', '..', 'dist', 'cli.js');
 
 /**
