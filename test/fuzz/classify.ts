@@ -1,3 +1,4 @@
+import { MEMORY_GUARD_BYTES } from './spawnCli';
 import type { ProcessResult, Verdict } from './types';
 
 /** What a run's exit says before any oracle: a defect (crash/hang), or a status to judge further. */
@@ -27,6 +28,7 @@ export function excerpt(text: string, max = 200): string {
  */
 export function classifyExit(run: ProcessResult, json: boolean): ExitKind {
   if (run.timedOut) return { verdict: 'hang', reason: 'still running at the hang guard' };
+  if (run.overMemory) return { verdict: 'crash', reason: `resident memory past ${MEMORY_GUARD_BYTES / 1024 ** 3} GiB` };
   if (run.signal !== null) return { verdict: 'crash', reason: `killed by ${run.signal}` };
   if (run.status !== 0 && run.status !== 2) return { verdict: 'crash', reason: `exit ${run.status}: ${excerpt(run.stderr || run.stdout)}` };
   const sign = CRASH_SIGNS.find(([pattern]) => pattern.test(unquoted(run.stderr)));

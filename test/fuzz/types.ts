@@ -15,6 +15,8 @@ export interface ProcessResult {
   readonly stderr: string;
   /** Killed by the hang guard. */
   readonly timedOut: boolean;
+  /** Killed by the memory guard. */
+  readonly overMemory: boolean;
 }
 
 /** Runs the built CLI once more (for a twin to compare with, or a second look at an output). */
