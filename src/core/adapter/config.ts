@@ -35,13 +35,20 @@ export async function readConfigBeside(weightsFile: string): Promise<ConfigLooku
   return parseConfig(file, text);
 }
 
-/** Parses config text; only a JSON object of bounded nesting counts as a config. */
+/**
+ * Nesting no real config comes near (PEFT's and mlx-lm's nest three levels or so). Deeper values
+ * are refused: copying the config to the analysis worker (structured clone) recurses once per
+ * level and overflows the stack at some thousands.
+ */
+export const MAX_CONFIG_DEPTH = 64;
+
+/** Parses config text; only a JSON object nested at most MAX_CONFIG_DEPTH deep counts as a config. */
 function parseConfig(file: string, text: string): ConfigLookup {
   let values: unknown;
   try {
-    values = parseBoundedJson(text);
+    values = parseBoundedJson(text, MAX_CONFIG_DEPTH);
   } catch (error) {
-    if (error instanceof JsonTooDeepError) return { config: null, warnings: [`${CONFIG_NAME} is not read: ${error.message}; ignored`] };
+    if (error instanceof JsonTooDeepError) return { config: null, warnings: [`${CONFIG_NAME} is nested more than ${MAX_CONFIG_DEPTH} levels deep; ignored`] };
     return { config: null, warnings: [`${CONFIG_NAME} is not valid JSON (${(error as Error).message}); ignored`] };
   }
   if (values === null || typeof values !== 'object' || Array.isArray(values)) {
