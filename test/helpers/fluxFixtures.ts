@@ -90,7 +90,7 @@ function diffusersSplit(path: string, hidden: number, mlp: number): { names: str
  * `transformer.…lora_A.weight`, fused up factors split by rows with the down factor copied, the
  * scale alpha/r folded into the factors (so no alpha is stored).
  */
-export function diffusersFluxTensors(pairs: readonly FluxPair[], scale: number, hidden: number, mlp: number): FixtureTensor[] {
+export function diffusersFluxTensors(pairs: readonly FluxPair[], scale: number, hidden: number, mlp: number, dtype: 'F32' | 'F64' = 'F64'): FixtureTensor[] {
   const out: FixtureTensor[] = [];
   for (const { target, up, down } of pairs) {
     const { names, rows } = diffusersSplit(target.path, hidden, mlp);
@@ -99,8 +99,8 @@ export function diffusersFluxTensors(pairs: readonly FluxPair[], scale: number, 
     let row = 0;
     names.forEach((name, k) => {
       const count = rows.length ? rows[k] : up.rows;
-      out.push({ name: `${name}.lora_A.weight`, shape: [r, down.cols], values: downScaled, dtype: 'F32' });
-      out.push({ name: `${name}.lora_B.weight`, shape: [count, r], values: up.data.slice(row * r, (row + count) * r), dtype: 'F32' });
+      out.push({ name: `${name}.lora_A.weight`, shape: [r, down.cols], values: downScaled, dtype });
+      out.push({ name: `${name}.lora_B.weight`, shape: [count, r], values: up.data.slice(row * r, (row + count) * r), dtype });
       row += count;
     });
   }

@@ -11,12 +11,13 @@ export type ModuleKind = 'linear' | 'conv' | 'embedding';
  * in·kh·kw). `transposed` says the stored matrix is the transpose of the canonical one (mlx-lm
  * stores lora_a as n×r and lora_b as r×m; PEFT embeddings store their factors the other way
  * round). `block` picks block `index` of `count` equal blocks along the tensor's leading axis
- * (stacked MoE factors: one expert's rows), a leading axis of length one then dropped.
+ * (stacked MoE factors: one expert's rows), a leading axis of length one then dropped; with
+ * `span`, that many consecutive blocks from `index` (a slice of a fused weight's rows).
  */
 export interface FactorRef {
   readonly tensor: string;
   readonly transposed: boolean;
-  readonly block?: { readonly index: number; readonly count: number };
+  readonly block?: { readonly index: number; readonly count: number; readonly span?: number };
 }
 
 /** A low-rank pair B·A, optionally with an r×r mixer M between them. */

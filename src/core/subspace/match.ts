@@ -1,4 +1,5 @@
 import type { AdaptedModule } from '../adapter/model';
+import { expandFused } from './fusedSplit';
 import { baseModuleKey } from './names';
 
 /** Two modules, one from each adapter, that adapt the same base module with the same shape. */
@@ -33,7 +34,10 @@ export interface ModuleMatching {
  * pair whose kinds or shapes differ is listed as unmatched with both shapes; so is a module
  * whose key another module of its adapter shares, and any module with no partner.
  */
-export function matchModules(a: readonly AdaptedModule[], b: readonly AdaptedModule[]): ModuleMatching {
+export function matchModules(fusedA: readonly AdaptedModule[], fusedB: readonly AdaptedModule[]): ModuleMatching {
+  // A fused FLUX weight adapted whole in one adapter and by slices in the other is compared as slices.
+  const a = expandFused(fusedA, fusedB);
+  const b = expandFused(fusedB, fusedA);
   const unmatched: UnmatchedModule[] = [];
   const keyed = (modules: readonly AdaptedModule[], side: 'a' | 'b') => {
     const byKey = new Map<string, AdaptedModule[]>();

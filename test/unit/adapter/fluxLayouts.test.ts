@@ -4,7 +4,7 @@ import { openAdapter } from '../../../src/core/adapter/load';
 import type { BaseWeight } from '../../../src/core/base/baseModel';
 import { indexBaseWeights, matchBaseWeight } from '../../../src/core/base/weightNames';
 import type { TensorInfo } from '../../../src/core/safetensors/types';
-import { matchModules } from '../../../src/core/subspace/match';
+import { compareAdapters } from '../../../src/core/subspace/compare';
 import { baseModuleKey } from '../../../src/core/subspace/names';
 import { gaussian } from '../../helpers/factors';
 import { removeDir, tempDir, writeFixture } from '../../helpers/fixtures';
@@ -52,30 +52,32 @@ test('kohya FLUX.1 spectra equal the dense reference (same key names, hidden siz
   await removeDir(dir);
 });
 
-test('a kohya FLUX.1 LoRA and its diffusers conversion line up module for module', async () => {
+test('a kohya FLUX.1 LoRA and its diffusers conversion line up module for module, fused weights slice by slice', async () => {
   const rng = Rng.fresh();
   const dir = await tempDir();
   const r = 2;
   const [hidden, mlp] = [8, 32];
   const pairs = fluxPairs(rng, fluxTargets(hidden, mlp, 2, 2), r);
-  const kohyaPath = await writeFixture(dir, 'kohya.safetensors', kohyaFluxTensors(pairs, 2));
+  const kohyaPath = await writeFixture(dir, 'kohya.safetensors', kohyaFluxTensors(pairs, 2, 'F64'));
   const diffusersPath = await writeFixture(dir, 'diffusers.safetensors', diffusersFluxTensors(pairs, 2 / r, hidden, mlp));
   const kohya = await openAdapter(kohyaPath);
   const diffusers = await openAdapter(diffusersPath);
   try {
     assert.equal(diffusers.adapter.format, 'diffusers');
-    const matching = matchModules(kohya.adapter.modules, diffusers.adapter.modules);
-    // Every unfused module pairs with its diffusers name (to_out.0 ↔ img_attn.proj, ff.net.0.proj ↔ img_mlp.0, …).
-    const unfused = pairs.filter((p) => !/qkv|linear1/.test(p.target.path));
-    for (const { target } of unfused) {
-      const name = `lora_unet_${target.path.replace(/\./g, '_')}`;
-      assert.ok(
-        matching.pairs.some((p) => p.a.name === name),
-        `${name} has no partner; unmatched: ${JSON.stringify(matching.unmatched.slice(0, 4))}`,
-      );
+    const result = await compareAdapters(kohya, diffusers);
+    assert.deepEqual(result.unmatched, []);
+    // 8 unfused + 2 qkv×3 per double block; 2 unfused + linear1×4 per single block.
+    assert.equal(result.modules.length, 2 * (8 + 6) + 2 * (2 + 4));
+    const byA = new Map(result.modules.map((c) => [c.name, c]));
+    assert.equal(byA.get('lora_unet_double_blocks_1_img_mod_lin')?.nameB, 'transformer.transformer_blocks.1.norm1.linear');
+    assert.equal(byA.get('lora_unet_double_blocks_0_txt_attn_qkv.2')?.nameB, 'transformer.transformer_blocks.0.attn.add_v_proj');
+    assert.equal(byA.get('lora_unet_single_blocks_1_linear1.3')?.nameB, 'transformer.single_transformer_blocks.1.proj_mlp');
+    assert.deepEqual(byA.get('lora_unet_single_blocks_1_linear1.3')?.shape, [mlp, hidden]);
+    // The same update on both sides (alpha/r folded into the diffusers factors, as the converter does).
+    for (const c of result.modules) {
+      assert.ok(Math.abs((c.cosine as number) - 1) <= 1e-9, `${c.name}: cosine ${c.cosine} ${rng.tag}`);
+      assert.ok((c.relativeDistance as number) <= 1e-6, `${c.name}: distance ${c.relativeDistance} ${rng.tag}`);
     }
-    assert.ok(matching.pairs.some((p) => p.a.name === 'lora_unet_double_blocks_1_img_mod_lin' && p.b.name === 'transformer.transformer_blocks.1.norm1.linear'));
-    assert.ok(matching.pairs.some((p) => p.a.name === 'lora_unet_single_blocks_0_linear2' && p.b.name === 'transformer.single_transformer_blocks.0.proj_out'));
   } finally {
     await kohya.file.close();
     await diffusers.file.close();
