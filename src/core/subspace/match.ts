@@ -1,4 +1,5 @@
 import type { AdaptedModule } from '../adapter/model';
+import { canonicalComponent } from '../adapter/moduleNames';
 import { expandFused } from './fusedSplit';
 import { baseModuleKey } from './names';
 
@@ -82,7 +83,7 @@ export function matchModules(fusedA: readonly AdaptedModule[], fusedB: readonly 
   for (const [loose, ma] of looseA) {
     const mb = looseB.get(loose);
     if (!ma || !mb) continue;
-    const [ca, cb] = [baseModuleKey(ma.name).component, baseModuleKey(mb.name).component];
+    const [ca, cb] = [canonicalComponent(baseModuleKey(ma.name).component), canonicalComponent(baseModuleKey(mb.name).component)];
     if (ca !== null && cb !== null && ca !== cb) continue;
     found.set(ma, { b: mb, matchedBy: 'loose' });
     usedB.add(mb);
