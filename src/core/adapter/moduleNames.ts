@@ -125,7 +125,7 @@ export function parseModuleName(name: string): ModuleNameParts {
  * bare `lora_` prefix.
  */
 export function kohyaName(name: string): string {
-  if (name.startsWith(KOHYA_BARE)) return name;
+  if (name.startsWith(KOHYA_BARE) || name.startsWith(LYCORIS_BARE)) return name;
   const { component, path } = parseModuleName(name);
   const written = component === DIFFUSION_MODEL ? 'unet' : component;
   const prefix = written === null ? KOHYA_BARE : (BY_NAME.get(written)?.kohya[0] ?? `lora_${written}_`);
