@@ -61,7 +61,9 @@ export function guessFactors(grouped: GroupedKeys): GuessedGroups | null {
       continue;
     }
     const entry = stems.get(c.stem) ?? { rule: c.rule, parts: new Map<FactorRole, TensorInfo[]>() };
-    entry.parts.set(c.role, [...(entry.parts.get(c.role) ?? []), t]);
+    const list = entry.parts.get(c.role);
+    if (list) list.push(t);
+    else entry.parts.set(c.role, [t]);
     stems.set(c.stem, entry);
   }
   const modules: ModuleParts[] = [];
