@@ -126,3 +126,19 @@ test("LyCORIS' own lycoris_ prefix is a LyCORIS file with kohya names and no com
   assert.equal(baseModuleKey('lora_te3_encoder_block_0_layer_0_SelfAttention_q').key, baseModuleKey('text_encoder_3.encoder.block.0.layer.0.SelfAttention.q').key);
   await removeDir(dir);
 });
+
+test('HunyuanVideo diffusion_model. names (img_attn_qkv kept whole) are not taken for FLUX.1', async () => {
+  const rng = Rng.fresh();
+  const dir = await tempDir();
+  const a = pair(rng, 9, 3, 2);
+  const path = await writeFixture(dir, 'hunyuan.safetensors', [
+    t('diffusion_model.double_blocks.0.img_attn_qkv.lora_A.weight', a.down),
+    t('diffusion_model.double_blocks.0.img_attn_qkv.lora_B.weight', a.up),
+  ]);
+  await withAnalysis(path, ({ adapter }, results) => {
+    assert.equal(adapter.format, 'diffusers');
+    assert.equal(adapter.baseModel, null);
+    assertSpectrum(results, 'diffusion_model.double_blocks.0.img_attn_qkv', materialize(1, a.up, a.down), rng);
+  });
+  await removeDir(dir);
+});
