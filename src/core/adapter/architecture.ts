@@ -10,6 +10,9 @@ export type Family = 'FLUX.1' | 'SD3' | 'SDXL' | 'SD 2.x' | 'SD 1.x';
  */
 function inferFamily(modules: readonly AdaptedModule[]): Family | null {
   const names = modules.map((m) => m.name);
+  // HunyuanVideo has FLUX's block names too; its dotted names keep `img_attn_qkv` whole
+  // (ComfyUI comfy/lora.py HunyuanVideo key map) and it has token refiners FLUX lacks.
+  if (names.some((n) => /\.img_attn_qkv$|individual_token_refiner/.test(n))) return null;
   if (names.some((n) => /single_transformer_blocks|double_blocks|single_blocks/.test(n))) return 'FLUX.1';
   if (names.some((n) => /joint_blocks|context_block/.test(n))) return 'SD3';
   const crossKey = modules.find((m) => /attn2[._]to_k$/.test(m.name));

@@ -18,6 +18,8 @@ export function detectFormat(grouped: GroupedKeys, config: AdapterConfig | null,
     case 'mlx':
       return 'mlx';
     case 'diffusers':
+    case 'cloneofsimo':
+    case 'xlabs':
       return 'diffusers';
     case 'kohya':
       return isLycoris(grouped, metadata) ? 'lycoris' : 'kohya';
@@ -48,5 +50,6 @@ const LYCORIS_ROLES = ['hada_w1_a', 'hada_w2_a', 'lokr_w1', 'lokr_w1_a', 'lokr_w
 
 function isLycoris(grouped: GroupedKeys, metadata: Readonly<Record<string, string>> | null): boolean {
   if (metadata?.ss_network_module?.toLowerCase().includes('lycoris')) return true;
+  if (grouped.modules.some((m) => m.module.startsWith('lycoris_'))) return true;
   return grouped.modules.some((m) => LYCORIS_ROLES.some((role) => m.parts.has(role)));
 }

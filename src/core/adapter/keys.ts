@@ -1,8 +1,10 @@
+import { DIFFUSION_RULES } from './diffusionKeys';
+
 /**
  * The naming schemes adapter writers use for factor tensors. A scheme is recognised by the
  * suffix; the rest of the key is the module path (still carrying the layout's own prefix).
  */
-export type KeyScheme = 'peft' | 'kohya' | 'diffusers' | 'mlx';
+export type KeyScheme = 'peft' | 'kohya' | 'diffusers' | 'mlx' | 'cloneofsimo' | 'xlabs';
 
 /**
  * The part a tensor plays, in canonical terms: `A` is the down (input-side) factor and `B` the
@@ -22,7 +24,7 @@ export interface ClassifiedKey {
   readonly adapterName?: string;
 }
 
-interface SuffixRule {
+export interface SuffixRule {
   /** Text every matching key contains: a cheap test that skips the pattern for most keys. */
   readonly hint: string;
   readonly pattern: RegExp;
@@ -95,6 +97,8 @@ const RULES: readonly SuffixRule[] = [
   suffix('.lora_linear_layer.up.weight', 'B', 'diffusers'),
   processorRule('down'),
   processorRule('up'),
+  // Layouts of diffusion tools with their own suffixes (XLabs, cloneofsimo, ComfyUI's `_lora.up`).
+  ...DIFFUSION_RULES,
   suffix('.lora_a', 'A', 'mlx'),
   suffix('.lora_b', 'B', 'mlx'),
   // `.alpha` is shared by kohya and diffusers files converted from kohya; the scheme of the

@@ -2,6 +2,8 @@ import { openSafetensors, type SafetensorsFile } from '../safetensors/reader';
 import type { BuildContext, BuildResult } from './build';
 import { readConfigBeside } from './config';
 import { detectFormat } from './detect';
+import { applyGuess, buildDiffusionVariant, describeFullRankPieces, markFusedSlices } from './diffusionExtras';
+import { guessFactors, undoublePrefix } from './guess';
 import { buildDiffusers } from './diffusers';
 import { groupKeys, type GroupedKeys } from './group';
 import { buildKohya } from './kohya';
@@ -41,15 +43,25 @@ export async function openAdapter(path: string): Promise<OpenedAdapter> {
 async function describeAdapter(file: SafetensorsFile): Promise<Adapter> {
   const header = file.header;
   const { config, warnings: configWarnings } = await readConfigBeside(header.file);
-  const grouped = groupKeys(header);
+  const found = groupKeys(header);
+  // Factors under keys no rule knows are paired by a guessed rule rather than dropped (guess.ts).
+  const guessed = found.modules.length === 0 ? guessFactors(found) : null;
+  const undoubled = undoublePrefix(guessed ? guessed.grouped : found);
+  const grouped = undoubled.grouped;
   const scalars = await readScalars(file, grouped);
   const ctx: BuildContext = { header, grouped, config, scalars };
-  const format = detectFormat(grouped, config, header.metadata);
-  const built = build(format, ctx);
-  const modules = sortNatural(
-    built.modules.map((m) => checkedMagnitude(m, header, format)),
-    (m) => m.name,
+  const format = guessed ? 'kohya' : detectFormat(grouped, config, header.metadata);
+  const raw = build(format, ctx);
+  const built = guessed ? applyGuess(raw, guessed) : raw;
+  const extraWarnings = undoubled.warning ? [undoubled.warning] : [];
+  const modules = markFusedSlices(
+    sortNatural(
+      built.modules.map((m) => checkedMagnitude(m, header, format)),
+      (m) => m.name,
+    ),
+    extraWarnings,
   );
+  const otherTensors = await describeFullRankPieces(file, built.otherTensors, extraWarnings);
   const base = checkBaseModel(built.baseModel, modules);
   return {
     file: header.file,
@@ -60,9 +72,9 @@ async function describeAdapter(file: SafetensorsFile): Promise<Adapter> {
     baseModel: base.baseModel,
     config,
     modules,
-    otherTensors: built.otherTensors,
+    otherTensors,
     analysable: built.analysable,
-    warnings: [...configWarnings, ...built.warnings, ...base.warnings],
+    warnings: [...configWarnings, ...built.warnings, ...extraWarnings, ...base.warnings],
   };
 }
 
@@ -75,7 +87,7 @@ function build(format: Adapter['format'], ctx: BuildContext): BuildResult {
     case 'lycoris':
       return buildKohya(ctx, true);
     case 'diffusers':
-      return buildDiffusers(ctx);
+      return buildDiffusionVariant(ctx) ?? buildDiffusers(ctx);
     case 'mlx':
       return buildMlx(ctx);
     case 'unknown':

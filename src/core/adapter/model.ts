@@ -11,12 +11,13 @@ export type ModuleKind = 'linear' | 'conv' | 'embedding';
  * in·kh·kw). `transposed` says the stored matrix is the transpose of the canonical one (mlx-lm
  * stores lora_a as n×r and lora_b as r×m; PEFT embeddings store their factors the other way
  * round). `block` picks block `index` of `count` equal blocks along the tensor's leading axis
- * (stacked MoE factors: one expert's rows), a leading axis of length one then dropped.
+ * (stacked MoE factors: one expert's rows), a leading axis of length one then dropped; with
+ * `span`, that many consecutive blocks from `index` (a slice of a fused weight's rows).
  */
 export interface FactorRef {
   readonly tensor: string;
   readonly transposed: boolean;
-  readonly block?: { readonly index: number; readonly count: number };
+  readonly block?: { readonly index: number; readonly count: number; readonly span?: number };
 }
 
 /** A low-rank pair B·A, optionally with an r×r mixer M between them. */
@@ -94,17 +95,26 @@ export interface AdaptedModule {
   readonly magnitude?: string;
   /** Expert index for one slice of stacked MoE factors. */
   readonly expert?: number;
+  /**
+   * For an adapter trained on one slice of a fused weight (OneTrainer's `img_attn.qkv.1`): the
+   * fused module, the slice's index and what it is (q, k, v, mlp).
+   */
+  readonly fusedSlice?: { readonly weight: string; readonly index: number; readonly part: string };
   readonly warnings: readonly string[];
 }
 
 /** Why a tensor that is not a low-rank factor is in the file. */
-export type OtherTensorRole = 'modules_to_save' | 'full weight' | 'bias' | 'non-low-rank parameter' | 'unrecognized';
+export type OtherTensorRole = 'modules_to_save' | 'full weight' | 'bias' | 'non-low-rank parameter' | 'unrecognized' | 'token embedding' | 'full-rank diff' | 'bias diff';
 
 export interface OtherTensor {
   readonly name: string;
   readonly dtype: DType;
   readonly shape: readonly number[];
   readonly role: OtherTensorRole;
+  /** The module a full-rank piece (`diff`, `diff_b`) adds to. */
+  readonly module?: string;
+  /** Frobenius norm of a full-rank piece, when it was read. */
+  readonly norm?: number;
 }
 
 /** The adapter's config file, as read (values untrusted). */

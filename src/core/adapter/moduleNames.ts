@@ -5,7 +5,10 @@
  * - PEFT wraps the model in `base_model.model.` (repeated when a PEFT model was wrapped again);
  * - diffusers prefixes the pipeline component and a dot: `unet.down_blocks.0.…`;
  * - kohya/LyCORIS flatten the path with `_` behind a component prefix: `lora_unet_down_blocks_0_…`,
- *   `lora_te_…` (`lora_te1_`/`lora_te2_`/`lora_te3_` for pipelines with several text encoders).
+ *   `lora_te_…` (`lora_te1_`/`lora_te2_`/`lora_te3_` for pipelines with several text encoders;
+ *   `lora_te3_` is SD3's T5);
+ * - ComfyUI/BFL-style files prefix the denoiser with `diffusion_model.`, LyCORIS' own wrapper
+ *   with `lycoris_`; FLUX modules have two spellings, matched through fluxNames.ts.
  */
 
 /** PEFT's wrapping of the adapted model. */
@@ -64,19 +67,46 @@ export function withoutPeftWrap(name: string): string {
 const KOHYA_BARE = 'lora_';
 
 /**
+ * LyCORIS' own wrapper names modules `lycoris_<flattened path>` (lycoris/wrapper.py,
+ * `LycorisNetwork.LORA_PREFIX = "lycoris"`): a kohya spelling with no component.
+ */
+const LYCORIS_BARE = 'lycoris_';
+
+/**
+ * ComfyUI, the BFL reference code, ai-toolkit's ComfyUI saves and musubi-tuner's converted files
+ * name the denoising model `diffusion_model.` (comfy/lora.py key maps; diffusers reads it as
+ * kohya's `lora_unet_`: lora_conversion_utils.py, `k.replace("diffusion_model.", "lora_unet_")`).
+ */
+export const DIFFUSION_MODEL = 'diffusion_model';
+
+/**
+ * Components that all name the one denoising network: kohya's `lora_unet_` is also what
+ * sd-scripts writes for FLUX and SD3 transformers, whose diffusers component is `transformer`.
+ * Base matching keys them alike.
+ */
+const DENOISER = new Set(['unet', 'transformer', DIFFUSION_MODEL]);
+
+/** The component as base matching keys it: every name of the denoiser is `unet`. */
+export function canonicalComponent(component: string | null): string | null {
+  return component !== null && DENOISER.has(component) ? 'unet' : component;
+}
+
+/**
  * The kohya prefix a name starts with and the component it stands for (null for the bare
  * `lora_`), or null when the name is not in kohya's spelling.
  */
 export function kohyaPrefixOf(name: string): { readonly prefix: string; readonly component: string | null } | null {
   const found = KOHYA_PREFIXES.find(([prefix]) => name.startsWith(prefix));
   if (found) return { prefix: found[0], component: found[1] };
+  if (name.startsWith(LYCORIS_BARE)) return { prefix: LYCORIS_BARE, component: null };
   return name.startsWith(KOHYA_BARE) ? { prefix: KOHYA_BARE, component: null } : null;
 }
 
 /** The diffusers component a dotted name starts with (`unet.…`), or null. */
 export function diffusersComponentOf(name: string): string | null {
   const dot = name.indexOf('.');
-  return dot > 0 && BY_NAME.has(name.slice(0, dot)) ? name.slice(0, dot) : null;
+  const first = dot > 0 ? name.slice(0, dot) : '';
+  return BY_NAME.has(first) || first === DIFFUSION_MODEL ? first : null;
 }
 
 /** Splits a module name (PEFT wrapping removed first) into its component and path. */
@@ -95,8 +125,9 @@ export function parseModuleName(name: string): ModuleNameParts {
  * bare `lora_` prefix.
  */
 export function kohyaName(name: string): string {
-  if (name.startsWith(KOHYA_BARE)) return name;
+  if (name.startsWith(KOHYA_BARE) || name.startsWith(LYCORIS_BARE)) return name;
   const { component, path } = parseModuleName(name);
-  const prefix = component === null ? KOHYA_BARE : (BY_NAME.get(component)?.kohya[0] ?? `lora_${component}_`);
+  const written = component === DIFFUSION_MODEL ? 'unet' : component;
+  const prefix = written === null ? KOHYA_BARE : (BY_NAME.get(written)?.kohya[0] ?? `lora_${written}_`);
   return prefix + path.replace(/\./g, '_');
 }

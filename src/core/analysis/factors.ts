@@ -23,12 +23,14 @@ function storedSlice(file: SafetensorsFile, ref: FactorRef): StoredSlice {
   if (!info) throw new ModuleDataError(`${ref.tensor} is not in the file`);
   if (!ref.block) return { info, rows: info.shape[0] ?? 1, cols: info.shape.slice(1).reduce((a, b) => a * b, 1) };
   const { index, count } = ref.block;
+  const span = ref.block.span ?? 1;
   const leading = info.shape[0] ?? 0;
-  if (count <= 0 || leading % count !== 0 || index < 0 || index >= count) throw new ModuleDataError(`block ${index} of ${count} does not divide ${ref.tensor} [${info.shape}]`);
-  const per = leading / count;
+  if (count <= 0 || leading % count !== 0 || index < 0 || span < 1 || index + span > count)
+    throw new ModuleDataError(`block ${index}${span > 1 ? `–${index + span - 1}` : ''} of ${count} does not divide ${ref.tensor} [${info.shape}]`);
+  const per = (leading / count) * span;
   const dims = per === 1 && info.shape.length >= 3 ? info.shape.slice(1) : [per, ...info.shape.slice(1)];
   const size = info.elements / count;
-  return { info, rows: dims[0] ?? 1, cols: dims.slice(1).reduce((a, b) => a * b, 1), range: { start: index * size, count: size } };
+  return { info, rows: dims[0] ?? 1, cols: dims.slice(1).reduce((a, b) => a * b, 1), range: { start: index * size, count: size * span } };
 }
 
 /** The slice's elements, refused (FactorTooLargeError) past the whole-read bound. */

@@ -1,4 +1,5 @@
 import type { AdaptedModule } from '../adapter/model';
+import { canonicalComponent } from '../adapter/moduleNames';
 import { baseModuleKey } from '../subspace/names';
 import type { BaseWeight } from './baseModel';
 
@@ -51,7 +52,7 @@ export function indexBaseWeights(weights: Iterable<BaseWeight>): BaseWeightIndex
 export function matchBaseWeight(module: Pick<AdaptedModule, 'name' | 'shape'>, index: BaseWeightIndex, fanInFanOut: boolean): WeightMatch {
   const key = baseModuleKey(module.name);
   const candidates = index.entries
-    .filter((e) => e.component === null || key.component === null || e.component === key.component)
+    .filter((e) => e.component === null || key.component === null || canonicalComponent(e.component) === canonicalComponent(key.component))
     .filter((e) => e.path === key.path || e.path.endsWith(`_${key.path}`) || key.path.endsWith(`_${e.path}`))
     .map((e) => ({ e, distance: Math.abs(e.path.length - key.path.length) + (e.component === key.component ? 0 : 0.5) }))
     .sort((a, b) => a.distance - b.distance);

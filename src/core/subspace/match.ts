@@ -1,4 +1,6 @@
 import type { AdaptedModule } from '../adapter/model';
+import { canonicalComponent } from '../adapter/moduleNames';
+import { expandFused } from './fusedSplit';
 import { baseModuleKey } from './names';
 
 /** Two modules, one from each adapter, that adapt the same base module with the same shape. */
@@ -33,7 +35,10 @@ export interface ModuleMatching {
  * pair whose kinds or shapes differ is listed as unmatched with both shapes; so is a module
  * whose key another module of its adapter shares, and any module with no partner.
  */
-export function matchModules(a: readonly AdaptedModule[], b: readonly AdaptedModule[]): ModuleMatching {
+export function matchModules(fusedA: readonly AdaptedModule[], fusedB: readonly AdaptedModule[]): ModuleMatching {
+  // A fused FLUX weight adapted whole in one adapter and by slices in the other is compared as slices.
+  const a = expandFused(fusedA, fusedB);
+  const b = expandFused(fusedB, fusedA);
   const unmatched: UnmatchedModule[] = [];
   const keyed = (modules: readonly AdaptedModule[], side: 'a' | 'b') => {
     const byKey = new Map<string, AdaptedModule[]>();
@@ -78,7 +83,7 @@ export function matchModules(a: readonly AdaptedModule[], b: readonly AdaptedMod
   for (const [loose, ma] of looseA) {
     const mb = looseB.get(loose);
     if (!ma || !mb) continue;
-    const [ca, cb] = [baseModuleKey(ma.name).component, baseModuleKey(mb.name).component];
+    const [ca, cb] = [canonicalComponent(baseModuleKey(ma.name).component), canonicalComponent(baseModuleKey(mb.name).component)];
     if (ca !== null && cb !== null && ca !== cb) continue;
     found.set(ma, { b: mb, matchedBy: 'loose' });
     usedB.add(mb);

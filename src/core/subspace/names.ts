@@ -1,4 +1,5 @@
-import { parseModuleName } from '../adapter/moduleNames';
+import { fluxCanonicalPath } from '../adapter/fluxNames';
+import { canonicalComponent, parseModuleName } from '../adapter/moduleNames';
 
 /**
  * Which base-model module an adapter module adapts, read from its name alone, so that adapters
@@ -11,7 +12,8 @@ import { parseModuleName } from '../adapter/moduleNames';
  *   (`lora_te1_`/`lora_te2_` for SDXL's two text encoders).
  * kohya's flattening cannot be undone (`down_blocks` vs `down.blocks`), so the key flattens
  * every name the same way: `.` becomes `_`. Two names match when component and flattened path
- * are equal.
+ * are equal; the denoiser's names (`unet`, `transformer`, `diffusion_model`) count as one
+ * component, and FLUX's diffusers names are read in their original (BFL) spelling.
  */
 export interface BaseModuleKey {
   /** Pipeline component (`unet`, `text_encoder`, `text_encoder_2`, …), null when unnamed. */
@@ -30,8 +32,8 @@ export interface BaseModuleKey {
 /** The key of a module name, from the one name table (../adapter/moduleNames). */
 export function baseModuleKey(name: string): BaseModuleKey {
   const { component, path: rest } = parseModuleName(name);
-  const path = rest.replace(/\./g, '_');
+  const path = fluxCanonicalPath(rest.replace(/\./g, '_'));
   let loose = path;
   while (loose.startsWith('model_')) loose = loose.slice('model_'.length);
-  return { component, path, key: `${component ?? ''}/${path}`, loose };
+  return { component, path, key: `${canonicalComponent(component) ?? ''}/${path}`, loose };
 }
