@@ -1,8 +1,10 @@
+import type { TensorSource } from '../container/source';
 import { openSafetensors, type SafetensorsFile } from '../safetensors/reader';
 import type { BuildContext, BuildResult } from './build';
 import { readConfigBeside } from './config';
 import { detectFormat } from './detect';
 import { buildDiffusers } from './diffusers';
+import { buildGguf } from './gguf';
 import { groupKeys, type GroupedKeys } from './group';
 import { buildKohya } from './kohya';
 import { buildMlx } from './mlx';
@@ -37,13 +39,13 @@ export async function openAdapter(path: string): Promise<OpenedAdapter> {
 }
 
 /** Normalizes an already open file into the Adapter model. */
-async function describeAdapter(file: SafetensorsFile): Promise<Adapter> {
+export async function describeAdapter(file: TensorSource): Promise<Adapter> {
   const header = file.header;
   const { config, warnings: configWarnings } = await readConfigBeside(header.file);
   const grouped = groupKeys(header);
   const scalars = await readScalars(file, grouped);
   const ctx: BuildContext = { header, grouped, config, scalars };
-  const format = detectFormat(grouped, config, header.metadata);
+  const format = detectFormat(grouped, config, header.metadata, file.container);
   const built = build(format, ctx);
   const modules = sortNatural(built.modules, (m) => m.name);
   const base = checkBaseModel(built.baseModel, modules);
@@ -74,6 +76,8 @@ function build(format: Adapter['format'], ctx: BuildContext): BuildResult {
       return buildDiffusers(ctx);
     case 'mlx':
       return buildMlx(ctx);
+    case 'gguf':
+      return buildGguf(ctx);
     case 'unknown':
       return noAdapter(ctx);
   }
@@ -93,7 +97,7 @@ function noAdapter(ctx: BuildContext): BuildResult {
 }
 
 /** Reads the one-element alpha tensors; a value that is not a finite number is left out. */
-async function readScalars(file: SafetensorsFile, grouped: GroupedKeys): Promise<Map<string, number>> {
+async function readScalars(file: TensorSource, grouped: GroupedKeys): Promise<Map<string, number>> {
   const scalars = new Map<string, number>();
   for (const parts of grouped.modules) {
     const alpha = parts.parts.get('alpha');
