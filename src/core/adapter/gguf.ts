@@ -28,6 +28,12 @@ export function buildGguf(ctx: BuildContext): BuildResult {
   const fileType = stringEntry(entries, 'general.type');
   const adapterType = stringEntry(entries, 'adapter.type');
   const arch = architecture ?? 'unknown architecture';
+  if (architecture === 'controlvector') {
+    // llama.cpp's control vectors (cvector-generator: `direction.N`, one vector per layer).
+    return listed(ctx, 'llama.cpp control vector (GGUF)', 'non-low-rank parameter', [
+      `this GGUF file is a llama.cpp control vector (one direction per layer), not a LoRA adapter: its ${ctx.header.tensors.length} tensor(s) are listed`,
+    ]);
+  }
   if (fileType !== 'adapter') {
     const count = ctx.header.tensors.length;
     return listed(ctx, `GGUF ${arch} model (not an adapter)`, 'full weight', [

@@ -196,6 +196,19 @@ test('a GGUF that is a full model is listed as one, with a note, not refused', a
     assert.equal(adapter.header.metadata?.['general.name'], 'Tiny Llama');
   } finally {
     await o.file.close();
+  }
+  const direction: GgufTensorSpec = { name: 'direction.1', shape: [64], type: 'F32', values: rng.gaussians(64) };
+  const cvec = await opened(dir, 'control.gguf', [['general.architecture', { type: 'STRING', value: 'controlvector' }]], [direction]);
+  try {
+    assert.equal(cvec.adapter.formatDetail, 'llama.cpp control vector (GGUF)');
+    assert.equal(cvec.adapter.analysable, false);
+    assert.deepEqual(
+      cvec.adapter.otherTensors.map((t) => t.name),
+      ['direction.1'],
+    );
+    assert.ok(cvec.adapter.warnings.some((w) => /control vector/.test(w)));
+  } finally {
+    await cvec.file.close();
     await removeDir(dir);
   }
 });
