@@ -77,7 +77,9 @@ export function parseHeader(cursor: Cursor): GgufHeader {
   const infos = readTensorInfos(cursor, tensorCount);
   const headerLength = cursor.position;
   const dataStart = Math.ceil(headerLength / alignment) * alignment;
-  if (dataStart > cursor.fileSize) throw new GgufError('PAST_END', `the data section would start at byte ${dataStart}, past the end of the file (${cursor.fileSize} bytes)`, file);
+  // gguf-py pads after the tensor infos even when there are none; a file without tensors needs no data section.
+  if (infos.length > 0 && dataStart > cursor.fileSize)
+    throw new GgufError('PAST_END', `the data section would start at byte ${dataStart}, past the end of the file (${cursor.fileSize} bytes)`, file);
   const tensors = placeTensors(infos, dataStart, alignment, cursor.fileSize, file);
   const metadata: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const entry of entries.slice(0, MAX_SHOWN_ENTRIES)) metadata[entry.key] = valueText(entry.value);

@@ -165,3 +165,14 @@ test('a block type listed but not dequantized here is refused by name when read'
     await removeDir(dir);
   }
 });
+
+test('a file of metadata and no tensors, without padding after it, is read', async () => {
+  const dir = await tempDir();
+  const path = join(dir, 'meta-only.gguf');
+  await writeFile(path, new ByteSink().u32(0x46554747).u32(3).u64(0).u64(1).string('k').u32(4).u32(7).concat());
+  const file = await openGguf(path);
+  assert.equal(file.header.tensors.length, 0);
+  assert.equal(file.header.metadata?.k, '7');
+  await file.close();
+  await removeDir(dir);
+});
