@@ -1,3 +1,4 @@
+import type { ContainerKind } from '../container/source';
 import type { GroupedKeys } from './group';
 import type { KeyScheme } from './keys';
 import type { AdapterConfig, AdapterFormat } from './model';
@@ -8,9 +9,11 @@ const MLX_CONFIG_FIELDS = ['lora_parameters', 'fine_tune_type', 'lora_layers'];
 
 /**
  * Decides which tool wrote the adapter: a PEFT config is decisive; otherwise the key scheme
- * most modules use, refined by prefixes (diffusers components) and metadata (LyCORIS).
+ * most modules use, refined by prefixes (diffusers components) and metadata (LyCORIS). A GGUF
+ * file is llama.cpp's, adapter or not (its builder tells them apart).
  */
-export function detectFormat(grouped: GroupedKeys, config: AdapterConfig | null, metadata: Readonly<Record<string, string>> | null): AdapterFormat {
+export function detectFormat(grouped: GroupedKeys, config: AdapterConfig | null, metadata: Readonly<Record<string, string>> | null, container?: ContainerKind): AdapterFormat {
+  if (container === 'gguf') return 'gguf';
   if (config && typeof config.values.peft_type === 'string') return 'peft';
   const scheme = majorityScheme(grouped);
   if (scheme === null) return 'unknown';

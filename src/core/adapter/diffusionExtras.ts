@@ -1,4 +1,4 @@
-import type { SafetensorsFile } from '../safetensors/reader';
+import type { TensorSource } from '../container/source';
 import { unrecognizedTensors, type BuildContext, type BuildResult } from './build';
 import { buildCloneofsimo } from './cloneofsimo';
 import { fusedSliceOf } from './fluxNames';
@@ -90,7 +90,7 @@ const MAX_NORM_ELEMENTS = 1 << 22;
  * with a log message (lora_conversion_utils.py, `has_diffb`, `has_norm_diff`). Each is reported
  * with its module and its Frobenius norm, not dropped.
  */
-export async function describeFullRankPieces(file: SafetensorsFile, others: readonly OtherTensor[], warnings: string[]): Promise<OtherTensor[]> {
+export async function describeFullRankPieces(file: TensorSource, others: readonly OtherTensor[], warnings: string[]): Promise<OtherTensor[]> {
   let pieces = 0;
   const out: OtherTensor[] = [];
   for (const t of others) {

@@ -1,3 +1,4 @@
+import type { TensorSource } from '../container/source';
 import { openSafetensors, type SafetensorsFile } from '../safetensors/reader';
 import type { BuildContext, BuildResult } from './build';
 import { readConfigBeside } from './config';
@@ -5,6 +6,7 @@ import { detectFormat } from './detect';
 import { applyGuess, buildDiffusionVariant, describeFullRankPieces, markFusedSlices } from './diffusionExtras';
 import { guessFactors, undoublePrefix } from './guess';
 import { buildDiffusers } from './diffusers';
+import { buildGguf } from './gguf';
 import { groupKeys, type GroupedKeys } from './group';
 import { buildKohya } from './kohya';
 import { checkedMagnitude } from './magnitude';
@@ -40,7 +42,7 @@ export async function openAdapter(path: string): Promise<OpenedAdapter> {
 }
 
 /** Normalizes an already open file into the Adapter model. */
-async function describeAdapter(file: SafetensorsFile): Promise<Adapter> {
+export async function describeAdapter(file: TensorSource): Promise<Adapter> {
   const header = file.header;
   const { config, warnings: configWarnings } = await readConfigBeside(header.file);
   const found = groupKeys(header);
@@ -50,7 +52,7 @@ async function describeAdapter(file: SafetensorsFile): Promise<Adapter> {
   const grouped = undoubled.grouped;
   const scalars = await readScalars(file, grouped);
   const ctx: BuildContext = { header, grouped, config, scalars };
-  const format = guessed ? 'kohya' : detectFormat(grouped, config, header.metadata);
+  const format = guessed ? 'kohya' : detectFormat(grouped, config, header.metadata, file.container);
   const raw = build(format, ctx);
   const built = guessed ? applyGuess(raw, guessed) : raw;
   const extraWarnings = undoubled.warning ? [undoubled.warning] : [];
@@ -90,6 +92,8 @@ function build(format: Adapter['format'], ctx: BuildContext): BuildResult {
       return buildDiffusionVariant(ctx) ?? buildDiffusers(ctx);
     case 'mlx':
       return buildMlx(ctx);
+    case 'gguf':
+      return buildGguf(ctx);
     case 'unknown':
       return noAdapter(ctx);
   }
@@ -109,7 +113,7 @@ function noAdapter(ctx: BuildContext): BuildResult {
 }
 
 /** Reads the one-element alpha tensors; a value that is not a finite number is left out. */
-async function readScalars(file: SafetensorsFile, grouped: GroupedKeys): Promise<Map<string, number>> {
+async function readScalars(file: TensorSource, grouped: GroupedKeys): Promise<Map<string, number>> {
   const scalars = new Map<string, number>();
   for (const parts of grouped.modules) {
     const alpha = parts.parts.get('alpha');

@@ -1,4 +1,5 @@
 import { AdapterError } from '../adapter/errors';
+import { openGguf } from '../gguf/reader';
 import { openRegularFile, readFully } from '../io/readFile';
 import { openSafetensors } from '../safetensors/reader';
 import type { ContainerKind, TensorSource } from './source';
@@ -25,9 +26,10 @@ export async function openTensorSource(path: string): Promise<TensorSource> {
   switch (kind) {
     case 'safetensors':
       return openSafetensors(path);
+    case 'gguf':
+      return openGguf(path);
     case 'pytorch-zip':
     case 'pytorch-legacy':
-    case 'gguf':
       throw new AdapterError('UNSUPPORTED_WEIGHTS', `${path} is a ${kind} file, which cannot be read yet`, path);
   }
 }

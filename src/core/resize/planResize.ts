@@ -1,3 +1,4 @@
+import { rowPermutedModules } from '../adapter/gguf';
 import { openAdapter, type OpenedAdapter } from '../adapter/load';
 import { resolveWeightsFile } from '../adapter/resolve';
 import type { CancellationToken } from '../cancellation';
@@ -72,6 +73,13 @@ export async function planResize(options: PlanOptions): Promise<PlannedResize> {
       problems.push({
         code: 'UNWRITABLE_LAYOUT',
         message: `${structured.length} ${kinds} module(s) (${list(structured.map((m) => m.name))}) cannot be written as ${target.layout === 'kohya' ? 'kohya LoRA' : 'PEFT LoRA'} pairs: their ΔW is a ${kinds === 'LoHa' ? 'Hadamard' : 'Kronecker'} product of rank up to ${structured.reduce((k, m) => Math.max(k, m.maxRank), 0)}, not a B·A pair of their rank ${structured.reduce((k, m) => Math.max(k, m.rank), 0)}; use format "same" on a kohya/LyCORIS file to copy them unchanged`,
+      });
+    }
+    const permuted = rowPermutedModules(adapter);
+    if (permuted.length > 0) {
+      problems.push({
+        code: 'UNWRITABLE_LAYOUT',
+        message: `${permuted.length} module(s) (${list(permuted.map((m) => m.name))}) hold rows llama.cpp permuted for its rotary layout, and the file does not say the head count that would undo it; a PEFT adapter written from them would be wrong`,
       });
     }
     const mixed = adapter.modules.filter((m) => m.factors?.type === 'lowRank' && (m.factors.mixer || m.factors.diagonal));

@@ -30,7 +30,8 @@ export interface Problem {
  * The layout for a requested format: 'same' keeps PEFT and kohya/LyCORIS layouts; a diffusers
  * file is written in kohya's layout (which diffusers' load_lora_weights reads, per-module alpha
  * included), an mlx-lm file as PEFT (mlx-lm's config holds one rank for every module, so
- * per-module ranks cannot be written back natively).
+ * per-module ranks cannot be written back natively), a llama.cpp GGUF adapter as PEFT safetensors
+ * under its Hugging Face module names (convert_lora_to_gguf.py turns that back into a GGUF).
  */
 export function outputTarget(output: string, format: 'peft' | 'kohya' | 'same', adapter: Adapter): OutputTarget {
   let layout: OutputLayout;
@@ -43,6 +44,9 @@ export function outputTarget(output: string, format: 'peft' | 'kohya' | 'same', 
   } else if (adapter.format === 'mlx') {
     layout = 'peft';
     note = "the mlx-lm input is written as a PEFT adapter: mlx-lm holds one rank for every module, so per-module ranks need PEFT's rank_pattern";
+  } else if (adapter.format === 'gguf') {
+    layout = 'peft';
+    note = "the GGUF input is written as a PEFT adapter (safetensors, Hugging Face module names); llama.cpp's convert_lora_to_gguf.py converts it back";
   } else layout = 'peft';
   const out = resolve(output);
   if (layout === 'peft') return { layout, weights: join(out, 'adapter_model.safetensors'), config: join(out, 'adapter_config.json'), report: join(out, 'resize-report'), note };
