@@ -100,3 +100,22 @@ export function kohyaName(name: string): string {
   const prefix = component === null ? KOHYA_BARE : (BY_NAME.get(component)?.kohya[0] ?? `lora_${component}_`);
   return prefix + path.replace(/\./g, '_');
 }
+
+/**
+ * The name of expert `e` of a stacked mixture-of-experts weight, as Hugging Face checkpoints
+ * name the expert's own linear layer, so every expert reads as a module of its layer and finds
+ * its per-expert base weight: `model.layers.0.mlp.switch_mlp.down_proj` (mlx-lm's SwitchGLU,
+ * which mlx-lm's model `sanitize` builds by stacking `mlp.experts.N.down_proj`) and
+ * `model.layers.0.mlp.experts` + parameter `down_proj` (PEFT `target_parameters`) both give
+ * `model.layers.0.mlp.experts.<e>.down_proj`. A stack under neither container gets
+ * `experts.<e>` inserted before its last segment.
+ */
+export function expertModuleName(stack: string, e: number): string {
+  const dot = stack.lastIndexOf('.');
+  const leaf = stack.slice(dot + 1);
+  const parent = dot >= 0 ? stack.slice(0, dot) : '';
+  const pdot = parent.lastIndexOf('.');
+  const container = parent.slice(pdot + 1);
+  const prefix = container === 'switch_mlp' || container === 'experts' ? parent.slice(0, Math.max(pdot, 0)) : parent;
+  return `${prefix ? `${prefix}.` : ''}experts.${e}.${leaf}`;
+}

@@ -3,7 +3,8 @@ import type { BuildContext, BuildResult } from './build';
 import { numberField, stringField } from './config';
 import type { ModuleParts } from './group';
 import type { AdaptedModule, OtherTensor } from './model';
-import { PEFT_WRAP } from './moduleNames';
+import { paramWrapperModules } from './moe';
+import { PEFT_WRAP, withoutPeftWrap } from './moduleNames';
 import { compilePatterns, type PatternTable } from './patterns';
 import { adaloraScale, peftScale, unknownScale, type ScaleResult } from './scale';
 import { describeModule, type ModuleStructure } from './structure';
@@ -40,12 +41,18 @@ export function buildPeft(ctx: BuildContext): BuildResult {
 
   const warnings: string[] = [];
   const scaleOf = ctx.config ? peftScaleRule(ctx.config.values, peftType ?? 'LORA', warnings) : () => unknownScale('no adapter_config.json beside the weights');
-  const modules: AdaptedModule[] = ctx.grouped.modules.map((parts) => {
+  const targets = Array.isArray(values.target_parameters) ? values.target_parameters.filter((t): t is string => typeof t === 'string') : [];
+  const modules: AdaptedModule[] = [];
+  for (const parts of ctx.grouped.modules) {
     const name = moduleName(parts);
+    const experts = targets.length > 0 ? paramWrapperModules({ ...parts, module: withoutPeftWrap(parts.module) }, numberField(values, 'r'), targets) : null;
+    if (experts) {
+      for (const x of experts) modules.push(toModule(x.name, x.structure, scaleOf(x.name, x.structure), x.expert));
+      continue;
+    }
     const structure = describeModule(parts, 'standard');
-    const scale = scaleOf(name, structure);
-    return toModule(name, structure, scale);
-  });
+    modules.push(toModule(name, structure, scaleOf(name, structure)));
+  }
   const otherTensors = otherPeftTensors(ctx.grouped.unclassified, values, warnings);
   if (values.use_dora === true && !modules.some((m) => m.magnitude)) warnings.push('the config sets use_dora but no lora_magnitude_vector tensors are in the file');
   return {
