@@ -17,6 +17,8 @@ export function detectFormat(grouped: GroupedKeys, config: AdapterConfig | null,
   switch (scheme) {
     case 'mlx':
       return 'mlx';
+    case 'torchtune':
+      return 'torchtune';
     case 'diffusers':
       return 'diffusers';
     case 'kohya':

@@ -2,7 +2,7 @@
  * The naming schemes adapter writers use for factor tensors. A scheme is recognised by the
  * suffix; the rest of the key is the module path (still carrying the layout's own prefix).
  */
-export type KeyScheme = 'peft' | 'kohya' | 'diffusers' | 'mlx';
+export type KeyScheme = 'peft' | 'kohya' | 'diffusers' | 'mlx' | 'torchtune';
 
 /**
  * The part a tensor plays, in canonical terms: `A` is the down (input-side) factor and `B` the
@@ -72,6 +72,8 @@ const RULES: readonly SuffixRule[] = [
   peft('lora_embedding_B', 'embB'),
   peft('lora_E', 'E'),
   peft('lora_magnitude_vector', 'magnitude'),
+  // KaSA (PEFT LoraConfig use_kasa): a learned r-vector between B and A, ΔW = s·B·diag(lora_diag)·A.
+  peft('lora_diag', 'E'),
   suffix('.lora_down.weight', 'A', 'kohya'),
   suffix('.lora_up.weight', 'B', 'kohya'),
   suffix('.lora_mid.weight', 'mid', 'kohya'),
@@ -102,6 +104,10 @@ const RULES: readonly SuffixRule[] = [
   suffix('.alpha', 'alpha', 'kohya'),
   // mlx-lm's DoRA magnitude; only kept when the module also has lora_a/lora_b.
   suffix('.m', 'magnitude', 'mlx'),
+  // torchtune torchtune/modules/peft/lora.py LoRALinear (lora_a/lora_b nn.Linear) and dora.py DoRALinear (magnitude).
+  suffix('.lora_a.weight', 'A', 'torchtune'),
+  suffix('.lora_b.weight', 'B', 'torchtune'),
+  suffix('.magnitude', 'magnitude', 'torchtune'),
 ];
 
 /** Classifies one tensor name, or returns null when it is not a factor of a known scheme. */

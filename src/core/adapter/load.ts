@@ -11,6 +11,7 @@ import { checkBaseModel } from './architecture';
 import { sortNatural } from './naturalOrder';
 import { buildPeft } from './peft';
 import { resolveWeightsFile } from './resolve';
+import { buildTorchtune } from './torchtune';
 
 /** An adapter and the open file its factors are read from; close the file when done. */
 export interface OpenedAdapter {
@@ -74,6 +75,8 @@ function build(format: Adapter['format'], ctx: BuildContext): BuildResult {
       return buildDiffusers(ctx);
     case 'mlx':
       return buildMlx(ctx);
+    case 'torchtune':
+      return buildTorchtune(ctx);
     case 'unknown':
       return noAdapter(ctx);
   }

@@ -1,7 +1,7 @@
 import type { DType, SafetensorsHeader } from '../safetensors/types';
 
 /** The tool that wrote an adapter, as far as its key names and config tell. */
-export type AdapterFormat = 'peft' | 'kohya' | 'lycoris' | 'diffusers' | 'mlx' | 'unknown';
+export type AdapterFormat = 'peft' | 'kohya' | 'lycoris' | 'diffusers' | 'mlx' | 'torchtune' | 'unknown';
 
 export type ModuleKind = 'linear' | 'conv' | 'embedding';
 

@@ -119,3 +119,26 @@ export function expertModuleName(stack: string, e: number): string {
   const prefix = container === 'switch_mlp' || container === 'experts' ? parent.slice(0, Math.max(pdot, 0)) : parent;
   return `${prefix ? `${prefix}.` : ''}experts.${e}.${leaf}`;
 }
+
+/**
+ * torchtune's own module names and Hugging Face's, as torchtune converts checkpoints
+ * (torchtune/models/convert_weights.py `_FROM_HF`, the same in qwen2/_convert_weights.py):
+ * `layers.N.attn.{q,k,v}_proj` ↔ `model.layers.N.self_attn.{q,k,v}_proj`, `attn.output_proj` ↔
+ * `self_attn.o_proj`, `mlp.w1/w2/w3` ↔ `mlp.gate_proj/down_proj/up_proj`, `tok_embeddings` ↔
+ * `model.embed_tokens`, `output` ↔ `lm_head`.
+ */
+const TORCHTUNE_TO_HF: readonly (readonly [RegExp, string])[] = [
+  [/^layers\.(\d+)\.attn\.(q_proj|k_proj|v_proj)$/, 'model.layers.$1.self_attn.$2'],
+  [/^layers\.(\d+)\.attn\.output_proj$/, 'model.layers.$1.self_attn.o_proj'],
+  [/^layers\.(\d+)\.mlp\.w1$/, 'model.layers.$1.mlp.gate_proj'],
+  [/^layers\.(\d+)\.mlp\.w2$/, 'model.layers.$1.mlp.down_proj'],
+  [/^layers\.(\d+)\.mlp\.w3$/, 'model.layers.$1.mlp.up_proj'],
+  [/^tok_embeddings$/, 'model.embed_tokens'],
+  [/^output$/, 'lm_head'],
+];
+
+/** The Hugging Face name of a torchtune module, or null when the table has no rule for it. */
+export function torchtuneToHf(name: string): string | null {
+  for (const [pattern, replacement] of TORCHTUNE_TO_HF) if (pattern.test(name)) return name.replace(pattern, replacement);
+  return null;
+}

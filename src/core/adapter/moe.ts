@@ -89,3 +89,19 @@ export function paramWrapperModules(parts: ModuleParts, r: number | undefined, t
   }
   return out;
 }
+
+/**
+ * Notes on parts of a PEFT LoRA module that are not B·A: `lora_B.bias` (LoraConfig
+ * `lora_bias=True`, src/peft/tuners/lora/layer.py update_layer: nn.Linear(r, out, bias=True))
+ * adds a full bias update beside ΔW; KaSA's `lora_diag` (use_kasa) sits between B and A, and
+ * KaSA also truncated the base weight's smallest singular directions at initialization, which
+ * the adapter file does not hold.
+ */
+export function peftExtraNotes(parts: ModuleParts): string[] {
+  const notes: string[] = [];
+  const bias = parts.parts.get('biasB');
+  if (bias) notes.push(`${bias.name} (lora_bias): a bias update of ${bias.elements} values is saved beside B·A; it adds to the layer's bias and is not part of ΔW's spectrum`);
+  if (parts.parts.get('E')?.name.includes('lora_diag'))
+    notes.push("KaSA: ΔW = s·B·diag(lora_diag)·A is shown; KaSA also removed the base weight's smallest singular directions when training began, which is not in the file");
+  return notes;
+}

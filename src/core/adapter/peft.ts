@@ -3,7 +3,7 @@ import type { BuildContext, BuildResult } from './build';
 import { numberField, stringField } from './config';
 import type { ModuleParts } from './group';
 import type { AdaptedModule, OtherTensor } from './model';
-import { paramWrapperModules } from './moe';
+import { paramWrapperModules, peftExtraNotes } from './moe';
 import { PEFT_WRAP, withoutPeftWrap } from './moduleNames';
 import { compilePatterns, type PatternTable } from './patterns';
 import { adaloraScale, peftScale, unknownScale, type ScaleResult } from './scale';
@@ -51,6 +51,7 @@ export function buildPeft(ctx: BuildContext): BuildResult {
       continue;
     }
     const structure = describeModule(parts, 'standard');
+    structure.warnings.push(...peftExtraNotes(parts));
     modules.push(toModule(name, structure, scaleOf(name, structure)));
   }
   const otherTensors = otherPeftTensors(ctx.grouped.unclassified, values, warnings);
@@ -121,6 +122,8 @@ function peftDetail(peftType: string | null, values: Readonly<Record<string, unk
   if (values.use_rslora === true) variants.push('rsLoRA');
   if (modules.some((m) => m.magnitude)) variants.push('DoRA');
   if (modules.some((m) => m.factors?.type === 'lowRank' && m.factors.mixer)) variants.push('MoSLoRA mixer');
+  if (peftType === 'LORA' && modules.some((m) => m.tensors.E?.includes('lora_diag'))) variants.push('KaSA');
+  if (modules.some((m) => m.tensors.biasB)) variants.push('lora_bias');
   if (values.fan_in_fan_out === true) variants.push('fan_in_fan_out');
   return `PEFT ${name}${variants.length ? ` (${variants.join(', ')})` : ''}`;
 }
