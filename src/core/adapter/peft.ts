@@ -9,6 +9,7 @@ import { compilePatterns, type PatternTable } from './patterns';
 import { adaloraScale, peftScale, unknownScale, type ScaleResult } from './scale';
 import { describeModule, type ModuleStructure } from './structure';
 import { toModule } from './toModule';
+import { buildTuner } from './tuners';
 
 /** PEFT types whose ΔW is a low-rank product this tool reads exactly. */
 const LOW_RANK_TYPES = new Set(['LORA', 'ADALORA', 'LOHA', 'LOKR']);
@@ -37,7 +38,7 @@ export function buildPeft(ctx: BuildContext): BuildResult {
   const values = ctx.config?.values ?? {};
   const peftType = typeof values.peft_type === 'string' ? values.peft_type.toUpperCase() : null;
   const baseModel = stringField(values, 'base_model_name_or_path') ?? null;
-  if (peftType !== null && !LOW_RANK_TYPES.has(peftType)) return notLowRank(ctx, peftType, baseModel);
+  if (peftType !== null && !LOW_RANK_TYPES.has(peftType)) return buildTuner(ctx, peftType, baseModel) ?? notLowRank(ctx, peftType, baseModel);
 
   const warnings: string[] = [];
   const scaleOf = ctx.config ? peftScaleRule(ctx.config.values, peftType ?? 'LORA', warnings) : () => unknownScale('no adapter_config.json beside the weights');

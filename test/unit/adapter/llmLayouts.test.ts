@@ -64,3 +64,75 @@ test('PEFT lora_bias and KaSA lora_diag: the diagonal sits between B and A, the 
   });
   await removeDir(dir);
 });
+
+test('PEFT VeRA with saved projections: ΔW = Λ_b·B[:out]·Λ_d·A analysed exactly per module', async () => {
+  const rng = Rng.fresh();
+  const dir = await tempDir();
+  // src/peft/tuners/vera: vera_A [r, max_in], vera_B [max_out, r]; per module vera_lambda_b [out], vera_lambda_d [r].
+  const [r, maxIn, maxOut] = [4, 9, 11];
+  const A = gaussian(rng, r, maxIn);
+  const B = gaussian(rng, maxOut, r);
+  const outs = { q_proj: 7, up_proj: 11 };
+  const lambdas = Object.fromEntries(Object.entries(outs).map(([k, out]) => [k, { b: rng.gaussians(out), d: rng.gaussians(r) }]));
+  const path = await writeFixture(
+    dir,
+    'adapter_model.safetensors',
+    [
+      { name: 'base_model.vera_A', shape: [r, maxIn], values: A.data },
+      { name: 'base_model.vera_B', shape: [maxOut, r], values: B.data },
+      ...Object.entries(outs).flatMap(([k, out]) => [
+        { name: `base_model.model.model.layers.0.x.${k}.vera_lambda_b`, shape: [out], values: lambdas[k].b },
+        { name: `base_model.model.model.layers.0.x.${k}.vera_lambda_d`, shape: [r], values: lambdas[k].d },
+      ]),
+    ],
+    { config: { peft_type: 'VERA', r, save_projection: true, target_modules: ['q_proj', 'up_proj'] } },
+  );
+  await withAnalysis(path, ({ adapter }, results) => {
+    assert.equal(adapter.formatDetail, 'PEFT VeRA');
+    assert.equal(adapter.analysable, true);
+    assert.equal(adapter.otherTensors.length, 0);
+    for (const [k, out] of Object.entries(outs)) {
+      const name = `model.layers.0.x.${k}`;
+      const Bs: Dense = { rows: out, cols: r, data: new Float64Array(out * r) };
+      for (let i = 0; i < out; i++) for (let j = 0; j < r; j++) Bs.data[i * r + j] = lambdas[k].b[i] * B.data[i * r + j];
+      const M: Dense = { rows: r, cols: r, data: new Float64Array(r * r) };
+      for (let i = 0; i < r; i++) M.data[i * r + i] = lambdas[k].d[i];
+      assertSpectrum(results, name, materialize(1, Bs, A, M), rng);
+    }
+  });
+  await removeDir(dir);
+});
+
+test('PEFT IA3 and OFT files list every module with what its tensors mean, never "no adapter found"', async () => {
+  const rng = Rng.fresh();
+  const dir = await tempDir();
+  const ia3 = await writeFixture(
+    dir,
+    'adapter_model.safetensors',
+    [
+      { name: 'base_model.model.model.layers.0.self_attn.k_proj.ia3_l', shape: [8, 1], values: rng.gaussians(8) },
+      { name: 'base_model.model.model.layers.0.mlp.down_proj.ia3_l', shape: [1, 12], values: rng.gaussians(12) },
+    ],
+    { config: { peft_type: 'IA3', target_modules: ['k_proj', 'down_proj'], feedforward_modules: ['down_proj'] } },
+  );
+  await withAnalysis(ia3, ({ adapter }) => {
+    assert.match(adapter.formatDetail, /PEFT \(IA\)³ .*2 modules listed/);
+    assert.deepEqual(adapter.modules.map((m) => m.name).sort(), ['model.layers.0.mlp.down_proj', 'model.layers.0.self_attn.k_proj']);
+    for (const m of adapter.modules) assert.match(m.warnings[0], /needs the base weight.*ia3_l \[/);
+  });
+  await removeDir(dir);
+  const dir2 = await tempDir();
+  const oft = await writeFixture(
+    dir2,
+    'adapter_model.safetensors',
+    [{ name: 'base_model.model.model.layers.0.self_attn.q_proj.oft_R.weight', shape: [2, 6], values: rng.gaussians(12) }],
+    {
+      config: { peft_type: 'OFT', r: 2 },
+    },
+  );
+  await withAnalysis(oft, ({ adapter }) => {
+    assert.equal(adapter.modules[0].name, 'model.layers.0.self_attn.q_proj');
+    assert.match(adapter.modules[0].warnings[0], /orthogonal rotation/);
+  });
+  await removeDir(dir2);
+});
