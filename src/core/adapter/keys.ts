@@ -11,7 +11,7 @@ export type KeyScheme = 'peft' | 'kohya' | 'diffusers' | 'mlx' | 'torchtune';
 export type FactorRole = 'A' | 'B' | 'mixer' | 'E' | 'magnitude' | 'embA' | 'embB' | 'alpha' | 'mid' | 'biasB' | HadamardRole | KroneckerRole;
 
 export type HadamardRole = 'hada_w1_a' | 'hada_w1_b' | 'hada_w2_a' | 'hada_w2_b' | 'hada_t1' | 'hada_t2';
-export type KroneckerRole = 'lokr_w1' | 'lokr_w1_a' | 'lokr_w1_b' | 'lokr_w2' | 'lokr_w2_a' | 'lokr_w2_b' | 'lokr_t2';
+export type KroneckerRole = 'lokr_w1' | 'lokr_w1_a' | 'lokr_w1_b' | 'lokr_w2' | 'lokr_w2_a' | 'lokr_w2_b' | 'lokr_t1' | 'lokr_t2';
 
 export interface ClassifiedKey {
   readonly key: string;
@@ -90,6 +90,8 @@ const RULES: readonly SuffixRule[] = [
   suffix('.lokr_w2', 'lokr_w2', 'kohya'),
   suffix('.lokr_w2_a', 'lokr_w2_a', 'kohya'),
   suffix('.lokr_w2_b', 'lokr_w2_b', 'kohya'),
+  // LyCORIS lycoris/modules/lokr.py: Tucker cores of the decomposed w1 and w2 (use_tucker on conv layers).
+  suffix('.lokr_t1', 'lokr_t1', 'kohya'),
   suffix('.lokr_t2', 'lokr_t2', 'kohya'),
   suffix('.lora.down.weight', 'A', 'diffusers'),
   suffix('.lora.up.weight', 'B', 'diffusers'),

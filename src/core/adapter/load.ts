@@ -5,6 +5,7 @@ import { detectFormat } from './detect';
 import { buildDiffusers } from './diffusers';
 import { groupKeys, type GroupedKeys } from './group';
 import { buildKohya } from './kohya';
+import { buildLycorisTuners } from './lycorisTuners';
 import { buildMlx } from './mlx';
 import type { Adapter } from './model';
 import { checkBaseModel } from './architecture';
@@ -78,7 +79,7 @@ function build(format: Adapter['format'], ctx: BuildContext): BuildResult {
     case 'torchtune':
       return buildTorchtune(ctx);
     case 'unknown':
-      return noAdapter(ctx);
+      return buildLycorisTuners(ctx) ?? noAdapter(ctx);
   }
 }
 
