@@ -20,7 +20,7 @@ const WRAPPED = '.base_layer';
  * of the inner ones carry `.base_layer` segments; which entry a depth holds is taken in config
  * order (flagged). Returns null when no entry names a parameter of this module.
  */
-export function targetParameterOf(module: string, targets: readonly string[]): { owner: string; param: string; warning?: string } | null {
+export function targetParameterOf(module: string, targets: readonly string[]): { owner: string; param: string; qualified: boolean; warning?: string } | null {
   let owner = module;
   let depth = 0;
   while (owner.endsWith(WRAPPED) && depth < 64) {
@@ -40,7 +40,7 @@ export function targetParameterOf(module: string, targets: readonly string[]): {
     hits.length > 1
       ? `${hits.length} target_parameters entries fit ${owner} (${hits.join(', ')}); PEFT nests one wrapper per parameter and this one is read as ${param} by its nesting depth`
       : undefined;
-  return { owner, param, ...(warning ? { warning } : {}) };
+  return { owner, param, qualified: hit.includes('.'), ...(warning ? { warning } : {}) };
 }
 
 /**
@@ -67,6 +67,9 @@ export function paramWrapperModules(parts: ModuleParts, r: number | undefined, t
     return [{ name: stack, structure: { kind: 'linear', shape: [m, n], rank: r ?? 0, maxRank: 0, algorithm: 'LoRA', factors: null, tensors, warnings: [...warnings, why] } }];
   }
   const experts = rows / r;
+  // A bare entry ("down_proj") names no module, so a plain LoRA pair of some other target
+  // module would fit it too: only stacked experts are taken as its wrapper.
+  if (experts === 1 && !target.qualified) return null;
   if (experts === 1) {
     const factors = { type: 'lowRank' as const, B: { tensor: B.name, transposed: false }, A: { tensor: A.name, transposed: false } };
     return [{ name: stack, structure: { kind: 'linear', shape: [m, n], rank: r, maxRank: Math.min(m, n, r), algorithm: 'LoRA', factors, tensors, warnings } }];

@@ -148,3 +148,58 @@ for (const bits of [8, 4, 3]) {
     await removeDir(dir);
   });
 }
+
+test('mlx-lm DoRA: the magnitude `.m` is reported beside the transposed low-rank pair', async () => {
+  const rng = Rng.fresh();
+  const dir = await tempDir();
+  const [r, n, m] = [2, 7, 5];
+  const f = { a: gaussian(rng, n, r), b: gaussian(rng, r, m) };
+  // mlx_lm/tuner/dora.py DoRALinear: lora_a [in, r], lora_b [r, out], m [out].
+  const path = await writeFixture(
+    dir,
+    'adapters.safetensors',
+    [
+      { name: 'model.layers.0.self_attn.v_proj.lora_a', shape: [n, r], values: f.a.data },
+      { name: 'model.layers.0.self_attn.v_proj.lora_b', shape: [r, m], values: f.b.data },
+      { name: 'model.layers.0.self_attn.v_proj.m', shape: [m], values: rng.gaussians(m) },
+    ],
+    { config: { fine_tune_type: 'dora', num_layers: 1, lora_parameters: { rank: r, scale: 4.0 } } },
+  );
+  await withAnalysis(path, ({ adapter }, results) => {
+    assert.match(adapter.formatDetail, /^mlx-lm DoRA/);
+    assert.equal(adapter.modules[0].magnitude, 'model.layers.0.self_attn.v_proj.m');
+    const B: Dense = { rows: m, cols: r, data: new Float64Array(m * r) };
+    const A: Dense = { rows: r, cols: n, data: new Float64Array(r * n) };
+    for (let i = 0; i < m; i++) for (let k = 0; k < r; k++) B.data[i * r + k] = f.b.data[k * m + i];
+    for (let k = 0; k < r; k++) for (let j = 0; j < n; j++) A.data[k * n + j] = f.a.data[j * r + k];
+    assertSpectrum(results, 'model.layers.0.self_attn.v_proj', materialize(4, B, A), rng);
+  });
+  await removeDir(dir);
+});
+
+test('a bare target_parameters entry takes only stacked experts; a target_modules pair beside it keeps its name', async () => {
+  const rng = Rng.fresh();
+  const dir = await tempDir();
+  const [E, r, n, m] = [2, 2, 5, 4];
+  const q = { A: gaussian(rng, r, n), B: gaussian(rng, m, r) };
+  const path = await writeFixture(
+    dir,
+    'adapter_model.safetensors',
+    [
+      { name: 'base_model.model.model.layers.0.self_attn.q_proj.lora_A.weight', shape: [r, n], values: q.A.data },
+      { name: 'base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight', shape: [m, r], values: q.B.data },
+      { name: 'base_model.model.model.layers.0.mlp.experts.lora_A.weight', shape: [E * r, n], values: rng.gaussians(E * r * n) },
+      { name: 'base_model.model.model.layers.0.mlp.experts.lora_B.weight', shape: [m, r * E], values: rng.gaussians(m * r * E) },
+    ],
+    { config: { peft_type: 'LORA', r, lora_alpha: r, target_modules: ['q_proj'], target_parameters: ['down_proj'] } },
+  );
+  await withAnalysis(path, ({ adapter }, results) => {
+    assert.deepEqual(adapter.modules.map((x) => x.name).sort(), [
+      'model.layers.0.mlp.experts.0.down_proj',
+      'model.layers.0.mlp.experts.1.down_proj',
+      'model.layers.0.self_attn.q_proj',
+    ]);
+    assertSpectrum(results, 'model.layers.0.self_attn.q_proj', materialize(1, q.B, q.A), rng);
+  });
+  await removeDir(dir);
+});
