@@ -12,6 +12,7 @@ import { checkBaseModel } from './architecture';
 import { sortNatural } from './naturalOrder';
 import { buildPeft } from './peft';
 import { resolveWeightsFile } from './resolve';
+import { withTunerStatistics } from './tunerStats';
 import { buildTorchtune } from './torchtune';
 
 /** An adapter and the open file its factors are read from; close the file when done. */
@@ -47,7 +48,7 @@ async function describeAdapter(file: SafetensorsFile): Promise<Adapter> {
   const ctx: BuildContext = { header, grouped, config, scalars };
   const format = detectFormat(grouped, config, header.metadata);
   const built = build(format, ctx);
-  const modules = sortNatural(built.modules, (m) => m.name);
+  const modules = sortNatural(await withTunerStatistics(file, built.modules), (m) => m.name);
   const base = checkBaseModel(built.baseModel, modules);
   return {
     file: header.file,

@@ -106,17 +106,22 @@ test('PEFT VeRA with saved projections: ΔW = Λ_b·B[:out]·Λ_d·A analysed ex
 test('PEFT IA3 and OFT files list every module with what its tensors mean, never "no adapter found"', async () => {
   const rng = Rng.fresh();
   const dir = await tempDir();
+  const kValues = Array.from(rng.gaussians(8));
   const ia3 = await writeFixture(
     dir,
     'adapter_model.safetensors',
     [
-      { name: 'base_model.model.model.layers.0.self_attn.k_proj.ia3_l', shape: [8, 1], values: rng.gaussians(8) },
+      { name: 'base_model.model.model.layers.0.self_attn.k_proj.ia3_l', shape: [8, 1], values: kValues },
       { name: 'base_model.model.model.layers.0.mlp.down_proj.ia3_l', shape: [1, 12], values: rng.gaussians(12) },
     ],
     { config: { peft_type: 'IA3', target_modules: ['k_proj', 'down_proj'], feedforward_modules: ['down_proj'] } },
   );
   await withAnalysis(ia3, ({ adapter }) => {
     assert.match(adapter.formatDetail, /PEFT \(IA\)³ .*2 modules listed/);
+    const k = adapter.modules.find((m) => m.name.endsWith('k_proj'));
+    const want = Math.sqrt(kValues.reduce((acc, v) => acc + (v - 1) ** 2, 0));
+    const got = Number(/‖l − 1‖₂ = ([-\d.e+]+)/.exec(k?.warnings.join(' ') ?? '')?.[1]);
+    assert.ok(Math.abs(got - want) <= 1e-3 * want, `‖l − 1‖ ${got} against ${want} ${rng.tag}`);
     assert.deepEqual(adapter.modules.map((m) => m.name).sort(), ['model.layers.0.mlp.down_proj', 'model.layers.0.self_attn.k_proj']);
     for (const m of adapter.modules) assert.match(m.warnings[0], /needs the base weight.*ia3_l \[/);
   });
