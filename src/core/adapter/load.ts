@@ -48,7 +48,7 @@ async function describeAdapter(file: SafetensorsFile): Promise<Adapter> {
   const ctx: BuildContext = { header, grouped, config, scalars };
   const format = detectFormat(grouped, config, header.metadata);
   const built = build(format, ctx);
-  const modules = sortNatural(await withTunerStatistics(file, built.modules), (m) => m.name);
+  const modules = sortNatural(await withTunerStatistics(file, built.modules, config?.values ?? {}), (m) => m.name);
   const base = checkBaseModel(built.baseModel, modules);
   return {
     file: header.file,

@@ -141,3 +141,29 @@ test('PEFT IA3 and OFT files list every module with what its tensors mean, never
   });
   await removeDir(dir2);
 });
+
+test('PEFT OFT: ‖R − I‖_F of the Cayley rotation, exact and as the Neumann series, against the closed form of 2×2 blocks', async () => {
+  const rng = Rng.fresh();
+  // src/peft/tuners/oft/layer.py: oft_R.weight [blocks, b(b−1)/2]; 2×2 blocks hold one q each, Q = [[0, q], [−q, 0]].
+  const q = Array.from(rng.gaussians(3), (x) => 0.3 * x);
+  // Exact Cayley: R is the rotation with cos = (1 − q²)/(1 + q²), so ‖R − I‖² = 8q²/(1 + q²).
+  const exact = Math.sqrt(q.reduce((acc, x) => acc + (8 * x * x) / (1 + x * x), 0));
+  // Five Neumann terms: R − I = (2 − 2q²)Q + (q⁴ − 2q²)I.
+  const series = Math.sqrt(q.reduce((acc, x) => acc + 2 * (2 - 2 * x * x) ** 2 * x * x + 2 * (x ** 4 - 2 * x * x) ** 2, 0));
+  for (const [neumann, want] of [
+    [false, exact],
+    [true, series],
+  ] as const) {
+    const dir = await tempDir();
+    const path = await writeFixture(dir, 'adapter_model.safetensors', [{ name: 'base_model.model.model.layers.0.mlp.up_proj.oft_R.weight', shape: [3, 1], values: q }], {
+      config: { peft_type: 'OFT', r: 3, oft_block_size: 2, use_cayley_neumann: neumann, num_cayley_neumann_terms: 5 },
+    });
+    await withAnalysis(path, ({ adapter }) => {
+      const note = adapter.modules[0].warnings.join(' ');
+      const got = Number(/‖R − I‖_F = ([-\d.e+]+)/.exec(note)?.[1]);
+      assert.ok(Math.abs(got - want) <= 1e-3 * want, `${neumann ? 'Neumann' : 'exact'}: ${got} against ${want} ${rng.tag}`);
+      assert.match(note, neumann ? /Neumann series of 5 terms/ : /exact Cayley/);
+    });
+    await removeDir(dir);
+  }
+});
