@@ -20,6 +20,8 @@ export function detectFormat(grouped: GroupedKeys, config: AdapterConfig | null,
   switch (scheme) {
     case 'mlx':
       return 'mlx';
+    case 'torchtune':
+      return 'torchtune';
     case 'diffusers':
     case 'cloneofsimo':
     case 'xlabs':

@@ -4,7 +4,7 @@ import { DIFFUSION_RULES } from './diffusionKeys';
  * The naming schemes adapter writers use for factor tensors. A scheme is recognised by the
  * suffix; the rest of the key is the module path (still carrying the layout's own prefix).
  */
-export type KeyScheme = 'peft' | 'kohya' | 'diffusers' | 'mlx' | 'cloneofsimo' | 'xlabs';
+export type KeyScheme = 'peft' | 'kohya' | 'diffusers' | 'mlx' | 'cloneofsimo' | 'xlabs' | 'torchtune';
 
 /**
  * The part a tensor plays, in canonical terms: `A` is the down (input-side) factor and `B` the
@@ -13,7 +13,7 @@ export type KeyScheme = 'peft' | 'kohya' | 'diffusers' | 'mlx' | 'cloneofsimo' |
 export type FactorRole = 'A' | 'B' | 'mixer' | 'E' | 'magnitude' | 'embA' | 'embB' | 'alpha' | 'mid' | 'biasB' | HadamardRole | KroneckerRole;
 
 export type HadamardRole = 'hada_w1_a' | 'hada_w1_b' | 'hada_w2_a' | 'hada_w2_b' | 'hada_t1' | 'hada_t2';
-export type KroneckerRole = 'lokr_w1' | 'lokr_w1_a' | 'lokr_w1_b' | 'lokr_w2' | 'lokr_w2_a' | 'lokr_w2_b' | 'lokr_t2';
+export type KroneckerRole = 'lokr_w1' | 'lokr_w1_a' | 'lokr_w1_b' | 'lokr_w2' | 'lokr_w2_a' | 'lokr_w2_b' | 'lokr_t1' | 'lokr_t2';
 
 export interface ClassifiedKey {
   readonly key: string;
@@ -74,6 +74,8 @@ const RULES: readonly SuffixRule[] = [
   peft('lora_embedding_B', 'embB'),
   peft('lora_E', 'E'),
   peft('lora_magnitude_vector', 'magnitude'),
+  // KaSA (PEFT LoraConfig use_kasa): a learned r-vector between B and A, ΔW = s·B·diag(lora_diag)·A.
+  peft('lora_diag', 'E'),
   suffix('.lora_down.weight', 'A', 'kohya'),
   suffix('.lora_up.weight', 'B', 'kohya'),
   suffix('.lora_mid.weight', 'mid', 'kohya'),
@@ -90,6 +92,8 @@ const RULES: readonly SuffixRule[] = [
   suffix('.lokr_w2', 'lokr_w2', 'kohya'),
   suffix('.lokr_w2_a', 'lokr_w2_a', 'kohya'),
   suffix('.lokr_w2_b', 'lokr_w2_b', 'kohya'),
+  // LyCORIS lycoris/modules/lokr.py: Tucker cores of the decomposed w1 and w2 (use_tucker on conv layers).
+  suffix('.lokr_t1', 'lokr_t1', 'kohya'),
   suffix('.lokr_t2', 'lokr_t2', 'kohya'),
   suffix('.lora.down.weight', 'A', 'diffusers'),
   suffix('.lora.up.weight', 'B', 'diffusers'),
@@ -106,6 +110,10 @@ const RULES: readonly SuffixRule[] = [
   suffix('.alpha', 'alpha', 'kohya'),
   // mlx-lm's DoRA magnitude; only kept when the module also has lora_a/lora_b.
   suffix('.m', 'magnitude', 'mlx'),
+  // torchtune torchtune/modules/peft/lora.py LoRALinear (lora_a/lora_b nn.Linear) and dora.py DoRALinear (magnitude).
+  suffix('.lora_a.weight', 'A', 'torchtune'),
+  suffix('.lora_b.weight', 'B', 'torchtune'),
+  suffix('.magnitude', 'magnitude', 'torchtune'),
 ];
 
 /** Classifies one tensor name, or returns null when it is not a factor of a known scheme. */

@@ -10,12 +10,15 @@ import { buildGguf } from './gguf';
 import { groupKeys, type GroupedKeys } from './group';
 import { buildKohya } from './kohya';
 import { checkedMagnitude } from './magnitude';
+import { buildLycorisTuners } from './lycorisTuners';
 import { buildMlx } from './mlx';
 import type { Adapter } from './model';
 import { checkBaseModel } from './architecture';
 import { sortNatural } from './naturalOrder';
 import { buildPeft } from './peft';
 import { resolveWeightsFile } from './resolve';
+import { withTunerStatistics } from './tunerStats';
+import { buildTorchtune } from './torchtune';
 
 /** An adapter and the open file its factors are read from; close the file when done. */
 export interface OpenedAdapter {
@@ -58,7 +61,11 @@ export async function describeAdapter(file: TensorSource): Promise<Adapter> {
   const extraWarnings = undoubled.warning ? [undoubled.warning] : [];
   const modules = markFusedSlices(
     sortNatural(
-      built.modules.map((m) => checkedMagnitude(m, header, format)),
+      await withTunerStatistics(
+        file,
+        built.modules.map((m) => checkedMagnitude(m, header, format)),
+        config?.values ?? {},
+      ),
       (m) => m.name,
     ),
     extraWarnings,
@@ -94,8 +101,10 @@ function build(format: Adapter['format'], ctx: BuildContext): BuildResult {
       return buildMlx(ctx);
     case 'gguf':
       return buildGguf(ctx);
+    case 'torchtune':
+      return buildTorchtune(ctx);
     case 'unknown':
-      return noAdapter(ctx);
+      return buildLycorisTuners(ctx) ?? noAdapter(ctx);
   }
 }
 

@@ -3,6 +3,8 @@ import { numberField, objectField, stringField } from './config';
 import { checkedConfig, MLX_CONFIG_KEYS, MLX_LORA_PARAMETER_KEYS } from './configTypes';
 import type { ModuleParts } from './group';
 import type { AdaptedModule, FactorRef, OtherTensor } from './model';
+import { isQuantizedMlx, quantizedCompanions, quantizedStructure } from './mlxQuantLayout';
+import { expertModuleName } from './moduleNames';
 import { absoluteScale, unknownScale, type ScaleResult } from './scale';
 import { describeModule, type ModuleStructure } from './structure';
 import { toModule } from './toModule';
@@ -18,7 +20,9 @@ const MLX_DEFAULT_SCALE = 20.0;
  * y = W x + scale · (x·lora_a)·lora_b with an absolute `scale` from adapter_config.json's
  * `lora_parameters`. LoRASwitchLinear (MoE experts) stores `lora_b` as [E, m, r] and `lora_a` as
  * [E, r, n] (before October 2025: [E·r, n]), in the standard orientation; expert e's ΔW is
- * scale · lora_b[e] · lora_a[e], and each expert is listed as a module of its own. Embeddings'
+ * scale · lora_b[e] · lora_a[e] (mlx_lm/tuner/lora.py LoRASwitchLinear.fuse), and each expert is
+ * listed as a module of its own, named by the names table's `expertModuleName`. Quantized
+ * factors: see mlxQuantLayout.ts. Embeddings'
  * factors are the transposes of linear ones (ΔW of the table is scale · lora_a · lora_b).
  */
 export function buildMlx(ctx: BuildContext): BuildResult {
@@ -30,10 +34,17 @@ export function buildMlx(ctx: BuildContext): BuildResult {
   const scale = mlxScale(ctx.config !== null, params);
   const configRank = params ? numberField(params, 'rank') : undefined;
   const modules: AdaptedModule[] = [];
+  const others = new Map(ctx.grouped.unclassified.map((t) => [t.name, t]));
+  const companions = new Set<string>();
   for (const parts of ctx.grouped.modules) {
     const stacked = stackedExperts(parts);
     if (stacked) {
-      for (let e = 0; e < stacked.experts; e++) modules.push(toModule(`${parts.module}[expert ${e}]`, expertStructure(parts, stacked, e), scale, e));
+      for (let e = 0; e < stacked.experts; e++) modules.push(toModule(expertModuleName(parts.module, e), expertStructure(parts, stacked, e), scale, e));
+      continue;
+    }
+    if (isQuantizedMlx(parts, others)) {
+      for (const name of quantizedCompanions(parts.module)) companions.add(name);
+      modules.push(toModule(parts.module, quantizedStructure(parts, others, ctx.config?.values ?? null), scale));
       continue;
     }
     const structure = asEmbedding(parts.module, describeModule(parts, 'transposed'));
@@ -42,11 +53,13 @@ export function buildMlx(ctx: BuildContext): BuildResult {
     }
     modules.push(toModule(parts.module, structure, scale));
   }
-  const otherTensors: OtherTensor[] = ctx.grouped.unclassified.map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, role: 'unrecognized' }));
+  const otherTensors: OtherTensor[] = ctx.grouped.unclassified
+    .filter((t) => !companions.has(t.name))
+    .map((t) => ({ name: t.name, dtype: t.dtype, shape: t.shape, role: 'unrecognized' }));
   warnings.push(...alphaEraWarning(values, params, scale));
   const dora = stringField(values, 'fine_tune_type') === 'dora' || modules.some((m) => m.magnitude);
   return {
-    formatDetail: `mlx-lm ${dora ? 'DoRA' : 'LoRA'}${ctx.config ? '' : ' (no adapter_config.json: scale unknown)'}`,
+    formatDetail: `mlx-lm ${dora ? 'DoRA' : 'LoRA'}${companions.size > 0 ? ' (quantized factors)' : ''}${modules.some((m) => m.expert !== undefined) ? ' (MoE experts)' : ''}${ctx.config ? '' : ' (no adapter_config.json: scale unknown)'}`,
     peftType: null,
     baseModel: stringField(values, 'model') ?? null,
     modules,

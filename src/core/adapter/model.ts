@@ -1,7 +1,7 @@
 import type { DType, SafetensorsHeader } from '../safetensors/types';
 
 /** The tool that wrote an adapter, as far as its key names and config tell. */
-export type AdapterFormat = 'peft' | 'kohya' | 'lycoris' | 'diffusers' | 'mlx' | 'gguf' | 'unknown';
+export type AdapterFormat = 'peft' | 'kohya' | 'lycoris' | 'diffusers' | 'mlx' | 'gguf' | 'torchtune' | 'unknown';
 
 export type ModuleKind = 'linear' | 'conv' | 'embedding';
 
@@ -12,12 +12,31 @@ export type ModuleKind = 'linear' | 'conv' | 'embedding';
  * stores lora_a as n×r and lora_b as r×m; PEFT embeddings store their factors the other way
  * round). `block` picks block `index` of `count` equal blocks along the tensor's leading axis
  * (stacked MoE factors: one expert's rows), a leading axis of length one then dropped; with
- * `span`, that many consecutive blocks from `index` (a slice of a fused weight's rows).
+ * `span`, that many consecutive blocks from `index` (a slice of a fused weight's rows); an
+ * `interleaved` block instead takes the columns j ≡ index (mod count) of the stored matrix
+ * (PEFT's ParamWrapper lora_B [out, r·E], read as [out, r, E]).
  */
 export interface FactorRef {
   readonly tensor: string;
   readonly transposed: boolean;
-  readonly block?: { readonly index: number; readonly count: number; readonly span?: number };
+  readonly block?: { readonly index: number; readonly count: number; readonly span?: number; readonly interleaved?: boolean };
+  /** Only the leading rows×cols of the stored matrix (after `block`) belong to the module. */
+  readonly window?: { readonly rows: number; readonly cols: number };
+  /** A vector tensor whose entries multiply the canonical factor's rows (VeRA's Λ_b, Λ_d). */
+  readonly scaleRows?: string;
+  /** The stored tensor is mlx affine-quantized (see mlxQuant.ts); values are dequantized first. */
+  readonly quantized?: QuantizedRef;
+}
+
+/**
+ * mlx affine group quantization of a stored rows×cols matrix: `tensor` holds the packed codes
+ * (U32, cols·bits/32 per row), `scales` and `biases` one value per group of `groupSize` along a row.
+ */
+export interface QuantizedRef {
+  readonly scales: string;
+  readonly biases: string;
+  readonly bits: number;
+  readonly groupSize: number;
 }
 
 /** A low-rank pair B·A, optionally with an r×r mixer M between them. */

@@ -131,3 +131,45 @@ export function kohyaName(name: string): string {
   const prefix = written === null ? KOHYA_BARE : (BY_NAME.get(written)?.kohya[0] ?? `lora_${written}_`);
   return prefix + path.replace(/\./g, '_');
 }
+
+/**
+ * The name of expert `e` of a stacked mixture-of-experts weight, as Hugging Face checkpoints
+ * name the expert's own linear layer, so every expert reads as a module of its layer and finds
+ * its per-expert base weight: `model.layers.0.mlp.switch_mlp.down_proj` (mlx-lm's SwitchGLU,
+ * which mlx-lm's model `sanitize` builds by stacking `mlp.experts.N.down_proj`) and
+ * `model.layers.0.mlp.experts` + parameter `down_proj` (PEFT `target_parameters`) both give
+ * `model.layers.0.mlp.experts.<e>.down_proj`. A stack under neither container gets
+ * `experts.<e>` inserted before its last segment.
+ */
+export function expertModuleName(stack: string, e: number): string {
+  const dot = stack.lastIndexOf('.');
+  const leaf = stack.slice(dot + 1);
+  const parent = dot >= 0 ? stack.slice(0, dot) : '';
+  const pdot = parent.lastIndexOf('.');
+  const container = parent.slice(pdot + 1);
+  const prefix = container === 'switch_mlp' || container === 'experts' ? parent.slice(0, Math.max(pdot, 0)) : parent;
+  return `${prefix ? `${prefix}.` : ''}experts.${e}.${leaf}`;
+}
+
+/**
+ * torchtune's own module names and Hugging Face's, as torchtune converts checkpoints
+ * (torchtune/models/convert_weights.py `_FROM_HF`, the same in qwen2/_convert_weights.py):
+ * `layers.N.attn.{q,k,v}_proj` ↔ `model.layers.N.self_attn.{q,k,v}_proj`, `attn.output_proj` ↔
+ * `self_attn.o_proj`, `mlp.w1/w2/w3` ↔ `mlp.gate_proj/down_proj/up_proj`, `tok_embeddings` ↔
+ * `model.embed_tokens`, `output` ↔ `lm_head`.
+ */
+const TORCHTUNE_TO_HF: readonly (readonly [RegExp, string])[] = [
+  [/^layers\.(\d+)\.attn\.(q_proj|k_proj|v_proj)$/, 'model.layers.$1.self_attn.$2'],
+  [/^layers\.(\d+)\.attn\.output_proj$/, 'model.layers.$1.self_attn.o_proj'],
+  [/^layers\.(\d+)\.mlp\.w1$/, 'model.layers.$1.mlp.gate_proj'],
+  [/^layers\.(\d+)\.mlp\.w2$/, 'model.layers.$1.mlp.down_proj'],
+  [/^layers\.(\d+)\.mlp\.w3$/, 'model.layers.$1.mlp.up_proj'],
+  [/^tok_embeddings$/, 'model.embed_tokens'],
+  [/^output$/, 'lm_head'],
+];
+
+/** The Hugging Face name of a torchtune module, or null when the table has no rule for it. */
+export function torchtuneToHf(name: string): string | null {
+  for (const [pattern, replacement] of TORCHTUNE_TO_HF) if (pattern.test(name)) return name.replace(pattern, replacement);
+  return null;
+}

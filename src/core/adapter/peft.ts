@@ -4,11 +4,13 @@ import { numberField, stringField } from './config';
 import { checkedConfig, checkPatternValues, PEFT_CONFIG_KEYS } from './configTypes';
 import type { ModuleParts } from './group';
 import type { AdaptedModule, OtherTensor } from './model';
-import { PEFT_WRAP } from './moduleNames';
+import { paramWrapperModules, peftExtraNotes } from './moe';
+import { PEFT_WRAP, withoutPeftWrap } from './moduleNames';
 import { compilePatterns, MAX_PATTERN_KEYS, type PatternTable } from './patterns';
 import { adaloraScale, peftScale, unknownScale, type ScaleResult } from './scale';
 import { describeModule, type ModuleStructure } from './structure';
 import { toModule } from './toModule';
+import { buildTuner } from './tuners';
 
 /** PEFT types whose ΔW is a low-rank product this tool reads exactly. */
 const LOW_RANK_TYPES = new Set(['LORA', 'ADALORA', 'LOHA', 'LOKR']);
@@ -39,15 +41,22 @@ export function buildPeft(ctx: BuildContext): BuildResult {
   const values = checkedPeftConfig(ctx.config?.values ?? {}, 'adapter_config.json', warnings);
   const peftType = typeof values.peft_type === 'string' ? values.peft_type.toUpperCase() : null;
   const baseModel = stringField(values, 'base_model_name_or_path') ?? null;
-  if (peftType !== null && !LOW_RANK_TYPES.has(peftType)) return notLowRank(ctx, peftType, baseModel, warnings);
+  if (peftType !== null && !LOW_RANK_TYPES.has(peftType)) return buildTuner(ctx, peftType, baseModel) ?? notLowRank(ctx, peftType, baseModel, warnings);
 
   const scaleOf = ctx.config ? peftScaleRule(values, peftType ?? 'LORA', warnings) : () => unknownScale('no adapter_config.json beside the weights');
-  const modules: AdaptedModule[] = ctx.grouped.modules.map((parts) => {
+  const targets = Array.isArray(values.target_parameters) ? values.target_parameters.filter((t): t is string => typeof t === 'string') : [];
+  const modules: AdaptedModule[] = [];
+  for (const parts of ctx.grouped.modules) {
     const name = moduleName(parts);
+    const experts = targets.length > 0 ? paramWrapperModules({ ...parts, module: withoutPeftWrap(parts.module) }, numberField(values, 'r'), targets) : null;
+    if (experts) {
+      for (const x of experts) modules.push(toModule(x.name, x.structure, scaleOf(x.name, x.structure), x.expert));
+      continue;
+    }
     const structure = describeModule(parts, 'standard');
-    const scale = scaleOf(name, structure);
-    return toModule(name, structure, scale);
-  });
+    structure.warnings.push(...peftExtraNotes(parts));
+    modules.push(toModule(name, structure, scaleOf(name, structure)));
+  }
   const otherTensors = otherPeftTensors(ctx.grouped.unclassified, values, warnings);
   if (values.use_dora === true && !modules.some((m) => m.magnitude)) warnings.push('the config sets use_dora but no lora_magnitude_vector tensors are in the file');
   return {
@@ -127,6 +136,8 @@ function peftDetail(peftType: string | null, values: Readonly<Record<string, unk
   if (values.use_rslora === true) variants.push('rsLoRA');
   if (modules.some((m) => m.magnitude)) variants.push('DoRA');
   if (modules.some((m) => m.factors?.type === 'lowRank' && m.factors.mixer)) variants.push('MoSLoRA mixer');
+  if (peftType === 'LORA' && modules.some((m) => m.tensors.E?.includes('lora_diag'))) variants.push('KaSA');
+  if (modules.some((m) => m.tensors.biasB)) variants.push('lora_bias');
   if (values.fan_in_fan_out === true) variants.push('fan_in_fan_out');
   return `PEFT ${name}${variants.length ? ` (${variants.join(', ')})` : ''}`;
 }

@@ -137,7 +137,10 @@ function kronecker(p: ReadonlyMap<FactorRole, TensorInfo>): Omit<ModuleStructure
   const [c, d] = known(w2);
   const shape: [number, number] = [a * c, b * d];
   const problems = [w1, w2].filter((s): s is string => typeof s === 'string');
-  if (p.has('lokr_t2')) problems.push('LoKr with a Tucker core (lokr_t2) is not analysed yet');
+  if (p.has('lokr_t1') || p.has('lokr_t2'))
+    problems.push(
+      `LoKr with Tucker cores (${p.has('lokr_t1') ? 'lokr_t1' : ''}${p.has('lokr_t1') && p.has('lokr_t2') ? ', ' : ''}${p.has('lokr_t2') ? 'lokr_t2' : ''}) is listed, not analysed yet`,
+    );
   // LyCORIS' dim is the rank of the decomposed side (w2 first, as the writer chooses it).
   const dim = typeof w2 !== 'string' && w2.lowRank ? w2.rank : typeof w1 !== 'string' && w1.lowRank ? w1.rank : 0;
   const maxRank = Math.min(shape[0], shape[1], (typeof w1 === 'string' ? 0 : Math.min(w1.rank, ...w1.shape)) * (typeof w2 === 'string' ? 0 : Math.min(w2.rank, ...w2.shape)));

@@ -6,6 +6,7 @@ import type { SafetensorsFile } from '../safetensors/reader';
 import { DTYPE_BITS, type TensorInfo } from '../safetensors/types';
 import { FactorTooLargeError, ModuleDataError } from './factorErrors';
 import { DEFAULT_FACTOR_LIMITS, type FactorLimits, type StreamedSource } from './streamedFactor';
+import { DerivedFactorError, isDerived, readDerived } from './derivedFactor';
 import type { Workspace } from './workspace';
 
 export { ModuleDataError };
@@ -70,6 +71,7 @@ export async function readStored(
   workspace?: Workspace,
   limits: FactorLimits = DEFAULT_FACTOR_LIMITS,
 ): Promise<{ data: Float64Array; rows: number; cols: number }> {
+  if (isDerived(ref)) return derivedStored(file, ref, columnMajor);
   const s = storedSlice(file, ref);
   const count = wholeCount(ref, s, limits);
   const bytes = await file.readBytes(s.info, s.range, workspace?.bytes((count * DTYPE_BITS[s.info.dtype]) / 8));
@@ -78,12 +80,39 @@ export async function readStored(
   return { data: decoded.data, rows: s.rows, cols: s.cols };
 }
 
+/** A derived factor (interleaved block, window, row scales, quantized) in the order asked for. */
+async function derivedStored(file: SafetensorsFile, ref: FactorRef, columnMajor: boolean): Promise<{ data: Float64Array; rows: number; cols: number }> {
+  let m: { data: Float64Array; rows: number; cols: number };
+  try {
+    m = await readDerived(file, ref);
+  } catch (error) {
+    if (error instanceof DerivedFactorError) throw new ModuleDataError(error.message);
+    throw error;
+  }
+  let nan = 0;
+  let infinite = 0;
+  for (let i = 0; i < m.data.length; i++) {
+    const v = m.data[i];
+    if (Number.isNaN(v)) nan++;
+    else if (!Number.isFinite(v)) infinite++;
+  }
+  checkFinite(ref.tensor, nan, infinite);
+  if (!columnMajor) return m;
+  const data = new Float64Array(m.data.length);
+  for (let i = 0; i < m.rows; i++) for (let j = 0; j < m.cols; j++) data[j * m.rows + i] = m.data[i * m.cols + j];
+  return { data, rows: m.rows, cols: m.cols };
+}
+
 /**
  * One tall factor (canonical B, m×r, or Aᵀ, n×r) in the form the backend asked for. `tall`
  * says whether the canonical factor's rows run along the stored tensor's first axis: true for
  * a stored B (PEFT lora_B [m, r]) and for a transposed-stored Aᵀ (mlx lora_a [n, r]).
  */
 async function readTall(file: SafetensorsFile, ref: FactorRef, tall: boolean, input: FactorInput, workspace: Workspace | undefined, limits: FactorLimits): Promise<TallFactor> {
+  if (isDerived(ref)) {
+    const m = await derivedStored(file, ref, tall);
+    return { rows: tall ? m.rows : m.cols, cols: tall ? m.cols : m.rows, layout: 'wide', values: m.data };
+  }
   const s = storedSlice(file, ref);
   const [d, r] = tall ? [s.rows, s.cols] : [s.cols, s.rows];
   if (input === 'float64-wide') {

@@ -1,4 +1,5 @@
 import { isUsableScale } from '../adapter/scale';
+import { isDerived } from '../analysis/derivedFactor';
 import type { Adapter, AdaptedModule, LowRankFactors } from '../adapter/model';
 import { throwIfCancelled, type CancellationToken } from '../cancellation';
 import { ModuleDataError, readLowRank, type LowRankData } from '../analysis/factors';
@@ -114,6 +115,11 @@ async function readItem(file: SafetensorsFile, module: AdaptedModule, backend: C
   if (f.type !== 'lowRank')
     return { module, skipped: { module, structured: true, reason: `${f.type === 'hadamard' ? 'LoHa' : 'LoKr'} module: its truncation is not a LoRA pair written here` } };
   if (f.A.block || f.B.block) return { module, skipped: { module, structured: false, reason: 'one expert of stacked factors: the stack is written whole or not at all' } };
+  if (isDerived(f.A) || isDerived(f.B))
+    return {
+      module,
+      skipped: { module, structured: false, reason: 'its factors are stored quantized, windowed or scaled (mlx quantized LoRA, VeRA): a plain pair is not written in their place' },
+    };
   if (!isUsableScale(module.scale)) return { module, skipped: { module, structured: false, reason: `its scale ${module.scaleRule}` } };
   try {
     return { module, factors: f, data: await readLowRank(file, f, backend.input, workspace) };

@@ -113,12 +113,12 @@ test('mlx-lm stacked MoE factors: lora_b [E, m, r] with lora_a [E, r, n] (or the
   ]);
   await withAnalysis(current, ({ adapter }, results) => {
     assert.equal(adapter.modules.length, E);
-    assert.ok(results.get('model.layers.0.mlp.switch_mlp.up_proj[expert 2]')?.status === 'ok');
+    assert.ok(results.get('model.layers.0.mlp.experts.2.up_proj')?.status === 'ok');
   });
   await withAnalysis(older, ({ adapter }, results) => {
     assert.equal(adapter.modules.length, E);
     for (let e = 0; e < E; e++) {
-      const name = `model.layers.0.mlp.switch_mlp.up_proj[expert ${e}]`;
+      const name = `model.layers.0.mlp.experts.${e}.up_proj`;
       assert.deepEqual(adapter.modules[e].shape, [m, n]);
       assert.equal(adapter.modules[e].expert, e);
       // Values went through float32, so the reference is built from the float32-rounded factors.

@@ -1,4 +1,5 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { isDerived } from '../../analysis/derivedFactor';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { MAX_CONFIG_BYTES } from '../../adapter/config';
@@ -58,7 +59,7 @@ export async function checkInvariance(
     const byName = new Map(opened.adapter.modules.map((m) => [m.name, m] as const));
     layout.modules.forEach((lm, i) => {
       const f = byName.get(lm.name)?.factors;
-      if (f?.type !== 'lowRank' || f.B.block || f.A.block)
+      if (f?.type !== 'lowRank' || f.B.block || f.A.block || isDerived(f.B) || isDerived(f.A))
         throw new FeatureError('LAYOUT_MISMATCH', `module ${JSON.stringify(lm.name)}: stacked or structured factors cannot be reparametrized in a copy`);
       refs.set(f.B.tensor, { module: i, role: 'B', transposed: f.B.transposed });
       refs.set(f.A.tensor, { module: i, role: 'A', transposed: f.A.transposed });
