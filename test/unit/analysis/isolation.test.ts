@@ -86,7 +86,43 @@ test('use_rslora with r ≤ 0 is an invalid scale, not NaN metrics', async () =>
 });
 
 test('lora_alpha: 1e308 overflows ΔW: every module skipped, exit 0', async () => {
-  await checkIsolated({ lora_alpha: 1e308 }, ALL, /cannot be computed|overflows/);
+  // Factors ×1e3 make s·σ1(BA) ≈ 2.5e307·1e6·σ1 overflow for any draw.
+  for (const m of MODULES) await checkIsolated({ lora_alpha: 1e308 }, ALL, /cannot be computed|overflows/, { module: m, by: 1e3 });
+});
+
+test('lora_alpha: 1e308 on plain factors: a module whose ΔW fits is analysed exactly, the rest skipped with the reason', async () => {
+  const seed = Rng.fresh().seed;
+  const dir = await tempDir();
+  const cleanDir = await tempDir();
+  try {
+    await writeAdapter(dir, new Rng(seed), { lora_alpha: 1e308 });
+    await writeAdapter(cleanDir, new Rng(seed), {});
+    const got = inspectJson(dir).modules;
+    const clean = inspectJson(cleanDir).modules;
+    // The clean run's scale is α/r = 8/4; the bad one's 1e308/4.
+    const ratio = 1e308 / 4 / 2;
+    for (const m of got) {
+      const want = clean.find((c) => c.name === m.name);
+      assert.ok(want?.singularValues && want.frobenius !== null, m.name);
+      if (m.status === 'ok') {
+        assert.ok(m.singularValues && m.singularValues.length === want.singularValues.length, `${m.name} (seed ${seed})`);
+        m.singularValues.forEach((v, i) =>
+          assert.ok(Math.abs(v - want.singularValues![i] * ratio) <= 1e-12 * want.singularValues![0] * ratio, `${m.name} σ${i + 1} (seed ${seed})`),
+        );
+      } else {
+        assert.equal(m.status, 'skipped', `${m.name} (seed ${seed})`);
+        assert.ok(
+          m.warnings.some((w) => /cannot be computed|overflows/.test(w)),
+          `${m.name}: ${m.warnings.join('; ')}`,
+        );
+        // Skipped only where the true ΔW is out of float64's range: its Frobenius norm s·‖BA‖F overflows.
+        assert.ok(want.frobenius * ratio > Number.MAX_VALUE / 8, `${m.name} skipped though ‖ΔW‖F = ${want.frobenius * ratio} (seed ${seed})`);
+      }
+    }
+  } finally {
+    await removeDir(dir);
+    await removeDir(cleanDir);
+  }
 });
 
 test('AdaLoRA init_r: -1e-5 is an invalid scale', async () => {
