@@ -1,5 +1,6 @@
 import { AdapterError } from '../adapter/errors';
 import { openRegularFile, readFully } from '../io/readFile';
+import { openPickleCheckpoint } from '../pickle/open';
 import { openSafetensors } from '../safetensors/reader';
 import type { ContainerKind, TensorSource } from './source';
 
@@ -27,6 +28,7 @@ export async function openTensorSource(path: string): Promise<TensorSource> {
       return openSafetensors(path);
     case 'pytorch-zip':
     case 'pytorch-legacy':
+      return openPickleCheckpoint(path, kind);
     case 'gguf':
       throw new AdapterError('UNSUPPORTED_WEIGHTS', `${path} is a ${kind} file, which cannot be read yet`, path);
   }
