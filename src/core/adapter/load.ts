@@ -1,4 +1,5 @@
-import { openSafetensors, type SafetensorsFile } from '../safetensors/reader';
+import { openTensorSource } from '../container/open';
+import type { TensorSource } from '../container/source';
 import type { BuildContext, BuildResult } from './build';
 import { readConfigBeside } from './config';
 import { detectFormat } from './detect';
@@ -15,18 +16,18 @@ import { resolveWeightsFile } from './resolve';
 /** An adapter and the open file its factors are read from; close the file when done. */
 export interface OpenedAdapter {
   readonly adapter: Adapter;
-  readonly file: SafetensorsFile;
+  readonly file: TensorSource;
 }
 
 /**
  * Opens a weights file or adapter folder and normalizes it: a header-only read, the config
  * beside it, and the few scalar tensors (alphas) the scale needs. Factors are not read here.
- * Throws SafetensorsError / AdapterError for files that cannot be read at all; everything
+ * Throws SafetensorsError / PickleError / AdapterError for files that cannot be read at all; everything
  * short of that becomes a warning on the adapter or on a module.
  */
 export async function openAdapter(path: string): Promise<OpenedAdapter> {
   const weights = await resolveWeightsFile(path);
-  const file = await openSafetensors(weights);
+  const file = await openTensorSource(weights);
   try {
     const adapter = await describeAdapter(file);
     return { adapter, file };
@@ -37,7 +38,7 @@ export async function openAdapter(path: string): Promise<OpenedAdapter> {
 }
 
 /** Normalizes an already open file into the Adapter model. */
-async function describeAdapter(file: SafetensorsFile): Promise<Adapter> {
+async function describeAdapter(file: TensorSource): Promise<Adapter> {
   const header = file.header;
   const { config, warnings: configWarnings } = await readConfigBeside(header.file);
   const grouped = groupKeys(header);
@@ -93,7 +94,7 @@ function noAdapter(ctx: BuildContext): BuildResult {
 }
 
 /** Reads the one-element alpha tensors; a value that is not a finite number is left out. */
-async function readScalars(file: SafetensorsFile, grouped: GroupedKeys): Promise<Map<string, number>> {
+async function readScalars(file: TensorSource, grouped: GroupedKeys): Promise<Map<string, number>> {
   const scalars = new Map<string, number>();
   for (const parts of grouped.modules) {
     const alpha = parts.parts.get('alpha');

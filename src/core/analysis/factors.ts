@@ -2,7 +2,7 @@ import type { FactorRef, LowRankFactors } from '../adapter/model';
 import type { FactorInput, TallFactor } from '../compute/backend';
 import type { Matrix } from '../linalg/matrix';
 import { decodeMatrix, decodeStored } from '../safetensors/decodeMatrix';
-import type { SafetensorsFile } from '../safetensors/reader';
+import type { TensorSource } from '../container/source';
 import { DTYPE_BITS, type TensorInfo } from '../safetensors/types';
 import type { Workspace } from './workspace';
 
@@ -19,7 +19,7 @@ interface StoredSlice {
   readonly range?: { readonly start: number; readonly count: number };
 }
 
-function storedSlice(file: SafetensorsFile, ref: FactorRef): StoredSlice {
+function storedSlice(file: TensorSource, ref: FactorRef): StoredSlice {
   const info = file.header.byName.get(ref.tensor);
   if (!info) throw new ModuleDataError(`${ref.tensor} is not in the file`);
   if (!ref.block) return { info, rows: info.shape[0] ?? 1, cols: info.shape.slice(1).reduce((a, b) => a * b, 1) };
@@ -43,7 +43,7 @@ function checkFinite(name: string, nan: number, infinite: number): void {
  * value is finite: NaN or Inf in a factor makes every metric of the module meaningless, so it
  * is reported instead.
  */
-export async function readStored(file: SafetensorsFile, ref: FactorRef, columnMajor = false, workspace?: Workspace): Promise<{ data: Float64Array; rows: number; cols: number }> {
+export async function readStored(file: TensorSource, ref: FactorRef, columnMajor = false, workspace?: Workspace): Promise<{ data: Float64Array; rows: number; cols: number }> {
   const s = storedSlice(file, ref);
   const count = s.rows * s.cols;
   const bytes = await file.readBytes(s.info, s.range, workspace?.bytes((count * DTYPE_BITS[s.info.dtype]) / 8));
@@ -57,7 +57,7 @@ export async function readStored(file: SafetensorsFile, ref: FactorRef, columnMa
  * says whether the canonical factor's rows run along the stored tensor's first axis: true for
  * a stored B (PEFT lora_B [m, r]) and for a transposed-stored Aᵀ (mlx lora_a [n, r]).
  */
-async function readTall(file: SafetensorsFile, ref: FactorRef, tall: boolean, input: FactorInput, workspace?: Workspace): Promise<TallFactor> {
+async function readTall(file: TensorSource, ref: FactorRef, tall: boolean, input: FactorInput, workspace?: Workspace): Promise<TallFactor> {
   const s = storedSlice(file, ref);
   const [d, r] = tall ? [s.rows, s.cols] : [s.cols, s.rows];
   if (input === 'float64-wide') {
@@ -72,17 +72,17 @@ async function readTall(file: SafetensorsFile, ref: FactorRef, tall: boolean, in
 }
 
 /** The canonical B (m×r): stored as B (tall) or, when the reference is transposed, as Bᵀ. */
-function readB(file: SafetensorsFile, ref: FactorRef, input: FactorInput, workspace?: Workspace): Promise<TallFactor> {
+function readB(file: TensorSource, ref: FactorRef, input: FactorInput, workspace?: Workspace): Promise<TallFactor> {
   return readTall(file, ref, !ref.transposed, input, workspace);
 }
 
 /** The canonical Aᵀ (n×r): stored as A (wide) or, when the reference is transposed, as Aᵀ. */
-export function readAt(file: SafetensorsFile, ref: FactorRef, input: FactorInput, workspace?: Workspace): Promise<TallFactor> {
+export function readAt(file: TensorSource, ref: FactorRef, input: FactorInput, workspace?: Workspace): Promise<TallFactor> {
   return readTall(file, ref, ref.transposed, input, workspace);
 }
 
 /** A factor as a float64 column-major matrix, for the small dense work done before a backend sees it. */
-export async function readMatrix(file: SafetensorsFile, ref: FactorRef, role: 'B' | 'At', workspace?: Workspace): Promise<Matrix> {
+export async function readMatrix(file: TensorSource, ref: FactorRef, role: 'B' | 'At', workspace?: Workspace): Promise<Matrix> {
   const f = await (role === 'B' ? readB : readAt)(file, ref, 'float64-wide', workspace);
   return { rows: f.rows, cols: f.cols, data: f.values as Float64Array };
 }
@@ -96,7 +96,7 @@ export interface LowRankData {
 }
 
 /** Reads a low-rank module's factors, contracting a Tucker core into A when there is one. */
-export async function readLowRank(file: SafetensorsFile, f: LowRankFactors, input: FactorInput, workspace?: Workspace): Promise<LowRankData> {
+export async function readLowRank(file: TensorSource, f: LowRankFactors, input: FactorInput, workspace?: Workspace): Promise<LowRankData> {
   const B = await readB(file, f.B, input, workspace);
   let At = await readAt(file, f.A, f.mid ? 'float64-wide' : input, workspace);
   if (f.mid) {
@@ -121,7 +121,7 @@ export async function readLowRank(file: SafetensorsFile, f: LowRankFactors, inpu
  * effective A is r × (in·kh·kw) with A_eff[a, (i,h,w)] = Σ_b mid[a,b,h,w]·down[b,i]; returned as
  * A_effᵀ in column-major order (column a holds row a of A_eff).
  */
-async function contractTucker(file: SafetensorsFile, midRef: FactorRef, downT: Matrix, workspace?: Workspace): Promise<Matrix> {
+async function contractTucker(file: TensorSource, midRef: FactorRef, downT: Matrix, workspace?: Workspace): Promise<Matrix> {
   const mid = await readStored(file, midRef, false, workspace);
   const r = downT.cols;
   const inputs = downT.rows;

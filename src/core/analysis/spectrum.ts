@@ -4,7 +4,7 @@ import type { ComputeBackend, FactorInput, TallFactor } from '../compute/backend
 import { singularValues } from '../linalg/jacobiSvd';
 import { multiplyTransposed, type Matrix } from '../linalg/matrix';
 import { productSvd } from '../linalg/productSvd';
-import type { SafetensorsFile } from '../safetensors/reader';
+import type { TensorSource } from '../container/source';
 import { readLowRank, readMatrix, readStored, type LowRankData } from './factors';
 import type { Workspace } from './workspace';
 
@@ -66,7 +66,7 @@ function leftFactor(RB: Matrix, M: Matrix | undefined, s: number): Matrix {
 }
 
 /** Plans any supported module's spectrum: reads and decodes its factors in the backend's form. */
-export async function planSpectrum(file: SafetensorsFile, module: AdaptedModule, factors: Factorization, input: FactorInput, workspace?: Workspace): Promise<SpectrumPlan> {
+export async function planSpectrum(file: TensorSource, module: AdaptedModule, factors: Factorization, input: FactorInput, workspace?: Workspace): Promise<SpectrumPlan> {
   switch (factors.type) {
     case 'lowRank': {
       const data = await readLowRank(file, factors, input, workspace);
@@ -86,7 +86,7 @@ export async function planSpectrum(file: SafetensorsFile, module: AdaptedModule,
  * and W2a (m × r1·r2) and A' the column-wise one of W1b and W2b (r1·r2 × n). Its rank is at most
  * r1·r2 and the QR route applies unchanged.
  */
-async function readHadamard(file: SafetensorsFile, f: HadamardFactors, workspace?: Workspace): Promise<{ B: TallFactor; At: TallFactor }> {
+async function readHadamard(file: TensorSource, f: HadamardFactors, workspace?: Workspace): Promise<{ B: TallFactor; At: TallFactor }> {
   const b1 = await readMatrix(file, f.w1a, 'B', workspace);
   const b2 = await readMatrix(file, f.w2a, 'B', workspace);
   const a1 = await readMatrix(file, f.w1b, 'At', workspace);
@@ -110,7 +110,7 @@ function khatriRao(X: Matrix, Y: Matrix): Matrix {
 }
 
 /** LoKr: σ(s·kron(W1, W2)) = { s·σ_i(W1)·σ_j(W2) }, exact without forming either product. */
-async function planKronecker(file: SafetensorsFile, f: KroneckerFactors, scale: number, workspace?: Workspace): Promise<SpectrumPlan> {
+async function planKronecker(file: TensorSource, f: KroneckerFactors, scale: number, workspace?: Workspace): Promise<SpectrumPlan> {
   const sides = [await planSide(file, f.w1, workspace), await planSide(file, f.w2, workspace)];
   const factors = sides.flatMap((s) => (Array.isArray(s) ? s : []));
   return {
@@ -128,7 +128,7 @@ async function planKronecker(file: SafetensorsFile, f: KroneckerFactors, scale: 
 }
 
 /** A full side's singular values now (a small dense matrix), or a low-rank side's two factors. */
-async function planSide(file: SafetensorsFile, side: KroneckerSide, workspace?: Workspace): Promise<Float64Array | TallFactor[]> {
+async function planSide(file: TensorSource, side: KroneckerSide, workspace?: Workspace): Promise<Float64Array | TallFactor[]> {
   if ('full' in side) {
     const s = await readStored(file, side.full);
     // The column-major view of a row-major matrix is its transpose: same singular values.
