@@ -50,6 +50,7 @@ async function describeAdapter(file: TensorSource): Promise<Adapter> {
   const base = checkBaseModel(built.baseModel, modules);
   return {
     file: header.file,
+    container: file.container,
     header,
     format,
     formatDetail: built.formatDetail,

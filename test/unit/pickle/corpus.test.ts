@@ -3,6 +3,8 @@ import { test } from 'node:test';
 import { openAdapter } from '../../../src/core/adapter/load';
 import { analyzeAdapter } from '../../../src/core/analysis/analyze';
 import { openTensorSource } from '../../../src/core/container/open';
+import { buildReport } from '../../../src/core/report/report';
+import { reportText } from '../../../src/core/report/text';
 import { corpusPath } from '../../helpers/fixtures';
 
 /**
@@ -47,6 +49,9 @@ test('corpus PEFT pickle: the folder opens as a PEFT conv adapter of rank 8 and 
     assert.equal(m.rank, 8);
     assert.deepEqual(m.shape, [10, 45]);
     assert.equal(m.scale, 1);
+    const text = reportText(buildReport(adapter, null));
+    assert.match(text, /container {3}PyTorch checkpoint \(torch\.save zip archive/);
+    assert.equal(buildReport(adapter, null).container, 'pytorch-zip');
     const report = await analyzeAdapter({ adapter, file });
     assert.equal(report.modules.length, 1);
     const [result] = report.modules;

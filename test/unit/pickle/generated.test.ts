@@ -1,10 +1,11 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { openAdapter } from '../../../src/core/adapter/load';
 import { openTensorSource } from '../../../src/core/container/open';
+import { resizeAdapter } from '../../../src/core/resize/resize';
 import { decodeFloat64 } from '../../../src/core/safetensors/decode';
 import { encodeBFloat16, encodeFloat16, encodeFloat32 } from '../../../src/core/safetensors/encode';
 import { removeDir, tempDir, writeFixture } from '../../helpers/fixtures';
@@ -170,3 +171,26 @@ test(
     }
   },
 );
+
+test('resizing a pickle adapter writes a safetensors PEFT adapter of the kept rank', async () => {
+  const dir = await tempDir();
+  try {
+    const { storages, tensors } = peftCheckpoint(Rng.fresh());
+    const input = join(dir, 'in');
+    const output = join(dir, 'out');
+    await mkdir(input);
+    await writeFile(join(input, 'adapter_model.bin'), torchSaveLegacy(tensors, storages));
+    await writeFile(join(input, 'adapter_config.json'), JSON.stringify(CONFIG));
+    const result = await resizeAdapter({ input, output, method: { kind: 'fixed', rank: 2 }, format: 'same' });
+    assert.ok(result.files.some((f) => f.endsWith('adapter_model.safetensors')));
+    const { adapter, file } = await openAdapter(output);
+    await file.close();
+    assert.equal(file.container, 'safetensors');
+    assert.deepEqual(
+      adapter.modules.map((m) => m.rank),
+      [2, 2, 2],
+    );
+  } finally {
+    await removeDir(dir);
+  }
+});
