@@ -33,6 +33,9 @@ export const Op = {
   BINFLOAT: 0x47,
   GLOBAL: 0x63,
   BINBYTES: 0x42,
+  /** Python 2's str (old legacy checkpoints' keys): decoded as UTF-8, as torch.load's default encoding does. */
+  BINSTRING: 0x54,
+  SHORT_BINSTRING: 0x55,
   SHORT_BINBYTES: 0x43,
   PROTO: 0x80,
   TUPLE1: 0x85,

@@ -112,6 +112,12 @@ export function unpickle(bytes: Uint8Array, start: number, file: string, persist
       case Op.BINUNICODE8:
         push(r.text(r.length(8, PICKLE_LIMITS.stringBytes)));
         break;
+      case Op.SHORT_BINSTRING:
+        push(r.text(r.u8()));
+        break;
+      case Op.BINSTRING:
+        push(r.text(r.length(4, PICKLE_LIMITS.stringBytes)));
+        break;
       case Op.SHORT_BINBYTES:
         push(r.bytes(r.u8()).slice());
         break;
