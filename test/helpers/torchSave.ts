@@ -66,13 +66,19 @@ export function statePickle(tensors: readonly SavedTensor[], storages: readonly 
   return w.stop().bytes();
 }
 
-interface Member {
+export interface Member {
   readonly name: string;
   readonly data: Uint8Array;
+  /** The compression method recorded (0, stored, unless a test says otherwise). */
+  readonly method?: number;
 }
 
 /** A torch.save zip checkpoint of these storages (`archive` is the member prefix: "archive", or the file stem in torch < 2.1). */
-export function torchSaveZip(tensors: readonly SavedTensor[], storages: readonly SavedStorage[], options: { archive?: string; orderedDict?: boolean } = {}): Uint8Array {
+export function torchSaveZip(
+  tensors: readonly SavedTensor[],
+  storages: readonly SavedStorage[],
+  options: { archive?: string; orderedDict?: boolean; zip64?: boolean } = {},
+): Uint8Array {
   const prefix = `${options.archive ?? 'archive'}/`;
   const text = (s: string): Uint8Array => new TextEncoder().encode(s);
   const members: Member[] = [
@@ -82,11 +88,15 @@ export function torchSaveZip(tensors: readonly SavedTensor[], storages: readonly
     { name: `${prefix}version`, data: text('3\n') },
     { name: `${prefix}.data/serialization_id`, data: text('1234567890123456789012345678901234567890') },
   ];
-  return zipStored(members);
+  return zipStored(members, options.zip64);
 }
 
-/** Members stored (method 0) as PyTorchStreamWriter lays them out. */
-export function zipStored(members: readonly Member[]): Uint8Array {
+/**
+ * Members stored (method 0) as PyTorchStreamWriter lays them out. With `zip64` the classic end
+ * record's counts and offsets are saturated (0xFFFF, 0xFFFFFFFF), as a writer does past their
+ * range, so a reader must take them from the ZIP64 end record.
+ */
+export function zipStored(members: readonly Member[], zip64 = false): Uint8Array {
   const out: number[] = [];
   const central: number[] = [];
   const push = (target: number[], bytes: ArrayLike<number>): void => {
@@ -98,12 +108,13 @@ export function zipStored(members: readonly Member[]): Uint8Array {
     const start = offset + 30 + name.length + 4;
     const padding = (64 - (start % 64)) % 64;
     const crc = crc32(m.data);
-    push(out, [0x50, 0x4b, 0x03, 0x04, 0, 0, 0x08, 0x08, 0, 0, 0, 0, 0, 0, ...le(0, 12), ...le(name.length, 2), ...le(padding + 4, 2)]);
+    const method = m.method ?? 0;
+    push(out, [0x50, 0x4b, 0x03, 0x04, 0, 0, 0x08, 0x08, method, 0, 0, 0, 0, 0, ...le(0, 12), ...le(name.length, 2), ...le(padding + 4, 2)]);
     push(out, name);
     push(out, [0x46, 0x42, ...le(padding, 2), ...new Array<number>(padding).fill(0x5a)]);
     push(out, m.data);
     push(out, [0x50, 0x4b, 0x07, 0x08, ...le(crc, 4), ...le(m.data.length, 4), ...le(m.data.length, 4)]);
-    push(central, [0x50, 0x4b, 0x01, 0x02, 0, 0, 0, 0, 0x08, 0x08, 0, 0, 0, 0, 0, 0, ...le(crc, 4), ...le(m.data.length, 4), ...le(m.data.length, 4)]);
+    push(central, [0x50, 0x4b, 0x01, 0x02, 0, 0, 0, 0, 0x08, 0x08, method, 0, 0, 0, 0, 0, ...le(crc, 4), ...le(m.data.length, 4), ...le(m.data.length, 4)]);
     push(central, [...le(name.length, 2), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, ...le(offset, 4)]);
     push(central, name);
   }
@@ -113,7 +124,8 @@ export function zipStored(members: readonly Member[]): Uint8Array {
   const n = members.length;
   push(out, [0x50, 0x4b, 0x06, 0x06, ...le(44, 8), 0x1e, 0x03, 0x2d, 0, ...le(0, 8), ...le(n, 8), ...le(n, 8), ...le(central.length, 8), ...le(dirOffset, 8)]);
   push(out, [0x50, 0x4b, 0x06, 0x07, 0, 0, 0, 0, ...le(zip64At, 8), 1, 0, 0, 0]);
-  push(out, [0x50, 0x4b, 0x05, 0x06, 0, 0, 0, 0, ...le(n, 2), ...le(n, 2), ...le(central.length, 4), ...le(dirOffset, 4), 0, 0]);
+  const [count, size, at] = zip64 ? [0xffff, 0xffffffff, 0xffffffff] : [n, central.length, dirOffset];
+  push(out, [0x50, 0x4b, 0x05, 0x06, 0, 0, 0, 0, ...le(count, 2), ...le(count, 2), ...le(size, 4), ...le(at, 4), 0, 0]);
   return Uint8Array.from(out);
 }
 
