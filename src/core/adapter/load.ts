@@ -1,5 +1,5 @@
+import { openTensorSource } from '../container/open';
 import type { TensorSource } from '../container/source';
-import { openSafetensors, type SafetensorsFile } from '../safetensors/reader';
 import type { BuildContext, BuildResult } from './build';
 import { readConfigBeside } from './config';
 import { detectFormat } from './detect';
@@ -23,18 +23,18 @@ import { buildTorchtune } from './torchtune';
 /** An adapter and the open file its factors are read from; close the file when done. */
 export interface OpenedAdapter {
   readonly adapter: Adapter;
-  readonly file: SafetensorsFile;
+  readonly file: TensorSource;
 }
 
 /**
  * Opens a weights file or adapter folder and normalizes it: a header-only read, the config
  * beside it, and the few scalar tensors (alphas) the scale needs. Factors are not read here.
- * Throws SafetensorsError / AdapterError for files that cannot be read at all; everything
+ * Throws SafetensorsError / PickleError / AdapterError for files that cannot be read at all; everything
  * short of that becomes a warning on the adapter or on a module.
  */
 export async function openAdapter(path: string): Promise<OpenedAdapter> {
   const weights = await resolveWeightsFile(path);
-  const file = await openSafetensors(weights);
+  const file = await openTensorSource(weights);
   try {
     const adapter = await describeAdapter(file);
     return { adapter, file };
@@ -74,6 +74,7 @@ export async function describeAdapter(file: TensorSource): Promise<Adapter> {
   const base = checkBaseModel(built.baseModel, modules);
   return {
     file: header.file,
+    container: file.container,
     header,
     format,
     formatDetail: built.formatDetail,

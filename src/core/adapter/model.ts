@@ -1,4 +1,5 @@
 import type { DType, SafetensorsHeader } from '../safetensors/types';
+import type { ContainerKind } from '../container/source';
 
 /** The tool that wrote an adapter, as far as its key names and config tell. */
 export type AdapterFormat = 'peft' | 'kohya' | 'lycoris' | 'diffusers' | 'mlx' | 'gguf' | 'torchtune' | 'unknown';
@@ -145,6 +146,8 @@ export interface AdapterConfig {
 /** Every layout normalized into one model: what the file adapts and how to read each ΔW. */
 export interface Adapter {
   readonly file: string;
+  /** The container the tensors were read from; absent means safetensors. */
+  readonly container?: ContainerKind;
   readonly header: SafetensorsHeader;
   readonly format: AdapterFormat;
   /** Readable variant, e.g. "PEFT LoRA (rsLoRA)", "LyCORIS LoKr (kohya names)". */

@@ -6,7 +6,7 @@ import type { ComputeBackend } from '../compute/backend';
 import type { DeviceReport } from '../compute/worker/protocol';
 import { JsBackend } from '../compute/jsBackend';
 import type { Matrix } from '../linalg/matrix';
-import type { SafetensorsFile } from '../safetensors/reader';
+import type { TensorSource } from '../container/source';
 import { ModuleDataError } from './factors';
 import { planSpectrum, type SpectrumPlan } from './spectrum';
 import { rankMetrics, type RankMetrics } from './metrics';
@@ -134,7 +134,7 @@ export async function analyzeAdapter(opened: OpenedAdapter, options: AnalyzeOpti
  * redone on its own so only the broken one is skipped; a backend that took the buffers over (a
  * worker) no longer has them, and the whole batch is skipped with the reason.
  */
-async function finishBatch(file: SafetensorsFile, batch: Batch, backend: ComputeBackend, results: ModuleResult[], total: number, options: AnalyzeOptions): Promise<void> {
+async function finishBatch(file: TensorSource, batch: Batch, backend: ComputeBackend, results: ModuleResult[], total: number, options: AnalyzeOptions): Promise<void> {
   let R: Matrix[] | null;
   let batchError: Error | null = null;
   try {
@@ -168,7 +168,7 @@ async function finishBatch(file: SafetensorsFile, batch: Batch, backend: Compute
 
 /** Reads a module's factors in the backend's form; broken data becomes a skipped result. */
 async function planModule(
-  file: SafetensorsFile,
+  file: TensorSource,
   module: AdaptedModule,
   backend: ComputeBackend,
   workspace: Workspace,
@@ -185,7 +185,7 @@ async function planModule(
   }
 }
 
-async function finishModule(file: SafetensorsFile, module: AdaptedModule, plan: SpectrumPlan, R: readonly Matrix[]): Promise<ModuleResult> {
+async function finishModule(file: TensorSource, module: AdaptedModule, plan: SpectrumPlan, R: readonly Matrix[]): Promise<ModuleResult> {
   const spectrum = plan.finish(R);
   for (const sigma of spectrum.singularValues) {
     if (!Number.isFinite(sigma)) throw new ModuleDataError(`a singular value of ΔW overflows (${sigma}); the factors or the scale are too large`);
@@ -213,7 +213,7 @@ function isNumericFailure(error: unknown): error is Error {
   return error instanceof ModuleDataError || error instanceof RangeError;
 }
 
-async function magnitudeSummary(file: SafetensorsFile, tensor: string): Promise<MagnitudeSummary | undefined> {
+async function magnitudeSummary(file: TensorSource, tensor: string): Promise<MagnitudeSummary | undefined> {
   const info = file.header.byName.get(tensor);
   if (!info) return undefined;
   const values = await file.readFloat64(info);

@@ -1,6 +1,6 @@
 import { dequantizeAffine, quantizedShape } from '../adapter/mlxQuant';
 import type { FactorRef } from '../adapter/model';
-import type { SafetensorsFile } from '../safetensors/reader';
+import type { TensorSource } from '../container/source';
 import type { TensorInfo } from '../safetensors/types';
 
 /** A factor whose values are not a plain run of stored elements, decoded as a whole. */
@@ -11,7 +11,7 @@ export function isDerived(ref: FactorRef): boolean {
 /** Why a derived factor cannot be read; factors.ts turns it into its module data error. */
 export class DerivedFactorError extends Error {}
 
-function tensorOf(file: SafetensorsFile, name: string): TensorInfo {
+function tensorOf(file: TensorSource, name: string): TensorInfo {
   const info = file.header.byName.get(name);
   if (!info) throw new DerivedFactorError(`${name} is not in the file`);
   return info;
@@ -20,7 +20,7 @@ function tensorOf(file: SafetensorsFile, name: string): TensorInfo {
 const cols = (info: TensorInfo): number => info.shape.slice(1).reduce((a, b) => a * b, 1);
 
 /** The stored matrix (row-major) before any window, with block, interleaving and dequantization applied. */
-async function storedMatrix(file: SafetensorsFile, ref: FactorRef): Promise<{ data: Float64Array; rows: number; cols: number }> {
+async function storedMatrix(file: TensorSource, ref: FactorRef): Promise<{ data: Float64Array; rows: number; cols: number }> {
   const info = tensorOf(file, ref.tensor);
   if (ref.quantized) {
     if (ref.block) throw new DerivedFactorError(`${ref.tensor}: quantized stacked factors are not read`);
@@ -63,7 +63,7 @@ async function storedMatrix(file: SafetensorsFile, ref: FactorRef): Promise<{ da
  * interleaved columns, dequantized, cut to its window, its canonical rows scaled (the stored
  * columns when the reference is transposed).
  */
-export async function readDerived(file: SafetensorsFile, ref: FactorRef): Promise<{ data: Float64Array; rows: number; cols: number }> {
+export async function readDerived(file: TensorSource, ref: FactorRef): Promise<{ data: Float64Array; rows: number; cols: number }> {
   let m = await storedMatrix(file, ref);
   if (ref.window) {
     const { rows, cols: width } = ref.window;

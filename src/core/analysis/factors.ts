@@ -2,7 +2,7 @@ import type { FactorRef, LowRankFactors } from '../adapter/model';
 import type { FactorInput, TallFactor } from '../compute/backend';
 import type { Matrix } from '../linalg/matrix';
 import { decodeMatrix, decodeStored } from '../safetensors/decodeMatrix';
-import type { SafetensorsFile } from '../safetensors/reader';
+import type { TensorSource } from '../container/source';
 import { DTYPE_BITS, type TensorInfo } from '../safetensors/types';
 import { FactorTooLargeError, ModuleDataError } from './factorErrors';
 import { DEFAULT_FACTOR_LIMITS, type FactorLimits, type StreamedSource } from './streamedFactor';
@@ -19,7 +19,7 @@ interface StoredSlice {
   readonly range?: { readonly start: number; readonly count: number };
 }
 
-function storedSlice(file: SafetensorsFile, ref: FactorRef): StoredSlice {
+function storedSlice(file: TensorSource, ref: FactorRef): StoredSlice {
   const info = file.header.byName.get(ref.tensor);
   if (!info) throw new ModuleDataError(`${ref.tensor} is not in the file`);
   if (!ref.block) return { info, rows: info.shape[0] ?? 1, cols: info.shape.slice(1).reduce((a, b) => a * b, 1) };
@@ -45,7 +45,7 @@ function wholeCount(ref: FactorRef, s: StoredSlice, limits: FactorLimits): numbe
  * Where a factor lies for the streamed spectrum path (streamedR), when it has more elements
  * than `limits` lets it be read whole; null when it is read whole. `tall` as for readTall.
  */
-export function streamedSourceOf(file: SafetensorsFile, ref: FactorRef, role: 'B' | 'At', limits: FactorLimits): StreamedSource | null {
+export function streamedSourceOf(file: TensorSource, ref: FactorRef, role: 'B' | 'At', limits: FactorLimits): StreamedSource | null {
   const s = storedSlice(file, ref);
   if (s.rows * s.cols <= limits.maxElements) return null;
   const tall = role === 'B' ? !ref.transposed : ref.transposed;
@@ -65,7 +65,7 @@ function checkFinite(name: string, nan: number, infinite: number): void {
  * is reported instead.
  */
 export async function readStored(
-  file: SafetensorsFile,
+  file: TensorSource,
   ref: FactorRef,
   columnMajor = false,
   workspace?: Workspace,
@@ -81,7 +81,7 @@ export async function readStored(
 }
 
 /** A derived factor (interleaved block, window, row scales, quantized) in the order asked for. */
-async function derivedStored(file: SafetensorsFile, ref: FactorRef, columnMajor: boolean): Promise<{ data: Float64Array; rows: number; cols: number }> {
+async function derivedStored(file: TensorSource, ref: FactorRef, columnMajor: boolean): Promise<{ data: Float64Array; rows: number; cols: number }> {
   let m: { data: Float64Array; rows: number; cols: number };
   try {
     m = await readDerived(file, ref);
@@ -108,7 +108,7 @@ async function derivedStored(file: SafetensorsFile, ref: FactorRef, columnMajor:
  * says whether the canonical factor's rows run along the stored tensor's first axis: true for
  * a stored B (PEFT lora_B [m, r]) and for a transposed-stored Aᵀ (mlx lora_a [n, r]).
  */
-async function readTall(file: SafetensorsFile, ref: FactorRef, tall: boolean, input: FactorInput, workspace: Workspace | undefined, limits: FactorLimits): Promise<TallFactor> {
+async function readTall(file: TensorSource, ref: FactorRef, tall: boolean, input: FactorInput, workspace: Workspace | undefined, limits: FactorLimits): Promise<TallFactor> {
   if (isDerived(ref)) {
     const m = await derivedStored(file, ref, tall);
     return { rows: tall ? m.rows : m.cols, cols: tall ? m.cols : m.rows, layout: 'wide', values: m.data };
@@ -127,17 +127,17 @@ async function readTall(file: SafetensorsFile, ref: FactorRef, tall: boolean, in
 }
 
 /** The canonical B (m×r): stored as B (tall) or, when the reference is transposed, as Bᵀ. */
-export function readB(file: SafetensorsFile, ref: FactorRef, input: FactorInput, workspace?: Workspace, limits = DEFAULT_FACTOR_LIMITS): Promise<TallFactor> {
+export function readB(file: TensorSource, ref: FactorRef, input: FactorInput, workspace?: Workspace, limits = DEFAULT_FACTOR_LIMITS): Promise<TallFactor> {
   return readTall(file, ref, !ref.transposed, input, workspace, limits);
 }
 
 /** The canonical Aᵀ (n×r): stored as A (wide) or, when the reference is transposed, as Aᵀ. */
-export function readAt(file: SafetensorsFile, ref: FactorRef, input: FactorInput, workspace?: Workspace, limits = DEFAULT_FACTOR_LIMITS): Promise<TallFactor> {
+export function readAt(file: TensorSource, ref: FactorRef, input: FactorInput, workspace?: Workspace, limits = DEFAULT_FACTOR_LIMITS): Promise<TallFactor> {
   return readTall(file, ref, ref.transposed, input, workspace, limits);
 }
 
 /** A factor as a float64 column-major matrix, for the small dense work done before a backend sees it. */
-export async function readMatrix(file: SafetensorsFile, ref: FactorRef, role: 'B' | 'At', workspace?: Workspace, limits = DEFAULT_FACTOR_LIMITS): Promise<Matrix> {
+export async function readMatrix(file: TensorSource, ref: FactorRef, role: 'B' | 'At', workspace?: Workspace, limits = DEFAULT_FACTOR_LIMITS): Promise<Matrix> {
   const f = await (role === 'B' ? readB : readAt)(file, ref, 'float64-wide', workspace, limits);
   return { rows: f.rows, cols: f.cols, data: f.values as Float64Array };
 }
@@ -151,7 +151,7 @@ export interface LowRankData {
 }
 
 /** Reads a low-rank module's factors, contracting a Tucker core into A when there is one. */
-export async function readLowRank(file: SafetensorsFile, f: LowRankFactors, input: FactorInput, workspace?: Workspace, limits = DEFAULT_FACTOR_LIMITS): Promise<LowRankData> {
+export async function readLowRank(file: TensorSource, f: LowRankFactors, input: FactorInput, workspace?: Workspace, limits = DEFAULT_FACTOR_LIMITS): Promise<LowRankData> {
   const B = await readB(file, f.B, input, workspace, limits);
   let At = await readAt(file, f.A, f.mid ? 'float64-wide' : input, workspace, limits);
   if (f.mid) {
@@ -162,7 +162,7 @@ export async function readLowRank(file: SafetensorsFile, f: LowRankFactors, inpu
 }
 
 /** M (r×r, column-major): MoSLoRA's mixer, or diag(E) for AdaLoRA; absent means identity. */
-export async function readMixer(file: SafetensorsFile, f: LowRankFactors, r: number): Promise<{ M?: Matrix }> {
+export async function readMixer(file: TensorSource, f: LowRankFactors, r: number): Promise<{ M?: Matrix }> {
   let M: Matrix | undefined;
   if (f.mixer) {
     M = { rows: r, cols: r, data: (await readStored(file, f.mixer, true)).data };
@@ -180,7 +180,7 @@ export async function readMixer(file: SafetensorsFile, f: LowRankFactors, r: num
  * effective A is r × (in·kh·kw) with A_eff[a, (i,h,w)] = Σ_b mid[a,b,h,w]·down[b,i]; returned as
  * A_effᵀ in column-major order (column a holds row a of A_eff).
  */
-async function contractTucker(file: SafetensorsFile, midRef: FactorRef, downT: Matrix, workspace: Workspace | undefined, limits: FactorLimits): Promise<Matrix> {
+async function contractTucker(file: TensorSource, midRef: FactorRef, downT: Matrix, workspace: Workspace | undefined, limits: FactorLimits): Promise<Matrix> {
   const mid = await readStored(file, midRef, false, workspace, limits);
   const r = downT.cols;
   const inputs = downT.rows;

@@ -1,6 +1,6 @@
 import type { AdaptedModule } from '../adapter/model';
 import { denseSvd } from '../linalg/denseSvd';
-import type { SafetensorsFile } from '../safetensors/reader';
+import type { TensorSource } from '../container/source';
 import { readStored } from './factors';
 
 /** MoSLoRA's learned r×r mixer M as stored, with its singular values (docs/design.md §3: σ(M), cond(M)). */
@@ -17,7 +17,7 @@ export interface MixerAnalysis {
  * Reads a module's mixer M and its singular values (an r×r Jacobi SVD, exact to rounding for
  * these sizes); null when the module has none.
  */
-export async function mixerOf(file: SafetensorsFile, module: AdaptedModule): Promise<MixerAnalysis | null> {
+export async function mixerOf(file: TensorSource, module: AdaptedModule): Promise<MixerAnalysis | null> {
   const ref = module.factors?.type === 'lowRank' ? module.factors.mixer : undefined;
   if (!ref) return null;
   // Column-major of the stored matrix is M; of a transposed-stored one, row-major is.

@@ -1,10 +1,10 @@
+import type { TensorSource } from '../container/source';
 import type { AdaptedModule, Factorization, HadamardFactors, KroneckerFactors, KroneckerSide, LowRankFactors } from '../adapter/model';
 import type { CancellationToken } from '../cancellation';
 import type { ComputeBackend, FactorInput, TallFactor } from '../compute/backend';
 import { singularValues } from '../linalg/jacobiSvd';
 import { multiplyTransposed, type Matrix } from '../linalg/matrix';
 import { productSvd } from '../linalg/productSvd';
-import type { SafetensorsFile } from '../safetensors/reader';
 import { readAt, readB, readLowRank, readMatrix, readMixer, readStored, streamedSourceOf, type LowRankData } from './factors';
 import { DEFAULT_FACTOR_LIMITS, streamedR, type FactorLimits } from './streamedFactor';
 import type { Workspace } from './workspace';
@@ -68,7 +68,7 @@ function leftFactor(RB: Matrix, M: Matrix | undefined, s: number): Matrix {
 
 /** Plans any supported module's spectrum: reads and decodes its factors in the backend's form. */
 export async function planSpectrum(
-  file: SafetensorsFile,
+  file: TensorSource,
   module: AdaptedModule,
   factors: Factorization,
   input: FactorInput,
@@ -101,7 +101,7 @@ export async function planSpectrum(
  * past the bound.
  */
 async function planStreamed(
-  file: SafetensorsFile,
+  file: TensorSource,
   module: AdaptedModule,
   f: LowRankFactors,
   input: FactorInput,
@@ -138,7 +138,7 @@ async function planStreamed(
  * and W2a (m × r1·r2) and A' the column-wise one of W1b and W2b (r1·r2 × n). Its rank is at most
  * r1·r2 and the QR route applies unchanged.
  */
-async function readHadamard(file: SafetensorsFile, f: HadamardFactors, workspace: Workspace | undefined, limits: FactorLimits): Promise<{ B: TallFactor; At: TallFactor }> {
+async function readHadamard(file: TensorSource, f: HadamardFactors, workspace: Workspace | undefined, limits: FactorLimits): Promise<{ B: TallFactor; At: TallFactor }> {
   const b1 = await readMatrix(file, f.w1a, 'B', workspace, limits);
   const b2 = await readMatrix(file, f.w2a, 'B', workspace, limits);
   const a1 = await readMatrix(file, f.w1b, 'At', workspace, limits);
@@ -162,7 +162,7 @@ function khatriRao(X: Matrix, Y: Matrix): Matrix {
 }
 
 /** LoKr: σ(s·kron(W1, W2)) = { s·σ_i(W1)·σ_j(W2) }, exact without forming either product. */
-async function planKronecker(file: SafetensorsFile, f: KroneckerFactors, scale: number, workspace: Workspace | undefined, limits: FactorLimits): Promise<SpectrumPlan> {
+async function planKronecker(file: TensorSource, f: KroneckerFactors, scale: number, workspace: Workspace | undefined, limits: FactorLimits): Promise<SpectrumPlan> {
   const sides = [await planSide(file, f.w1, workspace, limits), await planSide(file, f.w2, workspace, limits)];
   const factors = sides.flatMap((s) => (Array.isArray(s) ? s : []));
   return {
@@ -180,7 +180,7 @@ async function planKronecker(file: SafetensorsFile, f: KroneckerFactors, scale: 
 }
 
 /** A full side's singular values now (a small dense matrix), or a low-rank side's two factors. */
-async function planSide(file: SafetensorsFile, side: KroneckerSide, workspace: Workspace | undefined, limits: FactorLimits): Promise<Float64Array | TallFactor[]> {
+async function planSide(file: TensorSource, side: KroneckerSide, workspace: Workspace | undefined, limits: FactorLimits): Promise<Float64Array | TallFactor[]> {
   if ('full' in side) {
     const s = await readStored(file, side.full, false, undefined, limits);
     // The column-major view of a row-major matrix is its transpose: same singular values.

@@ -2,7 +2,7 @@ import { throwIfCancelled, type CancellationToken } from '../cancellation';
 import type { Matrix } from '../linalg/matrix';
 import { householderR } from '../linalg/householder';
 import { decodeMatrix } from '../safetensors/decodeMatrix';
-import type { SafetensorsFile } from '../safetensors/reader';
+import type { TensorSource } from '../container/source';
 import { DTYPE_BITS } from '../safetensors/types';
 import { FactorTooLargeError, ModuleDataError } from './factorErrors';
 
@@ -63,7 +63,7 @@ export interface StreamedSource {
  * its raw bytes) is in memory at a time; NaN or Inf in any block is a ModuleDataError. `token`
  * is checked before each block.
  */
-export async function streamedR(file: SafetensorsFile, source: StreamedSource, limits: FactorLimits = DEFAULT_FACTOR_LIMITS, token?: CancellationToken): Promise<Matrix> {
+export async function streamedR(file: TensorSource, source: StreamedSource, limits: FactorLimits = DEFAULT_FACTOR_LIMITS, token?: CancellationToken): Promise<Matrix> {
   const info = file.header.byName.get(source.tensor);
   if (!info) throw new ModuleDataError(`${source.tensor} is not in the file`);
   const { rows: d, cols: r } = source;

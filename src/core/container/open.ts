@@ -1,28 +1,39 @@
-import { AdapterError } from '../adapter/errors';
 import { openGguf } from '../gguf/reader';
 import { openRegularFile, readFully } from '../io/readFile';
+import { openPickleCheckpoint } from '../pickle/open';
 import { openSafetensors } from '../safetensors/reader';
 import type { ContainerKind, TensorSource } from './source';
 
-/** How many leading bytes tell the containers apart. */
-const MAGIC_BYTES = 8;
+/** How many leading bytes tell the containers apart (a legacy pickle's frame header and the magic number's opcode). */
+const MAGIC_BYTES = 16;
 
 /**
  * The container a file's first bytes announce: a zip local-file header (PyTorch ≥ 1.6 saves a
- * zip archive), a pickle's PROTO opcode (the legacy PyTorch format starts with a pickled magic
- * number), GGUF's magic, and safetensors for everything else (its reader explains what a
- * foreign file actually is).
+ * zip archive), the legacy PyTorch format's first pickle, GGUF's magic, and safetensors for
+ * everything else (its reader explains what a foreign file actually is). The legacy format
+ * starts with PROTO and, possibly after a FRAME, LONG1 of the 10-byte magic number
+ * (torch/serialization.py _legacy_save): PROTO alone would also match safetensors files whose
+ * header length ends in 0x80 0x02. A safetensors header is JSON, so its byte 8 is `{`, which a
+ * zip local header's compression method never is.
  */
 export function containerOf(head: Uint8Array): ContainerKind {
-  if (head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04) return 'pytorch-zip';
-  if (head.length >= 4 && head[0] === 0x47 && head[1] === 0x47 && head[2] === 0x55 && head[3] === 0x46) return 'gguf';
-  if (head.length >= 2 && head[0] === 0x80 && head[1] >= 2 && head[1] <= 5) return 'pytorch-legacy';
+  const at = (i: number, ...bytes: number[]): boolean => head.length >= i + bytes.length && bytes.every((b, k) => head[i + k] === b);
+  if (at(0, 0x50, 0x4b, 0x03, 0x04) && head[8] !== 0x7b) return 'pytorch-zip';
+  if (at(0, 0x47, 0x47, 0x55, 0x46)) return 'gguf';
+  if (head[0] === 0x80 && head[1] >= 2 && head[1] <= 5 && (at(2, 0x8a, 0x0a) || (at(2, 0x95) && at(11, 0x8a, 0x0a)))) return 'pytorch-legacy';
   return 'safetensors';
 }
 
 /** Opens a weights file of any supported container as a TensorSource (header only; tensors on demand). */
 export async function openTensorSource(path: string): Promise<TensorSource> {
-  const kind = containerOf(await readHead(path));
+  let head: Uint8Array;
+  try {
+    head = await readHead(path);
+  } catch {
+    // A path that cannot be read fails in the safetensors reader, with the typed error it always gave.
+    return openSafetensors(path);
+  }
+  const kind = containerOf(head);
   switch (kind) {
     case 'safetensors':
       return openSafetensors(path);
@@ -30,7 +41,7 @@ export async function openTensorSource(path: string): Promise<TensorSource> {
       return openGguf(path);
     case 'pytorch-zip':
     case 'pytorch-legacy':
-      throw new AdapterError('UNSUPPORTED_WEIGHTS', `${path} is a ${kind} file, which cannot be read yet`, path);
+      return openPickleCheckpoint(path, kind);
   }
 }
 

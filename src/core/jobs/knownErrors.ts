@@ -7,6 +7,7 @@ import { AtomicWriteError } from '../io/atomicWrite';
 import { FeatureError, PredictorError } from '../predict/errors';
 import { ZooDirError } from '../predict/zoo/makeZoo';
 import { ResizeError } from '../resize/errors';
+import { PickleError } from '../pickle/errors';
 import { SafetensorsError } from '../safetensors/errors';
 import { SubspaceError } from '../subspace/errors';
 
@@ -22,6 +23,7 @@ export const JOB_ERRORS = [
   DeviceUnavailableError,
   OrtUnavailableError,
   FeatureError,
+  PickleError,
   PredictorError,
   ZooDirError,
   ResizeError,

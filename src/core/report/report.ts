@@ -2,6 +2,7 @@ import { describeMetadata, type MetadataEntry } from '../adapter/metadata';
 import type { Adapter, OtherTensor } from '../adapter/model';
 import type { AdapterAnalysis, MagnitudeSummary } from '../analysis/analyze';
 import type { DeviceReport } from '../compute/worker/protocol';
+import type { ContainerKind } from '../container/source';
 
 /**
  * The `--json` contract later tools rely on. Field names are stable; new fields may be added.
@@ -9,6 +10,8 @@ import type { DeviceReport } from '../compute/worker/protocol';
  */
 export interface ReportJson {
   readonly file: string;
+  /** The file's container: safetensors, pytorch-zip, pytorch-legacy or gguf. */
+  readonly container: ContainerKind;
   readonly format: Adapter['format'];
   readonly formatDetail: string;
   readonly peftType: string | null;
@@ -118,6 +121,7 @@ export function buildReport(adapter: Adapter, analysis: AdapterAnalysis | null):
   const analysed = modules.filter((m) => m.status === 'ok').length;
   return {
     file: adapter.file,
+    container: adapter.container ?? 'safetensors',
     format: adapter.format,
     formatDetail: adapter.formatDetail,
     peftType: adapter.peftType,

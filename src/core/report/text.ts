@@ -28,6 +28,14 @@ export interface TextOptions {
   readonly legend?: boolean;
 }
 
+/** How the text report names a container other than safetensors. */
+const CONTAINER_NAMES: Readonly<Record<ReportJson['container'], string>> = {
+  safetensors: 'safetensors',
+  'pytorch-zip': 'PyTorch checkpoint (torch.save zip archive; pickle read as data, never run)',
+  'pytorch-legacy': 'PyTorch checkpoint (legacy torch.save format; pickle read as data, never run)',
+  gguf: 'GGUF',
+};
+
 /**
  * The human-readable report the CLI prints by default. Text from files goes
  * through textSafe; module names are never cut (see fitTable for how the table meets `width`).
@@ -36,6 +44,7 @@ export function reportText(report: ReportJson, options: TextOptions = {}): strin
   const out: string[] = [];
   const s = report.summary;
   out.push(`LoRA Lens · ${clean(report.file)}`);
+  if (report.container !== 'safetensors') out.push(`  container   ${CONTAINER_NAMES[report.container]}`);
   out.push(`  format      ${clean(report.formatDetail)}`);
   out.push(`  base model  ${clean(report.baseModel ?? 'unknown')}`);
   out.push(

@@ -6,7 +6,7 @@ import { ModuleDataError, readLowRank, type LowRankData } from '../analysis/fact
 import { Workspace } from '../analysis/workspace';
 import type { ComputeBackend } from '../compute/backend';
 import type { Matrix } from '../linalg/matrix';
-import type { SafetensorsFile } from '../safetensors/reader';
+import type { TensorSource } from '../container/source';
 import type { RankInput } from './recommend';
 import { truncationBasis, type TruncationBasis } from './truncate';
 
@@ -56,7 +56,7 @@ interface Batch {
  * their reason. Progress counts modules.
  */
 export async function prepareAdapter(
-  file: SafetensorsFile,
+  file: TensorSource,
   adapter: Adapter,
   backend: ComputeBackend,
   token?: CancellationToken,
@@ -109,7 +109,7 @@ export async function prepareAdapter(
 }
 
 /** Reads one module's factors in the backend's form, or says why it is skipped. */
-async function readItem(file: SafetensorsFile, module: AdaptedModule, backend: ComputeBackend, workspace: Workspace): Promise<Item> {
+async function readItem(file: TensorSource, module: AdaptedModule, backend: ComputeBackend, workspace: Workspace): Promise<Item> {
   const f = module.factors;
   if (!f) return { module, skipped: { module, structured: false, reason: module.warnings.join('; ') || 'its factors are missing' } };
   if (f.type !== 'lowRank')

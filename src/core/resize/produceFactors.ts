@@ -3,7 +3,7 @@ import { readLowRank } from '../analysis/factors';
 import { Workspace } from '../analysis/workspace';
 import type { ComputeBackend, MappedFactor, TallProduct } from '../compute/backend';
 import { encodeBFloat16, encodeFloat16, encodeFloat32, encodeFloat64 } from '../safetensors/encode';
-import type { SafetensorsFile } from '../safetensors/reader';
+import type { TensorSource } from '../container/source';
 import type { ResizableModule } from './prepare';
 import { truncationMaps } from './truncate';
 import type { FloatDType, PlannedTensor, WrittenModule } from './writePlan';
@@ -45,7 +45,7 @@ export class FactorProducer {
   private encoded = new Uint8Array(0);
 
   constructor(
-    private readonly file: SafetensorsFile,
+    private readonly file: TensorSource,
     private readonly modules: readonly ResizableModule[],
     private readonly written: readonly WrittenModule[],
     private readonly backend: ComputeBackend,

@@ -5,7 +5,7 @@ import { AdapterError } from '../adapter/errors';
 import { assertUnchanged } from '../container/unchanged';
 import { writeOutputSet, type OutputFile } from '../io/outputSet';
 import { SafetensorsError } from '../safetensors/errors';
-import type { SafetensorsFile } from '../safetensors/reader';
+import type { TensorSource } from '../container/source';
 import { safetensorsContents } from '../safetensors/writer';
 import { CheckedPlan } from './checkedPlan';
 import { ResizeError } from './errors';
@@ -222,7 +222,7 @@ function methodParam(method: RankMethod): string {
   }
 }
 
-function inputDtype(file: SafetensorsFile, module: ResizableModule): FloatDType {
+function inputDtype(file: TensorSource, module: ResizableModule): FloatDType {
   const dtype = file.header.byName.get(module.factors.B.tensor)?.dtype;
   return dtype === 'F64' || dtype === 'F32' || dtype === 'F16' || dtype === 'BF16' ? dtype : 'F32';
 }

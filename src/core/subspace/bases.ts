@@ -4,7 +4,7 @@ import { applyQ, householderFactor, triangularFactor } from '../linalg/household
 import { multiply, type Matrix } from '../linalg/matrix';
 import { productSvd } from '../linalg/productSvd';
 import { columnNorm } from '../linalg/svd';
-import type { SafetensorsFile } from '../safetensors/reader';
+import type { TensorSource } from '../container/source';
 
 /**
  * ΔW of one module in orthonormal bases: ΔW = X·diag(σ)·Yᵀ, a thin SVD never formed as a
@@ -105,7 +105,7 @@ export type BasisResult = { readonly basis: SubspaceBasis } | { readonly reason:
  * as not supported for subspace comparison, and broken data (NaN, a missing tensor) by its
  * reason.
  */
-export async function readBasis(file: SafetensorsFile, module: AdaptedModule): Promise<BasisResult> {
+export async function readBasis(file: TensorSource, module: AdaptedModule): Promise<BasisResult> {
   const f = module.factors;
   if (!f) return { reason: module.warnings.join('; ') || 'factors missing' };
   if (f.type !== 'lowRank') return { reason: `${f.type === 'hadamard' ? 'LoHa' : 'LoKr'} factors: not supported for subspace comparison` };

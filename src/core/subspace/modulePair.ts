@@ -2,7 +2,7 @@ import type { AdaptedModule } from '../adapter/model';
 import { ModuleDataError, readLowRank, type LowRankData } from '../analysis/factors';
 import type { Workspace } from '../analysis/workspace';
 import type { FactorInput, FactorPair, PairOverlap } from '../compute/backend';
-import type { SafetensorsFile } from '../safetensors/reader';
+import type { TensorSource } from '../container/source';
 import { coreBasis } from './bases';
 import { compareCores, type BasisComparison, type CompareBasesOptions } from './similarity';
 
@@ -19,7 +19,7 @@ export interface ComparedSide {
  * Tucker) are supported; LoHa and LoKr are reported as not supported, broken data (NaN, a missing
  * tensor) by its reason. The same reasons as readBasis.
  */
-export async function readSide(file: SafetensorsFile, module: AdaptedModule, input: FactorInput, workspace: Workspace): Promise<ComparedSide | { readonly reason: string }> {
+export async function readSide(file: TensorSource, module: AdaptedModule, input: FactorInput, workspace: Workspace): Promise<ComparedSide | { readonly reason: string }> {
   const f = module.factors;
   if (!f) return { reason: module.warnings.join('; ') || 'factors missing' };
   if (f.type !== 'lowRank') return { reason: `${f.type === 'hadamard' ? 'LoHa' : 'LoKr'} factors: not supported for subspace comparison` };

@@ -2,14 +2,16 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { resolveWeightsFile } from '../../core/adapter/resolve';
-import { ADAPTER_VIEW_TYPE, SAFETENSORS_VIEW_TYPE } from '../editor/adapterEditorProvider';
+import { ADAPTER_VIEW_TYPE, PYTORCH_VIEW_TYPE, SAFETENSORS_VIEW_TYPE } from '../editor/adapterEditorProvider';
 import type { HostContext } from '../hostContext';
 import { showError } from '../log';
 
 export const OPEN_IN_LENS = 'loraLens.openInLens';
 
 /** Names that open in LoRA Lens by default (package.json's customEditors selector says the same). */
-const ADAPTER_NAME = /^(adapter_model|adapters|pytorch_lora_weights)\.safetensors$|lora.*\.safetensors$/i;
+const ADAPTER_NAME = /^(adapter_model|adapters|pytorch_lora_weights)\.safetensors$|lora.*\.safetensors$|^(adapter_model|pytorch_lora_weights)\.bin$/i;
+/** PyTorch checkpoint extensions, opened with the editor offered for any checkpoint when the name is not an adapter's. */
+const PYTORCH_FILE = /\.(bin|pt|pth|ckpt)$/i;
 
 /**
  * Open in LoRA Lens: from the explorer or editor title (a Uri), a hover's link (a path and a
@@ -21,7 +23,7 @@ export function registerOpenInLens(ctx: HostContext): vscode.Disposable {
     const module = typeof second === 'string' ? second : undefined;
     try {
       const uri = typeof target === 'string' ? vscode.Uri.file(target) : (target ?? activeUri());
-      if (!uri) return void vscode.window.showInformationMessage('Select a .safetensors file or an adapter folder to open in LoRA Lens.');
+      if (!uri) return void vscode.window.showInformationMessage('Select a .safetensors or PyTorch checkpoint file, or an adapter folder to open in LoRA Lens.');
       await openInLens(ctx, uri, module);
     } catch (error) {
       showError('Open in LoRA Lens', error);
@@ -33,7 +35,8 @@ export function registerOpenInLens(ctx: HostContext): vscode.Disposable {
 export async function openInLens(ctx: HostContext, target: vscode.Uri, module?: string): Promise<void> {
   const isFolder = (await stat(target.fsPath)).isDirectory();
   const file = isFolder ? vscode.Uri.file(await resolveWeightsFile(target.fsPath)) : target;
-  const viewType = ADAPTER_NAME.test(basename(file.fsPath)) ? ADAPTER_VIEW_TYPE : SAFETENSORS_VIEW_TYPE;
+  const name = basename(file.fsPath);
+  const viewType = ADAPTER_NAME.test(name) ? ADAPTER_VIEW_TYPE : PYTORCH_FILE.test(name) ? PYTORCH_VIEW_TYPE : SAFETENSORS_VIEW_TYPE;
   await vscode.commands.executeCommand('vscode.openWith', file, viewType);
   if (!module) return;
   const session = ctx.registry.all().find((s) => s.document.uri.fsPath === file.fsPath);

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { openAdapter } from '../../core/adapter/load';
 import type { Adapter } from '../../core/adapter/model';
 import type { AdapterAnalysis, ModuleResult } from '../../core/analysis/analyze';
-import type { SafetensorsFile } from '../../core/safetensors/reader';
+import type { TensorSource } from '../../core/container/source';
 import type { HostNotifications } from '../../protocol/messages';
 import type { AdapterOverview, LayerAnalysis } from '../../protocol/payloads';
 import { stampOf, type AnalysisService } from '../analysis/analysisService';
@@ -48,7 +48,7 @@ export class AdapterDocument extends Disposable implements vscode.CustomDocument
     readonly uri: vscode.Uri,
     readonly stamp: FileStamp,
     readonly adapter: Adapter,
-    file: SafetensorsFile,
+    file: TensorSource,
     private readonly service: AnalysisService,
   ) {
     super();

@@ -11,6 +11,8 @@ import { EditorSession, type SessionActions } from './editorSession';
 export const ADAPTER_VIEW_TYPE = 'loraLens.adapter';
 /** The same editor offered for any other `.safetensors` ("Reopen Editor With…"). */
 export const SAFETENSORS_VIEW_TYPE = 'loraLens.safetensors';
+/** The same editor offered for any PyTorch checkpoint (`.bin`, `.pt`, `.pth`, `.ckpt`), which may not be an adapter. */
+export const PYTORCH_VIEW_TYPE = 'loraLens.pytorch';
 
 /**
  * Opens a weights file read-only: the overview goes to the view as soon as the header is read,
@@ -27,6 +29,7 @@ export class AdapterEditorProvider extends Disposable implements vscode.CustomRe
     const options = { webviewOptions: { retainContextWhenHidden: false }, supportsMultipleEditorsPerDocument: true };
     this._register(vscode.window.registerCustomEditorProvider(ADAPTER_VIEW_TYPE, this, options));
     this._register(vscode.window.registerCustomEditorProvider(SAFETENSORS_VIEW_TYPE, this, options));
+    this._register(vscode.window.registerCustomEditorProvider(PYTORCH_VIEW_TYPE, this, options));
   }
 
   async openCustomDocument(uri: vscode.Uri): Promise<AdapterDocument> {

@@ -223,21 +223,6 @@ test('corpus negatives: files named .safetensors that are something else say wha
   }
 });
 
-test('corpus pickle checkpoint: the folder and the file itself are refused with the reason', async () => {
-  await assert.rejects(openAdapter(corpusPath('pickle-peft-regression-lora_conv2d')), (error: unknown) => {
-    assert.ok(error instanceof AdapterError);
-    assert.equal(error.code, 'UNSUPPORTED_WEIGHTS');
-    assert.match(error.message, /PyTorch pickle/);
-    return true;
-  });
-  await assert.rejects(openAdapter(corpusPath('pickle-peft-regression-lora_conv2d', 'adapter_model.bin')), (error: unknown) => {
-    assert.ok(error instanceof SafetensorsError);
-    assert.equal(error.code, 'NOT_SAFETENSORS');
-    assert.match(error.message, /PyTorch checkpoint saved with torch\.save/);
-    return true;
-  });
-});
-
 test('a folder holding several candidate files asks which one', async () => {
   await assert.rejects(
     openAdapter(corpusPath('_negative')),

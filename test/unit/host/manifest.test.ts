@@ -52,6 +52,8 @@ function rootDir(): string {
 
 const ROOT = rootDir();
 const RAW = readFileSync(join(ROOT, 'package.json'), 'utf8');
+/** Weights files Open in LoRA Lens is offered on: safetensors and PyTorch checkpoints. */
+const WEIGHTS_FILE = 'resourceExtname =~ /^\\.(safetensors|bin|pt|pth|ckpt)$/';
 const MANIFEST = JSON.parse(RAW) as Manifest;
 const NLS = JSON.parse(readFileSync(join(ROOT, 'package.nls.json'), 'utf8')) as Record<string, string>;
 const { commands, menus, configuration } = MANIFEST.contributes;
@@ -107,15 +109,15 @@ test('when clauses name the LoRA Lens editor through its context keys, never thr
 
 test('the editor title shows the editor commands only on a LoRA Lens editor, Open in LoRA Lens only elsewhere', () => {
   for (const item of menus['editor/title'] ?? []) {
-    if (item.command === 'loraLens.openInLens') assert.equal(item.when, 'resourceExtname == .safetensors && !loraLens.editorActive');
+    if (item.command === 'loraLens.openInLens') assert.equal(item.when, `${WEIGHTS_FILE} && !loraLens.editorActive`);
     else assert.equal(item.when, 'loraLens.editorActive', item.command);
   }
 });
 
-test('the palette hides the editor commands while no adapter is open, and Open in LoRA Lens off .safetensors', () => {
+test('the palette hides the editor commands while no adapter is open, and Open in LoRA Lens off weights files', () => {
   const palette = new Map((menus['commandPalette'] ?? []).map((item) => [item.command, item.when]));
   for (const id of EDITOR_COMMANDS) assert.equal(palette.get(id), 'loraLens.editorOpen', id);
-  assert.equal(palette.get('loraLens.openInLens'), 'resourceExtname == .safetensors');
+  assert.equal(palette.get('loraLens.openInLens'), WEIGHTS_FILE);
   // The others pick their input themselves, so they always show.
   for (const id of ['loraLens.openAdapter', 'loraLens.resizeAdapter', 'loraLens.compareAdapters', 'loraLens.trainPredictor']) assert.ok(!palette.has(id), id);
 });

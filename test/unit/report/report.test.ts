@@ -38,6 +38,7 @@ function report(name: string): ReportJson {
   };
   return {
     file: `/tmp/${name}.safetensors`,
+    container: 'safetensors',
     format: 'peft',
     formatDetail: 'PEFT LoRA',
     peftType: 'LORA',
