@@ -46,6 +46,8 @@ function wholeCount(ref: FactorRef, s: StoredSlice, limits: FactorLimits): numbe
  * than `limits` lets it be read whole; null when it is read whole. `tall` as for readTall.
  */
 export function streamedSourceOf(file: TensorSource, ref: FactorRef, role: 'B' | 'At', limits: FactorLimits): StreamedSource | null {
+  // A derived factor (interleaved experts, a window, row scales, quantized codes) is assembled whole.
+  if (isDerived(ref)) return null;
   const s = storedSlice(file, ref);
   if (s.rows * s.cols <= limits.maxElements) return null;
   const tall = role === 'B' ? !ref.transposed : ref.transposed;
