@@ -42,7 +42,7 @@ export async function runCase(c: FuzzCase): Promise<CaseOutcome> {
 }
 
 async function judge(inv: Invocation, dir: string): Promise<Pick<CaseOutcome, 'verdict' | 'reason'>> {
-  const [run, ...others] = await Promise.all([runCliProcess(inv.args), ...(inv.alongside ?? []).map((args) => runCliProcess(args))]);
+  const [run, ...others] = await Promise.all([runCliProcess(inv.args, inv.guardMs), ...(inv.alongside ?? []).map((args) => runCliProcess(args))]);
   inv.release?.();
   for (const other of others) {
     const kind = classifyExit(other, false);

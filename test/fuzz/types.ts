@@ -46,6 +46,11 @@ export interface Invocation {
   readonly alongside?: readonly (readonly string[])[];
   /** Called after the run whatever happened (to release a FIFO a stuck reader waits on). */
   readonly release?: () => void;
+  /**
+   * A longer hang guard for a run whose work is large by design (passes over gigabytes); it still
+   * counts as a hang past this.
+   */
+  readonly guardMs?: number;
 }
 
 /** One hostile input. */
