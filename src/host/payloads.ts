@@ -9,6 +9,9 @@ import type { AdapterOverview, ComputeInfo, DisplayEntry, LayerAnalysis, LayerRo
 import { placeOf } from '../core/adapter/place';
 import { familyOf } from './layerNames';
 
+/** How src/core/adapter/guess.ts starts the warning that names a guessed rule. */
+const GUESSED_RULE = 'guessed rule: ';
+
 /**
  * Core results → what the webview draws. Pure functions of the core's model (no `vscode`), so
  * the editor, the webview tests' recorded messages and the hover all convert the same way.
@@ -29,8 +32,10 @@ export function overviewOf(adapter: Adapter, fileBytes: number): AdapterOverview
     file: adapter.file,
     fileBytes,
     isAdapter,
+    container: adapter.container ?? 'safetensors',
     format: adapter.format,
     formatDetail: adapter.formatDetail,
+    guessedRules: guessedRules(adapter.warnings),
     peftType: adapter.peftType,
     baseModel: adapter.baseModel,
     analysable: adapter.analysable,
@@ -44,6 +49,11 @@ export function overviewOf(adapter: Adapter, fileBytes: number): AdapterOverview
     layers: layerRows(adapter.modules),
     tensors,
   };
+}
+
+/** The warnings of guess.ts ("guessed rule: …"), each without its prefix. */
+function guessedRules(warnings: readonly string[]): string[] {
+  return warnings.filter((w) => w.startsWith(GUESSED_RULE)).map((w) => w.slice(GUESSED_RULE.length));
 }
 
 /** The table rows, with each module's block, depth, type and family read from its name. */

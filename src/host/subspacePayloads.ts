@@ -1,5 +1,6 @@
 import { basename, dirname } from 'node:path';
 import { placeOf } from '../core/adapter/place';
+import { weightFileStem } from '../core/container/extensions';
 import type { Matrix } from '../core/linalg/matrix';
 import type { CheckpointSeries } from '../core/subspace/checkpoints';
 import type { AdapterComparison } from '../core/subspace/compare';
@@ -8,11 +9,12 @@ import type { DenseMatrixPayload } from '../protocol/payloads';
 import type { AdapterLabel, ComparisonPayload, ConvergencePayload, CrossLayerPayload, ModulePlace, PhiGridPayload, UnmatchedRow } from '../protocol/subspacePayloads';
 
 /** Generic weights names say nothing: such a file is named by its folder (`checkpoint-230`). */
-const GENERIC = /^(adapter_model|adapters|pytorch_lora_weights)\.safetensors$/i;
+const GENERIC = /^(adapter_model|adapters|pytorch_lora_weights)$/i;
 
 export function adapterLabel(file: string): AdapterLabel {
   const name = basename(file);
-  return { file, label: GENERIC.test(name) ? basename(dirname(file)) : name.replace(/\.safetensors$/i, '') };
+  const stem = weightFileStem(name);
+  return { file, label: GENERIC.test(stem) ? basename(dirname(file)) : stem };
 }
 
 /** Block, depth and type of each module, depth counted over the distinct blocks of this list (as layerRows does). */

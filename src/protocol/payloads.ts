@@ -49,14 +49,21 @@ export interface TensorRow {
   readonly bytes: number;
 }
 
+/** The container a file's tensors were read from (the core's ContainerKind). */
+export type ContainerName = 'safetensors' | 'pytorch-zip' | 'pytorch-legacy' | 'gguf';
+
 /** Everything the header says: sent once, before any analysis, so the table shows at once. */
 export interface AdapterOverview {
   readonly file: string;
   readonly fileBytes: number;
   /** False for a safetensors file with no adapter in it (a full model): shown as a tensor browser. */
   readonly isAdapter: boolean;
+  readonly container: ContainerName;
   readonly format: string;
+  /** The layout dialect the keys were read as, e.g. "PEFT LoRA (rsLoRA)". */
   readonly formatDetail: string;
+  /** What each guessed pairing rule did, when no layout rule knew the keys (empty otherwise). */
+  readonly guessedRules: readonly string[];
   readonly peftType: string | null;
   readonly baseModel: string | null;
   readonly analysable: boolean;

@@ -11,6 +11,7 @@ import { analyzeAgainstBase } from '../../src/core/base/analyzeBase';
 import { BaseModel } from '../../src/core/base/baseModel';
 import { JsDenseEngine } from '../../src/core/compute/dense';
 import { writeBaseFixture } from '../helpers/baseFixture';
+import { ggufBytes, loraKv } from '../helpers/ggufWriter';
 import { Rng } from '../helpers/random';
 import type { CodeServer } from './codeServer';
 import { openWorkbench, type Workbench } from './openWorkbench';
@@ -29,6 +30,8 @@ const VSIX = join(ROOT, 'lora-lens-linux-x64.vsix');
 const CORPUS = join(ROOT, 'test', 'corpus', 'peft-qwen25-muzammel');
 /** 3.6 MB: above the 3 MB `loraLens.analysis.maxAutoBytes` the tests run with (codeServer.ts); the one above is 2.2 MB. */
 const CORPUS_BIG = join(ROOT, 'test', 'corpus', 'peft-roberta-mrpc-ckpts', 'checkpoint-230');
+/** A PEFT adapter saved by torch.save (zip archive): one Conv2d module. */
+const CORPUS_PICKLE = join(ROOT, 'test', 'corpus', 'pickle-peft-regression-lora_conv2d');
 // Written on every run, so kept out of git (the README's copies live in media/screenshots/).
 const SCREENSHOTS = join(ROOT, 'test', 'integration', 'screenshots');
 const PORT = 8000 + Math.floor(Math.random() * 900);
@@ -265,6 +268,60 @@ test('Attach Base Model… on the open adapter analyses it against a generated b
   assert.equal(await webview(page).locator('table.unmatched tbody tr').count(), 2);
   await settled(page);
   await page.screenshot({ path: join(SCREENSHOTS, 'attach-base.png') });
+});
+
+test('a PyTorch pickle adapter opens in LoRA Lens by default, with its layer table and its container in the Overview', { timeout: 120_000 }, async () => {
+  // Written here, not before the hover test, so that the hover's adapter search sees only the first adapter.
+  await mkdir(join(workspace, 'pickle'));
+  for (const name of ['adapter_model.bin', 'adapter_config.json']) await copyFile(join(CORPUS_PICKLE, name), join(workspace, 'pickle', name));
+  await quickOpen(page, 'adapter_model.bin');
+  const view = webview(page);
+  const row = view.locator('table.layers tbody tr', { hasText: 'conv2d' }).first();
+  await waitOrExplain(page, row, 30_000, 'pickle-failed.png');
+  assert.equal(await view.locator('table.layers tbody tr').count(), 1);
+  const norm = row.locator('td[data-key="frobenius"]');
+  await assertEventually(page, async () => Number.isFinite(Number.parseFloat(await norm.innerText())), 'the pickle was not analysed');
+  await view.locator('vscode-tab-header', { hasText: 'Overview' }).first().click();
+  const facts = view.locator('.overview dl.facts');
+  await facts.waitFor({ state: 'visible', timeout: 15_000 });
+  const text = await facts.innerText();
+  assert.match(text, /Container\s+PyTorch checkpoint \(zip, torch\.save since 1\.6\)/);
+  assert.match(text, /Read as\s+peft — PEFT LoRA/);
+  await settled(page);
+  await page.screenshot({ path: join(SCREENSHOTS, 'pickle-overview.png') });
+});
+
+test('Open in LoRA Lens opens a GGUF adapter with the editor for any safetensors or GGUF file', { timeout: 120_000 }, async () => {
+  // convert_lora_to_gguf.py's tensors (`blk.N.<name>.weight.lora_a` [r, in], `.lora_b` [out, r]) and KV pairs.
+  const rng = Rng.fresh();
+  const values = (n: number) => Array.from({ length: n }, () => rng.normal());
+  await mkdir(join(workspace, 'gguf'));
+  const file = join(workspace, 'gguf', 'tiny-adapter.gguf');
+  await writeFile(
+    file,
+    ggufBytes({
+      kv: loraKv('llama', 4),
+      tensors: [
+        { name: 'blk.0.attn_q.weight.lora_a', shape: [2, 8], type: 'F32', values: values(16) },
+        { name: 'blk.0.attn_q.weight.lora_b', shape: [8, 2], type: 'F32', values: values(16) },
+        { name: 'blk.1.attn_v.weight.lora_a', shape: [2, 8], type: 'F32', values: values(16) },
+        { name: 'blk.1.attn_v.weight.lora_b', shape: [8, 2], type: 'F32', values: values(16) },
+      ],
+    }),
+  );
+  // Not an adapter's name, so the text editor opens it; Open in LoRA Lens (offered on .gguf) reopens it.
+  await quickOpen(page, 'tiny-adapter.gguf');
+  await runCommand(page, 'LoRA Lens: Open in LoRA Lens');
+  const view = webview(page);
+  const rows = view.locator('table.layers tbody tr');
+  await waitOrExplain(page, rows.first(), 30_000, 'gguf-failed.png');
+  assert.deepEqual(await view.locator('table.layers tbody tr td[data-key="module"]').allInnerTexts(), ['model.layers.0.self_attn.q_proj', 'model.layers.1.self_attn.v_proj']);
+  await view.locator('vscode-tab-header', { hasText: 'Overview' }).first().click();
+  const facts = view.locator('.overview dl.facts');
+  await facts.waitFor({ state: 'visible', timeout: 15_000 });
+  const text = await facts.innerText();
+  assert.match(text, /Container\s+GGUF \(llama\.cpp\)/);
+  assert.match(text, /Read as\s+gguf — llama\.cpp GGUF LoRA \(llama\)/);
 });
 
 /** Waits for a line of the extension's "LoRA Lens" log (written under code-server's user-data logs). */

@@ -7,6 +7,14 @@ import type { Store } from '../state/store';
 import { entryList } from './entries';
 import { mountTensorBrowser } from './tensorBrowser';
 
+/** What each container is, as its writer calls it. */
+const CONTAINERS: Readonly<Record<string, string>> = {
+  safetensors: 'safetensors',
+  'pytorch-zip': 'PyTorch checkpoint (zip, torch.save since 1.6)',
+  'pytorch-legacy': 'PyTorch checkpoint (legacy format, before torch 1.6)',
+  gguf: 'GGUF (llama.cpp)',
+};
+
 function summary(o: AdapterOverview): [string, string][] {
   const dtypes = Object.entries(o.dtypes)
     .map(([dtype, count]) => `${dtype}: ${count}`)
@@ -14,8 +22,10 @@ function summary(o: AdapterOverview): [string, string][] {
   const pairs: [string, string][] = [
     ['File', o.file],
     ['Size', formatBytes(o.fileBytes)],
-    ['Format', o.formatDetail ? `${o.format} — ${o.formatDetail}` : o.format],
+    ['Container', CONTAINERS[o.container] ?? o.container],
+    ['Read as', o.formatDetail ? `${o.format} — ${o.formatDetail}` : o.format],
   ];
+  for (const rule of o.guessedRules) pairs.push(['Guessed rule', rule]);
   if (o.peftType) pairs.push(['PEFT type', o.peftType]);
   pairs.push(['Base model', o.baseModel ?? 'unknown']);
   if (o.isAdapter) {
@@ -53,9 +63,11 @@ export function mountOverview(parent: HTMLElement, store: Store, _actions: Actio
     const parts: Node[] = [];
     if (!o.isAdapter) parts.push(el('p', 'note', 'No adapter was found in this file: it holds no LoRA factors. Its tensors are listed below.'));
     parts.push(section('Summary', definitionList(summary(o))));
-    if (o.warnings.length > 0) {
+    // A guessed rule is said in the summary; the other warnings are listed here.
+    const warnings = o.warnings.filter((w) => !o.guessedRules.some((rule) => w.endsWith(rule)));
+    if (warnings.length > 0) {
       const list = el('ul', 'warnings');
-      for (const w of o.warnings) list.append(el('li', undefined, w));
+      for (const w of warnings) list.append(el('li', undefined, w));
       parts.push(section('Warnings', list));
     }
     if (o.metadata.length > 0) parts.push(section('Training metadata', entryList(o.metadata)));

@@ -1,5 +1,6 @@
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
+import { weightFileStem } from '../../core/container/extensions';
 import type { HostContext } from '../hostContext';
 import { showError } from '../log';
 import { comparisonJob } from '../subspace/comparisonJob';
@@ -47,5 +48,5 @@ async function pickReference(files: readonly string[]): Promise<string | undefin
 }
 
 function shortName(file: string): string {
-  return /^(adapter_model|adapters|pytorch_lora_weights)\.safetensors$/i.test(basename(file)) ? basename(dirname(file)) : basename(file);
+  return /^(adapter_model|adapters|pytorch_lora_weights)$/i.test(weightFileStem(basename(file))) ? basename(dirname(file)) : basename(file);
 }

@@ -1,13 +1,14 @@
 import { basename, dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { Adapter } from '../../core/adapter/model';
+import { ADAPTER_DIALOG_FILTERS } from '../../core/container/extensions';
 import type { AdapterAnalysis, ModuleResult } from '../../core/analysis/analyze';
 import type { ExportFormat } from '../../protocol/payloads';
 import { analyseFile } from '../analysis/analyseFile';
 import type { HostContext } from '../hostContext';
 import { log, showError } from '../log';
 import { writeFileAtomic } from '../../core/io/atomicWrite';
-import { FORMAT_EXTENSIONS, reportContent, reportOf } from '../report/reportFile';
+import { FORMAT_EXTENSIONS, reportContent, reportFileName, reportOf } from '../report/reportFile';
 import { readSettings } from '../settings';
 
 const FORMATS: readonly { label: string; format: ExportFormat }[] = [
@@ -50,7 +51,7 @@ export async function exportReport(source: ReportSource, format?: ExportFormat):
   const file = source.adapter.file;
   const target = await vscode.window.showSaveDialog({
     title: 'Export LoRA Lens Report',
-    defaultUri: vscode.Uri.file(join(dirname(file), `${basename(file, '.safetensors')}-report.${extension}`)),
+    defaultUri: vscode.Uri.file(join(dirname(file), reportFileName(basename(file), chosen))),
     filters: { [FORMATS.find((f) => f.format === chosen)?.label ?? chosen]: [extension] },
   });
   if (!target) return null;
@@ -62,7 +63,7 @@ export async function exportReport(source: ReportSource, format?: ExportFormat):
 }
 
 async function pickAndAnalyse(ctx: HostContext): Promise<ReportSource | null> {
-  const picked = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Export Report', filters: { 'Safetensors weights': ['safetensors'] } });
+  const picked = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Export Report', filters: ADAPTER_DIALOG_FILTERS });
   if (!picked?.[0]) return null;
   const path = picked[0].fsPath;
   const entry = await vscode.window.withProgress(

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { ADAPTER_DIALOG_FILTERS } from '../../core/container/extensions';
 import type { HostContext } from '../hostContext';
 import { showError } from '../log';
 import { openInLens } from './openInLens';
@@ -9,7 +10,7 @@ export function registerOpenAdapter(ctx: HostContext): vscode.Disposable {
     const picked = await vscode.window.showOpenDialog({
       canSelectMany: false,
       openLabel: 'Open in LoRA Lens',
-      filters: { 'Safetensors weights': ['safetensors'] },
+      filters: ADAPTER_DIALOG_FILTERS,
     });
     if (!picked?.[0]) return;
     try {

@@ -9,7 +9,7 @@ import { showError } from '../log';
 export const OPEN_IN_LENS = 'loraLens.openInLens';
 
 /** Names that open in LoRA Lens by default (package.json's customEditors selector says the same). */
-const ADAPTER_NAME = /^(adapter_model|adapters|pytorch_lora_weights)\.safetensors$|lora.*\.safetensors$|^(adapter_model|pytorch_lora_weights)\.bin$/i;
+const ADAPTER_NAME = /^(adapter_model|adapters|pytorch_lora_weights)\.safetensors$|lora.*\.safetensors$|^(adapter_model|pytorch_lora_weights)\.bin$|lora.*\.gguf$/i;
 /** PyTorch checkpoint extensions, opened with the editor offered for any checkpoint when the name is not an adapter's. */
 const PYTORCH_FILE = /\.(bin|pt|pth|ckpt)$/i;
 
@@ -23,7 +23,7 @@ export function registerOpenInLens(ctx: HostContext): vscode.Disposable {
     const module = typeof second === 'string' ? second : undefined;
     try {
       const uri = typeof target === 'string' ? vscode.Uri.file(target) : (target ?? activeUri());
-      if (!uri) return void vscode.window.showInformationMessage('Select a .safetensors or PyTorch checkpoint file, or an adapter folder to open in LoRA Lens.');
+      if (!uri) return void vscode.window.showInformationMessage('Select a .safetensors, PyTorch checkpoint or GGUF file, or an adapter folder to open in LoRA Lens.');
       await openInLens(ctx, uri, module);
     } catch (error) {
       showError('Open in LoRA Lens', error);

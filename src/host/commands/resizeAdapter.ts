@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { openAdapter } from '../../core/adapter/load';
 import type { Adapter } from '../../core/adapter/model';
 import { resolveWeightsFile } from '../../core/adapter/resolve';
+import { ADAPTER_DIALOG_FILTERS } from '../../core/container/extensions';
 import type { RankMethod } from '../../core/resize/recommend';
 import { checkResizeKeepingPlan, resizeAdapter, type ResizeOptions, type ResizeResult } from '../../core/resize/resize';
 import type { HostContext } from '../hostContext';
@@ -65,7 +66,7 @@ async function inputOf(ctx: HostContext, target: unknown): Promise<string | null
   if (given) return (await stat(given)).isDirectory() ? resolveWeightsFile(given) : given;
   const session = ctx.registry.active();
   if (session) return session.document.uri.fsPath;
-  const picked = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Resize', filters: { 'Safetensors weights': ['safetensors'] } });
+  const picked = await vscode.window.showOpenDialog({ canSelectMany: false, openLabel: 'Resize', filters: ADAPTER_DIALOG_FILTERS });
   return picked?.[0]?.fsPath ?? null;
 }
 

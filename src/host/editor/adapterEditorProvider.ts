@@ -9,7 +9,7 @@ import { EditorSession, type SessionActions } from './editorSession';
 
 /** The editor for adapter weights: the default for adapter file names (package.json). */
 export const ADAPTER_VIEW_TYPE = 'loraLens.adapter';
-/** The same editor offered for any other `.safetensors` ("Reopen Editor With…"). */
+/** The same editor offered for any other `.safetensors` or `.gguf` ("Reopen Editor With…"). */
 export const SAFETENSORS_VIEW_TYPE = 'loraLens.safetensors';
 /** The same editor offered for any PyTorch checkpoint (`.bin`, `.pt`, `.pth`, `.ckpt`), which may not be an adapter. */
 export const PYTORCH_VIEW_TYPE = 'loraLens.pytorch';

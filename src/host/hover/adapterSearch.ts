@@ -1,9 +1,12 @@
 import { readdir } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
-import { ADAPTER_FILE_NAMES } from '../../core/adapter/resolve';
+import { ADAPTER_FILE_NAMES, PICKLE_ADAPTER_FILE_NAMES } from '../../core/adapter/resolve';
+import { weightExtensionOf } from '../../core/container/extensions';
 
-/** Weight names that mark an adapter folder on their own (no config needed). */
-const WEIGHT_NAMES = new Set(ADAPTER_FILE_NAMES);
+/** Weight names that mark an adapter folder on their own (no config needed), safetensors first. */
+const WEIGHT_NAMES = [...ADAPTER_FILE_NAMES, ...PICKLE_ADAPTER_FILE_NAMES];
+/** Names that say what the file is: among pickles these are never Trainer state (`training_args.bin`, `optimizer.pt`). */
+const ADAPTER_WORD = /lora|adapter/i;
 /** Levels above the document searched at most: adapters sit beside the code or a little above. */
 const MAX_LEVELS = 6;
 /** Folders below each searched folder that are looked into: `lora/`, `outputs/adapter/`. */
@@ -13,8 +16,8 @@ const MAX_SUBFOLDERS = 64;
 
 /**
  * The adapter weights files in `dir` and the folders above it, up to `root` (inclusive) and at
- * most a few levels: a folder with known adapter weights, or an `adapter_config.json` beside any
- * `.safetensors`, and the adapter folders up to two levels inside each searched folder (`lora/`,
+ * most a few levels: a folder with known adapter weights, or an `adapter_config.json` beside a
+ * weights file of any readable container (extensions.ts), and the adapter folders up to two levels inside each searched folder (`lora/`,
  * `outputs/adapter/`). Nearest first. Never throws: an unreadable folder is skipped.
  */
 export async function findAdaptersNear(dir: string, root: string): Promise<string[]> {
@@ -43,12 +46,15 @@ async function scan(dir: string, depth: number, seen: Set<string>, found: string
 
 /** The adapter weights in a folder's file list, if it looks like an adapter folder. */
 export function adapterIn(dir: string, files: readonly string[]): string | null {
-  const known = files.find((f) => WEIGHT_NAMES.has(f));
+  const known = WEIGHT_NAMES.find((name) => files.includes(name));
   if (known) return join(dir, known);
   if (!files.includes('adapter_config.json')) return null;
-  const weights = files.filter((f) => f.endsWith('.safetensors')).sort();
-  const lora = weights.filter((f) => /lora|adapter/i.test(f));
-  const pick = lora.length > 0 ? lora[lora.length - 1] : weights.length === 1 ? weights[0] : null;
+  const weights = files.filter((f) => weightExtensionOf(f) !== null).sort();
+  // Safetensors first (as resolveWeightsFile); another container only under a name that says lora/adapter.
+  const safetensors = weights.filter((f) => weightExtensionOf(f) === 'safetensors');
+  const lora = safetensors.filter((f) => ADAPTER_WORD.test(f));
+  const others = weights.filter((f) => weightExtensionOf(f) !== 'safetensors' && ADAPTER_WORD.test(f));
+  const pick = lora.length > 0 ? lora[lora.length - 1] : safetensors.length === 1 ? safetensors[0] : others.length > 0 ? others[others.length - 1] : null;
   return pick ? join(dir, pick) : null;
 }
 

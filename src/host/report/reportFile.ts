@@ -5,8 +5,14 @@ import { jsonText } from '../../core/report/escape';
 import { reportMarkdown } from '../../core/report/markdown';
 import { buildReport, type ReportJson } from '../../core/report/report';
 import type { ExportFormat } from '../../protocol/payloads';
+import { weightFileStem } from '../../core/container/extensions';
 
 export const FORMAT_EXTENSIONS: Readonly<Record<ExportFormat, string>> = { json: 'json', csv: 'csv', markdown: 'md' };
+
+/** The report's file name beside the weights: `adapter_model.bin` → `adapter_model-report.md`, whatever the container. */
+export function reportFileName(weightsName: string, format: ExportFormat): string {
+  return `${weightFileStem(weightsName)}-report.${FORMAT_EXTENSIONS[format]}`;
+}
 
 /** The report of an adapter with what is known of its analysis (modules not yet done are `pending`). */
 export function reportOf(adapter: Adapter, analysis: AdapterAnalysis | null, partial: readonly ModuleResult[] = []): ReportJson {

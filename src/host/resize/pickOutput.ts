@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import type { Adapter } from '../../core/adapter/model';
 import type { ResizeFormat } from '../../core/resize/resize';
 import { outputTarget } from '../../core/resize/target';
+import { weightFileStem } from '../../core/container/extensions';
 
 interface FormatItem extends vscode.QuickPickItem {
   readonly format: ResizeFormat;
@@ -62,7 +63,7 @@ export async function pickOutput(adapter: Adapter): Promise<OutputChoice | undef
 /** Beside the input: a `…-resized` folder for PEFT, `<name>-resized.safetensors` for kohya. */
 function defaultOutput(input: string, layout: 'peft' | 'kohya'): string {
   const folder = dirname(input);
-  const stem = basename(input, '.safetensors');
+  const stem = weightFileStem(basename(input));
   if (layout === 'kohya') return join(folder, `${stem}-resized.safetensors`);
   // A PEFT file is named for its folder: the new folder goes beside that one.
   if (/^(adapter_model|adapters|pytorch_lora_weights)$/.test(stem)) return join(dirname(folder), `${basename(folder)}-resized`);

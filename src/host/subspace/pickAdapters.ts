@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { resolveWeightsFile } from '../../core/adapter/resolve';
+import { ADAPTER_DIALOG_FILTERS } from '../../core/container/extensions';
 
 /** A command argument that names an adapter: a Uri (explorer, editor title) or a path (tests, other extensions). */
 export type AdapterArg = vscode.Uri | string;
@@ -21,7 +22,7 @@ export function adapterArgs(...args: unknown[]): AdapterArg[] {
   return out;
 }
 
-/** Asks for adapters: .safetensors files or adapter folders, several at once. */
+/** Asks for adapters: weights files of any readable container, or adapter folders, several at once. */
 export async function pickAdapters(title: string, openLabel: string): Promise<vscode.Uri[]> {
   const picked = await vscode.window.showOpenDialog({
     title,
@@ -29,7 +30,7 @@ export async function pickAdapters(title: string, openLabel: string): Promise<vs
     canSelectMany: true,
     canSelectFiles: true,
     canSelectFolders: true,
-    filters: { 'Safetensors weights': ['safetensors'] },
+    filters: ADAPTER_DIALOG_FILTERS,
   });
   return picked ?? [];
 }

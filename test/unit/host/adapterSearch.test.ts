@@ -12,6 +12,15 @@ test('an adapter folder is known by its weights name, or by a config beside a .s
   assert.equal(adapterIn('/d', ['adapter_config.json']), null);
 });
 
+test('the search finds adapters in every readable container, safetensors first, never Trainer state', () => {
+  assert.equal(adapterIn('/d', ['adapter_model.bin', 'README.md']), join('/d', 'adapter_model.bin'));
+  assert.equal(adapterIn('/d', ['adapter_model.bin', 'adapter_model.safetensors']), join('/d', 'adapter_model.safetensors'));
+  assert.equal(adapterIn('/d', ['adapter_config.json', 'Qwen-F16-LoRA.gguf']), join('/d', 'Qwen-F16-LoRA.gguf'));
+  assert.equal(adapterIn('/d', ['adapter_config.json', 'my_lora.pt', 'training_args.bin', 'optimizer.pt']), join('/d', 'my_lora.pt'));
+  assert.equal(adapterIn('/d', ['adapter_config.json', 'training_args.bin', 'optimizer.pt']), null);
+  assert.equal(adapterIn('/d', ['adapter_config.json', 'my_lora.gguf', 'lora.safetensors']), join('/d', 'lora.safetensors'));
+});
+
 test('adapters beside, above and one folder below the document are found, nearest first, not outside the root', async () => {
   const root = await tempDir();
   try {

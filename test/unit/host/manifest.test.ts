@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
+import { ADAPTER_WEIGHT_EXTENSIONS } from '../../../src/core/container/extensions';
 
 /** The extension manifest as VS Code reads it: commands, menus, settings and the rest. */
 
@@ -33,6 +34,7 @@ interface Manifest {
     readonly untrustedWorkspaces?: { readonly supported: boolean | 'limited'; readonly description?: string; readonly restrictedConfigurations?: readonly string[] };
   };
   readonly contributes: {
+    readonly customEditors: readonly { readonly viewType: string; readonly priority: string; readonly selector: readonly { readonly filenamePattern: string }[] }[];
     readonly commands: readonly Command[];
     readonly menus: Record<string, readonly MenuItem[]>;
     readonly configuration: { readonly title: string; readonly properties: Record<string, Setting> };
@@ -52,8 +54,8 @@ function rootDir(): string {
 
 const ROOT = rootDir();
 const RAW = readFileSync(join(ROOT, 'package.json'), 'utf8');
-/** Weights files Open in LoRA Lens is offered on: safetensors and PyTorch checkpoints. */
-const WEIGHTS_FILE = 'resourceExtname =~ /^\\.(safetensors|bin|pt|pth|ckpt)$/';
+/** Weights files Open in LoRA Lens, Compare and Resize are offered on: every container the reader takes. */
+const WEIGHTS_FILE = `resourceExtname =~ /^\\.(${ADAPTER_WEIGHT_EXTENSIONS.join('|')})$/`;
 const MANIFEST = JSON.parse(RAW) as Manifest;
 const NLS = JSON.parse(readFileSync(join(ROOT, 'package.nls.json'), 'utf8')) as Record<string, string>;
 const { commands, menus, configuration } = MANIFEST.contributes;
@@ -120,6 +122,33 @@ test('the palette hides the editor commands while no adapter is open, and Open i
   assert.equal(palette.get('loraLens.openInLens'), WEIGHTS_FILE);
   // The others pick their input themselves, so they always show.
   for (const id of ['loraLens.openAdapter', 'loraLens.resizeAdapter', 'loraLens.compareAdapters', 'loraLens.trainPredictor']) assert.ok(!palette.has(id), id);
+});
+
+test('the explorer offers Open in LoRA Lens, Compare and Resize on every readable weights file, GGUF included', () => {
+  assert.ok(ADAPTER_WEIGHT_EXTENSIONS.includes('gguf'));
+  const explorer = new Map((menus['explorer/context'] ?? []).map((item) => [item.command, item.when]));
+  assert.equal(explorer.get('loraLens.openInLens'), WEIGHTS_FILE);
+  for (const id of ['loraLens.compareAdapters', 'loraLens.resizeAdapter']) assert.equal(explorer.get(id), `explorerResourceIsFolder || ${WEIGHTS_FILE}`, id);
+});
+
+test('the editors are offered on every readable weights file, and by default on adapter-like names of each container', () => {
+  const editors = MANIFEST.contributes.customEditors;
+  const patterns = (priority: string) => editors.filter((e) => e.priority === priority).flatMap((e) => e.selector.map((s) => s.filenamePattern));
+  assert.deepEqual(patterns('option').sort(), ADAPTER_WEIGHT_EXTENSIONS.map((extension) => `*.${extension}`).sort());
+  for (const extension of ['safetensors', 'bin', 'gguf'])
+    assert.ok(
+      patterns('default').some((p) => p.endsWith(`.${extension}`)),
+      extension,
+    );
+});
+
+test('open dialogs offer every readable container; only base-model pickers stay safetensors-only', () => {
+  const safetensorsOnly = sourceFiles(join(ROOT, 'src/host'))
+    .filter((file) => readFileSync(file, 'utf8').includes("'Safetensors weights"))
+    .map((file) => file.slice(ROOT.length + 1).replace(/\\/g, '/'))
+    .sort();
+  // attachBase reads base models (safetensors only); the resize output picker writes a kohya .safetensors.
+  assert.deepEqual(safetensorsOnly, ['src/host/commands/attachBase.ts', 'src/host/resize/pickOutput.ts']);
 });
 
 /** The `.ts` files under a folder, recursively. */

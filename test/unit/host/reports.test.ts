@@ -8,7 +8,7 @@ import { ModuleIndex } from '../../../src/host/hover/moduleIndex';
 import { energyRankLabel, indexedAdapterOf } from '../../../src/host/hover/moduleStats';
 import { layerStatsText } from '../../../src/host/report/layerStatsText';
 import { writeFileAtomic } from '../../../src/core/io/atomicWrite';
-import { reportContent, reportOf } from '../../../src/host/report/reportFile';
+import { reportContent, reportFileName, reportOf } from '../../../src/host/report/reportFile';
 import { corpusPath, removeDir, tempDir } from '../../helpers/fixtures';
 
 test('a real adapter: reports in each format, partial results pending, hover stats at the configured energy', async () => {
@@ -62,4 +62,11 @@ test('the atomic write replaces the whole file and leaves no temporary behind', 
   } finally {
     await removeDir(dir);
   }
+});
+
+test('a report is named for its weights file without the extension, whatever the container', () => {
+  assert.equal(reportFileName('adapter_model.safetensors', 'json'), 'adapter_model-report.json');
+  assert.equal(reportFileName('pytorch_lora_weights.bin', 'markdown'), 'pytorch_lora_weights-report.md');
+  assert.equal(reportFileName('Llama-F16-LoRA.gguf', 'csv'), 'Llama-F16-LoRA-report.csv');
+  assert.equal(reportFileName('style.v2.pth', 'json'), 'style.v2-report.json');
 });

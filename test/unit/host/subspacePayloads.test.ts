@@ -33,6 +33,10 @@ function fake(name: string, cosine: number | null, columns: number[]): ModuleCom
 test('adapter labels name generic weights files by their folder, others by the file', () => {
   assert.deepEqual(adapterLabel('/runs/x/checkpoint-230/adapter_model.safetensors'), { file: '/runs/x/checkpoint-230/adapter_model.safetensors', label: 'checkpoint-230' });
   assert.equal(adapterLabel('/loras/style_lora-000004.safetensors').label, 'style_lora-000004');
+  // Every container is named the same way: generic pickle names by their folder, others without their extension.
+  assert.equal(adapterLabel('/runs/x/checkpoint-40/adapter_model.bin').label, 'checkpoint-40');
+  assert.equal(adapterLabel('/loras/Llama-F16-LoRA.gguf').label, 'Llama-F16-LoRA');
+  assert.equal(adapterLabel('/loras/style.ckpt').label, 'style');
 });
 
 test('module places have the block, depth and type that the editor’s layer table gives', async () => {
