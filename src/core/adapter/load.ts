@@ -3,7 +3,8 @@ import type { TensorSource } from '../container/source';
 import type { BuildContext, BuildResult } from './build';
 import { readConfigBeside } from './config';
 import { detectFormat } from './detect';
-import { applyGuess, buildDiffusionVariant, describeFullRankPieces, markFusedSlices } from './diffusionExtras';
+import { applyGuess, buildDiffusionVariant, markFusedSlices } from './diffusionExtras';
+import { describeFullRankPieces } from './fullRankPieces';
 import { guessFactors, undoublePrefix } from './guess';
 import { buildDiffusers } from './diffusers';
 import { buildGguf } from './gguf';
@@ -59,7 +60,7 @@ export async function describeAdapter(file: TensorSource): Promise<Adapter> {
   const raw = build(format, ctx);
   const built = guessed ? applyGuess(raw, guessed) : raw;
   const extraWarnings = undoubled.warning ? [undoubled.warning] : [];
-  const modules = markFusedSlices(
+  const marked = markFusedSlices(
     sortNatural(
       await withTunerStatistics(
         file,
@@ -70,7 +71,7 @@ export async function describeAdapter(file: TensorSource): Promise<Adapter> {
     ),
     extraWarnings,
   );
-  const otherTensors = await describeFullRankPieces(file, built.otherTensors, extraWarnings);
+  const { modules, otherTensors } = await describeFullRankPieces(file, marked, built.otherTensors, extraWarnings);
   const base = checkBaseModel(built.baseModel, modules);
   return {
     file: header.file,
