@@ -52,13 +52,13 @@ export async function describeFullRankPieces(
     const norm = bias ? await normOf(file, file.header.byName.get(bias)) : undefined;
     withBias.push(norm === undefined ? m : { ...m, warnings: [...m.warnings, `${bias}: its bias update has Frobenius norm ${norm.toPrecision(6)}`] });
   }
-  if (counts.size > 0) {
-    const list = [...counts].map(([role, n]) => `${n} ${role}`).join(', ');
-    const total = [...counts.values()].reduce((a, b) => a + b, 0);
+  // diff/diff_b are loader-dependent (applied by ComfyUI, dropped by diffusers): said in a warning.
+  // modules_to_save and biases are what PEFT loads as they are: their role and norm say enough.
+  const diffs = (counts.get('full-rank diff') ?? 0) + (counts.get('bias diff') ?? 0);
+  if (diffs > 0)
     warnings.push(
-      `${total} full-rank piece(s) saved with the adapter (${list}) are listed per module with their norms; they are not part of the spectra (ComfyUI adds diff/diff_b to the weight, diffusers drops them; PEFT loads modules_to_save as whole replacements)`,
+      `${diffs} full-rank piece(s) (diff, diff_b) are added to their modules beside the low-rank update (ComfyUI applies them; diffusers drops them); they are listed with their norms and are not part of the spectra`,
     );
-  }
   return { modules: withBias, otherTensors };
 }
 

@@ -76,10 +76,7 @@ test('PEFT modules_to_save, bias="all" biases and lora_bias are reported per mod
     const note = adapter.modules[0].warnings.find((w) => w.startsWith(`${p}.lora_B.bias: its bias update has Frobenius norm`));
     assert.ok(note, adapter.modules[0].warnings.join('\n'));
     assert.equal(Number(note.split(' ').at(-1)), Number(reference(biasB).toPrecision(6)));
-    assert.ok(
-      adapter.warnings.some((w) => /^3 full-rank piece\(s\) saved with the adapter \(1 bias, 2 modules_to_save\)/.test(w)),
-      adapter.warnings.join('\n'),
-    );
+    assert.ok(!adapter.warnings.some((w) => /full-rank piece/.test(w)), 'modules_to_save and biases are listed, not warned about');
   } finally {
     await file.close();
   }
