@@ -1,9 +1,7 @@
 import { unrecognizedTensors, type BuildContext, type BuildResult } from './build';
 import { buildCloneofsimo } from './cloneofsimo';
 import { fusedSliceOf } from './fluxNames';
-import type { GuessedGroups } from './guess';
 import type { AdaptedModule } from './model';
-import { unknownScale } from './scale';
 import { describeModule } from './structure';
 import { toModule } from './toModule';
 
@@ -64,17 +62,4 @@ export function markFusedSlices(modules: readonly AdaptedModule[], warnings: str
       `${marked.length - modules.filter((m) => !fusedSliceOf(m.name)).length} module(s) adapt slices of ${fused.size} fused weight(s) (q, k, v of a fused qkv; q, k, v, mlp of linear1), each with factors of its own, as OneTrainer writes them: each slice is analysed as its own module`,
     );
   return marked;
-}
-
-/** Guessed modules: the format line says so; anonymous pairs have no scale rule. */
-export function applyGuess(built: BuildResult, guess: GuessedGroups): BuildResult {
-  const modules = built.modules.map((m) =>
-    guess.rules.get(m.name) === 'anonymous' ? { ...m, ...scaleFields(unknownScale('anonymous factors name no layout and so no scale rule')) } : m,
-  );
-  const rules = [...new Set(guess.rules.values())].join(' and ');
-  return { ...built, formatDetail: `factors under unknown keys, paired by a guessed rule (${rules})`, modules, warnings: [...guess.warnings, ...built.warnings] };
-}
-
-function scaleFields(s: ReturnType<typeof unknownScale>): Pick<AdaptedModule, 'scale' | 'alpha' | 'scaleRule' | 'scaleKnown'> {
-  return { scale: s.scale, alpha: s.alpha, scaleRule: s.rule, scaleKnown: s.known };
 }
