@@ -1,9 +1,13 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
+import { openAdapter } from '../../../src/core/adapter/load';
+import { analyzeAgainstBase, type BaseModuleResult } from '../../../src/core/base/analyzeBase';
 import { BaseModel } from '../../../src/core/base/baseModel';
+import { JsDenseEngine } from '../../../src/core/compute/dense';
 import { indexBaseWeights, matchBaseWeight } from '../../../src/core/base/weightNames';
 import { removeDir, tempDir, writeFixture } from '../../helpers/fixtures';
 import { Rng } from '../../helpers/random';
+import { ddMultiply, referenceSingularValues } from '../../helpers/referenceSvd';
 
 /** Expert modules against bases that store a layer's experts stacked in one 3-D tensor. */
 
@@ -65,6 +69,67 @@ test('expert modules find their block of mlx-lm switch_mlp and transformers fuse
     assert.ok('reason' in past && /stacks 4 experts/.test(past.reason));
   } finally {
     await base.close();
+    await removeDir(dir);
+  }
+});
+
+test('--base with stacked experts: an mlx-lm MoE adapter against switch_mlp and fused gate_up_proj bases gives the numbers of a per-expert base', async () => {
+  const rng = Rng.fresh();
+  const dir = await tempDir();
+  const [E, r, m, n] = [3, 2, 6, 5];
+  // mlx-lm LoRASwitchLinear (tuner/lora.py): lora_a [E, r, in], lora_b [E, out, r].
+  await writeFixture(dir, 'adapters.safetensors', [
+    { name: 'model.layers.0.mlp.switch_mlp.up_proj.lora_a', shape: [E, r, n], values: rng.gaussians(E * r * n), dtype: 'F32' },
+    { name: 'model.layers.0.mlp.switch_mlp.up_proj.lora_b', shape: [E, m, r], values: rng.gaussians(E * m * r), dtype: 'F32' },
+  ]);
+  const up = rng.gaussians(E * m * n);
+  const gate = rng.gaussians(E * m * n);
+  const gateUp = new Float64Array(E * 2 * m * n);
+  for (let e = 0; e < E; e++) {
+    gateUp.set(gate.subarray(e * m * n, (e + 1) * m * n), e * 2 * m * n);
+    gateUp.set(up.subarray(e * m * n, (e + 1) * m * n), e * 2 * m * n + m * n);
+  }
+  const bases = {
+    perExpert: [0, 1, 2].map((e) => ({
+      name: `model.layers.0.mlp.experts.${e}.up_proj.weight`,
+      shape: [m, n],
+      values: up.subarray(e * m * n, (e + 1) * m * n),
+      dtype: 'F32' as const,
+    })),
+    mlx: [{ name: 'model.layers.0.mlp.switch_mlp.up_proj.weight', shape: [E, m, n], values: up, dtype: 'F32' as const }],
+    fused: [{ name: 'model.layers.0.mlp.experts.gate_up_proj', shape: [E, 2 * m, n], values: gateUp, dtype: 'F32' as const }],
+  };
+  const opened = await openAdapter(`${dir}/adapters.safetensors`);
+  try {
+    const results = new Map<string, readonly BaseModuleResult[]>();
+    for (const [kind, tensors] of Object.entries(bases)) {
+      const path = await writeFixture(dir, `${kind}.safetensors`, tensors);
+      const base = await BaseModel.open(path);
+      try {
+        const seeded = new Rng(rng.seed + 1);
+        results.set(kind, (await analyzeAgainstBase(opened, base, new JsDenseEngine(), { k: 2, gaussian: () => seeded.gaussian() })).modules);
+      } finally {
+        await base.close();
+      }
+    }
+    const reference = results.get('perExpert') ?? [];
+    assert.equal(reference.filter((x) => x.status === 'ok').length, E);
+    for (const kind of ['mlx', 'fused']) {
+      const got = results.get(kind) ?? [];
+      for (let e = 0; e < E; e++) {
+        const [want, have] = [reference[e], got[e]];
+        assert.ok(want.status === 'ok' && have.status === 'ok', `${kind} ${e}: ${have.status === 'skipped' ? have.reason : ''}`);
+        assert.deepEqual(have.baseValues, want.baseValues, `${kind} ${e}`);
+        assert.deepEqual(have.alignment, want.alignment, `${kind} ${e}`);
+        // W0's singular values against a double-double reference of expert e's dense block.
+        const W0 = { rows: m, cols: n, data: Float64Array.from(up.subarray(e * m * n, (e + 1) * m * n), Math.fround) };
+        const identity = { rows: n, cols: n, data: Float64Array.from({ length: n * n }, (_, i) => (i % (n + 1) === 0 ? 1 : 0)) };
+        const sigma = referenceSingularValues(ddMultiply(W0, identity));
+        for (let i = 0; i < 4; i++) assert.ok(Math.abs(have.baseValues[i] - sigma[i]) <= 1e-9 * sigma[0], `${kind} ${e} σ${i}: ${have.baseValues[i]} vs ${sigma[i]} ${rng.tag}`);
+      }
+    }
+  } finally {
+    await opened.file.close();
     await removeDir(dir);
   }
 });
