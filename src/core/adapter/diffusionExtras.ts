@@ -1,10 +1,7 @@
-import type { TensorSource } from '../container/source';
 import { unrecognizedTensors, type BuildContext, type BuildResult } from './build';
 import { buildCloneofsimo } from './cloneofsimo';
 import { fusedSliceOf } from './fluxNames';
-import type { GuessedGroups } from './guess';
-import type { AdaptedModule, OtherTensor } from './model';
-import { unknownScale } from './scale';
+import type { AdaptedModule } from './model';
 import { describeModule } from './structure';
 import { toModule } from './toModule';
 
@@ -65,58 +62,4 @@ export function markFusedSlices(modules: readonly AdaptedModule[], warnings: str
       `${marked.length - modules.filter((m) => !fusedSliceOf(m.name)).length} module(s) adapt slices of ${fused.size} fused weight(s) (q, k, v of a fused qkv; q, k, v, mlp of linear1), each with factors of its own, as OneTrainer writes them: each slice is analysed as its own module`,
     );
   return marked;
-}
-
-/** Guessed modules: the format line says so; anonymous pairs have no scale rule. */
-export function applyGuess(built: BuildResult, guess: GuessedGroups): BuildResult {
-  const modules = built.modules.map((m) =>
-    guess.rules.get(m.name) === 'anonymous' ? { ...m, ...scaleFields(unknownScale('anonymous factors name no layout and so no scale rule')) } : m,
-  );
-  const rules = [...new Set(guess.rules.values())].join(' and ');
-  return { ...built, formatDetail: `factors under unknown keys, paired by a guessed rule (${rules})`, modules, warnings: [...guess.warnings, ...built.warnings] };
-}
-
-function scaleFields(s: ReturnType<typeof unknownScale>): Pick<AdaptedModule, 'scale' | 'alpha' | 'scaleRule' | 'scaleKnown'> {
-  return { scale: s.scale, alpha: s.alpha, scaleRule: s.rule, scaleKnown: s.known };
-}
-
-/** Full-rank pieces whose norm is read; larger ones are listed without it. */
-const MAX_NORM_ELEMENTS = 1 << 22;
-
-/**
- * Full-rank pieces saved beside the factors: `<module>.diff` (a full weight difference) and
- * `<module>.diff_b` (a bias difference), as Wan 2.x LoRAs and musubi-tuner/ComfyUI files carry
- * them. ComfyUI adds them to the weight (comfy/lora.py, the "diff" patch); diffusers drops them
- * with a log message (lora_conversion_utils.py, `has_diffb`, `has_norm_diff`). Each is reported
- * with its module and its Frobenius norm, not dropped.
- */
-export async function describeFullRankPieces(file: TensorSource, others: readonly OtherTensor[], warnings: string[]): Promise<OtherTensor[]> {
-  let pieces = 0;
-  const out: OtherTensor[] = [];
-  for (const t of others) {
-    const match = /^(.+)\.(diff|diff_b)$/.exec(t.name);
-    if (!match) {
-      out.push(t);
-      continue;
-    }
-    pieces++;
-    const info = file.header.byName.get(t.name);
-    let norm: number | undefined;
-    if (info && info.elements <= MAX_NORM_ELEMENTS) {
-      try {
-        const values = await file.readFloat64(info);
-        let sum = 0;
-        for (let i = 0; i < values.length; i++) sum += values[i] * values[i];
-        norm = Math.sqrt(sum);
-      } catch {
-        // A dtype that is not numeric: listed without a norm.
-      }
-    }
-    out.push({ ...t, role: match[2] === 'diff' ? 'full-rank diff' : 'bias diff', module: match[1], ...(norm !== undefined && Number.isFinite(norm) ? { norm } : {}) });
-  }
-  if (pieces > 0)
-    warnings.push(
-      `${pieces} full-rank piece(s) (diff, diff_b) are added to their modules beside the low-rank update (ComfyUI applies them; diffusers drops them); they are listed with their norms and are not part of the spectra`,
-    );
-  return out;
 }

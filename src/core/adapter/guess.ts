@@ -1,6 +1,9 @@
 import type { TensorInfo } from '../safetensors/types';
+import type { BuildResult } from './build';
 import type { GroupedKeys, ModuleParts } from './group';
 import type { FactorRole } from './keys';
+import type { AdaptedModule, AdapterFormat } from './model';
+import { unknownScale } from './scale';
 
 /**
  * Factors under keys no layout rule knows. Rather than "no adapter found" for a file that holds
@@ -14,9 +17,11 @@ export type GuessRule = 'broken-suffix' | 'anonymous';
 
 export interface GuessedGroups {
   readonly grouped: GroupedKeys;
-  /** The rule each guessed module was read under. */
+  /** The rule each guessed module was read under, by the name of its A (down) tensor. */
   readonly rules: ReadonlyMap<string, GuessRule>;
   readonly warnings: readonly string[];
+  /** Whether rules found modules too, so the guessed ones sit beside them. */
+  readonly mixed: boolean;
 }
 
 interface Candidate {
@@ -47,10 +52,12 @@ function candidateOf(name: string): Candidate | null {
 const fits = (A: TensorInfo, B: TensorInfo): boolean => A.shape.length >= 2 && B.shape.length >= 2 && B.shape[1] === A.shape[0];
 
 /**
- * Pairs the unclassified tensors of a file in which no rule found a module. Returns null when
- * no pair is found (the file then really holds no factors this tool can see).
+ * Pairs the unclassified tensors by a guessed rule, whether or not rules found other modules (a
+ * file can mix kohya keys with broken ones). Returns the modules found plus the guessed ones, or
+ * null when no pair is found (the file then holds no factors this tool can see beyond those).
  */
 export function guessFactors(grouped: GroupedKeys): GuessedGroups | null {
+  const known = new Set(grouped.modules.map((m) => m.module));
   const stems = new Map<string, { rule: GuessRule; parts: Map<FactorRole, TensorInfo[]> }>();
   const alphas = new Map<string, TensorInfo>();
   for (const t of grouped.unclassified) {
@@ -71,6 +78,7 @@ export function guessFactors(grouped: GroupedKeys): GuessedGroups | null {
   const used = new Set<string>();
   let unpaired = 0;
   for (const [stem, { rule, parts }] of stems) {
+    if (known.has(stem)) continue;
     const a = parts.get('A') ?? [];
     const b = parts.get('B') ?? [];
     if (a.length !== 1 || b.length !== 1) {
@@ -95,11 +103,37 @@ export function guessFactors(grouped: GroupedKeys): GuessedGroups | null {
     }
     used.add(A.name).add(B.name);
     modules.push({ module: stem, scheme: 'kohya', parts: map, conflicts: [] });
-    rules.set(stem, rule);
+    rules.set(A.name, rule);
   }
   if (modules.length === 0) return null;
   const warnings = guessWarnings(rules, unpaired);
-  return { grouped: { modules, unclassified: grouped.unclassified.filter((t) => !used.has(t.name)) }, rules, warnings };
+  const unclassified = grouped.unclassified.filter((t) => !used.has(t.name));
+  return { grouped: { modules: [...grouped.modules, ...modules], unclassified }, rules, warnings, mixed: grouped.modules.length > 0 };
+}
+
+/**
+ * Guessed modules: the format line says so. Anonymous pairs have no scale rule; in a file whose
+ * other modules are not kohya's, neither have broken-suffix pairs (their names say kohya, the
+ * layout's scale rule does not apply to keys its loader would not read).
+ */
+export function applyGuess(built: BuildResult, guess: GuessedGroups, format: AdapterFormat): BuildResult {
+  const foreign = format !== 'kohya' && format !== 'lycoris';
+  const modules = built.modules.map((m): AdaptedModule => {
+    const rule = m.tensors.A === undefined ? undefined : guess.rules.get(m.tensors.A);
+    if (rule === 'anonymous') return { ...m, ...scaleFields(unknownScale('anonymous factors name no layout and so no scale rule')) };
+    if (rule === 'broken-suffix' && foreign && guess.mixed)
+      return { ...m, ...scaleFields(unknownScale(`a pair guessed from broken keys in a ${format} file: no scale rule of that layout applies to them`)) };
+    return m;
+  });
+  const rules = [...new Set(guess.rules.values())].join(' and ');
+  const formatDetail = guess.mixed
+    ? `${built.formatDetail}; ${guess.rules.size} module(s) paired by a guessed rule (${rules})`
+    : `factors under unknown keys, paired by a guessed rule (${rules})`;
+  return { ...built, formatDetail, modules, warnings: [...guess.warnings, ...built.warnings] };
+}
+
+function scaleFields(s: ReturnType<typeof unknownScale>): Pick<AdaptedModule, 'scale' | 'alpha' | 'scaleRule' | 'scaleKnown'> {
+  return { scale: s.scale, alpha: s.alpha, scaleRule: s.rule, scaleKnown: s.known };
 }
 
 function guessWarnings(rules: ReadonlyMap<string, GuessRule>, unpaired: number): string[] {
@@ -109,7 +143,7 @@ function guessWarnings(rules: ReadonlyMap<string, GuessRule>, unpaired: number):
   if (broken > 0)
     warnings.push(
       `guessed rule: ${broken} module(s) have factor keys with a separator no layout uses (like "…_to_k_lora_down.weight" for "…_to_k.lora_down.weight"); ` +
-        `they were paired by name stem and shape as kohya lora_down/lora_up factors with kohya's scale rule. ` +
+        `they were paired by name stem and shape as kohya lora_down/lora_up factors, with kohya's scale rule in a kohya file (in another layout's file their scale is unknown). ` +
         `kohya sd-scripts, diffusers and ComfyUI match the exact ".lora_down.weight" suffix, so a standard loader finds no LoRA module in these keys ` +
         `(diffusers raises on them, ComfyUI skips them as "lora key not loaded")`,
     );

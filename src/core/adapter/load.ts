@@ -3,8 +3,9 @@ import type { TensorSource } from '../container/source';
 import type { BuildContext, BuildResult } from './build';
 import { readConfigBeside } from './config';
 import { detectFormat } from './detect';
-import { applyGuess, buildDiffusionVariant, describeFullRankPieces, markFusedSlices } from './diffusionExtras';
-import { guessFactors, undoublePrefix } from './guess';
+import { buildDiffusionVariant, markFusedSlices } from './diffusionExtras';
+import { describeFullRankPieces } from './fullRankPieces';
+import { applyGuess, guessFactors, undoublePrefix } from './guess';
 import { buildDiffusers } from './diffusers';
 import { buildGguf } from './gguf';
 import { groupKeys, type GroupedKeys } from './group';
@@ -50,16 +51,16 @@ export async function describeAdapter(file: TensorSource): Promise<Adapter> {
   const { config, warnings: configWarnings } = await readConfigBeside(header.file);
   const found = groupKeys(header);
   // Factors under keys no rule knows are paired by a guessed rule rather than dropped (guess.ts).
-  const guessed = found.modules.length === 0 ? guessFactors(found) : null;
+  const guessed = guessFactors(found);
   const undoubled = undoublePrefix(guessed ? guessed.grouped : found);
   const grouped = undoubled.grouped;
   const scalars = await readScalars(file, grouped);
   const ctx: BuildContext = { header, grouped, config, scalars };
-  const format = guessed ? 'kohya' : detectFormat(grouped, config, header.metadata, file.container);
+  const format = guessed && !guessed.mixed ? 'kohya' : detectFormat(guessed ? undoublePrefix(found).grouped : grouped, config, header.metadata, file.container);
   const raw = build(format, ctx);
-  const built = guessed ? applyGuess(raw, guessed) : raw;
+  const built = guessed ? applyGuess(raw, guessed, format) : raw;
   const extraWarnings = undoubled.warning ? [undoubled.warning] : [];
-  const modules = markFusedSlices(
+  const marked = markFusedSlices(
     sortNatural(
       await withTunerStatistics(
         file,
@@ -70,7 +71,7 @@ export async function describeAdapter(file: TensorSource): Promise<Adapter> {
     ),
     extraWarnings,
   );
-  const otherTensors = await describeFullRankPieces(file, built.otherTensors, extraWarnings);
+  const { modules, otherTensors } = await describeFullRankPieces(file, marked, built.otherTensors, extraWarnings);
   const base = checkBaseModel(built.baseModel, modules);
   return {
     file: header.file,
