@@ -1,0 +1,34 @@
+import { numberField } from '../adapter/config';
+import type { Adapter } from '../adapter/model';
+import type { Finding } from './finding';
+import { countModules, HEALTH_CODES, nameList } from './healthCodes';
+import type { HealthThresholds } from './thresholds';
+
+/** A plain decimal number as kohya writes `ss_network_alpha` ("16", "8.0"); "Dynamic" and the rest are not compared. */
+const DECIMAL = /^\d{1,10}(\.\d{1,10})?$/;
+
+/**
+ * Stored alpha tensors that disagree with the alpha the file declares: the config's lora_alpha
+ * when a config is beside it, else kohya's `ss_network_alpha` metadata (sd-scripts train_network.py
+ * writes it from --network_alpha). Loaders scale by the tensor, so the declared value misleads
+ * whoever reads it (and a tool that trusts it).
+ */
+export function alphaFindings(adapter: Adapter, t: HealthThresholds): Finding[] {
+  const fromConfig = adapter.config ? numberField(adapter.config.values, 'lora_alpha') : undefined;
+  const metadata = adapter.header.metadata?.ss_network_alpha;
+  const declared = fromConfig ?? (metadata !== undefined && DECIMAL.test(metadata) ? Number(metadata) : undefined);
+  if (declared === undefined || adapter.format === 'peft') return [];
+  const bad = adapter.modules.filter((m) => m.tensors.alpha !== undefined && m.alpha !== null && Math.abs(m.alpha - declared) > t.alphaTolerance * Math.max(1, Math.abs(declared)));
+  if (bad.length === 0) return [];
+  const stored = [...new Set(bad.map((m) => m.alpha))].slice(0, 5).join(', ');
+  const source = fromConfig !== undefined ? "the config's lora_alpha" : 'the ss_network_alpha metadata';
+  return [
+    {
+      code: HEALTH_CODES.alphaMismatch,
+      severity: 'warning',
+      message: `${source} says ${declared} but ${countModules(bad.length)} store${bad.length === 1 ? 's' : ''} alpha ${stored}; loaders scale by the stored tensor: ${nameList(bad.map((m) => m.name))}`,
+      modules: bad.map((m) => m.name),
+      ...(fromConfig !== undefined ? { configKey: 'lora_alpha' } : {}),
+    },
+  ];
+}
