@@ -94,7 +94,7 @@ function rankMismatch(values: Readonly<Record<string, unknown>>, modules: readon
   ];
 }
 
-/** Modules listed twice (same name, expert and fused slice): a loader would apply both. */
+/** Modules held twice under different keys (same name, expert and fused slice): a loader applies both, or one silently replaces the other. */
 function duplicateFindings(modules: readonly AdaptedModule[]): Finding[] {
   const seen = new Map<string, number>();
   for (const m of modules) {
@@ -107,7 +107,7 @@ function duplicateFindings(modules: readonly AdaptedModule[]): Finding[] {
     {
       code: HEALTH_CODES.duplicate,
       severity: 'error',
-      message: `${countModules(twice.length)} ${twice.length === 1 ? 'is' : 'are'} stored twice and would be applied twice: ${nameList(twice)}`,
+      message: `${countModules(twice.length)} ${twice.length === 1 ? 'is' : 'are'} stored twice under different keys; a loader applies both or one silently replaces the other: ${nameList(twice)}`,
       modules: twice,
     },
   ];
