@@ -29,7 +29,7 @@ export const CHECK: CommandSpec<CheckArgs> = {
   exitStatus: 'exit status: 0 no finding reaches --fail-on, 1 one does (or an internal error, with its message on stderr), 2 invalid input or usage (a file that cannot be read)',
   sections: [{ title: 'finding codes', items: Object.entries(FINDING_DESCRIPTIONS) }],
   parse(values, positionals) {
-    const list = paths(positionals, 1, Infinity, 'adapter paths');
+    const list = paths(positionals, 1, Infinity, 'adapter file or folder');
     if (values.json === true && values.sarif === true) throw new UsageError('choose one of --json, --sarif');
     const failOn = oneOf('--fail-on', text(values, 'fail-on') ?? 'error', SEVERITIES);
     const base = text(values, 'base');
