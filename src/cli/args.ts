@@ -1,4 +1,5 @@
 import type { ComputeOptions } from '../core/compute/worker/protocol';
+import type { CheckArgs } from './checkArgs';
 import { PROGRESS_OPTIONS, silent, text, type CommandSpec, type OptionSpec } from './command';
 import type { MakeZooArgs, ScanArgs } from './predictArgs';
 import type { PredictorCommandArgs } from './predictorArgs';
@@ -57,6 +58,7 @@ export type CliArgs =
   | MakeZooArgs
   | PredictorCommandArgs
   | ResizeArgs
+  | CheckArgs
   | { readonly command: 'help'; readonly text: string }
   | { readonly command: 'version' };
 

@@ -41,6 +41,8 @@ export interface CommandSpec<A> {
   readonly sections?: readonly { readonly title: string; readonly items: readonly (readonly [string, string])[] }[];
   // Methods, not function properties: the table holds every command as CommandSpec<their union>.
   parse(values: OptionValues, positionals: readonly string[]): A;
+  /** The exit-status line of its help, when it differs from the common one. */
+  readonly exitStatus?: string;
   /** The paths it writes, when it writes any. */
   outputs?(args: A): readonly OutputTarget[];
 }

@@ -1,4 +1,5 @@
 import { CHECKPOINTS, COMPARE, INFO, INSPECT, type CliArgs } from './args';
+import { CHECK } from './checkArgs';
 import type { CommandSpec } from './command';
 import { commandHelp, overviewHelp } from './help';
 import { parseCommand } from './parseCommand';
@@ -11,7 +12,7 @@ import { terminalWidth } from './table';
 type RunnableArgs = Exclude<CliArgs, { command: 'help' | 'version' }>;
 
 /** Every command, in the order the overview lists them. */
-export const COMMANDS: readonly CommandSpec<RunnableArgs>[] = [INSPECT, INFO, COMPARE, CHECKPOINTS, RESIZE, SCAN, MAKE_ZOO, TRAIN_PREDICTOR, PREDICT, CHECK_INVARIANCE];
+export const COMMANDS: readonly CommandSpec<RunnableArgs>[] = [INSPECT, CHECK, INFO, COMPARE, CHECKPOINTS, RESIZE, SCAN, MAKE_ZOO, TRAIN_PREDICTOR, PREDICT, CHECK_INVARIANCE];
 
 /**
  * The command line as typed arguments, or the help or version to print. Throws UsageError, in

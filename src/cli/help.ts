@@ -79,7 +79,7 @@ export function commandHelp(command: CommandSpec<unknown>, width: number): strin
     ...(command.sections ?? []).flatMap((section) => ['', `${section.title}:`, ...definitions(section.items, width)]),
     '',
     ...('progress' in command.options ? [...wrap(PROGRESS_RULE, width), ''] : []),
-    ...wrap(EXIT_STATUS, width),
+    ...wrap(command.exitStatus ?? EXIT_STATUS, width),
   ];
   return `${lines.join('\n')}\n`;
 }

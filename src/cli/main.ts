@@ -2,6 +2,7 @@ import { jsonText, linesSafe } from '../core/report/escape';
 import type { CliArgs } from './args';
 import { parseCommandLine } from './commandLine';
 import { checkpoints } from './checkpoints';
+import { checkCommand } from './check';
 import { describeError, EXIT_INPUT, EXIT_INTERNAL } from './exitStatus';
 import { compare } from './compare';
 import { info } from './info';
@@ -28,11 +29,13 @@ async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     // The last guard: every field from a file is escaped where it is formatted; this catches any that is not.
-    await write(linesSafe(await run(args)));
-    return 0;
+    const outcome = await run(args);
+    await write(linesSafe(typeof outcome === 'string' ? outcome : outcome.text));
+    return typeof outcome === 'string' ? 0 : outcome.status;
   } catch (error) {
     const json =
       (args?.command === 'inspect' && args.output === 'json') ||
+      (args?.command === 'check' && args.output === 'json') ||
       ((args?.command === 'info' ||
         args?.command === 'compare' ||
         args?.command === 'checkpoints' ||
@@ -49,8 +52,11 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-function run(args: Exclude<CliArgs, { command: 'help' | 'version' }>): Promise<string> {
+/** The text to print; `check` also says its exit status (1 when a finding reaches --fail-on). */
+function run(args: Exclude<CliArgs, { command: 'help' | 'version' }>): Promise<string | { text: string; status: number }> {
   switch (args.command) {
+    case 'check':
+      return checkCommand(args);
     case 'info':
       return info(args);
     case 'inspect':

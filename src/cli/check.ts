@@ -1,0 +1,76 @@
+import { relative } from 'node:path';
+import type { Finding, Identity } from '../core/check/finding';
+import { SEVERITIES } from '../core/check/finding';
+import { PLACEHOLDER_SOURCES } from '../core/check/placeholders';
+import { reaches, runCheck, type CheckSources, type FileCheck } from '../core/check/runCheck';
+import { toSarif } from '../core/check/sarif';
+import { jsonText } from '../core/report/escape';
+import type { CheckArgs } from './checkArgs';
+import { FINDING_DESCRIPTIONS } from './checkCodes';
+import { clean } from './table';
+
+declare const LORA_LENS_VERSION: string | undefined;
+
+/** Where the SARIF log's tool points for more about it. */
+const INFORMATION_URI = 'https://github.com/lora-lens/lora-lens';
+/** How many module names a text line shows before "… and N more". */
+const MODULES_SHOWN = 3;
+
+/** What the command prints and the exit status it ends with (1 when a finding reaches --fail-on). */
+export interface CheckOutcome {
+  readonly text: string;
+  readonly status: number;
+}
+
+/** `lora-lens check`: every path checked in order; any unreadable one ends the run with its typed error (exit 2). */
+export async function checkCommand(args: CheckArgs, sources: CheckSources = PLACEHOLDER_SOURCES, cwd = process.cwd()): Promise<CheckOutcome> {
+  const checks = await runCheck(args.paths, args.base === undefined ? {} : { base: args.base }, sources);
+  const status = checks.some((c) => reaches(c.findings, args.failOn)) ? 1 : 0;
+  return { text: render(checks, args.output, cwd), status };
+}
+
+function render(checks: readonly FileCheck[], output: CheckArgs['output'], cwd: string): string {
+  switch (output) {
+    case 'json':
+      return `${jsonText({ files: checks.map((c) => ({ path: c.path, identity: c.identity, findings: c.findings })) }, undefined, 2)}\n`;
+    case 'sarif': {
+      const version = typeof LORA_LENS_VERSION === 'string' ? LORA_LENS_VERSION : 'dev';
+      return `${jsonText(toSarif(checks, { name: 'lora-lens', version, informationUri: INFORMATION_URI }, FINDING_DESCRIPTIONS, cwd), undefined, 2)}\n`;
+    }
+    case 'text':
+      return checks.map((c) => fileText(c, cwd)).join('\n');
+  }
+}
+
+/** The identity card, then the findings grouped by severity, one line each. */
+function fileText(check: FileCheck, cwd: string): string {
+  const shown = relative(cwd, check.path);
+  const lines = [clean(shown.startsWith('..') || shown === '' ? check.path : shown), ...identityLines(check.identity)];
+  if (check.findings.length === 0) lines.push('  no findings');
+  for (const severity of SEVERITIES) {
+    const group = check.findings.filter((f) => f.severity === severity);
+    if (group.length === 0) continue;
+    lines.push(`  ${severity}s (${group.length}):`);
+    for (const f of group) lines.push(`    ${findingLine(f)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function identityLines(identity: Identity): string[] {
+  const arch = identity.architecture;
+  return [
+    `  container     ${clean(identity.container)}`,
+    `  algorithm     ${clean(identity.algorithm)}`,
+    `  writer        ${identity.writer ? `${clean(identity.writer.name)} (${clean(identity.writer.evidence)})` : 'unknown'}`,
+    `  architecture  ${arch ? `${clean(arch.name)} (confidence ${arch.confidence.toFixed(2)}${arch.evidence.length > 0 ? `; ${arch.evidence.map(clean).join('; ')}` : ''})` : 'unknown'}`,
+  ];
+}
+
+/** `CODE [modules] message`: the first few modules and how many more. */
+export function findingLine(f: Finding): string {
+  const names = f.modules.slice(0, MODULES_SHOWN).map(clean).join(', ');
+  const more = f.modules.length > MODULES_SHOWN ? ` and ${f.modules.length - MODULES_SHOWN} more` : '';
+  const modules = f.modules.length > 0 ? ` [${names}${more}]` : '';
+  const key = f.configKey !== undefined ? ` (adapter_config.json: ${clean(f.configKey)})` : '';
+  return `${clean(f.code)}${modules}${key} ${clean(f.message)}`;
+}

@@ -1,0 +1,40 @@
+import { SEVERITIES, type Severity } from '../core/check/finding';
+import { text, type CommandSpec } from './command';
+import { oneOf, paths, UsageError } from './usage';
+import { FINDING_DESCRIPTIONS } from './checkCodes';
+
+/** `lora-lens check <file|folder>…`: what each adapter is and what is wrong with it. */
+export interface CheckArgs {
+  readonly command: 'check';
+  readonly paths: readonly string[];
+  readonly output: 'text' | 'json' | 'sarif';
+  /** The least serious finding that makes the exit status 1. */
+  readonly failOn: Severity;
+  readonly base?: string;
+}
+
+export const CHECK: CommandSpec<CheckArgs> = {
+  name: 'check',
+  summary: 'what each adapter is and whether something is wrong with it; exit 1 on findings (for CI)',
+  usage: ['check <file|folder>… [--base <model>] [--json | --sarif] [--fail-on error|warning|note]'],
+  description:
+    'Identifies each adapter (container, algorithm, writer, base architecture) and lists its findings, each with a severity, a stable code and the modules it concerns, most serious first. A folder holding one adapter is that adapter; a folder of adapters is every adapter in it. The exit status is 1 when a finding reaches --fail-on, so a CI step fails on it; --sarif writes SARIF 2.1.0 for code scanning.',
+  arguments: [['<file|folder>…', 'adapter files, adapter folders, or folders of adapters']],
+  options: {
+    json: { type: 'boolean', help: 'print {"files": [{path, identity, findings}]} on stdout (errors as {"error": {code, message}})' },
+    sarif: { type: 'boolean', help: 'print a SARIF 2.1.0 log on stdout: a rule per finding code, a result per finding, paths relative to the working folder' },
+    'fail-on': { type: 'string', value: 'error|warning|note', help: 'the least serious finding that makes the exit status 1 (default error)' },
+    base: { type: 'string', value: '<model>', help: 'the base model the adapter was trained on, for the findings against it' },
+  },
+  exitStatus: 'exit status: 0 no finding reaches --fail-on, 1 one does (or an internal error, with its message on stderr), 2 invalid input or usage (a file that cannot be read)',
+  sections: [{ title: 'finding codes', items: Object.entries(FINDING_DESCRIPTIONS) }],
+  parse(values, positionals) {
+    const list = paths(positionals, 1, Infinity, 'adapter file or folder');
+    if (values.json === true && values.sarif === true) throw new UsageError('choose one of --json, --sarif');
+    const failOn = oneOf('--fail-on', text(values, 'fail-on') ?? 'error', SEVERITIES);
+    const base = text(values, 'base');
+    if (base === '') throw new UsageError('--base takes the base model: a .safetensors file, a sharded model folder or index, or a Hugging Face cache folder');
+    const output = values.json === true ? 'json' : values.sarif === true ? 'sarif' : 'text';
+    return { command: 'check', paths: list, output, failOn, ...(base === undefined ? {} : { base }) };
+  },
+};

@@ -1,0 +1,122 @@
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { openAdapter } from '../adapter/load';
+import type { Adapter } from '../adapter/model';
+import { AdapterError } from '../adapter/errors';
+import { resolveWeightsFile } from '../adapter/resolve';
+import { analyzeAdapter, type AdapterAnalysis } from '../analysis/analyze';
+import type { ComputeBackend } from '../compute/backend';
+import { LensError, registerLensError } from '../errors';
+import { MAX_CONFIG_BYTES } from '../adapter/config';
+import { readSmallText } from '../io/readFile';
+import { findAdapters } from '../predict/scan/findAdapters';
+import { SEVERITIES, type Finding, type Identity, type Severity } from './finding';
+
+/**
+ * Where the check's findings come from: what the file is, where its metadata contradicts its
+ * tensors, and its health. One seam, so that the command, SARIF and the editor share one run.
+ */
+export interface CheckSources {
+  identify(adapter: Adapter): Identity;
+  contradictions(adapter: Adapter, identity: Identity): Finding[];
+  health(adapter: Adapter, analysis: AdapterAnalysis): Finding[];
+  /** Findings against the base model (`--base`); absent when this build has none. */
+  base?(adapter: Adapter, analysis: AdapterAnalysis, basePath: string): Promise<Finding[]>;
+}
+
+export interface CheckOptions {
+  /** The base model for the base-model findings. */
+  readonly base?: string;
+  /** Defaults to the pure TypeScript backend. */
+  readonly backend?: ComputeBackend;
+}
+
+/** One checked file: what it is and what was found, findings most serious first. */
+export interface FileCheck {
+  /** The weights file that was read. */
+  readonly path: string;
+  readonly identity: Identity;
+  readonly findings: readonly Finding[];
+  /** adapter_config.json beside it, when one was read: its path and text (for the lines of keys). */
+  readonly config: { readonly path: string; readonly text: string } | null;
+}
+
+/** A check that cannot run as asked (e.g. `--base` where no base-model findings exist). */
+export class CheckError extends LensError {
+  override readonly name = 'CheckError';
+  readonly code = 'CHECK_UNSUPPORTED';
+  readonly inputError = true;
+}
+registerLensError('CheckError', CheckError);
+
+/** How many adapters one folder argument may expand to; a bound on the work a folder can ask for. */
+export const MAX_ADAPTERS_PER_FOLDER = 10_000;
+
+/**
+ * The adapter files a path stands for: a file is itself; a folder holding one adapter is that
+ * adapter; a folder of adapters is every adapter folder under it (findAdapters) and every
+ * .safetensors file directly in it. A folder with none throws the reader's own error (exit 2).
+ */
+export async function expandPath(path: string): Promise<string[]> {
+  try {
+    return [await resolveWeightsFile(path)];
+  } catch (error) {
+    if (!(error instanceof AdapterError) || error.code !== 'NO_ADAPTER_FILE') throw error;
+    const direct = (await readdir(path, { withFileTypes: true }))
+      .filter((e) => e.isFile() && e.name.endsWith('.safetensors'))
+      .map((e) => join(path, e.name))
+      .sort();
+    const nested = (await findAdapters(path)).map((f) => f.path);
+    const all = [...direct, ...nested];
+    if (all.length === 0) throw error;
+    if (all.length > MAX_ADAPTERS_PER_FOLDER) throw new AdapterError('NO_ADAPTER_FILE', `${path} holds more than ${MAX_ADAPTERS_PER_FOLDER} adapters; check fewer at a time`, path);
+    return all;
+  }
+}
+
+/** Findings sorted most serious first, keeping each severity's own order. */
+export function bySeverity(findings: readonly Finding[]): Finding[] {
+  return SEVERITIES.flatMap((s) => findings.filter((f) => f.severity === s));
+}
+
+/** True when some finding is at least as serious as `failOn`. */
+export function reaches(findings: readonly Finding[], failOn: Severity): boolean {
+  const limit = SEVERITIES.indexOf(failOn);
+  return findings.some((f) => SEVERITIES.indexOf(f.severity) <= limit);
+}
+
+/** Checks one adapter file or folder: identity, metadata contradictions, health. */
+export async function checkFile(path: string, options: CheckOptions, sources: CheckSources): Promise<FileCheck> {
+  if (options.base !== undefined && !sources.base) throw new CheckError('--base: findings against the base model are not available in this build');
+  const opened = await openAdapter(path);
+  try {
+    const { adapter } = opened;
+    const identity = sources.identify(adapter);
+    const analysis = await analyzeAdapter(opened, options.backend ? { backend: options.backend } : {});
+    const findings = [...sources.contradictions(adapter, identity), ...sources.health(adapter, analysis)];
+    if (options.base !== undefined && sources.base) findings.push(...(await sources.base(adapter, analysis, options.base)));
+    return { path: adapter.file, identity, findings: bySeverity(findings), config: await configText(adapter) };
+  } finally {
+    await opened.file.close();
+  }
+}
+
+/** Every file or folder in `paths`, each folder expanded, in the order given. */
+export async function runCheck(paths: readonly string[], options: CheckOptions, sources: CheckSources): Promise<FileCheck[]> {
+  const results: FileCheck[] = [];
+  for (const path of paths) {
+    for (const file of await expandPath(path)) results.push(await checkFile(file, options, sources));
+  }
+  return results;
+}
+
+async function configText(adapter: Adapter): Promise<FileCheck['config']> {
+  if (!adapter.config) return null;
+  try {
+    if (!(await stat(adapter.config.file)).isFile()) return null;
+    return { path: adapter.config.file, text: await readSmallText(adapter.config.file, MAX_CONFIG_BYTES, 'the adapter config') };
+  } catch {
+    // It was read a moment ago; one that vanished since only loses its line numbers.
+    return null;
+  }
+}
