@@ -1,7 +1,7 @@
 import { relative } from 'node:path';
 import type { Finding, Identity } from '../core/check/finding';
 import { SEVERITIES } from '../core/check/finding';
-import { PLACEHOLDER_SOURCES } from '../core/check/placeholders';
+import { CHECK_SOURCES } from '../core/check/sources';
 import { reaches, runCheck, type CheckSources, type FileCheck } from '../core/check/runCheck';
 import { toSarif } from '../core/check/sarif';
 import { jsonText } from '../core/report/escape';
@@ -23,7 +23,7 @@ export interface CheckOutcome {
 }
 
 /** `lora-lens check`: every path checked in order; any unreadable one ends the run with its typed error (exit 2). */
-export async function checkCommand(args: CheckArgs, sources: CheckSources = PLACEHOLDER_SOURCES, cwd = process.cwd()): Promise<CheckOutcome> {
+export async function checkCommand(args: CheckArgs, sources: CheckSources = CHECK_SOURCES, cwd = process.cwd()): Promise<CheckOutcome> {
   const checks = await runCheck(args.paths, args.base === undefined ? {} : { base: args.base }, sources);
   const status = checks.some((c) => reaches(c.findings, args.failOn)) ? 1 : 0;
   return { text: render(checks, args.output, cwd), status };

@@ -4,5 +4,14 @@
  */
 export const FINDING_DESCRIPTIONS: Readonly<Record<string, string>> = {
   NO_MODULES: 'the file reads, but holds no adapted module: nothing it would change in a model',
-  NON_FINITE: 'modules whose factors hold NaN or infinite values: their update is undefined and poisons the model',
+  HEALTH_NON_FINITE: 'modules whose factors hold NaN or infinite values (or whose update overflows): their update is undefined and poisons the model',
+  HEALTH_DUPLICATE_MODULE: 'one module held under two keys: a loader applies both or one silently replaces the other',
+  HEALTH_NEGLIGIBLE_MODULE: 'modules whose update is zero or negligible against their peers: never trained',
+  HEALTH_RANK1_SPIKE: 'modules whose σ1/σ2 stands far out from their peers: rank-1 spikes that break LoRA stacking',
+  HEALTH_F16_NEAR_OVERFLOW: 'F16 factors holding values past half the F16 range: products overflow in half precision',
+  HEALTH_ALPHA_MISMATCH: 'stored alpha tensors that disagree with the declared alpha',
+  HEALTH_PATTERN_UNMATCHED: 'rank_pattern or alpha_pattern keys that match no module',
+  HEALTH_TARGET_UNMATCHED: 'target_modules entries that match no module',
+  HEALTH_CONFIG_RANK_MISMATCH: "the config's r disagrees with the tensors' rank",
+  HEALTH_LOW_UTILIZATION: 'modules whose energy sits in far fewer directions than their rank: a resize to r95 loses little',
 };

@@ -1,3 +1,4 @@
+import type { TensorSource } from '../container/source';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openAdapter } from '../adapter/load';
@@ -19,7 +20,7 @@ import { SEVERITIES, type Finding, type Identity, type Severity } from './findin
 export interface CheckSources {
   identify(adapter: Adapter): Identity;
   contradictions(adapter: Adapter, identity: Identity): Finding[];
-  health(adapter: Adapter, analysis: AdapterAnalysis): Finding[];
+  health(adapter: Adapter, analysis: AdapterAnalysis, file: TensorSource): Finding[] | Promise<Finding[]>;
   /** Findings against the base model (`--base`); absent when this build has none. */
   base?(adapter: Adapter, analysis: AdapterAnalysis, basePath: string): Promise<Finding[]>;
 }
@@ -93,7 +94,7 @@ export async function checkFile(path: string, options: CheckOptions, sources: Ch
     const { adapter } = opened;
     const identity = sources.identify(adapter);
     const analysis = await analyzeAdapter(opened, options.backend ? { backend: options.backend } : {});
-    const findings = [...sources.contradictions(adapter, identity), ...sources.health(adapter, analysis)];
+    const findings = [...sources.contradictions(adapter, identity), ...(await sources.health(adapter, analysis, opened.file))];
     if (options.base !== undefined && sources.base) findings.push(...(await sources.base(adapter, analysis, options.base)));
     return { path: adapter.file, identity, findings: bySeverity(findings), config: await configText(adapter) };
   } finally {

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { checkCommand } from '../../../src/cli/check';
 import type { CheckArgs } from '../../../src/cli/checkArgs';
 import type { Finding, Severity } from '../../../src/core/check/finding';
-import { PLACEHOLDER_SOURCES } from '../../../src/core/check/placeholders';
+import { CHECK_SOURCES } from '../../../src/core/check/sources';
 import type { CheckSources } from '../../../src/core/check/runCheck';
 import { corpusPath, removeDir, tempDir } from '../../helpers/fixtures';
 import { Rng } from '../../helpers/random';
@@ -44,18 +44,18 @@ test('a clean adapter exits 0 with its identity card and no findings; --json has
   }
 });
 
-test('NaN and Inf in a factor is a NON_FINITE error naming the module: exit 1 at every --fail-on', async () => {
+test('NaN and Inf in a factor is a HEALTH_NON_FINITE error naming the module: exit 1 at every --fail-on', async () => {
   const dir = await tempDir();
   try {
     const adapter = await peftAdapter(Rng.fresh(), child(dir, 'broken'), { nan: true });
     const text = runCli(['check', adapter]);
     assert.equal(text.status, 1, text.stderr);
-    assert.match(text.stdout, /\n {2}errors \(1\):\n {4}NON_FINITE \[layers\.0\.v_proj\] 1 module holds NaN or infinite values/);
+    assert.match(text.stdout, /\n {2}errors \(1\):\n {4}HEALTH_NON_FINITE \[layers\.0\.v_proj\] 1 module holds NaN or infinite values/);
     for (const failOn of ['error', 'warning', 'note']) assert.equal(runCli(['check', adapter, '--fail-on', failOn]).status, 1, failOn);
     const [file] = files(runCli(['check', adapter, '--json']).stdout);
     assert.deepEqual(
       file.findings.map((f) => [f.code, f.severity, f.modules]),
-      [['NON_FINITE', 'error', ['layers.0.v_proj']]],
+      [['HEALTH_NON_FINITE', 'error', ['layers.0.v_proj']]],
     );
   } finally {
     await removeDir(dir);
@@ -135,7 +135,7 @@ test('several files and folders in one run, and a folder of adapters: every adap
 
 /** Sources that add fixed findings to the placeholders' (to reach every severity). */
 function withFindings(extra: readonly Finding[]): CheckSources {
-  return { ...PLACEHOLDER_SOURCES, health: (adapter, analysis) => [...PLACEHOLDER_SOURCES.health(adapter, analysis), ...extra] };
+  return { ...CHECK_SOURCES, health: (adapter, analysis) => [...CHECK_SOURCES.health(adapter, analysis), ...extra] };
 }
 
 function finding(severity: Severity): Finding {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { checkCommand } from '../../../src/cli/check';
 import type { Finding } from '../../../src/core/check/finding';
-import { PLACEHOLDER_SOURCES } from '../../../src/core/check/placeholders';
+import { CHECK_SOURCES } from '../../../src/core/check/sources';
 import { keyLine, SARIF_BASE_ID } from '../../../src/core/check/sarif';
 import { removeDir, tempDir } from '../../helpers/fixtures';
 import { Rng } from '../../helpers/random';
@@ -50,11 +50,11 @@ test('--sarif from the CLI is SARIF 2.1.0: a rule per code, results with level a
     const [run] = log.runs;
     assert.deepEqual(
       run.tool.driver.rules.map((rule) => [rule.id, rule.defaultConfiguration.level]),
-      [['NON_FINITE', 'error']],
+      [['HEALTH_NON_FINITE', 'error']],
     );
     assert.equal(run.results.length, 1);
     const [result] = run.results;
-    assert.equal(result.ruleId, 'NON_FINITE');
+    assert.equal(result.ruleId, 'HEALTH_NON_FINITE');
     assert.equal(result.level, 'error');
     assert.match(result.message.text, /NaN or infinite/);
     assert.deepEqual(result.locations[0].physicalLocation.artifactLocation, { uri: 'broken/adapter_model.safetensors', uriBaseId: SARIF_BASE_ID });
@@ -78,7 +78,7 @@ test('a finding about a config key points at that key’s line of adapter_config
     await writeFile(join(adapter, 'adapter_config.json'), JSON.stringify(config, null, 2));
     const keyed: Finding = { code: 'TEST_R', severity: 'warning', message: 'r says 2', modules: [], configKey: 'r' };
     const absent: Finding = { code: 'TEST_ABSENT', severity: 'note', message: 'no such key', modules: ['m'], configKey: 'use_dora' };
-    const sources = { ...PLACEHOLDER_SOURCES, health: () => [keyed, absent] };
+    const sources = { ...CHECK_SOURCES, health: () => [keyed, absent] };
     const { text, status } = await checkCommand({ command: 'check', paths: [adapter], output: 'sarif', failOn: 'error' }, sources, dir);
     assert.equal(status, 0);
     const log = JSON.parse(text) as Log;

@@ -1,0 +1,17 @@
+import { f16OverflowFindings } from './f16Range';
+import type { Finding } from './finding';
+import { healthFindings } from './health';
+import { placeholderContradictions, placeholderIdentify, placeholderNoModules } from './placeholders';
+import type { CheckSources } from './runCheck';
+
+/**
+ * What `lora-lens check` runs: the health findings (health.ts) and the F16 range pass over the
+ * stored factors (f16Range.ts), plus a finding for a file that holds no adapted module.
+ */
+export const CHECK_SOURCES: CheckSources = {
+  identify: placeholderIdentify,
+  contradictions: placeholderContradictions,
+  async health(adapter, analysis, file): Promise<Finding[]> {
+    return [...placeholderNoModules(adapter), ...healthFindings(adapter, analysis), ...(await f16OverflowFindings(adapter, file))];
+  },
+};
