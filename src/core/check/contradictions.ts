@@ -11,7 +11,7 @@ export const METADATA_CONTRADICTS_TENSORS = 'METADATA_CONTRADICTS_TENSORS';
 const MIN_CONFIDENCE = 0.5;
 
 /** The diffusion family an identified architecture belongs to (the table's names). */
-function familyOfArchitecture(name: string): Family | null {
+export function familyOfArchitecture(name: string): Family | null {
   if (name === 'FLUX.1') return 'FLUX.1';
   if (name.startsWith('SD3')) return 'SD3';
   if (name === 'SDXL' || name === 'SD 2.x' || name === 'SD 1.x') return name;
@@ -19,7 +19,7 @@ function familyOfArchitecture(name: string): Family | null {
 }
 
 /** kohya/ai-toolkit metadata keys that name the base family (sd-scripts library/sai_model_spec.py, train_network.py). */
-const FAMILY_KEYS = ['ss_base_model_version', 'modelspec.architecture'] as const;
+export const FAMILY_KEYS = ['ss_base_model_version', 'modelspec.architecture'] as const;
 
 /**
  * Metadata or config that names a base model the tensors contradict: a diffusion family in

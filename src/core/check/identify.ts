@@ -1,5 +1,7 @@
 import type { Adapter } from '../adapter/model';
+import { familyOf } from '../adapter/architecture';
 import { MAX_PARSED_LENGTH } from '../adapter/metadata';
+import { FAMILY_KEYS, familyOfArchitecture } from './contradictions';
 import { confidenceOf, matchAll } from './fingerprintMatch';
 import type { FingerprintMatch } from './fingerprintMatch';
 import type { Identity } from './finding';
@@ -124,6 +126,10 @@ function architectureOf(adapter: Adapter): Identity['architecture'] {
   if (!best) return null;
   const same = (m: FingerprintMatch): boolean => m.shapeMatches === best.shapeMatches && m.depthExact === best.depthExact && m.covered === best.covered;
   const tied = ranked.filter(same);
+  const named = tied.length > 1 ? namedByMetadata(adapter, tied) : null;
+  if (named) {
+    return { name: named.match.fingerprint.name, confidence: Math.round(confidenceOf(named.match) * 1000) / 1000, evidence: [...named.match.evidence, named.evidence] };
+  }
   // Models the tensors cannot tell apart (Llama 3 8B and Mistral 7B share every shape) are all
   // named, and the confidence is shared between them.
   return {
@@ -131,4 +137,20 @@ function architectureOf(adapter: Adapter): Identity['architecture'] {
     confidence: Math.round((confidenceOf(best) / tied.length) * 1000) / 1000,
     evidence: best.evidence,
   };
+}
+
+/**
+ * Among models the tensors cannot tell apart (FLUX.1 and HunyuanVideo share block names and
+ * sizes), the one whose family the kohya / ModelSpec metadata names, if exactly one.
+ */
+function namedByMetadata(adapter: Adapter, tied: readonly FingerprintMatch[]): { match: FingerprintMatch; evidence: string } | null {
+  for (const key of FAMILY_KEYS) {
+    const value = meta(adapter, key);
+    const family = value === null ? null : familyOf(value);
+    if (value === null || family === null) continue;
+    const hits = tied.filter((m) => familyOfArchitecture(m.fingerprint.name) === family);
+    const hit = hits[0];
+    if (hits.length === 1 && hit) return { match: hit, evidence: `__metadata__ ${key} = ${value.slice(0, 80)} names ${family} among the candidates` };
+  }
+  return null;
 }

@@ -139,12 +139,16 @@ test('identify: a Wan 2.x 14B LoRA in musubi-tuner names (kohya lora_unet_ prefi
   });
 });
 
-test('identify: a kohya FLUX.1 LoRA in BFL block names is FLUX.1 (or HunyuanVideo, which shares them), never an SD UNet', async () => {
+test('identify: a kohya FLUX.1 LoRA in BFL block names, which HunyuanVideo shares, is told apart by its metadata family', async () => {
   // sd-scripts networks/lora_flux.py: lora_unet_double_blocks_N_img_attn_qkv, lora_unet_single_blocks_N_linear1.
   const tensors = [...kohyaPair('lora_unet_double_blocks_0_img_attn_qkv', 9216, 3072), ...kohyaPair('lora_unet_single_blocks_0_linear1', 21504, 3072)];
   await withAdapter(tensors, { metadata: { ss_network_module: 'networks.lora_flux', ss_base_model_version: 'flux1' } }, (adapter) => {
     const id = identify(adapter);
-    assert.match(id.architecture?.name ?? '', /^FLUX\.1( or HunyuanVideo)?$/);
+    assert.equal(id.architecture?.name, 'FLUX.1');
+    assert.ok(id.architecture?.evidence.some((e) => e.includes('ss_base_model_version = flux1')));
     assert.deepEqual(metadataContradictions(adapter, id), []);
+  });
+  await withAdapter(tensors, { metadata: { ss_network_module: 'networks.lora' } }, (adapter) => {
+    assert.equal(identify(adapter).architecture?.name, 'FLUX.1 or HunyuanVideo');
   });
 });
