@@ -9,6 +9,8 @@
 export interface ShapeFeature {
   readonly pattern: string;
   readonly shape: readonly [number, number];
+  /** The config this shape comes from when it is not the fingerprint's own (a text encoder's). */
+  readonly source?: string;
 }
 
 export interface Fingerprint {
@@ -222,10 +224,18 @@ export const FINGERPRINTS: readonly Fingerprint[] = [
   },
   // runwayml/stable-diffusion-v1-5 unet/config.json: cross_attention_dim 768.
   // Its text encoder is CLIP ViT-L/14 (hidden 768), named `lora_te_text_model_…` by kohya.
-  unet('SD 1.x', 'runwayml/stable-diffusion-v1-5 unet/config.json', 768, UNET_DOWN, { pattern: 'te.text.model.encoder.layers.#.self.attn.q.proj', shape: [768, 768] }),
+  unet('SD 1.x', 'runwayml/stable-diffusion-v1-5 unet/config.json', 768, UNET_DOWN, {
+    pattern: 'te.text.model.encoder.layers.#.self.attn.q.proj',
+    shape: [768, 768],
+    source: 'runwayml/stable-diffusion-v1-5 text_encoder/config.json',
+  }),
   // stabilityai/stable-diffusion-2-1 unet/config.json: cross_attention_dim 1024.
   // Its text encoder is OpenCLIP ViT-H (text_encoder/config.json hidden 1024).
-  unet('SD 2.x', 'stabilityai/stable-diffusion-2-1 unet/config.json', 1024, UNET_DOWN, { pattern: 'te.text.model.encoder.layers.#.self.attn.q.proj', shape: [1024, 1024] }),
+  unet('SD 2.x', 'stabilityai/stable-diffusion-2-1 unet/config.json', 1024, UNET_DOWN, {
+    pattern: 'te.text.model.encoder.layers.#.self.attn.q.proj',
+    shape: [1024, 1024],
+    source: 'stabilityai/stable-diffusion-2-1 text_encoder/config.json',
+  }),
   // stabilityai/stable-diffusion-xl-base-1.0 unet/config.json: cross_attention_dim 2048 (SGM input_blocks names in kohya files).
   unet('SDXL', 'stabilityai/stable-diffusion-xl-base-1.0 unet/config.json', 2048, [...UNET_DOWN, ...UNET_SGM]),
   // black-forest-labs/FLUX.1-dev transformer/config.json: 24 heads × 128 = 3072, 19 double and 38 single blocks, mlp ratio 4.

@@ -58,10 +58,10 @@ export function matchFingerprint(fp: Fingerprint, modules: readonly AdaptedModul
     if (found.length === 0) continue;
     const bad = found.find((m) => !feature.shape.every((d, i) => d === ANY || d === m.shape[i]));
     if (bad) {
-      return { ...base, excluded: `${bad.name} is ${fmt(bad.shape)} but ${fp.name} has ${fmt(feature.shape)} (${fp.source})`, evidence };
+      return { ...base, excluded: `${bad.name} is ${fmt(bad.shape)} but ${fp.name} has ${fmt(feature.shape)} (${feature.source ?? fp.source})`, evidence };
     }
     shapeMatches++;
-    evidence.push(`${found[0]?.name ?? ''} is ${fmt(found[0]?.shape ?? [])} as in ${fp.source}`);
+    evidence.push(`${found[0]?.name ?? ''} is ${fmt(found[0]?.shape ?? [])} as in ${feature.source ?? fp.source}`);
   }
   const depthExact = fp.layers !== undefined && maxLayer === fp.layers - 1;
   if (depthExact) evidence.push(`layer indices reach ${maxLayer}, ${fp.name}'s last layer`);
