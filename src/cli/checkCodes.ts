@@ -4,6 +4,7 @@
  */
 export const FINDING_DESCRIPTIONS: Readonly<Record<string, string>> = {
   NO_MODULES: 'the file reads, but holds no adapted module: nothing it would change in a model',
+  METADATA_CONTRADICTS_TENSORS: 'metadata (ss_base_model_version, modelspec.architecture, base_model_name_or_path) names a model the tensors contradict',
   HEALTH_NON_FINITE: 'modules whose factors hold NaN or infinite values (or whose update overflows): their update is undefined and poisons the model',
   HEALTH_DUPLICATE_MODULE: 'one module held under two keys: a loader applies both or one silently replaces the other',
   HEALTH_NEGLIGIBLE_MODULE: 'modules whose update is zero or negligible against their peers: never trained',

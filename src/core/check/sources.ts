@@ -1,17 +1,20 @@
 import { f16OverflowFindings } from './f16Range';
 import type { Finding } from './finding';
 import { healthFindings } from './health';
-import { placeholderContradictions, placeholderIdentify, placeholderNoModules } from './placeholders';
+import { metadataContradictions } from './contradictions';
+import { identify } from './identify';
+import { noModulesFindings } from './noModules';
 import type { CheckSources } from './runCheck';
 
 /**
- * What `lora-lens check` runs: the health findings (health.ts) and the F16 range pass over the
- * stored factors (f16Range.ts), plus a finding for a file that holds no adapted module.
+ * What `lora-lens check` runs: the identity (identify.ts) and metadata that contradicts it
+ * (contradictions.ts), the health findings (health.ts) and the F16 range pass over the stored
+ * factors (f16Range.ts), plus a finding for a file that holds no adapted module.
  */
 export const CHECK_SOURCES: CheckSources = {
-  identify: placeholderIdentify,
-  contradictions: placeholderContradictions,
+  identify,
+  contradictions: metadataContradictions,
   async health(adapter, analysis, file): Promise<Finding[]> {
-    return [...placeholderNoModules(adapter), ...healthFindings(adapter, analysis), ...(await f16OverflowFindings(adapter, file))];
+    return [...noModulesFindings(adapter), ...healthFindings(adapter, analysis), ...(await f16OverflowFindings(adapter, file))];
   },
 };

@@ -28,7 +28,7 @@ test('a clean adapter exits 0 with its identity card and no findings; --json has
     const adapter = await peftAdapter(Rng.fresh(), child(dir, 'clean'));
     const text = runCli(['check', adapter]);
     assert.equal(text.status, 0, text.stderr);
-    assert.match(text.stdout, /adapter_model\.safetensors\n {2}container {5}safetensors\n {2}algorithm {5}PEFT LoRA/);
+    assert.match(text.stdout, /adapter_model\.safetensors\n {2}container {5}safetensors\n {2}algorithm {5}LoRA\n {2}writer {8}PEFT/);
     assert.match(text.stdout, /\n {2}no findings\n/);
     const json = runCli(['check', adapter, '--json']);
     assert.equal(json.status, 0, json.stderr);
@@ -133,9 +133,9 @@ test('several files and folders in one run, and a folder of adapters: every adap
   }
 });
 
-/** Sources that add fixed findings to the placeholders' (to reach every severity). */
+/** Sources that add fixed findings to the real ones (to reach every severity). */
 function withFindings(extra: readonly Finding[]): CheckSources {
-  return { ...CHECK_SOURCES, health: (adapter, analysis) => [...CHECK_SOURCES.health(adapter, analysis), ...extra] };
+  return { ...CHECK_SOURCES, health: async (adapter, analysis, file) => [...(await CHECK_SOURCES.health(adapter, analysis, file)), ...extra] };
 }
 
 function finding(severity: Severity): Finding {
