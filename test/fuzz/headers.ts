@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { rawFile } from '../helpers/rawSafetensors';
-import { PREFIX, writeAdapter, type JsonReport } from './adapter';
-import { parseJson } from './runner';
+import { PREFIX, writeAdapter } from './adapter';
+import { inspectAnswer } from './inspectAnswer';
 import type { Expectation, FuzzCase } from './types';
 
 /**
@@ -111,17 +111,10 @@ const validCases: FuzzCase[] = (
   name,
   async prepare(dir) {
     await writeAdapter(dir, { metadata });
-    return {
-      args: ['inspect', dir, '--json'],
-      json: true,
-      expect: 'answer',
-      check: ({ run }) => {
-        const report = parseJson<JsonReport>(run);
-        if (typeof report === 'string') return report;
-        const bad = report.modules.filter((m) => m.status !== 'ok');
-        return report.modules.length !== 2 || bad.length > 0 ? `expected 2 analysed modules, got ${report.modules.map((m) => m.status).join(', ')}` : undefined;
-      },
-    };
+    return inspectAnswer(dir, (report) => {
+      const bad = report.modules.filter((m) => m.status !== 'ok');
+      return report.modules.length !== 2 || bad.length > 0 ? `expected 2 analysed modules, got ${report.modules.map((m) => m.status).join(', ')}` : undefined;
+    });
   },
 }));
 

@@ -4,6 +4,7 @@ import { encodeFloat32 } from '../../src/core/safetensors/encode';
 import { writeFixture, type FixtureTensor } from '../helpers/fixtures';
 import { writeSparsePeftAdapter, writeSparseSafetensors, type SparseTensor } from '../helpers/sparseFile';
 import { LORA_CONFIG, PREFIX, type JsonReport } from './adapter';
+import { inspectAnswer } from './inspectAnswer';
 import { parseJson } from './runner';
 import type { FuzzCase } from './types';
 
@@ -89,18 +90,11 @@ const sparseFactor: FuzzCase = {
     ];
     await writeSparseSafetensors(join(dir, 'adapter_model.safetensors'), tensors, [{ tensor: tensors[0].name, offset: 2 ** 31 + 2, value: 0x80 }]);
     await writeFile(join(dir, 'adapter_config.json'), JSON.stringify({ ...LORA_CONFIG, r: 1, lora_alpha: 1 }));
-    return {
-      args: ['inspect', dir, '--json'],
-      json: true,
-      expect: 'answer',
-      check: ({ run }) => {
-        const report = parseJson<JsonReport>(run);
-        if (typeof report === 'string') return report;
-        const m = report.modules[0];
-        // One nonzero A value past 2 GiB: the poked byte sets element 2^29's lowest exponent bit (2^-126).
-        return m?.status === 'ok' && (m.frobenius ?? 0) > 0 ? undefined : `module ${m?.name}: ${m?.status}, ‖ΔW‖F ${m?.frobenius}`;
-      },
-    };
+    return inspectAnswer(dir, (report) => {
+      const m = report.modules[0];
+      // One nonzero A value past 2 GiB: the poked byte sets element 2^29's lowest exponent bit (2^-126).
+      return m?.status === 'ok' && (m.frobenius ?? 0) > 0 ? undefined : `module ${m?.name}: ${m?.status}, ‖ΔW‖F ${m?.frobenius}`;
+    });
   },
 };
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { writeFixture, type FixtureTensor } from '../helpers/fixtures';
 import { Rng } from '../helpers/random';
 import { LORA_CONFIG, loraTensors, PREFIX, writeAdapter, type JsonModule, type JsonReport } from './adapter';
+import { inspectAnswer } from './inspectAnswer';
 import { parseJson } from './runner';
 import type { CheckContext, FuzzCase, Invocation } from './types';
 
@@ -152,17 +153,10 @@ const zeros: FuzzCase = {
   name: 'zero factors',
   async prepare(dir) {
     await writeAdapter(dir, { factorScale: 0 });
-    return {
-      args: ['inspect', dir, '--json'],
-      json: true,
-      expect: 'answer',
-      check: ({ run }) => {
-        const report = parseJson<JsonReport>(run);
-        if (typeof report === 'string') return report;
-        const bad = report.modules.find((m) => m.frobenius !== 0 && m.frobenius !== null);
-        return bad ? `zero factors give ‖ΔW‖F ${bad.frobenius}` : undefined;
-      },
-    };
+    return inspectAnswer(dir, (report) => {
+      const bad = report.modules.find((m) => m.frobenius !== 0 && m.frobenius !== null);
+      return bad ? `zero factors give ‖ΔW‖F ${bad.frobenius}` : undefined;
+    });
   },
 };
 

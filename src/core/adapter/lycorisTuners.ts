@@ -1,5 +1,6 @@
 import type { TensorInfo } from '../safetensors/types';
 import type { BuildContext, BuildResult } from './build';
+import { listedModule } from './listedModule';
 import type { AdaptedModule, OtherTensor } from './model';
 import { kohyaPrefixOf } from './moduleNames';
 
@@ -56,23 +57,8 @@ export function buildLycorisTuners(ctx: BuildContext): BuildResult | null {
     }
     const algorithm = [...group.algorithms][0];
     found.add(algorithm);
-    const record: Record<string, string> = {};
-    for (const t of group.tensors) record[t.name.slice(name.length + 1)] = t.name;
-    const sizes = group.tensors.map((t) => `${t.name.slice(name.length + 1)} [${t.shape.join(', ')}]`).join(', ');
-    modules.push({
-      name,
-      kind: 'linear',
-      shape: [0, 0],
-      rank: 0,
-      maxRank: 0,
-      alpha: null,
-      scale: 1,
-      scaleRule: 'none (not a B·A update)',
-      scaleKnown: false,
-      factors: null,
-      tensors: record,
-      warnings: [`${NOTES[algorithm]} (${sizes})`],
-    });
+    // A LyCORIS tensor's role is its key past the module name (`a1.weight`, `oft_diag`).
+    modules.push(listedModule(name, group.tensors, (t) => t.name.slice(name.length + 1), 0, NOTES[algorithm]));
   }
   if (modules.length === 0) return null;
   const names = [...found].join(', ');

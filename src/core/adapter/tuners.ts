@@ -1,6 +1,7 @@
 import type { TensorInfo } from '../safetensors/types';
 import type { BuildContext, BuildResult } from './build';
 import { numberField } from './config';
+import { listedModule } from './listedModule';
 import type { AdaptedModule, FactorRef, OtherTensor } from './model';
 import { withoutPeftWrap } from './moduleNames';
 
@@ -63,7 +64,7 @@ export function buildTuner(ctx: BuildContext, peftType: string, baseModel: strin
   }
   if (groups.size === 0) return null;
   const r = numberField(ctx.config?.values ?? {}, 'r') ?? 0;
-  const modules = [...groups].map(([name, tensors]) => listedModule(name, tensors, r, kind.note));
+  const modules = [...groups].map(([name, tensors]) => listedModule(name, tensors, lastPart, r, kind.note));
   return {
     formatDetail: `PEFT ${kind.name} (not a low-rank adapter: ${modules.length} modules listed)`,
     peftType,
@@ -75,24 +76,9 @@ export function buildTuner(ctx: BuildContext, peftType: string, baseModel: strin
   };
 }
 
-function listedModule(name: string, tensors: readonly TensorInfo[], rank: number, note: string): AdaptedModule {
-  const record: Record<string, string> = {};
-  for (const t of tensors) record[t.name.slice(t.name.lastIndexOf('.') + 1)] = t.name;
-  const sizes = tensors.map((t) => `${t.name.slice(t.name.lastIndexOf('.') + 1)} [${t.shape.join(', ')}]`).join(', ');
-  return {
-    name,
-    kind: 'linear',
-    shape: [0, 0],
-    rank,
-    maxRank: 0,
-    alpha: null,
-    scale: 1,
-    scaleRule: 'none (not a B·A update)',
-    scaleKnown: false,
-    factors: null,
-    tensors: record,
-    warnings: [`${note} (${sizes})`],
-  };
+/** A PEFT tuner tensor's role: the last part of its key (`…ia3_l` → `ia3_l`). */
+function lastPart(t: TensorInfo): string {
+  return t.name.slice(t.name.lastIndexOf('.') + 1);
 }
 
 /**
