@@ -12,6 +12,7 @@ import { MAX_CONFIG_BYTES } from '../adapter/config';
 import { readSmallText } from '../io/readFile';
 import { findAdapters } from '../predict/scan/findAdapters';
 import { SEVERITIES, type Finding, type Identity, type Severity } from './finding';
+import { DEFAULT_HEALTH_THRESHOLDS, type HealthThresholds } from './thresholds';
 
 /**
  * Where the check's findings come from: what the file is, where its metadata contradicts its
@@ -20,7 +21,7 @@ import { SEVERITIES, type Finding, type Identity, type Severity } from './findin
 export interface CheckSources {
   identify(adapter: Adapter): Identity;
   contradictions(adapter: Adapter, identity: Identity): Finding[];
-  health(adapter: Adapter, analysis: AdapterAnalysis, file: TensorSource): Finding[] | Promise<Finding[]>;
+  health(adapter: Adapter, analysis: AdapterAnalysis, file: TensorSource, thresholds: HealthThresholds): Finding[] | Promise<Finding[]>;
   /** Findings against the base model (`--base`); absent when this build has none. */
   base?(adapter: Adapter, analysis: AdapterAnalysis, basePath: string): Promise<Finding[]>;
 }
@@ -30,6 +31,8 @@ export interface CheckOptions {
   readonly base?: string;
   /** Defaults to the pure TypeScript backend. */
   readonly backend?: ComputeBackend;
+  /** The health thresholds (the editor's settings); DEFAULT_HEALTH_THRESHOLDS where absent. */
+  readonly thresholds?: Partial<HealthThresholds>;
 }
 
 /** One checked file: what it is and what was found, findings most serious first. */
@@ -94,7 +97,10 @@ export async function checkFile(path: string, options: CheckOptions, sources: Ch
     const { adapter } = opened;
     const identity = sources.identify(adapter);
     const analysis = await analyzeAdapter(opened, options.backend ? { backend: options.backend } : {});
-    const findings = [...sources.contradictions(adapter, identity), ...(await sources.health(adapter, analysis, opened.file))];
+    const findings = [
+      ...sources.contradictions(adapter, identity),
+      ...(await sources.health(adapter, analysis, opened.file, { ...DEFAULT_HEALTH_THRESHOLDS, ...options.thresholds })),
+    ];
     if (options.base !== undefined && sources.base) findings.push(...(await sources.base(adapter, analysis, options.base)));
     return { path: adapter.file, identity, findings: bySeverity(findings), config: await configText(adapter) };
   } finally {

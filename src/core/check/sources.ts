@@ -14,7 +14,7 @@ import type { CheckSources } from './runCheck';
 export const CHECK_SOURCES: CheckSources = {
   identify,
   contradictions: metadataContradictions,
-  async health(adapter, analysis, file): Promise<Finding[]> {
-    return [...noModulesFindings(adapter), ...healthFindings(adapter, analysis), ...(await f16OverflowFindings(adapter, file))];
+  async health(adapter, analysis, file, thresholds): Promise<Finding[]> {
+    return [...noModulesFindings(adapter), ...healthFindings(adapter, analysis, thresholds), ...(await f16OverflowFindings(adapter, file, thresholds))];
   },
 };
