@@ -135,7 +135,7 @@ test('several files and folders in one run, and a folder of adapters: every adap
 
 /** Sources that add fixed findings to the real ones (to reach every severity). */
 function withFindings(extra: readonly Finding[]): CheckSources {
-  return { ...CHECK_SOURCES, health: async (adapter, analysis, file) => [...(await CHECK_SOURCES.health(adapter, analysis, file)), ...extra] };
+  return { ...CHECK_SOURCES, health: async (adapter, analysis, file, thresholds) => [...(await CHECK_SOURCES.health(adapter, analysis, file, thresholds)), ...extra] };
 }
 
 function finding(severity: Severity): Finding {
