@@ -126,8 +126,9 @@ function noAdapter(ctx: BuildContext): BuildResult {
 /** Reads the one-element alpha tensors; a value that is not a finite number is left out. */
 async function readScalars(file: TensorSource, grouped: GroupedKeys): Promise<Map<string, number>> {
   const scalars = new Map<string, number>();
-  for (const parts of grouped.modules) {
-    const alpha = parts.parts.get('alpha');
+  // An `.alpha` beside factors no key rule knows (LyCORIS GLoRA's a1/b1/…) is read too.
+  const alphas = grouped.modules.map((parts) => parts.parts.get('alpha')).concat(grouped.unclassified.filter((t) => t.name.endsWith('.alpha')));
+  for (const alpha of alphas) {
     if (!alpha || alpha.elements !== 1) continue;
     try {
       const [value] = await file.readFloat64(alpha);

@@ -56,17 +56,27 @@ export interface LowRankFactors {
   readonly mid?: FactorRef;
 }
 
-/** LyCORIS LoHa: ΔW = s·(W1a·W1b) ⊙ (W2a·W2b). Its rank is at most r1·r2. */
+/**
+ * LyCORIS LoHa: ΔW = s·(W1a·W1b) ⊙ (W2a·W2b). Its rank is at most r1·r2. With Tucker cores
+ * (conv, `hada_t1`/`hada_t2` [r, r, …kernel]) each half is W = w_aᵀ·(t ×₂ w_b): w1a/w2a are then
+ * stored [r, out] (the references are transposed) and w1b/w2b [r, in], and the effective A of a
+ * half is its core contracted with w_b, as for a LoRA `mid`.
+ */
 export interface HadamardFactors {
   readonly type: 'hadamard';
   readonly w1a: FactorRef;
   readonly w1b: FactorRef;
   readonly w2a: FactorRef;
   readonly w2b: FactorRef;
+  readonly t1?: FactorRef;
+  readonly t2?: FactorRef;
 }
 
-/** One side of a Kronecker product: a full matrix or a low-rank pair. */
-export type KroneckerSide = { readonly full: FactorRef } | { readonly B: FactorRef; readonly A: FactorRef };
+/**
+ * One side of a Kronecker product: a full matrix or a low-rank pair; a pair with a Tucker core
+ * `mid` (LyCORIS `lokr_t2` [r, r, …kernel]) has B = w_aᵀ and its effective A contracted with the core.
+ */
+export type KroneckerSide = { readonly full: FactorRef } | { readonly B: FactorRef; readonly A: FactorRef; readonly mid?: FactorRef };
 
 /**
  * LyCORIS LoKr: ΔW = s·kron(W1, W2). Its singular values are exactly the products

@@ -97,15 +97,22 @@ function hadamard(p: ReadonlyMap<FactorRole, TensorInfo>): Omit<ModuleStructure,
   const w1b = p.get('hada_w1_b');
   const w2a = p.get('hada_w2_a');
   const w2b = p.get('hada_w2_b');
+  const t1 = p.get('hada_t1');
+  const t2 = p.get('hada_t2');
+  const tucker = t1 ?? t2;
   const warnings: string[] = [];
-  const rank = w1b?.shape[0] ?? w1a?.shape[1] ?? 0;
-  const [m, n] = w1a && w1b ? [w1a.shape[0], asMatrix(w1b)[1]] : [0, 0];
+  const rank = w1b?.shape[0] ?? (tucker ? w1a?.shape[0] : w1a?.shape[1]) ?? 0;
+  // With Tucker cores w_a is stored [r, out] and w_b [r, in]; the kernel is the core's.
+  const [m, n] = !w1a || !w1b ? [0, 0] : tucker ? [w1a.shape[1] ?? 0, (w1b.shape[1] ?? 0) * product(tucker.shape.slice(2))] : [w1a.shape[0], asMatrix(w1b)[1]];
   const fail = (why: string) => {
     warnings.push(why);
     return { kind: 'linear' as const, shape: [m, n] as const, rank, maxRank: Math.min(m, n, rank * rank), algorithm: 'LoHa' as const, factors: null, warnings };
   };
   if (!w1a || !w1b || !w2a || !w2b) return fail('a LoHa factor (hada_w1_a, hada_w1_b, hada_w2_a, hada_w2_b) is missing; this module cannot be analysed');
-  if (p.has('hada_t1') || p.has('hada_t2')) return fail('LoHa with Tucker cores (hada_t1/hada_t2) is not analysed yet');
+  if (tucker) {
+    if (!t1 || !t2) return fail(`LoHa Tucker cores come in pairs: ${t1 ? 'hada_t1' : 'hada_t2'} is stored without ${t1 ? 'hada_t2' : 'hada_t1'}; this module cannot be analysed`);
+    return hadamardTucker([w1a, w1b, t1], [w2a, w2b, t2], fail);
+  }
   const [r1, r2] = [w1b.shape[0], w2b.shape[0]];
   if (w1a.shape.length !== 2 || w2a.shape.length !== 2 || w1a.shape[1] !== r1 || w2a.shape[1] !== r2)
     return fail(`LoHa factor shapes do not chain: [${w1a.shape}]·[${w1b.shape}] and [${w2a.shape}]·[${w2b.shape}]`);
@@ -115,18 +122,80 @@ function hadamard(p: ReadonlyMap<FactorRole, TensorInfo>): Omit<ModuleStructure,
   return { kind: kernel ? 'conv' : 'linear', shape: [m, n], ...(kernel ? { kernel } : {}), rank: r1, maxRank: Math.min(m, n, r1 * r2), algorithm: 'LoHa', factors, warnings };
 }
 
-function kroneckerSide(p: ReadonlyMap<FactorRole, TensorInfo>, which: 'w1' | 'w2'): { side: KroneckerSide; shape: [number, number]; rank: number; lowRank: boolean } | string {
+type Half = readonly [wa: TensorInfo, wb: TensorInfo, t: TensorInfo];
+
+/** Why a Tucker pair does not fit: w_a [r, out], w_b [r, in], core [r, r, …kernel]; null when it fits. */
+function tuckerMisfit(wa: TensorInfo, wb: TensorInfo, t: TensorInfo): string | null {
+  if (wa.shape.length !== 2 || wb.shape.length !== 2)
+    return `${wa.name} [${wa.shape}] and ${wb.name} [${wb.shape}] are not [rank, out] and [rank, in] matrices, as a Tucker pair stores them`;
+  const r = wa.shape[0];
+  if (wb.shape[0] !== r || t.shape.length < 2 || t.shape[0] !== r || t.shape[1] !== r)
+    return `Tucker core ${t.name} is [${t.shape}], which does not fit ${wa.name} [${wa.shape}] and ${wb.name} [${wb.shape}] (a ${r}×${r}×kernel core is needed); this module cannot be analysed`;
+  return null;
+}
+
+/**
+ * LoHa with Tucker cores (LyCORIS modules/loha.py with use_tucker; functional/loha.py
+ * HadaWeightTucker): each half is einsum('i j …, j r, i p -> p r …', t, w_b, w_a), as a matrix
+ * [out, in·kernel] the pair w_aᵀ·(t contracted with w_b).
+ */
+function hadamardTucker(one: Half, two: Half, fail: (why: string) => Omit<ModuleStructure, 'tensors' | 'magnitude'>): Omit<ModuleStructure, 'tensors' | 'magnitude'> {
+  const misfit = tuckerMisfit(...one) ?? tuckerMisfit(...two);
+  if (misfit) return fail(misfit);
+  const [[w1a, w1b, t1], [w2a, w2b, t2]] = [one, two];
+  const kernel = t1.shape.slice(2);
+  if (w1a.shape[1] !== w2a.shape[1] || w1b.shape[1] !== w2b.shape[1] || t2.shape.slice(2).join() !== kernel.join())
+    return fail(`LoHa Tucker halves have different shapes: [${w1a.shape}], [${w1b.shape}], [${t1.shape}] and [${w2a.shape}], [${w2b.shape}], [${t2.shape}]`);
+  const shape: [number, number] = [w1a.shape[1], w1b.shape[1] * product(kernel)];
+  const [r1, r2] = [w1b.shape[0], w2b.shape[0]];
+  const factors = { type: 'hadamard' as const, w1a: ref(w1a, true), w1b: ref(w1b), w2a: ref(w2a, true), w2b: ref(w2b), t1: ref(t1), t2: ref(t2) };
+  const conv = kernel.length > 0;
+  return { kind: conv ? 'conv' : 'linear', shape, ...(conv ? { kernel } : {}), rank: r1, maxRank: Math.min(shape[0], shape[1], r1 * r2), algorithm: 'LoHa', factors, warnings: [] };
+}
+
+interface Side {
+  readonly side: KroneckerSide;
+  readonly shape: [number, number];
+  readonly rank: number;
+  readonly lowRank: boolean;
+  readonly kernel: readonly number[];
+}
+
+function kroneckerSide(p: ReadonlyMap<FactorRole, TensorInfo>, which: 'w1' | 'w2'): Side | string {
   const full = p.get(`lokr_${which}`);
   const a = p.get(`lokr_${which}_a`);
   const b = p.get(`lokr_${which}_b`);
+  const t = p.get(which === 'w1' ? 'lokr_t1' : 'lokr_t2');
   if (full) {
+    if (t) return `Tucker core ${t.name} is stored beside the full ${full.name}, which has no pair for it to join`;
     const shape = asMatrix(full);
-    return { side: { full: ref(full) }, shape, rank: Math.min(...shape), lowRank: false };
+    return { side: { full: ref(full) }, shape, rank: Math.min(...shape), lowRank: false, kernel: full.shape.slice(2) };
   }
-  if (!a || !b) return `LoKr factor lokr_${which} is missing (neither full nor both halves found)`;
+  if (!a || !b)
+    return t ? `Tucker core ${t.name} has no lokr_${which}_a and lokr_${which}_b pair beside it` : `LoKr factor lokr_${which} is missing (neither full nor both halves found)`;
+  if (t) {
+    // LyCORIS modules/lokr.py with use_tucker: w_a [r, rows], w_b [r, cols], t [r, r, …kernel],
+    // rebuilt by functional/general.py rebuild_tucker: einsum('i j …, i p, j r -> p r …', t, w_a, w_b).
+    const misfit = tuckerMisfit(a, b, t);
+    if (misfit) return misfit;
+    const kernel = t.shape.slice(2);
+    return { side: { B: ref(a, true), A: ref(b), mid: ref(t) }, shape: [a.shape[1], b.shape[1] * product(kernel)], rank: a.shape[0], lowRank: true, kernel };
+  }
   if (a.shape.length !== 2 || b.shape[0] !== a.shape[1]) return `LoKr halves of ${which} do not chain: [${a.shape}]·[${b.shape}]`;
   const shape: [number, number] = [a.shape[0], asMatrix(b)[1]];
-  return { side: { B: ref(a), A: ref(b) }, shape, rank: a.shape[1], lowRank: true };
+  return { side: { B: ref(a), A: ref(b) }, shape, rank: a.shape[1], lowRank: true, kernel: b.shape.slice(2) };
+}
+
+/**
+ * The conv kernel of kron(W1, W2): LyCORIS functional/lokr.py make_kron gives W1 W2's number of
+ * axes and torch.kron multiplies the kernels axis by axis. ΔW flattened to [out, in·kernel] is
+ * then kron(W1, W2) flattened, up to an order of its columns, so its singular values are still
+ * the products. A kernel on W1 alone, or kernels of different lengths, is not that product.
+ */
+function kroneckerKernel(k1: readonly number[], k2: readonly number[]): readonly number[] | string {
+  if (k1.length === 0) return k2;
+  if (k1.length !== k2.length) return `LoKr kernels [${k1}] of w1 and [${k2}] of w2 have different lengths; the product is not a Kronecker product of the flattened sides`;
+  return k1.map((d, i) => d * k2[i]);
 }
 
 function kronecker(p: ReadonlyMap<FactorRole, TensorInfo>): Omit<ModuleStructure, 'tensors' | 'magnitude'> {
@@ -137,18 +206,15 @@ function kronecker(p: ReadonlyMap<FactorRole, TensorInfo>): Omit<ModuleStructure
   const [c, d] = known(w2);
   const shape: [number, number] = [a * c, b * d];
   const problems = [w1, w2].filter((s): s is string => typeof s === 'string');
-  if (p.has('lokr_t1') || p.has('lokr_t2'))
-    problems.push(
-      `LoKr with Tucker cores (${p.has('lokr_t1') ? 'lokr_t1' : ''}${p.has('lokr_t1') && p.has('lokr_t2') ? ', ' : ''}${p.has('lokr_t2') ? 'lokr_t2' : ''}) is listed, not analysed yet`,
-    );
+  const kernel = typeof w1 === 'string' || typeof w2 === 'string' ? [] : kroneckerKernel(w1.kernel, w2.kernel);
+  if (typeof kernel === 'string') problems.push(kernel);
   // LyCORIS' dim is the rank of the decomposed side (w2 first, as the writer chooses it).
   const dim = typeof w2 !== 'string' && w2.lowRank ? w2.rank : typeof w1 !== 'string' && w1.lowRank ? w1.rank : 0;
   const maxRank = Math.min(shape[0], shape[1], (typeof w1 === 'string' ? 0 : Math.min(w1.rank, ...w1.shape)) * (typeof w2 === 'string' ? 0 : Math.min(w2.rank, ...w2.shape)));
-  if (problems.length > 0 || typeof w1 === 'string' || typeof w2 === 'string') {
+  if (problems.length > 0 || typeof w1 === 'string' || typeof w2 === 'string' || typeof kernel === 'string') {
     return { kind: 'linear', shape, rank: dim, maxRank, algorithm: 'LoKr', factors: null, warnings: problems };
   }
-  const w2Tensor = p.get('lokr_w2') ?? p.get('lokr_w2_b');
-  const kernel = w2Tensor && w2Tensor.shape.length > 2 ? w2Tensor.shape.slice(2) : undefined;
   const factors = { type: 'kronecker' as const, w1: w1.side, w2: w2.side, w1Shape: w1.shape, w2Shape: w2.shape };
-  return { kind: kernel ? 'conv' : 'linear', shape, ...(kernel ? { kernel } : {}), rank: dim, maxRank, algorithm: 'LoKr', factors, warnings: [] };
+  const conv = kernel.length > 0;
+  return { kind: conv ? 'conv' : 'linear', shape, ...(conv ? { kernel } : {}), rank: dim, maxRank, algorithm: 'LoKr', factors, warnings: [] };
 }

@@ -144,6 +144,23 @@ export async function readMatrix(file: TensorSource, ref: FactorRef, role: 'B' |
   return { rows: f.rows, cols: f.cols, data: f.values as Float64Array };
 }
 
+/**
+ * A pair as float64 column-major B (m×r) and Aᵀ (n×r), with the Tucker core `mid`, when there
+ * is one, contracted into Aᵀ: the halves of LoHa and the sides of LoKr.
+ */
+export async function readPair(
+  file: TensorSource,
+  B: FactorRef,
+  A: FactorRef,
+  mid: FactorRef | undefined,
+  workspace?: Workspace,
+  limits = DEFAULT_FACTOR_LIMITS,
+): Promise<{ B: Matrix; At: Matrix }> {
+  const b = await readMatrix(file, B, 'B', workspace, limits);
+  const At = await readMatrix(file, A, 'At', workspace, limits);
+  return { B: b, At: mid ? await contractTucker(file, mid, At, workspace, limits) : At };
+}
+
 /** B, Aᵀ and the r×r mixer of a low-rank module, as the spectrum route wants them. */
 export interface LowRankData {
   readonly B: TallFactor;
@@ -186,6 +203,7 @@ async function contractTucker(file: TensorSource, midRef: FactorRef, downT: Matr
   const mid = await readStored(file, midRef, false, workspace, limits);
   const r = downT.cols;
   const inputs = downT.rows;
+  if (mid.rows !== r || r === 0 || mid.cols % r !== 0) throw new ModuleDataError(`Tucker core ${midRef.tensor} has ${mid.rows}×${mid.cols} values, which do not fit rank ${r}`);
   const k = mid.cols / r;
   const n = inputs * k;
   if (n * r > limits.maxElements) throw new FactorTooLargeError(`${midRef.tensor} contracted with its down factor`, n * r, limits.maxElements);

@@ -5,7 +5,8 @@ import type { ComputeBackend, FactorInput, TallFactor } from '../compute/backend
 import { singularValues } from '../linalg/jacobiSvd';
 import { multiplyTransposed, type Matrix } from '../linalg/matrix';
 import { productSvd } from '../linalg/productSvd';
-import { readAt, readB, readLowRank, readMatrix, readMixer, readStored, streamedSourceOf, type LowRankData } from './factors';
+import { FactorTooLargeError } from './factorErrors';
+import { readAt, readB, readLowRank, readMixer, readPair, readStored, streamedSourceOf, type LowRankData } from './factors';
 import { DEFAULT_FACTOR_LIMITS, streamedR, type FactorLimits } from './streamedFactor';
 import type { Workspace } from './workspace';
 
@@ -136,15 +137,18 @@ async function planStreamed(
 /**
  * LoHa: (W1a·W1b) ⊙ (W2a·W2b) = B'·A' exactly, with B' the row-wise Khatri–Rao product of W1a
  * and W2a (m × r1·r2) and A' the column-wise one of W1b and W2b (r1·r2 × n). Its rank is at most
- * r1·r2 and the QR route applies unchanged.
+ * r1·r2 and the QR route applies unchanged. With Tucker cores (LyCORIS functional/loha.py
+ * HadaWeightTucker: each half is einsum('i j …, j r, i p -> p r …', t, w_b, w_a)) a half is the
+ * pair w_aᵀ·(t contracted with w_b), so the same product holds with the contracted A of each half.
  */
 async function readHadamard(file: TensorSource, f: HadamardFactors, workspace: Workspace | undefined, limits: FactorLimits): Promise<{ B: TallFactor; At: TallFactor }> {
-  const b1 = await readMatrix(file, f.w1a, 'B', workspace, limits);
-  const b2 = await readMatrix(file, f.w2a, 'B', workspace, limits);
-  const a1 = await readMatrix(file, f.w1b, 'At', workspace, limits);
-  const a2 = await readMatrix(file, f.w2b, 'At', workspace, limits);
-  const B = khatriRao(b1, b2);
-  const At = khatriRao(a1, a2);
+  const one = await readPair(file, f.w1a, f.w1b, f.t1, workspace, limits);
+  const two = await readPair(file, f.w2a, f.w2b, f.t2, workspace, limits);
+  const r = one.B.cols * two.B.cols;
+  const largest = Math.max(one.B.rows, one.At.rows) * r;
+  if (largest > limits.maxElements) throw new FactorTooLargeError(`${f.w1a.tensor} ⊙ ${f.w2a.tensor} (Khatri–Rao product)`, largest, limits.maxElements);
+  const B = khatriRao(one.B, two.B);
+  const At = khatriRao(one.At, two.At);
   return { B: { rows: B.rows, cols: B.cols, layout: 'wide', values: B.data }, At: { rows: At.rows, cols: At.cols, layout: 'wide', values: At.data } };
 }
 
@@ -186,8 +190,9 @@ async function planSide(file: TensorSource, side: KroneckerSide, workspace: Work
     // The column-major view of a row-major matrix is its transpose: same singular values.
     return singularValues({ rows: s.cols, cols: s.rows, data: s.data });
   }
-  const B = await readMatrix(file, side.B, 'B', workspace, limits);
-  const At = await readMatrix(file, side.A, 'At', workspace, limits);
+  // A Tucker side is rebuilt as LyCORIS functional/general.py rebuild_tucker does:
+  // einsum('i j …, i p, j r -> p r …', t, w_a, w_b) = w_aᵀ·(t contracted with w_b).
+  const { B, At } = await readPair(file, side.B, side.A, side.mid, workspace, limits);
   return [
     { rows: B.rows, cols: B.cols, layout: 'wide', values: B.data },
     { rows: At.rows, cols: At.cols, layout: 'wide', values: At.data },
