@@ -107,5 +107,5 @@ function gloraModule(name: string, tensors: readonly TensorInfo[], scalars: Read
   const warnings = [`GLoRA: ${GLORA_PART} (LyCORIS glora.py make_weight: ΔW = s·(W·a1·a2 + b1·b2))`, ...structure.warnings];
   if (alpha && value === undefined) warnings.push(`${alpha.name} is not a finite scalar; alpha = dim assumed`);
   const record = Object.fromEntries([...byRole].map(([role, t]) => [role, t.name]));
-  return toModule(name, { ...structure, tensors: record, warnings }, kohyaScale(value, structure.rank));
+  return { ...toModule(name, { ...structure, tensors: record, warnings }, kohyaScale(value, structure.rank)), partial: 'the W·a1·a2 term of GLoRA, which needs the base weight' };
 }

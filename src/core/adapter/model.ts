@@ -130,6 +130,11 @@ export interface AdaptedModule {
    * fused module, the slice's index and what it is (q, k, v, mlp).
    */
   readonly fusedSlice?: { readonly weight: string; readonly index: number; readonly part: string };
+  /**
+   * Set when the factors hold only part of ΔW (LyCORIS GLoRA's b1·b2, without W·a1·a2): what is
+   * left out. Its numbers are of that part; nothing is written from it in ΔW's place.
+   */
+  readonly partial?: string;
   readonly warnings: readonly string[];
 }
 

@@ -114,6 +114,8 @@ async function readItem(file: TensorSource, module: AdaptedModule, backend: Comp
   if (!f) return { module, skipped: { module, structured: false, reason: module.warnings.join('; ') || 'its factors are missing' } };
   if (f.type !== 'lowRank')
     return { module, skipped: { module, structured: true, reason: `${f.type === 'hadamard' ? 'LoHa' : 'LoKr'} module: its truncation is not a LoRA pair written here` } };
+  if (module.partial)
+    return { module, skipped: { module, structured: false, reason: `its factors are only part of ΔW (${module.partial} is left out): a pair written from them would drop it` } };
   if (f.A.block || f.B.block) return { module, skipped: { module, structured: false, reason: 'one expert of stacked factors: the stack is written whole or not at all' } };
   if (isDerived(f.A) || isDerived(f.B))
     return {

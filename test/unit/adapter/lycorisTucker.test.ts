@@ -3,6 +3,9 @@ import { test } from 'node:test';
 import { add, dd, mul, twoProd, type DD } from '../../helpers/doubleDouble';
 import { gaussian } from '../../helpers/factors';
 import { removeDir, tempDir, writeFixture } from '../../helpers/fixtures';
+import { join } from 'node:path';
+import { ResizeError } from '../../../src/core/resize/errors';
+import { resizeAdapter } from '../../../src/core/resize/resize';
 import { assertSpectrum, withAnalysis } from '../../helpers/layoutCheck';
 import { Rng } from '../../helpers/random';
 import { ddMultiply, materialize, type DDMatrix, type Dense } from '../../helpers/referenceSvd';
@@ -229,5 +232,25 @@ test('LyCORIS GLoRA: the low-rank part b1·b2 is analysed and labelled; the W·a
     });
     assertSpectrum(results, tucker, rebuildTucker(bm, transposed(e1), e2), rng, TOLERANCE);
   });
+  await removeDir(dir);
+});
+
+test('a GLoRA file is not resized into a LoRA of its low-rank part: the W·a1·a2 term would be lost', async () => {
+  const rng = Rng.fresh();
+  const dir = await tempDir();
+  const [r, d] = [2, 6];
+  // glora.py (linear): a1 [in, dim], a2 [dim, in], b1 [out, dim], b2 [dim, in].
+  const name = 'lora_unet_down_blocks_0_attentions_0_proj_in';
+  const input = await writeFixture(dir, 'glora.safetensors', [
+    { name: `${name}.a1.weight`, shape: [d, r], values: rng.gaussians(d * r) },
+    { name: `${name}.a2.weight`, shape: [r, d], values: rng.gaussians(r * d) },
+    { name: `${name}.b1.weight`, shape: [d, r], values: rng.gaussians(d * r) },
+    { name: `${name}.b2.weight`, shape: [r, d], values: rng.gaussians(r * d) },
+    { name: `${name}.alpha`, shape: [], values: [1] },
+  ]);
+  await assert.rejects(
+    resizeAdapter({ input, output: join(dir, 'out'), method: { kind: 'fixed', rank: 1 }, format: 'peft' }),
+    (e: unknown) => e instanceof ResizeError && e.code === 'NO_MODULES' && /only part of ΔW \(the W·a1·a2 term of GLoRA/.test(e.message),
+  );
   await removeDir(dir);
 });
