@@ -113,6 +113,30 @@ test('LyCORIS LoKr with a Tucker core on w2 (conv): σ(kron(w1, rebuild_tucker(t
   await removeDir(dir);
 });
 
+test('a Tucker core on w1 (lokr_t1, named in lokr.py weight_list) is rebuilt the same way; the kernels multiply as torch.kron does', async () => {
+  const rng = Rng.fresh();
+  const dir = await tempDir();
+  const r = 2;
+  const name = 'lora_unet_up_blocks_0_resnets_1_conv2';
+  const t1 = core(rng, r, [1, 1]);
+  const [w1a, w1b] = [gaussian(rng, r, 3), gaussian(rng, r, 2)];
+  const w2 = gaussian(rng, 4, 5 * 9);
+  const path = await writeFixture(dir, 'lokr_t1.safetensors', [
+    { name: `${name}.alpha`, shape: [], values: [1] },
+    { name: `${name}.lokr_t1`, shape: [r, r, 1, 1], values: t1.data },
+    { name: `${name}.lokr_w1_a`, shape: [r, 3], values: w1a.data },
+    { name: `${name}.lokr_w1_b`, shape: [r, 2], values: w1b.data },
+    { name: `${name}.lokr_w2`, shape: [4, 5, 3, 3], values: w2.data },
+  ]);
+  await withAnalysis(path, ({ adapter }, results) => {
+    const m = adapter.modules[0];
+    assert.deepEqual(m.shape, [12, 2 * 5 * 9]);
+    assert.deepEqual(m.kernel, [3, 3]);
+    assertSpectrum(results, name, scaleDD(kron(rebuildTucker(t1, w1a, w1b), toDD(w2)), 1 / r), rng, TOLERANCE);
+  });
+  await removeDir(dir);
+});
+
 test('LyCORIS LoHa with Tucker cores (conv): σ(rebuild(t1) ⊙ rebuild(t2)·s) exactly', async () => {
   const rng = Rng.fresh();
   const dir = await tempDir();
