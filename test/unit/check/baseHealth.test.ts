@@ -1,4 +1,6 @@
 import { strict as assert } from 'node:assert';
+import { mkdir, rename } from 'node:fs/promises';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { BaseModelError } from '../../../src/core/base/errors';
 import { BASE_CODES } from '../../../src/core/check/baseHealth';
@@ -158,6 +160,45 @@ test('sources without a base source still refuse --base with CheckError (CHECK_U
     const fx = await writeBaseCheckFixture(dir, Rng.fresh(), CLEAN.slice(0, 2));
     const { base: _unused, ...withoutBase } = CHECK_SOURCES;
     await assert.rejects(checkFile(fx.adapter, { base: fx.base }, withoutBase), (e: unknown) => e instanceof CheckError && e.code === 'CHECK_UNSUPPORTED');
+  } finally {
+    await removeDir(dir);
+  }
+});
+
+test('--base: the thresholds arrive through CheckOptions.thresholds (the editor settings)', async () => {
+  const rng = Rng.fresh();
+  const dir = await tempDir();
+  try {
+    const fx = await writeBaseCheckFixture(dir, rng, TRIGGERS);
+    const thresholds = { baseSpectralRatio: 5, amplificationMinFold: 1e4, intruderMinCount: 4 };
+    assert.deepEqual((await checkFile(fx.adapter, { base: fx.base, thresholds }, CHECK_SOURCES)).findings, [], rng.tag);
+    const other = byCode((await checkFile(fx.adapter, { base: fx.base, thresholds: { intruderEpsilon: 0.3 } }, CHECK_SOURCES)).findings, BASE_CODES.intruders);
+    assert.deepEqual(
+      other.map((f) => f.modules),
+      [[fx.layers[5].module]],
+      rng.tag,
+    );
+    assert.match(other[0].message, /below ε = 0\.3,/);
+  } finally {
+    await removeDir(dir);
+  }
+});
+
+test('--base: a Hugging Face cache folder (models--org--name/snapshots/<hash>/) is read as `lora-lens base` reads it', async () => {
+  const rng = Rng.fresh();
+  const dir = await tempDir();
+  try {
+    const fx = await writeBaseCheckFixture(dir, rng, CLEAN, { wrongShape: [2] });
+    const cache = join(dir, 'models--acme--tiny-llama');
+    await mkdir(join(cache, 'snapshots'), { recursive: true });
+    await rename(fx.base, join(cache, 'snapshots', '0123abcd'));
+    const check = await checkFile(fx.adapter, { base: cache }, CHECK_SOURCES);
+    assert.deepEqual(
+      check.findings.map((f) => [f.code, f.modules]),
+      [[BASE_CODES.shapeMismatch, [fx.layers[2].module]]],
+      rng.tag,
+    );
+    assert.ok(check.findings[0].message.includes(cache), check.findings[0].message);
   } finally {
     await removeDir(dir);
   }
