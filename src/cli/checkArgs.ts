@@ -24,7 +24,11 @@ export const CHECK: CommandSpec<CheckArgs> = {
     json: { type: 'boolean', help: 'print {"files": [{path, identity, findings}]} on stdout (errors as {"error": {code, message}})' },
     sarif: { type: 'boolean', help: 'print a SARIF 2.1.0 log on stdout: a rule per finding code, a result per finding, paths relative to the working folder' },
     'fail-on': { type: 'string', value: 'error|warning|note', help: 'the least serious finding that makes the exit status 1 (default error)' },
-    base: { type: 'string', value: '<model>', help: 'the base model the adapter was trained on, for the findings against it' },
+    base: {
+      type: 'string',
+      value: '<model>',
+      help: 'the base model the adapter was trained on (a .safetensors file, a sharded folder or its index, a diffusers pipeline, a Hugging Face cache folder), read one weight at a time, for the HEALTH_BASE_* and HEALTH_INTRUDER_DIMENSIONS findings',
+    },
   },
   exitStatus: 'exit status: 0 no finding reaches --fail-on, 1 one does (or an internal error, with its message on stderr), 2 invalid input or usage (a file that cannot be read)',
   sections: [{ title: 'finding codes', items: Object.entries(FINDING_DESCRIPTIONS) }],

@@ -15,4 +15,8 @@ export const FINDING_DESCRIPTIONS: Readonly<Record<string, string>> = {
   HEALTH_TARGET_UNMATCHED: 'target_modules entries that match no module',
   HEALTH_CONFIG_RANK_MISMATCH: "the config's r disagrees with the tensors' rank",
   HEALTH_LOW_UTILIZATION: 'modules whose energy sits in far fewer directions than their rank: a resize to r95 loses little',
+  HEALTH_BASE_SHAPE_MISMATCH: "with --base: the base weight's shape contradicts the adapter's: it was not trained on this base model",
+  HEALTH_BASE_MISSING: 'with --base: adapted modules with no base weight (or no single one) in the base model',
+  HEALTH_BASE_AMPLIFICATION: 'with --base: updates larger than their base weight (‖ΔW‖₂ / ‖W0‖₂), or whose amplification (Hu et al.) stands far out from their peers',
+  HEALTH_INTRUDER_DIMENSIONS: 'with --base: top singular vectors of W0 + ΔW that match none of W0 (intruder dimensions, Shuttleworth et al. 2024)',
 };

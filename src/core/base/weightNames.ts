@@ -26,7 +26,15 @@ export type WeightMatch =
       /** True when the stored weight is ΔW's transpose (n×m: GPT-2 Conv1D, `fan_in_fan_out`). */
       readonly transposed: boolean;
     }
-  | { readonly reason: string };
+  | {
+      readonly reason: string;
+      /**
+       * `missing`: no base weight is named like the module; `shape`: the one named like it has a
+       * shape ΔW contradicts (or a stacked tensor holds fewer experts); `undetermined`: which
+       * weight, or which block of it, cannot be told.
+       */
+      readonly kind: 'missing' | 'shape' | 'undetermined';
+    };
 
 export function indexBaseWeights(weights: Iterable<BaseWeight>): BaseWeightIndex {
   const entries: KeyedWeight[] = [];
@@ -62,10 +70,10 @@ export function matchBaseWeight(module: Pick<AdaptedModule, 'name' | 'shape'>, i
     .filter((e) => e.path === key.path || e.path.endsWith(`_${key.path}`) || key.path.endsWith(`_${e.path}`))
     .map((e) => ({ e, distance: Math.abs(e.path.length - key.path.length) + (e.component === key.component ? 0 : 0.5) }))
     .sort((a, b) => a.distance - b.distance);
-  if (candidates.length === 0) return matchStackedExpert(module, index) ?? { reason: `no base weight named like ${module.name}.weight` };
+  if (candidates.length === 0) return matchStackedExpert(module, index) ?? { reason: `no base weight named like ${module.name}.weight`, kind: 'missing' };
   const exact = candidates[0].e.path === key.path;
   const tied = candidates.length > 1 && (exact ? candidates[1].distance === candidates[0].distance : candidates[1].e.path !== key.path);
-  if (tied) return { reason: `ambiguous: base weights ${candidates[0].e.weight.name} and ${candidates[1].e.weight.name} both fit the name` };
+  if (tied) return { reason: `ambiguous: base weights ${candidates[0].e.weight.name} and ${candidates[1].e.weight.name} both fit the name`, kind: 'undetermined' };
   return byShape(candidates[0].e.weight, module.shape, fanInFanOut);
 }
 
@@ -75,7 +83,10 @@ function byShape(weight: BaseWeight, shape: readonly number[], fanInFanOut: bool
   const [m, n] = shape;
   if (rows === m && cols === n && !(m === n && fanInFanOut)) return { weight, transposed: false };
   if (rows === n && cols === m) return { weight, transposed: true };
-  return { reason: `base weight ${weight.name} is ${rows}×${cols}, but ΔW is ${m}×${n} (nor is it the ${n}×${m} transpose that GPT-2 Conv1D / fan_in_fan_out stores)` };
+  return {
+    reason: `base weight ${weight.name} is ${rows}×${cols}, but ΔW is ${m}×${n} (nor is it the ${n}×${m} transpose that GPT-2 Conv1D / fan_in_fan_out stores)`,
+    kind: 'shape',
+  };
 }
 
 /**
@@ -95,23 +106,25 @@ function matchStackedExpert(module: Pick<AdaptedModule, 'name' | 'shape'>, index
       (s.projection === expert.projection || (s.projection === 'gate_up_proj' && expert.projection !== 'down_proj')),
   );
   if (fits.length === 0) return null;
-  if (fits.length > 1) return { reason: `ambiguous: stacked expert weights ${fits[0].weight.name} and ${fits[1].weight.name} both fit ${module.name}` };
+  if (fits.length > 1) return { reason: `ambiguous: stacked expert weights ${fits[0].weight.name} and ${fits[1].weight.name} both fit ${module.name}`, kind: 'undetermined' };
   const s = fits[0];
   const [E, a, b] = s.weight.info.shape;
   const [m, n] = module.shape;
-  if (expert.expert >= E) return { reason: `${s.weight.name} stacks ${E} experts; ${module.name} is expert ${expert.expert}` };
+  if (expert.expert >= E) return { reason: `${s.weight.name} stacks ${E} experts; ${module.name} is expert ${expert.expert}`, kind: 'shape' };
   let block: BaseWeight | null;
   if (s.projection === 'gate_up_proj') {
     // [E, 2·I, H] (out×in): gate is rows 0…I, up rows I…2I. In×out ([E, H, 2·I]) halves are columns.
     if (a !== 2 * m || b !== n)
       return {
         reason: `${s.weight.name} is ${E}×${a}×${b}: expert ${expert.expert}'s ${expert.projection} (${m}×${n}) is not a block of it (in×out fused gate/up, as Llama 4 and gpt-oss store them, are columns)`,
+        kind: 'shape',
       };
     block = expertBlock(s.weight, expert.expert, expert.projection === 'gate_proj' ? 0 : m, m);
   } else {
-    if (a === b && s.layout === 'fused') return { reason: `${s.weight.name}: a square stacked expert weight does not say whether it is stored out×in or in×out` };
+    if (a === b && s.layout === 'fused')
+      return { reason: `${s.weight.name}: a square stacked expert weight does not say whether it is stored out×in or in×out`, kind: 'undetermined' };
     block = expertBlock(s.weight, expert.expert, 0, a);
   }
-  if (!block) return { reason: `${s.weight.name}: expert ${expert.expert}'s block is not a whole number of bytes inside the tensor` };
+  if (!block) return { reason: `${s.weight.name}: expert ${expert.expert}'s block is not a whole number of bytes inside the tensor`, kind: 'undetermined' };
   return byShape(block, module.shape, false);
 }

@@ -23,7 +23,7 @@ export interface CheckSources {
   contradictions(adapter: Adapter, identity: Identity): Finding[];
   health(adapter: Adapter, analysis: AdapterAnalysis, file: TensorSource, thresholds: HealthThresholds): Finding[] | Promise<Finding[]>;
   /** Findings against the base model (`--base`); absent when this build has none. */
-  base?(adapter: Adapter, analysis: AdapterAnalysis, basePath: string): Promise<Finding[]>;
+  base?(adapter: Adapter, analysis: AdapterAnalysis, file: TensorSource, basePath: string, thresholds: HealthThresholds): Promise<Finding[]>;
 }
 
 export interface CheckOptions {
@@ -101,7 +101,8 @@ export async function checkFile(path: string, options: CheckOptions, sources: Ch
       ...sources.contradictions(adapter, identity),
       ...(await sources.health(adapter, analysis, opened.file, { ...DEFAULT_HEALTH_THRESHOLDS, ...options.thresholds })),
     ];
-    if (options.base !== undefined && sources.base) findings.push(...(await sources.base(adapter, analysis, options.base)));
+    if (options.base !== undefined && sources.base)
+      findings.push(...(await sources.base(adapter, analysis, opened.file, options.base, { ...DEFAULT_HEALTH_THRESHOLDS, ...options.thresholds })));
     return { path: adapter.file, identity, findings: bySeverity(findings), config: await configText(adapter) };
   } finally {
     await opened.file.close();

@@ -1,3 +1,5 @@
+import { INTRUDER_EPSILON } from '../base/intruders';
+
 /**
  * The numbers the health check compares against, gathered so the editor can expose them as
  * settings. Each default says why it has its value.
@@ -39,6 +41,40 @@ export interface HealthThresholds {
   readonly lowUtilizationMinRank: number;
   /** Relative difference between a stored alpha and the config's lora_alpha taken as equal (F16 rounding of a stored alpha). */
   readonly alphaTolerance: number;
+  /**
+   * With `--base`: a module whose ‖ΔW‖₂ exceeds this multiple of its base weight's ‖W0‖₂ (σ1 of
+   * each) outweighs the weight it adapts. By Weyl's inequality every singular value of W0 + ΔW
+   * lies within ‖ΔW‖₂ of W0's, so below 1 the update moves no singular value of the layer by more
+   * than the base's own largest; past 1 the update's leading direction is stretched more than any
+   * direction of the pretrained weight, and the layer computes more the update than the model.
+   */
+  readonly baseSpectralRatio: number;
+  /**
+   * With `--base`: a module's log amplification (Hu et al.'s ‖ΔW‖_F / ‖Uᵀ·W0·V‖_F) is an outlier
+   * past median + k·MAD of its peers' values (MAD scaled by 1.4826), the rule and the k of the
+   * rank-1 spikes: a few outliers move neither the median nor the MAD.
+   */
+  readonly amplificationMads: number;
+  /**
+   * …and it must also be at least this many times the median, so a tight group of peers does
+   * not make a twofold difference an outlier. Hu et al. report factors of about 20 at r = 4 and
+   * 2 at r = 64 (GPT-3, Table 7): a tenfold step within one adapter is no difference of rank.
+   */
+  readonly amplificationMinFold: number;
+  /** Fewer analysed modules than this and no robust spread can be estimated: no amplification outlier is reported. */
+  readonly amplificationMinPeers: number;
+  /**
+   * With `--base`: ε of Shuttleworth et al. (2024): a top singular vector of W0 + ΔW whose best
+   * |cosine| with W0's top singular vectors is below ε is an intruder dimension. 0.5 is the
+   * value their figures and the `base` command use.
+   */
+  readonly intruderEpsilon: number;
+  /**
+   * A module is reported when at least this many of its intruders are determined (the SVD error
+   * bounds leave their verdict no room to flip). One: an intruder is a new direction among the
+   * layer's strongest, which full fine-tuning does not produce (Shuttleworth et al.).
+   */
+  readonly intruderMinCount: number;
 }
 
 export const DEFAULT_HEALTH_THRESHOLDS: HealthThresholds = {
@@ -50,6 +86,12 @@ export const DEFAULT_HEALTH_THRESHOLDS: HealthThresholds = {
   lowUtilizationFraction: 0.25,
   lowUtilizationMinRank: 4,
   alphaTolerance: 1e-3,
+  baseSpectralRatio: 1,
+  amplificationMads: 5,
+  amplificationMinFold: 10,
+  amplificationMinPeers: 5,
+  intruderEpsilon: INTRUDER_EPSILON,
+  intruderMinCount: 1,
 };
 
 /** The largest finite F16 value. */

@@ -76,4 +76,12 @@ test('a wrong shape, a missing name, another layer index and an ambiguous name g
     assert.match(reason('h.1.attn.c_attn', [6, 2]), /no base weight/);
     assert.match(reason('blocks.0.proj', [3, 3]), /ambiguous: base weights left\.blocks\.0\.proj\.weight and right\.blocks\.0\.proj\.weight/);
     assert.match(reason('unet.text_model.encoder.layers.0.self_attn.q_proj', [5, 5]), /matched/, 'a base file without components matches any component');
+    const kind = (name: string, shape: [number, number]) => {
+      const m = matchBaseWeight({ name, shape }, index, false);
+      return 'reason' in m ? m.kind : 'matched';
+    };
+    assert.deepEqual(
+      [kind('model.layers.0.self_attn.q_proj', [8, 7]), kind('model.layers.0.self_attn.v_proj', [8, 6]), kind('blocks.0.proj', [3, 3])],
+      ['shape', 'missing', 'undetermined'],
+    );
   }));

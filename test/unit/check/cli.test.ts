@@ -91,12 +91,12 @@ test('unreadable input exits 2: a Git LFS pointer, a missing path (a JSON error 
   }
 });
 
-test('--base with no base-model findings in this build is refused, exit 2, rather than silently ignored', async () => {
+test('--base naming a folder with no model weights is unreadable input, exit 2, rather than silently ignored', async () => {
   const dir = await tempDir();
   try {
     const r = runCli(['check', await peftAdapter(Rng.fresh(), child(dir, 'a')), '--base', dir]);
     assert.equal(r.status, 2);
-    assert.match(r.stderr, /--base: findings against the base model are not available/);
+    assert.match(r.stderr, /holds no \.safetensors file/);
   } finally {
     await removeDir(dir);
   }
