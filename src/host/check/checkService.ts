@@ -62,9 +62,13 @@ export class CheckService extends Disposable {
   }
 
   private track(path: string, document: AdapterDocument): void {
-    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(dirname(path)), `{${basename(path)},${CONFIG_NAME}}`));
+    // The folder's files, filtered by name here: a glob built from the file's name would read its brackets and braces as patterns.
+    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(dirname(path)), '*'));
     const t: Tracked = { document, run: null, listeners: watcher };
-    const changed = () => this.check(t);
+    const names = new Set([basename(path), CONFIG_NAME]);
+    const changed = (uri: vscode.Uri) => {
+      if (names.has(basename(uri.fsPath))) this.check(t);
+    };
     watcher.onDidChange(changed);
     watcher.onDidCreate(changed);
     watcher.onDidDelete(changed);
@@ -72,10 +76,10 @@ export class CheckService extends Disposable {
     // What the document knows so far comes at once, then each change: the check waits for the
     // analysis it can reuse; a file with nothing to analyse is checked at once.
     const sink = document.attach((method, params) => {
-      if (method === 'done' || (method === 'failed' && !(params as HostNotifications['failed']).cancelled)) this.check(t);
+      if (method === 'done' || (method === 'failed' && !(params as HostNotifications['failed']).cancelled)) this.check(t, true);
     });
     t.listeners = vscode.Disposable.from(watcher, sink);
-    if (!document.adapter.analysable || document.adapter.modules.length === 0) this.check(t);
+    if (!document.adapter.analysable || document.adapter.modules.length === 0) this.check(t, true);
   }
 
   private untrack(path: string): void {
@@ -93,9 +97,14 @@ export class CheckService extends Disposable {
     for (const t of this.tracked.values()) this.check(t);
   }
 
-  /** Starts a check of a tracked document, cancelling the one it replaces. */
-  private check(t: Tracked): void {
+  /**
+   * Starts a check of a tracked document, cancelling the one it replaces. A change while the
+   * editor's analysis runs, or before a large file's analysis was asked for, waits for that
+   * analysis (its `done` checks), so that the worker does not analyse the file twice.
+   */
+  private check(t: Tracked, analysisEnded = false): void {
     const path = t.document.uri.fsPath;
+    if (!analysisEnded && waitsForAnalysis(t.document)) return;
     t.run?.cancel();
     t.run = null;
     const settings = checkSettingsFrom((name) => vscode.workspace.getConfiguration('loraLens').get(name));
@@ -140,4 +149,11 @@ export class CheckService extends Disposable {
       this.problems.showFailure(path, message);
     }
   }
+}
+
+/** True while the editor's own analysis of the document is still to come (running, or held for the user). */
+function waitsForAnalysis(document: AdapterDocument): boolean {
+  if (document.running) return true;
+  const { adapter } = document;
+  return document.analysis === null && adapter.analysable && adapter.modules.length > 0 && document.tooLargeToStart();
 }
