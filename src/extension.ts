@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { AnalysisService } from './host/analysis/analysisService';
+import { CheckResults } from './host/check/checkResults';
+import { registerChecks } from './host/check/registerChecks';
 import { registerAnalyze } from './host/commands/analyze';
 import { registerAttachBase } from './host/commands/attachBase';
 import { registerClearCache } from './host/commands/clearCache';
@@ -37,6 +39,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const ctx: HostContext = { extensionUri: context.extensionUri, service, registry };
   const sources = new HoverSources(ctx);
   const predictions = new PredictionService(service);
+  const checks = new CheckResults();
   const actions = {
     exportReport: (document: Parameters<typeof copyLayerStats>[0], format: Parameters<typeof exportReport>[1]) =>
       exportReport({ adapter: document.adapter, analysis: document.analysis, partial: document.moduleResults }, format),
@@ -54,6 +57,8 @@ export function activate(context: vscode.ExtensionContext): void {
     trackEditorContextKeys(registry),
     sources,
     new AdapterEditorProvider(context.extensionUri, service, registry, actions),
+    checks,
+    registerChecks(ctx, checks),
     registerOpenAdapter(ctx),
     registerOpenInLens(ctx),
     registerInspectFolder(ctx),

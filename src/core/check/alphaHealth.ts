@@ -20,7 +20,12 @@ export function alphaFindings(adapter: Adapter, t: HealthThresholds): Finding[] 
   if (declared === undefined || adapter.format === 'peft') return [];
   const bad = adapter.modules.filter((m) => m.tensors.alpha !== undefined && m.alpha !== null && Math.abs(m.alpha - declared) > t.alphaTolerance * Math.max(1, Math.abs(declared)));
   if (bad.length === 0) return [];
-  const stored = [...new Set(bad.map((m) => m.alpha))].slice(0, 5).join(', ');
+  const distinct = [...new Set(bad.map((m) => m.alpha))];
+  const stored = distinct.slice(0, 5).join(', ');
+  // lora_alpha can follow the tensors only when every module that stores an alpha stores the same one.
+  const all = new Set(adapter.modules.filter((m) => m.tensors.alpha !== undefined && m.alpha !== null).map((m) => m.alpha));
+  const value = distinct.length === 1 && all.size === 1 ? distinct[0] : null;
+  const fix = fromConfig !== undefined && typeof value === 'number' && Number.isFinite(value) ? { configKey: 'lora_alpha', value } : null;
   const source = fromConfig !== undefined ? "the config's lora_alpha" : 'the ss_network_alpha metadata';
   return [
     {
@@ -29,6 +34,7 @@ export function alphaFindings(adapter: Adapter, t: HealthThresholds): Finding[] 
       message: `${source} says ${declared} but ${countModules(bad.length)} store${bad.length === 1 ? 's' : ''} alpha ${stored}; loaders scale by the stored tensor: ${nameList(bad.map((m) => m.name))}`,
       modules: bad.map((m) => m.name),
       ...(fromConfig !== undefined ? { configKey: 'lora_alpha' } : {}),
+      ...(fix ? { fix } : {}),
     },
   ];
 }

@@ -80,9 +80,12 @@ function rankMismatch(values: Readonly<Record<string, unknown>>, modules: readon
   const r = numberField(values, 'r');
   if (r === undefined) return [];
   const table = compilePatterns(values.rank_pattern, 'rank_pattern', 'r', []);
-  const bad = modules.filter((m) => m.factors && m.rank !== r && !table.match(m.name));
+  const governed = modules.filter((m) => m.factors && !table.match(m.name));
+  const bad = governed.filter((m) => m.rank !== r);
   if (bad.length === 0) return [];
   const ranks = [...new Set(bad.map((m) => m.rank))].sort((a, b) => a - b);
+  // One `r` fixes it only when every module that `r` governs has that one rank.
+  const certain = ranks.length === 1 && bad.length === governed.length;
   return [
     {
       code: HEALTH_CODES.rankMismatch,
@@ -90,6 +93,7 @@ function rankMismatch(values: Readonly<Record<string, unknown>>, modules: readon
       message: `the config's r is ${r} but ${countModules(bad.length)} ha${bad.length === 1 ? 's' : 've'} rank ${ranks.join(', ')} in the tensors, so the scale α/r is wrong for them: ${nameList(bad.map((m) => m.name))}`,
       modules: bad.map((m) => m.name),
       configKey: 'r',
+      ...(certain ? { fix: { configKey: 'r', value: ranks[0] } } : {}),
     },
   ];
 }

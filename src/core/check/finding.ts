@@ -16,6 +16,17 @@ export interface Finding {
   readonly message: string;
   readonly modules: readonly string[];
   readonly configKey?: string;
+  /**
+   * The config value that removes the finding, where it is certain (every module agrees): the
+   * editor offers it as a quick fix on `configKey`'s value.
+   */
+  readonly fix?: ConfigFix;
+}
+
+/** Set the top-level `adapter_config.json` key `configKey` to `value`. */
+export interface ConfigFix {
+  readonly configKey: string;
+  readonly value: number;
 }
 
 /** What a file is: container, algorithm, writer and base architecture, each with its evidence. */

@@ -1,7 +1,7 @@
 import type { TensorSource } from '../container/source';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { openAdapter } from '../adapter/load';
+import { openAdapter, type OpenedAdapter } from '../adapter/load';
 import type { Adapter } from '../adapter/model';
 import { AdapterError } from '../adapter/errors';
 import { resolveWeightsFile } from '../adapter/resolve';
@@ -94,19 +94,28 @@ export async function checkFile(path: string, options: CheckOptions, sources: Ch
   if (options.base !== undefined && !sources.base) throw new CheckError('--base: findings against the base model are not available in this build');
   const opened = await openAdapter(path);
   try {
-    const { adapter } = opened;
-    const identity = sources.identify(adapter);
     const analysis = await analyzeAdapter(opened, options.backend ? { backend: options.backend } : {});
-    const findings = [
-      ...sources.contradictions(adapter, identity),
-      ...(await sources.health(adapter, analysis, opened.file, { ...DEFAULT_HEALTH_THRESHOLDS, ...options.thresholds })),
-    ];
-    if (options.base !== undefined && sources.base)
-      findings.push(...(await sources.base(adapter, analysis, opened.file, options.base, { ...DEFAULT_HEALTH_THRESHOLDS, ...options.thresholds })));
-    return { path: adapter.file, identity, findings: bySeverity(findings), config: await configText(adapter) };
+    return await checkOpened(opened, analysis, options, sources);
   } finally {
     await opened.file.close();
   }
+}
+
+/**
+ * The check of an adapter already open (the caller closes it) whose analysis is known: the
+ * editor's worker reuses the analysis it already showed instead of computing it again.
+ */
+export async function checkOpened(opened: OpenedAdapter, analysis: AdapterAnalysis, options: CheckOptions, sources: CheckSources): Promise<FileCheck> {
+  if (options.base !== undefined && !sources.base) throw new CheckError('--base: findings against the base model are not available in this build');
+  const { adapter } = opened;
+  const identity = sources.identify(adapter);
+  const findings = [
+    ...sources.contradictions(adapter, identity),
+    ...(await sources.health(adapter, analysis, opened.file, { ...DEFAULT_HEALTH_THRESHOLDS, ...options.thresholds })),
+  ];
+  if (options.base !== undefined && sources.base)
+    findings.push(...(await sources.base(adapter, analysis, opened.file, options.base, { ...DEFAULT_HEALTH_THRESHOLDS, ...options.thresholds })));
+  return { path: adapter.file, identity, findings: bySeverity(findings), config: await configText(adapter) };
 }
 
 /** Every file or folder in `paths`, each folder expanded, in the order given. */

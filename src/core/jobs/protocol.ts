@@ -1,6 +1,8 @@
 import type { Adapter } from '../adapter/model';
 import type { ModuleResult } from '../analysis/analyze';
 import type { BaseAnalysis } from '../base/analyzeBase';
+import type { FileCheck } from '../check/runCheck';
+import type { HealthThresholds } from '../check/thresholds';
 import type { ComputeOptions, DeviceReport } from '../compute/worker/protocol';
 import type { CheckpointSeries } from '../subspace/checkpoints';
 import type { AdapterComparison } from '../subspace/compare';
@@ -93,6 +95,21 @@ export interface JobKinds {
     readonly input: { readonly adapterPath: string; readonly basePath: string; readonly options: BaseJobOptions };
     readonly output: { readonly analysis: BaseAnalysis; readonly base: BaseJobReport };
     readonly progress: ModuleProgress;
+  };
+  /**
+   * `lora-lens check` of one adapter for the editor: identity, contradictions and health. The
+   * editor's finished analysis is reused when `analysis` is given and the file still has the size
+   * and mtime it was analysed at (and the same modules); else the file is analysed here first.
+   */
+  readonly check: {
+    readonly input: {
+      readonly path: string;
+      readonly options: ComputeOptions;
+      readonly thresholds?: Partial<HealthThresholds>;
+      readonly analysis?: { readonly size: number; readonly mtimeMs: number; readonly modules: readonly ModuleResult[] };
+    };
+    readonly output: FileCheck;
+    readonly progress: JobKinds['analyze']['progress'];
   };
   /**
    * `lora-lens inspect [--base]`: the adapter (its header read once), its analysis when it has

@@ -1,5 +1,6 @@
 import { analyzeJob } from './analyzeJob';
 import { baseJob } from './baseJob';
+import { checkJob } from './checkJob';
 import { inspectJob } from './inspectJob';
 import { checkpointsJob, compareJob, crossLayerJob } from './subspaceJobs';
 import type { JobDefinition } from './definition';
@@ -13,4 +14,5 @@ export const JOBS: { readonly [K in JobKind]: JobDefinition<K> } = {
   crossLayer: crossLayerJob,
   base: baseJob,
   inspect: inspectJob,
+  check: checkJob,
 };
