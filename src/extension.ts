@@ -19,6 +19,8 @@ import { registerShowCheckpoints } from './host/commands/showCheckpoints';
 import { registerShowComputeInfo } from './host/commands/showComputeInfo';
 import { registerShowCrossLayer } from './host/commands/showCrossLayer';
 import { registerTrainPredictor } from './host/commands/trainPredictor';
+import { CheckResults } from './host/check/checkResults';
+import { attachIdentity } from './host/check/identityFeed';
 import { AdapterEditorProvider } from './host/editor/adapterEditorProvider';
 import { trackEditorContextKeys } from './host/editor/editorContextKeys';
 import { EditorRegistry } from './host/editor/editorRegistry';
@@ -37,6 +39,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const ctx: HostContext = { extensionUri: context.extensionUri, service, registry };
   const sources = new HoverSources(ctx);
   const predictions = new PredictionService(service);
+  const checks = new CheckResults();
   const actions = {
     exportReport: (document: Parameters<typeof copyLayerStats>[0], format: Parameters<typeof exportReport>[1]) =>
       exportReport({ adapter: document.adapter, analysis: document.analysis, partial: document.moduleResults }, format),
@@ -46,6 +49,7 @@ export function activate(context: vscode.ExtensionContext): void {
       const report = await predictions.checkInvariance(document, predictor);
       return { invariant: report.invariant, maxRelativeChange: report.maxRelativeChange };
     },
+    attachIdentity: (document: Parameters<typeof copyLayerStats>[0], sink: Parameters<typeof attachIdentity>[2]) => attachIdentity(document.adapter, checks, sink),
   };
   context.subscriptions.push(
     logger,
@@ -53,6 +57,7 @@ export function activate(context: vscode.ExtensionContext): void {
     registry,
     trackEditorContextKeys(registry),
     sources,
+    checks,
     new AdapterEditorProvider(context.extensionUri, service, registry, actions),
     registerOpenAdapter(ctx),
     registerOpenInLens(ctx),
