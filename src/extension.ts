@@ -21,6 +21,7 @@ import { registerShowCrossLayer } from './host/commands/showCrossLayer';
 import { registerTrainPredictor } from './host/commands/trainPredictor';
 import { CheckResults } from './host/check/checkResults';
 import { attachIdentity } from './host/check/identityFeed';
+import { CheckStatusBar } from './host/check/statusBar';
 import { AdapterEditorProvider } from './host/editor/adapterEditorProvider';
 import { trackEditorContextKeys } from './host/editor/editorContextKeys';
 import { EditorRegistry } from './host/editor/editorRegistry';
@@ -58,6 +59,7 @@ export function activate(context: vscode.ExtensionContext): void {
     trackEditorContextKeys(registry),
     sources,
     checks,
+    new CheckStatusBar(registry, checks),
     new AdapterEditorProvider(context.extensionUri, service, registry, actions),
     registerOpenAdapter(ctx),
     registerOpenInLens(ctx),
