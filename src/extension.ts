@@ -26,6 +26,7 @@ import { AdapterEditorProvider } from './host/editor/adapterEditorProvider';
 import { trackEditorContextKeys } from './host/editor/editorContextKeys';
 import { EditorRegistry } from './host/editor/editorRegistry';
 import type { HostContext } from './host/hostContext';
+import { CONFIG_FILE_NAME, ConfigHoverProvider } from './host/hover/configHoverProvider';
 import { HOVER_LANGUAGES, ModuleHoverProvider } from './host/hover/hoverProvider';
 import { HoverSources } from './host/hover/hoverSources';
 import { log } from './host/log';
@@ -84,6 +85,7 @@ export function activate(context: vscode.ExtensionContext): void {
       HOVER_LANGUAGES.map((language) => ({ language })),
       new ModuleHoverProvider(sources),
     ),
+    vscode.languages.registerHoverProvider({ scheme: 'file', pattern: `**/${CONFIG_FILE_NAME}` }, new ConfigHoverProvider(checks)),
     vscode.workspace.onDidCreateFiles(() => sources.forgetSearches()),
   );
   logger.info(`LoRA Lens ${String(context.extension.packageJSON.version)} activated`);
