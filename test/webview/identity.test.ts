@@ -65,6 +65,8 @@ test('the card shows the identity at once, before the check has run', async () =
     assert.deepEqual(await card().locator('dd.fact-architecture details li').allTextContents(), [...arch.evidence]);
   }
   assert.equal(await card().locator('.findings-summary').textContent(), 'Findings: checking…');
+  assert.equal(await card().locator('.findings-pending').count(), 1);
+  assert.equal(await card().locator('.findings-none').count(), 0);
   assert.equal(await card().locator('.identity-finding-list li').count(), 0);
   // The card sits above the summary.
   const order = await page.page.evaluate(() => Array.from(document.querySelectorAll('.panel-overview .identity-card, .panel-overview .overview'), (e) => e.className));

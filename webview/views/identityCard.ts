@@ -27,7 +27,7 @@ export function mountIdentityCard(parent: HTMLElement, store: Store): Disposable
     const findings = el('div', `identity-findings status-${model.status}`);
     const head = el('p', 'findings-summary');
     head.append(el('span', 'findings-label', 'Findings: '));
-    if (model.counts.length === 0) head.append(el('span', 'findings-none', model.summary));
+    if (model.counts.length === 0) head.append(el('span', model.status === 'checking' ? 'findings-pending' : 'findings-none', model.summary));
     for (const { severity, count } of model.counts) {
       const badge = component<HTMLElement>('vscode-badge', `count count-${severity}`, String(count));
       badge.setAttribute('variant', 'counter');
