@@ -15,11 +15,20 @@ export function identityCardOf(identity: Identity, check: FileCheck | undefined)
       algorithm: cardText(shown.algorithm),
       writer: shown.writer ? { name: cardText(shown.writer.name), evidence: cardText(shown.writer.evidence) } : null,
       architecture: shown.architecture
-        ? { name: cardText(shown.architecture.name), confidence: shown.architecture.confidence, evidence: shown.architecture.evidence.slice(0, MAX_CARD_EVIDENCE).map(cardText) }
+        ? {
+            name: cardText(shown.architecture.name),
+            confidence: fraction(shown.architecture.confidence),
+            evidence: shown.architecture.evidence.slice(0, MAX_CARD_EVIDENCE).map(cardText),
+          }
         : null,
     },
     check: check ? { kind: 'checked', counts: severityCounts(check.findings), findings: check.findings.slice(0, MAX_CARD_FINDINGS).map(findingPayload) } : { kind: 'checking' },
   };
+}
+
+/** A confidence in [0, 1], as the webview requires (NaN counts as none). */
+function fraction(x: number): number {
+  return x >= 0 ? Math.min(1, x) : 0;
 }
 
 /** How many findings there are at each severity. */

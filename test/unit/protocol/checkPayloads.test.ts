@@ -40,6 +40,10 @@ test('before the check the card says checking; after it, counts of every finding
   assert.equal(model.more, 3);
   assert.equal(model.findings[4].modules, 'model.layers.0.q_proj, model.layers.1.q_proj, model.layers.2.q_proj and 2 more');
   assert.equal(model.facts[3].value, 'OPT 125M (confidence 90%)');
+  for (const confidence of [1.5, -0.1, Number.NaN]) {
+    const odd = identityCardOf({ ...IDENTITY, architecture: { name: 'x', confidence, evidence: [] } }, undefined);
+    assert.notEqual(checkedIdentityCard(odd), null, String(confidence));
+  }
   const long = identityCardOf({ ...IDENTITY, algorithm: 'x'.repeat(3 * MAX_CARD_TEXT) }, undefined);
   assert.equal(long.identity.algorithm.length, MAX_CARD_TEXT);
 });
