@@ -1,6 +1,9 @@
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { AnalysisService } from './host/analysis/analysisService';
+import { CheckResults } from './host/check/checkResults';
+import { attachIdentity } from './host/check/identityFeed';
+import { CheckStatusBar } from './host/check/statusBar';
 import { registerAnalyze } from './host/commands/analyze';
 import { registerAttachBase } from './host/commands/attachBase';
 import { registerClearCache } from './host/commands/clearCache';
@@ -19,9 +22,6 @@ import { registerShowCheckpoints } from './host/commands/showCheckpoints';
 import { registerShowComputeInfo } from './host/commands/showComputeInfo';
 import { registerShowCrossLayer } from './host/commands/showCrossLayer';
 import { registerTrainPredictor } from './host/commands/trainPredictor';
-import { CheckResults } from './host/check/checkResults';
-import { attachIdentity } from './host/check/identityFeed';
-import { CheckStatusBar } from './host/check/statusBar';
 import { AdapterEditorProvider } from './host/editor/adapterEditorProvider';
 import { trackEditorContextKeys } from './host/editor/editorContextKeys';
 import { EditorRegistry } from './host/editor/editorRegistry';
@@ -59,9 +59,9 @@ export function activate(context: vscode.ExtensionContext): void {
     registry,
     trackEditorContextKeys(registry),
     sources,
+    new AdapterEditorProvider(context.extensionUri, service, registry, actions),
     checks,
     new CheckStatusBar(registry, checks),
-    new AdapterEditorProvider(context.extensionUri, service, registry, actions),
     registerOpenAdapter(ctx),
     registerOpenInLens(ctx),
     registerInspectFolder(ctx),
