@@ -3,6 +3,8 @@ import * as vscode from 'vscode';
 import { AnalysisService } from './host/analysis/analysisService';
 import { CheckResults } from './host/check/checkResults';
 import { registerChecks } from './host/check/registerChecks';
+import { attachIdentity } from './host/check/identityFeed';
+import { CheckStatusBar } from './host/check/statusBar';
 import { registerAnalyze } from './host/commands/analyze';
 import { registerAttachBase } from './host/commands/attachBase';
 import { registerClearCache } from './host/commands/clearCache';
@@ -25,6 +27,7 @@ import { AdapterEditorProvider } from './host/editor/adapterEditorProvider';
 import { trackEditorContextKeys } from './host/editor/editorContextKeys';
 import { EditorRegistry } from './host/editor/editorRegistry';
 import type { HostContext } from './host/hostContext';
+import { CONFIG_FILE_NAME, ConfigHoverProvider } from './host/hover/configHoverProvider';
 import { HOVER_LANGUAGES, ModuleHoverProvider } from './host/hover/hoverProvider';
 import { HoverSources } from './host/hover/hoverSources';
 import { log } from './host/log';
@@ -49,6 +52,7 @@ export function activate(context: vscode.ExtensionContext): void {
       const report = await predictions.checkInvariance(document, predictor);
       return { invariant: report.invariant, maxRelativeChange: report.maxRelativeChange };
     },
+    attachIdentity: (document: Parameters<typeof copyLayerStats>[0], sink: Parameters<typeof attachIdentity>[2]) => attachIdentity(document.adapter, checks, sink),
   };
   context.subscriptions.push(
     logger,
@@ -59,6 +63,7 @@ export function activate(context: vscode.ExtensionContext): void {
     new AdapterEditorProvider(context.extensionUri, service, registry, actions),
     checks,
     registerChecks(ctx, checks),
+    new CheckStatusBar(registry, checks),
     registerOpenAdapter(ctx),
     registerOpenInLens(ctx),
     registerInspectFolder(ctx),
@@ -82,6 +87,7 @@ export function activate(context: vscode.ExtensionContext): void {
       HOVER_LANGUAGES.map((language) => ({ language })),
       new ModuleHoverProvider(sources),
     ),
+    vscode.languages.registerHoverProvider({ scheme: 'file', pattern: `**/${CONFIG_FILE_NAME}` }, new ConfigHoverProvider(checks)),
     vscode.workspace.onDidCreateFiles(() => sources.forgetSearches()),
   );
   logger.info(`LoRA Lens ${String(context.extension.packageJSON.version)} activated`);

@@ -1,3 +1,4 @@
+import { checkedIdentityCard } from '../src/protocol/checkPayloads';
 import { Endpoint } from '../src/protocol/endpoint';
 import type { HostNotifications, HostRequests, WebviewNotifications, WebviewRequests } from '../src/protocol/messages';
 import { Actions } from './actions';
@@ -25,6 +26,10 @@ function start(): void {
       held: ({ reason }) => store.setStatus({ kind: 'held', reason }),
       reveal: ({ index }) => actions?.reveal(index),
       predictions: (predictions) => store.setPredictions(predictions),
+      identity: (raw) => {
+        const identity = checkedIdentityCard(raw);
+        if (identity) store.setIdentity(identity);
+      },
     },
     requests: {},
   });

@@ -1,6 +1,7 @@
 import type { AdapterOverview, AnalysisDone, AnalysisProgress, ErrorPayload, ExportFormat, LayerAnalysis } from './payloads';
 import type { RankMethodPayload, RankPlanPayload } from './resizePayloads';
 import type { PredictionsPayload } from './predictPayloads';
+import type { IdentityCardPayload } from './checkPayloads';
 
 /**
  * The host <-> webview protocol, declared once. Each map goes from a string-literal method name
@@ -24,6 +25,11 @@ export interface HostNotifications {
   reveal: { readonly index: number };
   /** The predictors' cards for this adapter: sent whenever a prediction, a check or the predictor list changes. */
   predictions: PredictionsPayload;
+  /**
+   * The Overview's Identity card: what the file is at once (`check.kind` 'checking'), again when
+   * the check has run. The webview checks its shape (checkedIdentityCard) before showing it.
+   */
+  identity: IdentityCardPayload;
 }
 
 /** Notifications the webview sends to the host. */

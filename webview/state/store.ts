@@ -1,10 +1,11 @@
 import type { AdapterOverview, AnalysisDone, AnalysisProgress, LayerAnalysis, LayerRow } from '../../src/protocol/payloads';
+import type { IdentityCardPayload } from '../../src/protocol/checkPayloads';
 import type { PredictionsPayload } from '../../src/protocol/predictPayloads';
 import type { Disposable } from '../disposable';
 import { INITIAL_VIEW_STATE, type ViewState } from '../model/viewState';
 import { ChangeBatcher } from './changeBatcher';
 
-export type Change = 'overview' | 'results' | 'progress' | 'status' | 'view' | 'predictions';
+export type Change = 'overview' | 'results' | 'progress' | 'status' | 'view' | 'predictions' | 'identity';
 
 export type AnalysisStatus =
   | { readonly kind: 'waiting' }
@@ -29,6 +30,8 @@ export class Store {
   status: AnalysisStatus = { kind: 'waiting' };
   /** The predictors' cards for this adapter; null until the host has sent them. */
   predictions: PredictionsPayload | null = null;
+  /** The Identity card; null until the host has sent it (never, for a file without an adapter). */
+  identity: IdentityCardPayload | null = null;
   /** A short message after a user action (exported, copied), or null. */
   notice: string | null = null;
   private layerByIndex = new Map<number, LayerRow>();
@@ -77,6 +80,11 @@ export class Store {
   setPredictions(predictions: PredictionsPayload): void {
     this.predictions = predictions;
     this.emit('predictions');
+  }
+
+  setIdentity(identity: IdentityCardPayload): void {
+    this.identity = identity;
+    this.emit('identity');
   }
 
   /** Shows a notice for a few seconds: it answers one action and should not outlive it. */

@@ -5,6 +5,7 @@ import { definitionList, el } from '../dom';
 import { formatBytes, formatInteger } from '../model/format';
 import type { Store } from '../state/store';
 import { entryList } from './entries';
+import { mountIdentityCard } from './identityCard';
 import { mountTensorBrowser } from './tensorBrowser';
 
 /** What each container is, as its writer calls it. */
@@ -45,11 +46,12 @@ function section(title: string, ...content: Node[]): HTMLElement {
   return node;
 }
 
-/** The file at a glance: format, base model, counts, warnings, training metadata and config. */
+/** The file at a glance: its identity and findings, format, base model, counts, warnings, training metadata and config. */
 export function mountOverview(parent: HTMLElement, store: Store, _actions: Actions): Disposable {
   const disposables = new DisposableStore();
   let inner = new DisposableStore();
   disposables.add({ dispose: () => inner.dispose() });
+  disposables.add(mountIdentityCard(parent, store));
   const container = el('div', 'overview');
   parent.append(container);
   const render = () => {

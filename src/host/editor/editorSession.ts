@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { Endpoint } from '../../protocol/endpoint';
 import type { HostNotifications, HostRequests, WebviewCommand, WebviewNotifications, WebviewRequests } from '../../protocol/messages';
 import type { ExportFormat } from '../../protocol/payloads';
+import type { IdentityCardPayload } from '../../protocol/checkPayloads';
 import type { PredictionsPayload } from '../../protocol/predictPayloads';
 import { Disposable } from '../disposable';
 import { checkedMethod, rankPlanPayload } from '../resize/planPayload';
@@ -17,6 +18,8 @@ export interface SessionActions {
   attachPredictions(document: AdapterDocument, sink: (payload: PredictionsPayload) => void): vscode.Disposable;
   /** Runs one predictor's invariance check on the document (the card's badge follows). */
   checkInvariance(document: AdapterDocument, predictor: string): Promise<{ readonly invariant: boolean; readonly maxRelativeChange: number }>;
+  /** The document's Identity card: what the file is at once, then again whenever its check changes, until disposed. */
+  attachIdentity(document: AdapterDocument, sink: (payload: IdentityCardPayload) => void): vscode.Disposable;
 }
 
 /** Commands a view may run: the protocol's list, checked again here since messages are data. */
@@ -31,6 +34,7 @@ export class EditorSession extends Disposable {
   private readonly endpoint: Endpoint<HostNotifications, WebviewNotifications, HostRequests, WebviewRequests>;
   private selection: number | null = null;
   private readonly replayPredictions: () => void;
+  private readonly replayIdentity: () => void;
 
   constructor(
     readonly document: AdapterDocument,
@@ -76,6 +80,8 @@ export class EditorSession extends Disposable {
     this._register(document.attach((method, params) => this.endpoint.notify(method, params)));
     this._register(actions.attachPredictions(document, (payload) => this.endpoint.notify('predictions', payload)));
     this.replayPredictions = () => actions.attachPredictions(document, (payload) => this.endpoint.notify('predictions', payload)).dispose();
+    this._register(actions.attachIdentity(document, (payload) => this.endpoint.notify('identity', payload)));
+    this.replayIdentity = () => actions.attachIdentity(document, (payload) => this.endpoint.notify('identity', payload)).dispose();
   }
 
   /** The layer selected in this view, if any. */
@@ -97,6 +103,7 @@ export class EditorSession extends Disposable {
     if (this.endpoint.isOpen) {
       this.document.attach((method, params) => this.endpoint.notify(method, params)).dispose();
       this.replayPredictions();
+      this.replayIdentity();
       return;
     }
     this.endpoint.open();
