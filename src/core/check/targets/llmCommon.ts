@@ -1,0 +1,79 @@
+import type { Adapter, AdapterFormat } from '../../adapter/model';
+import type { Identity } from '../finding';
+import type { DroppedKey, LoadJudgement, TargetFit } from './types';
+
+/**
+ * Shared pieces of the language-model loaders' rules (PEFT, vLLM, llama.cpp, mlx-lm): which
+ * identified architectures they serve, and one way to collect a verdict key by key.
+ */
+
+/** Fingerprint names (../architectures.ts) of decoder language models: what vLLM, llama.cpp and mlx-lm serve. */
+const DECODER_PREFIXES = ['Llama', 'Mistral', 'Qwen', 'Gemma', 'Phi', 'GPT-2', 'GPT-Neo', 'OPT', 'BLOOM'] as const;
+/** Encoders and encoder-decoders of transformers that PEFT adapts but the serving engines here do not. */
+const TRANSFORMERS_PREFIXES = ['BERT', 'RoBERTa', 'T5', 'Whisper', 'ViT', 'CLIP'] as const;
+
+function namesOf(identity: Identity): string[] {
+  return identity.architecture ? identity.architecture.name.split(' or ') : [];
+}
+
+/** The identified architecture's names that start with one of `prefixes`. */
+function matching(identity: Identity, prefixes: readonly string[]): string[] {
+  return namesOf(identity).filter((n) => prefixes.some((p) => n.startsWith(p)));
+}
+
+/**
+ * Whether a file is one a loader's user would hand it: a decoder language model, an encoder too
+ * where `encoders` is set, or a file already in the loader's own layout whatever its base.
+ */
+export function languageModelFit(adapter: Adapter, identity: Identity, loader: string, own: AdapterFormat, encoders = false): TargetFit {
+  const models = matching(identity, encoders ? [...DECODER_PREFIXES, ...TRANSFORMERS_PREFIXES] : DECODER_PREFIXES);
+  if (models.length > 0) return { fits: true, reason: `${models.join(' or ')} is a model ${loader} loads adapters for` };
+  if (adapter.format === own) return { fits: true, reason: `the file is in ${loader}'s own layout (${adapter.formatDetail})` };
+  const what = identity.architecture ? `${identity.architecture.name} is not a model ${loader} serves` : 'no language-model architecture was identified';
+  return { fits: false, reason: `${what}, and the file is not in ${loader}'s layout` };
+}
+
+/** Collects a judgement key by key; a refusal ends it with nothing loaded. */
+export class Verdict {
+  private readonly loaded: string[] = [];
+  private readonly dropped: DroppedKey[] = [];
+
+  load(key: string): void {
+    this.loaded.push(key);
+  }
+
+  drop(key: string, reason: string): void {
+    this.dropped.push({ key, reason });
+  }
+
+  done(): LoadJudgement {
+    return { loaded: this.loaded, dropped: this.dropped, refused: null };
+  }
+}
+
+/** A whole-file refusal: the loader raises before it applies anything. */
+export function refusal(reason: string): LoadJudgement {
+  return { loaded: [], dropped: [], refused: reason };
+}
+
+/** A name as it may appear in a message: quoted and cut to a readable length. */
+export function quoted(text: string, max = 120): string {
+  return JSON.stringify(text.length > max ? `${text.slice(0, max)}…` : text);
+}
+
+/** A config value that is a list of strings (bounded), else null. */
+export function stringList(value: unknown, max = 4096): string[] | null {
+  if (!Array.isArray(value) || value.length > max) return null;
+  return value.filter((v): v is string => typeof v === 'string');
+}
+
+/** The file name of a path, either separator. */
+export function baseName(path: string): string {
+  const cut = Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\'));
+  return path.slice(cut + 1);
+}
+
+/** Whether `name` is `entry` or ends with `.entry` (PEFT's and vLLM's suffix rule for module lists). */
+export function endsWithModule(name: string, entry: string): boolean {
+  return name === entry || name.endsWith(`.${entry}`);
+}
