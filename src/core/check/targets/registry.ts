@@ -1,3 +1,4 @@
+import { LLAMA_CPP_RULES } from './llamaCpp';
 import { PEFT_RULES } from './peft';
 import type { LoadTarget, LoaderRules } from './types';
 import { VLLM_RULES } from './vllm';
@@ -6,4 +7,5 @@ import { VLLM_RULES } from './vllm';
 export const LOADER_RULES: Partial<Record<LoadTarget, LoaderRules>> = {
   peft: PEFT_RULES,
   vllm: VLLM_RULES,
+  'llama.cpp': LLAMA_CPP_RULES,
 };
