@@ -61,6 +61,13 @@ export function quoted(text: string, max = 120): string {
   return JSON.stringify(text.length > max ? `${text.slice(0, max)}…` : text);
 }
 
+/** Config entries for a message: the first eight, each cut short, or `none`. */
+export function shortList(entries: readonly string[]): string {
+  if (entries.length === 0) return 'none';
+  const shown = entries.slice(0, 8).map((e) => (e.length > 60 ? `${e.slice(0, 60)}…` : e));
+  return `${shown.join(', ')}${entries.length > 8 ? `, … ${entries.length} in all` : ''}`;
+}
+
 /** A config value that is a list of strings (bounded), else null. */
 export function stringList(value: unknown, max = 4096): string[] | null {
   if (!Array.isArray(value) || value.length > max) return null;

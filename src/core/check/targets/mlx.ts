@@ -3,7 +3,7 @@ import type { Adapter } from '../../adapter/model';
 import type { TensorInfo } from '../../safetensors/types';
 import type { Identity } from '../finding';
 import { FINGERPRINTS } from '../architectures';
-import { baseName, languageModelFit, quoted, refusal, stringList, Verdict } from './llmCommon';
+import { baseName, languageModelFit, quoted, refusal, shortList, stringList, Verdict } from './llmCommon';
 import type { LoadJudgement, LoaderRules } from './types';
 
 /**
@@ -119,7 +119,7 @@ function moduleProblem(module: string, param: Param, config: MlxConfig, first: n
   const layer = LAYER.exec(module);
   const path = layer ? layer[2] : module;
   if (config.keys !== null && !config.keys.has(path)) {
-    return `${quoted(path)} is not in lora_parameters.keys (${[...config.keys].slice(0, 8).join(', ') || 'empty'}): no LoRA layer is built there, so the key is ignored`;
+    return `${quoted(path)} is not in lora_parameters.keys (${config.keys.size === 0 ? 'empty' : shortList([...config.keys])}): no LoRA layer is built there, so the key is ignored`;
   }
   if (!layer)
     return config.keys === null

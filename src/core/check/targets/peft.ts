@@ -1,7 +1,7 @@
 import { numberField } from '../../adapter/config';
 import { compilePatterns, type PatternTable } from '../../adapter/patterns';
 import type { TensorInfo } from '../../safetensors/types';
-import { endsWithModule, languageModelFit, quoted, refusal, stringList, Verdict } from './llmCommon';
+import { endsWithModule, languageModelFit, quoted, refusal, shortList, stringList, Verdict } from './llmCommon';
 import type { LoaderRules } from './types';
 
 /**
@@ -139,11 +139,11 @@ function judgeKey(t: TensorInfo, peftType: string, prefix: string, values: Value
 
 /** Why the tuner layer has no parameter `param`, or null when it has. */
 function paramProblem(peftType: string, param: string, values: Values): string | null {
-  if (peftType === 'ADALORA') return ADALORA_PARAMS.has(param) ? null : `\`${param}\` is not a parameter of PEFT's AdaLoRA layer (lora_A, lora_B, lora_E)`;
+  if (peftType === 'ADALORA') return ADALORA_PARAMS.has(param) ? null : `${quoted(param)} is not a parameter of PEFT's AdaLoRA layer (lora_A, lora_B, lora_E)`;
   if (peftType !== 'LORA') return null;
   const spec = LORA_PARAMS[param];
   if (!spec)
-    return `\`${param}\` is not a parameter of PEFT's LoRA layer (lora_A.weight, lora_B.weight, lora_embedding_A/B, lora_magnitude_vector): load_state_dict reports it unexpected`;
+    return `${quoted(param)} is not a parameter of PEFT's LoRA layer (lora_A.weight, lora_B.weight, lora_embedding_A/B, lora_magnitude_vector): load_state_dict reports it unexpected`;
   if (spec.needs === 'lora_bias' && values.lora_bias !== true)
     return '`lora_B.bias` but the config does not set lora_bias = true: the LoRA layer has no bias, so the key is unexpected';
   if (spec.needs === 'use_dora' && values.use_dora !== true)
@@ -159,7 +159,7 @@ function targetProblem(module: string, values: Values): string | null {
   const index = layerIndexOf(module);
   if (layers !== null && (index === null || !layers.includes(index))) {
     const which = index === null ? 'the module path has no layer index' : `layer ${index} is not listed`;
-    return `${which} in layers_to_transform (${layers.slice(0, 8).join(', ')}), so PEFT builds no layer there`;
+    return `${which} in layers_to_transform (${shortList(layers.map(String))}), so PEFT builds no layer there`;
   }
   const targets = values.target_modules;
   // A string is matched with re.fullmatch (or names all linear layers); it is not evaluated here.
@@ -170,8 +170,7 @@ function targetProblem(module: string, values: Values): string | null {
   const parameters = stringList(values.target_parameters) ?? [];
   const holder = module.endsWith('.base_layer') ? module.slice(0, -'.base_layer'.length) : module;
   if (parameters.some((p) => p.includes('.') && endsWithModule(holder, p.slice(0, p.lastIndexOf('.'))))) return null;
-  const shown = list.length > 0 ? list.slice(0, 8).join(', ') : 'none';
-  return `module ${quoted(module)} matches no target_modules entry (${shown}): PEFT builds no LoRA layer there, so the key is unexpected`;
+  return `module ${quoted(module)} matches no target_modules entry (${shortList(list)}): PEFT builds no LoRA layer there, so the key is unexpected`;
 }
 
 /** A full weight loads when it sits under a modules_to_save module (ModulesToSaveWrapper's load key map). */
@@ -182,7 +181,7 @@ function modulesToSave(key: string, parts: readonly string[], values: Values, ve
   else
     verdict.drop(
       key,
-      `neither a tuner parameter nor under a modules_to_save module (${saved.length > 0 ? saved.slice(0, 8).join(', ') : 'none listed'}): load_state_dict reports it unexpected`,
+      `neither a tuner parameter nor under a modules_to_save module (${saved.length > 0 ? shortList(saved) : 'none listed'}): load_state_dict reports it unexpected`,
     );
 }
 

@@ -1,6 +1,6 @@
 import { numberField } from '../../adapter/config';
 import type { Adapter } from '../../adapter/model';
-import { baseName, languageModelFit, quoted, refusal, stringList, Verdict } from './llmCommon';
+import { baseName, languageModelFit, quoted, refusal, shortList, stringList, Verdict } from './llmCommon';
 import type { LoadJudgement, LoaderRules } from './types';
 
 /**
@@ -70,7 +70,7 @@ function configRefusal(values: Values): LoadJudgement | null {
   const errors: string[] = [];
   const saved = stringList(values.modules_to_save) ?? [];
   const unsupported = saved.filter((m) => m !== 'classifier' && m !== 'score');
-  if (unsupported.length > 0) errors.push(`modules_to_save ${unsupported.slice(0, 8).join(', ')}: vLLM supports it only as ["classifier", "score"] for classification models`);
+  if (unsupported.length > 0) errors.push(`modules_to_save ${shortList(unsupported)}: vLLM supports it only as ["classifier", "score"] for classification models`);
   if (values.use_dora === true) errors.push('use_dora: vLLM does not yet support DoRA');
   if (values.lora_bias === true) errors.push('lora_bias: vLLM does not support LoRA bias');
   const init = values.init_lora_weights;

@@ -1,6 +1,9 @@
 import { strict as assert } from 'node:assert';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { corpusPath, removeDir, tempDir, writeFixture } from '../../../helpers/fixtures';
+import { ggufBytes, loraKv } from '../../../helpers/ggufWriter';
 import { assertLoadsFully, dropReason, judged, peftPair, tensor } from './judgeHelpers';
 
 /** PEFT's key rules (set_peft_model_state_dict, check_target_module_exists) on PEFT save_pretrained layouts and others. */
@@ -131,4 +134,23 @@ test('peft: kohya and mlx layouts are refused, torchtune names under a PEFT conf
   assert.deepEqual(t.loaded, []);
   assert.match(dropReason(t, 'layers.0.attn.q_proj.lora_a.weight'), /no `base_model\.model\.` prefix/);
   await removeDir(tt.dir);
+});
+
+test('peft: a file saved with the adapter name left in (`lora_A.default.weight`) has unexpected keys; diffusers and GGUF files are refused', async () => {
+  // What get_peft_model_state_dict leaves when the adapter name is not stripped (a hand-rolled export).
+  const named = [tensor(`base_model.model.${Q}.lora_A.default.weight`, [4, 16]), tensor(`base_model.model.${Q}.lora_B.default.weight`, [16, 4])];
+  const { dir, path } = await peftFile(named, LORA);
+  const j = await judged('peft', path);
+  assert.deepEqual(j.loaded, []);
+  assert.match(dropReason(j, named[0].name), /"lora_A\.default\.weight" is not a parameter of PEFT's LoRA layer/);
+  await removeDir(dir);
+  // diffusers' `unet.….lora.up.weight` layout, without an adapter_config.json.
+  const sd = await judged('peft', corpusPath('diffusers-sd15-unetprefix', '2100-lora.safetensors'));
+  assert.match(sd.refused ?? '', /no adapter_config\.json beside the file \(a diffusers/);
+  assert.equal(sd.fit.fits, false);
+  const gdir = await tempDir();
+  const gguf = join(gdir, 'adapter.gguf');
+  await writeFile(gguf, ggufBytes({ kv: loraKv('llama', 8), tensors: [] }));
+  for (const target of ['peft', 'vllm', 'mlx'] as const) assert.match((await judged(target, gguf)).refused ?? '', /GGUF/, target);
+  await removeDir(gdir);
 });

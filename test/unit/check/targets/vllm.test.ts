@@ -107,3 +107,10 @@ test('vllm: no config, missing required fields, another file name and GGUF are r
   assert.equal(sd.fit.fits, false);
   assert.notEqual(sd.refused, null);
 });
+
+test('vllm: keys with the adapter name left in (`lora_A.default.weight`) refuse the adapter, as vLLM reports them', async () => {
+  const named = [tensor(`base_model.model.${Q}.lora_A.default.weight`, [8, 16]), tensor(`base_model.model.${Q}.lora_B.default.weight`, [16, 8])];
+  const { dir, path } = await peftFile(named, LORA);
+  assert.match((await judged('vllm', path)).refused ?? '', /"base_model\.model\.model\.layers\.0\.self_attn\.q_proj\.lora_A\.default\.weight" is unsupported LoRA weight/);
+  await removeDir(dir);
+});
