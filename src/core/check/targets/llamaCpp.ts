@@ -29,7 +29,7 @@ const AFTER = 'after convert_lora_to_gguf.py';
 export const LLAMA_CPP_RULES: LoaderRules = {
   target: 'llama.cpp',
   source: LLAMA_CPP_SOURCE,
-  fits: (adapter, identity) => languageModelFit(adapter, identity, 'llama.cpp', 'gguf'),
+  fits: (adapter, identity) => languageModelFit(adapter, identity, 'llama.cpp', ['gguf', 'peft']),
   judge: (adapter) => (adapter.container === 'gguf' ? judgeGguf(adapter) : judgeConversion(adapter)),
 };
 

@@ -22,15 +22,18 @@ function matching(identity: Identity, prefixes: readonly string[]): string[] {
 }
 
 /**
- * Whether a file is one a loader's user would hand it: a decoder language model, an encoder too
- * where `encoders` is set, or a file already in the loader's own layout whatever its base.
+ * Whether a file is one a loader's user would hand it: in a layout the loader reads (`formats`;
+ * a file in another layout needs converting first, which `--target` still judges) and on a
+ * decoder language model, an encoder too where `encoders` is set, or on a base not identified.
  */
-export function languageModelFit(adapter: Adapter, identity: Identity, loader: string, own: AdapterFormat, encoders = false): TargetFit {
+export function languageModelFit(adapter: Adapter, identity: Identity, loader: string, formats: readonly AdapterFormat[], encoders = false): TargetFit {
+  if (!formats.includes(adapter.format)) {
+    return { fits: false, reason: `${loader} reads ${formats.join(' or ')} files; this is a ${adapter.formatDetail} file, which would need converting first` };
+  }
   const models = matching(identity, encoders ? [...DECODER_PREFIXES, ...TRANSFORMERS_PREFIXES] : DECODER_PREFIXES);
   if (models.length > 0) return { fits: true, reason: `${models.join(' or ')} is a model ${loader} loads adapters for` };
-  if (adapter.format === own) return { fits: true, reason: `the file is in ${loader}'s own layout (${adapter.formatDetail})` };
-  const what = identity.architecture ? `${identity.architecture.name} is not a model ${loader} serves` : 'no language-model architecture was identified';
-  return { fits: false, reason: `${what}, and the file is not in ${loader}'s layout` };
+  if (identity.architecture === null) return { fits: true, reason: `the file is in a layout ${loader} reads (${adapter.formatDetail}); its base model was not identified` };
+  return { fits: false, reason: `${identity.architecture.name} is not a model ${loader} serves` };
 }
 
 /** Collects a judgement key by key; a refusal ends it with nothing loaded. */

@@ -34,7 +34,7 @@ interface MlxConfig {
 export const MLX_RULES: LoaderRules = {
   target: 'mlx',
   source: MLX_SOURCE,
-  fits: (adapter, identity) => languageModelFit(adapter, identity, 'mlx-lm', 'mlx'),
+  fits: (adapter, identity) => languageModelFit(adapter, identity, 'mlx-lm', ['mlx']),
   judge(adapter, identity) {
     if (adapter.container === 'gguf') return refusal('mlx-lm loads adapters.safetensors with adapter_config.json, not GGUF');
     const convert = adapter.format === 'mlx' ? '' : ` (a ${adapter.formatDetail} file: it must be converted to mlx-lm's names and [in, r] / [r, out] factors first)`;

@@ -2,7 +2,7 @@ import { numberField } from '../../adapter/config';
 import { compilePatterns, type PatternTable } from '../../adapter/patterns';
 import type { TensorInfo } from '../../safetensors/types';
 import { endsWithModule, languageModelFit, quoted, refusal, shortList, stringList, Verdict } from './llmCommon';
-import type { LoaderRules } from './types';
+import type { LoadJudgement, LoaderRules } from './types';
 
 /**
  * PEFT's loading rules, read from huggingface/peft main after v0.17 (target_parameters,
@@ -73,7 +73,7 @@ const ADALORA_PARAMS: ReadonlySet<string> = new Set(['lora_A', 'lora_B', 'lora_E
 export const PEFT_RULES: LoaderRules = {
   target: 'peft',
   source: PEFT_SOURCE,
-  fits: (adapter, identity) => languageModelFit(adapter, identity, 'PEFT', 'peft', true),
+  fits: (adapter, identity) => languageModelFit(adapter, identity, 'PEFT', ['peft'], true),
   judge(adapter) {
     if (adapter.container === 'gguf') return refusal('PEFT reads adapter_model.safetensors or adapter_model.bin; a GGUF file is llama.cpp’s format');
     const values = adapter.config?.values;
@@ -87,7 +87,7 @@ export const PEFT_RULES: LoaderRules = {
       return refusal(`adapter_config.json has no peft_type (${adapter.formatDetail}): PeftConfig.from_pretrained cannot tell which tuner to build`);
     }
     const prefix = TUNER_PREFIX[peftType];
-    if (prefix === undefined) return refusal(`peft_type ${quoted(peftType)} is not one whose key rules are modelled here`);
+    if (prefix === undefined) return unmodelledTuner(adapter.header.tensors);
     if ((peftType === 'LORA' || peftType === 'ADALORA') && values.target_modules == null && values.target_parameters == null) {
       return refusal(
         'adapter_config.json has neither target_modules nor target_parameters: PEFT then falls back to its built-in list for the model type (TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING) and raises for a model it does not know',
@@ -216,4 +216,17 @@ class RankRule {
     const rank = hit ? hit.value : this.r;
     return rank !== undefined && Number.isInteger(rank) && rank > 0 ? rank : null;
   }
+}
+
+/**
+ * A tuner whose parameter prefix is not in the table above: only the `base_model.` prefix every
+ * saved key of a PeftModel has is checked, so its keys are counted as loaded.
+ */
+function unmodelledTuner(tensors: readonly TensorInfo[]): LoadJudgement {
+  const verdict = new Verdict();
+  for (const t of tensors) {
+    if (t.name.startsWith('base_model.')) verdict.load(t.name);
+    else verdict.drop(t.name, `no \`${PREFIX}\` prefix: every key of a PeftModel starts with it, so load_state_dict reports this one unexpected`);
+  }
+  return verdict.done();
 }

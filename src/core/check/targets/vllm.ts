@@ -48,7 +48,7 @@ type Values = Readonly<Record<string, unknown>>;
 export const VLLM_RULES: LoaderRules = {
   target: 'vllm',
   source: VLLM_SOURCE,
-  fits: (adapter, identity) => languageModelFit(adapter, identity, 'vLLM', 'peft'),
+  fits: (adapter, identity) => languageModelFit(adapter, identity, 'vLLM', ['peft']),
   judge(adapter) {
     if (adapter.container === 'gguf') return refusal('vLLM loads PEFT adapter folders (adapter_model.safetensors / .bin / .pt), not GGUF');
     const file = baseName(adapter.file);

@@ -86,7 +86,8 @@ test('mlx: factors in PEFT’s [r, in] / [out, r] orientation under mlx names re
 test('mlx: a PEFT file must be converted; configs without num_layers or lora_parameters are refused', async () => {
   const peft = await judged('mlx', corpusPath('peft-qwen25-muzammel', 'adapter_model.safetensors'));
   assert.match(peft.refused ?? '', /this file is named "adapter_model\.safetensors" \(a PEFT LoRA.* must be converted to mlx-lm's names/);
-  assert.equal(peft.fit.fits, true);
+  assert.equal(peft.fit.fits, false);
+  assert.match(peft.fit.reason, /mlx-lm reads mlx files; this is a PEFT LoRA file, which would need converting first/);
   const dir = await tempDir();
   const renamed = await writeFixture(dir, 'adapters.safetensors', peftPair(layer(0), 4, 16, 16), {
     config: { peft_type: 'LORA', r: 4, lora_alpha: 8, target_modules: ['q_proj'] },

@@ -154,3 +154,15 @@ test('peft: a file saved with the adapter name left in (`lora_A.default.weight`)
   for (const target of ['peft', 'vllm', 'mlx'] as const) assert.match((await judged(target, gguf)).refused ?? '', /GGUF/, target);
   await removeDir(gdir);
 });
+
+test('peft: an encoder adapter fits PEFT but not vLLM; a tuner whose key rules are not modelled is counted as loaded', async () => {
+  const bert = corpusPath('peft-bert-seqcls', 'adapter_model.safetensors');
+  const j = await judged('peft', bert);
+  assertLoadsFully(j);
+  assert.equal(j.fit.fits, true);
+  const served = await judged('vllm', bert);
+  assert.equal(served.fit.fits, false);
+  assert.match(served.fit.reason, /BERT base is not a model vLLM serves/);
+  // UniLoRA (peft_type UNILORA): not in the prefix table.
+  assertLoadsFully(await judged('peft', corpusPath('peft-unilora-roberta', 'adapter_model.safetensors')));
+});
