@@ -23,7 +23,7 @@ export const THRESHOLD_SETTINGS: readonly ThresholdSetting[] = [
   { key: 'alphaTolerance', integer: false, minimum: 0, maximum: 1 },
   { key: 'baseSpectralRatio', integer: false, minimum: 0.01, maximum: 1000 },
   { key: 'amplificationMads', integer: true, minimum: 1, maximum: 100 },
-  { key: 'amplificationMinFold', integer: false, minimum: 1, maximum: 1_000_000 },
+  { key: 'amplificationMinFold', integer: true, minimum: 2, maximum: 1_000_000 },
   { key: 'amplificationMinPeers', integer: true, minimum: 3, maximum: 100_000 },
   { key: 'intruderEpsilon', integer: false, minimum: 0.01, maximum: 0.99 },
   { key: 'intruderMinCount', integer: true, minimum: 1, maximum: 65_536 },

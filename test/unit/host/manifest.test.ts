@@ -19,6 +19,7 @@ interface Setting {
   readonly type?: string;
   readonly scope?: string;
   readonly default?: unknown;
+  readonly minimum?: number;
   readonly description?: string;
   readonly markdownDescription?: string;
 }
@@ -173,7 +174,8 @@ test('every setting has a scope and a localized description; whole numbers are i
   for (const [name, setting] of Object.entries(configuration.properties)) {
     assert.ok(scopes.has(setting.scope ?? ''), `${name} has scope ${String(setting.scope)}`);
     assert.ok((resolved(setting.markdownDescription ?? setting.description) ?? '').length > 10, `${name} has no description`);
-    if (setting.type === 'number') assert.ok(!Number.isInteger(setting.default), `${name} holds whole numbers: type integer`);
+    // A whole default is fine for a number whose range holds fractions (a ratio of 1 with a minimum of 0.01).
+    if (setting.type === 'number') assert.ok(!Number.isInteger(setting.default) || !Number.isInteger(setting.minimum), `${name} holds whole numbers: type integer`);
   }
   assert.equal(configuration.properties['loraLens.analysis.maxAutoBytes']?.type, 'integer');
   // The device is the machine's business, but a workspace may still ask for the CPU.
