@@ -6,6 +6,7 @@ import { withPieceNorms } from '../../../src/core/adapter/fullRankPieces';
 import { describeAdapter } from '../../../src/core/adapter/load';
 import type { Adapter, OtherTensor } from '../../../src/core/adapter/model';
 import { analyzeAdapter } from '../../../src/core/analysis/analyze';
+import { buildReport } from '../../../src/core/report/report';
 import type { TensorInfo } from '../../../src/core/safetensors/types';
 import { gaussian } from '../../helpers/factors';
 import { removeDir, tempDir, writeFixture, type FixtureTensor } from '../../helpers/fixtures';
@@ -235,6 +236,10 @@ test('opening reads the header only: pieces whose bytes cannot be read still ope
     const { others } = await analysed(adapter, failing);
     assert.equal(others.get(unreadable)?.norm, undefined, 'an unreadable piece has no norm');
     assertNorm(others.get(`${p}.bias`)?.norm, reference(bias), 'bias');
+    // The report (inspect --json, the editor's export) has the norms once the analysis has run.
+    assert.equal(buildReport(adapter, null).otherTensors.find((o) => o.name === `${p}.bias`)?.norm, undefined);
+    const report = buildReport(adapter, await analyzeAdapter({ adapter, file: failing }));
+    assertNorm(report.otherTensors.find((o) => o.name === `${p}.bias`)?.norm, reference(bias), 'bias in the report');
   } finally {
     await inner.close();
   }
