@@ -52,6 +52,7 @@ export async function inspect(args: InspectArgs, jobs: JobRunner = new JobClient
     backend: output.analysis.device.backend,
     seconds: output.analysis.seconds,
     device: output.analysis.device,
+    ...(output.analysis.pieceNorms ? { pieceNorms: output.analysis.pieceNorms } : {}),
   };
   const base = output.base && { analysis: output.base.analysis, json: baseJson(output.base.analysis, output.base.base) };
   const report = buildReport(output.adapter, analysis);

@@ -1,16 +1,19 @@
 import { strict as assert } from 'node:assert';
 import { openAdapter, type OpenedAdapter } from '../../src/core/adapter/load';
-import { analyzeAdapter, type ModuleResult } from '../../src/core/analysis/analyze';
+import { analyzeAdapter, type AdapterAnalysis, type ModuleResult } from '../../src/core/analysis/analyze';
 import { worstRelativeError } from './factors';
 import type { Rng } from './random';
 import { referenceSingularValues, type DDMatrix } from './referenceSvd';
 
 /** Opens a fixture, analyses it, and hands both to `check`; the file is always closed. */
-export async function withAnalysis(path: string, check: (opened: OpenedAdapter, results: ReadonlyMap<string, ModuleResult>) => void | Promise<void>): Promise<void> {
+export async function withAnalysis(
+  path: string,
+  check: (opened: OpenedAdapter, results: ReadonlyMap<string, ModuleResult>, analysis: AdapterAnalysis) => void | Promise<void>,
+): Promise<void> {
   const opened = await openAdapter(path);
   try {
     const analysis = await analyzeAdapter(opened);
-    await check(opened, new Map(analysis.modules.map((r) => [r.name, r])));
+    await check(opened, new Map(analysis.modules.map((r) => [r.name, r])), analysis);
   } finally {
     await opened.file.close();
   }

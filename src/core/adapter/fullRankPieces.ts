@@ -1,3 +1,4 @@
+import { CancelledError, throwIfCancelled, type CancellationToken } from '../cancellation';
 import type { TensorSource } from '../container/source';
 import type { TensorInfo } from '../safetensors/types';
 import type { AdaptedModule, OtherTensor, OtherTensorRole } from './model';
@@ -12,9 +13,16 @@ interface Piece {
   readonly module: string;
 }
 
+/** The Frobenius norm of one full-rank piece, as the analysis reads it. */
+export interface PieceNorm {
+  /** The tensor's name in the file. */
+  readonly name: string;
+  readonly norm: number;
+}
+
 /**
- * Full-rank pieces saved beside the factors, each reported with the module it belongs to and its
- * Frobenius norm rather than dropped:
+ * Full-rank pieces saved beside the factors, each reported with the module it belongs to rather
+ * than dropped (their norms are the analysis' to read: see fullRankPieceNorms):
  * - `<module>.diff` / `<module>.diff_b`: a full weight difference and a bias difference, as Wan
  *   2.x LoRAs, musubi-tuner/ComfyUI files and LyCORIS' full module (lycoris/modules/full.py)
  *   save them. ComfyUI adds them to the weight (comfy/lora.py, the "diff" patch); diffusers
@@ -23,17 +31,10 @@ interface Piece {
  *   ModulesToSaveWrapper copy (peft/utils/other.py) of `<module>.modules_to_save.<adapter>.weight`
  *   under `base_model.model.<module>.weight`; raw state dicts keep the wrapper's path.
  * - Biases saved beside the factors (PEFT `bias="all"`/`"lora_only"`, a trainer's `.bias`).
- * - A PEFT `lora_B.bias` (lora_bias) is part of its module: its norm goes into the module's note.
- * Norms are read in chunks of NORM_CHUNK_ELEMENTS, so a GB-sized embedding is never held whole.
  * Pieces are looked for only when the file holds factors; a full model's tensors are listed as
- * they are.
+ * they are. Only names are read here: opening a file reads its header, never these tensors.
  */
-export async function describeFullRankPieces(
-  file: TensorSource,
-  modules: readonly AdaptedModule[],
-  others: readonly OtherTensor[],
-  warnings: string[],
-): Promise<{ modules: AdaptedModule[]; otherTensors: OtherTensor[] }> {
+export function describeFullRankPieces(modules: readonly AdaptedModule[], others: readonly OtherTensor[], warnings: string[]): OtherTensor[] {
   const counts = new Map<OtherTensorRole, number>();
   const otherTensors: OtherTensor[] = [];
   for (const t of others) {
@@ -43,14 +44,7 @@ export async function describeFullRankPieces(
       continue;
     }
     counts.set(piece.role, (counts.get(piece.role) ?? 0) + 1);
-    const norm = await normOf(file, file.header.byName.get(t.name));
-    otherTensors.push({ ...t, role: piece.role, module: piece.module, ...(norm !== undefined ? { norm } : {}) });
-  }
-  const withBias: AdaptedModule[] = [];
-  for (const m of modules) {
-    const bias = m.tensors.biasB;
-    const norm = bias ? await normOf(file, file.header.byName.get(bias)) : undefined;
-    withBias.push(norm === undefined ? m : { ...m, warnings: [...m.warnings, `${bias}: its bias update has Frobenius norm ${norm.toPrecision(6)}`] });
+    otherTensors.push({ ...t, role: piece.role, module: piece.module });
   }
   // diff/diff_b are loader-dependent (applied by ComfyUI, dropped by diffusers): said in a warning.
   // modules_to_save and biases are what PEFT loads as they are: their role and norm say enough.
@@ -59,7 +53,40 @@ export async function describeFullRankPieces(
     warnings.push(
       `${diffs} full-rank piece(s) (diff, diff_b) are added to their modules beside the low-rank update (ComfyUI applies them; diffusers drops them); they are listed with their norms and are not part of the spectra`,
     );
-  return { modules: withBias, otherTensors };
+  return otherTensors;
+}
+
+/**
+ * The norms of the full-rank pieces (the other tensors describeFullRankPieces gave a module), read
+ * in chunks of NORM_CHUNK_ELEMENTS so a GB-sized embedding is never held whole. A piece whose
+ * bytes cannot be read as numbers, or hold NaN or Inf, has no norm.
+ */
+export async function fullRankPieceNorms(file: TensorSource, others: readonly OtherTensor[], token?: CancellationToken): Promise<PieceNorm[]> {
+  const norms: PieceNorm[] = [];
+  for (const t of others) {
+    if (t.module === undefined) continue;
+    throwIfCancelled(token);
+    const norm = await normOf(file, file.header.byName.get(t.name), token);
+    if (norm !== undefined) norms.push({ name: t.name, norm });
+  }
+  return norms;
+}
+
+/** The other tensors with the norms the analysis read (each piece without one is left as it is). */
+export function withPieceNorms(others: readonly OtherTensor[], norms: readonly PieceNorm[] | undefined): readonly OtherTensor[] {
+  if (!norms || norms.length === 0) return others;
+  const byName = new Map(norms.map((n) => [n.name, n.norm]));
+  return others.map((t) => {
+    const norm = byName.get(t.name);
+    return norm === undefined ? t : { ...t, norm };
+  });
+}
+
+/** A PEFT `lora_B.bias` (lora_bias) is part of its module: its norm, as a note for the module's analysis. */
+export async function biasUpdateNote(file: TensorSource, module: AdaptedModule, token?: CancellationToken): Promise<string | null> {
+  const bias = module.tensors.biasB;
+  const norm = bias ? await normOf(file, file.header.byName.get(bias), token) : undefined;
+  return norm === undefined ? null : `${bias}: its bias update has Frobenius norm ${norm.toPrecision(6)}`;
 }
 
 function pieceOf(t: OtherTensor, holdsFactors: boolean): Piece | null {
@@ -80,13 +107,14 @@ function peftModule(name: string): string {
 }
 
 /** The tensor's Frobenius norm, read in bounded chunks; undefined for a non-numeric dtype or an overflow. */
-async function normOf(file: TensorSource, info: TensorInfo | undefined): Promise<number | undefined> {
+async function normOf(file: TensorSource, info: TensorInfo | undefined, token: CancellationToken | undefined): Promise<number | undefined> {
   if (!info) return undefined;
   // Scaled sum of squares (as LAPACK's dnrm2): no overflow for float64 values near the limit.
   let scale = 0;
   let ssq = 1;
   try {
     for (let start = 0; start < info.elements; start += NORM_CHUNK_ELEMENTS) {
+      throwIfCancelled(token);
       const values = await file.readFloat64(info, { start, count: Math.min(NORM_CHUNK_ELEMENTS, info.elements - start) });
       for (let i = 0; i < values.length; i++) {
         const a = Math.abs(values[i]);
@@ -98,8 +126,9 @@ async function normOf(file: TensorSource, info: TensorInfo | undefined): Promise
         } else ssq += (a / scale) * (a / scale);
       }
     }
-  } catch {
-    // A dtype that is not numeric: listed without a norm.
+  } catch (error) {
+    if (error instanceof CancelledError) throw error;
+    // A dtype that is not numeric, or bytes that cannot be read: listed without a norm.
     return undefined;
   }
   const norm = scale * Math.sqrt(ssq);

@@ -29,7 +29,8 @@ export interface OpenedAdapter {
 
 /**
  * Opens a weights file or adapter folder and normalizes it: a header-only read, the config
- * beside it, and the few scalar tensors (alphas) the scale needs. Factors are not read here.
+ * beside it, and the few scalar tensors (alphas) the scale needs. Factors are not read here, nor
+ * are full-rank pieces (modules_to_save, biases, diffs): their norms are the analysis' work.
  * Throws SafetensorsError / PickleError / AdapterError for files that cannot be read at all; everything
  * short of that becomes a warning on the adapter or on a module.
  */
@@ -71,7 +72,8 @@ export async function describeAdapter(file: TensorSource): Promise<Adapter> {
     ),
     extraWarnings,
   );
-  const { modules, otherTensors } = await describeFullRankPieces(file, marked, built.otherTensors, extraWarnings);
+  const modules = marked;
+  const otherTensors = describeFullRankPieces(modules, built.otherTensors, extraWarnings);
   const base = checkBaseModel(built.baseModel, modules);
   return {
     file: header.file,

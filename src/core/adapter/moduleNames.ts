@@ -8,7 +8,8 @@
  *   `lora_te_…` (`lora_te1_`/`lora_te2_`/`lora_te3_` for pipelines with several text encoders;
  *   `lora_te3_` is SD3's T5);
  * - ComfyUI/BFL-style files prefix the denoiser with `diffusion_model.`, LyCORIS' own wrapper
- *   with `lycoris_`; FLUX modules have two spellings, matched through fluxNames.ts.
+ *   with `lycoris_`; FLUX modules have two spellings, matched through fluxNames.ts;
+ * - ComfyUI names text-encoder modules `text_encoders.clip_l.transformer.…` (and `clip_g`, `t5xxl`).
  */
 
 /** PEFT's wrapping of the adapted model. */
@@ -102,8 +103,35 @@ export function kohyaPrefixOf(name: string): { readonly prefix: string; readonly
   return name.startsWith(KOHYA_BARE) ? { prefix: KOHYA_BARE, component: null } : null;
 }
 
-/** The diffusers component a dotted name starts with (`unet.…`), or null. */
+/**
+ * ComfyUI names a text encoder's modules `text_encoders.` + the key in its own state dict
+ * (comfy/lora.py `model_lora_keys_clip`, the "generic lora format"; comfy_extras/nodes_lora_extract.py
+ * LoraSave writes them): `text_encoders.clip_l.transformer.text_model.encoder.layers.0.…`. The same
+ * function maps kohya's names onto those weights: `lora_te1_` onto clip_l, `lora_te2_` onto clip_g,
+ * and the T5 as `lora_te3_` behind both CLIPs (SD3; sd-scripts networks/lora_sd3.py and lora_flux.py
+ * write it so for SD3 and FLUX.1 alike). So each encoder is the component whose kohya prefix that is.
+ * (ComfyUI reads a lone clip_g, SDXL refiner's, as `lora_te_`; a name alone cannot tell that case.)
+ */
+const COMFY_TEXT_ENCODERS: Readonly<Record<string, string>> = { clip_l: 'text_encoder', clip_g: 'text_encoder_2', t5xxl: 'text_encoder_3' };
+const COMFY_TEXT_ENCODERS_PREFIX = 'text_encoders.';
+/** The wrapper ComfyUI's CLIP and T5 models put around the Hugging Face model (`clip_l.transformer.`). */
+const COMFY_WRAPPER = 'transformer.';
+
+/** A ComfyUI text-encoder name's component and path inside it, or null for any other name. */
+function comfyTextEncoderOf(name: string): { readonly component: string; readonly path: string } | null {
+  if (!name.startsWith(COMFY_TEXT_ENCODERS_PREFIX)) return null;
+  const dot = name.indexOf('.', COMFY_TEXT_ENCODERS_PREFIX.length);
+  if (dot < 0) return null;
+  const component = COMFY_TEXT_ENCODERS[name.slice(COMFY_TEXT_ENCODERS_PREFIX.length, dot)];
+  if (component === undefined) return null;
+  const rest = name.slice(dot + 1);
+  return { component, path: rest.startsWith(COMFY_WRAPPER) ? rest.slice(COMFY_WRAPPER.length) : rest };
+}
+
+/** The diffusers component a dotted name starts with (`unet.…`; ComfyUI's text encoders read as theirs), or null. */
 export function diffusersComponentOf(name: string): string | null {
+  const comfy = comfyTextEncoderOf(name);
+  if (comfy) return comfy.component;
   const dot = name.indexOf('.');
   const first = dot > 0 ? name.slice(0, dot) : '';
   return BY_NAME.has(first) || first === DIFFUSION_MODEL ? first : null;
@@ -114,6 +142,8 @@ export function parseModuleName(name: string): ModuleNameParts {
   const rest = withoutPeftWrap(name);
   const kohya = kohyaPrefixOf(rest);
   if (kohya) return { component: kohya.component, path: rest.slice(kohya.prefix.length), spelling: 'kohya' };
+  const comfy = comfyTextEncoderOf(rest);
+  if (comfy) return { ...comfy, spelling: 'diffusers' };
   const component = diffusersComponentOf(rest);
   if (component) return { component, path: rest.slice(component.length + 1), spelling: 'diffusers' };
   return { component: null, path: rest, spelling: 'plain' };

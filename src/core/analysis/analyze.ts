@@ -1,3 +1,4 @@
+import { biasUpdateNote, fullRankPieceNorms, type PieceNorm } from '../adapter/fullRankPieces';
 import type { OpenedAdapter } from '../adapter/load';
 import type { AdaptedModule } from '../adapter/model';
 import { isUsableScale } from '../adapter/scale';
@@ -70,6 +71,11 @@ export interface AdapterAnalysis {
   readonly seconds: number;
   /** The device that ran, when the analysis ran in the worker (provider, threads, fallbacks). */
   readonly device?: DeviceReport;
+  /**
+   * Frobenius norms of the full-rank pieces among the adapter's other tensors (modules_to_save,
+   * biases, diff/diff_b), read after the spectra: opening a file reads none of them.
+   */
+  readonly pieceNorms?: readonly PieceNorm[];
 }
 
 interface Batch {
@@ -121,10 +127,12 @@ export async function analyzeAdapter(opened: OpenedAdapter, options: AnalyzeOpti
       if (pending) await finishBatch(opened.file, pending, backend, results, modules.length, options);
       pending = current;
     }
+    // The full-rank pieces are not part of any spectrum: their norms close the analysis.
+    const pieceNorms = await fullRankPieceNorms(opened.file, opened.adapter.otherTensors, options.token);
+    return { modules: results, backend: backend.name, seconds: (performance.now() - started) / 1000, pieceNorms };
   } finally {
     if (!options.backend) await backend.dispose();
   }
-  return { modules: results, backend: backend.name, seconds: (performance.now() - started) / 1000 };
 }
 
 /**
@@ -193,6 +201,8 @@ async function finishModule(file: TensorSource, module: AdaptedModule, plan: Spe
   const warnings: string[] = [];
   const metrics = rankMetrics(spectrum.singularValues, module.maxRank);
   if (metrics.frobenius === 0) warnings.push('ΔW is exactly zero (an untrained or zero-initialized factor)');
+  const biasNote = await biasUpdateNote(file, module);
+  if (biasNote) warnings.push(biasNote);
   const magnitude = module.magnitude ? await magnitudeSummary(file, module.magnitude) : undefined;
   // M was already read for the spectrum, so a mixer that fails to read here is only left out of the view.
   const mixer = await mixerOf(file, module).catch(() => null);

@@ -38,6 +38,8 @@ export type GgufErrorCode =
   | 'TENSOR_TOO_LARGE'
   /** An element range that is not inside the tensor. */
   | 'INVALID_RANGE'
+  /** The file changed (rewritten, truncated, replaced) after it was opened: results read from it are not given. */
+  | 'FILE_CHANGED'
   | 'IO_ERROR';
 
 /** A typed failure to read a GGUF file: carries a code, the file and, where known, the tensor or key. */

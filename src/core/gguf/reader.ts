@@ -1,4 +1,5 @@
 import type { FileHandle } from 'node:fs/promises';
+import { fileChangedMessage, fileChanges, identityOf, type FileIdentity } from '../container/fileIdentity';
 import type { ContainerKind, ElementRange, TensorSource } from '../container/source';
 import { openRegularFile, READ_CHUNK_BYTES, readFully } from '../io/readFile';
 import { decodeFloat32, decodeFloat64 } from '../safetensors/decode';
@@ -27,13 +28,16 @@ export class GgufFile implements TensorSource {
   private constructor(
     private readonly handle: FileHandle,
     readonly header: GgufHeader,
+    private readonly identity: FileIdentity,
   ) {}
 
   /** Opens and validates a file; throws GgufError (or FileReadError when it cannot be opened). */
   static async open(path: string): Promise<GgufFile> {
     const handle = await openRegularFile(path, 'the weights file');
     try {
-      return new GgufFile(handle, await readHeader(handle, path));
+      // What the file is as opened: assertUnchanged compares against it.
+      const opened = identityOf(await handle.stat());
+      return new GgufFile(handle, await readHeader(handle, path), opened);
     } catch (error) {
       await handle.close();
       throw error;
@@ -73,6 +77,18 @@ export class GgufFile implements TensorSource {
     const info = this.stored(tensor).info;
     const bytes = await this.readBytes(info, range);
     return this.inMemory(info, () => decodeFloat32(bytes, info.dtype, range?.count ?? info.elements, info.name, this.header.file));
+  }
+
+  /** Throws FILE_CHANGED when the file is no longer the one opened (container/fileIdentity.ts). */
+  async assertUnchanged(): Promise<void> {
+    if (this.closed) throw new GgufError('IO_ERROR', 'the file is closed', this.header.file);
+    let what: string | null;
+    try {
+      what = await fileChanges(this.header.file, this.handle, this.identity);
+    } catch (error) {
+      throw new GgufError('IO_ERROR', `cannot read ${this.header.file}: ${(error as Error).message}`, this.header.file);
+    }
+    if (what) throw new GgufError('FILE_CHANGED', fileChangedMessage(this.header.file, what), this.header.file);
   }
 
   async close(): Promise<void> {

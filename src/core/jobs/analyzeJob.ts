@@ -52,7 +52,7 @@ export async function analyzeOpened(
     });
     // Numbers read from a file rewritten meanwhile are not its numbers: none are returned.
     await assertUnchanged(opened.file);
-    return { modules, seconds: analysis.seconds, device: deviceReport(chosen) };
+    return { modules, seconds: analysis.seconds, device: deviceReport(chosen), ...(analysis.pieceNorms ? { pieceNorms: analysis.pieceNorms } : {}) };
   } finally {
     // A cancelled job may leave a batch running in ORT: the job ends when that run has, so the
     // host may end this thread as soon as it hears the job is over (see WorkerOrtBackend.idle).

@@ -1,4 +1,5 @@
 import type { Adapter } from '../adapter/model';
+import type { PieceNorm } from '../adapter/fullRankPieces';
 import type { ModuleResult } from '../analysis/analyze';
 import type { BaseAnalysis } from '../base/analyzeBase';
 import type { FileCheck } from '../check/runCheck';
@@ -69,7 +70,7 @@ export interface JobKinds {
   /** Per-module spectra of one adapter; each module's result streams as progress. */
   readonly analyze: {
     readonly input: { readonly path: string; readonly options: ComputeOptions };
-    readonly output: { readonly modules: readonly ModuleResult[]; readonly seconds: number; readonly device: DeviceReport };
+    readonly output: { readonly modules: readonly ModuleResult[]; readonly seconds: number; readonly device: DeviceReport; readonly pieceNorms?: readonly PieceNorm[] };
     readonly progress: { readonly index: number; readonly total: number; readonly result: ModuleResult };
   };
   /** Adapter B against adapter A module by module (compareAdapters). */

@@ -21,6 +21,8 @@ export type PickleErrorCode =
   | 'TENSOR_NOT_FOUND'
   | 'TENSOR_TOO_LARGE'
   | 'MISSING_BYTES'
+  /** The file changed (rewritten, truncated, replaced) after it was opened: results read from it are not given. */
+  | 'FILE_CHANGED'
   | 'IO_ERROR';
 
 /** A typed failure to read a PyTorch checkpoint: a code, the file and, where known, where in it. */

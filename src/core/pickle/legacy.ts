@@ -1,4 +1,5 @@
 import type { FileHandle } from 'node:fs/promises';
+import type { FileIdentity } from '../container/fileIdentity';
 import { PickleError } from './errors';
 import { readAt } from './fileRead';
 import { PICKLE_LIMITS } from './limits';
@@ -29,7 +30,8 @@ interface RootStorage {
  * keys, then each storage in that order as an 8-byte little-endian element count and its raw
  * bytes (torch/csrc/serialization.cpp, THPStorage_writeFileRaw).
  */
-export async function openLegacyCheckpoint(handle: FileHandle, fileSize: number, file: string): Promise<PickleSource> {
+export async function openLegacyCheckpoint(handle: FileHandle, opened: FileIdentity, file: string): Promise<PickleSource> {
+  const fileSize = opened.size;
   const roots = new Map<string, RootStorage>();
   const { value, keys, end } = await readPickles(handle, fileSize, file, roots);
   const bases = new Map<string, number>();
@@ -50,7 +52,7 @@ export async function openLegacyCheckpoint(handle: FileHandle, fileSize: number,
   for (const key of roots.keys()) if (!bases.has(key)) throw new PickleError('NOT_A_STATE_DICT', `storage ${JSON.stringify(key)} is used but not saved`, file);
   const tensors = tensorsOf(value, file);
   const { header, placed } = placeTensors(tensors, (key) => bases.get(key) as number, file, fileSize, end);
-  return new PickleSource('pytorch-legacy', handle, header, placed);
+  return new PickleSource('pytorch-legacy', handle, header, placed, opened);
 }
 
 async function readPickles(handle: FileHandle, fileSize: number, file: string, roots: Map<string, RootStorage>): Promise<{ value: PyValue; keys: string[]; end: number }> {

@@ -1,4 +1,5 @@
 import type { FileHandle } from 'node:fs/promises';
+import { identityOf } from '../container/fileIdentity';
 import { FileReadError, openRegularFile } from '../io/readFile';
 import { PickleError } from './errors';
 import { openLegacyCheckpoint } from './legacy';
@@ -18,8 +19,9 @@ export async function openPickleCheckpoint(path: string, kind: 'pytorch-zip' | '
     throw new PickleError('IO_ERROR', error instanceof FileReadError ? error.message : `cannot open ${path}: ${(error as Error).message}`, path);
   }
   try {
-    const size = (await handle.stat()).size;
-    return kind === 'pytorch-zip' ? await openZipCheckpoint(handle, size, path) : await openLegacyCheckpoint(handle, size, path);
+    // What the file is as opened: assertUnchanged compares against it.
+    const opened = identityOf(await handle.stat());
+    return kind === 'pytorch-zip' ? await openZipCheckpoint(handle, opened, path) : await openLegacyCheckpoint(handle, opened, path);
   } catch (error) {
     await handle.close().catch(() => undefined);
     if (error instanceof PickleError) throw error;

@@ -1,4 +1,5 @@
 import type { FileHandle } from 'node:fs/promises';
+import { fileChangedMessage, fileChanges, type FileIdentity } from '../container/fileIdentity';
 import type { ContainerKind, ElementRange, TensorSource } from '../container/source';
 import { READ_CHUNK_BYTES } from '../io/readFile';
 import { decodeFloat32, decodeFloat64 } from '../safetensors/decode';
@@ -28,6 +29,7 @@ export class PickleSource implements TensorSource {
     private readonly handle: FileHandle,
     readonly header: SafetensorsHeader,
     tensors: readonly PlacedTensor[],
+    private readonly identity: FileIdentity,
   ) {
     this.views = new Map(tensors.map((t) => [t.info.name, t.view]));
   }
@@ -68,6 +70,18 @@ export class PickleSource implements TensorSource {
     const info = this.info(tensor);
     const bytes = await this.readBytes(info, range);
     return decodeFloat32(bytes, info.dtype, range?.count ?? info.elements, info.name, this.header.file);
+  }
+
+  /** Throws FILE_CHANGED when the file is no longer the one opened (container/fileIdentity.ts). */
+  async assertUnchanged(): Promise<void> {
+    if (this.closed) throw new PickleError('IO_ERROR', 'the file is closed', this.header.file);
+    let what: string | null;
+    try {
+      what = await fileChanges(this.header.file, this.handle, this.identity);
+    } catch (error) {
+      throw new PickleError('IO_ERROR', `cannot read ${this.header.file}: ${(error as Error).message}`, this.header.file);
+    }
+    if (what) throw new PickleError('FILE_CHANGED', fileChangedMessage(this.header.file, what), this.header.file);
   }
 
   async close(): Promise<void> {

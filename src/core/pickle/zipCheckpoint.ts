@@ -1,4 +1,5 @@
 import type { FileHandle } from 'node:fs/promises';
+import type { FileIdentity } from '../container/fileIdentity';
 import { PickleError } from './errors';
 import { readAt } from './fileRead';
 import { PICKLE_LIMITS } from './limits';
@@ -16,7 +17,8 @@ import { readZipDirectory, type ZipEntry } from './zip';
  * `<archive>/data/<key>` each storage's raw little-endian bytes, stored uncompressed. Only the
  * directory and data.pkl are read here; tensors are read later at their members' offsets.
  */
-export async function openZipCheckpoint(handle: FileHandle, fileSize: number, file: string): Promise<PickleSource> {
+export async function openZipCheckpoint(handle: FileHandle, opened: FileIdentity, file: string): Promise<PickleSource> {
+  const fileSize = opened.size;
   const entries = await readZipDirectory(handle, fileSize, file);
   const pickles = [...entries.values()].filter((e) => /^[^/]+\/data\.pkl$/.test(e.name));
   if (pickles.length !== 1) {
@@ -42,7 +44,7 @@ export async function openZipCheckpoint(handle: FileHandle, fileSize: number, fi
   });
   const tensors = tensorsOf(value, file);
   const { header, placed } = placeTensors(tensors, (key) => (entries.get(key) as ZipEntry).dataStart, file, fileSize, pkl.size);
-  return new PickleSource('pytorch-zip', handle, header, placed);
+  return new PickleSource('pytorch-zip', handle, header, placed, opened);
 }
 
 function storedMember(entry: ZipEntry, file: string): void {

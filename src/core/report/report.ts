@@ -1,3 +1,4 @@
+import { withPieceNorms } from '../adapter/fullRankPieces';
 import { describeMetadata, type MetadataEntry } from '../adapter/metadata';
 import type { Adapter, OtherTensor } from '../adapter/model';
 import type { AdapterAnalysis, MagnitudeSummary } from '../analysis/analyze';
@@ -131,7 +132,8 @@ export function buildReport(adapter: Adapter, analysis: AdapterAnalysis | null):
     compute: analysis?.device ?? null,
     summary: { modules: modules.length, analysed, skipped: modules.filter((m) => m.status === 'skipped').length, adapterParameters, dtypes },
     modules,
-    otherTensors: adapter.otherTensors,
+    // Full-rank pieces carry the norms the analysis read; before it, none.
+    otherTensors: withPieceNorms(adapter.otherTensors, analysis?.pieceNorms),
     warnings: adapter.warnings,
     metadata: adapter.header.metadata,
     metadataEntries: describeMetadata(adapter.header.metadata),

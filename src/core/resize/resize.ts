@@ -179,7 +179,7 @@ async function write(planned: PlannedResize, plan: RankPlan, options: ResizeOpti
   const outputs: OutputFile[] = [
     {
       path: target.weights,
-      contents: safetensorsContents(target.weights, layout.tensors, outputMetadata(adapter.header.metadata, target.layout, provenance), (index, put) =>
+      contents: safetensorsContents(target.weights, layout.tensors, outputMetadata(adapter.header.metadata, target.layout, { ...layout.metadata, ...provenance }), (index, put) =>
         factors.produce(layout.tensors[index], put),
       ),
     },

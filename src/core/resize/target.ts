@@ -40,7 +40,9 @@ export function outputTarget(output: string, format: 'peft' | 'kohya' | 'same', 
   else if (adapter.format === 'kohya' || adapter.format === 'lycoris') layout = 'kohya';
   else if (adapter.format === 'diffusers') {
     layout = 'kohya';
-    note = "the diffusers input is written in kohya's layout (lora_unet_… names, per-module alpha), which diffusers loads";
+    note = /^cloneofsimo/.test(adapter.formatDetail)
+      ? "the lora_diffusion input keeps its own <model>:<i>:up/down names, each module's new rank in its <model>:<i>:rank metadata, which lora_diffusion's loader reads"
+      : "the diffusers input is written in kohya's layout (lora_unet_… names, per-module alpha), which diffusers loads";
   } else if (adapter.format === 'mlx') {
     layout = 'peft';
     note = "the mlx-lm input is written as a PEFT adapter: mlx-lm holds one rank for every module, so per-module ranks need PEFT's rank_pattern";

@@ -1,6 +1,6 @@
 import type { Adapter } from '../adapter/model';
 import type { TensorInfo } from '../safetensors/types';
-import { factorNames, inputLayout, type FactorNames } from './names';
+import { cloneofsimoRankKey, factorNames, inputLayout, type FactorNames } from './names';
 import type { ResizableModule, SkippedModule } from './prepare';
 import type { OutputLayout } from './target';
 
@@ -36,6 +36,8 @@ export interface WritePlan {
   readonly tensors: readonly PlannedTensor[];
   readonly modules: readonly WrittenModule[];
   readonly notes: readonly string[];
+  /** `__metadata__` entries the written names need: each cloneofsimo module's `<model>:<i>:rank`. */
+  readonly metadata: Readonly<Record<string, string>>;
 }
 
 /**
@@ -58,6 +60,7 @@ export function planTensors(
   const tensors: PlannedTensor[] = [];
   const modules: WrittenModule[] = [];
   const notes: string[] = [];
+  const metadata: Record<string, string> = {};
   const sameLayout = from === layout;
   kept.forEach((p, index) => {
     const k = ranks[index];
@@ -74,6 +77,8 @@ export function planTensors(
     tensors.push({ kind: 'factor', name: names.B, shape: shapeB, dtype, module: index, role: 'B', transposed: names.transposedB });
     if (names.alpha) tensors.push({ kind: 'alpha', name: names.alpha, shape: [], dtype: 'F32', value: alpha });
     modules.push({ names, kept: k, scale, alpha });
+    const rankKey = cloneofsimoRankKey(names.A);
+    if (rankKey !== null) metadata[rankKey] = String(k);
     const magnitude = p.module.magnitude ? adapter.header.byName.get(p.module.magnitude) : undefined;
     if (magnitude && sameLayout) {
       tensors.push(copyOf(magnitude));
@@ -89,7 +94,7 @@ export function planTensors(
   } else if (adapter.otherTensors.length > 0) {
     notes.push(`${adapter.otherTensors.length} tensor(s) that are not low-rank factors are left out: they belong to the input's layout`);
   }
-  return { tensors, modules, notes };
+  return { tensors, modules, notes, metadata };
 }
 
 function copyOf(info: TensorInfo): PlannedTensor {

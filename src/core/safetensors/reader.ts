@@ -1,5 +1,6 @@
 import type { Stats } from 'node:fs';
 import { stat, type FileHandle } from 'node:fs/promises';
+import { identityChanges, identityOf, type FileIdentity } from '../container/fileIdentity';
 import type { ContainerKind, ElementRange, TensorSource } from '../container/source';
 import { FileReadError, openRegularFile, READ_CHUNK_BYTES, readFully as readChunked } from '../io/readFile';
 import { decodeFloat32, decodeFloat64 } from './decode';
@@ -123,7 +124,7 @@ export class SafetensorsFile implements TensorSource {
 
   /** FILE_CHANGED when the open handle's size or times differ from the open's. */
   private async checkHandle(tensor?: string): Promise<void> {
-    const what = differences(this.identity, identityOf(await statHandle(this.handle, this.header.file)));
+    const what = identityChanges(this.identity, identityOf(await statHandle(this.handle, this.header.file)));
     if (what) throw changed(this.header.file, what, tensor);
   }
 
@@ -169,35 +170,12 @@ export class SafetensorsFile implements TensorSource {
   }
 }
 
-/** What identifies the file opened: compared before results read from it are trusted. */
-interface FileIdentity {
-  readonly size: number;
-  readonly mtimeMs: number;
-  readonly ctimeMs: number;
-  readonly ino: number;
-  readonly dev: number;
-}
-
-function identityOf(info: Stats): FileIdentity {
-  return { size: info.size, mtimeMs: info.mtimeMs, ctimeMs: info.ctimeMs, ino: info.ino, dev: info.dev };
-}
-
 async function statHandle(handle: FileHandle, path: string): Promise<Stats> {
   try {
     return await handle.stat();
   } catch (error) {
     throw new SafetensorsError('IO_ERROR', `cannot read ${path}: ${(error as Error).message}`, path);
   }
-}
-
-/** The changes between two identities in words, or null when there are none. */
-function differences(opened: FileIdentity, now: FileIdentity): string | null {
-  const what: string[] = [];
-  if (now.size !== opened.size) what.push(`its size went from ${opened.size} to ${now.size} bytes`);
-  if (now.mtimeMs !== opened.mtimeMs) what.push(`it was modified (mtime ${new Date(opened.mtimeMs).toISOString()} → ${new Date(now.mtimeMs).toISOString()})`);
-  else if (now.ctimeMs !== opened.ctimeMs) what.push('its status changed (ctime)');
-  if (now.ino !== opened.ino) what.push('its inode changed');
-  return what.length > 0 ? what.join(', ') : null;
 }
 
 function changed(path: string, what: string, tensor?: string): SafetensorsError {

@@ -2,7 +2,7 @@ import type { AdaptedModule, FactorRef } from '../adapter/model';
 import { baseModuleKey } from './names';
 
 /**
- * A fused FLUX weight adapted whole on one side (kohya's `img_attn_qkv`, `linear1`: one down
+ * A fused FLUX or Lumina2 weight adapted whole on one side (kohya's `img_attn_qkv`, `linear1`: one down
  * factor, one up factor over all rows) and slice by slice on the other (diffusers' to_q/to_k/to_v,
  * OneTrainer's `qkv.0/1/2`). Slice i of the fused update is the up factor's row block i times the
  * shared down factor, which is how diffusers itself splits a kohya FLUX LoRA
@@ -32,11 +32,23 @@ const FUSED: readonly { readonly pattern: RegExp; readonly blocks: number; reado
       [3, 4],
     ],
   },
+  // Lumina2's attention.qkv: q of 24 heads, k and v of 8 each (diffusers'
+  // _convert_non_diffusers_lumina2_lora_to_diffusers splits the up factor at [2304, 768, 768]).
+  {
+    pattern: /(?:^|_)(?:noise_refiner|context_refiner|layers)_\d+_attention_qkv$/,
+    blocks: 5,
+    slices: [
+      [0, 3],
+      [3, 1],
+      [4, 1],
+    ],
+  },
 ];
 
 const PARTS: readonly (readonly string[])[] = [
   ['q', 'k', 'v'],
   ['q', 'k', 'v', 'mlp'],
+  ['q', 'k', 'v'],
 ];
 
 /** `side`'s modules, each fused one that `other` adapts slice by slice replaced by its slices. */

@@ -1,4 +1,5 @@
 import { fluxCanonicalPath } from '../adapter/fluxNames';
+import { lumina2CanonicalPath } from '../adapter/lumina2Names';
 import { canonicalComponent, parseModuleName } from '../adapter/moduleNames';
 
 /**
@@ -13,7 +14,7 @@ import { canonicalComponent, parseModuleName } from '../adapter/moduleNames';
  * kohya's flattening cannot be undone (`down_blocks` vs `down.blocks`), so the key flattens
  * every name the same way: `.` becomes `_`. Two names match when component and flattened path
  * are equal; the denoiser's names (`unet`, `transformer`, `diffusion_model`) count as one
- * component, and FLUX's diffusers names are read in their original (BFL) spelling.
+ * component, and FLUX's and Lumina2's diffusers names are read in their original spelling.
  */
 export interface BaseModuleKey {
   /** Pipeline component (`unet`, `text_encoder`, `text_encoder_2`, …), null when unnamed. */
@@ -32,7 +33,7 @@ export interface BaseModuleKey {
 /** The key of a module name, from the one name table (../adapter/moduleNames). */
 export function baseModuleKey(name: string): BaseModuleKey {
   const { component, path: rest } = parseModuleName(name);
-  const path = fluxCanonicalPath(rest.replace(/\./g, '_'));
+  const path = lumina2CanonicalPath(fluxCanonicalPath(rest.replace(/\./g, '_')));
   let loose = path;
   while (loose.startsWith('model_')) loose = loose.slice('model_'.length);
   return { component, path, key: `${canonicalComponent(component) ?? ''}/${path}`, loose };

@@ -39,7 +39,13 @@ export class AnalysisService {
       { path: stamp.path, options: request.compute },
       { token: request.token, onProgress: ({ result, index, total }) => request.onModule(result, index, total) },
     );
-    const analysis: AdapterAnalysis = { modules: output.modules, backend: output.device.backend, seconds: output.seconds, device: output.device };
+    const analysis: AdapterAnalysis = {
+      modules: output.modules,
+      backend: output.device.backend,
+      seconds: output.seconds,
+      device: output.device,
+      ...(output.pieceNorms ? { pieceNorms: output.pieceNorms } : {}),
+    };
     const entry = { adapter, stamp, analysis };
     this.cache.set(stamp, entry);
     return entry;

@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
+import { withPieceNorms } from '../../../src/core/adapter/fullRankPieces';
 import { baseModuleKey } from '../../../src/core/subspace/names';
 import { gaussian } from '../../helpers/factors';
 import { removeDir, tempDir, writeFixture, type FixtureTensor } from '../../helpers/fixtures';
@@ -29,7 +30,7 @@ test('Wan 2.x diffusion_model. keys: PEFT-style factors read as a diffusers LoRA
     t('diffusion_model.blocks.0.ffn.0.lora_B.weight', ffn.up),
     { name: 'diffusion_model.blocks.0.norm3.diff', shape: [d], values: norm },
   ]);
-  await withAnalysis(path, ({ adapter }, results) => {
+  await withAnalysis(path, ({ adapter }, results, analysis) => {
     assert.equal(adapter.format, 'diffusers');
     assert.deepEqual(
       adapter.modules.map((m) => m.name),
@@ -37,8 +38,9 @@ test('Wan 2.x diffusion_model. keys: PEFT-style factors read as a diffusers LoRA
     );
     assertSpectrum(results, 'diffusion_model.blocks.0.self_attn.q', materialize(1, q.up, q.down), rng);
     assertSpectrum(results, 'diffusion_model.blocks.0.ffn.0', materialize(1, ffn.up, ffn.down), rng);
-    const diff = adapter.otherTensors.find((o) => o.name === 'diffusion_model.blocks.0.norm3.diff');
-    const diffB = adapter.otherTensors.find((o) => o.name === 'diffusion_model.blocks.0.self_attn.q.diff_b');
+    const others = withPieceNorms(adapter.otherTensors, analysis.pieceNorms);
+    const diff = others.find((o) => o.name === 'diffusion_model.blocks.0.norm3.diff');
+    const diffB = others.find((o) => o.name === 'diffusion_model.blocks.0.self_attn.q.diff_b');
     assert.equal(diff?.role, 'full-rank diff');
     assert.equal(diff?.module, 'diffusion_model.blocks.0.norm3');
     assert.ok(Math.abs((diff?.norm ?? 0) - Math.hypot(...norm)) < 1e-12);

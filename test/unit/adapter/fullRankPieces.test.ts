@@ -2,14 +2,21 @@ import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { openTensorSource } from '../../../src/core/container/open';
 import type { ElementRange, TensorSource } from '../../../src/core/container/source';
+import { withPieceNorms } from '../../../src/core/adapter/fullRankPieces';
 import { describeAdapter } from '../../../src/core/adapter/load';
+import type { Adapter, OtherTensor } from '../../../src/core/adapter/model';
+import { analyzeAdapter } from '../../../src/core/analysis/analyze';
+import { buildReport } from '../../../src/core/report/report';
 import type { TensorInfo } from '../../../src/core/safetensors/types';
 import { gaussian } from '../../helpers/factors';
 import { removeDir, tempDir, writeFixture, type FixtureTensor } from '../../helpers/fixtures';
 import { Rng } from '../../helpers/random';
 import type { Dense } from '../../helpers/referenceSvd';
 
-/** Full-rank pieces saved with an adapter: biases and modules_to_save, each reported per module with its norm. */
+/**
+ * Full-rank pieces saved with an adapter: biases and modules_to_save, each reported per module;
+ * their norms are read by the analysis, never when the file is opened.
+ */
 
 const t = (name: string, X: Dense): FixtureTensor => ({ name, shape: [X.rows, X.cols], values: X.data });
 const vector = (rng: Rng, n: number): number[] => Array.from({ length: n }, () => rng.normal());
@@ -19,6 +26,15 @@ function reference(values: ArrayLike<number>, round: (x: number) => number = (x)
   let sum = 0;
   for (let i = 0; i < values.length; i++) sum += round(values[i]) ** 2;
   return Math.sqrt(sum);
+}
+
+/** The other tensors with the norms the analysis read, and the analysis' module results. */
+async function analysed(adapter: Adapter, file: TensorSource): Promise<{ others: Map<string, OtherTensor>; warnings: readonly string[] }> {
+  for (const o of adapter.otherTensors) assert.equal(o.norm, undefined, `${o.name}: a norm before the analysis`);
+  const analysis = await analyzeAdapter({ adapter, file });
+  const others = new Map(withPieceNorms(adapter.otherTensors, analysis.pieceNorms).map((o) => [o.name, o]));
+  const first = analysis.modules[0];
+  return { others, warnings: first?.status === 'ok' ? first.warnings : [] };
 }
 
 function assertNorm(actual: number | undefined, expected: number, what: string): void {
@@ -60,7 +76,7 @@ test('PEFT modules_to_save, bias="all" biases and lora_bias are reported per mod
       adapter.modules.map((m) => m.name),
       ['model.layers.0.self_attn.q_proj'],
     );
-    const others = new Map(adapter.otherTensors.map((o) => [o.name, o]));
+    const { others, warnings } = await analysed(adapter, file);
     const scoreT = others.get('base_model.model.score.weight');
     assert.equal(scoreT?.role, 'modules_to_save');
     assert.equal(scoreT?.module, 'score');
@@ -73,8 +89,9 @@ test('PEFT modules_to_save, bias="all" biases and lora_bias are reported per mod
     assert.equal(biasT?.role, 'bias');
     assert.equal(biasT?.module, 'model.layers.0.self_attn.q_proj');
     assertNorm(biasT?.norm, reference(qBias), 'bias');
-    const note = adapter.modules[0].warnings.find((w) => w.startsWith(`${p}.lora_B.bias: its bias update has Frobenius norm`));
-    assert.ok(note, adapter.modules[0].warnings.join('\n'));
+    assert.ok(!adapter.modules[0].warnings.some((w) => /its bias update/.test(w)), 'the bias is not read when the file is opened');
+    const note = warnings.find((w) => w.startsWith(`${p}.lora_B.bias: its bias update has Frobenius norm`));
+    assert.ok(note, warnings.join('\n'));
     assert.equal(Number(note.split(' ').at(-1)), Number(reference(biasB).toPrecision(6)));
     assert.ok(!adapter.warnings.some((w) => /full-rank piece/.test(w)), 'modules_to_save and biases are listed, not warned about');
   } finally {
@@ -108,11 +125,12 @@ test('a kohya/LyCORIS file: diff_b and a .bias beside the factors are reported p
       adapter.modules.map((x) => x.name),
       [m],
     );
-    const b = adapter.otherTensors.find((o) => o.name === `${m}.bias`);
+    const { others } = await analysed(adapter, file);
+    const b = others.get(`${m}.bias`);
     assert.equal(b?.role, 'bias');
     assert.equal(b?.module, m);
     assertNorm(b?.norm, reference(bias), 'bias');
-    const db = adapter.otherTensors.find((o) => o.name.endsWith('.diff_b'));
+    const db = others.get('lora_unet_down_blocks_0_attentions_0_proj_out.diff_b');
     assert.equal(db?.role, 'bias diff');
     assert.equal(db?.module, 'lora_unet_down_blocks_0_attentions_0_proj_out');
     assertNorm(db?.norm, reference(diffB), 'diff_b');
@@ -156,7 +174,9 @@ test('a large modules_to_save tensor is normed in bounded chunks, never read who
   };
   try {
     const adapter = await describeAdapter(watched);
-    const head = adapter.otherTensors.find((o) => o.name === 'base_model.model.lm_head.weight');
+    assert.equal(reads.length, 0, 'opening reads no full-rank piece');
+    const { others } = await analysed(adapter, watched);
+    const head = others.get('base_model.model.lm_head.weight');
     assert.equal(head?.module, 'lm_head');
     assertNorm(head?.norm, reference(big, Math.fround), 'lm_head');
     assert.ok(reads.length > 1, `${reads.length} read(s)`);
@@ -165,6 +185,61 @@ test('a large modules_to_save tensor is normed in bounded chunks, never read who
       reads.reduce((s, x) => s + (x?.count ?? Infinity), 0),
       rows * cols,
     );
+  } finally {
+    await inner.close();
+  }
+  await removeDir(dir);
+});
+
+test('opening reads the header only: pieces whose bytes cannot be read still open, and the analysis leaves their norms out', async () => {
+  const rng = Rng.fresh();
+  const dir = await tempDir();
+  const [d, r] = [8, 2];
+  const bias = vector(rng, d);
+  const score = gaussian(rng, 3, d);
+  const p = 'base_model.model.model.layers.0.self_attn.v_proj';
+  const path = await writeFixture(
+    dir,
+    'adapter_model.safetensors',
+    [
+      t(`${p}.lora_A.weight`, gaussian(rng, r, d)),
+      t(`${p}.lora_B.weight`, gaussian(rng, d, r)),
+      { name: `${p}.lora_B.bias`, shape: [d], values: vector(rng, d) },
+      { name: `${p}.bias`, shape: [d], values: bias },
+      t('base_model.model.score.weight', score),
+    ],
+    { config: { peft_type: 'LORA', r, lora_alpha: r, target_modules: ['v_proj'], modules_to_save: ['score'], lora_bias: true, bias: 'all' } },
+  );
+  const inner = await openTensorSource(path);
+  // The score's bytes are unreadable (a failing disk, a truncated download): every read of them throws.
+  const unreadable = 'base_model.model.score.weight';
+  const touched: string[] = [];
+  const nameOf = (tensor: TensorInfo | string) => (typeof tensor === 'string' ? tensor : tensor.name);
+  const watch = (tensor: TensorInfo | string) => {
+    const name = nameOf(tensor);
+    if (!/lora_[AB]\.weight$/.test(name)) touched.push(name);
+    if (name === unreadable) throw new Error('EIO: i/o error, read');
+  };
+  const failing: TensorSource = {
+    container: inner.container,
+    header: inner.header,
+    readBytes: (tensor, range, target) => (watch(tensor), inner.readBytes(tensor, range, target)),
+    streamBytes: (tensor, consume, chunkBytes) => (watch(tensor), inner.streamBytes(tensor, consume, chunkBytes)),
+    readFloat32: (tensor, range) => (watch(tensor), inner.readFloat32(tensor, range)),
+    readFloat64: (tensor: TensorInfo | string, range?: ElementRange) => (watch(tensor), inner.readFloat64(tensor, range)),
+    close: () => inner.close(),
+  };
+  try {
+    const adapter = await describeAdapter(failing);
+    assert.deepEqual(touched, [], 'opening read tensors beyond the header');
+    assert.equal(adapter.otherTensors.find((o) => o.name === unreadable)?.role, 'modules_to_save');
+    const { others } = await analysed(adapter, failing);
+    assert.equal(others.get(unreadable)?.norm, undefined, 'an unreadable piece has no norm');
+    assertNorm(others.get(`${p}.bias`)?.norm, reference(bias), 'bias');
+    // The report (inspect --json, the editor's export) has the norms once the analysis has run.
+    assert.equal(buildReport(adapter, null).otherTensors.find((o) => o.name === `${p}.bias`)?.norm, undefined);
+    const report = buildReport(adapter, await analyzeAdapter({ adapter, file: failing }));
+    assertNorm(report.otherTensors.find((o) => o.name === `${p}.bias`)?.norm, reference(bias), 'bias in the report');
   } finally {
     await inner.close();
   }
