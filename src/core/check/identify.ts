@@ -1,6 +1,7 @@
 import type { Adapter } from '../adapter/model';
 import { familyOf } from '../adapter/architecture';
 import { FAMILY_KEYS, familyOfArchitecture } from './contradictions';
+import { ggufArchitecture, ggufFamily, modulesForMatching } from './ggufIdentity';
 import { confidenceOf, fingerprintNamed, matchAll } from './fingerprintMatch';
 import { meta, musubiArchitecture, writerFromMetadata } from './writers';
 import type { FingerprintMatch } from './fingerprintMatch';
@@ -102,7 +103,11 @@ export function rankMatches(matches: readonly FingerprintMatch[]): FingerprintMa
 }
 
 function architectureOf(adapter: Adapter): Identity['architecture'] {
-  const ranked = rankMatches(matchAll(adapter.modules));
+  // A GGUF adapter's general.architecture names the family; its shapes decide the size.
+  const gguf = ggufArchitecture(adapter);
+  const family = ggufFamily(gguf);
+  const all = rankMatches(matchAll(modulesForMatching(adapter, gguf)));
+  const ranked = family === null ? all : all.filter((m) => family(m.fingerprint.name)).map((m) => withGgufEvidence(m, gguf));
   const best = ranked[0];
   if (!best) return null;
   const same = (m: FingerprintMatch): boolean => m.shapeMatches === best.shapeMatches && m.depthExact === best.depthExact && m.covered === best.covered;
@@ -118,6 +123,10 @@ function architectureOf(adapter: Adapter): Identity['architecture'] {
     confidence: Math.round((confidenceOf(best) / tied.length) * 1000) / 1000,
     evidence: best.evidence,
   };
+}
+
+function withGgufEvidence(match: FingerprintMatch, architecture: string | null): FingerprintMatch {
+  return { ...match, evidence: [`GGUF general.architecture = ${architecture ?? ''}`, ...match.evidence] };
 }
 
 type Named = { match: FingerprintMatch; evidence: string } | null;
