@@ -34,7 +34,7 @@ const MUSUBI_ARCHITECTURES: ReadonlyMap<string, string | null> = new Map([
   ['krea2', null],
 ]);
 
-/** musubi-tuner's own network modules, by the name `--network_module` gives them (docs/wan.md: networks.lora_wan). */
+/** musubi-tuner's own network modules, by the name `--network_module` gives them (musubi-tuner's Wan guide: networks.lora_wan). */
 const MUSUBI_MODULE = /^(musubi_tuner\.networks\.\w{1,40}|networks\.(lora_wan|lora_framepack|lora_hv_1_5|lora_kandinsky))$/;
 
 /**
