@@ -1,12 +1,14 @@
-import { relative } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
 import type { Finding, Identity } from '../core/check/finding';
 import { SEVERITIES } from '../core/check/finding';
 import { CHECK_SOURCES } from '../core/check/sources';
-import { reaches, runCheck, type CheckSources, type FileCheck } from '../core/check/runCheck';
+import { reaches, runCheck, type CheckProgress, type CheckSources, type FileCheck } from '../core/check/runCheck';
 import { toSarif } from '../core/check/sarif';
 import { jsonText } from '../core/report/escape';
 import type { CheckArgs } from './checkArgs';
 import { FINDING_DESCRIPTIONS } from './checkCodes';
+import { stepProgress } from './progress';
 import { clean } from './table';
 
 declare const LORA_LENS_VERSION: string | undefined;
@@ -24,7 +26,17 @@ export interface CheckOutcome {
 
 /** `lora-lens check`: every path checked in order; any unreadable one ends the run with its typed error (exit 2). */
 export async function checkCommand(args: CheckArgs, sources: CheckSources = CHECK_SOURCES, cwd = process.cwd()): Promise<CheckOutcome> {
-  const checks = await runCheck(args.paths, args.base === undefined ? {} : { base: args.base }, sources);
+  // As inspect: the backend the policy picks for each file (auto/auto), ORT on its own thread,
+  // and progress on stderr only when it is a terminal, so --json and --sarif stdout stay clean.
+  const step = stepProgress(process.stderr, process.stderr.isTTY !== true);
+  const compute = { compute: { backend: 'auto', device: 'auto' } as const, ...ortWorker() };
+  const onProgress = (p: CheckProgress): void => step(`checking ${clean(basename(p.path))}: ${p.done}/${p.total} modules`);
+  let checks: FileCheck[];
+  try {
+    checks = await runCheck(args.paths, { ...compute, onProgress, ...(args.base === undefined ? {} : { base: args.base }) }, sources);
+  } finally {
+    step(null);
+  }
   const status = checks.some((c) => reaches(c.findings, args.failOn)) ? 1 : 0;
   return { text: render(checks, args.output, cwd), status };
 }
@@ -73,4 +85,10 @@ export function findingLine(f: Finding): string {
   const modules = f.modules.length > 0 ? ` [${names}${more}]` : '';
   const key = f.configKey !== undefined ? ` (adapter_config.json: ${clean(f.configKey)})` : '';
   return `${clean(f.code)}${modules}${key} ${clean(f.message)}`;
+}
+
+/** The ORT worker's script beside this bundle in dist/, when there is one (as resize finds it). */
+function ortWorker(): { ortWorker?: string } {
+  const script = join(__dirname, 'ortWorker.js');
+  return existsSync(script) ? { ortWorker: script } : {};
 }

@@ -24,10 +24,12 @@ export interface Fingerprint {
   readonly layers?: number;
   /** Names (exact regular expressions, not patterns) that rule this model out. */
   readonly rejects?: readonly RegExp[];
+  /** Names of another model in the same checkpoint (a vision tower), left out of the match. */
+  readonly skip?: RegExp;
 }
 
 /** The decoder-only transformer layout of Llama, Mistral, Qwen and Gemma (HF transformers names). */
-function llamaLike(name: string, source: string, hidden: number, layers: number, inter: number, qOut: number, kvOut: number): Fingerprint {
+export function llamaLike(name: string, source: string, hidden: number, layers: number, inter: number, qOut: number, kvOut: number): Fingerprint {
   const p = 'layers.#.';
   return {
     name,
@@ -237,7 +239,12 @@ export const FINGERPRINTS: readonly Fingerprint[] = [
     source: 'stabilityai/stable-diffusion-2-1 text_encoder/config.json',
   }),
   // stabilityai/stable-diffusion-xl-base-1.0 unet/config.json: cross_attention_dim 2048 (SGM input_blocks names in kohya files).
-  unet('SDXL', 'stabilityai/stable-diffusion-xl-base-1.0 unet/config.json', 2048, [...UNET_DOWN, ...UNET_SGM]),
+  // Its second text encoder is OpenCLIP ViT-bigG (text_encoder_2/config.json hidden 1280), `lora_te2_text_model_…` in kohya files.
+  unet('SDXL', 'stabilityai/stable-diffusion-xl-base-1.0 unet/config.json', 2048, [...UNET_DOWN, ...UNET_SGM], {
+    pattern: 'te2.text.model.encoder.layers.#.self.attn.q.proj',
+    shape: [1280, 1280],
+    source: 'stabilityai/stable-diffusion-xl-base-1.0 text_encoder_2/config.json',
+  }),
   // black-forest-labs/FLUX.1-dev transformer/config.json: 24 heads × 128 = 3072, 19 double and 38 single blocks, mlp ratio 4.
   {
     name: 'FLUX.1',
@@ -245,7 +252,13 @@ export const FINGERPRINTS: readonly Fingerprint[] = [
     markers: ['single.transformer.blocks.#', 'double.blocks.#.img.attn', 'single.blocks.#.linear[12]'],
     // HunyuanVideo shares FLUX's block names; its dotted names keep `img_attn_qkv` whole and it has
     // token refiners (ComfyUI comfy/lora.py HunyuanVideo key map).
-    rejects: [/\.img_attn_qkv$/, /token_refiner/],
+    // FLUX.1 has 19 double and 38 single blocks; a deeper index is HunyuanVideo's or FramePack's (20 and 40).
+    rejects: [
+      /\.img_attn_qkv$/,
+      /token_refiner/,
+      /(^|[._])single_transformer_blocks[._](3[89]|[4-9]\d|\d{3,})([._]|$)/,
+      /(^|[._])(?<!single_)transformer_blocks[._](19|[2-9]\d|\d{3,})([._]|$)/,
+    ],
     shapes: [
       { pattern: 'single.transformer.blocks.#.proj.out', shape: [3072, 15360] },
       { pattern: 'single.transformer.blocks.#.attn.to.q', shape: [3072, 3072] },
@@ -260,6 +273,8 @@ export const FINGERPRINTS: readonly Fingerprint[] = [
     source: 'stabilityai/stable-diffusion-3-medium-diffusers transformer/config.json',
     markers: ['joint.blocks.#', 'transformer.blocks.#.attn.add.[qkv].proj'],
     layers: 24,
+    // SD3 has no second self-attention; SD3.5 medium's dual-attention blocks do (attn2).
+    rejects: [/(^|[._])transformer_blocks[._]\d+[._]attn2[._]|x_block[._]attn2[._]/],
     shapes: [
       { pattern: 'transformer.blocks.#.attn.to.q', shape: [1536, 1536] },
       { pattern: 'transformer.blocks.#.attn.add.q.proj', shape: [1536, 1536] },

@@ -1,6 +1,10 @@
 import type { AdaptedModule } from '../adapter/model';
 import { ANY, FINGERPRINTS, toRegExp } from './architectures';
 import type { Fingerprint } from './architectures';
+import { MORE_FINGERPRINTS } from './moreArchitectures';
+
+/** Every fingerprint, in the order ties are named. */
+export const ALL_FINGERPRINTS: readonly Fingerprint[] = [...FINGERPRINTS, ...MORE_FINGERPRINTS];
 
 /** How well one fingerprint fits an adapter's modules. */
 export interface FingerprintMatch {
@@ -31,7 +35,8 @@ function fmt(shape: readonly number[]): string {
 }
 
 /** Matches one fingerprint against the modules (shapes are [out, in]; conv modules are skipped for shapes). */
-export function matchFingerprint(fp: Fingerprint, modules: readonly AdaptedModule[]): FingerprintMatch {
+export function matchFingerprint(fp: Fingerprint, all: readonly AdaptedModule[]): FingerprintMatch {
+  const modules = fp.skip ? all.filter((m) => !fp.skip?.test(m.name)) : all;
   const markers = fp.markers.map(re);
   const evidence: string[] = [];
   let covered = 0;
@@ -70,7 +75,7 @@ export function matchFingerprint(fp: Fingerprint, modules: readonly AdaptedModul
 
 /** Every fingerprint in the table matched against the modules. */
 export function matchAll(modules: readonly AdaptedModule[]): FingerprintMatch[] {
-  return FINGERPRINTS.map((fp) => matchFingerprint(fp, modules));
+  return ALL_FINGERPRINTS.map((fp) => matchFingerprint(fp, modules));
 }
 
 /**
@@ -93,7 +98,7 @@ export function fingerprintNamed(stated: string): Fingerprint | null {
       ?.toLowerCase() ?? '';
   let best: Fingerprint | null = null;
   let bestLength = 0;
-  for (const fp of FINGERPRINTS) {
+  for (const fp of ALL_FINGERPRINTS) {
     const repo = (fp.source.split(' ')[0] ?? '').split('/').pop()?.toLowerCase() ?? '';
     if (repo.length === 0 || repo.length <= bestLength) continue;
     if (last === repo || last.startsWith(`${repo}-`)) {

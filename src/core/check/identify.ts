@@ -1,8 +1,9 @@
 import type { Adapter } from '../adapter/model';
 import { familyOf } from '../adapter/architecture';
-import { MAX_PARSED_LENGTH } from '../adapter/metadata';
 import { FAMILY_KEYS, familyOfArchitecture } from './contradictions';
-import { confidenceOf, matchAll } from './fingerprintMatch';
+import { ggufArchitecture, ggufFamily, modulesForMatching } from './ggufIdentity';
+import { confidenceOf, fingerprintNamed, matchAll } from './fingerprintMatch';
+import { meta, musubiArchitecture, writerFromMetadata } from './writers';
 import type { FingerprintMatch } from './fingerprintMatch';
 import type { Identity } from './finding';
 
@@ -66,28 +67,9 @@ function algorithmOf(adapter: Adapter): string {
   return variants.length === 0 ? base : base === 'LoRA' ? variants.join(' + ') : `${base} (${variants.join(', ')})`;
 }
 
-/** A metadata value, when present and of a size worth reading. */
-function meta(adapter: Adapter, key: string): string | null {
-  const value = adapter.header.metadata?.[key];
-  return typeof value === 'string' && value.length <= MAX_PARSED_LENGTH ? value : null;
-}
-
 function writerOf(adapter: Adapter): Identity['writer'] {
-  // ai-toolkit records `software: {"name": "ai-toolkit", …}` (ostris/ai-toolkit toolkit/metadata.py
-  // get_meta_for_safetensors); it also writes ss_* keys, so it is checked before kohya.
-  const software = meta(adapter, 'software');
-  if (software !== null && /"name"\s*:\s*"ai-toolkit"/.test(software)) {
-    return { name: 'ai-toolkit', evidence: `__metadata__ software = ${software.slice(0, 120)}` };
-  }
-  // kohya sd-scripts train_network.py writes ss_network_module; LyCORIS runs as its network
-  // module (`lycoris.kohya`) and keeps the ss_* keys.
-  const network = meta(adapter, 'ss_network_module');
-  if (network !== null && network.startsWith('lycoris')) {
-    return { name: 'LyCORIS', evidence: `__metadata__ ss_network_module = ${network.slice(0, 80)} (trained with kohya sd-scripts)` };
-  }
-  if (network !== null) return { name: 'kohya sd-scripts', evidence: `__metadata__ ss_network_module = ${network.slice(0, 80)}` };
-  const ssKey = Object.keys(adapter.header.metadata ?? {}).find((k) => k.startsWith('ss_'));
-  if (ssKey !== undefined) return { name: 'kohya sd-scripts', evidence: `__metadata__ has kohya ss_* keys (${ssKey})` };
+  const named = writerFromMetadata(adapter);
+  if (named !== null) return named;
   switch (adapter.format) {
     case 'peft':
       return {
@@ -121,12 +103,16 @@ export function rankMatches(matches: readonly FingerprintMatch[]): FingerprintMa
 }
 
 function architectureOf(adapter: Adapter): Identity['architecture'] {
-  const ranked = rankMatches(matchAll(adapter.modules));
+  // A GGUF adapter's general.architecture names the family; its shapes decide the size.
+  const gguf = ggufArchitecture(adapter);
+  const family = ggufFamily(gguf);
+  const all = rankMatches(matchAll(modulesForMatching(adapter, gguf)));
+  const ranked = family === null ? all : all.filter((m) => family(m.fingerprint.name)).map((m) => withGgufEvidence(m, gguf));
   const best = ranked[0];
   if (!best) return null;
   const same = (m: FingerprintMatch): boolean => m.shapeMatches === best.shapeMatches && m.depthExact === best.depthExact && m.covered === best.covered;
   const tied = ranked.filter(same);
-  const named = tied.length > 1 ? namedByMetadata(adapter, tied) : null;
+  const named = namedByMusubi(adapter, ranked) ?? (tied.length > 1 ? (namedByMetadata(adapter, tied) ?? namedByBaseModel(adapter, tied)) : null);
   if (named) {
     return { name: named.match.fingerprint.name, confidence: Math.round(confidenceOf(named.match) * 1000) / 1000, evidence: [...named.match.evidence, named.evidence] };
   }
@@ -139,11 +125,17 @@ function architectureOf(adapter: Adapter): Identity['architecture'] {
   };
 }
 
+function withGgufEvidence(match: FingerprintMatch, architecture: string | null): FingerprintMatch {
+  return { ...match, evidence: [`GGUF general.architecture = ${architecture ?? ''}`, ...match.evidence] };
+}
+
+type Named = { match: FingerprintMatch; evidence: string } | null;
+
 /**
  * Among models the tensors cannot tell apart (FLUX.1 and HunyuanVideo share block names and
  * sizes), the one whose family the kohya / ModelSpec metadata names, if exactly one.
  */
-function namedByMetadata(adapter: Adapter, tied: readonly FingerprintMatch[]): { match: FingerprintMatch; evidence: string } | null {
+function namedByMetadata(adapter: Adapter, tied: readonly FingerprintMatch[]): Named {
   for (const key of FAMILY_KEYS) {
     const value = meta(adapter, key);
     const family = value === null ? null : familyOf(value);
@@ -151,6 +143,38 @@ function namedByMetadata(adapter: Adapter, tied: readonly FingerprintMatch[]): {
     const hits = tied.filter((m) => familyOfArchitecture(m.fingerprint.name) === family);
     const hit = hits[0];
     if (hits.length === 1 && hit) return { match: hit, evidence: `__metadata__ ${key} = ${value.slice(0, 80)} names ${family} among the candidates` };
+  }
+  return null;
+}
+
+/**
+ * The model musubi-tuner's `ss_base_model_version` names, when the tensors fit it (it is among
+ * the fingerprints not ruled out, though another may fit as well: FramePack's blocks are FLUX.1's).
+ */
+function namedByMusubi(adapter: Adapter, live: readonly FingerprintMatch[]): Named {
+  const musubi = musubiArchitecture(adapter);
+  if (musubi === null) return null;
+  const hits = live.filter((m) => musubi.names(m.fingerprint.name));
+  const hit = hits[0];
+  return hits.length === 1 && hit ? { match: hit, evidence: `__metadata__ ss_base_model_version = ${musubi.value} names ${hit.fingerprint.name} among the candidates` } : null;
+}
+
+/**
+ * Among tied models (Qwen2 and Qwen2.5 share every size), the one the stated base model names:
+ * adapter_config.json's base_model_name_or_path, mlx-lm's `model`, or the file's own base model.
+ */
+function namedByBaseModel(adapter: Adapter, tied: readonly FingerprintMatch[]): Named {
+  const values = adapter.config?.values ?? {};
+  const stated: [string, unknown][] = [
+    ['adapter_config.json base_model_name_or_path', values.base_model_name_or_path],
+    ['adapter_config.json model', values.model],
+    ["the file's base model", adapter.baseModel],
+  ];
+  for (const [where, value] of stated) {
+    if (typeof value !== 'string' || value.length > 1000) continue;
+    const fp = fingerprintNamed(value);
+    const hit = fp === null ? undefined : tied.find((m) => m.fingerprint === fp);
+    if (hit) return { match: hit, evidence: `${where} = ${value.slice(0, 120)} names ${hit.fingerprint.name} among the candidates` };
   }
   return null;
 }

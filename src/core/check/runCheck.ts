@@ -5,8 +5,10 @@ import { openAdapter, type OpenedAdapter } from '../adapter/load';
 import type { Adapter } from '../adapter/model';
 import { AdapterError } from '../adapter/errors';
 import { resolveWeightsFile } from '../adapter/resolve';
-import { analyzeAdapter, type AdapterAnalysis } from '../analysis/analyze';
+import { analyzeAdapter, type AdapterAnalysis, type AnalysisProgress } from '../analysis/analyze';
 import type { ComputeBackend } from '../compute/backend';
+import type { ComputeOptions } from '../compute/worker/protocol';
+import { resizeBackend } from '../resize/resizeBackend';
 import { LensError, registerLensError } from '../errors';
 import { MAX_CONFIG_BYTES } from '../adapter/config';
 import { readSmallText } from '../io/readFile';
@@ -33,6 +35,24 @@ export interface CheckOptions {
   readonly backend?: ComputeBackend;
   /** The health thresholds (the editor's settings); DEFAULT_HEALTH_THRESHOLDS where absent. */
   readonly thresholds?: Partial<HealthThresholds>;
+  /**
+   * Which backend and device to analyse on, chosen per file by the one policy every job uses
+   * (chooseBackendKind, as `inspect --backend/--device`); ignored when `backend` is given.
+   * Absent: the pure TypeScript backend.
+   */
+  readonly compute?: ComputeOptions;
+  /** The ORT worker's script: with `compute`, onnxruntime then runs on its own thread (see ResizeCompute). */
+  readonly ortWorker?: string;
+  /** Called as each module of each file is analysed. */
+  readonly onProgress?: (progress: CheckProgress) => void;
+}
+
+/** How far the check of one file has come: modules analysed so far and in all. */
+export interface CheckProgress {
+  /** The weights file being checked. */
+  readonly path: string;
+  readonly done: number;
+  readonly total: number;
 }
 
 /** One checked file: what it is and what was found, findings most serious first. */
@@ -94,7 +114,7 @@ export async function checkFile(path: string, options: CheckOptions, sources: Ch
   if (options.base !== undefined && !sources.base) throw new CheckError('--base: findings against the base model are not available in this build');
   const opened = await openAdapter(path);
   try {
-    const analysis = await analyzeAdapter(opened, options.backend ? { backend: options.backend } : {});
+    const analysis = await analyzeOn(opened, options);
     return await checkOpened(opened, analysis, options, sources);
   } finally {
     await opened.file.close();
@@ -116,6 +136,20 @@ export async function checkOpened(opened: OpenedAdapter, analysis: AdapterAnalys
   if (options.base !== undefined && sources.base)
     findings.push(...(await sources.base(adapter, analysis, opened.file, options.base, { ...DEFAULT_HEALTH_THRESHOLDS, ...options.thresholds })));
   return { path: adapter.file, identity, findings: bySeverity(findings), config: await configText(adapter) };
+}
+
+/** The file's analysis on the backend the options ask for, reporting progress as it goes. */
+async function analyzeOn(opened: OpenedAdapter, options: CheckOptions): Promise<AdapterAnalysis> {
+  const path = opened.adapter.file;
+  const onProgress = options.onProgress && ((p: AnalysisProgress) => options.onProgress?.({ path, done: p.done, total: p.total }));
+  const progress = onProgress ? { onProgress } : {};
+  if (options.backend !== undefined || options.compute === undefined) return analyzeAdapter(opened, { ...(options.backend ? { backend: options.backend } : {}), ...progress });
+  const chosen = resizeBackend(opened.adapter, { compute: options.compute, ...(options.ortWorker === undefined ? {} : { ortWorker: options.ortWorker }) });
+  try {
+    return await analyzeAdapter(opened, { backend: chosen.backend, ...progress });
+  } finally {
+    if (chosen.owned) await chosen.backend.dispose();
+  }
 }
 
 /** Every file or folder in `paths`, each folder expanded, in the order given. */

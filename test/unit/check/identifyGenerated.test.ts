@@ -1,61 +1,26 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { openAdapter } from '../../../src/core/adapter/load';
-import type { Adapter } from '../../../src/core/adapter/model';
 import { metadataContradictions } from '../../../src/core/check/contradictions';
 import { identify } from '../../../src/core/check/identify';
 import type { FixtureTensor } from '../../helpers/fixtures';
-import { removeDir, tempDir, writeFixture } from '../../helpers/fixtures';
-
-/** Small nonzero factor values (their size is all identification reads). */
-function values(n: number): Float32Array {
-  const v = new Float32Array(n);
-  for (let i = 0; i < n; i++) v[i] = ((i * 7919) % 13) / 13 - 0.5;
-  return v;
-}
-
-/** PEFT LoRA factors (peft tuners/lora/model.py save layout: `base_model.model.<module>.lora_A.weight` [r, in], `lora_B.weight` [out, r]). */
-function peftPair(module: string, out: number, inp: number, r = 1): FixtureTensor[] {
-  return [
-    { name: `base_model.model.${module}.lora_A.weight`, shape: [r, inp], values: values(r * inp), dtype: 'F16' },
-    { name: `base_model.model.${module}.lora_B.weight`, shape: [out, r], values: values(out * r), dtype: 'F16' },
-  ];
-}
-
-function peftConfig(base: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { peft_type: 'LORA', base_model_name_or_path: base, r: 1, lora_alpha: 2, target_modules: ['q_proj', 'v_proj'], ...extra };
-}
-
-/** kohya sd-scripts networks/lora.py save layout: `lora_unet_<module>.lora_down.weight` [r, in], `lora_up.weight` [out, r], `.alpha` scalar. */
-function kohyaPair(module: string, out: number, inp: number, r = 1): FixtureTensor[] {
-  return [
-    { name: `${module}.lora_down.weight`, shape: [r, inp], values: values(r * inp), dtype: 'F16' },
-    { name: `${module}.lora_up.weight`, shape: [out, r], values: values(out * r), dtype: 'F16' },
-    { name: `${module}.alpha`, shape: [], values: [1], dtype: 'F16' },
-  ];
-}
-
-async function withAdapter(tensors: readonly FixtureTensor[], options: { config?: unknown; metadata?: Record<string, string> }, body: (adapter: Adapter) => void): Promise<void> {
-  const dir = await tempDir();
-  try {
-    const path = await writeFixture(dir, 'adapter_model.safetensors', tensors, options);
-    const { adapter, file } = await openAdapter(path);
-    await file.close();
-    body(adapter);
-  } finally {
-    await removeDir(dir);
-  }
-}
+import { kohyaPair, peftConfig, peftPair, withAdapter } from './identifyFixtures';
 
 test('identify: a q/v-only PEFT LoRA over all 32 layers of a 4096-wide, 8-kv-head model is Llama 3 8B or Mistral 7B, not Qwen3 8B', async () => {
   const tensors: FixtureTensor[] = [];
   for (let l = 0; l < 32; l++) {
     tensors.push(...peftPair(`model.layers.${l}.self_attn.q_proj`, 4096, 4096), ...peftPair(`model.layers.${l}.self_attn.v_proj`, 1024, 4096));
   }
-  await withAdapter(tensors, { config: peftConfig('meta-llama/Meta-Llama-3-8B') }, (adapter) => {
+  await withAdapter(tensors, { config: peftConfig('someone/llama-like-merge') }, (adapter) => {
     const id = identify(adapter);
     assert.equal(id.architecture?.name, 'Llama 3 8B or Mistral 7B');
     assert.ok((id.architecture?.confidence ?? 0) < 0.5, 'two candidates share the confidence');
+    assert.deepEqual(metadataContradictions(adapter, id), []);
+  });
+  // The config naming one of the two decides between them, and says so.
+  await withAdapter(tensors, { config: peftConfig('meta-llama/Meta-Llama-3-8B') }, (adapter) => {
+    const id = identify(adapter);
+    assert.equal(id.architecture?.name, 'Llama 3 8B');
+    assert.ok(id.architecture?.evidence.some((e) => e.includes('base_model_name_or_path = meta-llama/Meta-Llama-3-8B names Llama 3 8B')));
     assert.deepEqual(metadataContradictions(adapter, id), []);
   });
 });
@@ -75,7 +40,8 @@ test('identify: a base_model_name_or_path whose sizes the tensors lack is report
   const tensors = [...peftPair('model.layers.0.self_attn.q_proj', 896, 896), ...peftPair('model.layers.0.self_attn.v_proj', 128, 896)];
   await withAdapter(tensors, { config: peftConfig('Qwen/Qwen2.5-7B-Instruct') }, (adapter) => {
     const id = identify(adapter);
-    assert.equal(id.architecture?.name, 'Qwen2.5 0.5B');
+    // Qwen2 0.5B has every size of Qwen2.5 0.5B, and the config names neither.
+    assert.equal(id.architecture?.name, 'Qwen2.5 0.5B or Qwen2 0.5B');
     const findings = metadataContradictions(adapter, id);
     assert.equal(findings.length, 1);
     assert.equal(findings[0]?.code, 'METADATA_CONTRADICTS_TENSORS');
@@ -83,7 +49,9 @@ test('identify: a base_model_name_or_path whose sizes the tensors lack is report
     assert.match(findings[0]?.message ?? '', /Qwen2\.5 7B.*q_proj is \[896, 896\] but Qwen2\.5 7B has \[3584, 3584\]/);
   });
   await withAdapter(tensors, { config: peftConfig('Qwen/Qwen2.5-0.5B-Instruct') }, (adapter) => {
-    assert.deepEqual(metadataContradictions(adapter, identify(adapter)), []);
+    const id = identify(adapter);
+    assert.equal(id.architecture?.name, 'Qwen2.5 0.5B');
+    assert.deepEqual(metadataContradictions(adapter, id), []);
   });
 });
 
