@@ -108,7 +108,7 @@ test('a finding about a config key points at that key’s line of adapter_config
   }
 });
 
-test('the structural check rejects what the schema forbids (it can fail)', () => {
+test('the schema check rejects what the SARIF 2.1.0 schema forbids (it can fail)', () => {
   const good = { version: '2.1.0', runs: [{ tool: { driver: { name: 'x', rules: [{ id: 'A' }] } }, results: [{ ruleId: 'A', level: 'error', message: { text: 'm' } }] }] };
   assertSarif(good);
   const bad: unknown[] = [
