@@ -13,6 +13,7 @@ import { removeDir, tempDir } from '../../../helpers/fixtures';
 import { Rng } from '../../../helpers/random';
 import { runCli } from '../../cli/runCli';
 import { child, peftAdapter } from '../cliFixtures';
+import { assertSarif } from '../sarifShape';
 
 /** A loader that fits when `fits` says so and drops every key whose name contains `drop`. */
 function fakeRules(target: LoadTarget, fits: boolean, refused: string | null = null): LoaderRules {
@@ -159,6 +160,43 @@ test('--target: comma lists and repeats, in order without repeats; an unknown na
       assert.equal(r.status, 2, bad.join(' '));
       assert.match(r.stderr, /--target takes (one of|one or more of) peft, diffusers, comfyui, kohya, vllm, llama\.cpp, mlx/);
     }
+  } finally {
+    await removeDir(dir);
+  }
+});
+
+test('--sarif carries the load findings as results with their own rules, the dropped keys as logical locations', async () => {
+  const dir = await tempDir();
+  try {
+    await peftAdapter(Rng.fresh(), child(dir, 'a'));
+    const rules = { comfyui: fakeRules('comfyui', true) };
+    const { text, status } = await checkCommand(
+      { command: 'check', paths: [child(dir, 'a')], output: 'sarif', failOn: 'error', targets: ['comfyui', 'kohya'] },
+      sourcesWith({ ...rules, kohya: fakeRules('kohya', false) }),
+      dir,
+    );
+    assert.equal(status, 1);
+    const log = JSON.parse(text) as {
+      runs: {
+        tool: { driver: { rules: { id: string; shortDescription: { text: string } }[] } };
+        results: { ruleId: string; level: string; locations: { logicalLocations?: { name: string }[] }[] }[];
+      }[];
+    };
+    assertSarif(log);
+    const [run] = log.runs;
+    assert.deepEqual(
+      run.results.map((r) => [r.ruleId, r.level]),
+      [
+        ['LOAD_DROPS_KEYS', 'error'],
+        ['LOAD_DROPS_KEYS', 'error'],
+        ['LOAD_TARGET_UNFIT', 'warning'],
+      ],
+    );
+    assert.deepEqual(
+      run.results[0].locations[0].logicalLocations?.map((l) => l.name),
+      ['base_model.model.layers.0.v_proj.lora_A.weight', 'base_model.model.layers.0.v_proj.lora_B.weight'],
+    );
+    assert.match(run.tool.driver.rules.find((r) => r.id === 'LOAD_DROPS_KEYS')?.shortDescription.text ?? '', /would skip some of its keys/);
   } finally {
     await removeDir(dir);
   }
