@@ -1,7 +1,7 @@
 import type { Adapter } from '../../adapter/model';
 import type { Finding, Identity } from '../finding';
 import { LOADER_RULES } from './registry';
-import type { LoadTarget, LoaderRules, TargetVerdict } from './types';
+import { LOAD_TARGETS, type LoadTarget, type LoaderRules, type TargetVerdict } from './types';
 
 export const LOAD_DROPS_KEYS = 'LOAD_DROPS_KEYS';
 export const LOAD_REFUSED = 'LOAD_REFUSED';
@@ -12,7 +12,7 @@ const REASONS_SHOWN = 3;
 
 /**
  * Each loader's verdict on the file. `asked` null is the default: every registered loader that
- * fits the file's architecture. Asked loaders are judged even when they do not fit (the user
+ * fits the file's architecture, in LOAD_TARGETS order; asked ones come in the order asked. Asked loaders are judged even when they do not fit (the user
  * asked; LOAD_TARGET_UNFIT says so); an asked loader with no rules in this build has no verdict.
  */
 export function judgeTargets(
@@ -22,7 +22,7 @@ export function judgeTargets(
   rules: Partial<Record<LoadTarget, LoaderRules>> = LOADER_RULES,
 ): TargetVerdict[] {
   const verdicts: TargetVerdict[] = [];
-  const wanted = asked === null ? (Object.keys(rules) as LoadTarget[]) : [...new Set(asked)];
+  const wanted = asked === null ? LOAD_TARGETS.filter((t) => rules[t] !== undefined) : [...new Set(asked)];
   for (const target of wanted) {
     const rule = rules[target];
     if (!rule) continue;
