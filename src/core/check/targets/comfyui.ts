@@ -7,7 +7,8 @@ import type { DroppedKey, LoadJudgement, LoaderRules, TargetFit } from './types'
 // (`load_lora`: the suffixes looked up per module, "lora key not loaded" for every other key;
 // `model_lora_keys_unet` / `model_lora_keys_clip`: the module-name prefixes its key map holds)
 // and comfy/weight_adapter/lora.py at 0323d87 (`LoRAAdapter.load`: the mochi `.lora_B` and
-// `.lora_B.default.weight` pairs). ComfyUI builds its key map from the loaded model's own state
+// `.lora_B.default.weight` pairs), comfy/weight_adapter/oft.py and boft.py (`.oft_blocks`, 3-D
+// for OFT and 4-D for BOFT, read with `.rescale`). ComfyUI builds its key map from the loaded model's own state
 // dict, so these rules judge the prefix family and the suffix; the module names themselves are
 // matched by the model at load time.
 
@@ -54,9 +55,10 @@ const COMPANIONS: readonly (readonly [string, string])[] = [
   ['.hada_t1', '.hada_w1_a'],
   ['.hada_t2', '.hada_w1_a'],
   ['.b_norm', '.w_norm'],
+  ['.rescale', '.oft_blocks'],
 ];
 
-const ALL_SUFFIXES = [...PAIRS.flat(), ...GROUPS.flat(), ...SINGLE, ...COMPANIONS.map(([s]) => s)].sort((a, b) => b.length - a.length);
+const ALL_SUFFIXES = [...PAIRS.flat(), ...GROUPS.flat(), ...SINGLE, '.oft_blocks', ...COMPANIONS.map(([s]) => s)].sort((a, b) => b.length - a.length);
 
 /**
  * Module-name prefixes model_lora_keys_unet / _clip put in the key map. `joined` prefixes take the
@@ -116,6 +118,7 @@ function judge(adapter: Adapter, identity: Identity): LoadJudgement {
   if (adapter.container === 'gguf') return { loaded: [], dropped: [], refused: 'comfy.utils.load_torch_file reads safetensors and torch checkpoints, not GGUF' };
   const names = storedNames(adapter);
   const present = new Set(names);
+  const dims = new Map(adapter.header.tensors.map((t) => [t.name, t.shape.length]));
   const loaded: string[] = [];
   const dropped: DroppedKey[] = [];
   for (const name of names) {
@@ -145,6 +148,15 @@ function judge(adapter: Adapter, identity: Identity): LoadJudgement {
         dropped.push({ key: name, reason: `\`${parts.suffix}\` without \`${group[0]}\`, which load_lora looks for first` });
         continue;
       }
+    }
+    const blockDims = dims.get(parts.module + '.oft_blocks');
+    if (parts.suffix === '.oft_blocks' && blockDims !== 3 && blockDims !== 4) {
+      dropped.push({ key: name, reason: `\`.oft_blocks\` of ${blockDims ?? 0} dimensions: OFT reads 3-D blocks, BOFT 4-D` });
+      continue;
+    }
+    if (parts.suffix === '.rescale' && blockDims !== 3 && blockDims !== 4) {
+      dropped.push({ key: name, reason: '`.rescale` is read only beside 3-D or 4-D `.oft_blocks`' });
+      continue;
     }
     const companion = COMPANIONS.find(([s]) => s === parts.suffix);
     if (companion && !has(companion[1])) {

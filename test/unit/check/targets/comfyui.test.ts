@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { COMFYUI_RULES } from '../../../../src/core/check/targets/comfyui';
+import type { FixtureTensor } from '../../../helpers/fixtures';
 import { drops, factor, judgeFixture, kohya, loha, peft, scalar } from './targetFixtures';
 
 // Keys in the layouts ComfyUI's comfy/lora.py load_lora reads: kohya (sd-scripts networks/lora.py),
@@ -75,6 +76,31 @@ test('comfyui: an up factor without its down, or a LoHa missing a factor, makes 
   const partial = loha(UNET).filter((t) => !t.name.endsWith('hada_w2_b'));
   const j = await judgeFixture(COMFYUI_RULES, partial, 'SDXL');
   assert.match(j.refused ?? '', /hada_w1_a` without `\.hada_w2_b`/);
+});
+
+test('comfyui: LyCORIS OFT blocks load when 3-D (OFT) or 4-D (BOFT), with their rescale; other shapes are not read', async () => {
+  const oft = (module: string, shape: number[]): FixtureTensor => ({
+    name: `${module}.oft_blocks`,
+    shape,
+    values: new Array<number>(shape.reduce((a, b) => a * b, 1)).fill(0.1),
+    dtype: 'F32',
+  });
+  const j = await judgeFixture(
+    COMFYUI_RULES,
+    [
+      oft(UNET, [4, 2, 2]),
+      factor(`${UNET}.rescale`, 8, 1),
+      oft('lora_unet_mid_block_attentions_0_proj_out', [2, 4, 2, 2]),
+      oft('lora_unet_conv_in', [4, 4]),
+      factor('lora_unet_conv_in.rescale', 8, 1),
+    ],
+    'SDXL',
+  );
+  assert.deepEqual(j.loaded, [`${UNET}.oft_blocks`, `${UNET}.rescale`, 'lora_unet_mid_block_attentions_0_proj_out.oft_blocks']);
+  assert.deepEqual(drops(j), [
+    ['lora_unet_conv_in.oft_blocks', '`.oft_blocks` of 2 dimensions: OFT reads 3-D blocks, BOFT 4-D'],
+    ['lora_unet_conv_in.rescale', '`.rescale` is read only beside 3-D or 4-D `.oft_blocks`'],
+  ]);
 });
 
 test('comfyui: a language model file does not fit', async () => {
