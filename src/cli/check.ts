@@ -5,6 +5,7 @@ import { SEVERITIES } from '../core/check/finding';
 import { CHECK_SOURCES } from '../core/check/sources';
 import { reaches, runCheck, type CheckProgress, type CheckSources, type FileCheck } from '../core/check/runCheck';
 import { toSarif } from '../core/check/sarif';
+import type { LoadTarget, TargetVerdict } from '../core/check/targets/types';
 import { jsonText } from '../core/report/escape';
 import type { CheckArgs } from './checkArgs';
 import { FINDING_DESCRIPTIONS } from './checkCodes';
@@ -17,6 +18,8 @@ declare const LORA_LENS_VERSION: string | undefined;
 const INFORMATION_URI = 'https://github.com/lora-lens/lora-lens';
 /** How many module names a text line shows before "… and N more". */
 const MODULES_SHOWN = 3;
+/** How many distinct drop reasons a loader's line shows. */
+const REASONS_SHOWN = 3;
 
 /** What the command prints and the exit status it ends with (1 when a finding reaches --fail-on). */
 export interface CheckOutcome {
@@ -33,31 +36,35 @@ export async function checkCommand(args: CheckArgs, sources: CheckSources = CHEC
   const onProgress = (p: CheckProgress): void => step(`checking ${clean(basename(p.path))}: ${p.done}/${p.total} modules`);
   let checks: FileCheck[];
   try {
-    checks = await runCheck(args.paths, { ...compute, onProgress, ...(args.base === undefined ? {} : { base: args.base }) }, sources);
+    checks = await runCheck(
+      args.paths,
+      { ...compute, onProgress, ...(args.base === undefined ? {} : { base: args.base }), ...(args.targets === undefined ? {} : { targets: args.targets }) },
+      sources,
+    );
   } finally {
     step(null);
   }
   const status = checks.some((c) => reaches(c.findings, args.failOn)) ? 1 : 0;
-  return { text: render(checks, args.output, cwd), status };
+  return { text: render(checks, args, cwd), status };
 }
 
-function render(checks: readonly FileCheck[], output: CheckArgs['output'], cwd: string): string {
-  switch (output) {
+function render(checks: readonly FileCheck[], args: CheckArgs, cwd: string): string {
+  switch (args.output) {
     case 'json':
-      return `${jsonText({ files: checks.map((c) => ({ path: c.path, identity: c.identity, findings: c.findings })) }, undefined, 2)}\n`;
+      return `${jsonText({ files: checks.map((c) => ({ path: c.path, identity: c.identity, targets: c.targets, findings: c.findings })) }, undefined, 2)}\n`;
     case 'sarif': {
       const version = typeof LORA_LENS_VERSION === 'string' ? LORA_LENS_VERSION : 'dev';
       return `${jsonText(toSarif(checks, { name: 'lora-lens', version, informationUri: INFORMATION_URI }, FINDING_DESCRIPTIONS, cwd), undefined, 2)}\n`;
     }
     case 'text':
-      return checks.map((c) => fileText(c, cwd)).join('\n');
+      return checks.map((c) => fileText(c, args.targets ?? [], cwd)).join('\n');
   }
 }
 
-/** The identity card, then the findings grouped by severity, one line each. */
-function fileText(check: FileCheck, cwd: string): string {
+/** The identity card, whether each loader would load it, then the findings grouped by severity, one line each. */
+function fileText(check: FileCheck, asked: readonly LoadTarget[], cwd: string): string {
   const shown = relative(cwd, check.path);
-  const lines = [clean(shown.startsWith('..') || shown === '' ? check.path : shown), ...identityLines(check.identity)];
+  const lines = [clean(shown.startsWith('..') || shown === '' ? check.path : shown), ...identityLines(check.identity), ...loadLines(check.targets, asked)];
   if (check.findings.length === 0) lines.push('  no findings');
   for (const severity of SEVERITIES) {
     const group = check.findings.filter((f) => f.severity === severity);
@@ -76,6 +83,32 @@ function identityLines(identity: Identity): string[] {
     `  writer        ${identity.writer ? `${clean(identity.writer.name)} (${clean(identity.writer.evidence)})` : 'unknown'}`,
     `  architecture  ${arch ? `${clean(arch.name)} (confidence ${arch.confidence.toFixed(2)}${arch.evidence.length > 0 ? `; ${arch.evidence.map(clean).join('; ')}` : ''})` : 'unknown'}`,
   ];
+}
+
+/**
+ * The "will it load" block: a line per judged loader (loads N of M keys, drops K with the
+ * reasons, or why it refuses the file), and for an asked loader this build has no rules for,
+ * that it was not judged. Nothing when no loader was judged or asked.
+ */
+function loadLines(verdicts: readonly TargetVerdict[], asked: readonly LoadTarget[]): string[] {
+  const unjudged = asked.filter((t) => !verdicts.some((v) => v.target === t));
+  if (verdicts.length === 0 && unjudged.length === 0) return [];
+  const width = Math.max(...[...verdicts.map((v) => v.target), ...unjudged].map((t) => t.length)) + 2;
+  const lines = ['  will it load'];
+  for (const v of verdicts) lines.push(`    ${v.target.padEnd(width)}${verdictText(v)}`);
+  for (const t of unjudged) lines.push(`    ${t.padEnd(width)}not judged — no rules for this loader in this build`);
+  return lines;
+}
+
+function verdictText(v: TargetVerdict): string {
+  const total = v.loaded.length + v.dropped.length;
+  const unfit = v.fit.fits ? '' : ` (does not fit: ${clean(v.fit.reason)})`;
+  if (v.refused !== null) return `refused: ${clean(v.refused)}${unfit}`;
+  if (v.dropped.length === 0) return `loads ${total} of ${total} keys${unfit}`;
+  const reasons = [...new Set(v.dropped.map((d) => d.reason))];
+  const shown = reasons.slice(0, REASONS_SHOWN).map(clean).join('; ');
+  const more = reasons.length > REASONS_SHOWN ? `; and ${reasons.length - REASONS_SHOWN} more reasons` : '';
+  return `loads ${v.loaded.length} of ${total} keys, drops ${v.dropped.length}: ${shown}${more}${unfit}`;
 }
 
 /** `CODE [modules] message`: the first few modules and how many more. */

@@ -3,6 +3,9 @@
  * table in `lora-lens check --help` (docs/cli.md carries the same table).
  */
 export const FINDING_DESCRIPTIONS: Readonly<Record<string, string>> = {
+  LOAD_DROPS_KEYS: 'a loader that fits the file (or one asked with --target) would skip some of its keys: the modules named, with the rule that drops each',
+  LOAD_REFUSED: 'a loader that fits the file (or one asked with --target) refuses the whole file (its container, adapter type or dtype)',
+  LOAD_TARGET_UNFIT: 'a loader asked with --target is not one a user of this architecture would load the file with',
   NO_MODULES: 'the file reads, but holds no adapted module: nothing it would change in a model',
   METADATA_CONTRADICTS_TENSORS: 'metadata (ss_base_model_version, modelspec.architecture, base_model_name_or_path) names a model the tensors contradict',
   HEALTH_NON_FINITE: 'modules whose factors hold NaN or infinite values (or whose update overflows): their update is undefined and poisons the model',

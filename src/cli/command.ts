@@ -4,6 +4,8 @@ export interface OptionSpec {
   readonly short?: string;
   /** The value's placeholder in help (`--k K`); string options only. */
   readonly value?: string;
+  /** The option may be given more than once; parse then sees every value, in order. */
+  readonly multiple?: boolean;
   /** What the option does, in a sentence or two; wrapped to the terminal's width in help. */
   readonly help: string;
 }

@@ -26,7 +26,9 @@ export function parseCommand<A>(command: CommandSpec<A>, args: readonly string[]
 }
 
 function parseConfig(command: CommandSpec<unknown>): NonNullable<ParseArgsConfig['options']> {
-  return Object.fromEntries(Object.entries(command.options).map(([name, o]) => [name, o.short ? { type: o.type, short: o.short } : { type: o.type }]));
+  return Object.fromEntries(
+    Object.entries(command.options).map(([name, o]) => [name, { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) }]),
+  );
 }
 
 /** The message names the command and points at its help. */

@@ -15,6 +15,8 @@ import { readSmallText } from '../io/readFile';
 import { findAdapters } from '../predict/scan/findAdapters';
 import { SEVERITIES, type Finding, type Identity, type Severity } from './finding';
 import { DEFAULT_HEALTH_THRESHOLDS, type HealthThresholds } from './thresholds';
+import { loadFindings } from './targets/judge';
+import type { LoadTarget, TargetVerdict } from './targets/types';
 
 /**
  * Where the check's findings come from: what the file is, where its metadata contradicts its
@@ -26,6 +28,8 @@ export interface CheckSources {
   health(adapter: Adapter, analysis: AdapterAnalysis, file: TensorSource, thresholds: HealthThresholds): Finding[] | Promise<Finding[]>;
   /** Findings against the base model (`--base`); absent when this build has none. */
   base?(adapter: Adapter, analysis: AdapterAnalysis, file: TensorSource, basePath: string, thresholds: HealthThresholds): Promise<Finding[]>;
+  /** Each loader's verdict (`asked` null: the loaders that fit); absent when this build has no loader rules. */
+  loads?(adapter: Adapter, identity: Identity, asked: readonly LoadTarget[] | null): TargetVerdict[];
 }
 
 export interface CheckOptions {
@@ -45,6 +49,8 @@ export interface CheckOptions {
   readonly ortWorker?: string;
   /** Called as each module of each file is analysed. */
   readonly onProgress?: (progress: CheckProgress) => void;
+  /** The loaders to judge the file against (`--target`); absent: every loader that fits it. */
+  readonly targets?: readonly LoadTarget[];
 }
 
 /** How far the check of one file has come: modules analysed so far and in all. */
@@ -63,6 +69,8 @@ export interface FileCheck {
   readonly findings: readonly Finding[];
   /** adapter_config.json beside it, when one was read: its path and text (for the lines of keys). */
   readonly config: { readonly path: string; readonly text: string } | null;
+  /** Each judged loader's verdict: which keys it would load and which it would drop. */
+  readonly targets: readonly TargetVerdict[];
 }
 
 /** A check that cannot run as asked (e.g. `--base` where no base-model findings exist). */
@@ -109,9 +117,10 @@ export function reaches(findings: readonly Finding[], failOn: Severity): boolean
   return findings.some((f) => SEVERITIES.indexOf(f.severity) <= limit);
 }
 
-/** Checks one adapter file or folder: identity, metadata contradictions, health. */
+/** Checks one adapter file or folder: identity, will it load, metadata contradictions, health. */
 export async function checkFile(path: string, options: CheckOptions, sources: CheckSources): Promise<FileCheck> {
   if (options.base !== undefined && !sources.base) throw new CheckError('--base: findings against the base model are not available in this build');
+  if (options.targets !== undefined && options.targets.length > 0 && !sources.loads) throw new CheckError('--target: loader rules are not available in this build');
   const opened = await openAdapter(path);
   try {
     const analysis = await analyzeOn(opened, options);
@@ -129,13 +138,17 @@ export async function checkOpened(opened: OpenedAdapter, analysis: AdapterAnalys
   if (options.base !== undefined && !sources.base) throw new CheckError('--base: findings against the base model are not available in this build');
   const { adapter } = opened;
   const identity = sources.identify(adapter);
+  const asked = options.targets !== undefined && options.targets.length > 0 ? options.targets : null;
+  const targets = sources.loads ? sources.loads(adapter, identity, asked) : [];
+  // Load findings first: a file a fitting loader would cut short says so before anything else.
   const findings = [
+    ...loadFindings(targets, asked),
     ...sources.contradictions(adapter, identity),
     ...(await sources.health(adapter, analysis, opened.file, { ...DEFAULT_HEALTH_THRESHOLDS, ...options.thresholds })),
   ];
   if (options.base !== undefined && sources.base)
     findings.push(...(await sources.base(adapter, analysis, opened.file, options.base, { ...DEFAULT_HEALTH_THRESHOLDS, ...options.thresholds })));
-  return { path: adapter.file, identity, findings: bySeverity(findings), config: await configText(adapter) };
+  return { path: adapter.file, identity, findings: bySeverity(findings), config: await configText(adapter), targets };
 }
 
 /** The file's analysis on the backend the options ask for, reporting progress as it goes. */

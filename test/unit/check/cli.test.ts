@@ -22,7 +22,7 @@ function files(stdout: string): JsonFile[] {
   return parsed.files;
 }
 
-test('a clean adapter exits 0 with its identity card and no findings; --json has {files: [{path, identity, findings}]}', async () => {
+test('a clean adapter exits 0 with its identity card and no findings; --json has {files: [{path, identity, targets, findings}]}', async () => {
   const dir = await tempDir();
   try {
     const adapter = await peftAdapter(Rng.fresh(), child(dir, 'clean'));
@@ -34,7 +34,7 @@ test('a clean adapter exits 0 with its identity card and no findings; --json has
     assert.equal(json.status, 0, json.stderr);
     const [file, ...rest] = files(json.stdout);
     assert.equal(rest.length, 0);
-    assert.deepEqual(Object.keys(file), ['path', 'identity', 'findings']);
+    assert.deepEqual(Object.keys(file), ['path', 'identity', 'targets', 'findings']);
     assert.match(file.path, /clean[/\\]adapter_model\.safetensors$/);
     assert.deepEqual(Object.keys(file.identity), ['container', 'algorithm', 'writer', 'architecture']);
     assert.equal(file.identity.container, 'safetensors');

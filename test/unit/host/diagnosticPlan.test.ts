@@ -39,6 +39,7 @@ function checkOf(text: string | null, findings: readonly Finding[]): FileCheck {
     identity: { container: 'safetensors', algorithm: 'LoRA', writer: null, architecture: null },
     findings,
     config: text === null ? null : { path: CONFIG, text },
+    targets: [],
   };
 }
 

@@ -11,7 +11,7 @@ const IDENTITY: Identity = {
   architecture: { name: 'OPT 125M', confidence: 0.9, evidence: ['q_proj [768, 768]'] },
 };
 
-const checkOf = (findings: Finding[], identity: Identity = IDENTITY): FileCheck => ({ path: '/a/adapter_model.safetensors', identity, findings, config: null });
+const checkOf = (findings: Finding[], identity: Identity = IDENTITY): FileCheck => ({ path: '/a/adapter_model.safetensors', identity, findings, config: null, targets: [] });
 const finding = (severity: Finding['severity'], code = 'HEALTH_X'): Finding => ({ code, severity, message: `${code} message`, modules: [] });
 
 test('the item says format · architecture · findings, the icon following the most serious finding', () => {

@@ -26,7 +26,7 @@ test('before the check the card says checking; after it, counts of every finding
   assert.deepEqual(checkedIdentityCard(early), early);
   assert.equal(identityCardModel(early).summary, 'checking…');
   const findings = [finding(1, 'error'), ...Array.from({ length: 6 }, (_, i) => finding(i + 2, 'warning')), finding(9, 'note')];
-  const check: FileCheck = { path: '/a/adapter_model.safetensors', identity: IDENTITY, findings, config: null };
+  const check: FileCheck = { path: '/a/adapter_model.safetensors', identity: IDENTITY, findings, config: null, targets: [] };
   const card = identityCardOf(IDENTITY, check);
   assert.ok(card.check.kind === 'checked');
   assert.deepEqual(card.check.counts, { error: 1, warning: 6, note: 1 });

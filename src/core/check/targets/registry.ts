@@ -1,6 +1,9 @@
 import { LLAMA_CPP_RULES } from './llamaCpp';
 import { MLX_RULES } from './mlx';
 import { PEFT_RULES } from './peft';
+import { COMFYUI_RULES } from './comfyui';
+import { DIFFUSERS_RULES } from './diffusers';
+import { KOHYA_RULES } from './kohya';
 import type { LoadTarget, LoaderRules } from './types';
 import { VLLM_RULES } from './vllm';
 
@@ -10,4 +13,7 @@ export const LOADER_RULES: Partial<Record<LoadTarget, LoaderRules>> = {
   vllm: VLLM_RULES,
   'llama.cpp': LLAMA_CPP_RULES,
   mlx: MLX_RULES,
+  diffusers: DIFFUSERS_RULES,
+  comfyui: COMFYUI_RULES,
+  kohya: KOHYA_RULES,
 };
