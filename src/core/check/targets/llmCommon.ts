@@ -32,7 +32,12 @@ export function languageModelFit(adapter: Adapter, identity: Identity, loader: s
   }
   const models = matching(identity, encoders ? [...DECODER_PREFIXES, ...TRANSFORMERS_PREFIXES] : DECODER_PREFIXES);
   if (models.length > 0) return { fits: true, reason: `${models.join(' or ')} is a model ${loader} loads adapters for` };
-  if (identity.architecture === null) return { fits: true, reason: `the file is in a layout ${loader} reads (${adapter.formatDetail}); its base model was not identified` };
+  if (identity.architecture === null) {
+    // Unidentified: the loader fits only a file in its own layout; a conversion (PEFT to GGUF)
+    // maps names by the base model's architecture, which is not known here.
+    if (adapter.format === formats[0]) return { fits: true, reason: `the file is in the layout ${loader} reads (${adapter.formatDetail}); its base model was not identified` };
+    return { fits: false, reason: `${loader} would need a conversion that depends on the base model, which was not identified` };
+  }
   return { fits: false, reason: `${identity.architecture.name} is not a model ${loader} serves` };
 }
 

@@ -144,3 +144,12 @@ test('llama.cpp: kohya, mlx and config-less files are refused before conversion;
   assert.match((await judged('llama.cpp', path)).refused ?? '', /no adapter_config\.json/);
   await removeDir(bare);
 });
+
+test('llama.cpp: a PEFT file of an unidentified model is not judged by default (the conversion depends on the base model), but is when asked', async () => {
+  const { dir, path } = await peftFolder(peftPair('layers.0.q_proj', 4, 16, 16));
+  const j = await judged('llama.cpp', path);
+  assert.equal(j.fit.fits, false);
+  assert.match(j.fit.reason, /conversion that depends on the base model/);
+  assert.match(j.refused ?? '', /Can not map tensor/);
+  await removeDir(dir);
+});
