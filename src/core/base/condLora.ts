@@ -5,7 +5,7 @@ import { transposeMultiply, type Matrix } from '../linalg/matrix';
 
 /**
  * The conversion matrices of one module as CondLoRA defines them (Kim et al. 2024, "A Single
- * Linear Layer Yields Task-Adapted Low-Rank Matrices", §3; official analysis code:
+ * Linear Layer Yields Task-Adapted Low-Rank Matrices"; its official analysis code:
  * CyberAgentAILab/CondLoRA, src/conversion_matrix_analysis.py, get_linears): with W0 the base
  * weight (out×in, m×n) and the stored LoRA factors B (m×r) and A (r×n),
  *   B  = W0·C_B   →  C_B = W0⁻¹·B

@@ -35,11 +35,11 @@ export interface CondLoraGroup {
 }
 
 /**
- * CondLoRA's analysis of one module type (Kim et al. 2024, §3; official code
+ * CondLoRA's analysis of one module type (Kim et al. 2024; its official code
  * CyberAgentAILab/CondLoRA, src/conversion_matrix_analysis.py, cal_phai and phai): for the
  * conversion matrices C_l of layers i and j, with U_i the left singular vectors of C_i,
  *   φ(i, j) = ‖U_i[:, :a]ᵀ·U_j[:, :b]‖²_F / min(a, b)
- * — the subspace similarity of Hu et al. (2022, LoRA, §7.2) applied to conversion matrices. Here
+ * — the subspace similarity of Hu et al. (2022, LoRA) applied to conversion matrices. Here
  * a and b are the conversions' full numerical ranks (r for a trained factor): the whole column
  * space of C. That choice makes φ independent of the stored factors' gauge (B·R, R⁻¹·A moves C to
  * C·R, same span) and of any scale; a prefix of fewer singular vectors would not be.
