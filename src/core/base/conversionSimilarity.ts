@@ -97,9 +97,11 @@ export function phiMap(conversions: readonly Matrix[]): PhiMap {
 
 /**
  * Orthonormal basis of C's column space: C's left singular vectors whose σ exceed
- * σ1·max(d, r)·ε (the usual numerical-rank tolerance); none for a zero C.
+ * σ1·max(d, r)·ε (the usual numerical-rank tolerance); none for a zero C, nor for one with
+ * non-finite entries (a singular W0: its φ is then NaN rather than a failed analysis).
  */
 function columnSpace(C: Matrix): Matrix {
+  if (!isFinite(C)) return { rows: C.rows, cols: 0, data: new Float64Array(0) };
   const svd = denseSvd(C);
   const U = svd.U;
   if (!U) throw new Error('denseSvd returned no vectors');
@@ -109,13 +111,15 @@ function columnSpace(C: Matrix): Matrix {
   return { rows: U.rows, cols: k, data: U.data.slice(0, U.rows * k) };
 }
 
+/** Layers whose conversions are not finite (a singular W0) are left out of Θ and get NaN errors. */
 function sharedFit(conversions: readonly ConversionMatrices[]): SharedFit {
   const L = conversions.length;
+  const usable = conversions.filter((c) => isFinite(c.CA) && isFinite(c.CB));
   const mean = (pick: (c: ConversionMatrices) => Matrix) => {
     const out = new Float64Array(pick(conversions[0]).data.length);
-    for (const c of conversions) {
+    for (const c of usable) {
       const x = pick(c).data;
-      for (let t = 0; t < out.length; t++) out[t] += x[t] / L;
+      for (let t = 0; t < out.length; t++) out[t] += x[t] / usable.length;
     }
     return out;
   };
@@ -125,6 +129,10 @@ function sharedFit(conversions: readonly ConversionMatrices[]): SharedFit {
   const relativeErrorsA = new Float64Array(L);
   const relativeErrorsB = new Float64Array(L);
   conversions.forEach((c, l) => {
+    if (!usable.includes(c)) {
+      relativeErrors[l] = relativeErrorsA[l] = relativeErrorsB[l] = NaN;
+      return;
+    }
     const [dA, nA] = distance(c.CA.data, thetaA);
     const [dB, nB] = distance(c.CB.data, thetaB);
     relativeErrorsA[l] = nA > 0 ? Math.sqrt(dA / nA) : NaN;
@@ -132,6 +140,11 @@ function sharedFit(conversions: readonly ConversionMatrices[]): SharedFit {
     relativeErrors[l] = nA + nB > 0 ? Math.sqrt((dA + dB) / (nA + nB)) : NaN;
   });
   return { relativeErrors, relativeErrorsA, relativeErrorsB };
+}
+
+function isFinite(C: Matrix): boolean {
+  for (const x of C.data) if (!Number.isFinite(x)) return false;
+  return true;
 }
 
 /** [‖x − y‖², ‖x‖²]. */

@@ -238,3 +238,26 @@ test('past EXACT_LIMIT the truncated inverse is reported with its residual ‖(I
   // Aᵀ is Gaussian in R^1020: nearly all of it lies outside W0's 6-dimensional row space.
   assert.ok(c.residualA > 0.99 && c.residualA <= 1, `${c.residualA} ${rng.tag}`);
 });
+
+test('a singular W0 leaves its layer NaN (null in JSON) and the other layers’ φ and fit as they were', async () => {
+  const rng = Rng.fresh();
+  const [d, r, L] = [16, 3, 4];
+  const { layers, group } = await planted(rng, d, r, L, r, r);
+  const Wc = gauss(rng, d, d);
+  // A zero first column: Householder's R then has an exact zero on its diagonal, and W0⁻¹ does not exist.
+  Wc.data.fill(0, 0, d);
+  const f = { B: gauss(rng, d, r), At: gauss(rng, d, r) };
+  const bad = await convert(rng, { rows: d, cols: d, values: rowMajor(Wc) }, f);
+  const all = [...layers.map((l) => l.conversion), bad];
+  const after = condLoraGroup(
+    all.map((_, i) => String(i)),
+    all,
+  );
+  const n = L + 1;
+  for (let i = 0; i < L; i++) for (let j = 0; j < L; j++) assert.ok(Math.abs(after.phiA.map.data[j * n + i] - group.phiA.map.data[j * L + i]) < 1e-12, rng.tag);
+  assert.ok(!bad.CB.data.every(Number.isFinite), 'the solve met the zero pivot');
+  for (let i = 0; i < L; i++) assert.ok(Number.isNaN(after.phiB.map.data[L * n + i]), rng.tag);
+  assert.ok(Number.isNaN(after.sharedFit.relativeErrors[L]), rng.tag);
+  for (let l = 0; l < L; l++) assert.ok(after.sharedFit.relativeErrors[l] < 1e-9, `${after.sharedFit.relativeErrors[l]} ${rng.tag}`);
+  assert.ok(Math.abs(after.phiB.mean - 1) < 1e-9, `${after.phiB.mean} ${rng.tag}`);
+});
