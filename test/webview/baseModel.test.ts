@@ -108,7 +108,7 @@ test('by depth: alignment (columns, rows), amplification on a log axis and intru
 test('CondLoRA maps: hover values are the core’s φ of C_A, with the means and random baselines beside', async () => {
   const page = await openPanel();
   await page.page.locator('vscode-tab-header', { hasText: 'CondLoRA maps' }).click();
-  await page.page.locator('.conversion-map canvas').waitFor();
+  await page.page.locator('.conversion-map canvas').first().waitFor();
   for (const [index, group] of rec.analysis.conversionGroups.entries()) {
     if (index > 0) await page.page.locator('select.group').selectOption(String(index));
     const L = group.names.length;
