@@ -1,4 +1,5 @@
 import type { BaseAnalysis, BaseModuleResult } from '../core/base/analyzeBase';
+import type { PhiMap } from '../core/base/conversionSimilarity';
 import type { BaseJobReport } from '../core/jobs/protocol';
 import type { ReportJson } from '../core/report/report';
 import { clean, shortName, textTable } from './table';
@@ -11,14 +12,28 @@ export interface BaseJson {
   readonly k: number;
   readonly kBase: number;
   readonly epsilon: number;
-  /** CondLoRA cross-layer similarity per module type (two or more layers). */
-  readonly conversionSimilarity: readonly {
-    readonly moduleType: string;
-    readonly modules: readonly string[];
-    readonly cosines: readonly (readonly number[])[];
-    readonly meanAbsOffDiagonal: number | null;
-    readonly baselineRms: number;
-  }[];
+  /** CondLoRA per module type with two or more layers of one shape (docs/analyses.md, "CondLoRA"). */
+  readonly condLora: readonly CondLoraJson[];
+}
+
+/** φ between layers' conversion matrices of one factor: mean over pairs i < j, its random baseline, the L×L map. */
+export interface PhiJson {
+  readonly mean: number | null;
+  readonly random: number | null;
+  readonly map: readonly (readonly (number | null)[])[];
+}
+
+export interface CondLoraJson {
+  readonly moduleType: string;
+  readonly modules: readonly string[];
+  readonly phiA: PhiJson;
+  readonly phiB: PhiJson;
+  /** One shared conversion fitted across layers: each layer's relative error (both factors, then A and B alone). */
+  readonly sharedFit: {
+    readonly relativeErrors: readonly (number | null)[];
+    readonly relativeErrorsA: readonly (number | null)[];
+    readonly relativeErrorsB: readonly (number | null)[];
+  };
 }
 
 /** The `againstBase` JSON of a base job's result (the job ran in the analysis worker). */
@@ -30,13 +45,26 @@ export function baseJson(analysis: BaseAnalysis, base: BaseJobReport): BaseJson 
     k: analysis.k,
     kBase: analysis.kBase,
     epsilon: base.epsilon,
-    conversionSimilarity: analysis.conversionGroups.map((g) => ({
+    condLora: analysis.conversionGroups.map((g) => ({
       moduleType: g.moduleType,
       modules: g.names,
-      cosines: Array.from({ length: g.cosines.rows }, (_, i) => Array.from({ length: g.cosines.cols }, (_, j) => g.cosines.data[j * g.cosines.rows + i])),
-      meanAbsOffDiagonal: finite(g.meanAbsOffDiagonal),
-      baselineRms: g.baselineRms,
+      phiA: phiJson(g.phiA),
+      phiB: phiJson(g.phiB),
+      sharedFit: {
+        relativeErrors: Array.from(g.sharedFit.relativeErrors, finite),
+        relativeErrorsA: Array.from(g.sharedFit.relativeErrorsA, finite),
+        relativeErrorsB: Array.from(g.sharedFit.relativeErrorsB, finite),
+      },
     })),
+  };
+}
+
+function phiJson(p: PhiMap): PhiJson {
+  const { rows, cols, data } = p.map;
+  return {
+    mean: finite(p.mean),
+    random: finite(p.random),
+    map: Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => finite(data[j * rows + i]))),
   };
 }
 
@@ -84,7 +112,13 @@ function moduleBaseJson(m: BaseModuleResult): Record<string, unknown> {
       tunedSingularValues: Array.from(m.intruders.tunedValues),
       tunedResidualBound: m.intruders.tunedResidualBound,
     },
-    conversion: { method: m.conversion.method, rank: m.conversion.rank },
+    conversion: {
+      method: m.conversion.method,
+      rank: m.conversion.rank,
+      aForm: m.conversion.aForm,
+      residualA: finite(m.conversion.residualA),
+      residualB: finite(m.conversion.residualB),
+    },
   };
 }
 
@@ -103,13 +137,20 @@ export function baseText(analysis: BaseAnalysis, json: BaseJson): string {
   );
   const out = ['', `against the base model · ${clean(json.path)} · top-${json.k} of W0 (K = ${json.kBase}) · ε = ${json.epsilon} · ${json.engine}`, ''];
   for (const line of textTable(['module', 'align', 'amplif', 'intruders', 'base weight'], rows)) out.push(line);
-  for (const g of json.conversionSimilarity) {
-    out.push(
-      '',
-      `CondLoRA ${clean(g.moduleType)}: mean |cos| of conversions across ${g.modules.length} layers ${g.meanAbsOffDiagonal?.toFixed(3) ?? '–'} (random ≈ ${g.baselineRms.toPrecision(2)})`,
-    );
-  }
+  if (json.condLora.length > 0) out.push('');
+  for (const g of json.condLora) out.push(condLoraLine(g));
   return `${out.join('\n')}\n`;
+}
+
+/** One line per module type: the paper's φ for A and B against chance, and the shared fit's median error. */
+function condLoraLine(g: CondLoraJson): string {
+  const f = (x: number | null) => (x === null ? '–' : x.toFixed(3));
+  const errors = g.sharedFit.relativeErrors.filter((x): x is number => x !== null).sort((a, b) => a - b);
+  const median = errors.length > 0 ? errors[(errors.length - 1) >> 1] : null;
+  return (
+    `CondLoRA ${clean(g.moduleType)} (${g.modules.length} layers): φ_A ${f(g.phiA.mean)} (random ${f(g.phiA.random)}), ` +
+    `φ_B ${f(g.phiB.mean)} (random ${f(g.phiB.random)}), one shared conversion: median relative error ${f(median)}`
+  );
 }
 
 function formatAmp(x: number): string {

@@ -1,14 +1,15 @@
 import { basename, dirname } from 'node:path';
 import type { BaseAnalysis, BaseModuleResult } from '../core/base/analyzeBase';
 import type { BaseJobReport } from '../core/jobs/protocol';
-import type { BaseModelPayload, BaseModuleRow } from '../protocol/basePayloads';
+import type { PhiMap } from '../core/base/conversionSimilarity';
+import type { BaseModelPayload, BaseModuleRow, PhiMapPayload } from '../protocol/basePayloads';
 import { adapterLabel, modulePlaces } from './subspacePayloads';
 
 type Analysed = Extract<BaseModuleResult, { status: 'ok' }>;
 
 /**
  * The core's base analysis as the panel's payload: analysed modules as rows with typed-array
- * columns, skipped ones with their reasons, and the CondLoRA maps as dense matrices. Pure, so it
+ * columns, skipped ones with their reasons, and the CondLoRA φ maps as dense matrices. Pure, so it
  * is unit-tested against the core result and the page test feeds the same conversion.
  */
 export function baseModelPayload(adapterFile: string, analysis: BaseAnalysis, report: BaseJobReport, seconds: number): BaseModelPayload {
@@ -41,12 +42,16 @@ export function baseModelPayload(adapterFile: string, analysis: BaseAnalysis, re
     conversionGroups: analysis.conversionGroups.map((g) => ({
       moduleType: g.moduleType,
       layers: [...g.names],
-      cosines: { rows: g.cosines.rows, cols: g.cosines.cols, values: Float64Array.from(g.cosines.data) },
-      meanAbsOffDiagonal: g.meanAbsOffDiagonal,
-      baselineRms: g.baselineRms,
+      phiA: phiPayload(g.phiA),
+      phiB: phiPayload(g.phiB),
+      sharedFitErrors: Float64Array.from(g.sharedFit.relativeErrors),
     })),
     seconds,
   };
+}
+
+function phiPayload(p: PhiMap): PhiMapPayload {
+  return { map: { rows: p.map.rows, cols: p.map.cols, values: Float64Array.from(p.map.data) }, mean: p.mean, random: p.random };
 }
 
 /** How titles name a base: a sharded or diffusers model by its folder, not `model.safetensors.index.json`. */

@@ -20,17 +20,25 @@ export interface BaseModuleRow extends ModulePlace {
   readonly conversionRank: number;
 }
 
-/** CondLoRA's cross-layer similarity of one module type's conversions K = C_B·C_Aᵀ. */
+/** CondLoRA's φ between layers' conversion matrices of one factor (A or B). */
+export interface PhiMapPayload {
+  /** L×L, symmetric, column-major: φ(i, j) in [0, 1]. */
+  readonly map: DenseMatrixPayload;
+  /** Mean φ over pairs i < j (NaN when undefined). */
+  readonly mean: number;
+  /** E[φ] of random subspaces of the same dimensions: max(a, b)/d averaged over the pairs. */
+  readonly random: number;
+}
+
+/** CondLoRA's analysis of one module type: φ for A and B, and the shared conversion's per-layer error. */
 export interface ConversionGroupPayload {
   readonly moduleType: string;
-  /** Module names in depth order: row and column i of `cosines`. */
+  /** Module names in depth order: row and column i of the maps. */
   readonly layers: readonly string[];
-  /** L×L, symmetric, column-major: signed cos(K_i, K_j). */
-  readonly cosines: DenseMatrixPayload;
-  /** Mean |cos| over pairs i < j (NaN for one layer). */
-  readonly meanAbsOffDiagonal: number;
-  /** |cos| two random conversions have at chance: 1/√(n·m). */
-  readonly baselineRms: number;
+  readonly phiA: PhiMapPayload;
+  readonly phiB: PhiMapPayload;
+  /** Per layer: relative distance of its conversions from the one fitted to all layers. */
+  readonly sharedFitErrors: Float64Array;
 }
 
 export interface BaseModelPayload {

@@ -105,10 +105,10 @@ test('by depth: alignment (columns, rows), amplification on a log axis and intru
   await page.page.close();
 });
 
-test('CondLoRA maps: hover values are the core’s conversion cosines, with the random baseline beside', async () => {
+test('CondLoRA maps: hover values are the core’s φ of C_A, with the means and random baselines beside', async () => {
   const page = await openPanel();
   await page.page.locator('vscode-tab-header', { hasText: 'CondLoRA maps' }).click();
-  await page.page.locator('.conversion-map canvas').waitFor();
+  await page.page.locator('.conversion-map canvas').first().waitFor();
   for (const [index, group] of rec.analysis.conversionGroups.entries()) {
     if (index > 0) await page.page.locator('select.group').selectOption(String(index));
     const L = group.names.length;
@@ -118,20 +118,25 @@ test('CondLoRA maps: hover values are the core’s conversion cosines, with the 
       [1, L - 1],
       [L - 1, 2],
     ]) {
-      const canvas = page.page.locator('.conversion-map canvas');
+      const canvas = page.page.locator('.conversion-map canvas').first();
       const box = await canvas.boundingBox();
       assert.ok(box);
       await page.page.mouse.move(box.x + (j + 0.5) * cell, box.y + (i + 0.5) * cell);
-      const tooltip = page.page.locator('.conversion-map .tooltip');
+      const tooltip = page.page.locator('.conversion-map .tooltip').first();
       await tooltip.waitFor({ state: 'visible' });
       const text = (await tooltip.textContent()) ?? '';
       assert.ok(text.startsWith(`layer ${/layers\.(\d+)/.exec(group.names[i])?.[1]} × layer ${/layers\.(\d+)/.exec(group.names[j])?.[1]}: `), text);
-      assert.ok(agrees(valueOf(text), group.cosines.data[j * L + i]), `${text} vs ${group.cosines.data[j * L + i]}`);
+      assert.ok(agrees(valueOf(text), group.phiA.map.data[j * L + i]), `${text} vs ${group.phiA.map.data[j * L + i]}`);
     }
-    const baseline = (await page.page.locator('.conversion-baseline .baseline').textContent()) ?? '';
-    assert.ok(agrees(valueOf(baseline), group.baselineRms), baseline);
-    const mean = (await page.page.locator('.conversion-baseline .mean-abs').textContent()) ?? '';
-    assert.ok(agrees(valueOf(mean), group.meanAbsOffDiagonal), mean);
+    for (const [cls, want] of [
+      ['mean-a', group.phiA.mean],
+      ['baseline-a', group.phiA.random],
+      ['mean-b', group.phiB.mean],
+      ['baseline-b', group.phiB.random],
+    ] as const) {
+      const shown = (await page.page.locator(`.conversion-baseline .${cls}`).textContent()) ?? '';
+      assert.ok(agrees(valueOf(shown), want), `${cls}: ${shown} vs ${want}`);
+    }
   }
   await page.page.locator('select.group').selectOption('0');
   await page.page.mouse.move(1, 1);

@@ -6,8 +6,9 @@ import type { DenseEngine } from '../compute/dense';
 import { readBasis } from '../subspace/bases';
 import { baseAlignment, type BaseAlignment } from './alignment';
 import type { BaseModel } from './baseModel';
-import { conversionMatrices, type ConversionMatrices } from './condLora';
-import { conversionSimilarity, type ConversionSimilarity } from './conversionSimilarity';
+import { ModuleDataError, readLowRank } from '../analysis/factors';
+import { conversionMatrices, type ConversionMatrices, type RawFactors } from './condLora';
+import { condLoraGroup, type CondLoraGroup } from './conversionSimilarity';
 import { BaseModelError } from './errors';
 import { intruderDimensions, type Intruders } from './intruders';
 import type { BaseWeightLimits } from './streamedWeight';
@@ -59,8 +60,8 @@ export interface BaseAnalysis {
   readonly k: number;
   readonly kBase: number;
   readonly modules: readonly BaseModuleResult[];
-  /** Per module type with two or more analysed layers of one shape, in the adapter's (depth) order. */
-  readonly conversionGroups: readonly (ConversionSimilarity & { readonly moduleType: string })[];
+  /** CondLoRA per module type with two or more analysed layers of one shape, in the adapter's (depth) order. */
+  readonly conversionGroups: readonly (CondLoraGroup & { readonly moduleType: string })[];
 }
 
 /**
@@ -102,7 +103,7 @@ export async function analyzeAgainstBase(opened: OpenedAdapter, base: BaseModel,
         const alignment = await baseAlignment(W0, top, found.basis, k);
         const intruders = await intruderDimensions(W0, extended, kBase, found.basis, k, { epsilon: options.epsilon, gaussian: options.gaussian });
         throwIfCancelled(options.token);
-        const conversion = conversionMatrices(dense ?? W0, top, found.basis);
+        const conversion = conversionMatrices(dense ?? W0, top, await rawFactors(opened, module));
         modules.push({
           name,
           status: 'ok',
@@ -134,13 +135,28 @@ function groupConversions(modules: readonly BaseModuleResult[]): BaseAnalysis['c
   for (const m of modules) {
     if (m.status !== 'ok') continue;
     const moduleType = placeOf(m.name).moduleType;
-    const key = `${moduleType}\u0000${m.conversion.CB.rows}×${m.conversion.CA.rows}`;
+    const key = `${moduleType}\u0000${m.conversion.CB.rows}×${m.conversion.CA.rows}×${m.conversion.CA.cols}`;
     let g = groups.get(key);
     if (!g) groups.set(key, (g = { moduleType, names: [], conversions: [] }));
     g.names.push(m.name);
     g.conversions.push(m.conversion);
   }
-  return [...groups.values()].filter((g) => g.names.length >= 2).map((g) => ({ moduleType: g.moduleType, ...conversionSimilarity(g.names, g.conversions) }));
+  return [...groups.values()].filter((g) => g.names.length >= 2).map((g) => ({ moduleType: g.moduleType, ...condLoraGroup(g.names, g.conversions) }));
+}
+
+/**
+ * The module's stored B and Aᵀ as they are (no scale, no mixer): CondLoRA's conversion matrices
+ * are defined on the trained factors themselves. readBasis has just read the same tensors, so a
+ * failure here is a broken file and surfaces as its typed error.
+ */
+async function rawFactors(opened: OpenedAdapter, module: OpenedAdapter['adapter']['modules'][number]): Promise<RawFactors> {
+  const f = module.factors;
+  if (!f || f.type !== 'lowRank') throw new ModuleDataError(`${module.name}: low-rank factors expected`);
+  const data = await readLowRank(opened.file, f, 'float64-wide');
+  return {
+    B: { rows: data.B.rows, cols: data.B.cols, data: data.B.values as Float64Array },
+    At: { rows: data.At.rows, cols: data.At.cols, data: data.At.values as Float64Array },
+  };
 }
 
 /** The first k triplets of a top SVD (the bound holds for any prefix). */

@@ -1,67 +1,159 @@
+import { denseSvd } from '../linalg/denseSvd';
 import { transposeMultiply, type Matrix } from '../linalg/matrix';
 import type { ConversionMatrices } from './condLora';
 
-/** Cross-layer similarity of one module type's conversion matrices (CondLoRA's observation). */
-export interface ConversionSimilarity {
-  /** Module names in depth order (the caller's order). */
+/** CondLoRA's layer × layer subspace similarity of one factor's conversion matrices. */
+export interface PhiMap {
+  /** L×L, symmetric, column-major: φ(i, j) (1 on the diagonal; NaN beside a zero conversion). */
+  readonly map: Matrix;
+  /** Mean of φ over pairs i < j (NaN pairs left out; NaN when none is left). */
+  readonly mean: number;
+  /**
+   * The random-subspace baseline over the same pairs: E[φ] for independent uniformly random
+   * subspaces of dimensions a, b in R^d is max(a, b)/d (E‖P_aᵀ·Q_b‖²_F = a·b/d) — what the paper's
+   * random heat maps estimate by drawing Gaussian matrices of C's shape.
+   */
+  readonly random: number;
+}
+
+/** One conversion Θ fitted to all layers of a module type, and how well it reconstructs each. */
+export interface SharedFit {
+  /** Per layer: √((‖C_A,l − Θ_A‖² + ‖C_B,l − Θ_B‖²) / (‖C_A,l‖² + ‖C_B,l‖²)), Frobenius. */
+  readonly relativeErrors: Float64Array;
+  /** Per layer: ‖C_A,l − Θ_A‖_F / ‖C_A,l‖_F. */
+  readonly relativeErrorsA: Float64Array;
+  /** Per layer: ‖C_B,l − Θ_B‖_F / ‖C_B,l‖_F. */
+  readonly relativeErrorsB: Float64Array;
+}
+
+export interface CondLoraGroup {
+  /** Module names in depth order (the caller's order): rows and columns of the maps. */
   readonly names: readonly string[];
-  /**
-   * L×L, column-major: cos(K_i, K_j) = ⟨K_i, K_j⟩_F / (‖K_i‖_F·‖K_j‖_F) with K = C_B·C_Aᵀ
-   * (n×m; equal to W0⁺·ΔW·W0⁺ when W0⁺ is exact). Signed: 1 = the same conversion, −1 its negative.
-   */
-  readonly cosines: Matrix;
-  /** Mean of |cos| over pairs i < j (NaN for a single layer). */
-  readonly meanAbsOffDiagonal: number;
-  /**
-   * The random baseline: √E[cos²] = 1/√(n·m) for two independent random K (see `randomCosineRms`),
-   * what |cos| is at chance.
-   */
-  readonly baselineRms: number;
+  readonly phiA: PhiMap;
+  readonly phiB: PhiMap;
+  readonly sharedFit: SharedFit;
 }
 
 /**
- * Layers' K = C_B·C_Aᵀ compared without forming any K: ⟨P1·Q1ᵀ, P2·Q2ᵀ⟩_F = tr((P1ᵀP2)·(Q2ᵀQ1)),
- * r1×r2 products only. K is the gauge-free form of the pair (C_B, C_A): (B·R, R⁻¹·A) leaves it
- * unchanged (C_B → C_B·R, C_A → C_A·R⁻ᵀ), where the factors' own cosines would move with each
- * layer's arbitrary R. All entries must share one shape (one module type).
+ * CondLoRA's analysis of one module type (Kim et al. 2024; its official code
+ * CyberAgentAILab/CondLoRA, src/conversion_matrix_analysis.py, cal_phai and phai): for the
+ * conversion matrices C_l of layers i and j, with U_i the left singular vectors of C_i,
+ *   φ(i, j) = ‖U_i[:, :a]ᵀ·U_j[:, :b]‖²_F / min(a, b)
+ * — the subspace similarity of Hu et al. (2022, LoRA) applied to conversion matrices. Here
+ * a and b are the conversions' full numerical ranks (r for a trained factor): the whole column
+ * space of C. That choice makes φ independent of the stored factors' gauge (B·R, R⁻¹·A moves C to
+ * C·R, same span) and of any scale; a prefix of fewer singular vectors would not be.
+ *
+ * The shared fit is ours, the paper's headline made a number: one Θ per factor minimizing
+ * Σ_l ‖C_l − Θ‖²_F (least squares across layers in conversion space, Θ = the mean C_l), and each
+ * layer's relative distance from it. A CondLoRA adapter (B_l = W0_l·Θ_B, A_lᵀ = W0_l·Θ_A) gives
+ * errors 0 up to the solve's rounding; layers with unrelated conversions give ≈ √(1 − 1/L).
+ * All entries must share one shape (one module type, one r).
  */
-export function conversionSimilarity(names: readonly string[], conversions: readonly ConversionMatrices[]): ConversionSimilarity {
+export function condLoraGroup(names: readonly string[], conversions: readonly ConversionMatrices[]): CondLoraGroup {
   const L = conversions.length;
-  if (L === 0) throw new RangeError('no layers');
-  const [n, m] = [conversions[0].CB.rows, conversions[0].CA.rows];
-  if (conversions.some((c) => c.CB.rows !== n || c.CA.rows !== m)) throw new RangeError('conversion matrices of different shapes');
-  const norms = conversions.map((c) => Math.sqrt(Math.max(0, inner(c, c))));
+  if (L === 0 || names.length !== L) throw new RangeError('one name per layer, at least one layer');
+  const [a0, b0] = [conversions[0].CA, conversions[0].CB];
+  if (conversions.some((c) => c.CA.rows !== a0.rows || c.CA.cols !== a0.cols || c.CB.rows !== b0.rows || c.CB.cols !== b0.cols)) {
+    throw new RangeError('conversion matrices of different shapes');
+  }
+  return {
+    names,
+    phiA: phiMap(conversions.map((c) => c.CA)),
+    phiB: phiMap(conversions.map((c) => c.CB)),
+    sharedFit: sharedFit(conversions),
+  };
+}
+
+/** φ over all pairs of one factor's conversions (d×r each). */
+export function phiMap(conversions: readonly Matrix[]): PhiMap {
+  const L = conversions.length;
+  const d = conversions[0].rows;
+  const bases = conversions.map(columnSpace);
   const data = new Float64Array(L * L);
   let sum = 0;
+  let count = 0;
+  let random = 0;
   for (let i = 0; i < L; i++) {
-    data[i * L + i] = norms[i] > 0 ? 1 : 0;
+    data[i * L + i] = bases[i].cols > 0 ? 1 : NaN;
     for (let j = i + 1; j < L; j++) {
-      const c = norms[i] > 0 && norms[j] > 0 ? inner(conversions[i], conversions[j]) / (norms[i] * norms[j]) : 0;
-      const clamped = Math.max(-1, Math.min(1, c));
-      data[j * L + i] = clamped;
-      data[i * L + j] = clamped;
-      sum += Math.abs(clamped);
+      const [a, b] = [bases[i].cols, bases[j].cols];
+      let phi = NaN;
+      if (a > 0 && b > 0) {
+        const P = transposeMultiply(bases[i], bases[j]);
+        let s = 0;
+        for (const x of P.data) s += x * x;
+        phi = Math.min(1, s / Math.min(a, b));
+        sum += phi;
+        random += Math.max(a, b) / d;
+        count++;
+      }
+      data[j * L + i] = phi;
+      data[i * L + j] = phi;
     }
   }
-  return { names, cosines: { rows: L, cols: L, data }, meanAbsOffDiagonal: L > 1 ? sum / ((L * (L - 1)) / 2) : NaN, baselineRms: randomCosineRms(n * m) };
+  return { map: { rows: L, cols: L, data }, mean: count > 0 ? sum / count : NaN, random: count > 0 ? random / count : NaN };
 }
 
 /**
- * √E[cos²(K1, K2)] for independent random K1, K2 ∈ R^{n×m} with N = n·m, when either one's law
- * is invariant under K → O1·K·O2 (orthogonal O1, O2; true of C_B·C_Aᵀ with Gaussian factors of
- * any rank): E[vec(K2)vec(K2)ᵀ]/‖K2‖² commutes with every O1⊗O2, an irreducible action, so
- * it is I/N and E[cos²] = 1/N. Checked by Monte Carlo in the tests.
+ * Orthonormal basis of C's column space: C's left singular vectors whose σ exceed
+ * σ1·max(d, r)·ε (the usual numerical-rank tolerance); none for a zero C, nor for one with
+ * non-finite entries (a singular W0: its φ is then NaN rather than a failed analysis).
  */
-export function randomCosineRms(N: number): number {
-  return 1 / Math.sqrt(N);
+function columnSpace(C: Matrix): Matrix {
+  if (!isFinite(C)) return { rows: C.rows, cols: 0, data: new Float64Array(0) };
+  const svd = denseSvd(C);
+  const U = svd.U;
+  if (!U) throw new Error('denseSvd returned no vectors');
+  const tol = (svd.values[0] ?? 0) * Math.max(C.rows, C.cols) * Number.EPSILON;
+  let k = 0;
+  while (k < svd.values.length && svd.values[k] > tol) k++;
+  return { rows: U.rows, cols: k, data: U.data.slice(0, U.rows * k) };
 }
 
-/** ⟨K1, K2⟩_F = tr((C_B1ᵀ·C_B2)·(C_A2ᵀ·C_A1)). */
-function inner(a: ConversionMatrices, b: ConversionMatrices): number {
-  const P = transposeMultiply(a.CB, b.CB);
-  const Q = transposeMultiply(b.CA, a.CA);
-  // tr(P·Q) = Σ_ij P_ij·Q_ji; P is r1×r2, Q r2×r1, column-major.
-  let s = 0;
-  for (let i = 0; i < P.rows; i++) for (let j = 0; j < P.cols; j++) s += P.data[j * P.rows + i] * Q.data[i * Q.rows + j];
-  return s;
+/** Layers whose conversions are not finite (a singular W0) are left out of Θ and get NaN errors. */
+function sharedFit(conversions: readonly ConversionMatrices[]): SharedFit {
+  const L = conversions.length;
+  const usable = conversions.filter((c) => isFinite(c.CA) && isFinite(c.CB));
+  const mean = (pick: (c: ConversionMatrices) => Matrix) => {
+    const out = new Float64Array(pick(conversions[0]).data.length);
+    for (const c of usable) {
+      const x = pick(c).data;
+      for (let t = 0; t < out.length; t++) out[t] += x[t] / usable.length;
+    }
+    return out;
+  };
+  const thetaA = mean((c) => c.CA);
+  const thetaB = mean((c) => c.CB);
+  const relativeErrors = new Float64Array(L);
+  const relativeErrorsA = new Float64Array(L);
+  const relativeErrorsB = new Float64Array(L);
+  conversions.forEach((c, l) => {
+    if (!usable.includes(c)) {
+      relativeErrors[l] = relativeErrorsA[l] = relativeErrorsB[l] = NaN;
+      return;
+    }
+    const [dA, nA] = distance(c.CA.data, thetaA);
+    const [dB, nB] = distance(c.CB.data, thetaB);
+    relativeErrorsA[l] = nA > 0 ? Math.sqrt(dA / nA) : NaN;
+    relativeErrorsB[l] = nB > 0 ? Math.sqrt(dB / nB) : NaN;
+    relativeErrors[l] = nA + nB > 0 ? Math.sqrt((dA + dB) / (nA + nB)) : NaN;
+  });
+  return { relativeErrors, relativeErrorsA, relativeErrorsB };
+}
+
+function isFinite(C: Matrix): boolean {
+  for (const x of C.data) if (!Number.isFinite(x)) return false;
+  return true;
+}
+
+/** [‖x − y‖², ‖x‖²]. */
+function distance(x: Float64Array, y: Float64Array): [number, number] {
+  let d = 0;
+  let n = 0;
+  for (let t = 0; t < x.length; t++) {
+    d += (x[t] - y[t]) ** 2;
+    n += x[t] * x[t];
+  }
+  return [d, n];
 }

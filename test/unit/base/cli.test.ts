@@ -4,6 +4,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { corpusPath, removeDir, tempDir, writeFixture } from '../../helpers/fixtures';
+import type { CondLoraJson } from '../../../src/cli/base';
 import { Rng } from '../../helpers/random';
 
 /** `inspect --base` as a user runs it: the built bundle, a generated tiny-gpt2 base, sharded. */
@@ -46,7 +47,7 @@ test('inspect --base on a sharded tiny-gpt2 base: a base object per module, the 
     assert.equal(r.status, 0, r.stderr);
     const report = JSON.parse(r.stdout) as {
       modules: { name: string; base: BaseModuleJson }[];
-      againstBase: { k: number; kBase: number; shards: string[]; conversionSimilarity: { moduleType: string; cosines: number[][] }[] };
+      againstBase: { k: number; kBase: number; shards: string[]; condLora: CondLoraJson[] };
     };
     assert.equal(report.againstBase.k, 2);
     assert.equal(report.againstBase.shards.length, 2);
@@ -58,12 +59,25 @@ test('inspect --base on a sharded tiny-gpt2 base: a base object per module, the 
       assert.ok(m.base.alignment && m.base.alignment.meanCosine >= 0 && m.base.alignment.meanCosine <= 1);
       assert.ok(m.base.intruders && m.base.intruders.count <= m.base.intruders.k);
     }
-    assert.deepEqual(report.againstBase.conversionSimilarity.map((g) => g.moduleType).sort(), ['attn.c_attn', 'attn.c_proj', 'mlp.c_proj']);
+    assert.deepEqual(report.againstBase.condLora.map((g) => g.moduleType).sort(), ['attn.c_attn', 'attn.c_proj', 'mlp.c_proj']);
+    for (const g of report.againstBase.condLora) {
+      const L = g.modules.length;
+      for (const p of [g.phiA, g.phiB]) {
+        assert.equal(p.map.length, L);
+        assert.ok(p.map.every((row) => row.length === L));
+        assert.ok(p.mean !== null && p.mean >= 0 && p.mean <= 1 && p.random !== null && p.random > 0 && p.random <= 1, JSON.stringify(p));
+      }
+      assert.equal(g.sharedFit.relativeErrors.length, L);
+    }
     const text = run('inspect', adapter, '--base', dir, '--backend', 'js');
     assert.equal(text.status, 0, text.stderr);
     assert.match(text.stdout, /against the base model/);
     assert.match(text.stdout, /module\s+align\s+amplif\s+intruders\s+base weight/);
     assert.match(text.stdout, /transformer\.h\.1\.mlp\.c_proj\s+[0-9.]+\s+[0-9.e+]+\s+\d\/\d/);
+    assert.match(
+      text.stdout,
+      /CondLoRA attn\.c_attn \(2 layers\): φ_A [0-9.]+ \(random [0-9.]+\), φ_B [0-9.]+ \(random [0-9.]+\), one shared conversion: median relative error [0-9.]+/,
+    );
     await rm(join(dir, 'model-00002-of-00002.safetensors'));
     const missing = run('inspect', adapter, '--base', dir, '--json');
     assert.equal(missing.status, 2);

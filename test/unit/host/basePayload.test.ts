@@ -59,10 +59,16 @@ test('baseModelPayload: analysed rows with typed columns equal to the core, skip
     );
     const g = payload.conversionGroups[0];
     const want = analysis.conversionGroups[0];
-    assert.ok(g.cosines.values instanceof Float64Array);
-    assert.deepEqual(Array.from(g.cosines.values), Array.from(want.cosines.data));
-    assert.equal(g.baselineRms, want.baselineRms);
-    assert.equal(g.meanAbsOffDiagonal, want.meanAbsOffDiagonal);
+    for (const [got, core] of [
+      [g.phiA, want.phiA],
+      [g.phiB, want.phiB],
+    ] as const) {
+      assert.ok(got.map.values instanceof Float64Array);
+      assert.deepEqual(Array.from(got.map.values), Array.from(core.map.data));
+      assert.equal(got.mean, core.mean);
+      assert.equal(got.random, core.random);
+    }
+    assert.deepEqual(Array.from(g.sharedFitErrors), Array.from(want.sharedFit.relativeErrors));
   } finally {
     await removeDir(dir);
   }

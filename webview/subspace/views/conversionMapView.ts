@@ -1,4 +1,4 @@
-import type { ConversionGroupPayload } from '../../../src/protocol/basePayloads';
+import type { ConversionGroupPayload, PhiMapPayload } from '../../../src/protocol/basePayloads';
 import { renderHeatmap, type Heatmap } from '../../charts/heatmap';
 import { DisposableStore, type Disposable } from '../../disposable';
 import { el } from '../../dom';
@@ -14,10 +14,10 @@ import { picker } from './picker';
 const SIZE = 300;
 
 /**
- * CondLoRA's observation, checked: per module type, the layer × layer cosines of the conversion
- * matrices K = C_B·C_Aᵀ (signed, blue negative, red positive), with the random baseline and
- * the mean |cos| between different layers beside the map. Mean |cos| near 1/√(n·m) means the
- * layers' conversions share no more than chance; near 1, one conversion serves all layers.
+ * CondLoRA's observation, checked as the paper does (Kim et al. 2024): per module type, the
+ * layer × layer subspace similarity φ(i, j) of the conversion matrices C_A = W0⁻¹·Aᵀ and
+ * C_B = W0⁻¹·B (0 to 1), with the mean between different layers and the random-subspace baseline
+ * beside each map, and the median error of one conversion fitted to all layers.
  */
 export function mountConversionMaps(parent: HTMLElement, store: SubspaceStore, _grids: GridRequests): Disposable {
   const disposables = new DisposableStore();
@@ -34,8 +34,8 @@ export function mountConversionMaps(parent: HTMLElement, store: SubspaceStore, _
     groups.map((g, i) => [String(i), `${g.moduleType} (${g.layers.length} layers)`]),
   );
   const scale = picker('Colour scale', 'scale', [
-    ['unit', '−1 to 1'],
-    ['offDiagonal', 'largest |cos| between layers'],
+    ['unit', '0 to 1'],
+    ['offDiagonal', 'largest φ between layers'],
   ]);
   const toolbar = el('div', 'toolbar');
   toolbar.append(group.label, scale.label);
@@ -43,35 +43,44 @@ export function mountConversionMaps(parent: HTMLElement, store: SubspaceStore, _
   parent.append(toolbar, body);
   disposables.listen(group.select, 'change', () => store.updateView({ group: Number(group.select.value) }));
   disposables.listen(scale.select, 'change', () => store.updateView({ scale: scale.select.value as SubspaceView['scale'] }));
-  let heatmap: Heatmap | null = null;
+  const heatmaps: Heatmap[] = [];
   const clear = () => {
-    heatmap?.dispose();
-    heatmap = null;
+    for (const h of heatmaps) h.dispose();
+    heatmaps.length = 0;
   };
   disposables.add({ dispose: clear });
-  disposables.add(onThemeChange(() => heatmap?.repaint()));
+  disposables.add(onThemeChange(() => heatmaps.forEach((h) => h.repaint())));
 
-  const panel = (g: ConversionGroupPayload) => {
+  const map = (g: ConversionGroupPayload, factor: 'A' | 'B', p: PhiMapPayload) => {
     const section = el('section', 'matrix conversion-map');
-    const top = store.view.scale === 'offDiagonal' ? offDiagonalMax(g.cosines) : 1;
-    const title = 'cos(K_i, K_j), K = C_B·C_Aᵀ';
+    const top = store.view.scale === 'offDiagonal' ? offDiagonalMax(p.map) : 1;
+    const title = `φ(i, j) of C_${factor}`;
     section.append(el('h3', undefined, title));
     const cell = Math.max(6, Math.min(40, Math.floor(SIZE / Math.max(g.layers.length, 1))));
-    heatmap = renderHeatmap(
-      section,
-      fixedScaleHeatmap(g.cosines, top > 0 ? top : 1, cell, cell),
-      `${title} of ${g.moduleType}`,
-      (hit) => `${layerLabel(g.layers[hit.row] ?? '')} × ${layerLabel(g.layers[hit.col] ?? '')}: ${formatNumber(hit.value)}`,
+    heatmaps.push(
+      renderHeatmap(
+        section,
+        fixedScaleHeatmap(p.map, top > 0 ? top : 1, cell, cell),
+        `${title} of ${g.moduleType}`,
+        (hit) => `${layerLabel(g.layers[hit.row] ?? '')} × ${layerLabel(g.layers[hit.col] ?? '')}: ${formatNumber(hit.value)}`,
+      ),
     );
+    return section;
+  };
+  const panel = (g: ConversionGroupPayload) => {
     const side = el('section', 'matrix conversion-baseline');
+    const errors = Array.from(g.sharedFitErrors)
+      .filter((x) => Number.isFinite(x))
+      .sort((a, b) => a - b);
     side.append(
       el('h3', undefined, 'Against chance'),
-      el('p', 'hint mean-abs', `mean |cos| between layers = ${formatNumber(g.meanAbsOffDiagonal)}`),
-      el('p', 'hint baseline', `random baseline √E[cos²] = 1/√(n·m) = ${formatNumber(g.baselineRms)}`),
-      el('p', 'hint ratio', `${formatNumber(g.meanAbsOffDiagonal / g.baselineRms)}× the baseline`),
-      el('p', 'hint', `full colour at ±${formatNumber(top)}`),
+      el('p', 'hint mean-a', `mean φ of C_A between layers = ${formatNumber(g.phiA.mean)}`),
+      el('p', 'hint baseline-a', `random subspaces, E[φ] = ${formatNumber(g.phiA.random)}`),
+      el('p', 'hint mean-b', `mean φ of C_B between layers = ${formatNumber(g.phiB.mean)}`),
+      el('p', 'hint baseline-b', `random subspaces, E[φ] = ${formatNumber(g.phiB.random)}`),
+      el('p', 'hint shared-fit', `one conversion for all layers, median relative error = ${errors.length > 0 ? formatNumber(errors[(errors.length - 1) >> 1]) : '–'}`),
     );
-    body.append(section, side);
+    body.append(map(g, 'A', g.phiA), map(g, 'B', g.phiB), side);
   };
   const render = () => {
     const index = Math.min(store.view.group, groups.length - 1);
