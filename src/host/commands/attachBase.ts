@@ -16,8 +16,8 @@ import { runInPanel } from '../subspace/runInPanel';
  * files and folders. The analysis reads one base weight at a time in the worker, on the dense
  * engine the compute settings pick; the panel shows alignment, amplification, intruders and the
  * CondLoRA maps; the adapter's check then adds the base-model findings (HEALTH_BASE_*, intruder
- * dimensions) from the same analysis, in the Problems panel. VS Code passes the editor's resource first; a second argument (a Uri or a path)
- * names the base and skips the dialog.
+ * dimensions) from the same analysis to the Problems panel. VS Code passes the editor's resource
+ * first; a second argument (a Uri or a path) names the base and skips the dialog.
  */
 export function registerAttachBase(ctx: HostContext, bases: AttachedBases): vscode.Disposable {
   return vscode.commands.registerCommand('loraLens.attachBase', async (_resource?: unknown, given?: unknown) => {
@@ -28,6 +28,8 @@ export function registerAttachBase(ctx: HostContext, bases: AttachedBases): vsco
       const adapter = document.adapter.file;
       const base = typeof given === 'string' ? given : given instanceof vscode.Uri ? given.fsPath : await pickBase(document.overview.file);
       if (!base) return;
+      // Another base replaces the one attached before: its findings are not this base's.
+      bases.delete(document.uri.fsPath);
       const compute = readSettings().compute;
       // Intruders are counted at the ε of the check settings and with the seed of `lora-lens check
       // --base`, so that the panel, the Problems panel and the command agree.
