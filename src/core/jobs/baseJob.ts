@@ -1,8 +1,8 @@
 import { openAdapter, type OpenedAdapter } from '../adapter/load';
 import { analyzeAgainstBase } from '../base/analyzeBase';
 import { BaseModel } from '../base/baseModel';
-import { stampFile, unmatchedModules } from '../check/attachedBase';
 import { INTRUDER_EPSILON } from '../base/intruders';
+import { stampFile, unmatchedModules } from '../check/attachedBase';
 import type { CancellationToken } from '../cancellation';
 import { chooseBackendKind } from '../compute/backendPolicy';
 import { JsDenseEngine, type DenseEngine } from '../compute/dense';
@@ -16,9 +16,9 @@ import { seededNormals } from './seededNormals';
 /**
  * One adapter against its base model: opens the base (headers only) and the adapter, multiplies
  * by one base weight at a time on the chosen dense engine, reports each module, and closes
- * everything whatever happens. The output carries what the editor's check needs to give the
- * base-model findings from it (the unmatched modules and the files' stamps). The token is checked by the core after every read and SVD, so a
- * cancelled job stops within one module.
+ * everything whatever happens. The token is checked by the core after every read and SVD, so a
+ * cancelled job stops within one module. The output carries what the editor's check needs to
+ * give the base-model findings from it (the unmatched modules and the files' stamps).
  */
 export const baseJob: JobDefinition<'base'> = {
   kind: 'base',
