@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { AnalysisService } from './host/analysis/analysisService';
+import { AttachedBases } from './host/check/attachedBases';
 import { CheckResults } from './host/check/checkResults';
 import { registerChecks } from './host/check/registerChecks';
 import { attachIdentity } from './host/check/identityFeed';
@@ -43,6 +44,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const sources = new HoverSources(ctx);
   const predictions = new PredictionService(service);
   const checks = new CheckResults();
+  const bases = new AttachedBases();
   const actions = {
     exportReport: (document: Parameters<typeof copyLayerStats>[0], format: Parameters<typeof exportReport>[1]) =>
       exportReport({ adapter: document.adapter, analysis: document.analysis, partial: document.moduleResults }, format),
@@ -62,7 +64,8 @@ export function activate(context: vscode.ExtensionContext): void {
     sources,
     new AdapterEditorProvider(context.extensionUri, service, registry, actions),
     checks,
-    registerChecks(ctx, checks),
+    bases,
+    registerChecks(ctx, checks, bases),
     new CheckStatusBar(registry, checks),
     registerOpenAdapter(ctx),
     registerOpenInLens(ctx),
@@ -81,7 +84,7 @@ export function activate(context: vscode.ExtensionContext): void {
     registerCompareWith(ctx),
     registerShowCheckpoints(ctx),
     registerShowCrossLayer(ctx),
-    registerAttachBase(ctx),
+    registerAttachBase(ctx, bases),
     registerResizeAdapter(ctx),
     vscode.languages.registerHoverProvider(
       HOVER_LANGUAGES.map((language) => ({ language })),

@@ -1,22 +1,16 @@
 import type { OpenedAdapter } from '../adapter/load';
 import type { BaseAnalysis } from '../base/analyzeBase';
 import { BaseModel } from '../base/baseModel';
-import { indexBaseWeights, matchBaseWeight } from '../base/weightNames';
 import type { ComputeOptions } from '../compute/worker/protocol';
 import { againstBase } from '../jobs/baseJob';
-import { baseHealthFindings, type UnmatchedModule } from './baseHealth';
+import { CHECK_BASE_SEED, unmatchedModules } from './attachedBase';
+import { baseHealthFindings } from './baseHealth';
 import type { Finding } from './finding';
 import type { AnalysisResults } from './health';
 import type { HealthThresholds } from './thresholds';
 
-/**
- * The seed of the base analysis' randomized SVDs: a check gives the same findings on every run,
- * as CI needs (the error bounds, not the seed, decide what is reported).
- */
-const CHECK_BASE_SEED = 0x5eed;
-
 /** As `lora-lens base` picks its engine by default: onnxruntime on the CPU when it loads, else the TypeScript engine. */
-const CHECK_BASE_COMPUTE: ComputeOptions = { backend: 'auto', device: 'cpu' };
+export const CHECK_BASE_COMPUTE: ComputeOptions = { backend: 'auto', device: 'cpu' };
 
 const NEVER_CANCELLED = { isCancellationRequested: false };
 
@@ -33,13 +27,7 @@ export async function findingsAgainstBase(opened: OpenedAdapter, adapterAnalysis
   if (opened.adapter.modules.length === 0) return [];
   const base = await BaseModel.open(basePath);
   try {
-    const index = indexBaseWeights(base.weights.values());
-    const fanInFanOut = opened.adapter.config?.values.fan_in_fan_out === true;
-    const unmatched: UnmatchedModule[] = [];
-    for (const module of opened.adapter.modules) {
-      const match = matchBaseWeight(module, index, fanInFanOut);
-      if ('reason' in match) unmatched.push({ name: module.name, reason: match.reason, kind: match.kind });
-    }
+    const unmatched = unmatchedModules(opened, base);
     const noneFits = unmatched.length === opened.adapter.modules.length;
     let analysis: BaseAnalysis | null = null;
     if (!(noneFits && unmatched.some((u) => u.kind === 'shape'))) {

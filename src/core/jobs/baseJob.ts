@@ -2,6 +2,7 @@ import { openAdapter, type OpenedAdapter } from '../adapter/load';
 import { analyzeAgainstBase } from '../base/analyzeBase';
 import { BaseModel } from '../base/baseModel';
 import { INTRUDER_EPSILON } from '../base/intruders';
+import { stampFile, unmatchedModules } from '../check/attachedBase';
 import type { CancellationToken } from '../cancellation';
 import { chooseBackendKind } from '../compute/backendPolicy';
 import { JsDenseEngine, type DenseEngine } from '../compute/dense';
@@ -16,16 +17,21 @@ import { seededNormals } from './seededNormals';
  * One adapter against its base model: opens the base (headers only) and the adapter, multiplies
  * by one base weight at a time on the chosen dense engine, reports each module, and closes
  * everything whatever happens. The token is checked by the core after every read and SVD, so a
- * cancelled job stops within one module.
+ * cancelled job stops within one module. The output carries what the editor's check needs to
+ * give the base-model findings from it (the unmatched modules and the files' stamps).
  */
 export const baseJob: JobDefinition<'base'> = {
   kind: 'base',
   async run({ adapterPath, basePath, options }, { token, progress }) {
     const base = await BaseModel.open(basePath);
     try {
+      // Stamped before the reads: a file changed meanwhile then reads as changed, never the reverse.
+      const shards = await Promise.all(base.layout.shards.map((s) => stampFile(s.path)));
+      const adapterStamp = await stampFile(adapterPath);
       const opened = await openAdapter(adapterPath);
       try {
-        return await againstBase(opened, base, options, token, progress);
+        const output = await againstBase(opened, base, options, token, progress);
+        return { ...output, check: { unmatched: unmatchedModules(opened, base), adapter: adapterStamp, shards } };
       } finally {
         await opened.file.close().catch(() => undefined);
       }

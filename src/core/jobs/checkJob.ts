@@ -2,8 +2,10 @@ import { stat } from 'node:fs/promises';
 import { openAdapter } from '../adapter/load';
 import type { Adapter } from '../adapter/model';
 import type { AdapterAnalysis } from '../analysis/analyze';
-import { checkOpened } from '../check/runCheck';
+import { attachedBaseFindings } from '../check/attachedBase';
+import { bySeverity, checkOpened } from '../check/runCheck';
 import { CHECK_SOURCES } from '../check/sources';
+import { DEFAULT_HEALTH_THRESHOLDS } from '../check/thresholds';
 import { assertUnchanged } from '../container/unchanged';
 import { analyzeOpened } from './analyzeJob';
 import type { JobDefinition } from './definition';
@@ -12,18 +14,21 @@ import type { JobInput } from './protocol';
 /**
  * The check of one adapter in the analysis worker, so that the editor's thread only receives
  * the findings: the F16 pass reads every F16 factor, and an adapter without a reusable analysis
- * is analysed here first (its modules stream as progress).
+ * is analysed here first (its modules stream as progress). A base analysis kept for the file
+ * (the editor's Attach Base Model) adds its base-model findings, derived again with these
+ * thresholds, without reading the base.
  */
 export const checkJob: JobDefinition<'check'> = {
   kind: 'check',
-  async run({ path, options, thresholds, analysis }, { token, progress, ortWorker }) {
+  async run({ path, options, thresholds, analysis, base }, { token, progress, ortWorker }) {
     const opened = await openAdapter(path);
     try {
       const known = (await reusable(path, opened.adapter, analysis)) ?? (await analysed());
       const check = await checkOpened(opened, known, thresholds ? { thresholds } : {}, CHECK_SOURCES);
+      const against = base ? await attachedBaseFindings(base, known, { ...DEFAULT_HEALTH_THRESHOLDS, ...thresholds }) : null;
       // Findings read from a file rewritten meanwhile are not its findings.
       await assertUnchanged(opened.file);
-      return check;
+      return against && against.length > 0 ? { ...check, findings: bySeverity([...check.findings, ...against]) } : check;
     } finally {
       await opened.file.close().catch(() => undefined);
     }

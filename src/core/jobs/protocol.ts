@@ -2,6 +2,7 @@ import type { Adapter } from '../adapter/model';
 import type { PieceNorm } from '../adapter/fullRankPieces';
 import type { ModuleResult } from '../analysis/analyze';
 import type { BaseAnalysis } from '../base/analyzeBase';
+import type { AttachedBase, BaseCheckBasis } from '../check/attachedBase';
 import type { FileCheck } from '../check/runCheck';
 import type { HealthThresholds } from '../check/thresholds';
 import type { ComputeOptions, DeviceReport } from '../compute/worker/protocol';
@@ -94,7 +95,11 @@ export interface JobKinds {
   /** One adapter against its base model (analyzeAgainstBase): W0 is read one weight at a time. */
   readonly base: {
     readonly input: { readonly adapterPath: string; readonly basePath: string; readonly options: BaseJobOptions };
-    readonly output: { readonly analysis: BaseAnalysis; readonly base: BaseJobReport };
+    /**
+     * `check` is what the editor's check needs to give the base-model findings from this analysis
+     * without reading the base again (the base job sets it; `inspect` has no use for it).
+     */
+    readonly output: { readonly analysis: BaseAnalysis; readonly base: BaseJobReport; readonly check?: BaseCheckBasis };
     readonly progress: ModuleProgress;
   };
   /**
@@ -108,6 +113,8 @@ export interface JobKinds {
       readonly options: ComputeOptions;
       readonly thresholds?: Partial<HealthThresholds>;
       readonly analysis?: { readonly size: number; readonly mtimeMs: number; readonly modules: readonly ModuleResult[] };
+      /** A base analysis kept for this adapter: its base-model findings join the others while both files are unchanged. */
+      readonly base?: AttachedBase;
     };
     readonly output: FileCheck;
     readonly progress: JobKinds['analyze']['progress'];

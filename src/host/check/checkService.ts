@@ -7,6 +7,7 @@ import type { AdapterDocument } from '../editor/adapterDocument';
 import type { EditorRegistry } from '../editor/editorRegistry';
 import { log } from '../log';
 import { readSettings } from '../settings';
+import type { AttachedBases } from './attachedBases';
 import type { CheckResults } from './checkResults';
 import { CHECK_SECTION, checkSettingsFrom, type CheckSettings } from './checkSettings';
 import type { ProblemsPanel } from './problems';
@@ -24,7 +25,8 @@ interface Tracked {
 /**
  * Checks every adapter open in the LoRA Lens editor and keeps its findings in CheckResults and
  * the Problems panel: when the editor's analysis is done (which the check reuses), when the
- * weights or the adapter_config.json beside them change, and when the check settings change.
+ * weights or the adapter_config.json beside them change, when the check settings change, and
+ * when a base model is attached (its findings come from the kept base analysis, AttachedBases).
  * The check runs as a job in the analysis worker; a newer run cancels the one it replaces, and
  * a stale answer is dropped. A failed check is a log line and one problem on the file.
  */
@@ -36,9 +38,17 @@ export class CheckService extends Disposable {
     private readonly registry: EditorRegistry,
     private readonly results: CheckResults,
     private readonly problems: ProblemsPanel,
+    private readonly bases: AttachedBases,
   ) {
     super();
     this._register(registry.onDidChange(() => this.sync()));
+    this._register(
+      bases.onDidChange((path) => {
+        const t = this.tracked.get(path);
+        if (t) this.check(t);
+        else bases.delete(path);
+      }),
+    );
     this._register(
       vscode.workspace.onDidChangeConfiguration((event) => {
         if (event.affectsConfiguration(`loraLens.${CHECK_SECTION}`)) this.recheckAll();
@@ -91,6 +101,7 @@ export class CheckService extends Disposable {
     t.run = null;
     this.problems.clear(path);
     this.results.delete(path);
+    this.bases.delete(path);
   }
 
   private recheckAll(): void {
@@ -125,6 +136,7 @@ export class CheckService extends Disposable {
     const { document } = t;
     const path = document.uri.fsPath;
     const analysis = document.analysis;
+    const base = this.bases.get(path);
     const started = Date.now();
     try {
       const { output } = await this.service.jobs.run(
@@ -134,6 +146,7 @@ export class CheckService extends Disposable {
           options: readSettings().compute,
           thresholds: settings.thresholds,
           ...(analysis ? { analysis: { size: document.stamp.size, mtimeMs: document.stamp.mtimeMs, modules: analysis.modules } } : {}),
+          ...(base ? { base } : {}),
         },
         { token: run.token },
       );
