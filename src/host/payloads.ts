@@ -115,7 +115,7 @@ export function computeInfoOf(device: DeviceReport): ComputeInfo {
 }
 
 function mixerPayloadOf(mixer: MixerAnalysis): MixerPayload {
-  return { rows: mixer.rows, cols: mixer.cols, values: mixer.values, singularValues: mixer.singularValues };
+  return { rows: mixer.rows, cols: mixer.cols, values: mixer.values, singularValues: mixer.singularValues, init: mixer.init };
 }
 
 function displayEntry(entry: MetadataEntry): DisplayEntry {
