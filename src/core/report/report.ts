@@ -66,6 +66,9 @@ export interface ModuleJson {
   readonly utilization: number | null;
   readonly dominanceRatio: number | null;
   readonly topEnergy: number | null;
+  /** σ-above-mean rank, #{i : σ_i ≥ mean σ}. */
+  readonly aboveMeanRank: number | null;
+  /** @deprecated The same number as `aboveMeanRank`, under its old name (it was never AutoLoRA's). */
   readonly autoRank: number | null;
   readonly magnitude?: MagnitudeSummary;
   /** MoSLoRA's mixer M as stored; present only for modules that have one. */
@@ -142,7 +145,8 @@ export function buildReport(adapter: Adapter, analysis: AdapterAnalysis | null):
       utilization: metric('utilization'),
       dominanceRatio: metric('dominanceRatio'),
       topEnergy: metric('topEnergy'),
-      autoRank: metric('autoRank'),
+      aboveMeanRank: metric('aboveMeanRank'),
+      autoRank: metric('aboveMeanRank'),
       ...(ok?.magnitude ? { magnitude: ok.magnitude } : {}),
       ...(ok?.mixer ? { mixer: mixerJson(ok.mixer) } : {}),
       warnings,
