@@ -3,6 +3,7 @@ import type { Adapter, OtherTensor } from '../adapter/model';
 import type { AdapterAnalysis, MagnitudeSummary } from '../analysis/analyze';
 import type { MixerAnalysis } from '../analysis/mixer';
 import type { MixerInitComparison } from '../analysis/mixerInit';
+import type { LearnedAllocation } from '../analysis/learnedAllocation';
 import type { DeviceReport } from '../compute/worker/protocol';
 import type { ContainerKind } from '../container/source';
 
@@ -73,6 +74,11 @@ export interface ModuleJson {
   readonly magnitude?: MagnitudeSummary;
   /** MoSLoRA's mixer M as stored; present only for modules that have one. */
   readonly mixer?: MixerJson;
+  /**
+   * AdaLoRA's learned allocation from its own E values (`learnedRank` = #{E_i ≠ 0}), present only
+   * for modules that store them; the σ-above-mean rank is a rule on the spectrum, this is what training chose.
+   */
+  readonly learnedAllocation?: LearnedAllocationJson;
   readonly warnings: readonly string[];
 }
 
@@ -93,6 +99,9 @@ export interface MixerJson {
   readonly basisDependent: true;
   readonly init: MixerInitComparison;
 }
+
+/** A learned allocation with its values as a plain array. */
+export type LearnedAllocationJson = Omit<LearnedAllocation, 'values'> & { readonly values: number[] };
 
 function mixerJson(mixer: MixerAnalysis): MixerJson {
   const matrix = Array.from({ length: mixer.rows }, (_, i) => Array.from({ length: mixer.cols }, (_, j) => mixer.values[j * mixer.rows + i]));
@@ -149,6 +158,7 @@ export function buildReport(adapter: Adapter, analysis: AdapterAnalysis | null):
       autoRank: metric('aboveMeanRank'),
       ...(ok?.magnitude ? { magnitude: ok.magnitude } : {}),
       ...(ok?.mixer ? { mixer: mixerJson(ok.mixer) } : {}),
+      ...(ok?.learnedAllocation ? { learnedAllocation: { ...ok.learnedAllocation, values: Array.from(ok.learnedAllocation.values) } } : {}),
       warnings,
     };
   });

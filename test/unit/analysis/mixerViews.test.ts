@@ -5,6 +5,7 @@ import { analyzeAdapter } from '../../../src/core/analysis/analyze';
 import { mixerInitComparison } from '../../../src/core/analysis/mixerInit';
 import { jsonText } from '../../../src/core/report/escape';
 import { buildReport } from '../../../src/core/report/report';
+import { reportText } from '../../../src/core/report/text';
 import { gaussian } from '../../helpers/factors';
 import { removeDir, tempDir, writeFixture } from '../../helpers/fixtures';
 import { Rng } from '../../helpers/random';
@@ -108,5 +109,43 @@ test("the init distribution's ‖M₀‖_F² mean and sd match draws from U(−1
     // Standard error of the mean is sd/√draws ≈ 0.002; 10 of them leave no room for chance failures.
     assert.ok(Math.abs(mean - c.initFrobeniusSquaredMean) < 10 * (c.initFrobeniusSquaredSd / Math.sqrt(draws)), `r=${r}: mean ${mean} (${rng.tag})`);
     assert.ok(Math.abs(sd - c.initFrobeniusSquaredSd) < 0.05 * c.initFrobeniusSquaredSd, `r=${r}: sd ${sd} (${rng.tag})`);
+  }
+});
+
+test("AdaLoRA's own selection (lora_E zeros, ranknum) is reported as the learned allocation in the analysis, JSON and text", async () => {
+  const dir = await tempDir();
+  try {
+    const rng = Rng.fresh();
+    const r = 6;
+    // PEFT AdaLoRA's key names: bare lora_A/lora_B/lora_E parameters, and the ranknum buffer
+    // (AdaLoraLayer.update_layer) as a full state dict holds it. The RankAllocator zeroes the E of
+    // pruned triplets (mask_to_budget), so two of six are 0 here.
+    const E = gaussian(rng, r, 1).data.map((v, i) => (i === 1 || i === 4 ? 0 : v));
+    const tensors = [
+      { name: 'base_model.model.fc.lora_A', shape: [r, 9], values: gaussian(rng, r, 9).data },
+      { name: 'base_model.model.fc.lora_B', shape: [10, r], values: gaussian(rng, 10, r).data },
+      { name: 'base_model.model.fc.lora_E', shape: [r, 1], values: E },
+      { name: 'base_model.model.fc.ranknum', shape: [1], values: [r] },
+      // A plain LoRA module beside it has no selection values, so no allocation.
+      { name: 'base_model.model.plain.lora_A.weight', shape: [2, 5], values: gaussian(rng, 2, 5).data },
+      { name: 'base_model.model.plain.lora_B.weight', shape: [4, 2], values: gaussian(rng, 4, 2).data },
+    ];
+    const path = await writeFixture(dir, 'adapter_model.safetensors', tensors, { config: { peft_type: 'ADALORA', r: 4, init_r: r, target_r: 4, lora_alpha: 8 } });
+    const opened = await openAdapter(path);
+    try {
+      const analysis = await analyzeAdapter(opened);
+      const fc = analysis.modules.find((m) => m.name === 'fc');
+      assert.ok(fc?.status === 'ok' && fc.learnedAllocation, `fc has a learned allocation (${rng.tag})`);
+      const report = buildReport(opened.adapter, analysis);
+      const json = JSON.parse(jsonText(report, undefined, 2));
+      const allocation = json.modules.find((m: { name: string }) => m.name === 'fc').learnedAllocation;
+      assert.deepEqual(allocation, { source: 'AdaLoRA lora_E', values: Array.from(E), learnedRank: 4, storedRank: r, ranknum: r });
+      assert.equal(json.modules.find((m: { name: string }) => m.name === 'plain').learnedAllocation, undefined);
+      assert.match(reportText(report), /AdaLoRA's learned allocation[^\n]*\n {2}fc {2}kept 4 of 6 · ranknum 6/);
+    } finally {
+      await opened.file.close();
+    }
+  } finally {
+    await removeDir(dir);
   }
 });
