@@ -105,6 +105,9 @@ export function layerAnalysisOf(result: ModuleResult, index: number): LayerAnaly
     },
     core: result.core ? { rows: result.core.rows, cols: result.core.cols, values: result.core.data } : null,
     mixer: result.mixer ? mixerPayloadOf(result.mixer) : null,
+    ...(result.learnedAllocation
+      ? { learnedAllocation: { learnedRank: result.learnedAllocation.learnedRank, storedRank: result.learnedAllocation.storedRank, ranknum: result.learnedAllocation.ranknum } }
+      : {}),
     warnings: result.warnings,
   };
 }

@@ -129,6 +129,16 @@ export interface MixerInitPayload {
   readonly outsideBound: number;
 }
 
+/**
+ * The rank AdaLoRA's training kept: #{E_i ≠ 0} of the stored E entries (see
+ * src/core/analysis/learnedAllocation.ts), and its `ranknum` buffer when stored.
+ */
+export interface LearnedAllocationPayload {
+  readonly learnedRank: number;
+  readonly storedRank: number;
+  readonly ranknum: number | null;
+}
+
 /** One module's analysis, streamed as soon as it is known. */
 export type LayerAnalysis =
   | {
@@ -141,6 +151,8 @@ export type LayerAnalysis =
       readonly core: DenseMatrixPayload | null;
       /** The learned mixer M of MoSLoRA, as stored. */
       readonly mixer: MixerPayload | null;
+      /** AdaLoRA's own selection for this layer (from its E values), when the file stores them. */
+      readonly learnedAllocation?: LearnedAllocationPayload;
       readonly warnings: readonly string[];
     }
   | { readonly index: number; readonly status: 'skipped'; readonly reason: string };

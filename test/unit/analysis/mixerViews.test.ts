@@ -6,6 +6,7 @@ import { mixerInitComparison } from '../../../src/core/analysis/mixerInit';
 import { jsonText } from '../../../src/core/report/escape';
 import { buildReport } from '../../../src/core/report/report';
 import { reportText } from '../../../src/core/report/text';
+import { layerAnalysisOf } from '../../../src/host/payloads';
 import { gaussian } from '../../helpers/factors';
 import { removeDir, tempDir, writeFixture } from '../../helpers/fixtures';
 import { Rng } from '../../helpers/random';
@@ -142,6 +143,9 @@ test("AdaLoRA's own selection (lora_E zeros, ranknum) is reported as the learned
       assert.deepEqual(allocation, { source: 'AdaLoRA lora_E', values: Array.from(E), learnedRank: 4, storedRank: r, ranknum: r });
       assert.equal(json.modules.find((m: { name: string }) => m.name === 'plain').learnedAllocation, undefined);
       assert.match(reportText(report), /AdaLoRA's learned allocation[^\n]*\n {2}fc {2}kept 4 of 6 · ranknum 6/);
+      const payload = layerAnalysisOf(fc, 0);
+      assert.ok(payload.status === 'ok');
+      assert.deepEqual(payload.learnedAllocation, { learnedRank: 4, storedRank: r, ranknum: r });
     } finally {
       await opened.file.close();
     }
