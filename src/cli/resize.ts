@@ -27,6 +27,7 @@ interface ResizeOutput {
  * before writing throw ResizeError (exit 2) with every one of them in the message.
  */
 export async function resizeCommand(args: ResizeArgs): Promise<string> {
+  for (const warning of args.warnings) process.stderr.write(`${warning}\n`);
   const progress = progressReporter(process.stderr, args.quiet);
   const onProgress = (done: number, total: number) => progress.update({ done, total, module: '' });
   const common = {

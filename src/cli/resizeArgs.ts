@@ -1,5 +1,5 @@
 import type { ComputeOptions } from '../core/compute/worker/protocol';
-import { parseRankMethod, type RankMethod } from '../core/resize/recommend';
+import { parseRankMethod, rankMethodDeprecation, type RankMethod } from '../core/resize/recommend';
 import { ResizeError } from '../core/resize/errors';
 import { COMPUTE_OPTIONS, computeOf, oneOf, paths, UsageError } from './usage';
 import { PROGRESS_OPTIONS, silent, text, type CommandSpec } from './command';
@@ -22,16 +22,23 @@ export interface ResizeArgs {
   readonly quiet: boolean;
   /** Who computes the tall products (--backend, --device), as for inspect. */
   readonly compute: ComputeOptions;
+  /** Things to say on stderr before running, e.g. a deprecated --method name. */
+  readonly warnings: readonly string[];
 }
 
-const METHODS = ['energy', 'auto', 'sv_ratio', 'sv_fro', 'sv_cumulative', 'fixed', 'budget-rank', 'budget-params'] as const;
+const METHODS = ['energy', 'above_mean', 'sv_ratio', 'sv_fro', 'sv_cumulative', 'fixed', 'budget-rank', 'budget-params'] as const;
+/** Old names still accepted, each with a warning: "auto" was never AutoLoRA. */
+const DEPRECATED_METHODS: Readonly<Record<string, (typeof METHODS)[number]>> = { auto: 'above_mean' };
 const FORMATS = ['peft', 'kohya', 'same'] as const;
 const DTYPES = ['F32', 'F16', 'BF16'] as const;
 
 /** What --param means for each method, with an example: help and error messages share it. */
 const PARAM: Readonly<Record<(typeof METHODS)[number], { readonly meaning: string; readonly example: string }>> = {
   energy: { meaning: "the share of each ΔW's energy Σσ² to keep, in (0, 1] or a percentage (default 0.95)", example: '0.95' },
-  auto: { meaning: 'none: the AutoLoRA rule keeps the σ_i with σ_i/Σσ ≥ 1/r', example: '' },
+  above_mean: {
+    meaning: 'none: the σ-above-mean rank keeps the σ_i ≥ mean σ (σ_i/Σσ ≥ 1/r); a fixed rule, not AutoLoRA\'s learned selection ("auto" is a deprecated name for it)',
+    example: '',
+  },
   sv_ratio: { meaning: "the largest ratio σ1/σk kept, a number ≥ 1 (kohya's rule)", example: '2' },
   sv_fro: { meaning: "the share of the Frobenius norm √Σσ² to keep, in (0, 1] (kohya's rule)", example: '0.9' },
   sv_cumulative: { meaning: "the share of the sum of singular values Σσ to keep, in (0, 1] (kohya's rule)", example: '0.9' },
@@ -52,7 +59,7 @@ export const RESIZE: CommandSpec<ResizeArgs> = {
     method: {
       type: 'string',
       value: 'M',
-      help: `how the kept rank is chosen: ${METHODS.join(', ')} (default energy). energy, auto, sv_* and fixed decide per module; budget-* share one budget across all modules`,
+      help: `how the kept rank is chosen: ${METHODS.join(', ')} (default energy). energy, above_mean, sv_* and fixed decide per module; budget-* share one budget across all modules`,
     },
     param: { type: 'string', value: 'X', help: "the method's number; what it means for each method is listed below" },
     format: {
@@ -80,23 +87,26 @@ export const RESIZE: CommandSpec<ResizeArgs> = {
     const output = text(values, 'out');
     const dryRun = values['dry-run'] === true;
     if ((output === undefined || output === '') && !dryRun) throw new UsageError('resize needs --out (a folder for PEFT, a .safetensors file for kohya), or --dry-run');
-    const method = methodOf(oneOf('--method', text(values, 'method') ?? 'energy', METHODS), text(values, 'param'));
+    const methodText = text(values, 'method') ?? 'energy';
+    const renamed = Object.hasOwn(DEPRECATED_METHODS, methodText) ? DEPRECATED_METHODS[methodText] : undefined;
+    const method = methodOf(renamed ?? oneOf('--method', methodText, METHODS), text(values, 'param'), methodText);
+    const warnings = renamed ? [`warning: ${rankMethodDeprecation(methodText) ?? `--method ${methodText} is deprecated; use ${renamed}`}`] : [];
     const format = oneOf('--format', text(values, 'format') ?? 'same', FORMATS);
     const dtypeText = text(values, 'dtype');
     // Written as the safetensors header spells them; f16 and bf16 are accepted too.
     const dtype = dtypeText === undefined ? undefined : (DTYPES.find((d) => d === dtypeText.toUpperCase()) ?? oneOf('--dtype', dtypeText, DTYPES));
     const flags = { overwrite: values.overwrite === true, keepMixer: values['keep-mixer'] === true, json: values.json === true, dryRun, quiet: silent(values) };
-    return { command: 'resize', input, output: output || undefined, method, format, dtype, ...flags, compute: computeOf(values) };
+    return { command: 'resize', input, output: output || undefined, method, format, dtype, ...flags, compute: computeOf(values), warnings };
   },
   outputs: (args) => (args.output === undefined || args.dryRun ? [] : [{ option: '--out', path: args.output, kind: /\.safetensors$/i.test(args.output) ? 'file' : 'folder' }]),
 };
 
 /** The rank method from --method and --param, with errors that speak of those two options. */
-function methodOf(method: (typeof METHODS)[number], param: string | undefined): RankMethod {
+function methodOf(method: (typeof METHODS)[number], param: string | undefined, typed: string = method): RankMethod {
   const { meaning, example } = PARAM[method];
-  if (method === 'auto') {
-    if (param !== undefined) throw new UsageError('--method auto takes no --param');
-    return { kind: 'auto' };
+  if (method === 'above_mean') {
+    if (param !== undefined) throw new UsageError(`--method ${typed} takes no --param`);
+    return { kind: 'above_mean' };
   }
   if (param === undefined || param === '') {
     if (method === 'energy') return parseRankMethod('energy');

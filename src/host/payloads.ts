@@ -105,6 +105,9 @@ export function layerAnalysisOf(result: ModuleResult, index: number): LayerAnaly
     },
     core: result.core ? { rows: result.core.rows, cols: result.core.cols, values: result.core.data } : null,
     mixer: result.mixer ? mixerPayloadOf(result.mixer) : null,
+    ...(result.learnedAllocation
+      ? { learnedAllocation: { learnedRank: result.learnedAllocation.learnedRank, storedRank: result.learnedAllocation.storedRank, ranknum: result.learnedAllocation.ranknum } }
+      : {}),
     warnings: result.warnings,
   };
 }
@@ -115,7 +118,7 @@ export function computeInfoOf(device: DeviceReport): ComputeInfo {
 }
 
 function mixerPayloadOf(mixer: MixerAnalysis): MixerPayload {
-  return { rows: mixer.rows, cols: mixer.cols, values: mixer.values, singularValues: mixer.singularValues };
+  return { rows: mixer.rows, cols: mixer.cols, values: mixer.values, singularValues: mixer.singularValues, init: mixer.init };
 }
 
 function displayEntry(entry: MetadataEntry): DisplayEntry {

@@ -101,10 +101,42 @@ export interface DenseMatrixPayload {
   readonly values: Float64Array;
 }
 
-/** MoSLoRA's learned mixer M with its singular values (docs/design.md §3: σ(M), cond(M)). */
+/**
+ * MoSLoRA's learned mixer M as stored (docs/design.md §3). M is not identifiable, (B·R, R⁻¹·M·S,
+ * S⁻¹·A) gives the same ΔW, so σ(M) and cond(M) depend on an arbitrary basis.
+ */
 export interface MixerPayload extends DenseMatrixPayload {
-  /** σ(M), descending. cond(M) = σ1/σ_r; a zero σ_r means M is singular and loses rank. */
+  /** σ(M), descending (basis-dependent). */
   readonly singularValues: Float64Array;
+  /** M against its initialization, kaiming_uniform_(a=√5), i.e. U(−b, b) entries with b = 1/√r. */
+  readonly init: MixerInitPayload;
+}
+
+/** The stored M against MoSLoRA's init distribution (see src/core/analysis/mixerInit.ts). */
+export interface MixerInitPayload {
+  readonly rule: string;
+  /** b = 1/√r. */
+  readonly bound: number;
+  readonly frobenius: number;
+  /** E‖M₀‖_F² and its standard deviation under the init. */
+  readonly initFrobeniusSquaredMean: number;
+  readonly initFrobeniusSquaredSd: number;
+  /** (‖M‖_F² − E‖M₀‖_F²) / sd. */
+  readonly frobeniusZ: number;
+  /** max |M_ij| / b. */
+  readonly maxAbsOverBound: number;
+  /** Share of entries outside [−b, b] (0 at init). */
+  readonly outsideBound: number;
+}
+
+/**
+ * The rank AdaLoRA's training kept: #{E_i ≠ 0} of the stored E entries (see
+ * src/core/analysis/learnedAllocation.ts), and its `ranknum` buffer when stored.
+ */
+export interface LearnedAllocationPayload {
+  readonly learnedRank: number;
+  readonly storedRank: number;
+  readonly ranknum: number | null;
 }
 
 /** One module's analysis, streamed as soon as it is known. */
@@ -119,6 +151,8 @@ export type LayerAnalysis =
       readonly core: DenseMatrixPayload | null;
       /** The learned mixer M of MoSLoRA, as stored. */
       readonly mixer: MixerPayload | null;
+      /** AdaLoRA's own selection for this layer (from its E values), when the file stores them. */
+      readonly learnedAllocation?: LearnedAllocationPayload;
       readonly warnings: readonly string[];
     }
   | { readonly index: number; readonly status: 'skipped'; readonly reason: string };

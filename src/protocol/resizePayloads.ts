@@ -8,8 +8,8 @@
 export type RankMethodPayload =
   /** Smallest k whose first k σ² hold `level` of the energy (0 < level ≤ 1). */
   | { readonly kind: 'energy'; readonly level: number }
-  /** AutoLoRA-style: #{i : σ_i / Σσ ≥ 1/r}. */
-  | { readonly kind: 'auto' }
+  /** σ-above-mean: #{i : σ_i ≥ mean σ} = #{i : σ_i / Σσ ≥ 1/r} (not AutoLoRA's learned selection). */
+  | { readonly kind: 'above_mean' }
   /** kohya's resize rules, with kohya's clamps. */
   | { readonly kind: 'sv_ratio'; readonly ratio: number }
   | { readonly kind: 'sv_fro'; readonly target: number }

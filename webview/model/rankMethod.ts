@@ -2,12 +2,12 @@ import type { LayerRow } from '../../src/protocol/payloads';
 import type { RankMethodPayload } from '../../src/protocol/resizePayloads';
 
 /** The methods the ranks view offers; the two budgets are one core method with two units. */
-export type RecommendKind = 'none' | 'energy' | 'auto' | 'sv_ratio' | 'sv_fro' | 'sv_cumulative' | 'budget_rank' | 'budget_params' | 'fixed';
+export type RecommendKind = 'none' | 'energy' | 'above_mean' | 'sv_ratio' | 'sv_fro' | 'sv_cumulative' | 'budget_rank' | 'budget_params' | 'fixed';
 
 /** The method and its parameter as chosen in the view (and kept in saved view state). */
 export interface RecommendChoice {
   readonly kind: RecommendKind;
-  /** The parameter, null for methods without one (AutoLoRA, none). */
+  /** The parameter, null for methods without one (σ-above-mean, none). */
   readonly param: number | null;
 }
 
@@ -26,7 +26,8 @@ const positiveInteger = (value: number) => (Number.isInteger(value) && value >= 
 export const RECOMMEND_KINDS: readonly KindInfo[] = [
   { kind: 'none', label: 'No recommendation', param: null, check: () => null },
   { kind: 'energy', label: 'Energy level', param: 'energy kept (0–1]', check: fraction },
-  { kind: 'auto', label: 'AutoLoRA', param: null, check: () => null },
+  // Not AutoLoRA: AutoLoRA learns selection variables on validation data; this only counts σ_i ≥ mean σ.
+  { kind: 'above_mean', label: 'σ-above-mean rank', param: null, check: () => null },
   // kohya keeps σ_i ≥ σ_1 / ratio: a ratio below 1 would keep nothing.
   { kind: 'sv_ratio', label: 'kohya sv_ratio', param: 'ratio σ1/σk (≥ 1)', check: (v) => (v >= 1 && Number.isFinite(v) ? null : 'must be a number of at least 1') },
   { kind: 'sv_fro', label: 'kohya sv_fro', param: 'Frobenius share kept (0–1]', check: fraction },
@@ -53,7 +54,7 @@ export function isRecommendKind(value: unknown): value is RecommendKind {
 export function defaultParam(kind: RecommendKind, layers: readonly LayerRow[]): number | null {
   switch (kind) {
     case 'none':
-    case 'auto':
+    case 'above_mean':
       return null;
     case 'energy':
       return 0.95;
@@ -86,7 +87,7 @@ export function parseParam(kind: RecommendKind, text: string): { readonly value:
 export function methodOf(choice: RecommendChoice): RankMethodPayload | null {
   const info = kindInfo(choice.kind);
   if (choice.kind === 'none') return null;
-  if (choice.kind === 'auto') return { kind: 'auto' };
+  if (choice.kind === 'above_mean') return { kind: 'above_mean' };
   const p = choice.param;
   if (p === null || info.check(p) !== null) return null;
   switch (choice.kind) {
@@ -110,7 +111,9 @@ export function methodOf(choice: RecommendChoice): RankMethodPayload | null {
 /** Reads a saved choice defensively: an unknown kind or a refused parameter falls back to the default. */
 export function parseChoice(raw: unknown): RecommendChoice {
   if (typeof raw !== 'object' || raw === null) return DEFAULT_CHOICE;
-  const r = raw as Record<string, unknown>;
+  const saved = raw as Record<string, unknown>;
+  // State saved before the rule was renamed calls it 'auto'.
+  const r = saved.kind === 'auto' ? { ...saved, kind: 'above_mean' } : saved;
   if (!isRecommendKind(r.kind)) return DEFAULT_CHOICE;
   const param = typeof r.param === 'number' ? r.param : null;
   const choice = { kind: r.kind, param: kindInfo(r.kind).param === null ? null : param };

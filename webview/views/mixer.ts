@@ -26,10 +26,18 @@ function panel(parent: HTMLElement, title: string, matrix: DenseMatrixPayload | 
     ['max |value|', formatNumber(model.maxAbs)],
     ['‖·‖F', formatNumber(stats.frobenius)],
   ];
-  if (stats.distanceFromIdentity !== null) facts.push(['‖· − I‖F / ‖I‖F', formatNumber(stats.distanceFromIdentity)]);
   if ('singularValues' in matrix) {
     const sigma = Array.from(matrix.singularValues);
-    facts.push(['σ(M)', sigma.map((s) => formatNumber(s)).join(', ')], ['cond(M)', conditionText(sigma)]);
+    const init = matrix.init;
+    facts.push(
+      ['σ(M) (basis-dependent)', sigma.map((s) => formatNumber(s)).join(', ')],
+      ['cond(M) (basis-dependent)', conditionText(sigma)],
+      ['Init', init.rule],
+      ['E‖M₀‖F² ± sd at init', `${formatNumber(init.initFrobeniusSquaredMean)} ± ${formatNumber(init.initFrobeniusSquaredSd)}`],
+      ['‖M‖F² vs init (z)', formatNumber(init.frobeniusZ)],
+      ['max |Mᵢⱼ| / init bound', formatNumber(init.maxAbsOverBound)],
+      ['Entries outside init bound', `${formatNumber(init.outsideBound * 100)} %`],
+    );
   }
   section.append(definitionList(facts));
 }
@@ -70,8 +78,11 @@ export function mountMixer(parent: HTMLElement, store: Store, _actions: Actions)
     title.textContent = store.layer(index)?.name ?? String(index);
     body.replaceChildren();
     if (result.core) panel(body, 'Core K', result.core, 'ΔW = (Q_B U) Σ (Q_A V)ᵀ with K = U Σ Vᵀ: the mixer in orthonormal bases.', heatmaps);
-    if (result.mixer) panel(body, 'Learned mixer M', result.mixer, 'MoSLoRA’s r×r mixer between A and B, as stored.', heatmaps);
-    else body.append(el('p', 'placeholder', 'This layer has no learned mixer (plain LoRA: M = I).'));
+    if (result.mixer) {
+      const note =
+        'MoSLoRA’s r×r mixer between A and B, as stored. M is not identifiable: (B·R, R⁻¹·M·S, S⁻¹·A) gives the same ΔW, so M, σ(M) and cond(M) depend on an arbitrary basis. It is compared with its random initialization, not with I; ΔW’s spectrum (and K’s) is what is invariant.';
+      panel(body, 'Learned mixer M', result.mixer, note, heatmaps);
+    } else body.append(el('p', 'placeholder', 'This layer has no learned mixer (plain LoRA: M = I).'));
   };
   disposables.add(renderWhileVisible(store, 'mixer', render, (c) => c.has('overview') || c.has('results') || c.has('view')));
   return disposables;

@@ -3,6 +3,7 @@ import { renderRankChart, type ChartHandle, type RankChartContext } from '../cha
 import { DisposableStore, type Disposable } from '../disposable';
 import { el } from '../dom';
 import type { Grouping } from '../model/layerOrder';
+import { learnedAllocationText } from '../model/learnedAllocation';
 import { defaultParam, methodOf } from '../model/rankMethod';
 import { RANK_SERIES, rankChartModel, SERIES_LABEL, type RankChartModel } from '../model/rankChartModel';
 import { recommendOverlay } from '../model/recommendOverlay';
@@ -46,9 +47,10 @@ export function mountRanks(parent: HTMLElement, store: Store, actions: Actions):
   });
   const caption = el('p', 'rec-caption');
   caption.setAttribute('aria-live', 'polite');
+  const learned = el('p', 'hint learned-allocation');
   const scroller = el('div', 'chart-scroll');
   const empty = el('p', 'placeholder', 'No adapted modules.');
-  parent.append(toolbar, controls.element, caption, scroller, empty);
+  parent.append(toolbar, controls.element, caption, learned, scroller, empty);
   disposables.listen(grouping, 'change', () => store.updateView({ grouping: grouping.value as Grouping }));
   const plans = disposables.add(
     new PlanRequest(
@@ -80,6 +82,9 @@ export function mountRanks(parent: HTMLElement, store: Store, actions: Actions):
     caption.hidden = method === null || layers.length === 0;
     caption.classList.toggle('error', plan.kind === 'failed');
     caption.textContent = captionText(plan, overlay?.caption ?? '');
+    const allocation = learnedAllocationText(layers, store.results);
+    learned.hidden = allocation === null;
+    learned.textContent = allocation ?? '';
     const context = {
       layer: (i: number) => store.layer(i),
       selected: store.view.selected,

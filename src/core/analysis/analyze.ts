@@ -11,6 +11,7 @@ import type { TensorSource } from '../container/source';
 import { ModuleDataError } from './factors';
 import { planSpectrum, type SpectrumPlan } from './spectrum';
 import { rankMetrics, type RankMetrics } from './metrics';
+import { learnedAllocationOf, type LearnedAllocation } from './learnedAllocation';
 import { mixerOf, type MixerAnalysis } from './mixer';
 import type { FactorLimits } from './streamedFactor';
 import { Workspace } from './workspace';
@@ -34,6 +35,8 @@ export interface ModuleAnalysis {
   readonly magnitude?: MagnitudeSummary;
   /** MoSLoRA's learned mixer M and σ(M), when the module has one. */
   readonly mixer?: MixerAnalysis;
+  /** AdaLoRA's own selection (its E values), when the module stores them. */
+  readonly learnedAllocation?: LearnedAllocation;
   readonly warnings: readonly string[];
 }
 
@@ -206,6 +209,8 @@ async function finishModule(file: TensorSource, module: AdaptedModule, plan: Spe
   const magnitude = module.magnitude ? await magnitudeSummary(file, module.magnitude) : undefined;
   // M was already read for the spectrum, so a mixer that fails to read here is only left out of the view.
   const mixer = await mixerOf(file, module).catch(() => null);
+  // E was read for the spectrum too; like M, one that fails here is only left out.
+  const learnedAllocation = await learnedAllocationOf(file, module).catch(() => null);
   return {
     name: module.name,
     status: 'ok',
@@ -214,6 +219,7 @@ async function finishModule(file: TensorSource, module: AdaptedModule, plan: Spe
     metrics,
     ...(magnitude ? { magnitude } : {}),
     ...(mixer ? { mixer } : {}),
+    ...(learnedAllocation ? { learnedAllocation } : {}),
     warnings,
   };
 }

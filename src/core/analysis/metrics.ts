@@ -21,8 +21,11 @@ export interface RankMetrics {
   readonly dominanceRatio: number | null;
   /** p_1, the share of energy in the top direction. */
   readonly topEnergy: number;
-  /** AutoLoRA-style rank: #{i : σ_i / Σσ ≥ 1/k} over the k singular values. */
-  readonly autoRank: number;
+  /**
+   * σ-above-mean rank: #{i : σ_i ≥ mean σ} = #{i : σ_i / Σσ ≥ 1/k} over the k singular values.
+   * A fixed rule on the spectrum, not AutoLoRA (which learns selection variables on validation data).
+   */
+  readonly aboveMeanRank: number;
 }
 
 /**
@@ -80,7 +83,7 @@ export function rankMetrics(sigma: Float64Array, maxRank: number): RankMetrics {
       utilization: 0,
       dominanceRatio: null,
       topEnergy: 0,
-      autoRank: 0,
+      aboveMeanRank: 0,
     };
   }
   let entropy = 0;
@@ -90,8 +93,8 @@ export function rankMetrics(sigma: Float64Array, maxRank: number): RankMetrics {
     if (p > 0) entropy -= p * Math.log(p);
   }
   const effectiveRank = Math.exp(entropy);
-  let autoRank = 0;
-  for (let i = 0; i < k; i++) if ((sigma[i] / unit) * k >= sum * (1 - LEVEL_SLACK)) autoRank++;
+  let aboveMeanRank = 0;
+  for (let i = 0; i < k; i++) if ((sigma[i] / unit) * k >= sum * (1 - LEVEL_SLACK)) aboveMeanRank++;
   return {
     frobenius: unit * Math.sqrt(energy),
     sigma1,
@@ -103,7 +106,7 @@ export function rankMetrics(sigma: Float64Array, maxRank: number): RankMetrics {
     utilization: maxRank > 0 ? effectiveRank / maxRank : 0,
     dominanceRatio: k > 1 && sigma[1] > 0 ? sigma1 / sigma[1] : null,
     topEnergy: ((sigma1 / unit) * (sigma1 / unit)) / energy,
-    autoRank,
+    aboveMeanRank,
   };
 }
 

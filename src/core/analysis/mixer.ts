@@ -2,15 +2,23 @@ import type { AdaptedModule } from '../adapter/model';
 import { denseSvd } from '../linalg/denseSvd';
 import type { TensorSource } from '../container/source';
 import { readStored } from './factors';
+import { mixerInitComparison, type MixerInitComparison } from './mixerInit';
 
-/** MoSLoRA's learned r×r mixer M as stored, with its singular values (docs/design.md §3: σ(M), cond(M)). */
+/**
+ * MoSLoRA's learned r×r mixer M as stored, with its singular values. M is not identifiable:
+ * (B·R, R⁻¹·M·S, S⁻¹·A) gives the same ΔW for any invertible R, S, so σ(M) and cond(M) depend on
+ * the basis training happened to leave B and A in. They are shown as stored facts only; ΔW's
+ * spectrum is the invariant (docs/design.md §3).
+ */
 export interface MixerAnalysis {
   readonly rows: number;
   readonly cols: number;
   /** M in canonical orientation, column-major. */
   readonly values: Float64Array;
-  /** σ(M), descending. cond(M) = σ1/σ_r; a zero σ_r means M is singular and ΔW loses rank. */
+  /** σ(M), descending (basis-dependent). */
   readonly singularValues: Float64Array;
+  /** Where the stored M stands against the distribution MoSLoRA draws it from at initialization. */
+  readonly init: MixerInitComparison;
 }
 
 /**
@@ -25,5 +33,5 @@ export async function mixerOf(file: TensorSource, module: AdaptedModule): Promis
   const [rows, cols] = ref.transposed ? [stored.cols, stored.rows] : [stored.rows, stored.cols];
   // The SVD works in place: it gets a copy, so `values` stays M.
   const { values } = denseSvd({ rows, cols, data: stored.data.slice() }, false);
-  return { rows, cols, values: stored.data, singularValues: Float64Array.from(values) };
+  return { rows, cols, values: stored.data, singularValues: Float64Array.from(values), init: mixerInitComparison(stored.data, cols) };
 }

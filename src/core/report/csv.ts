@@ -19,7 +19,7 @@ const COLUMNS = [
   'r99',
   'utilization',
   'dominanceRatio',
-  'autoRank',
+  'aboveMeanRank',
   'singularValues',
   'warnings',
 ] as const;
@@ -49,7 +49,7 @@ export function reportCsv(report: ReportJson): string {
       m.r99,
       m.utilization,
       m.dominanceRatio,
-      m.autoRank,
+      m.aboveMeanRank,
       m.singularValues ? m.singularValues.join(' ') : null,
       m.warnings.join('; '),
     ];

@@ -2,6 +2,9 @@ import { withPieceNorms } from '../adapter/fullRankPieces';
 import { describeMetadata, type MetadataEntry } from '../adapter/metadata';
 import type { Adapter, OtherTensor } from '../adapter/model';
 import type { AdapterAnalysis, MagnitudeSummary } from '../analysis/analyze';
+import type { MixerAnalysis } from '../analysis/mixer';
+import type { MixerInitComparison } from '../analysis/mixerInit';
+import type { LearnedAllocation } from '../analysis/learnedAllocation';
 import type { DeviceReport } from '../compute/worker/protocol';
 import type { ContainerKind } from '../container/source';
 
@@ -65,9 +68,47 @@ export interface ModuleJson {
   readonly utilization: number | null;
   readonly dominanceRatio: number | null;
   readonly topEnergy: number | null;
+  /** σ-above-mean rank, #{i : σ_i ≥ mean σ}. */
+  readonly aboveMeanRank: number | null;
+  /** @deprecated The same number as `aboveMeanRank`, under its old name (it was never AutoLoRA's). */
   readonly autoRank: number | null;
   readonly magnitude?: MagnitudeSummary;
+  /** MoSLoRA's mixer M as stored; present only for modules that have one. */
+  readonly mixer?: MixerJson;
+  /**
+   * AdaLoRA's learned allocation from its own E values (`learnedRank` = #{E_i ≠ 0}), present only
+   * for modules that store them; the σ-above-mean rank is a rule on the spectrum, this is what training chose.
+   */
+  readonly learnedAllocation?: LearnedAllocationJson;
   readonly warnings: readonly string[];
+}
+
+/**
+ * A stored MoSLoRA mixer. M is not identifiable ((B·R, R⁻¹·M·S, S⁻¹·A) gives the same ΔW), so
+ * `matrix`, `singularValues` and `condition` depend on an arbitrary basis; `init` places M
+ * against the distribution MoSLoRA draws it from. ΔW's spectrum is the invariant.
+ */
+export interface MixerJson {
+  readonly rows: number;
+  readonly cols: number;
+  /** M row by row, as stored. */
+  readonly matrix: number[][];
+  /** σ(M), descending. */
+  readonly singularValues: number[];
+  /** σ1/σ_r, null when σ_r = 0. */
+  readonly condition: number | null;
+  readonly basisDependent: true;
+  readonly init: MixerInitComparison;
+}
+
+/** A learned allocation with its values as a plain array. */
+export type LearnedAllocationJson = Omit<LearnedAllocation, 'values'> & { readonly values: number[] };
+
+function mixerJson(mixer: MixerAnalysis): MixerJson {
+  const matrix = Array.from({ length: mixer.rows }, (_, i) => Array.from({ length: mixer.cols }, (_, j) => mixer.values[j * mixer.rows + i]));
+  const sigma = Array.from(mixer.singularValues);
+  const last = sigma.length > 0 ? sigma[sigma.length - 1] : 0;
+  return { rows: mixer.rows, cols: mixer.cols, matrix, singularValues: sigma, condition: last > 0 ? sigma[0] / last : null, basisDependent: true, init: mixer.init };
 }
 
 /** Parameters in the adapter's factor tensors (other tensors not counted), and tensors by dtype over the whole file. */
@@ -114,8 +155,11 @@ export function buildReport(adapter: Adapter, analysis: AdapterAnalysis | null):
       utilization: metric('utilization'),
       dominanceRatio: metric('dominanceRatio'),
       topEnergy: metric('topEnergy'),
-      autoRank: metric('autoRank'),
+      aboveMeanRank: metric('aboveMeanRank'),
+      autoRank: metric('aboveMeanRank'),
       ...(ok?.magnitude ? { magnitude: ok.magnitude } : {}),
+      ...(ok?.mixer ? { mixer: mixerJson(ok.mixer) } : {}),
+      ...(ok?.learnedAllocation ? { learnedAllocation: { ...ok.learnedAllocation, values: Array.from(ok.learnedAllocation.values) } } : {}),
       warnings,
     };
   });

@@ -68,6 +68,18 @@ export function reportText(report: ReportJson, options: TextOptions = {}): strin
     // One push per line: a spread of 130k module lines exceeds the arguments a call takes.
     for (const line of moduleTable(report.modules, options)) out.push(line);
   }
+  const allocated = report.modules.filter((m) => m.learnedAllocation);
+  if (allocated.length > 0) {
+    out.push('', "AdaLoRA's learned allocation (E_i ≠ 0, from its selection values):");
+    for (const m of allocated) {
+      const a = m.learnedAllocation;
+      if (a) out.push(`  ${clean(m.name)}  kept ${a.learnedRank} of ${a.storedRank}${a.ranknum === null ? '' : ` · ranknum ${formatNumber(a.ranknum, 6)}`}`);
+    }
+  }
+  const mixers = report.modules.filter((m) => m.mixer).length;
+  if (mixers > 0) {
+    out.push('', `MoSLoRA mixers: ${mixers}. M is only defined up to R⁻¹·M·S, so its σ(M) depends on the basis; --json gives each M against its kaiming_uniform_ init (not I).`);
+  }
   if (report.otherTensors.length > 0) {
     const roles = new Map<string, number>();
     for (const t of report.otherTensors) roles.set(t.role, (roles.get(t.role) ?? 0) + 1);

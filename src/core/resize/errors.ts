@@ -6,7 +6,7 @@ export type ResizeErrorCode =
   | 'INVALID_METHOD'
   /** A global budget smaller than one component per module. */
   | 'BUDGET_TOO_SMALL'
-  /** A module whose kept rank would be 0 (a zero ΔW under an energy or AutoLoRA rule). */
+  /** A module whose kept rank would be 0 (a zero ΔW under an energy or σ-above-mean rule). */
   | 'KEPT_RANK_ZERO'
   /** The input has no module whose factors can be truncated. */
   | 'NO_MODULES'

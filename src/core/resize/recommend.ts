@@ -7,8 +7,11 @@ import { kohyaRank } from './kohyaRules';
 export type RankMethod =
   /** Smallest k with Σ_{i≤k}σ²/Σσ² ≥ level (default 0.95). */
   | { readonly kind: 'energy'; readonly level: number }
-  /** AutoLoRA-style #{i : σ_i/Σσ ≥ 1/r}. */
-  | { readonly kind: 'auto' }
+  /**
+   * σ-above-mean: #{i : σ_i ≥ mean σ} = #{i : σ_i/Σσ ≥ 1/r}. Not AutoLoRA, which learns selection
+   * variables on validation data; "auto" is accepted as a deprecated name (`rankMethodDeprecation`).
+   */
+  | { readonly kind: 'above_mean' }
   /** kohya resize_lora.py semantics exactly (incl. its clamps and its "+1"), capped at the module's current rank. */
   | { readonly kind: 'sv_ratio'; readonly ratio: number }
   | { readonly kind: 'sv_fro'; readonly target: number }
@@ -32,7 +35,7 @@ export interface RankChoice {
   readonly name: string;
   /** Current rank. */
   readonly rank: number;
-  /** Recommended k (0 only for a zero ΔW under the energy and AutoLoRA rules: nothing to keep). */
+  /** Recommended k (0 only for a zero ΔW under the energy and σ-above-mean rules: nothing to keep). */
   readonly kept: number;
   /** sqrt(Σ_{i>k} σ_i²) / ‖ΔW‖_F, 0 for a zero ΔW. */
   readonly relativeError: number;
@@ -98,10 +101,10 @@ function localRank(layer: RankInput, method: Exclude<RankMethod, { kind: 'budget
   switch (method.kind) {
     case 'energy':
       return energyRank(sigma, method.level);
-    case 'auto':
-      // The spectrum view's AutoLoRA rank, so the plan and the display agree: its r is the
+    case 'above_mean':
+      // The spectrum view's σ-above-mean rank, so the plan and the display agree: its r is the
       // number of singular values, min(m, n, r), which is r unless the module is narrower.
-      return rankMetrics(sigma, layer.rank).autoRank;
+      return rankMetrics(sigma, layer.rank).aboveMeanRank;
     case 'sv_ratio':
       return kohyaRank(sigma, Math.min(layer.shape[0], layer.shape[1]), 'sv_ratio', method.ratio);
     case 'sv_fro':
@@ -119,7 +122,7 @@ function budgetRanks(layers: readonly RankInput[], caps: readonly number[], meth
 }
 
 /**
- * Parses CLI/UI text: "energy" or "energy:0.95" (also "energy:95%"), "auto", "sv_ratio:2",
+ * Parses CLI/UI text: "energy" or "energy:0.95" (also "energy:95%"), "above_mean" (or its deprecated name "auto"), "sv_ratio:2",
  * "sv_fro:0.9", "sv_cumulative:0.9", "fixed:8", "budget:rank:256", "budget:params:1e6" (the
  * CLI's "budget-rank:256" / "budget-params:1e6" spellings too). Throws ResizeError
  * INVALID_METHOD saying what was wrong.
@@ -144,9 +147,10 @@ export function parseRankMethod(text: string): RankMethod {
       if (!(level > 0 && level <= 1)) bad('the energy level must be in (0, 1] (or a percentage up to 100%)');
       return { kind: 'energy', level };
     }
+    case 'above_mean':
     case 'auto':
-      arity(1, 'auto with no parameter');
-      return { kind: 'auto' };
+      arity(1, `${head} with no parameter`);
+      return { kind: 'above_mean' };
     case 'sv_ratio': {
       arity(2, 'sv_ratio:RATIO, e.g. sv_ratio:2');
       const ratio = numberOf(parts[1], bad);
@@ -174,8 +178,19 @@ export function parseRankMethod(text: string): RankMethod {
       arity(2, `${head.replace('_', '-')}:TOTAL`);
       return budgetOf(head === 'budget_rank' ? 'rank' : 'params', parts[1], bad);
     default:
-      return bad('unknown method; use energy, auto, sv_ratio, sv_fro, sv_cumulative, fixed or budget');
+      return bad('unknown method; use energy, above_mean, sv_ratio, sv_fro, sv_cumulative, fixed or budget');
   }
+}
+
+/**
+ * The warning for a method written under a deprecated name, or null. "auto" was this tool's name
+ * for the σ-above-mean rule; it is still accepted so that scripts keep working.
+ */
+export function rankMethodDeprecation(text: string): string | null {
+  const head = text.trim().split(':')[0].trim().toLowerCase();
+  return head === 'auto'
+    ? 'rank method "auto" is deprecated: use "above_mean" (the σ-above-mean rank, #{i : σ_i ≥ mean σ}); it is not AutoLoRA, which learns selection variables on validation data'
+    : null;
 }
 
 function budgetOf(unit: string, value: string, bad: (why: string) => never): RankMethod {
@@ -196,8 +211,8 @@ export function describeRankMethod(method: RankMethod): string {
   switch (method.kind) {
     case 'energy':
       return `${Number((method.level * 100).toPrecision(6))} % energy`;
-    case 'auto':
-      return 'AutoLoRA rule (σ_i/Σσ ≥ 1/r)';
+    case 'above_mean':
+      return 'σ-above-mean rank (σ_i ≥ mean σ)';
     case 'sv_ratio':
       return `kohya sv_ratio ${method.ratio}`;
     case 'sv_fro':

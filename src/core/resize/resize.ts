@@ -208,7 +208,7 @@ function methodParam(method: RankMethod): string {
   switch (method.kind) {
     case 'energy':
       return String(method.level);
-    case 'auto':
+    case 'above_mean':
       return '';
     case 'sv_ratio':
       return String(method.ratio);

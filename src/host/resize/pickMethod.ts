@@ -18,7 +18,7 @@ const totalParams = (a: Adapter) => a.modules.reduce((s, m) => s + m.rank * (m.s
 
 const METHODS: readonly MethodItem[] = [
   { label: 'Energy level', description: 'smallest k keeping a share of Σσ²', head: 'energy', prompt: 'Share of the energy Σσ² each layer keeps, in (0, 1]', initial: () => '0.95' },
-  { label: 'AutoLoRA', description: '#{i : σᵢ/Σσ ≥ 1/r}', head: 'auto', prompt: null, initial: () => '' },
+  { label: 'σ-above-mean rank', description: '#{i : σᵢ ≥ mean σ}, i.e. σᵢ/Σσ ≥ 1/r', head: 'above_mean', prompt: null, initial: () => '' },
   { label: 'kohya sv_ratio', description: 'keep σᵢ ≥ σ₁ / ratio', head: 'sv_ratio', prompt: 'Ratio σ₁/σₖ, at least 1 (kohya resize_lora.py)', initial: () => '10' },
   {
     label: 'kohya sv_fro',
@@ -55,7 +55,7 @@ const METHODS: readonly MethodItem[] = [
 function split(method: RankMethod): { readonly head: string; readonly param: string } {
   const text = methodText(method);
   const cut = text.lastIndexOf(':');
-  return method.kind === 'auto' ? { head: 'auto', param: '' } : { head: text.slice(0, cut), param: text.slice(cut + 1) };
+  return method.kind === 'above_mean' ? { head: 'above_mean', param: '' } : { head: text.slice(0, cut), param: text.slice(cut + 1) };
 }
 
 /** Why a typed parameter is refused, in the core parser's words; null when it is fine. */

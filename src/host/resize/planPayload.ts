@@ -41,8 +41,8 @@ export function methodText(method: RankMethodPayload): string {
   switch (method.kind) {
     case 'energy':
       return `energy:${method.level}`;
-    case 'auto':
-      return 'auto';
+    case 'above_mean':
+      return 'above_mean';
     case 'sv_ratio':
       return `sv_ratio:${method.ratio}`;
     case 'sv_fro':
@@ -55,7 +55,7 @@ export function methodText(method: RankMethodPayload): string {
   }
 }
 
-const KINDS: ReadonlySet<string> = new Set<RankMethod['kind']>(['energy', 'auto', 'sv_ratio', 'sv_fro', 'sv_cumulative', 'fixed', 'budget']);
+const KINDS: ReadonlySet<string> = new Set<RankMethod['kind']>(['energy', 'above_mean', 'sv_ratio', 'sv_fro', 'sv_cumulative', 'fixed', 'budget']);
 
 /**
  * A method that came over the wire, checked by the core's own parser: messages are data, so a

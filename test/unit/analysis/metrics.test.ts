@@ -19,7 +19,7 @@ test('metrics of a known spectrum: σ = (4, 3)', () => {
   assert.ok(close(m.utilization, m.effectiveRank / 2));
   assert.ok(close(m.dominanceRatio ?? NaN, 4 / 3));
   assert.ok(close(m.topEnergy, 0.64));
-  assert.equal(m.autoRank, 1);
+  assert.equal(m.aboveMeanRank, 1);
 });
 
 test('equal singular values: effective rank k, and an energy level met exactly counts exactly', () => {
@@ -30,17 +30,17 @@ test('equal singular values: effective rank k, and an energy level met exactly c
   // 19 of 20 equal values hold exactly 95% of the energy.
   assert.equal(m.r95, 19);
   assert.equal(m.r90, 18);
-  assert.equal(m.autoRank, k);
+  assert.equal(m.aboveMeanRank, k);
   assert.ok(close(m.utilization, k / 32, 1e-13));
   assert.ok(close(m.dominanceRatio ?? NaN, 1));
 });
 
 test('a zero ΔW and a rank-1 ΔW', () => {
   const zero = rankMetrics(new Float64Array(4), 4);
-  assert.deepEqual([zero.frobenius, zero.effectiveRank, zero.stableRank, zero.r95, zero.utilization, zero.autoRank], [0, 0, 0, 0, 0, 0]);
+  assert.deepEqual([zero.frobenius, zero.effectiveRank, zero.stableRank, zero.r95, zero.utilization, zero.aboveMeanRank], [0, 0, 0, 0, 0, 0]);
   assert.equal(zero.dominanceRatio, null);
   const one = rankMetrics(Float64Array.of(2.5, 0, 0), 3);
-  assert.deepEqual([one.effectiveRank, one.stableRank, one.r99, one.autoRank], [1, 1, 1, 1]);
+  assert.deepEqual([one.effectiveRank, one.stableRank, one.r99, one.aboveMeanRank], [1, 1, 1, 1]);
   assert.equal(one.dominanceRatio, null);
 });
 

@@ -49,7 +49,7 @@ for (const [bBy, aBy] of [
     for (const key of ['effectiveRank', 'stableRank', 'utilization', 'topEnergy'] as const) {
       assert.ok(relative(far[key], plain[key]) <= 1e-12, `${key}: ${far[key]} vs ${plain[key]} ${message}`);
     }
-    assert.deepEqual([far.r90, far.r95, far.r99, far.autoRank], [plain.r90, plain.r95, plain.r99, plain.autoRank], message);
+    assert.deepEqual([far.r90, far.r95, far.r99, far.aboveMeanRank], [plain.r90, plain.r95, plain.r99, plain.aboveMeanRank], message);
   });
 }
 

@@ -26,7 +26,7 @@ test('each command has its own help, listing its options with what they do', () 
   for (const option of ['--out', '--method', '--param', '--format', '--dtype', '--keep-mixer', '--overwrite', '--dry-run', '--backend', '--device', '--quiet', '--progress'])
     assert.match(resize, new RegExp(`^  (-\\w, )?${option}\\b`, 'm'), option);
   assert.match(resize, /--keep-mixer +refuse to fold a MoSLoRA mixer/);
-  for (const method of ['energy', 'auto', 'sv_ratio', 'sv_fro', 'sv_cumulative', 'fixed', 'budget-rank', 'budget-params'])
+  for (const method of ['energy', 'above_mean', 'sv_ratio', 'sv_fro', 'sv_cumulative', 'fixed', 'budget-rank', 'budget-params'])
     assert.match(resize, new RegExp(`^  ${method} +\\S`, 'm'), method);
   const inspect = helps.get('inspect')?.stdout ?? '';
   for (const option of ['--json', '--csv', '--markdown', '--base', '--k', '--backend', '--device']) assert.match(inspect, new RegExp(`^ {2}${option}\\b`, 'm'), option);

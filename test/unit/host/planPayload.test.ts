@@ -97,7 +97,7 @@ test("a rank budget spends exactly its total over the analysed layers, never abo
 test("methods from the webview are read back by the core's parser; malformed ones are refused", () => {
   const methods: RankMethodPayload[] = [
     { kind: 'energy', level: 0.95 },
-    { kind: 'auto' },
+    { kind: 'above_mean' },
     { kind: 'sv_ratio', ratio: 2.5 },
     { kind: 'sv_fro', target: 0.9 },
     { kind: 'sv_cumulative', target: 0.75 },

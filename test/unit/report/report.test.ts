@@ -33,6 +33,7 @@ function report(name: string): ReportJson {
     utilization: 0.8,
     dominanceRatio: 2,
     topEnergy: 0.8,
+    aboveMeanRank: 1,
     autoRank: 1,
     warnings: [],
   };

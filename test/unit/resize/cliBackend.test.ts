@@ -24,6 +24,26 @@ test('resize takes --backend and --device as inspect does; bad values are usage 
   );
 });
 
+test('--method above_mean is the σ-above-mean rule; the old name auto is accepted with a deprecation warning', () => {
+  const base = ['resize', 'in.safetensors', '--dry-run'];
+  const renamed = parseResizeArgs([...base, '--method', 'above_mean']);
+  assert.deepEqual(renamed.method, { kind: 'above_mean' });
+  assert.deepEqual(renamed.warnings, []);
+  const old = parseResizeArgs([...base, '--method', 'auto']);
+  assert.deepEqual(old.method, { kind: 'above_mean' });
+  assert.equal(old.warnings.length, 1);
+  assert.match(old.warnings[0], /^warning: rank method "auto" is deprecated: use "above_mean"/);
+  assert.throws(
+    () => parseResizeArgs([...base, '--method', 'auto', '--param', '2']),
+    (e: unknown) => e instanceof UsageError && /--method auto takes no --param/.test(e.message),
+  );
+  // The warning reaches stderr when the CLI runs.
+  const r = spawnSync(process.execPath, [CLI, 'resize', corpusPath('peft-gpt2-a'), '--dry-run', '--method', 'auto', '--quiet'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /rank method "auto" is deprecated/);
+  assert.match(r.stdout, /σ-above-mean/);
+});
+
 test('the CLI resizes on onnxruntime (its worker thread) and on js to the same plan', async () => {
   const dir = await tempDir();
   try {

@@ -92,14 +92,14 @@ test('cancelling while the spectra are computed or while writing leaves nothing 
     const token = { isCancellationRequested: false };
     const output = join(dir, 'out');
     await assert.rejects(
-      resizeAdapter({ input, output, method: { kind: 'auto' }, format: 'same', token, onProgress: (done) => (token.isCancellationRequested = done >= 2) }),
+      resizeAdapter({ input, output, method: { kind: 'above_mean' }, format: 'same', token, onProgress: (done) => (token.isCancellationRequested = done >= 2) }),
       CancelledError,
     );
     assert.deepEqual((await readdir(dir)).sort(), ['adapter_config.json', 'adapter_model.safetensors']);
     // Cancelled while writing (pass two counts from 4 to 8): the temporary file and the new folder go.
     token.isCancellationRequested = false;
     await assert.rejects(
-      resizeAdapter({ input, output, method: { kind: 'auto' }, format: 'same', token, onProgress: (done) => (token.isCancellationRequested = done >= 6) }),
+      resizeAdapter({ input, output, method: { kind: 'above_mean' }, format: 'same', token, onProgress: (done) => (token.isCancellationRequested = done >= 6) }),
       CancelledError,
     );
     assert.deepEqual((await readdir(dir)).sort(), ['adapter_config.json', 'adapter_model.safetensors']);

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { ResizeError } from '../../../src/core/resize/errors';
 import { kohyaRank } from '../../../src/core/resize/kohyaRules';
-import { describeRankMethod, parseRankMethod, recommendRanks, type RankInput } from '../../../src/core/resize/recommend';
+import { describeRankMethod, parseRankMethod, rankMethodDeprecation, recommendRanks, type RankInput } from '../../../src/core/resize/recommend';
 import { Rng } from '../../helpers/random';
 
 const layer = (name: string, sigma: number[], shape: [number, number] = [16, 12], rank = sigma.length): RankInput => ({ name, shape, rank, sigma: Float64Array.from(sigma) });
@@ -18,12 +18,12 @@ test('energy rule: smallest k whose top-k energy reaches the level, hand-compute
   assert.equal(plan.layers[0].paramsAfter, 3 * 28);
 });
 
-test('AutoLoRA rule counts σ_i/Σσ ≥ 1/r, and a zero ΔW keeps 0 under energy and auto', () => {
+test('σ-above-mean rule counts σ_i/Σσ ≥ 1/r, and a zero ΔW keeps 0 under energy and above_mean', () => {
   // Σσ = 10, r = 4: σ_i ≥ 2.5 → 4 and 3 (and not 2, 1).
-  assert.equal(recommendRanks([layer('q', [4, 3, 2, 1])], { kind: 'auto' }).layers[0].kept, 2);
+  assert.equal(recommendRanks([layer('q', [4, 3, 2, 1])], { kind: 'above_mean' }).layers[0].kept, 2);
   const zero = layer('z', [0, 0, 0]);
   assert.equal(recommendRanks([zero], { kind: 'energy', level: 0.95 }).layers[0].kept, 0);
-  assert.equal(recommendRanks([zero], { kind: 'auto' }).layers[0].kept, 0);
+  assert.equal(recommendRanks([zero], { kind: 'above_mean' }).layers[0].kept, 0);
   assert.equal(recommendRanks([zero], { kind: 'energy', level: 0.95 }).layers[0].relativeError, 0);
 });
 
@@ -84,7 +84,6 @@ test('parseRankMethod reads the CLI/UI spellings and rejects bad text with INVAL
   assert.deepEqual(parseRankMethod('energy'), { kind: 'energy', level: 0.95 });
   assert.deepEqual(parseRankMethod('energy:0.9'), { kind: 'energy', level: 0.9 });
   assert.deepEqual(parseRankMethod('energy:99%'), { kind: 'energy', level: 0.99 });
-  assert.deepEqual(parseRankMethod('auto'), { kind: 'auto' });
   assert.deepEqual(parseRankMethod('sv_ratio:2'), { kind: 'sv_ratio', ratio: 2 });
   assert.deepEqual(parseRankMethod('sv_fro:0.9'), { kind: 'sv_fro', target: 0.9 });
   assert.deepEqual(parseRankMethod('sv_cumulative:0.5'), { kind: 'sv_cumulative', target: 0.5 });
@@ -101,4 +100,21 @@ test('parseRankMethod reads the CLI/UI spellings and rejects bad text with INVAL
   }
   assert.equal(describeRankMethod({ kind: 'energy', level: 0.95 }), '95 % energy');
   assert.equal(describeRankMethod({ kind: 'sv_fro', target: 0.9 }), 'kohya sv_fro 0.9');
+});
+
+test('the σ-above-mean rule is named for what it is; "auto" is still read, as a deprecated name with a warning', () => {
+  assert.deepEqual(parseRankMethod('above_mean'), { kind: 'above_mean' });
+  assert.deepEqual(parseRankMethod('above-mean'), { kind: 'above_mean' });
+  assert.deepEqual(parseRankMethod('auto'), { kind: 'above_mean' });
+  assert.deepEqual(parseRankMethod(' AUTO '), { kind: 'above_mean' });
+  assert.match(rankMethodDeprecation('auto') ?? '', /"auto" is deprecated: use "above_mean".*not AutoLoRA/);
+  assert.equal(rankMethodDeprecation('above_mean'), null);
+  assert.equal(rankMethodDeprecation('energy:0.9'), null);
+  assert.throws(
+    () => parseRankMethod('auto:3'),
+    (e: unknown) => e instanceof ResizeError && /auto with no parameter/.test(e.message),
+  );
+  const label = describeRankMethod({ kind: 'above_mean' });
+  assert.match(label, /σ-above-mean/);
+  assert.doesNotMatch(label, /AutoLoRA/);
 });

@@ -8,7 +8,7 @@ const layers = [layerRow(0, { rank: 8, rows: 64, cols: 32 }), layerRow(1, { rank
 
 test('each method maps to the protocol method with its parameter in the right field', () => {
   assert.deepEqual(methodOf({ kind: 'energy', param: 0.9 }), { kind: 'energy', level: 0.9 });
-  assert.deepEqual(methodOf({ kind: 'auto', param: null }), { kind: 'auto' });
+  assert.deepEqual(methodOf({ kind: 'above_mean', param: null }), { kind: 'above_mean' });
   assert.deepEqual(methodOf({ kind: 'sv_ratio', param: 4 }), { kind: 'sv_ratio', ratio: 4 });
   assert.deepEqual(methodOf({ kind: 'sv_fro', param: 0.8 }), { kind: 'sv_fro', target: 0.8 });
   assert.deepEqual(methodOf({ kind: 'sv_cumulative', param: 0.7 }), { kind: 'sv_cumulative', target: 0.7 });
@@ -38,7 +38,7 @@ test('typed parameters are checked: numbers in range pass, anything else says wh
     ['budget_rank', '2.5', /whole number/],
     ['budget_params', '0', /whole number/],
     ['fixed', '-3', /whole number/],
-    ['auto', '3', /takes no parameter/],
+    ['above_mean', '3', /takes no parameter/],
   ] as const) {
     const parsed = parseParam(kind, text);
     assert.ok('error' in parsed, `${kind} ${JSON.stringify(text)} is refused`);
@@ -51,7 +51,7 @@ test('defaults: budgets are half of what the adapter has now, a fixed rank half 
   assert.equal(defaultParam('budget_params', layers), Math.round((8 * 96 + 16 * 192 + 5 * 30) / 2));
   assert.equal(defaultParam('fixed', layers), 8);
   assert.equal(defaultParam('energy', layers), 0.95);
-  assert.equal(defaultParam('auto', layers), null);
+  assert.equal(defaultParam('above_mean', layers), null);
   assert.equal(defaultParam('budget_rank', []), 1, 'never a budget of 0');
   // Every method's default passes its own check.
   for (const { kind } of RECOMMEND_KINDS) {
@@ -67,7 +67,9 @@ test('the choice is kept in saved view state and falls back on bad values', () =
   assert.deepEqual(parseChoice({ kind: 'nonsense', param: 3 }), DEFAULT_CHOICE);
   assert.deepEqual(parseChoice({ kind: 'energy', param: 7 }), DEFAULT_CHOICE);
   assert.deepEqual(parseChoice({ kind: 'energy', param: '0.9' }), DEFAULT_CHOICE);
-  assert.deepEqual(parseChoice({ kind: 'auto', param: 3 }), { kind: 'auto', param: null });
+  assert.deepEqual(parseChoice({ kind: 'above_mean', param: 3 }), { kind: 'above_mean', param: null });
+  // View state saved under the rule's old name.
+  assert.deepEqual(parseChoice({ kind: 'auto', param: null }), { kind: 'above_mean', param: null });
   assert.deepEqual(parseChoice({ kind: 'none' }), { kind: 'none', param: null });
   assert.deepEqual(parseChoice(null), DEFAULT_CHOICE);
 });

@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
+import { mixerInitComparison } from '../../../src/core/analysis/mixerInit';
 import type { LayerAnalysis } from '../../../src/protocol/payloads';
 import { mixerLayer } from '../../../webview/model/mixerLayer';
 import { multiplesModel } from '../../../webview/model/multiplesModel';
@@ -9,7 +10,7 @@ import { analysed, layerRow, skipped } from './fakeLayers';
 const withCore = (r: LayerAnalysis, mixer = false): LayerAnalysis => {
   if (r.status !== 'ok') return r;
   const m = { rows: 2, cols: 2, values: new Float64Array([1, 0, 0, 1]) };
-  return { ...r, core: m, mixer: mixer ? { ...m, singularValues: new Float64Array([1, 1]) } : null };
+  return { ...r, core: m, mixer: mixer ? { ...m, singularValues: new Float64Array([1, 1]), init: mixerInitComparison(m.values, 2) } : null };
 };
 
 test('the spectrum chart draws the chosen layers, else the selection, else the first analysed', () => {
