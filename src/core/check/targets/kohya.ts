@@ -100,9 +100,15 @@ function dropReason(name: string, present: ReadonlySet<string>, family: Diffusio
 
 function fits(adapter: Adapter, identity: Identity): TargetFit {
   const family = diffusionFamily(identity);
-  if (family !== null && TEXT_PREFIXES[family] !== undefined) return { fits: true, reason: `sd-scripts trains and loads ${family} LoRAs` };
-  if (family === null && identity.architecture === null && (adapter.format === 'kohya' || adapter.format === 'lycoris')) return { fits: true, reason: 'kohya/LyCORIS key layout' };
-  return { fits: false, reason: `sd-scripts' networks cover SD 1.x, SD 2.x, SDXL, SD3 and FLUX.1; this file is ${identity.architecture?.name ?? 'of no known one'}` };
+  const covered = family !== null && TEXT_PREFIXES[family] !== undefined;
+  if (!covered && !(family === null && identity.architecture === null))
+    return { fits: false, reason: `sd-scripts' networks cover SD 1.x, SD 2.x, SDXL, SD3 and FLUX.1; this file is ${identity.architecture?.name ?? 'of no known one'}` };
+  // sd-scripts is a trainer: its networks load a file to go on training or to merge it, and its
+  // users hold files in its own layout. A file in another layout (diffusers, ai-toolkit, LyCORIS)
+  // is used through diffusers or ComfyUI, so sd-scripts judges it only when asked (--target kohya).
+  if (adapter.format !== 'kohya')
+    return { fits: false, reason: `sd-scripts is the trainer of kohya-layout files; this is a ${adapter.formatDetail} file (ask --target kohya to judge it)` };
+  return { fits: true, reason: covered ? `sd-scripts trains and loads ${family} LoRAs` : 'kohya key layout' };
 }
 
 export const KOHYA_RULES: LoaderRules = { target: 'kohya', source: SOURCE, fits, judge };
