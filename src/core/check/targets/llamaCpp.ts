@@ -29,7 +29,8 @@ const AFTER = 'after convert_lora_to_gguf.py';
 export const LLAMA_CPP_RULES: LoaderRules = {
   target: 'llama.cpp',
   source: LLAMA_CPP_SOURCE,
-  fits: (adapter, identity) => languageModelFit(adapter, identity, 'llama.cpp', ['gguf', 'peft']),
+  // convert_hf_to_gguf.py has no OPT and no GPT-Neo (GPT-NeoX it has) model: their owners cannot use llama.cpp.
+  fits: (adapter, identity) => languageModelFit(adapter, identity, 'llama.cpp', ['gguf', 'peft'], false, ['OPT', 'GPT-Neo ']),
   judge: (adapter) => (adapter.container === 'gguf' ? judgeGguf(adapter) : judgeConversion(adapter)),
 };
 

@@ -25,12 +25,20 @@ function matching(identity: Identity, prefixes: readonly string[]): string[] {
  * Whether a file is one a loader's user would hand it: in a layout the loader reads (`formats`;
  * a file in another layout needs converting first, which `--target` still judges) and on a
  * decoder language model, an encoder too where `encoders` is set, or on a base not identified.
+ * Models whose names start with an `unsupported` prefix are ones the loader has no model for.
  */
-export function languageModelFit(adapter: Adapter, identity: Identity, loader: string, formats: readonly AdapterFormat[], encoders = false): TargetFit {
+export function languageModelFit(
+  adapter: Adapter,
+  identity: Identity,
+  loader: string,
+  formats: readonly AdapterFormat[],
+  encoders = false,
+  unsupported: readonly string[] = [],
+): TargetFit {
   if (!formats.includes(adapter.format)) {
     return { fits: false, reason: `${loader} reads ${formats.join(' or ')} files; this is a ${adapter.formatDetail} file, which would need converting first` };
   }
-  const models = matching(identity, encoders ? [...DECODER_PREFIXES, ...TRANSFORMERS_PREFIXES] : DECODER_PREFIXES);
+  const models = matching(identity, encoders ? [...DECODER_PREFIXES, ...TRANSFORMERS_PREFIXES] : DECODER_PREFIXES).filter((m) => !unsupported.some((u) => m.startsWith(u)));
   if (models.length > 0) return { fits: true, reason: `${models.join(' or ')} is a model ${loader} loads adapters for` };
   if (identity.architecture === null) {
     // Unidentified: the loader fits only a file in its own layout; a conversion (PEFT to GGUF)

@@ -153,3 +153,10 @@ test('llama.cpp: a PEFT file of an unidentified model is not judged by default (
   assert.match(j.refused ?? '', /Can not map tensor/);
   await removeDir(dir);
 });
+
+test('llama.cpp: an OPT adapter does not fit by default (llama.cpp has no OPT model); a GPT-NeoX one does', async () => {
+  const opt = await judged('llama.cpp', corpusPath('peft-opt125m-bf16', 'adapter_model.safetensors'));
+  assert.equal(opt.fit.fits, false);
+  assert.match(opt.fit.reason, /OPT 125M is not a model llama\.cpp serves/);
+  assert.equal((await judged('llama.cpp', corpusPath('peft-opencalm1b-r1', 'adapter_model.safetensors'))).fit.fits, true);
+});
