@@ -15,7 +15,9 @@ const MAX_TARGET_ENTRIES = 1024;
 export function configFindings(adapter: Adapter): Finding[] {
   const out = duplicateFindings(adapter.modules);
   const values = adapter.config?.values;
-  if (!values || adapter.format !== 'peft') return out;
+  // A file with no module (a shared-vector tuner such as UniLoRA, or keys no rule reads) is
+  // NO_MODULES' finding; every entry would otherwise be reported as matching nothing.
+  if (!values || adapter.format !== 'peft' || adapter.modules.length === 0) return out;
   const names = adapter.modules.map((m) => m.name);
   for (const field of ['rank_pattern', 'alpha_pattern'] as const) out.push(...unusedPatternKeys(values[field], field, names));
   out.push(...unmatchedTargets(values.target_modules, names));

@@ -1,8 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
+import { openAdapter } from '../../../src/core/adapter/load';
+import { configFindings } from '../../../src/core/check/configHealth';
 import { HEALTH_CODES } from '../../../src/core/check/healthCodes';
 import { gaussian } from '../../helpers/factors';
-import type { FixtureTensor } from '../../helpers/fixtures';
+import { corpusPath, type FixtureTensor } from '../../helpers/fixtures';
 import { Rng } from '../../helpers/random';
 import { findingsOf, peftConfig, peftName, peftTensors, RANK, WIDTH, withCode } from './healthFixtures';
 
@@ -73,4 +75,15 @@ test('a module stored twice is an error; the same module stored once is clean', 
   assert.equal(bad[0].severity, 'error');
   assert.deepEqual(bad[0].modules, [peftName(1, 'q_proj')]);
   assert.deepEqual(withCode(await findingsOf(tensors, { config: peftConfig() }), HEALTH_CODES.duplicate), [], rng.tag);
+});
+
+test('a file with no module (a UniLoRA shared vector) gets NO_MODULES, not one HEALTH_TARGET_UNMATCHED per target_modules entry', async () => {
+  const opened = await openAdapter(corpusPath('peft-unilora-roberta', 'adapter_model.safetensors'));
+  try {
+    assert.equal(opened.adapter.modules.length, 0);
+    assert.ok(Array.isArray(opened.adapter.config?.values.target_modules) && opened.adapter.config.values.target_modules.length > 0);
+    assert.deepEqual(configFindings(opened.adapter), []);
+  } finally {
+    await opened.file.close();
+  }
 });

@@ -41,6 +41,8 @@ export function languageModelFit(
   const models = matching(identity, encoders ? [...DECODER_PREFIXES, ...TRANSFORMERS_PREFIXES] : DECODER_PREFIXES).filter((m) => !unsupported.some((u) => m.startsWith(u)));
   if (models.length > 0) return { fits: true, reason: `${models.join(' or ')} is a model ${loader} loads adapters for` };
   if (identity.architecture === null) {
+    // The serving engines (no encoders) serve language models, which have no convolutions; PEFT adapts any model.
+    if (!encoders && adapter.modules.some((m) => m.kind === 'conv')) return { fits: false, reason: `convolution modules: not a language model ${loader} serves` };
     // Unidentified: the loader fits only a file in its own layout; a conversion (PEFT to GGUF)
     // maps names by the base model's architecture, which is not known here.
     if (adapter.format === formats[0]) return { fits: true, reason: `the file is in the layout ${loader} reads (${adapter.formatDetail}); its base model was not identified` };

@@ -48,7 +48,11 @@ type Values = Readonly<Record<string, unknown>>;
 export const VLLM_RULES: LoaderRules = {
   target: 'vllm',
   source: VLLM_SOURCE,
-  fits: (adapter, identity) => languageModelFit(adapter, identity, 'vLLM', ['peft']),
+  fits: (adapter, identity) =>
+    // vLLM serves LoRA (PEFT type LORA) only; the owner of another PEFT tuner does not reach for it.
+    adapter.peftType !== null && adapter.peftType !== 'LORA'
+      ? { fits: false, reason: `vLLM serves LoRA adapters; this is PEFT type ${quoted(adapter.peftType)}` }
+      : languageModelFit(adapter, identity, 'vLLM', ['peft']),
   judge(adapter) {
     if (adapter.container === 'gguf') return refusal('vLLM loads PEFT adapter folders (adapter_model.safetensors / .bin / .pt), not GGUF');
     const file = baseName(adapter.file);

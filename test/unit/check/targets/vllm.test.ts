@@ -114,3 +114,14 @@ test('vllm: keys with the adapter name left in (`lora_A.default.weight`) refuse 
   assert.match((await judged('vllm', path)).refused ?? '', /"base_model\.model\.model\.layers\.0\.self_attn\.q_proj\.lora_A\.default\.weight" is unsupported LoRA weight/);
   await removeDir(dir);
 });
+
+test('vllm: by default it judges neither another PEFT tuner (UniLoRA) nor an unidentified model with convolutions; PEFT still fits the latter', async () => {
+  const unilora = await judged('vllm', corpusPath('peft-unilora-roberta', 'adapter_model.safetensors'));
+  assert.equal(unilora.fit.fits, false);
+  assert.match(unilora.fit.reason, /vLLM serves LoRA adapters; this is PEFT type "UNILORA"/);
+  const conv = corpusPath('pickle-peft-regression-lora_conv2d', 'adapter_model.bin');
+  const v = await judged('vllm', conv);
+  assert.equal(v.fit.fits, false);
+  assert.match(v.fit.reason, /convolution modules/);
+  assert.equal((await judged('peft', conv)).fit.fits, true);
+});
