@@ -57,6 +57,15 @@ export async function writeBaseFixture(dir: string, rng: Rng, adapterName = 'ada
   }
   adapter.push({ name: 'base_model.model.model.layers.0.mlp.down_proj.lora_A.weight', shape: [R, 16], values: rng.gaussians(R * 16), dtype: 'F32' });
   adapter.push({ name: 'base_model.model.model.layers.0.mlp.down_proj.lora_B.weight', shape: [32, R], values: rng.gaussians(32 * R), dtype: 'F32' });
+  const shardPaths = await writeTwoShards(baseDir, shards);
+  const adapterFile = await writeFixture(adapterDir, adapterName, adapter, {
+    config: { peft_type: 'LORA', r: R, lora_alpha: 8, target_modules: ['q_proj', 'v_proj', 'down_proj'] },
+  });
+  return { adapter: adapterFile, base: baseDir, secondShard: shardPaths[1], layers: BASE_FIXTURE_LAYERS };
+}
+
+/** Writes `shards` as a two-file sharded model behind `model.safetensors.index.json` (transformers' names); returns the shard paths. */
+export async function writeTwoShards(baseDir: string, shards: readonly (readonly FixtureTensor[])[]): Promise<string[]> {
   const names = ['model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors'];
   const map: Record<string, string> = {};
   for (const [i, tensors] of shards.entries()) {
@@ -64,8 +73,5 @@ export async function writeBaseFixture(dir: string, rng: Rng, adapterName = 'ada
     for (const t of tensors) map[t.name] = names[i];
   }
   await writeFile(join(baseDir, 'model.safetensors.index.json'), JSON.stringify({ metadata: {}, weight_map: map }));
-  const adapterFile = await writeFixture(adapterDir, adapterName, adapter, {
-    config: { peft_type: 'LORA', r: R, lora_alpha: 8, target_modules: ['q_proj', 'v_proj', 'down_proj'] },
-  });
-  return { adapter: adapterFile, base: baseDir, secondShard: join(baseDir, names[1]), layers: BASE_FIXTURE_LAYERS };
+  return names.map((n) => join(baseDir, n));
 }

@@ -1,6 +1,7 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Matrix } from '../../../src/core/linalg/matrix';
+import { writeTwoShards } from '../../helpers/baseFixture';
 import { writeFixture, type FixtureTensor } from '../../helpers/fixtures';
 import type { Rng } from '../../helpers/random';
 import { plantedBase, rowMajor, type PlantedBase } from '../base/baseFixtures';
@@ -86,13 +87,7 @@ export async function writeBaseCheckFixture(dir: string, rng: Rng, plants: reado
     else if (!options.missing?.includes(l)) shard.push({ name: weight, shape: [M, N], values: base.W0.values });
     layers.push({ module: module.slice('base_model.model.'.length), base, X, Y, sigma });
   });
-  const names = ['model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors'];
-  const map: Record<string, string> = {};
-  for (const [i, tensors] of shards.entries()) {
-    await writeFixture(baseDir, names[i], tensors);
-    for (const t of tensors) map[t.name] = names[i];
-  }
-  await writeFile(join(baseDir, 'model.safetensors.index.json'), JSON.stringify({ metadata: {}, weight_map: map }));
+  await writeTwoShards(baseDir, shards);
   await writeFixture(adapterDir, 'adapter_model.safetensors', adapter, {
     config: { peft_type: 'LORA', task_type: 'CAUSAL_LM', r: R, lora_alpha: R, target_modules: ['q_proj'] },
   });
