@@ -30,50 +30,107 @@ interface Member {
 }
 
 /**
- * The location of `configKey` in `text`: a top-level key of that name, else `field.entry` where
- * `field` is a top-level key: the `entry`-th element of an array (`target_modules.1`) or the
- * member named `entry` of an object (`rank_pattern.model.layers.0.q_proj`). Null when it is not
- * there or the text is not a JSON object where it matters.
+ * The keys of one adapter_config.json text, indexed once: its top-level members by name, each
+ * field's own members or elements on first use, and the line starts, so that placing thousands
+ * of findings costs one pass over the text plus a lookup each (a hostile config may hold 4096
+ * pattern keys; a scan per finding would block the editor for seconds). A duplicated key
+ * resolves to its last occurrence, the one JSON.parse and Python's json keep.
  */
-export function locateConfigKey(text: string, configKey: string): KeyLocation | null {
-  const top = skipSpace(text, text.charCodeAt(0) === 0xfeff ? 1 : 0);
-  if (text[top] !== '{') return null;
-  const members = objectMembers(text, top);
-  const whole = members.find((m) => m.name === configKey);
-  if (whole) return { key: whole.key, value: whole.value };
-  const dot = configKey.indexOf('.');
-  if (dot <= 0) return null;
-  const field = members.find((m) => m.name === configKey.slice(0, dot));
-  if (!field) return null;
-  const entry = configKey.slice(dot + 1);
-  const open = text[field.value.start];
-  if (open === '{') {
-    const member = objectMembers(text, field.value.start).find((m) => m.name === entry);
-    return member ? { key: member.key, value: member.value } : null;
+export class ConfigIndex {
+  private readonly top: ReadonlyMap<string, Member> | null;
+  private readonly fields = new Map<string, { readonly members: ReadonlyMap<string, Member> | null; readonly elements: readonly Span[] | null }>();
+  private lineStarts: number[] | null = null;
+
+  constructor(private readonly text: string) {
+    const top = skipSpace(text, text.charCodeAt(0) === 0xfeff ? 1 : 0);
+    this.top = text[top] === '{' ? byName(objectMembers(text, top)) : null;
   }
-  if (open === '[' && /^\d{1,9}$/.test(entry)) {
-    const element = arrayElements(text, field.value.start)[Number(entry)];
-    return element ? { key: null, value: element } : null;
+
+  /**
+   * The location of `configKey`: a top-level key of that name, else `field.entry` where `field`
+   * is a top-level key: the `entry`-th element of an array (`target_modules.1`) or the member
+   * named `entry` of an object (`rank_pattern.model.layers.0.q_proj`). Null when it is not there
+   * or the text is not a JSON object where it matters.
+   */
+  locate(configKey: string): KeyLocation | null {
+    if (!this.top) return null;
+    const whole = this.top.get(configKey);
+    if (whole) return { key: whole.key, value: whole.value };
+    const dot = configKey.indexOf('.');
+    if (dot <= 0) return null;
+    const field = this.field(configKey.slice(0, dot));
+    if (!field) return null;
+    const entry = configKey.slice(dot + 1);
+    if (field.members) {
+      const member = field.members.get(entry);
+      return member ? { key: member.key, value: member.value } : null;
+    }
+    if (field.elements && /^\d{1,9}$/.test(entry)) {
+      const element = field.elements[Number(entry)];
+      return element ? { key: null, value: element } : null;
+    }
+    return null;
   }
-  return null;
+
+  /**
+   * The zero-based line and column of an offset as an editor shows the text: `\r\n` and `\n`
+   * end lines, and a leading byte-order mark (which editors drop) takes no column.
+   */
+  positionAt(offset: number): TextPosition {
+    const text = this.text;
+    const end = Math.max(0, Math.min(offset, text.length));
+    this.lineStarts ??= lineStartsOf(text);
+    const starts = this.lineStarts;
+    // The last line start at or before `end` (starts[0] = 0).
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= end) lo = mid;
+      else hi = mid - 1;
+    }
+    const bom = lo === 0 && end > 0 && text.charCodeAt(0) === 0xfeff ? 1 : 0;
+    return { line: lo, character: end - starts[lo] - bom };
+  }
+
+  private field(name: string): { readonly members: ReadonlyMap<string, Member> | null; readonly elements: readonly Span[] | null } | null {
+    const member = this.top?.get(name);
+    if (!member) return null;
+    let field = this.fields.get(name);
+    if (!field) {
+      const open = this.text[member.value.start];
+      field = {
+        members: open === '{' ? byName(objectMembers(this.text, member.value.start)) : null,
+        elements: open === '[' ? arrayElements(this.text, member.value.start) : null,
+      };
+      this.fields.set(name, field);
+    }
+    return field;
+  }
 }
 
-/**
- * The zero-based line and column of an offset as an editor shows the text: `\r\n` and `\n` end
- * lines, and a leading byte-order mark (which editors drop) takes no column.
- */
+/** The location of `configKey` in `text` (see ConfigIndex.locate); for one lookup. */
+export function locateConfigKey(text: string, configKey: string): KeyLocation | null {
+  return new ConfigIndex(text).locate(configKey);
+}
+
+/** The line and column of `offset` in `text` (see ConfigIndex.positionAt); for one lookup. */
 export function positionAt(text: string, offset: number): TextPosition {
-  const end = Math.max(0, Math.min(offset, text.length));
-  let line = 0;
-  let lineStart = 0;
-  for (let i = 0; i < end; i++) {
-    if (text.charCodeAt(i) === 10) {
-      line++;
-      lineStart = i + 1;
-    }
-  }
-  const bom = line === 0 && end > 0 && text.charCodeAt(0) === 0xfeff ? 1 : 0;
-  return { line, character: end - lineStart - bom };
+  return new ConfigIndex(text).positionAt(offset);
+}
+
+/** Members by name; a later duplicate replaces an earlier one, as JSON.parse does. */
+function byName(members: readonly Member[]): ReadonlyMap<string, Member> {
+  const map = new Map<string, Member>();
+  for (const m of members) if (m.name !== null) map.set(m.name, m);
+  return map;
+}
+
+/** The offset where each line starts: 0, then one past each `\n`. */
+function lineStartsOf(text: string): number[] {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1);
+  return starts;
 }
 
 /** The direct members of the object whose `{` is at `open`, in order; stops at the first malformed part. */

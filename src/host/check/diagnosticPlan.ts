@@ -1,6 +1,6 @@
 import type { ConfigFix, Finding, Severity } from '../../core/check/finding';
 import type { FileCheck } from '../../core/check/runCheck';
-import { locateConfigKey, positionAt, type TextPosition } from './configLocation';
+import { ConfigIndex, locateConfigKey, type TextPosition } from './configLocation';
 
 /** Modules listed one by one in a problem's related information; the rest are counted in one more line. */
 export const MAX_RELATED_MODULES = 20;
@@ -26,8 +26,10 @@ const TOP: TextPosition = { line: 0, character: 0 };
 
 /** The Problems-panel entries of one checked file, in the check's order (most serious first). */
 export function planProblems(check: FileCheck): PlannedProblem[] {
+  // One index of the config text for all findings: a scan per finding would grow with their number.
+  const index = check.config ? new ConfigIndex(check.config.text) : null;
   return check.findings.map((finding) => {
-    const place = configPlace(check, finding) ?? { path: check.path, start: TOP, end: TOP };
+    const place = configPlace(check, index, finding) ?? { path: check.path, start: TOP, end: TOP };
     const related = [
       ...(place.path === check.path ? [] : [{ path: check.path, message: 'the adapter weights this finding is about' }]),
       ...moduleLines(check.path, finding.modules),
@@ -37,16 +39,15 @@ export function planProblems(check: FileCheck): PlannedProblem[] {
 }
 
 /** The key's place in adapter_config.json: from the key to the end of its value when that is on the same line, else the key (or an array entry) alone. */
-function configPlace(check: FileCheck, finding: Finding): Pick<PlannedProblem, 'path' | 'start' | 'end'> | null {
-  if (finding.configKey === undefined || !check.config) return null;
-  const { text, path } = check.config;
-  const found = locateConfigKey(text, finding.configKey);
+function configPlace(check: FileCheck, index: ConfigIndex | null, finding: Finding): Pick<PlannedProblem, 'path' | 'start' | 'end'> | null {
+  if (finding.configKey === undefined || !check.config || !index) return null;
+  const found = index.locate(finding.configKey);
   if (!found) return null;
   const first = found.key ?? found.value;
-  const start = positionAt(text, first.start);
-  const valueEnd = positionAt(text, found.value.end);
-  const end = valueEnd.line === start.line ? valueEnd : positionAt(text, first.end);
-  return { path, start, end };
+  const start = index.positionAt(first.start);
+  const valueEnd = index.positionAt(found.value.end);
+  const end = valueEnd.line === start.line ? valueEnd : index.positionAt(first.end);
+  return { path: check.config.path, start, end };
 }
 
 function moduleLines(path: string, modules: readonly string[]): PlannedProblem['related'] {

@@ -135,3 +135,25 @@ test("the quick fix replaces only the key's value: the rest of the text is byte 
   assert.equal(fixReplacement('{"lora_alpha": 1}', { configKey: 'r', value: 8 }), null);
   assert.equal(fixReplacement(REAL, { configKey: 'r', value: Number.NaN }), null);
 });
+
+test('thousands of pattern-key findings are each placed on their own key (one index of the config, not a scan per finding)', () => {
+  const keys = Array.from({ length: 4096 }, (_, i) => `model.layers.${i}.q_proj`);
+  const text = `{\n  "r": 4,\n  "rank_pattern": {\n${keys.map((k, i) => `    "${k}": ${i % 7}`).join(',\n')}\n  }\n}\n`;
+  const findings: Finding[] = keys.map((k) => ({ code: HEALTH_CODES.patternUnmatched, severity: 'warning', message: 'unused', modules: [], configKey: `rank_pattern.${k}` }));
+  const planned = planProblems(checkOf(text, findings));
+  assert.equal(planned.length, keys.length);
+  for (const [i, p] of planned.entries()) {
+    assert.equal(p.path, CONFIG);
+    assert.deepEqual(p.start, { line: 3 + i, character: 4 });
+  }
+});
+
+test('a key written twice is placed, and fixed, at its last occurrence (the one JSON.parse keeps)', () => {
+  const text = '{\n  "r": 2,\n  "lora_alpha": 8,\n  "r": 4\n}\n';
+  assert.equal((JSON.parse(text) as { r: number }).r, 4);
+  const [p] = planProblems(checkOf(text, [rank]));
+  assert.deepEqual(p.start, { line: 3, character: 2 });
+  const edit = fixReplacement(text, { configKey: 'r', value: 8 });
+  assert.ok(edit);
+  assert.equal(text.slice(0, edit.start) + edit.newText + text.slice(edit.end), '{\n  "r": 2,\n  "lora_alpha": 8,\n  "r": 8\n}\n');
+});
