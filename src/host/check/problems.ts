@@ -59,9 +59,11 @@ export class ProblemsPanel extends Disposable {
     this.forgetConfig(path);
   }
 
-  /** The findings with a fix of every check that read this adapter_config.json. */
-  fixesFor(configPath: string): Finding[] {
-    return [...(this.configs.get(configPath)?.values() ?? [])].flatMap((check) => check.findings.filter((f) => f.fix !== undefined));
+  /** The findings with a fix of every check that read this adapter_config.json, each with the weights file it is about. */
+  fixesFor(configPath: string): { readonly weights: string; readonly finding: Finding }[] {
+    return [...(this.configs.get(configPath)?.values() ?? [])].flatMap((check) =>
+      check.findings.filter((f) => f.fix !== undefined).map((finding) => ({ weights: check.path, finding })),
+    );
   }
 
   private replace(weights: string, entries: Map<string, vscode.Diagnostic[]>): void {

@@ -24,7 +24,10 @@ export class ConfigQuickFixes implements vscode.CodeActionProvider {
     const actions: vscode.CodeAction[] = [];
     for (const diagnostic of context.diagnostics) {
       if (diagnostic.source !== DIAGNOSTIC_SOURCE) continue;
-      const finding = fixable.find((f) => f.code === diagnostic.code);
+      // Two weights files may share this config with different ranks: the diagnostic's first
+      // related location is the weights file it is about (diagnosticPlan), so its own fix is taken.
+      const weights = diagnostic.relatedInformation?.[0]?.location.uri.fsPath;
+      const finding = fixable.find((f) => f.finding.code === diagnostic.code && f.weights === weights)?.finding;
       if (!finding?.fix) continue;
       const text = document.getText();
       const replacement = fixReplacement(text, finding.fix);
