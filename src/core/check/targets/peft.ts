@@ -130,7 +130,10 @@ function judgeKey(t: TensorInfo, peftType: string, prefix: string, values: Value
   const spec = peftType === 'LORA' ? LORA_PARAMS[param] : undefined;
   const expected = spec?.rankAxis === undefined ? null : ranks.rankOf(module);
   const stored = spec?.rankAxis === undefined ? undefined : t.shape[spec.rankAxis];
-  if (expected !== null && stored !== undefined && stored !== expected) {
+  // A ParamWrapper (MoE experts under target_parameters) stores r·E rows of lora_A and r·E
+  // columns of lora_B (peft tuners/lora/layer.py ParamWrapper; see adapter/moe.ts): a multiple of r.
+  const wrapped = expected !== null && stored !== undefined && isParamWrapper(module, values) && stored % expected === 0;
+  if (expected !== null && stored !== undefined && stored !== expected && !wrapped) {
     return `size mismatch for ${quoted(key)}: rank ${stored} in the file, but adapter_config.json gives this module r = ${expected}, so load_state_dict raises`;
   }
   verdict.load(key);
@@ -166,11 +169,15 @@ function targetProblem(module: string, values: Values): string | null {
   if (typeof targets === 'string') return targets === 'all-linear' && endsWithModule(module, 'lm_head') ? 'all-linear leaves out the output layer (lm_head)' : null;
   const list = stringList(targets) ?? [];
   if (list.some((entry) => endsWithModule(module, entry))) return null;
-  // ParamWrapper layers (MoE experts) sit on the module holding the parameter: `experts` for `mlp.experts.down_proj`.
+  if (isParamWrapper(module, values)) return null;
+  return `module ${quoted(module)} matches no target_modules entry (${shortList(list)}): PEFT builds no LoRA layer there, so the key is unexpected`;
+}
+
+/** ParamWrapper layers (MoE experts) sit on the module holding the parameter: `experts` for `mlp.experts.down_proj`. */
+function isParamWrapper(module: string, values: Values): boolean {
   const parameters = stringList(values.target_parameters) ?? [];
   const holder = module.endsWith('.base_layer') ? module.slice(0, -'.base_layer'.length) : module;
-  if (parameters.some((p) => p.includes('.') && endsWithModule(holder, p.slice(0, p.lastIndexOf('.'))))) return null;
-  return `module ${quoted(module)} matches no target_modules entry (${shortList(list)}): PEFT builds no LoRA layer there, so the key is unexpected`;
+  return parameters.some((p) => p.includes('.') && endsWithModule(holder, p.slice(0, p.lastIndexOf('.'))));
 }
 
 /** A full weight loads when it sits under a modules_to_save module (ModulesToSaveWrapper's load key map). */

@@ -94,6 +94,26 @@ test('peft: MoE experts under target_parameters load as ParamWrapper layers', as
   });
   assertLoadsFully(await judged('peft', path));
   await removeDir(dir);
+  // With E = 8 experts the stored rank axes are r·E = 32 (lora_A [r·E, in], lora_B [out, r·E]): still loads.
+  const eight = await peftFile([...peftPair('model.layers.0.mlp.experts.base_layer', 32, 16, 32), ...peftPair('model.layers.0.mlp.experts', 32, 16, 16)], {
+    peft_type: 'LORA',
+    r: 4,
+    lora_alpha: 8,
+    target_modules: [],
+    target_parameters: ['mlp.experts.gate_up_proj', 'mlp.experts.down_proj'],
+  });
+  assertLoadsFully(await judged('peft', eight.path));
+  await removeDir(eight.dir);
+  // A stored rank that is no multiple of r is still a size mismatch.
+  const odd = await peftFile(peftPair('model.layers.0.mlp.experts', 30, 16, 16), {
+    peft_type: 'LORA',
+    r: 4,
+    lora_alpha: 8,
+    target_modules: [],
+    target_parameters: ['mlp.experts.down_proj'],
+  });
+  assert.match((await judged('peft', odd.path)).refused ?? '', /size mismatch/);
+  await removeDir(odd.dir);
 });
 
 test('peft: no config, a config without peft_type or without targets, and GGUF are refused with the reason', async () => {
