@@ -20,6 +20,9 @@ import { runInPanel } from '../subspace/runInPanel';
  * first; a second argument (a Uri or a path) names the base and skips the dialog.
  */
 export function registerAttachBase(ctx: HostContext, bases: AttachedBases): vscode.Disposable {
+  // The latest attach per document: a slower earlier run that ends later must not replace it.
+  const latest = new Map<string, number>();
+  let runs = 0;
   return vscode.commands.registerCommand('loraLens.attachBase', async (_resource?: unknown, given?: unknown) => {
     try {
       const session = ctx.registry.active();
@@ -29,6 +32,8 @@ export function registerAttachBase(ctx: HostContext, bases: AttachedBases): vsco
       const base = typeof given === 'string' ? given : given instanceof vscode.Uri ? given.fsPath : await pickBase(document.overview.file);
       if (!base) return;
       // Another base replaces the one attached before: its findings are not this base's.
+      const run = ++runs;
+      latest.set(document.uri.fsPath, run);
       bases.delete(document.uri.fsPath);
       const compute = readSettings().compute;
       // Intruders are counted at the ε of the check settings and with the seed of `lora-lens check
@@ -45,7 +50,7 @@ export function registerAttachBase(ctx: HostContext, bases: AttachedBases): vsco
           );
           panel.notify('base', baseModelPayload(adapter, output.analysis, output.base, seconds));
           // The check of the open document adds the base-model findings from this analysis.
-          if (output.check && ctx.registry.all().some((s) => s.document === document))
+          if (output.check && latest.get(document.uri.fsPath) === run && ctx.registry.all().some((s) => s.document === document))
             bases.set(document.uri.fsPath, { path: output.base.path, analysis: output.analysis, ...output.check });
         },
       });
