@@ -24,7 +24,10 @@ export const CHECK: CommandSpec<CheckArgs> = {
     'Identifies each adapter (container, algorithm, writer, base architecture), says whether each loader that fits it (or each --target) would load every key, and lists its findings, each with a severity, a stable code and the modules it concerns, most serious first. A folder holding one adapter is that adapter; a folder of adapters is every adapter in it. The exit status is 1 when a finding reaches --fail-on, so a CI step fails on it; --sarif writes SARIF 2.1.0 for code scanning.',
   arguments: [['<file|folder>…', 'adapter files, adapter folders, or folders of adapters']],
   options: {
-    json: { type: 'boolean', help: 'print {"files": [{path, identity, findings}]} on stdout (errors as {"error": {code, message}})' },
+    json: {
+      type: 'boolean',
+      help: 'print {"files": [{path, identity, targets, findings}]} on stdout (targets: the keys each loader would load and drop) (errors as {"error": {code, message}})',
+    },
     sarif: { type: 'boolean', help: 'print a SARIF 2.1.0 log on stdout: a rule per finding code, a result per finding, paths relative to the working folder' },
     'fail-on': { type: 'string', value: 'error|warning|note', help: 'the least serious finding that makes the exit status 1 (default error)' },
     target: {

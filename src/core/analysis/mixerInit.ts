@@ -30,8 +30,8 @@ export interface MixerInitComparison {
 }
 
 /**
- * Compares M (any order of its N entries) with U(−b, b) entries, b = 1/√fanIn. Sums are taken
- * in units of b², so the figures are finite for any finite M whose energy fits in float64.
+ * Compares M (any order of its N entries) with U(−b, b) entries, b = 1/√fanIn. A NaN entry
+ * makes every figure of the stored M NaN (none of them means anything then).
  */
 export function mixerInitComparison(values: ArrayLike<number>, fanIn: number): MixerInitComparison {
   const n = values.length;
@@ -39,10 +39,12 @@ export function mixerInitComparison(values: ArrayLike<number>, fanIn: number): M
   let energy = 0;
   let maxAbs = 0;
   let outside = 0;
+  let nan = false;
   for (let i = 0; i < n; i++) {
     const v = Math.abs(values[i]);
     energy += v * v;
-    if (!(v <= maxAbs)) maxAbs = v;
+    if (Number.isNaN(v)) nan = true;
+    else if (v > maxAbs) maxAbs = v;
     if (v > b) outside++;
   }
   const mean = (n * b * b) / 3;
@@ -54,7 +56,8 @@ export function mixerInitComparison(values: ArrayLike<number>, fanIn: number): M
     initFrobeniusSquaredMean: mean,
     initFrobeniusSquaredSd: sd,
     frobeniusZ: sd > 0 ? (energy - mean) / sd : 0,
-    maxAbsOverBound: b > 0 ? maxAbs / b : 0,
-    outsideBound: n > 0 ? outside / n : 0,
+    // A NaN entry leaves the maximum and the share outside the bound undefined, not merely those of the other entries.
+    maxAbsOverBound: nan ? Number.NaN : b > 0 ? maxAbs / b : 0,
+    outsideBound: nan ? Number.NaN : n > 0 ? outside / n : 0,
   };
 }

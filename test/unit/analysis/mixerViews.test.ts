@@ -153,3 +153,14 @@ test("AdaLoRA's own selection (lora_E zeros, ranknum) is reported as the learned
     await removeDir(dir);
   }
 });
+
+test('a NaN entry in M leaves its figures NaN (a later finite entry does not stand in for the maximum)', () => {
+  const c = mixerInitComparison(Float64Array.from([0.1, Number.NaN, 0.3, 0.2]), 2);
+  assert.ok(Number.isNaN(c.frobenius));
+  assert.ok(Number.isNaN(c.maxAbsOverBound));
+  assert.ok(Number.isNaN(c.outsideBound));
+  assert.ok(Number.isNaN(c.frobeniusZ));
+  const finite = mixerInitComparison(Float64Array.from([0.1, -0.9, 0.3, 0.2]), 2);
+  assert.ok(Math.abs(finite.maxAbsOverBound - 0.9 * Math.SQRT2) < 1e-15);
+  assert.equal(finite.outsideBound, 0.25);
+});
