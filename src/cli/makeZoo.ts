@@ -11,6 +11,7 @@ export async function makeZooCommand(args: MakeZooArgs): Promise<string> {
   const rows = await makeZoo(args.dir, {
     ...(args.count === undefined ? {} : { count: args.count }),
     ...(args.seed === undefined ? {} : { seed: args.seed }),
+    force: args.force,
     onAdapter: (done, total, row) => {
       if (!args.quiet)
         process.stderr.write(

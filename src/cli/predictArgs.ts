@@ -22,6 +22,8 @@ export interface MakeZooArgs {
   readonly dir: string;
   readonly count: number | undefined;
   readonly seed: number | undefined;
+  /** Replace a folder that is not empty. */
+  readonly force: boolean;
   /** No progress on stderr (see ScanArgs.quiet). */
   readonly quiet: boolean;
 }
@@ -63,13 +65,14 @@ export const SCAN: CommandSpec<ScanArgs> = {
 export const MAKE_ZOO: CommandSpec<MakeZooArgs> = {
   name: 'make-zoo',
   summary: 'trains a zoo of small labelled PEFT LoRAs to try the predictors on',
-  usage: ['make-zoo <folder> [--count N] [--seed S] [options]'],
+  usage: ['make-zoo <folder> [--count N] [--seed S] [--force] [options]'],
   description:
     'Trains a zoo of small PEFT LoRAs (teacher–student, online SGD) into a new or empty <folder>, with labels.csv (rank, learning rate, steps, loss, teacher alignment, subpopulation) and zoo.json. The same --seed gives the same zoo.',
   arguments: [['<folder>', 'a new or empty folder (missing parent folders are created)']],
   options: {
     count: { type: 'string', value: 'N', help: 'how many adapters (default 48)' },
     seed: { type: 'string', value: 'S', help: 'the random seed, a whole number (default 1)' },
+    force: { type: 'boolean', help: 'replace a <folder> that is not empty, once the new zoo is complete (otherwise refused)' },
     ...PROGRESS_OPTIONS,
   },
   parse(values, positionals) {
@@ -81,6 +84,7 @@ export const MAKE_ZOO: CommandSpec<MakeZooArgs> = {
       dir,
       count: count === undefined ? undefined : whole('--count', count, 1),
       seed: seed === undefined ? undefined : whole('--seed', seed, 0),
+      force: values.force === true,
       quiet: silent(values),
     };
   },

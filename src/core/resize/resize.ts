@@ -142,7 +142,8 @@ async function write(planned: PlannedResize, plan: RankPlan, options: ResizeOpti
   const ranks = plan.layers.map((l) => l.kept);
   const dtype: FloatDType = options.dtype ?? inputDtype(file, prepared.modules[0]);
   const layout = planTensors(adapter, target.layout, prepared.modules, ranks, dtype, prepared.skipped);
-  const notes = [...(target.note ? [target.note] : []), ...(planned.backendNote ? [planned.backendNote] : []), ...layout.notes];
+  const config = target.config ? peftConfig(adapter, layout.modules) : null;
+  const notes = [...(target.note ? [target.note] : []), ...(planned.backendNote ? [planned.backendNote] : []), ...layout.notes, ...(config?.warnings ?? [])];
   const provenance = {
     'lora_lens.source_sha256': await sha256File(adapter.file),
     'lora_lens.source_file': adapter.file.split(/[\\/]/).at(-1) ?? adapter.file,
@@ -183,7 +184,7 @@ async function write(planned: PlannedResize, plan: RankPlan, options: ResizeOpti
         factors.produce(layout.tensors[index], put),
       ),
     },
-    ...(target.config ? [{ path: target.config, contents: `${JSON.stringify(peftConfig(adapter, layout.modules), null, 2)}\n` }] : []),
+    ...(target.config && config ? [{ path: target.config, contents: `${JSON.stringify(config.values, null, 2)}\n` }] : []),
     // The report beside an output is always replaced, as before: it describes whatever is written now.
     { path: `${target.report}.json`, contents: reportJson(report), overwrite: true },
     { path: `${target.report}.md`, contents: reportMarkdown(report), overwrite: true },

@@ -1,8 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { syncDirectory, writeFileAtomic } from '../../io/atomicWrite';
+import { mkdir, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { writeFileAtomic } from '../../io/atomicWrite';
+import { moveFolderIntoPlace, pathPresent } from '../../io/folderSwap';
 import { FileReadError, readSmallFile } from '../../io/readFile';
+import { temporaryName } from '../../io/staleTemporaries';
 import { FeatureError } from '../errors';
 import { MANIFEST_FILE, MODEL_FILE, parseManifest, renderManifest, type PredictorManifest } from './manifest';
 
@@ -22,37 +23,23 @@ export interface StoredPredictor {
  * then renamed to `dir`, so a reader sees no folder, or a complete one (never a manifest whose
  * model is half written). An existing `dir` is refused (PREDICTOR_EXISTS) unless `force`; then
  * the old folder is renamed aside first, the new one renamed in, and only then the old one
- * removed (the window without `dir` is two renames long). Each file is written and fsynced with
- * the shared atomic writer, and the parent folder is fsynced after the swap, so a crash leaves
- * the old predictor or the whole new one.
+ * removed; if the new one cannot be renamed in, the old one is put back (moveFolderIntoPlace).
+ * Each file is written and fsynced with the shared atomic writer, and the parent folder is
+ * fsynced after the swap, so a crash leaves the old predictor or the whole new one.
  */
 export async function writePredictor(dir: string, stored: StoredPredictor, force: boolean): Promise<void> {
-  const exists = await stat(dir).then(
-    () => true,
-    () => false,
-  );
+  const exists = await pathPresent(dir);
   if (exists && !force) throw new FeatureError('PREDICTOR_EXISTS', `${dir} exists; not overwritten: pass --force to replace it`);
-  const parent = dirname(dir);
-  await mkdir(parent, { recursive: true });
-  const tag = randomBytes(6).toString('hex');
-  const temp = join(parent, `.${basename(dir)}.${tag}.tmp`);
+  await mkdir(dirname(dir), { recursive: true });
+  const temp = temporaryName(dir);
   await mkdir(temp);
   try {
     await writeFileAtomic(join(temp, MODEL_FILE), stored.model);
     await writeFileAtomic(join(temp, MANIFEST_FILE), renderManifest(stored.manifest));
-    if (exists) {
-      const old = join(parent, `.${basename(dir)}.${tag}.old`);
-      await rename(dir, old);
-      await rename(temp, dir);
-      await syncDirectory(parent);
-      await rm(old, { recursive: true, force: true });
-    } else {
-      await rename(temp, dir);
-      await syncDirectory(parent);
-    }
-  } catch (error) {
+    await moveFolderIntoPlace(temp, dir, force);
+  } finally {
+    // Gone after a successful move; after a failed one, the half-made folder goes.
     await rm(temp, { recursive: true, force: true });
-    throw error;
   }
 }
 

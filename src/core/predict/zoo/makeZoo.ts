@@ -1,7 +1,9 @@
-import { mkdir, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, rm, rmdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { throwIfCancelled, type CancellationToken } from '../../cancellation';
 import { writeFileAtomic } from '../../io/atomicWrite';
+import { moveFolderIntoPlace, pathPresent } from '../../io/folderSwap';
+import { temporaryName } from '../../io/staleTemporaries';
 import { csvCell } from '../../report/escape';
 import { teacherAlignment } from './alignment';
 import { DEFAULT_SHAPE, makeBase, makeTeacher, type NetworkShape } from './network';
@@ -34,6 +36,8 @@ export interface ZooOptions {
   readonly count?: number;
   readonly seed?: number;
   readonly shape?: NetworkShape;
+  /** Replace a folder that is not empty (default false: ZOO_DIR_NOT_EMPTY). */
+  readonly force?: boolean;
   readonly token?: CancellationToken;
   readonly onAdapter?: (done: number, total: number, row: ZooRow) => void;
 }
@@ -64,12 +68,38 @@ export const LABEL_COLUMNS = [
  * `adapter-NNN/`; `labels.csv` has one row per adapter (LABEL_COLUMNS), and `zoo.json` the
  * network's definition. The factors are rounded to float32 before the labels are computed, so
  * the labels describe exactly the weights on disk. Deterministic in (count, seed).
+ *
+ * All or nothing: the zoo is made in a hidden sibling folder, renamed to `dir` only when complete;
+ * a failure or cancellation removes it and leaves `dir` as it was. A folder that is not empty is
+ * refused unless `force`, which replaces it only once the new zoo is complete.
  */
 export async function makeZoo(dir: string, options: ZooOptions = {}): Promise<ZooRow[]> {
+  const target = resolve(dir);
+  const force = options.force === true;
+  if (!force) await ensureEmpty(target);
+  await mkdir(dirname(target), { recursive: true });
+  const temp = temporaryName(target);
+  await mkdir(temp);
+  try {
+    const rows = await fillZoo(temp, options);
+    throwIfCancelled(options.token);
+    // An empty folder is taken; one filled meanwhile is refused as at the start.
+    if (!force && (await pathPresent(target))) {
+      await ensureEmpty(target);
+      await rmdir(target);
+    }
+    await moveFolderIntoPlace(temp, target, force);
+    return rows;
+  } finally {
+    await rm(temp, { recursive: true, force: true });
+  }
+}
+
+/** makeZoo's work, into the folder `dir` (new and empty). */
+async function fillZoo(dir: string, options: ZooOptions): Promise<ZooRow[]> {
   const count = options.count ?? DEFAULT_ZOO_COUNT;
   const seed = options.seed ?? DEFAULT_ZOO_SEED;
   const shape = options.shape ?? DEFAULT_SHAPE;
-  await ensureEmpty(dir);
   const base = makeBase(seed, shape);
   const rows: ZooRow[] = [];
   for (const item of planZoo(count, seed, shape.components)) {
@@ -147,11 +177,16 @@ function labelsCsv(rows: readonly ZooRow[]): string {
   return `${lines.join('\r\n')}\r\n`;
 }
 
-/** Creates `dir` or accepts an empty one: a zoo never writes over existing files. */
+/** Accepts a missing or empty folder: a zoo never writes over existing files without force. */
 async function ensureEmpty(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  const names = await readdir(dir);
-  if (names.length > 0) throw new ZooDirError(`${dir} is not empty (${names.length} entr${names.length === 1 ? 'y' : 'ies'}); make-zoo writes only into a new or empty folder`);
+  if (!(await pathPresent(dir))) return;
+  const names = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
+    throw new ZooDirError(`${dir} cannot be used for the zoo: ${error.code === 'ENOTDIR' ? 'it is not a folder' : error.message}`);
+  });
+  if (names.length > 0)
+    throw new ZooDirError(
+      `${dir} is not empty (${names.length} entr${names.length === 1 ? 'y' : 'ies'}); make-zoo writes only into a new or empty folder (pass --force to replace it)`,
+    );
 }
 
 /** The zoo's folder cannot be used; the CLI reports it as an input error (exit 2). */
