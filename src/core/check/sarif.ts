@@ -1,4 +1,5 @@
 import { relative, sep } from 'node:path';
+import { ConfigIndex } from './configLocation';
 import type { Finding, Severity } from './finding';
 import type { FileCheck } from './runCheck';
 
@@ -23,48 +24,14 @@ export interface SarifTool {
 export type RuleDescriptions = Readonly<Record<string, string>>;
 
 /**
- * The 1-based line of `key` as a member of the top-level object of JSON `text`, or null. A single
- * pass over the text tracking strings and nesting depth (no pattern built from the key), so its
- * cost is bounded by the text's length, itself bounded by the config reader.
+ * The 1-based line of `key` as a member of the top-level object of JSON `text`, or null: the
+ * config index the Problems panel places findings with (one bounded scan, no pattern built from
+ * the key), so SARIF and the editor agree on the line.
  */
 export function keyLine(text: string, key: string): number | null {
-  let depth = 0;
-  let line = 1;
-  let i = 0;
-  while (i < text.length) {
-    const c = text[i];
-    if (c === '\n') line++;
-    if (c === '"') {
-      const start = i + 1;
-      const startLine = line;
-      i = start;
-      let escaped = false;
-      while (i < text.length && (escaped || text[i] !== '"')) {
-        if (text[i] === '\n') line++;
-        escaped = !escaped && text[i] === '\\';
-        i++;
-      }
-      if (depth === 1) {
-        const value = jsonString(text.slice(start - 1, i + 1));
-        let j = i + 1;
-        while (j < text.length && (text[j] === ' ' || text[j] === '\t' || text[j] === '\r' || text[j] === '\n')) j++;
-        if (text[j] === ':' && value === key) return startLine;
-      }
-    } else if (c === '{' || c === '[') depth++;
-    else if (c === '}' || c === ']') depth--;
-    i++;
-  }
-  return null;
-}
-
-/** The value of a JSON string literal, or null when it is not one. */
-function jsonString(literal: string): string | null {
-  try {
-    const value: unknown = JSON.parse(literal);
-    return typeof value === 'string' ? value : null;
-  } catch {
-    return null;
-  }
+  const index = new ConfigIndex(text);
+  const found = index.topLevel(key);
+  return found?.key ? index.positionAt(found.key.start).line + 1 : null;
 }
 
 function level(severity: Severity): 'error' | 'warning' | 'note' {

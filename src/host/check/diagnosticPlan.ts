@@ -1,6 +1,6 @@
 import type { ConfigFix, Finding, Severity } from '../../core/check/finding';
 import type { FileCheck } from '../../core/check/runCheck';
-import { ConfigIndex, locateConfigKey, type TextPosition } from './configLocation';
+import { ConfigIndex, locateConfigKey, type TextPosition } from '../../core/check/configLocation';
 
 /** Modules listed one by one in a problem's related information; the rest are counted in one more line. */
 export const MAX_RELATED_MODULES = 20;

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { locateConfigKey, positionAt, type KeyLocation } from '../../../src/host/check/configLocation';
+import { locateConfigKey, positionAt, type KeyLocation } from '../../../src/core/check/configLocation';
 
 /** The text a location covers: the key literal and the value. */
 function covered(text: string, found: KeyLocation | null): { key: string | null; value: string } | null {

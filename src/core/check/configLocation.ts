@@ -53,9 +53,8 @@ export class ConfigIndex {
    * or the text is not a JSON object where it matters.
    */
   locate(configKey: string): KeyLocation | null {
-    if (!this.top) return null;
-    const whole = this.top.get(configKey);
-    if (whole) return { key: whole.key, value: whole.value };
+    const whole = this.topLevel(configKey);
+    if (whole) return whole;
     const dot = configKey.indexOf('.');
     if (dot <= 0) return null;
     const field = this.field(configKey.slice(0, dot));
@@ -70,6 +69,12 @@ export class ConfigIndex {
       return element ? { key: null, value: element } : null;
     }
     return null;
+  }
+
+  /** The top-level member named `name` (its last occurrence), or null. */
+  topLevel(name: string): KeyLocation | null {
+    const member = this.top?.get(name);
+    return member ? { key: member.key, value: member.value } : null;
   }
 
   /**
