@@ -20,4 +20,6 @@ export interface NetworkOptions {
   readonly learningRate: number;
   readonly weightDecay: number;
   readonly seed: number;
+  /** Early stopping: steps without a better validation loss before training stops (fitLoop). */
+  readonly patience?: number;
 }
