@@ -47,6 +47,8 @@ export interface CheckpointsArgs {
   readonly json: boolean;
   /** No progress on stderr (see InspectArgs.quiet). */
   readonly quiet: boolean;
+  /** `--reference FILE`: u, v[, θ] or delta_w per module; each checkpoint is measured against it. */
+  readonly reference?: string;
 }
 
 export type CliArgs =
@@ -133,13 +135,23 @@ export const COMPARE: CommandSpec<CompareArgs> = {
 export const CHECKPOINTS: CommandSpec<CheckpointsArgs> = {
   name: 'checkpoints',
   summary: "convergence of one training run: every checkpoint's ΔW against the final one",
-  usage: ['checkpoints <checkpoint>… | <folder> [--json] [options]'],
+  usage: ['checkpoints <checkpoint>… | <folder> [--reference <file>] [--json] [options]'],
   description:
-    "Compares every checkpoint's ΔW with the final one's (cosine, relative distance, angle of the top singular vectors), ordered by step (from trainer_state.json, checkpoint-N/ folders or NNNNNNN_adapters.safetensors names; a checkpoint without a step is the final one).",
+    "Compares every checkpoint's ΔW with the final one's (cosine, relative distance, angle of the top singular vectors), ordered by step (from trainer_state.json, checkpoint-N/ folders or NNNNNNN_adapters.safetensors names; a checkpoint without a step is the final one). With --reference, also measures every checkpoint against a reference direction θ·u·vᵀ or matrix ΔW_ref per module: alignment of ΔW_t's top singular vectors with u and v, and the recovery error, by step.",
   arguments: [['<checkpoint>… | <folder>', 'two or more checkpoints, or the folder of one run that holds them']],
-  options: { json, ...PROGRESS_OPTIONS },
+  options: {
+    reference: {
+      type: 'string',
+      value: '<file>',
+      help: "a safetensors file with <module>.u [m], <module>.v [n] (and optionally <module>.theta [1]) or <module>.delta_w [m, n]: each checkpoint's alignment with u and v and its recovery error ‖ΔW_t − ΔW_ref‖F / ‖ΔW_ref‖F, per module (make-zoo's teacher.safetensors is one)",
+    },
+    json,
+    ...PROGRESS_OPTIONS,
+  },
   parse(values, positionals) {
     if (positionals.length === 0) throw new UsageError('checkpoints needs checkpoint paths or a folder holding them');
-    return { command: 'checkpoints', paths: positionals, json: values.json === true, quiet: silent(values) };
+    const reference = text(values, 'reference');
+    if (reference === '') throw new UsageError('--reference takes a file: a safetensors file of <module>.u/.v[/.theta] or <module>.delta_w');
+    return { command: 'checkpoints', paths: positionals, json: values.json === true, quiet: silent(values), ...(reference === undefined ? {} : { reference }) };
   },
 };

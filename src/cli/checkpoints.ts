@@ -5,19 +5,21 @@ import type { CheckpointSeries } from '../core/subspace/checkpoints';
 import type { CheckpointsArgs } from './args';
 import { workerScript } from './inspect';
 import { progressReporter } from './progress';
+import { referenceText } from './checkpointsReference';
 import { clean, shortName, textTable } from './table';
 
 /**
  * `lora-lens checkpoints PATH… | FOLDER`: every checkpoint's ΔW against the final one's, module
- * by module, run as the editor runs it: a job in the analysis worker. Returns the text (or JSON)
- * to print.
+ * by module, run as the editor runs it: a job in the analysis worker; with `--reference`, each
+ * checkpoint against the reference's u, v or ΔW too. Returns the text (or JSON) to print.
  */
 export async function checkpoints(args: CheckpointsArgs): Promise<string> {
   const progress = progressReporter(process.stderr, args.quiet);
   const client = new JobClient(workerScript());
   let series: CheckpointSeries;
   try {
-    series = (await client.run('checkpoints', { paths: args.paths }, { onProgress: (p) => progress.update(p) })).output;
+    const input = { paths: args.paths, ...(args.reference === undefined ? {} : { reference: args.reference }) };
+    series = (await client.run('checkpoints', input, { onProgress: (p) => progress.update(p) })).output;
   } finally {
     progress.done();
     await client.dispose();
@@ -45,6 +47,7 @@ function checkpointsText(s: CheckpointSeries): string {
     out.push('', 'not compared:');
     for (const u of s.unmatched) out.push(`  ${labels[u.checkpoint].padEnd(12)}  ${shortName(u.name)}: ${clean(u.reason)}`);
   }
+  out.push(...referenceText(s, labels));
   if (s.warnings.length > 0) out.push('', 'warnings:', ...s.warnings.map((w) => `  - ${clean(w)}`));
   out.push('', "cos = cosine of the checkpoint's ΔW with the final ΔW; ∠u1 = angle between their top left singular vectors");
   return `${out.join('\n')}\n`;

@@ -82,7 +82,13 @@ export interface JobKinds {
   };
   /** One run's checkpoints against the final one (checkpointSeries). */
   readonly checkpoints: {
-    readonly input: { readonly paths: readonly string[]; /** Default auto/auto. */ readonly compute?: ComputeOptions };
+    readonly input: {
+      readonly paths: readonly string[];
+      /** Default auto/auto. */
+      readonly compute?: ComputeOptions;
+      /** A reference file (u, v[, θ] or delta_w per module) every checkpoint is also measured against. */
+      readonly reference?: string;
+    };
     readonly output: CheckpointSeries;
     readonly progress: ModuleProgress;
   };

@@ -47,7 +47,7 @@ export const compareJob: JobDefinition<'compare'> = {
 /** One run's checkpoints against the final one. */
 export const checkpointsJob: JobDefinition<'checkpoints'> = {
   kind: 'checkpoints',
-  async run({ paths, compute }, { token, progress, ortWorker }) {
+  async run({ paths, compute, reference }, { token, progress, ortWorker }) {
     let backend: ComputeBackend | undefined;
     const chooseFor = (adapters: readonly Adapter[]): ComputeBackend => {
       const bytes = adapters.reduce((sum, a) => sum + factorBytes(a), 0);
@@ -55,7 +55,12 @@ export const checkpointsJob: JobDefinition<'checkpoints'> = {
       return backend;
     };
     try {
-      return await checkpointSeries(paths, { backendFor: chooseFor, token, onProgress: (done, total, module) => progress({ done, total, module }) });
+      return await checkpointSeries(paths, {
+        backendFor: chooseFor,
+        ...(reference === undefined ? {} : { reference }),
+        token,
+        onProgress: (done, total, module) => progress({ done, total, module }),
+      });
     } finally {
       if (backend) await release(backend);
     }

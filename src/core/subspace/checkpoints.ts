@@ -9,6 +9,8 @@ import { matchModules, type UnmatchedModule } from './match';
 import { factorPairs, finishPair, readSide, type ComparedSide } from './modulePair';
 import { pipelinePairs, type ReadItem } from './pipeline';
 import { assertUnchanged } from '../container/unchanged';
+import { matchReference, type ReferenceMatch, type ReferenceSummary } from './referenceMatch';
+import { measureAgainst, type ReferenceMeasure } from './referenceMetrics';
 
 /** One module's convergence: each checkpoint's ΔW against the final checkpoint's. */
 export interface ModuleConvergence {
@@ -30,6 +32,22 @@ export interface ModuleConvergence {
   readonly topAngleToFinal: readonly (number | null)[];
   /** ‖ΔW_t‖_F per checkpoint (null where missing). */
   readonly norms: readonly (number | null)[];
+  /**
+   * With a reference (CheckpointOptions.reference) that has an entry for this module: each
+   * checkpoint's ΔW_t against it, in checkpoint order (null where the checkpoint lacks the module).
+   */
+  readonly againstReference?: ReferenceSeries;
+}
+
+/** One module's measures against its reference, arrays in checkpoint order (see ReferenceMeasure). */
+export interface ReferenceSeries {
+  /** The reference entry's module name as the file spells it. */
+  readonly reference: string;
+  readonly alignmentU: readonly (number | null)[];
+  readonly alignmentV: readonly (number | null)[];
+  readonly recoveryError: readonly (number | null)[];
+  readonly cosine: readonly (number | null)[];
+  readonly sigma1Ratio: readonly (number | null)[];
 }
 
 /** A module left out for one checkpoint, and why. */
@@ -46,6 +64,8 @@ export interface CheckpointSeries {
   /** Side `a` is the final checkpoint, side `b` the one at `checkpoint`. */
   readonly unmatched: readonly CheckpointUnmatched[];
   readonly warnings: readonly string[];
+  /** What the checkpoints were measured against, when a reference was given. */
+  readonly reference?: ReferenceSummary;
 }
 
 export interface CheckpointOptions {
@@ -54,6 +74,8 @@ export interface CheckpointOptions {
    * (e.g. by how many bytes of factors they hold); default the pure TypeScript backend.
    */
   readonly backendFor?: (adapters: readonly Adapter[]) => ComputeBackend;
+  /** A reference file (readReference): each checkpoint is also measured against it, module by module. */
+  readonly reference?: string;
   readonly token?: CancellationToken;
   readonly onProgress?: (done: number, total: number, module: string) => void;
 }
@@ -64,6 +86,8 @@ interface Unit {
   readonly final: ComparedSide | { readonly reason: string };
   /** Per checkpoint: its side, why it has none (with the partner's name), or null without a partner. */
   readonly others: readonly (ComparedSide | { readonly reason: string; readonly name: string } | null)[];
+  /** Per checkpoint, ΔW_t against the module's reference (measured as read, before the backend owns the factors). */
+  readonly measures: readonly (ReferenceMeasure | null)[] | null;
 }
 
 /**
@@ -81,6 +105,7 @@ export async function checkpointSeries(paths: readonly string[], options: Checkp
     for (const c of checkpoints) opened.push(await openAdapter(c.weights));
     const backend: ComputeBackend = options.backendFor?.(opened.map((o) => o.adapter)) ?? new JsBackend();
     const final = opened[opened.length - 1];
+    const reference = options.reference === undefined ? null : await matchReference(options.reference, final.adapter.modules);
     const unmatched: CheckpointUnmatched[] = [];
     const partners = opened.map((o, index) => {
       const matching = matchModules(final.adapter.modules, o.adapter.modules);
@@ -93,7 +118,8 @@ export async function checkpointSeries(paths: readonly string[], options: Checkp
     const read = async (index: number, workspace: Workspace): Promise<ReadItem<Unit>> => {
       const module = finalModules[index];
       const last = await readSide(final.file, module, backend.input, workspace);
-      if ('reason' in last) return { item: { module, final: last, others: [] }, pairs: [] };
+      if ('reason' in last) return { item: { module, final: last, others: [], measures: null }, pairs: [] };
+      const target = reference?.byModule.get(module) ?? null;
       const others: Unit['others'][number][] = [];
       for (let t = 0; t < opened.length; t++) {
         const partner = partners[t].get(module);
@@ -104,10 +130,11 @@ export async function checkpointSeries(paths: readonly string[], options: Checkp
         const side = await readSide(opened[t].file, partner, backend.input, workspace);
         others.push('reason' in side ? { reason: side.reason, name: partner.name } : side);
       }
+      const measures = target && others.map((o) => (o && !('reason' in o) ? measureSide(o, target, module.name) : null));
       const pairs = others.flatMap((o) => (o && !('reason' in o) ? factorPairs(last, o) : []));
-      return { item: { module, final: last, others }, pairs };
+      return { item: { module, final: last, others, measures }, pairs };
     };
-    const finish = ({ module, final: last, others }: Unit, overlaps: readonly PairOverlap[]): void => {
+    const finish = ({ module, final: last, others, measures }: Unit, overlaps: readonly PairOverlap[]): void => {
       if ('reason' in last) {
         unmatched.push({ side: 'a', name: module.name, reason: last.reason, checkpoint: opened.length - 1 });
         return;
@@ -132,13 +159,32 @@ export async function checkpointSeries(paths: readonly string[], options: Checkp
         row.topAngleToFinal.push(c.k > 0 ? c.column.degrees[0] : null);
         row.norms.push(c.norms[1]);
       });
-      modules.push({ name: module.name, shape: module.shape, ...row });
+      const target = reference?.byModule.get(module);
+      modules.push({ name: module.name, shape: module.shape, ...row, ...(measures && target ? { againstReference: seriesOf(target.reference.name, measures) } : {}) });
       options.onProgress?.(++done, finalModules.length, module.name);
     };
     await pipelinePairs(finalModules.length, backend, read, finish, options.token);
     await assertUnchanged(...opened.map((o) => o.file));
-    return { checkpoints, modules, unmatched, warnings };
+    return { checkpoints, modules, unmatched, warnings: [...warnings, ...(reference?.summary.warnings ?? [])], ...(reference ? { reference: reference.summary } : {}) };
   } finally {
     for (const o of opened) await o.file.close();
   }
+}
+
+/** A checkpoint's side against the module's reference; a side of another shape is refused as the final one's is. */
+function measureSide(side: ComparedSide, target: ReferenceMatch, module: string): ReferenceMeasure {
+  target.checkShape(side.shape, module);
+  return measureAgainst(side, target.reference, target.directions);
+}
+
+function seriesOf(reference: string, measures: readonly (ReferenceMeasure | null)[]): ReferenceSeries {
+  const pick = (f: (m: ReferenceMeasure) => number | null) => measures.map((m) => (m ? f(m) : null));
+  return {
+    reference,
+    alignmentU: pick((m) => m.alignmentU),
+    alignmentV: pick((m) => m.alignmentV),
+    recoveryError: pick((m) => m.recoveryError),
+    cosine: pick((m) => m.cosine),
+    sigma1Ratio: pick((m) => m.sigma1Ratio),
+  };
 }
