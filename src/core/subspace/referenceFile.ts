@@ -62,7 +62,7 @@ const SUFFIXES = ['u', 'v', 'theta', 'delta_w'] as const;
 type Suffix = (typeof SUFFIXES)[number];
 
 /**
- * Reads and validates a reference file (docs/formats.md, "Reference files"): a safetensors file
+ * Reads and validates a reference file (docs/cli.md, `checkpoints --reference`): a safetensors file
  * of `<module>.u` [m], `<module>.v` [n], optionally `<module>.theta` [1], or `<module>.delta_w`
  * [m, n], in F32 or F64. The path must name a regular file itself (not a link, FIFO or device);
  * its header is bounded before it is parsed, every shape before its data is read, every value
