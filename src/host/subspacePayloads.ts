@@ -2,11 +2,21 @@ import { basename, dirname } from 'node:path';
 import { placeOf } from '../core/adapter/place';
 import { weightFileStem } from '../core/container/extensions';
 import type { Matrix } from '../core/linalg/matrix';
-import type { CheckpointSeries } from '../core/subspace/checkpoints';
+import type { CheckpointSeries, ReferenceSeries } from '../core/subspace/checkpoints';
+import type { ReferenceSummary } from '../core/subspace/referenceMatch';
 import type { AdapterComparison } from '../core/subspace/compare';
 import type { CrossLayerMaps } from '../core/subspace/crossLayer';
 import type { DenseMatrixPayload } from '../protocol/payloads';
-import type { AdapterLabel, ComparisonPayload, ConvergencePayload, CrossLayerPayload, ModulePlace, PhiGridPayload, UnmatchedRow } from '../protocol/subspacePayloads';
+import type {
+  AdapterLabel,
+  ComparisonPayload,
+  ConvergencePayload,
+  ConvergenceReferencePayload,
+  CrossLayerPayload,
+  ModulePlace,
+  PhiGridPayload,
+  UnmatchedRow,
+} from '../protocol/subspacePayloads';
 
 /** Generic weights names say nothing: such a file is named by its folder (`checkpoint-230`). */
 const GENERIC = /^(adapter_model|adapters|pytorch_lora_weights)$/i;
@@ -98,6 +108,25 @@ export function convergencePayload(series: CheckpointSeries, seconds: number): C
     unmatched: series.unmatched.map((u) => ({ against: u.checkpoint, side: u.side, name: u.name, nameB: u.nameB ?? null, reason: u.reason })),
     warnings: [...series.warnings],
     seconds,
+    ...(series.reference ? { reference: convergenceReference(series, series.reference) } : {}),
+  };
+}
+
+function convergenceReference(series: CheckpointSeries, reference: ReferenceSummary): ConvergenceReferencePayload {
+  const T = series.checkpoints.length;
+  const at = (pick: (r: ReferenceSeries) => readonly (number | null)[]) =>
+    dense(series.modules.length, T, (i, t) => {
+      const r = series.modules[i].againstReference;
+      return r ? pick(r)[t] : null;
+    });
+  return {
+    file: adapterLabel(reference.file),
+    kind: reference.kind,
+    alignmentU: at((r) => r.alignmentU),
+    alignmentV: at((r) => r.alignmentV),
+    recoveryError: at((r) => r.recoveryError),
+    sigma1Ratio: at((r) => r.sigma1Ratio),
+    unreferenced: [...reference.unreferenced],
   };
 }
 

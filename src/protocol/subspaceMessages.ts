@@ -29,6 +29,8 @@ export interface SubspaceHostNotifications {
 export interface SubspaceWebviewNotifications {
   /** Handlers are installed; the host may send (it buffers until then). */
   ready: Record<string, never>;
+  /** Choose Reference… in a convergence panel: the host asks for a reference file and measures the run against it. */
+  chooseReference: Record<string, never>;
 }
 
 /** Requests the subspace panel makes. */

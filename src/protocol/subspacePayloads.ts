@@ -87,6 +87,30 @@ export interface ConvergencePayload {
   readonly unmatched: readonly UnmatchedRow[];
   readonly warnings: readonly string[];
   readonly seconds: number;
+  /** Each checkpoint against a reference file, when one was chosen (Choose Reference…). */
+  readonly reference?: ConvergenceReferencePayload;
+  /** Why the last reference chosen could not be used (the curves shown are then those without it). */
+  readonly referenceError?: string;
+}
+
+/**
+ * Each checkpoint against a reference's θ·u·vᵀ or ΔW_ref (docs/analyses.md, "Checkpoints against
+ * a reference"). Matrices are `modules.length × checkpoints.length`, column-major, in the
+ * modules' order; NaN where a module has no reference entry or a checkpoint lacks the module.
+ */
+export interface ConvergenceReferencePayload {
+  readonly file: AdapterLabel;
+  readonly kind: 'uv' | 'delta_w' | 'mixed';
+  /** |cos| of ΔW_t's top left singular vector with û (in [0, 1]). */
+  readonly alignmentU: DenseMatrixPayload;
+  /** |cos| of ΔW_t's top right singular vector with v̂. */
+  readonly alignmentV: DenseMatrixPayload;
+  /** ‖ΔW_t − ΔW_ref‖_F / ‖ΔW_ref‖_F. */
+  readonly recoveryError: DenseMatrixPayload;
+  /** σ1(ΔW_t) / ‖ΔW_ref‖_F. */
+  readonly sigma1Ratio: DenseMatrixPayload;
+  /** Modules of the final checkpoint the reference has no entry for. */
+  readonly unreferenced: readonly string[];
 }
 
 /** Layer × layer maps of one module type (all of one shape) within one adapter; L×L, symmetric. */

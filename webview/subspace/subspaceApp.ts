@@ -17,7 +17,13 @@ import { mountPhiGrid } from './views/phiGridView';
 import { mountSimilarityMap } from './views/similarityMapView';
 import { mountUnmatched } from './views/unmatchedView';
 
-export type SubspaceMount = (parent: HTMLElement, store: SubspaceStore, grids: GridRequests) => Disposable;
+/** What a view may ask of the host besides φ grids. */
+export interface SubspaceActions {
+  /** Convergence: ask the host for a reference file and measure the run against it. */
+  chooseReference(): void;
+}
+
+export type SubspaceMount = (parent: HTMLElement, store: SubspaceStore, grids: GridRequests, actions: SubspaceActions) => Disposable;
 
 /** The tabs each kind of result shows, in order. */
 function tabsOf(result: SubspaceResultView): { id: string; label: string; mount: SubspaceMount }[] {
@@ -61,6 +67,7 @@ function statusText(store: SubspaceStore): string {
 export function mountSubspaceApp(root: HTMLElement, store: SubspaceStore, endpoint: SubspaceEndpoint): Disposable {
   const disposables = new DisposableStore();
   const grids = disposables.add(new GridRequests(store, endpoint));
+  const actions: SubspaceActions = { chooseReference: () => endpoint.notify('chooseReference', {}) };
   let views = new DisposableStore();
   disposables.add({ dispose: () => views.dispose() });
   const title = el('h1', 'subspace-title');
@@ -83,7 +90,7 @@ export function mountSubspaceApp(root: HTMLElement, store: SubspaceStore, endpoi
       header.slot = 'header';
       const panel = component<HTMLElement>('vscode-tab-panel', `panel panel-${t.id}`);
       tabs.append(header, panel);
-      views.add(t.mount(panel, store, grids));
+      views.add(t.mount(panel, store, grids, actions));
     }
     const sync = () => {
       const index = Math.max(

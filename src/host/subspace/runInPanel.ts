@@ -21,6 +21,16 @@ export interface PanelJob {
  */
 export async function runInPanel(extensionUri: vscode.Uri, job: PanelJob): Promise<SubspacePanel> {
   const panel = new SubspacePanel(extensionUri, job.title, job.handlers ?? {});
+  await runJobIn(panel, job);
+  return panel;
+}
+
+/**
+ * Runs a job in an open panel, as runInPanel does in a new one: the panel is told it started
+ * (clearing what it showed), then gets the job's progress and its result or failure. The
+ * job's handlers are the panel's own, given when it was made.
+ */
+export async function runJobIn(panel: SubspacePanel, job: PanelJob): Promise<void> {
   const source = new vscode.CancellationTokenSource();
   const closed = panel.onDidClose(() => source.cancel());
   panel.notify('started', { title: job.title, kind: job.kind });
@@ -48,5 +58,4 @@ export async function runInPanel(extensionUri: vscode.Uri, job: PanelJob): Promi
     closed.dispose();
     source.dispose();
   }
-  return panel;
 }

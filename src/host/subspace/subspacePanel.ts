@@ -11,6 +11,8 @@ const SUBSPACE_VIEW_TYPE = 'loraLens.subspace';
 /** What the panel answers for the webview; a panel with no comparison has no φ grids to give. */
 export interface SubspacePanelHandlers {
   phiGrid?(module: string, other: number, token: vscode.CancellationToken): Promise<PhiGridPayload>;
+  /** A convergence panel's Choose Reference…; panels without one ignore it. */
+  chooseReference?(panel: SubspacePanel): void;
 }
 
 /**
@@ -35,7 +37,7 @@ export class SubspacePanel extends Disposable {
     this.endpoint = new Endpoint<SubspaceHostNotifications, SubspaceWebviewNotifications, SubspaceHostRequests, SubspaceWebviewRequests>(
       (message) => void this.panel.webview.postMessage(message),
       {
-        notifications: { ready: () => this.ready() },
+        notifications: { ready: () => this.ready(), chooseReference: () => handlers.chooseReference?.(this) },
         requests: {
           phiGrid: async ({ module, other }, signal) => {
             if (!handlers.phiGrid) throw new Error('this panel has no comparison to take φ grids from');
