@@ -87,7 +87,7 @@ export async function matchReference(path: string, modules: readonly AdaptedModu
       alignments: used ? byModule.get(module)?.directions !== null : ref.kind === 'uv',
     });
     if (used && ref.kind === 'delta_w' && byModule.get(module)?.directions === null)
-      warnings.push(`${ref.name}: ΔW_ref has more than 2^20 entries, so its top singular vectors (and the alignments) are not computed; the recovery error is`);
+      warnings.push(`${ref.name}: ΔW_ref's top singular vectors are not determined (σ1 and σ2 too close), so its alignments are not given; the recovery error is`);
   }
   const unreferenced = modules.filter((m) => !byModule.has(m)).map((m) => m.name);
   return { byModule, summary: { file: path, kind: reference.kind, modules: summaries, unreferenced, warnings } };

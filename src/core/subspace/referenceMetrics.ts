@@ -1,10 +1,10 @@
 import { asColumnMajor64 } from '../compute/backend';
-import { denseSvd } from '../linalg/denseSvd';
 import { applyQ, applyQt, householderFactor, triangularFactor, type HouseholderFactors } from '../linalg/householder';
 import { multiply, type Matrix } from '../linalg/matrix';
 import { productSvd } from '../linalg/productSvd';
 import type { ComparedSide } from './modulePair';
 import type { MatrixReference, ModuleReference } from './referenceFile';
+import { topSingularPair } from './referenceTopPair';
 
 /** One checkpoint's ΔW_t = s·B·M·A measured against a module's reference. */
 export interface ReferenceMeasure {
@@ -22,25 +22,17 @@ export interface ReferenceMeasure {
   readonly norm: number;
 }
 
-/**
- * The top singular pair of a reference ΔW, for its alignments: computed once per module (dense
- * one-sided Jacobi, O(m·n·min(m, n))), only up to `MAX_SVD_ELEMENTS`; past it the alignments of a
- * delta_w reference are not given (its recovery error still is).
- */
-export const MAX_SVD_ELEMENTS = 1 << 20;
-
 export interface ReferenceDirections {
   readonly u: Float64Array;
   readonly v: Float64Array;
 }
 
-/** û, v̂ of a reference: its own for a direction, the top singular pair of a matrix (null past MAX_SVD_ELEMENTS). */
+/**
+ * û, v̂ of a reference: its own for a direction, the top singular pair of a matrix (computed once
+ * per module; null when σ1 and σ2 are too close for the pair to be determined).
+ */
 export function referenceDirections(ref: ModuleReference): ReferenceDirections | null {
-  if (ref.kind === 'uv') return { u: ref.u, v: ref.v };
-  if (ref.rows * ref.cols > MAX_SVD_ELEMENTS) return null;
-  const svd = denseSvd({ rows: ref.rows, cols: ref.cols, data: ref.data });
-  if (!svd.U || !svd.V) return null;
-  return { u: svd.U.data.slice(0, ref.rows), v: svd.V.data.slice(0, ref.cols) };
+  return ref.kind === 'uv' ? { u: ref.u, v: ref.v } : topSingularPair(ref);
 }
 
 /**

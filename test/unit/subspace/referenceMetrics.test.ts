@@ -90,3 +90,43 @@ test('a zero ΔW_t (PEFT starts B at zero): error 1, σ1/θ 0, no alignment or c
   assert.equal(got.alignmentU, null);
   assert.equal(got.cosine, null);
 });
+
+/** k orthonormal columns (length d) by Gram–Schmidt twice, column-major. */
+function orthonormal(rng: Rng, d: number, k: number): Float64Array {
+  const Q = rng.gaussians(d * k);
+  for (let pass = 0; pass < 2; pass++)
+    for (let j = 0; j < k; j++) {
+      for (let p = 0; p < j; p++) {
+        let dot = 0;
+        for (let i = 0; i < d; i++) dot += Q[p * d + i] * Q[j * d + i];
+        for (let i = 0; i < d; i++) Q[j * d + i] -= dot * Q[p * d + i];
+      }
+      let norm = 0;
+      for (let i = 0; i < d; i++) norm += Q[j * d + i] ** 2;
+      for (let i = 0; i < d; i++) Q[j * d + i] /= Math.sqrt(norm);
+    }
+  return Q;
+}
+
+test('a large reference ΔW (past the dense SVD) gets its exact top pair by subspace iteration; equal σ1 = σ2 gives none', () => {
+  const rng = Rng.fresh();
+  const [m, n] = [200, 160];
+  const U = orthonormal(rng, m, 3);
+  const V = orthonormal(rng, n, 3);
+  const build = (sigmas: readonly number[]): MatrixReference => {
+    const D = new Float64Array(m * n);
+    sigmas.forEach((s, l) => {
+      for (let j = 0; j < n; j++) for (let i = 0; i < m; i++) D[j * m + i] += s * U[l * m + i] * V[l * n + j];
+    });
+    let norm = 0;
+    for (const x of D) norm += x * x;
+    return { kind: 'delta_w', name: 'x', rows: m, cols: n, data: D, norm: Math.sqrt(norm) };
+  };
+  const pair = referenceDirections(build([3, 1, 0.2]));
+  assert.ok(pair, rng.tag);
+  const cu = Math.abs(pair.u.reduce((a, e, i) => a + e * U[i], 0));
+  const cv = Math.abs(pair.v.reduce((a, e, j) => a + e * V[j], 0));
+  close(cu, 1, `u1 ${rng.tag}`);
+  close(cv, 1, `v1 ${rng.tag}`);
+  assert.equal(referenceDirections(build([2, 2, 1])), null, 'σ1 = σ2: the top pair is not determined');
+});
