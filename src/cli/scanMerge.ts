@@ -55,7 +55,7 @@ async function shardFiles(input: string): Promise<string[]> {
   const info = await stat(input).catch(() => null);
   if (!info) throw new ShardError('NOT_SHARD_OUTPUT', `${input} does not exist`);
   if (!info.isDirectory()) return [input];
-  const names = (await readdir(input)).filter((n) => SHARD_FILE.test(n)).sort();
+  const names = (await readdir(input)).filter((n) => !n.startsWith('.') && SHARD_FILE.test(n)).sort();
   if (names.length === 0) throw new ShardError('NOT_SHARD_OUTPUT', `${input} holds no shard outputs (files named *.shard-K-of-N.csv or .jsonl)`);
   return names.map((n) => join(input, n));
 }
