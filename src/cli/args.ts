@@ -4,6 +4,7 @@ import { PROGRESS_OPTIONS, silent, text, type CommandSpec, type OptionSpec } fro
 import type { MakeZooArgs, ScanArgs } from './predictArgs';
 import type { PredictorCommandArgs } from './predictorArgs';
 import type { ResizeArgs } from './resizeArgs';
+import type { ScanMergeArgs } from './scanMerge';
 import { COMPUTE_OPTIONS, computeOf, paths, UsageError, whole } from './usage';
 
 /** Output formats of `lora-lens inspect`. */
@@ -57,6 +58,7 @@ export type CliArgs =
   | CompareArgs
   | CheckpointsArgs
   | ScanArgs
+  | ScanMergeArgs
   | MakeZooArgs
   | PredictorCommandArgs
   | ResizeArgs

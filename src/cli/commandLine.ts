@@ -6,13 +6,27 @@ import { parseCommand } from './parseCommand';
 import { MAKE_ZOO, SCAN } from './predictArgs';
 import { CHECK_INVARIANCE, PREDICT, TRAIN_PREDICTOR } from './predictorArgs';
 import { RESIZE } from './resizeArgs';
+import { SCAN_MERGE } from './scanMerge';
 import { UsageError } from './usage';
 import { terminalWidth } from './table';
 
 type RunnableArgs = Exclude<CliArgs, { command: 'help' | 'version' }>;
 
 /** Every command, in the order the overview lists them. */
-export const COMMANDS: readonly CommandSpec<RunnableArgs>[] = [INSPECT, CHECK, INFO, COMPARE, CHECKPOINTS, RESIZE, SCAN, MAKE_ZOO, TRAIN_PREDICTOR, PREDICT, CHECK_INVARIANCE];
+export const COMMANDS: readonly CommandSpec<RunnableArgs>[] = [
+  INSPECT,
+  CHECK,
+  INFO,
+  COMPARE,
+  CHECKPOINTS,
+  RESIZE,
+  SCAN,
+  SCAN_MERGE,
+  MAKE_ZOO,
+  TRAIN_PREDICTOR,
+  PREDICT,
+  CHECK_INVARIANCE,
+];
 
 /**
  * The command line as typed arguments, or the help or version to print. Throws UsageError, in

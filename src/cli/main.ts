@@ -9,6 +9,7 @@ import { info } from './info';
 import { inspect } from './inspect';
 import { makeZooCommand } from './makeZoo';
 import { scan } from './scan';
+import { scanMergeCommand } from './scanMerge';
 import { checkInvarianceCommand } from './checkInvariance';
 import { predictCommand } from './predict';
 import { trainPredictorCommand } from './trainPredictor';
@@ -67,6 +68,8 @@ function run(args: Exclude<CliArgs, { command: 'help' | 'version' }>): Promise<s
       return checkpoints(args);
     case 'scan':
       return scan(args);
+    case 'scan-merge':
+      return scanMergeCommand(args);
     case 'make-zoo':
       return makeZooCommand(args);
     case 'train-predictor':

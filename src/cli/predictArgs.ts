@@ -1,4 +1,5 @@
 import type { ComputeOptions } from '../core/compute/worker/protocol';
+import { parseShard, shardOutputPath, type Shard } from '../core/predict/scan/shard';
 import { paths, UsageError, whole } from './usage';
 import { PROGRESS_OPTIONS, silent, text, type CommandSpec } from './command';
 
@@ -11,6 +12,8 @@ export interface ScanArgs {
   /** σ's per module; undefined for the default (or the existing output's k). */
   readonly k: number | undefined;
   readonly force: boolean;
+  /** `--shard K/N`: only that shard's adapters; `out` is then the shard's own file. */
+  readonly shard?: Shard;
   /** No progress on stderr: --quiet, or stderr is not a terminal and --progress was not given. */
   readonly quiet: boolean;
   readonly compute: ComputeOptions;
@@ -31,7 +34,7 @@ export interface MakeZooArgs {
 export const SCAN: CommandSpec<ScanArgs> = {
   name: 'scan',
   summary: 'invariant features of every adapter under a folder, one CSV or JSONL row each',
-  usage: ['scan <folder> --out <features.csv|features.jsonl> [--k K] [--force] [options]'],
+  usage: ['scan <folder> --out <features.csv|features.jsonl> [--k K] [--shard K/N] [--force] [options]'],
   description:
     'Analyses every adapter folder under <folder> and writes one row per adapter: per module the top-K singular values of ΔW (zero-padded), ‖ΔW‖F and the effective rank, features that do not change under a reparametrization (B R, R⁻¹ A). An existing output is resumed: its rows are kept and those adapters are not analysed again. Adapters that cannot be analysed are listed on stderr as skipped.',
   arguments: [['<folder>', 'the folder to search for adapters (any depth)']],
@@ -39,10 +42,17 @@ export const SCAN: CommandSpec<ScanArgs> = {
     out: { type: 'string', value: '<file>', help: 'the output: a .csv or .jsonl file; its folder must exist' },
     k: { type: 'string', value: 'K', help: "singular values kept per module (default 8, or the existing output's K)" },
     force: { type: 'boolean', help: 'overwrite an --out file that is not a lora-lens scan output (otherwise refused)' },
+    shard: {
+      type: 'string',
+      value: 'K/N',
+      help: 'scan only shard K of N (1-based), the adapters whose path hashes to it, into <out> named with .shard-K-of-N before its extension; join the shards with scan-merge (docs/sharding.md)',
+    },
     ...PROGRESS_OPTIONS,
   },
   parse(values, positionals) {
     const [root] = paths(positionals, 1, 1, 'folder');
+    const shardText = text(values, 'shard');
+    const shard = shardText === undefined ? undefined : shardArg(shardText);
     const out = text(values, 'out');
     if (out === undefined || out === '') throw new UsageError('scan needs --out FILE.csv or --out FILE.jsonl');
     const format = /\.csv$/i.test(out) ? 'csv' : /\.jsonl$/i.test(out) ? 'jsonl' : null;
@@ -51,7 +61,8 @@ export const SCAN: CommandSpec<ScanArgs> = {
     return {
       command: 'scan',
       root,
-      out,
+      out: shard ? shardOutputPath(out, shard) : out,
+      ...(shard ? { shard } : {}),
       format,
       k: k === undefined ? undefined : whole('--k', k, 1),
       force: values.force === true,
@@ -90,3 +101,11 @@ export const MAKE_ZOO: CommandSpec<MakeZooArgs> = {
   },
   outputs: (args) => [{ option: '<folder>', path: args.dir, kind: 'folder', createsParents: true }],
 };
+
+function shardArg(value: string): Shard {
+  try {
+    return parseShard(value);
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}

@@ -1,5 +1,6 @@
 import { JobClient } from '../core/jobs/client';
 import { scanAdapters, type ScanEvent } from '../core/predict/scan/scan';
+import { shardLabel } from '../core/predict/scan/shard';
 import { workerScript } from './inspect';
 import type { ScanArgs } from './predictArgs';
 import { clean } from './table';
@@ -23,6 +24,7 @@ export async function scan(args: ScanArgs): Promise<string> {
       format: args.format,
       ...(args.k === undefined ? {} : { k: args.k }),
       force: args.force,
+      ...(args.shard ? { shard: args.shard } : {}),
       analyze: async (path, token) => (await client.run('analyze', { path, options: args.compute }, token ? { token } : {})).output.modules,
       onEvent: progress,
     });
@@ -30,7 +32,8 @@ export async function scan(args: ScanArgs): Promise<string> {
     const rate = summary.analysed > 0 ? `, ${(summary.analysed / seconds).toFixed(1)} adapters/s` : '';
     const what =
       summary.layout === null ? 'nothing written (no adapter could be analysed)' : `wrote ${clean(args.out)}: ${summary.rows} rows (${summary.added} added, ${summary.kept} kept)`;
-    return `${what}; ${summary.analysed} analysed, ${summary.skipped.length} skipped in ${seconds.toFixed(1)} s${rate}${summary.layout ? `; layout ${summary.layout}` : ''}\n`;
+    const shard = args.shard ? `shard ${shardLabel(args.shard)}: ` : '';
+    return `${shard}${what}; ${summary.analysed} analysed, ${summary.skipped.length} skipped in ${seconds.toFixed(1)} s${rate}${summary.layout ? `; layout ${summary.layout}` : ''}\n`;
   } finally {
     progress({ type: 'adapter', done: -1, todo: 0, path: '' });
     await client.dispose();

@@ -11,6 +11,7 @@ import { DEFAULT_K, type FeatureLayout } from '../layout';
 import { textSafe } from '../../report/escape';
 import { findAdapters, type FoundAdapter } from './findAdapters';
 import { parseScan, renderScan, type ScanFile, type ScanFormat, type ScanRow } from './scanOutput';
+import { shardLabel, shardOf, ShardError, type Shard } from './shard';
 
 export interface ScanOptions {
   readonly root: string;
@@ -20,6 +21,8 @@ export interface ScanOptions {
   readonly k?: number;
   /** Replace an existing output that is not a scan output, or start a scan output over. */
   readonly force?: boolean;
+  /** Scan only this shard's adapters (shardOf their key); `out` is then this shard's own file. */
+  readonly shard?: Shard;
   /** Analyses one adapter folder: module results in the adapter's module order (the CLI uses the worker). */
   readonly analyze: (path: string, token?: CancellationToken) => Promise<readonly ModuleResult[]>;
   readonly token?: CancellationToken;
@@ -34,6 +37,7 @@ export type ScanEvent =
   | { readonly type: 'note'; readonly message: string };
 
 export interface ScanSummary {
+  /** Adapter folders found (of this shard, with --shard). */
   readonly found: number;
   /** Rows taken over from the existing output (their adapters not analysed again). */
   readonly kept: number;
@@ -62,6 +66,11 @@ const FLUSH_MS = 1000;
  * modules do not fit the layout, are reported through onEvent and skipped: they never stop the
  * scan.
  *
+ * With `shard`, only the adapters whose key falls in that shard (shardOf) are analysed, and the
+ * output records the shard. The layout is still chosen from every adapter found (their headers
+ * only), so each shard picks the layout a whole scan would and their outputs can be merged; a
+ * shard with no adapters of its own still writes its (empty) output, so a merge sees it ran.
+ *
  * One run at a time per output: the scan holds `<out>.lock` (../../io/outputLock) from before it
  * reads the existing output until its last write, so a second scan into the same output fails
  * at once with OUTPUT_LOCKED instead of both succeeding while one run's rows are lost. Creating
@@ -82,11 +91,17 @@ async function scanLocked(options: ScanOptions): Promise<ScanSummary> {
   if (existing?.layoutId && options.k !== undefined && options.k !== existing.k) {
     throw new FeatureError('LAYOUT_MISMATCH', `${options.out} was written with k=${existing.k}; resume with --k ${existing.k}, or write a new output`);
   }
+  const shard = options.shard ?? null;
+  if (existing && (existing.shard ? shardLabel(existing.shard) : null) !== (shard ? shardLabel(shard) : null)) {
+    const was = existing.shard ? `shard ${shardLabel(existing.shard)}` : 'a whole scan (no --shard)';
+    throw new ShardError('SHARD_MISMATCH', `${options.out} holds ${was}; resume it with the same --shard, or write a new output`);
+  }
   const k = existing?.layoutId ? existing.k : (options.k ?? DEFAULT_K);
   const kept: ScanRow[] = existing ? [...existing.rows] : [];
   const keys = new Set(kept.map((r) => r.path));
-  const found = await findAdapters(options.root);
-  if (found.length === 0 && kept.length === 0)
+  const all = await findAdapters(options.root);
+  const found = shard ? all.filter((f) => shardOf(f.key, shard.count) === shard.index) : all;
+  if (all.length === 0 && kept.length === 0)
     throw new FeatureError(
       'NO_ADAPTERS',
       `no adapter folders under ${options.root} (folders holding adapter_model.safetensors, adapters.safetensors or pytorch_lora_weights.safetensors)`,
@@ -97,25 +112,29 @@ async function scanLocked(options: ScanOptions): Promise<ScanSummary> {
     options.onEvent?.({ type: 'skipped', path, reason });
   };
   const candidates: { found: FoundAdapter; adapter: Adapter }[] = [];
+  // Every adapter that can be analysed, in key order, to choose the layout: a shard counts the
+  // other shards' adapters too (unless its output fixed the layout already).
+  const voters: Adapter[] = [];
+  const ours = new Set(found);
   // A CSV output holds keys with their unsafe characters shown as escapes (csvCell): match either form.
-  for (const f of found.filter((f) => !keys.has(f.key) && !keys.has(textSafe(f.key)))) {
+  for (const f of all.filter((f) => !keys.has(f.key) && !keys.has(textSafe(f.key)))) {
+    if (!ours.has(f) && existing?.layoutId) continue;
     throwIfCancelled(options.token);
     const adapter = await describe(f.path).catch((error: unknown) => (error instanceof Error ? error.message : String(error)));
+    const usable = typeof adapter !== 'string' && adapter.analysable && adapter.modules.length > 0;
+    if (usable) voters.push(adapter);
+    if (!ours.has(f)) continue;
     if (typeof adapter === 'string') skip(f.key, adapter);
-    else if (!adapter.analysable || adapter.modules.length === 0) skip(f.key, adapter.warnings[0] ?? 'no LoRA modules to analyse');
+    else if (!usable) skip(f.key, adapter.warnings[0] ?? 'no LoRA modules to analyse');
     else candidates.push({ found: f, adapter });
   }
-  const layout = chooseLayout(
-    existing,
-    candidates.map((c) => c.adapter),
-    k,
-  );
+  const layout = chooseLayout(existing, voters, k);
   options.onEvent?.({ type: 'start', found: found.length, kept: kept.length, todo: candidates.length, layout: layout?.id ?? null });
   const added: ScanRow[] = [];
   let analysed = 0;
   let flushed = Date.now();
   const flush = async () => {
-    if (layout) await writeFileAtomic(options.out, renderScan(options.format, layout, [...kept, ...added]));
+    if (layout) await writeFileAtomic(options.out, renderScan(options.format, layout, [...kept, ...added], shard));
     flushed = Date.now();
   };
   for (const [i, c] of candidates.entries()) {
@@ -141,7 +160,7 @@ async function scanLocked(options: ScanOptions): Promise<ScanSummary> {
  * An output is rewritten whole on each flush, so it must fit in one string: a row per adapter is
  * a few kilobytes, and 256 MiB holds tens of thousands of them.
  */
-const MAX_SCAN_OUTPUT_BYTES = 256 * 1024 * 1024;
+export const MAX_SCAN_OUTPUT_BYTES = 256 * 1024 * 1024;
 
 /** The existing output, null when there is none (or `force` discards it). */
 async function readExisting(out: string, format: ScanFormat, force: boolean): Promise<ScanFile | null> {

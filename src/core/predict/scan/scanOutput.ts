@@ -3,6 +3,7 @@ import { csvCell, csvUnguard, jsonText } from '../../report/escape';
 import { parseCsv } from '../csvCells';
 import { parseLayoutId, type FeatureLayout, type LayoutModule } from '../layout';
 import { parseBoundedJson } from '../../io/boundedJson';
+import { parseShard, shardLabel, type Shard } from './shard';
 
 /** The two formats, chosen by the output's extension. */
 export type ScanFormat = 'csv' | 'jsonl';
@@ -23,6 +24,8 @@ export interface ScanFile {
   readonly columns: readonly string[];
   readonly modules: readonly LayoutModule[] | null;
   readonly rows: readonly ScanRow[];
+  /** The shard a `scan --shard K/N` output holds; null for a whole scan (or a merge). */
+  readonly shard: Shard | null;
 }
 
 /** `format` of the JSONL header object: names the file as a scan output. */
@@ -34,14 +37,19 @@ const JSONL_FORMAT = 'lora-lens-scan';
  * row, so each row says what its numbers mean) and the features.
  * JSONL: a header object `{"format":"lora-lens-scan","version":1,"layout":id,"k":k,
  * "modules":[{name,shape}],"columns":[…]}`, then `{"path":key,"features":[…]}` per adapter.
+ *
+ * A shard's output records its shard: CSV in a third column, headed `shard=K/N` (so a shard
+ * with no rows still says which it is) and holding `K/N` in every row; JSONL as
+ * `"shard":"K/N"` in the header object. Without a shard the text is exactly a whole scan's.
  */
-export function renderScan(format: ScanFormat, layout: FeatureLayout, rows: readonly ScanRow[]): string {
+export function renderScan(format: ScanFormat, layout: FeatureLayout, rows: readonly ScanRow[], shard: Shard | null = null): string {
+  const label = shard ? shardLabel(shard) : null;
   if (format === 'csv') {
-    const lines = [['path', 'layout', ...layout.columns].map(csvCell).join(',')];
-    for (const r of rows) lines.push([csvCell(r.path), layout.id, ...Array.from(r.features, (v) => csvCell(v))].join(','));
+    const lines = [['path', 'layout', ...(label ? [`shard=${label}`] : []), ...layout.columns].map(csvCell).join(',')];
+    for (const r of rows) lines.push([csvCell(r.path), layout.id, ...(label ? [label] : []), ...Array.from(r.features, (v) => csvCell(v))].join(','));
     return `${lines.join('\r\n')}\r\n`;
   }
-  const header = { format: JSONL_FORMAT, version: 1, layout: layout.id, k: layout.k, modules: layout.modules, columns: layout.columns };
+  const header = { format: JSONL_FORMAT, version: 1, ...(label ? { shard: label } : {}), layout: layout.id, k: layout.k, modules: layout.modules, columns: layout.columns };
   return [header, ...rows.map((r) => ({ path: r.path, features: Array.from(r.features) }))].map((o) => `${jsonText(o)}\n`).join('');
 }
 
@@ -63,21 +71,26 @@ function notScan(why: string): FeatureError {
 function parseScanCsv(text: string): ScanFile {
   const table = parseCsv(text);
   if (!table || table.length === 0 || table[0][0] !== 'path' || table[0][1] !== 'layout') throw notScan('its first line is not a scan header (path,layout,…)');
-  const columns = table[0].slice(2);
+  // Layout columns end in `:feature`, so a third header cell `shard=K/N` cannot be one.
+  const label = /^shard=\d+\/\d+$/.test(table[0][2] ?? '') ? table[0][2].slice('shard='.length) : null;
+  const shard = label === null ? null : shardIn(label);
+  const lead = shard ? 3 : 2;
+  const columns = table[0].slice(lead);
   let layoutId: string | null = null;
   const rows: ScanRow[] = [];
   for (let i = 1; i < table.length; i++) {
     const cells = table[i];
     if (cells.length === 1 && cells[0] === '') continue;
-    if (cells.length !== columns.length + 2) throw notScan(`row ${i + 1} has ${cells.length} cells, the header ${columns.length + 2}`);
+    if (cells.length !== columns.length + lead) throw notScan(`row ${i + 1} has ${cells.length} cells, the header ${columns.length + lead}`);
     if (layoutId !== null && cells[1] !== layoutId) throw notScan(`row ${i + 1} names layout ${cells[1]}, earlier rows ${layoutId}`);
+    if (label !== null && cells[2] !== label) throw notScan(`row ${i + 1} names shard ${cells[2]}, the header ${label}`);
     layoutId = cells[1];
-    rows.push({ path: csvUnguard(cells[0]), features: numbers(cells.slice(2), i + 1) });
+    rows.push({ path: csvUnguard(cells[0]), features: numbers(cells.slice(lead), i + 1, lead) });
   }
-  if (layoutId === null) return { layoutId: '', k: 0, columns, modules: null, rows };
+  if (layoutId === null) return { layoutId: '', k: 0, columns, modules: null, rows, shard };
   const { k, moduleCount } = layoutOf(layoutId);
   if (moduleCount * (k + 2) !== columns.length) throw notScan(`layout ${layoutId} has ${moduleCount * (k + 2)} columns, the header ${columns.length}`);
-  return { layoutId, k, columns, modules: null, rows };
+  return { layoutId, k, columns, modules: null, rows, shard };
 }
 
 function parseScanJsonl(text: string): ScanFile {
@@ -88,6 +101,7 @@ function parseScanJsonl(text: string): ScanFile {
   const { k, moduleCount } = layoutOf(layoutId);
   const columns = Array.isArray(header.columns) && header.columns.every((c) => typeof c === 'string') ? (header.columns as string[]) : null;
   const modules = Array.isArray(header.modules) ? header.modules.filter(isModule) : [];
+  const shard = header.shard === undefined ? null : shardIn(typeof header.shard === 'string' ? header.shard : '');
   if (!columns || columns.length !== moduleCount * (k + 2) || modules.length !== moduleCount) throw notScan(`its header's columns or modules do not fit layout ${layoutId}`);
   const rows: ScanRow[] = [];
   for (let i = 1; i < lines.length; i++) {
@@ -102,7 +116,15 @@ function parseScanJsonl(text: string): ScanFile {
       throw notScan(`line ${i + 1} is not a row {"path":…,"features":[${columns.length} numbers]}`);
     rows.push({ path: row.path, features: Float64Array.from(row.features as number[]) });
   }
-  return { layoutId, k, columns, modules, rows };
+  return { layoutId, k, columns, modules, rows, shard };
+}
+
+function shardIn(label: string): Shard {
+  try {
+    return parseShard(label);
+  } catch {
+    throw notScan(`its header's shard "${label}" is not K/N`);
+  }
 }
 
 function layoutOf(id: string): { k: number; moduleCount: number } {
@@ -113,11 +135,11 @@ function layoutOf(id: string): { k: number; moduleCount: number } {
   }
 }
 
-function numbers(cells: readonly string[], line: number): Float64Array {
+function numbers(cells: readonly string[], line: number, lead: number): Float64Array {
   const out = new Float64Array(cells.length);
   cells.forEach((c, j) => {
     const v = Number(c);
-    if (c.trim() === '' || !Number.isFinite(v)) throw notScan(`row ${line}, column ${j + 3} is not a number`);
+    if (c.trim() === '' || !Number.isFinite(v)) throw notScan(`row ${line}, column ${j + lead + 1} is not a number`);
     out[j] = v;
   });
   return out;
