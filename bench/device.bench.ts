@@ -171,7 +171,7 @@ async function main(): Promise<void> {
     console.log(`provider: ${describeDenseDevice(provider.device)}`);
     if (provider.device.device === 'cpu') console.log('  (no GPU provider ran: only the CPU is timed)');
   } catch (error) {
-    console.log(`provider: --device ${requested} cannot run here: ${(error as Error).message}; only the CPU is timed`);
+    console.log(`provider: ${(error as Error).message}; only the CPU is timed`);
   }
   const dir = join(tmpdir(), 'lora-lens-bench', 'device');
   try {

@@ -5,7 +5,9 @@ import type { DenseMatrix } from '../../../src/core/compute/dense';
 import { decideDenseDevice, describeDenseDevice, WebGpuUnavailableError, type DenseEnvironment } from '../../../src/core/compute/device/denseDevice';
 import { openDenseEngine } from '../../../src/core/compute/device/denseEngines';
 import type { DeviceAvailability } from '../../../src/core/compute/device/webgpuProbe';
-import { DeviceUnavailableError, OrtUnavailableError } from '../../../src/core/compute/ort/runtime';
+import { createOrtSession, DeviceUnavailableError, OrtUnavailableError, WEBGPU_FLOAT64_NOTE } from '../../../src/core/compute/ort/runtime';
+import { gramGraph } from '../../../src/core/compute/onnx/graphs';
+import { encodeModel } from '../../../src/core/compute/onnx/onnxModel';
 import { OrtDenseEngine } from '../../../src/core/compute/ort/ortDense';
 import { describeError, EXIT_INPUT } from '../../../src/cli/exitStatus';
 import { Rng } from '../../helpers/random';
@@ -99,5 +101,15 @@ test('the CPU fallback computes the same numbers as the CPU engine did before de
   } finally {
     await chosen.engine.dispose();
     await before.dispose();
+  }
+});
+
+test('a float64 session asked for WebGPU (spectra, predictors) runs on the CPU and says why', async () => {
+  const created = await createOrtSession(encodeModel(gramGraph('double', 'tall')), 'webgpu', 1);
+  try {
+    assert.equal(created.provider, 'cpu');
+    assert.equal(created.fallbackReason, WEBGPU_FLOAT64_NOTE);
+  } finally {
+    await created.session.release();
   }
 });
