@@ -108,7 +108,7 @@ export const INSPECT: CommandSpec<InspectArgs> = {
 export const INFO: CommandSpec<InfoArgs> = {
   name: 'info',
   summary: "onnxruntime's version, its providers, and the one that runs for --device",
-  usage: ['info [--device auto|cuda|cpu] [--json]'],
+  usage: ['info [--device auto|cuda|cpu|webgpu] [--json]'],
   description:
     "Prints onnxruntime's version, the execution providers this installation has, the one that actually runs for --device (found by creating a session, as the analyses do, with the reason for any fallback) and its threads.",
   arguments: [],

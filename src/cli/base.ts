@@ -1,6 +1,6 @@
 import type { BaseAnalysis, BaseModuleResult } from '../core/base/analyzeBase';
 import type { PhiMap } from '../core/base/conversionSimilarity';
-import type { BaseJobReport } from '../core/jobs/protocol';
+import type { BaseJobReport, DenseDeviceReport } from '../core/jobs/protocol';
 import type { ReportJson } from '../core/report/report';
 import { clean, shortName, textTable } from './table';
 
@@ -9,6 +9,8 @@ export interface BaseJson {
   readonly path: string;
   readonly shards: readonly string[];
   readonly engine: string;
+  /** Where W0's products ran and in what precision (float32 on WebGPU); devices `auto` passed over, with why. */
+  readonly device: DenseDeviceReport;
   readonly k: number;
   readonly kBase: number;
   readonly epsilon: number;
@@ -42,6 +44,7 @@ export function baseJson(analysis: BaseAnalysis, base: BaseJobReport): BaseJson 
     path: base.path,
     shards: base.shards,
     engine: base.engine,
+    device: base.device,
     k: analysis.k,
     kBase: analysis.kBase,
     epsilon: base.epsilon,
@@ -135,7 +138,11 @@ export function baseText(analysis: BaseAnalysis, json: BaseJson): string {
         ]
       : [shortName(m.name), '–', '–', '–', `skipped: ${clean(m.reason)}`],
   );
-  const out = ['', `against the base model · ${clean(json.path)} · top-${json.k} of W0 (K = ${json.kBase}) · ε = ${json.epsilon} · ${json.engine}`, ''];
+  const out = [
+    '',
+    `against the base model · ${clean(json.path)} · top-${json.k} of W0 (K = ${json.kBase}) · ε = ${json.epsilon} · ${json.engine} · device ${clean(json.device.text)}`,
+    '',
+  ];
   for (const line of textTable(['module', 'align', 'amplif', 'intruders', 'base weight'], rows)) out.push(line);
   if (json.condLora.length > 0) out.push('');
   for (const g of json.condLora) out.push(condLoraLine(g));

@@ -61,8 +61,8 @@ const json: OptionSpec = { type: 'boolean', help: 'print the result as JSON on s
 const predictorOption: OptionSpec = { type: 'string', value: '<folder>', help: 'the predictor folder train-predictor wrote (model.onnx, manifest.json)' };
 const deviceOption: OptionSpec = {
   type: 'string',
-  value: 'auto|cuda|cpu',
-  help: "where the predictor's ONNX model runs: cuda, cpu, or auto (default: CUDA when onnxruntime has it, else the CPU); the adapter's analysis chooses its own backend",
+  value: 'auto|cuda|cpu|webgpu',
+  help: "where the predictor's ONNX model runs: cuda, cpu, or auto (default: CUDA when onnxruntime has it, else the CPU); the model is float64, so webgpu runs it on the CPU and says so; the adapter's analysis chooses its own backend",
 };
 
 export const TRAIN_PREDICTOR: CommandSpec<TrainPredictorArgs> = {
@@ -140,7 +140,7 @@ export const TRAIN_PREDICTOR: CommandSpec<TrainPredictorArgs> = {
 export const PREDICT: CommandSpec<PredictArgs> = {
   name: 'predict',
   summary: 'runs a trained predictor on one adapter',
-  usage: ['predict <adapter> --predictor <folder> [--device auto|cuda|cpu] [--json]'],
+  usage: ['predict <adapter> --predictor <folder> [--device auto|cuda|cpu|webgpu] [--json]'],
   description: "Runs a predictor on one adapter. The adapter's modules must match the layout the predictor was trained on; a mismatch is an error and no number is printed.",
   arguments: [['<adapter>', 'an adapter file or folder']],
   options: { predictor: predictorOption, device: deviceOption, json },
@@ -160,7 +160,7 @@ export const PREDICT: CommandSpec<PredictArgs> = {
 export const CHECK_INVARIANCE: CommandSpec<CheckInvarianceArgs> = {
   name: 'check-invariance',
   summary: "checks that a predictor's output survives GL(r) reparametrizations of an adapter",
-  usage: ['check-invariance <adapter> --predictor <folder> [--trials N] [--seed S] [--device auto|cuda|cpu] [--json]'],
+  usage: ['check-invariance <adapter> --predictor <folder> [--trials N] [--seed S] [--device auto|cuda|cpu|webgpu] [--json]'],
   description:
     'Runs a predictor on N random reparametrizations (B R, R⁻¹ A) of the adapter, which leave every ΔW unchanged, and reports the largest relative change of its outputs (at most 1e-4 passes). The exit status is 0 either way; scripts read "invariant" from --json.',
   arguments: [['<adapter>', 'an adapter file or folder']],

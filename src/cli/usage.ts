@@ -45,8 +45,8 @@ export const COMPUTE_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   },
   device: {
     type: 'string',
-    value: 'auto|cuda|cpu',
-    help: 'where onnxruntime runs: cuda, cpu, or auto (default), which tries CUDA and falls back to the CPU; `lora-lens info` shows which one this installation gets',
+    value: 'auto|cuda|cpu|webgpu',
+    help: 'where onnxruntime runs: cuda, cpu, webgpu, or auto (default), which tries CUDA, then WebGPU for the float32-tolerant dense work (the randomized SVD of base weights), then the CPU; float64 work never runs on WebGPU; `lora-lens info` shows what this installation gets',
   },
 };
 

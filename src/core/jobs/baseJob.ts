@@ -4,10 +4,8 @@ import { BaseModel } from '../base/baseModel';
 import { INTRUDER_EPSILON } from '../base/intruders';
 import { stampFile, unmatchedModules } from '../check/attachedBase';
 import type { CancellationToken } from '../cancellation';
-import { chooseBackendKind } from '../compute/backendPolicy';
-import { JsDenseEngine, type DenseEngine } from '../compute/dense';
-import { OrtDenseEngine } from '../compute/ort/ortDense';
-import type { ComputeOptions } from '../compute/worker/protocol';
+import { describeDenseDevice } from '../compute/device/denseDevice';
+import { openDenseEngine } from '../compute/device/denseEngines';
 import { assertUnchanged } from '../container/unchanged';
 import type { JobDefinition } from './definition';
 import type { BaseJobOptions, JobKinds, ModuleProgress } from './protocol';
@@ -49,7 +47,8 @@ export async function againstBase(
   token: CancellationToken,
   progress: (p: ModuleProgress) => void,
 ): Promise<JobKinds['base']['output']> {
-  const { engine, fallbackReason } = denseEngine(options.compute);
+  // No size threshold: W0 products are dense m×n by n×l, and even a small model repays onnxruntime's start-up.
+  const { engine, device } = await openDenseEngine(options.compute);
   try {
     const analysis = await analyzeAgainstBase(opened, base, engine, {
       ...(options.k === undefined ? {} : { k: options.k }),
@@ -65,20 +64,11 @@ export async function againstBase(
       shards: base.layout.shards.map((s) => s.path),
       engine: engine.name,
       epsilon: options.epsilon ?? INTRUDER_EPSILON,
-      ...(fallbackReason === undefined ? {} : { fallbackReason }),
+      device: { name: device.device, precision: device.precision, skipped: device.skipped, text: describeDenseDevice(device) },
+      ...(device.skipped.length === 0 ? {} : { fallbackReason: describeDenseDevice(device) }),
     };
     return { analysis, base: report };
   } finally {
     await engine.dispose().catch(() => undefined);
   }
-}
-
-/**
- * The dense engine as the one policy picks it, with no size threshold: W0 products are dense
- * m×n by n×l, and unlike the factor spectra even a small model repays onnxruntime's start-up.
- */
-function denseEngine(compute: ComputeOptions): { engine: DenseEngine; fallbackReason?: string } {
-  const decision = chooseBackendKind(compute, 0, 0);
-  if (decision.backend === 'js') return decision.note === undefined ? { engine: new JsDenseEngine() } : { engine: new JsDenseEngine(), fallbackReason: decision.note };
-  return { engine: new OrtDenseEngine(decision.device, compute.threads) };
 }

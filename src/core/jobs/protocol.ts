@@ -55,13 +55,24 @@ export interface BaseJobOptions {
 }
 
 /** Which base model a base job read and what multiplied by it. */
+/** The dense device of a base job (src/core/compute/device/denseDevice.ts), as reported. */
+export interface DenseDeviceReport {
+  readonly name: 'cpu' | 'cuda' | 'webgpu';
+  readonly precision: 'float64' | 'float32';
+  readonly skipped: readonly { readonly device: 'cuda' | 'webgpu'; readonly reason: string }[];
+  /** The same in one line, as the text report prints it. */
+  readonly text: string;
+}
+
 export interface BaseJobReport {
   /** The resolved base path (file, index or folder) and its shards in order. */
   readonly path: string;
   readonly shards: readonly string[];
   /** The dense engine's name after the run (`js`, `onnxruntime cpu`, …). */
   readonly engine: string;
-  /** Why `auto` fell back to JS, when it did. */
+  /** Where the dense products ran, in what precision, and why `auto` passed other devices over. */
+  readonly device: DenseDeviceReport;
+  /** Why `auto` passed devices over (or fell back to JS), when it did: `device.text`. */
   readonly fallbackReason?: string;
   readonly epsilon: number;
 }

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { gramGraph } from '../compute/onnx/graphs';
+import { webGpuAvailability } from '../compute/device/webgpuProbe';
 import { OrtSessions, ortInfo, type DeviceChoice, type OrtInfo, type Provider } from '../compute/ort/runtime';
 
 /** What runs analyses on this machine for a device choice (`lora-lens info --json`, Show Compute Info). */
@@ -31,9 +32,13 @@ export async function computeInfo(device: DeviceChoice): Promise<ComputeInfoRepo
   } finally {
     await sessions.dispose();
   }
+  const webgpu = await webGpuAvailability();
   return {
     onnxruntime: installed.version,
-    providers: installed.providers,
+    providers: [
+      ...installed.providers,
+      { name: 'webgpu', available: webgpu.available, note: webgpu.available ? 'adapter found; runs the float32-tolerant dense work (--base)' : webgpu.reason },
+    ],
     device,
     provider: sessions.provider ?? null,
     fallbackReason: sessions.fallbackReason ?? null,

@@ -105,11 +105,11 @@ test('info names the runtime, the providers and the one that runs; bad choices a
   assert.match(info.onnxruntime, /^\d+\.\d+\.\d+/);
   assert.deepEqual(
     info.providers.map((p) => p.name),
-    ['cpu', 'cuda'],
+    ['cpu', 'cuda', 'webgpu'],
   );
   assert.ok(['cpu', 'cuda'].includes(info.provider));
   assert.equal(info.threads, Math.max(1, info.cores - 1));
   const bad = run('inspect', '--device', 'gpu');
   assert.equal(bad.status, 2);
-  assert.match(bad.stderr, /--device takes one of auto, cuda, cpu \(got "gpu"\)/);
+  assert.match(bad.stderr, /--device takes one of auto, cuda, cpu, webgpu \(got "gpu"\)/);
 });

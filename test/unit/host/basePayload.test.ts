@@ -20,7 +20,12 @@ test('baseModelPayload: analysed rows with typed columns equal to the core, skip
       await opened.file.close();
       await base.close();
     });
-    const payload = baseModelPayload(fixture.adapter, analysis, { path: fixture.base, shards: ['a', 'b'], engine: 'js', epsilon: 0.5 }, 1.5);
+    const payload = baseModelPayload(
+      fixture.adapter,
+      analysis,
+      { path: fixture.base, shards: ['a', 'b'], engine: 'js', device: { name: 'cpu', precision: 'float64', skipped: [], text: 'cpu (float64)' }, epsilon: 0.5 },
+      1.5,
+    );
     assert.equal(payload.adapter.label, 'adapter');
     assert.equal(payload.base.label, 'base');
     assert.equal(baseLabel('/m/llama/model.safetensors.index.json'), 'llama');

@@ -5,9 +5,13 @@ import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { encodeModel, type OnnxGraph } from '../onnx/onnxModel';
 import { LensError, registerLensError } from '../../errors';
 
-/** What the user asked for: `auto` tries CUDA and falls back to the CPU. */
-export type DeviceChoice = 'auto' | 'cuda' | 'cpu';
-export const DEVICE_CHOICES: readonly DeviceChoice[] = ['auto', 'cuda', 'cpu'];
+/**
+ * What the user asked for: `auto` tries CUDA and falls back to the CPU. `webgpu` names the
+ * device of the float32-tolerant dense work (src/core/compute/device/); WebGPU has no float64,
+ * so float64 sessions asked for it run on the CPU and say why.
+ */
+export type DeviceChoice = 'auto' | 'cuda' | 'cpu' | 'webgpu';
+export const DEVICE_CHOICES: readonly DeviceChoice[] = ['auto', 'cuda', 'cpu', 'webgpu'];
 
 /** The provider that actually runs the kernels. */
 export type Provider = 'cuda' | 'cpu';
@@ -35,6 +39,9 @@ registerLensError('DeviceUnavailableError', DeviceUnavailableError);
 /** What a user must install for `--device cuda`: every CUDA failure names it. */
 export const CUDA_INSTALL_HINT =
   "CUDA needs onnxruntime-node's CUDA provider (run node_modules/onnxruntime-node/script/install with --onnxruntime-node-install=cuda12), CUDA 12 and cuDNN 9";
+
+/** Why a float64 session asked for WebGPU runs on the CPU instead. */
+export const WEBGPU_FLOAT64_NOTE = 'WebGPU has no float64: this float64 work runs on the CPU';
 
 let loaded: Ort | undefined;
 
@@ -172,8 +179,8 @@ export async function createOrtSession(model: Uint8Array, device: DeviceChoice, 
     graphOptimizationLevel: 'all',
     logSeverityLevel: 4,
   });
-  let fallbackReason: string | undefined;
-  if (device !== 'cpu') {
+  let fallbackReason: string | undefined = device === 'webgpu' ? WEBGPU_FLOAT64_NOTE : undefined;
+  if (device === 'auto' || device === 'cuda') {
     try {
       return { session: await ort.InferenceSession.create(model, options('cuda')), provider: 'cuda' };
     } catch (error) {
