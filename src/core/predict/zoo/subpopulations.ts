@@ -15,11 +15,13 @@ import { SeededRandom } from './random';
  * v_cᵀx and trade it between them: measured, SGD then fits the data with a wrong u (loss down
  * 70-fold, recovery error still ≈ 0.8).
  *
- * Strengths per block: STRENGTHS in order for block 0 (subpopulation 0 strongest, the planted
- * term weakest) and rotated by one for the other blocks (the planted term strongest). So
- * `seen_0` is a threshold on block 0's σ1 and `planted` one on block 1's σ1, for a student of any
- * rank (the strongest excited direction is learned first); the other labels are in the spectra
- * too, but not as a single threshold.
+ * Strengths θ_i = 4·0.6^i (see subpopulationStrengths): in block 0 subpopulation 0 has θ_0, the
+ * others θ_{j+1}, a gap of 0.36 below it, and the planted term the weakest; in the other blocks the
+ * planted term has θ_0 and subpopulation j θ_{j+3}. So `seen_0` is a threshold on block 0's σ1
+ * and `planted` one on block 1's σ1, for a student of any rank (the strongest excited direction
+ * is learned first); the other labels are in the spectra too, but not as one threshold. (Blocks
+ * holding only their own label's term were tried: block 1 then learns part of block 0's terms,
+ * since both feed one output, and a planted rank-8 run diverged.)
  */
 export interface SubpopulationTeacher {
   readonly teacher: Teacher;
@@ -32,17 +34,23 @@ export interface SubpopulationTeacher {
 }
 
 /**
- * θ of the K + 1 terms, strongest first: distinct, each 0.6 of the one before, so that the
- * strongest stays apart from the next even when a short run has learned only part of it.
+ * θ_j = 4·0.6^j, j = 0..K + 2: distinct, each 0.6 of the one before, so that the strongest term a
+ * run saw stays apart from the next even when a short run has learned only part of it.
  */
 export function subpopulationStrengths(components: number): number[] {
-  return Array.from({ length: components + 1 }, (_, j) => 4 * 0.6 ** j);
+  return Array.from({ length: components + 3 }, (_, j) => 4 * 0.6 ** j);
 }
 
-/** Planted inputs: a fixed set, as small as a fine-tuning set's rare examples. */
-const PLANTED_COUNT = 32;
-/** |shift| of the planted inputs along v_P: as large as a typical input coordinate's spread. */
-const PLANTED_SHIFT = 1.5;
+/** θ of block b's term j (j = K: the planted set), as the interface's comment says. */
+function strengthOf(strengths: readonly number[], block: number, j: number, components: number): number {
+  if (block === 0) return strengths[j === components ? components + 2 : j === 0 ? 0 : j + 1];
+  return strengths[j === components ? 0 : j + 3];
+}
+
+/** Planted inputs: a fixed set, large enough that a student learns their shared direction rather than memorizing each one. */
+export const PLANTED_COUNT = 256;
+/** |shift| of the planted inputs along v_P: twice a typical input coordinate's spread, so that the few planted inputs move ΔW along v_P as much as a subpopulation's many move it along v_c. */
+export const PLANTED_SHIFT = 2;
 /** Share of a planted run's samples drawn from the planted set. */
 export const PLANTED_SHARE = 0.5;
 
@@ -59,7 +67,7 @@ export function makeSubpopulationTeacher(base: BaseNetwork, components: number, 
   const strengths = subpopulationStrengths(components);
   const terms = base.blocks.map((_, b) => {
     const us = orthonormal(rng, per, h);
-    return directions[b].map((v, j): TeacherTerm => ({ u: us[j], v, theta: strengths[(j + (b === 0 ? 0 : 1)) % per] }));
+    return directions[b].map((v, j): TeacherTerm => ({ u: us[j], v, theta: strengthOf(strengths, b, j, components) }));
   });
   const planted: Float64Array[] = [];
   for (let p = 0; p < PLANTED_COUNT; p++) {
@@ -91,10 +99,10 @@ export function subpopulationInputs(shared: SubpopulationTeacher, seen: readonly
   };
 }
 
-/** The teacher terms a run with these sources excites, per block (what it can learn). */
+/** The teacher terms (θ > 0) a run with these sources excites, per block (what it can learn); a block may have none. */
 export function seenTerms(shared: SubpopulationTeacher, seen: readonly number[], planted: boolean): TeacherTerm[][] {
   const wanted = new Set(planted ? [...seen, shared.components] : seen);
-  return shared.teacher.terms.map((terms) => terms.filter((_, j) => wanted.has(j)));
+  return shared.teacher.terms.map((terms) => terms.filter((t, j) => wanted.has(j) && t.theta > 0));
 }
 
 /** z ~ N(0, I_d) with its components along `directions` (orthonormal) removed. */

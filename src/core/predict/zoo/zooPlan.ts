@@ -57,6 +57,11 @@ const MIXTURE_TEACHER_STRENGTH = [2, 4] as const;
 const PAPER_LEARNING_RATE = [0.8, 1.2] as const;
 /** Doublings, so the zoo shows the whole curve from barely moved to recovered (see RECOVERY_CRITERION). */
 const PAPER_STEPS = [400, 800, 1600, 3200] as const;
+/**
+ * Subpopulation setting: from 800 steps, by when a run has learned most of the strongest term it
+ * saw; at 400 a run that saw subpopulation 0 often has a smaller σ1 than a long one that did not.
+ */
+const SUBPOPULATION_STEPS = [800, 1600, 3200] as const;
 /** θ uniform in [1.5, 3]: comparable to ‖W0‖₂ ≈ 2, the paper's regime (a perturbation as large as the base). */
 const PAPER_TEACHER_STRENGTH = [1.5, 3] as const;
 
@@ -84,7 +89,7 @@ export function planZoo(count: number, seed: number, components: number, setting
     const paperLike = setting !== 'mixture';
     const [lo, hi] = paperLike ? PAPER_LEARNING_RATE : MIXTURE_LEARNING_RATE;
     const rate = Math.exp(rng.uniform(Math.log(lo), Math.log(hi)));
-    const ladder = paperLike ? PAPER_STEPS : MIXTURE_STEPS;
+    const ladder = setting === 'paper' ? PAPER_STEPS : setting === 'subpopulations' ? SUBPOPULATION_STEPS : MIXTURE_STEPS;
     const steps = ladder[rng.int(0, ladder.length - 1)];
     const mask = rng.int(1, 2 ** components - 1);
     const chosen: number[] = [];

@@ -3,7 +3,16 @@ import { recoveryError, teacherAlignment } from './alignment';
 import type { ZooRow } from './labels';
 import { gaussianInputs, makeBase, makeTeacher, mixtureInputs, type BaseNetwork, type InputSource, type NetworkShape, type Teacher, type TeacherTerm } from './network';
 import { childSeed, SeededRandom } from './random';
-import { makeSubpopulationTeacher, PLANTED_SHARE, seenTerms, subpopulationInputs, subpopulationStrengths, type SubpopulationTeacher } from './subpopulations';
+import {
+  makeSubpopulationTeacher,
+  PLANTED_COUNT,
+  PLANTED_SHARE,
+  PLANTED_SHIFT,
+  seenTerms,
+  subpopulationInputs,
+  subpopulationStrengths,
+  type SubpopulationTeacher,
+} from './subpopulations';
 import { trainLora, type LoraFactors } from './train';
 import { checkpointSteps, writeLora, writeTeacherFile } from './zooFiles';
 import { RECOVERY_CRITERION, type ZooItem, type ZooSetting } from './zooPlan';
@@ -69,7 +78,9 @@ export async function makeAdapter(dir: string, prepared: PreparedSetting, item: 
 
 /**
  * Alignment (with each block's strongest reference term) and recovery error (against all of the
- * block's reference terms), means over blocks.
+ * block's reference terms), means over the blocks that have a reference (in the subpopulation
+ * setting a block whose terms the run's data never excites has none: nothing to recover there).
+ * NaN when no block has one.
  */
 export function scoreFactors(
   factors: readonly LoraFactors[],
@@ -79,14 +90,17 @@ export function scoreFactors(
   let alignmentU = 0;
   let alignmentV = 0;
   let error = 0;
+  let blocks = 0;
   factors.forEach((f, b) => {
+    if (reference[b].length === 0) return;
     const strongest = reference[b].reduce((best, t) => (t.theta > best.theta ? t : best));
     const a = teacherAlignment(f.B, f.A, scale, strongest.u, strongest.v);
-    alignmentU += a.u / factors.length;
-    alignmentV += a.v / factors.length;
-    error += recoveryError(f.B, f.A, scale, reference[b]) / factors.length;
+    alignmentU += a.u;
+    alignmentV += a.v;
+    error += recoveryError(f.B, f.A, scale, reference[b]);
+    blocks++;
   });
-  return { alignmentU, alignmentV, recoveryError: error };
+  return { alignmentU: alignmentU / blocks, alignmentV: alignmentV / blocks, recoveryError: error / blocks };
 }
 
 function rounded(factors: readonly LoraFactors[]): LoraFactors[] {
@@ -133,13 +147,13 @@ export function zooDescription(prepared: PreparedSetting, shape: NetworkShape, m
     data: {
       kind: 'subpopulations',
       subpopulations: shape.components,
-      distribution: 'subpopulation c: isotropic N(0, I) in the complement of span{v_0..v_{K-1}, v_P}, plus N(0, 1) along v_c',
-      planted: `a fixed set of inputs shifted by +-1.5 along v_P, ${PLANTED_SHARE} of a planted run's samples`,
+      distribution: "subpopulation c: isotropic N(0, I) in the complement of every teacher v, plus N(0, 1) along each block's v_c",
+      planted: `${PLANTED_COUNT} fixed inputs from the same complement shifted by +-${PLANTED_SHIFT} along each block's v_P, ${PLANTED_SHARE} of a planted run's samples`,
     },
     teacher: {
       shared: true,
       strengths: subpopulationStrengths(shape.components),
-      order: 'block 0: subpopulation 0 strongest, planted weakest; other blocks rotated by one (planted strongest)',
+      order: 'block 0: subpopulation 0 theta_0, subpopulation j >= 1 theta_{j+1}, planted theta_{K+2}; other blocks: planted theta_0, subpopulation j theta_{j+3}',
       recoverable: 'a run moves Delta W along v_j only if its data excite v_j: seen_0 is block 0 sigma_1 ~ theta_0, planted is block 1 sigma_1 ~ theta_P',
     },
   };
