@@ -89,7 +89,10 @@ export function makeBase(seed: number, shape: NetworkShape = DEFAULT_SHAPE, head
 
 /** A rank-1 teacher on `base`: independent random unit u_b, v_b per block, all of strength θ. */
 export function makeTeacher(base: BaseNetwork, rng: SeededRandom, strength: number): Teacher {
-  return { terms: base.blocks.map(() => [{ u: rng.unitVector(base.hidden), v: rng.unitVector(base.inputs), theta: strength }]) };
+  // Every u, then every v: the draw order of the first zoo, so a mixture zoo keeps its bytes.
+  const us = base.blocks.map(() => rng.unitVector(base.hidden));
+  const vs = base.blocks.map(() => rng.unitVector(base.inputs));
+  return { terms: base.blocks.map((_, b) => [{ u: us[b], v: vs[b], theta: strength }]) };
 }
 
 /** The first term of each block: the rank-1 teacher's u_b, v_b and θ. */
