@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'lora-lens-bench-zoo-'));
   try {
     const zoo = join(dir, 'zoo');
-    const made = cli('make-zoo', zoo, '--count', String(COUNT), '--quiet');
+    const made = cli('make-zoo', zoo, '--count', String(COUNT), '--setting', 'mixture', '--checkpoints', '0', '--quiet');
     const folders = (await readdir(zoo, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => join(zoo, e.name));
     const files = folders.map((f) => join(f, 'adapter_model.safetensors'));
     await readFloor(files);

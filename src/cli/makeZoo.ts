@@ -11,14 +11,16 @@ export async function makeZooCommand(args: MakeZooArgs): Promise<string> {
   const rows = await makeZoo(args.dir, {
     ...(args.count === undefined ? {} : { count: args.count }),
     ...(args.seed === undefined ? {} : { seed: args.seed }),
+    ...(args.checkpoints === undefined ? {} : { checkpoints: args.checkpoints }),
+    setting: args.setting,
     force: args.force,
     onAdapter: (done, total, row) => {
       if (!args.quiet)
         process.stderr.write(
-          `made ${done}/${total} ${row.item.folder} (r=${row.item.rank}, loss ${row.initialLoss.toPrecision(3)} → ${row.finalLoss.toPrecision(3)}, alignment ${row.alignmentU.toFixed(3)})\n`,
+          `made ${done}/${total} ${row.item.folder} (r=${row.item.rank}, loss ${row.initialLoss.toPrecision(3)} → ${row.finalLoss.toPrecision(3)}, alignment ${row.alignmentU.toFixed(3)}, recovery error ${row.recoveryError.toFixed(3)})\n`,
         );
     },
   });
   const seconds = (performance.now() - started) / 1000;
-  return `made ${rows.length} adapters in ${clean(args.dir)} in ${seconds.toFixed(1)} s (labels.csv, zoo.json)\n`;
+  return `made ${rows.length} adapters in ${clean(args.dir)} in ${seconds.toFixed(1)} s (setting ${args.setting}; labels.csv, zoo.json, base.safetensors)\n`;
 }

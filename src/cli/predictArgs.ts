@@ -1,6 +1,7 @@
 import type { ComputeOptions } from '../core/compute/worker/protocol';
 import { parseShard, shardOutputPath, type Shard } from '../core/predict/scan/shard';
-import { paths, UsageError, whole } from './usage';
+import { MAX_ZOO_CHECKPOINTS, ZOO_SETTINGS, type ZooSetting } from '../core/predict/zoo/zooPlan';
+import { oneOf, paths, UsageError, whole } from './usage';
 import { PROGRESS_OPTIONS, silent, text, type CommandSpec } from './command';
 
 /** `lora-lens scan DIR --out FILE`: invariant features of every adapter under DIR. */
@@ -25,6 +26,9 @@ export interface MakeZooArgs {
   readonly dir: string;
   readonly count: number | undefined;
   readonly seed: number | undefined;
+  readonly setting: ZooSetting;
+  /** checkpoint-N/ folders per adapter; undefined for the default. */
+  readonly checkpoints: number | undefined;
   /** Replace a folder that is not empty. */
   readonly force: boolean;
   /** No progress on stderr (see ScanArgs.quiet). */
@@ -73,16 +77,28 @@ export const SCAN: CommandSpec<ScanArgs> = {
   outputs: (args) => [{ option: '--out', path: args.out, kind: 'file' }],
 };
 
+/** n, or a UsageError when above `max`. */
+function atMost(flag: string, n: number, max: number): number {
+  if (n > max) throw new UsageError(`${flag} takes at most ${max} (got ${n})`);
+  return n;
+}
+
 export const MAKE_ZOO: CommandSpec<MakeZooArgs> = {
   name: 'make-zoo',
   summary: 'trains a zoo of small labelled PEFT LoRAs to try the predictors on',
-  usage: ['make-zoo <folder> [--count N] [--seed S] [--force] [options]'],
+  usage: ['make-zoo <folder> [--setting paper|subpopulations|mixture] [--count N] [--seed S] [--checkpoints K] [--force] [options]'],
   description:
-    'Trains a zoo of small PEFT LoRAs (teacher–student, online SGD) into a new or empty <folder>, with labels.csv (rank, learning rate, steps, loss, teacher alignment, subpopulation) and zoo.json. The same --seed gives the same zoo.',
+    "Trains a zoo of small PEFT LoRAs (teacher–student, online SGD, the student at the base) into a new or empty <folder>: per adapter its teacher.safetensors and checkpoint-N/ folders, base.safetensors, labels.csv (rank, learning rate, steps, loss, teacher alignment, recovery error, data attributes) and zoo.json. The default setting is Dayi & Chen's (x ~ N(0, I), a rank-1 teacher); see docs/analyses.md. The same --seed gives the same zoo.",
   arguments: [['<folder>', 'a new or empty folder (missing parent folders are created)']],
   options: {
     count: { type: 'string', value: 'N', help: 'how many adapters (default 48)' },
     seed: { type: 'string', value: 'S', help: 'the random seed, a whole number (default 1)' },
+    setting: {
+      type: 'string',
+      value: '<name>',
+      help: "paper (default: Gaussian inputs, a rank-1 teacher per adapter), subpopulations (a shared teacher, labels seen_<c> and planted) or mixture (the first zoo's Gaussian mixture)",
+    },
+    checkpoints: { type: 'string', value: 'K', help: 'checkpoint-N/ folders per adapter, log-spaced (default 4; 0 for none; at most 12)' },
     force: { type: 'boolean', help: 'replace a <folder> that is not empty, once the new zoo is complete (otherwise refused)' },
     ...PROGRESS_OPTIONS,
   },
@@ -90,11 +106,15 @@ export const MAKE_ZOO: CommandSpec<MakeZooArgs> = {
     const [dir] = paths(positionals, 1, 1, 'folder');
     const count = text(values, 'count');
     const seed = text(values, 'seed');
+    const setting = text(values, 'setting');
+    const checkpoints = text(values, 'checkpoints');
     return {
       command: 'make-zoo',
       dir,
       count: count === undefined ? undefined : whole('--count', count, 1),
       seed: seed === undefined ? undefined : whole('--seed', seed, 0),
+      setting: setting === undefined ? 'paper' : oneOf('--setting', setting, ZOO_SETTINGS),
+      checkpoints: checkpoints === undefined ? undefined : atMost('--checkpoints', whole('--checkpoints', checkpoints, 0), MAX_ZOO_CHECKPOINTS),
       force: values.force === true,
       quiet: silent(values),
     };

@@ -48,7 +48,7 @@ function tokenSource(): { token: TrainCallbacks['token']; cancel(): void } {
 
 before(async () => {
   dir = await tempDir();
-  await makeZoo(join(dir, 'zoo'), { count: 8, seed: rng.int(1, 1e9) });
+  await makeZoo(join(dir, 'zoo'), { count: 8, seed: rng.int(1, 1e9), setting: 'mixture' });
 });
 
 after(async () => {

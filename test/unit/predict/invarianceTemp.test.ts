@@ -20,7 +20,7 @@ test("check-invariance removes its copies' temporary folder when it ends, fails 
   const saved = process.env.TMPDIR;
   try {
     const zoo = join(root, 'zoo');
-    await makeZoo(zoo, { count: 12, seed: rng.int(0, 2 ** 31) });
+    await makeZoo(zoo, { count: 12, seed: rng.int(0, 2 ** 31), setting: 'mixture' });
     const out = join(root, 'pred');
     await trainPredictor({ zoo, labels: join(zoo, 'labels.csv'), target: 'alignment_u', kind: 'ridge', folds: 3, seed: rng.int(0, 1e6), analyze, out });
     const stored = await readPredictor(out);

@@ -19,7 +19,7 @@ test('on a small zoo the GL-net and the MLP beat the raw-factor baseline on repa
     // The demo zoo's seed (1), not a fresh one: how far a zoo tells alignment_u depends on its
     // teacher, and some fresh zoos tell it to no model (see predictorZoo.test). Training seeds,
     // folds and reparametrizations stay fresh: over six, the GL-net's gap here was 0.29–0.73.
-    await makeZoo(zoo, { count: 24, seed: 1 });
+    await makeZoo(zoo, { count: 24, seed: 1, setting: 'mixture' });
     const labels = join(zoo, 'labels.csv');
 
     // alignment_u (how well ΔW's top left singular vector matches the teacher's direction) is a

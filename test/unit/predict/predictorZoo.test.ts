@@ -28,7 +28,7 @@ test('on a small zoo the invariant ridge predictor of alignment_u beats the raw-
     // depends on its teacher, and on one fresh 24-adapter zoo in sixteen (seed 1989557986) no
     // model predicts it (τ 0.03, the baseline 0.08). Folds, λ search and the reparametrizations
     // stay fresh: over twelve of those the gap here was 0.38–0.66.
-    await makeZoo(zoo, { count: 48, seed: 1 });
+    await makeZoo(zoo, { count: 48, seed: 1, setting: 'mixture' });
     const out = join(root, 'pred');
     const skipped: string[] = [];
     const summary = await trainPredictor({
@@ -89,7 +89,7 @@ test('the raw-factor baseline is not invariant: its inputs and held-out scores m
   const root = await tempDir();
   try {
     const zoo = join(root, 'zoo');
-    await makeZoo(zoo, { count: 8, seed: rng.int(0, 2 ** 31) });
+    await makeZoo(zoo, { count: 8, seed: rng.int(0, 2 ** 31), setting: 'mixture' });
     const data = await loadDataset({ zoo, labels: join(zoo, 'labels.csv'), target: 'alignment_u', targetKind: 'numeric', analyze });
     const rMax = Math.max(...data.factors.flat().map((f) => f.r));
     const raw = stackRows(data.factors.map((f) => flattenFactors(f, rMax)));

@@ -24,3 +24,34 @@ export function teacherAlignment(B: Float64Array, A: Float64Array, scale: number
   for (let k = 0; k < d; k++) cv += svd.V.data[k] * v[k];
   return { u: Math.min(1, Math.abs(cu)), v: Math.min(1, Math.abs(cv)) };
 }
+
+/**
+ * ‖s·B·A − T‖_F / ‖T‖_F with T = Σ_j θ_j·u_j·v_jᵀ the teacher terms given (unit u_j, v_j); for
+ * one term this is Dayi & Chen's recovery error ‖s·B·A − θ·u·vᵀ‖_F / θ. ΔW is formed in float64
+ * (h×d is small in the zoo), so the value is exact up to rounding for the factors given.
+ * At least one term: without one there is nothing to recover.
+ */
+export function recoveryError(
+  B: Float64Array,
+  A: Float64Array,
+  scale: number,
+  terms: readonly { readonly u: Float64Array; readonly v: Float64Array; readonly theta: number }[],
+): number {
+  if (terms.length === 0) throw new RangeError('recoveryError needs at least one teacher term');
+  const d = terms[0].v.length;
+  const h = terms[0].u.length;
+  const r = A.length / d;
+  let residual = 0;
+  let target = 0;
+  for (let i = 0; i < h; i++) {
+    for (let k = 0; k < d; k++) {
+      let w = 0;
+      for (let j = 0; j < r; j++) w += B[i * r + j] * A[j * d + k];
+      let t = 0;
+      for (const term of terms) t += term.theta * term.u[i] * term.v[k];
+      residual += (scale * w - t) ** 2;
+      target += t * t;
+    }
+  }
+  return Math.sqrt(residual / target);
+}

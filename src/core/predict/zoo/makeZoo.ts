@@ -4,70 +4,43 @@ import { throwIfCancelled, type CancellationToken } from '../../cancellation';
 import { writeFileAtomic } from '../../io/atomicWrite';
 import { moveFolderIntoPlace, pathPresent } from '../../io/folderSwap';
 import { temporaryName } from '../../io/staleTemporaries';
-import { csvCell } from '../../report/escape';
-import { teacherAlignment } from './alignment';
-import { DEFAULT_SHAPE, makeBase, makeTeacher, type NetworkShape } from './network';
-import { writePeftFolder } from './peftFolder';
-import { SeededRandom } from './random';
-import { trainLora } from './train';
-import { planZoo, type ZooItem } from './zooPlan';
+import { DEFAULT_SHAPE, type NetworkShape } from './network';
+import { labelsCsv, type ZooRow } from './labels';
+import { makeAdapter, prepareSetting, zooDescription } from './zooSetting';
+import { writeBaseFile } from './zooFiles';
+import { MAX_ZOO_CHECKPOINTS, planZoo, type ZooSetting } from './zooPlan';
 import { LensError, registerLensError } from '../../errors';
 
 /** Default zoo size: enough rows for a first predictor, a few seconds to make. */
 const DEFAULT_ZOO_COUNT = 48;
 const DEFAULT_ZOO_SEED = 1;
 
-/** The base_model_name_or_path written into each config. */
-const ZOO_BASE_MODEL = 'lora-lens/teacher-student-tanh';
-
-/** One adapter made, with its labels. */
-export interface ZooRow {
-  readonly item: ZooItem;
-  readonly scale: number;
-  readonly initialLoss: number;
-  readonly finalLoss: number;
-  /** Mean over blocks of |cos(top left singular vector of ΔW_b, u_b)|. */
-  readonly alignmentU: number;
-  /** Mean over blocks of |cos(top right singular vector of ΔW_b, v_b)|. */
-  readonly alignmentV: number;
-}
+/** Checkpoints per adapter unless --checkpoints says otherwise: see checkpointSteps. */
+const DEFAULT_CHECKPOINTS = 4;
 
 export interface ZooOptions {
   readonly count?: number;
   readonly seed?: number;
   readonly shape?: NetworkShape;
+  /** The data and teacher setting (default `paper`, Dayi & Chen's). */
+  readonly setting?: ZooSetting;
+  /** Intermediate checkpoints per adapter, `checkpoint-N/` (default 4; 0 for none). */
+  readonly checkpoints?: number;
   /** Replace a folder that is not empty (default false: ZOO_DIR_NOT_EMPTY). */
   readonly force?: boolean;
   readonly token?: CancellationToken;
   readonly onAdapter?: (done: number, total: number, row: ZooRow) => void;
 }
 
-/** The labels file's columns, in order. */
-export const LABEL_COLUMNS = [
-  'adapter',
-  'rank',
-  'lora_alpha',
-  'scale',
-  'learning_rate',
-  'steps',
-  'batch',
-  'subpopulations',
-  'subpopulation_mask',
-  'teacher_strength',
-  'initial_loss',
-  'final_loss',
-  'alignment_u',
-  'alignment_v',
-  'seed',
-] as const;
-
 /**
  * Makes a zoo of real LoRAs in `dir` (which must be missing or empty): one base network from
- * the seed (see BaseNetwork), then per adapter its own rank-1 teacher and an online-SGD student
- * (see trainLora) with the hyper-parameters of planZoo. Each adapter is a PEFT folder
- * `adapter-NNN/`; `labels.csv` has one row per adapter (LABEL_COLUMNS), and `zoo.json` the
- * network's definition. The factors are rounded to float32 before the labels are computed, so
- * the labels describe exactly the weights on disk. Deterministic in (count, seed).
+ * the seed (see BaseNetwork, saved as `base.safetensors`), then per adapter a teacher (see
+ * zooSetting.ts) and an online-SGD student (see trainLora) with the hyper-parameters of planZoo.
+ * Each adapter is a PEFT folder `adapter-NNN/` with its `teacher.safetensors` and
+ * `checkpoint-N/` folders; `labels.csv` has one row per adapter (labelColumns), and `zoo.json`
+ * the setting, the recovery criterion and the files. The factors are rounded to float32 before
+ * the labels are computed, so the labels describe exactly the weights on disk. Deterministic in
+ * (count, seed, setting).
  *
  * All or nothing: the zoo is made in a hidden sibling folder, renamed to `dir` only when complete;
  * a failure or cancellation removes it and leaves `dir` as it was. A folder that is not empty is
@@ -100,81 +73,23 @@ async function fillZoo(dir: string, options: ZooOptions): Promise<ZooRow[]> {
   const count = options.count ?? DEFAULT_ZOO_COUNT;
   const seed = options.seed ?? DEFAULT_ZOO_SEED;
   const shape = options.shape ?? DEFAULT_SHAPE;
-  const base = makeBase(seed, shape);
+  const setting = options.setting ?? 'paper';
+  const checkpoints = options.checkpoints ?? DEFAULT_CHECKPOINTS;
+  if (!Number.isInteger(checkpoints) || checkpoints < 0 || checkpoints > MAX_ZOO_CHECKPOINTS)
+    throw new RangeError(`checkpoints must be a whole number from 0 to ${MAX_ZOO_CHECKPOINTS}`);
+  const prepared = prepareSetting(setting, seed, shape);
+  await writeBaseFile(dir, prepared.base);
   const rows: ZooRow[] = [];
-  for (const item of planZoo(count, seed, shape.components)) {
+  for (const item of planZoo(count, seed, shape.components, setting)) {
     throwIfCancelled(options.token);
-    const rng = new SeededRandom(item.seed);
-    const teacher = makeTeacher(base, rng, item.teacherStrength);
-    const trained = trainLora(base, teacher, {
-      rank: item.rank,
-      alpha: item.alpha,
-      learningRate: item.learningRate,
-      steps: item.steps,
-      batch: item.batch,
-      components: item.components,
-      seed: rng.int(1, 2 ** 31 - 1),
-    });
-    const factors = trained.factors.map((f) => ({ B: f.B.map(Math.fround), A: f.A.map(Math.fround) }));
-    let au = 0;
-    let av = 0;
-    factors.forEach((f, b) => {
-      const a = teacherAlignment(f.B, f.A, trained.scale, teacher.u[b], teacher.v[b]);
-      au += a.u / factors.length;
-      av += a.v / factors.length;
-    });
-    await writePeftFolder(
-      join(dir, item.folder),
-      base.blocks.map((block, b) => ({ name: block.name, A: factors[b].A, B: factors[b].B, rank: item.rank, inputs: base.inputs, outputs: base.hidden })),
-      item.alpha,
-      ZOO_BASE_MODEL,
-    );
-    const row: ZooRow = { item, scale: trained.scale, initialLoss: trained.initialLoss, finalLoss: trained.finalLoss, alignmentU: au, alignmentV: av };
+    const row = await makeAdapter(dir, prepared, item, checkpoints);
     rows.push(row);
     options.onAdapter?.(rows.length, count, row);
   }
-  await writeFileAtomic(join(dir, 'labels.csv'), labelsCsv(rows));
-  const description = {
-    network: 'f(x) = sum_b a_b^T tanh(W0_b x); teacher W0_b + theta u_b v_b^T; student W0_b + (lora_alpha/r) B_b A_b',
-    activation: 'tanh',
-    inputs: shape.inputs,
-    hidden: shape.hidden,
-    blocks: base.blocks.map((b) => b.name),
-    mixture: { components: shape.components, meanNorm: shape.meanNorm, covariance: 'identity' },
-    loss: '0.5 (f_student - f_teacher)^2, online SGD, batch mean',
-    seed,
-    count,
-  };
+  await writeFileAtomic(join(dir, 'labels.csv'), labelsCsv(rows, setting, shape.components));
+  const description = zooDescription(prepared, shape, { seed, count, checkpoints });
   await writeFileAtomic(join(dir, 'zoo.json'), `${JSON.stringify(description, null, 2)}\n`);
   return rows;
-}
-
-/** labels.csv text (RFC 4180, CRLF like the inspect report's CSV). */
-function labelsCsv(rows: readonly ZooRow[]): string {
-  const lines = [LABEL_COLUMNS.join(',')];
-  for (const r of rows) {
-    const i = r.item;
-    const mask = i.components.reduce((m, c) => m | (1 << c), 0);
-    const cells: (string | number)[] = [
-      i.folder,
-      i.rank,
-      i.alpha,
-      r.scale,
-      i.learningRate,
-      i.steps,
-      i.batch,
-      i.components.join('+'),
-      mask,
-      i.teacherStrength,
-      r.initialLoss,
-      r.finalLoss,
-      r.alignmentU,
-      r.alignmentV,
-      i.seed,
-    ];
-    lines.push(cells.map(csvCell).join(','));
-  }
-  return `${lines.join('\r\n')}\r\n`;
 }
 
 /** Accepts a missing or empty folder: a zoo never writes over existing files without force. */

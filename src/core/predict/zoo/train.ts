@@ -1,5 +1,4 @@
-import type { BaseNetwork, Teacher } from './network';
-import { sampleInput } from './network';
+import type { BaseNetwork, InputSource, Teacher } from './network';
 import { SeededRandom } from './random';
 
 /** One student run's settings. */
@@ -13,13 +12,13 @@ export interface TrainSettings {
   readonly steps: number;
   /** Fresh samples per step, averaged (online SGD: no sample is seen twice). */
   readonly batch: number;
-  /** Mixture components the run draws its inputs from (its subpopulation). */
-  readonly components: readonly number[];
+  /** Where the run's inputs come from (the setting's distribution, its subpopulations). */
+  readonly inputs: InputSource;
   /** Seeds A's init and the sample stream. */
   readonly seed: number;
   /** Steps after which a checkpoint of B and A is kept (step 0 is the init). */
   readonly checkpoints?: readonly number[];
-  /** Held-out inputs for the loss estimates (drawn from the same components). */
+  /** Held-out inputs for the loss estimates (drawn from the same source). */
   readonly evalSamples?: number;
 }
 
@@ -55,7 +54,7 @@ const DEFAULT_EVAL = 256;
 /**
  * Trains a LoRA on every block of `base` by online SGD on the squared loss
  * ½(f_student(x) − f_teacher(x))², where the student is the base with W0_b + s·B_b·A_b and the
- * teacher the base with W0_b + θ·u_b·v_bᵀ. PEFT's init: A uniform in ±1/√d (kaiming-uniform
+ * teacher the base with W0_b + Σ_j θ_j·u_j·v_jᵀ. PEFT's init: A uniform in ±1/√d (kaiming-uniform
  * with a = √5, as torch's Linear and PEFT use), B = 0, so ΔW starts at exactly zero.
  *
  * Gradients per sample, with z = (W0 + s·B·A)x, e = f_s − f_t and g = e·a ⊙ tanh′(z):
@@ -81,7 +80,7 @@ export function trainLora(base: BaseNetwork, teacher: Teacher, settings: TrainSe
   for (let step = 1; step <= steps; step++) {
     state.clear();
     for (let i = 0; i < batch; i++) {
-      sampleInput(base, settings.components, rng, state.x);
+      settings.inputs(rng, state.x);
       state.accumulate(base, teacher, factors, scale);
     }
     const eta = settings.learningRate / batch;
@@ -134,7 +133,8 @@ class StepState {
       const block = base.blocks[b];
       const ax = this.ax.subarray(b * r, (b + 1) * r);
       matVec(factors[b].A, x, r, d, ax);
-      const vx = dot(teacher.v[b], x);
+      const terms = teacher.terms[b];
+      const vx = terms.map((t) => t.theta * dot(t.v, x));
       const z = this.z[b];
       const { B } = factors[b];
       for (let i = 0; i < h; i++) {
@@ -142,7 +142,9 @@ class StepState {
         let bax = 0;
         for (let j = 0; j < r; j++) bax += B[i * r + j] * ax[j];
         z[i] = w0x + scale * bax;
-        error += block.a[i] * (Math.tanh(z[i]) - Math.tanh(w0x + teacher.strength * teacher.u[b][i] * vx));
+        let perturbation = 0;
+        for (let j = 0; j < terms.length; j++) perturbation += terms[j].u[i] * vx[j];
+        error += block.a[i] * (Math.tanh(z[i]) - Math.tanh(w0x + perturbation));
       }
     }
     for (let b = 0; b < base.blocks.length; b++) {
@@ -172,7 +174,7 @@ function heldOut(base: BaseNetwork, settings: TrainSettings, rng: SeededRandom):
   const out: Float64Array[] = [];
   for (let i = 0; i < (settings.evalSamples ?? DEFAULT_EVAL); i++) {
     const x = new Float64Array(base.inputs);
-    sampleInput(base, settings.components, rng, x);
+    settings.inputs(rng, x);
     out.push(x);
   }
   return out;
@@ -205,12 +207,17 @@ function studentOutput(base: BaseNetwork, factors: readonly LoraFactors[], scale
   return f;
 }
 
-/** f_teacher(x) = Σ_b a_bᵀ tanh((W0_b + θ·u_b·v_bᵀ) x). */
+/** f_teacher(x) = Σ_b a_bᵀ tanh((W0_b + Σ_j θ_j·u_j·v_jᵀ) x). */
 function teacherOutput(base: BaseNetwork, teacher: Teacher, x: Float64Array): number {
   let f = 0;
   base.blocks.forEach((block, b) => {
-    const vx = dot(teacher.v[b], x);
-    for (let i = 0; i < base.hidden; i++) f += block.a[i] * Math.tanh(dotAt(block.W0, i * base.inputs, x, base.inputs) + teacher.strength * teacher.u[b][i] * vx);
+    const terms = teacher.terms[b];
+    const vx = terms.map((t) => t.theta * dot(t.v, x));
+    for (let i = 0; i < base.hidden; i++) {
+      let perturbation = 0;
+      for (let j = 0; j < terms.length; j++) perturbation += terms[j].u[i] * vx[j];
+      f += block.a[i] * Math.tanh(dotAt(block.W0, i * base.inputs, x, base.inputs) + perturbation);
+    }
   });
   return f;
 }

@@ -1,5 +1,14 @@
 import { SeededRandom, childSeed } from './random';
 
+/**
+ * The zoo's settings. `paper`: Dayi & Chen's (x ~ N(0, I_d), a rank-1 teacher per adapter, the
+ * student at the base). `subpopulations`: ours, a shared teacher whose directions are each excited
+ * by one data source (see subpopulations.ts), so which sources a run saw is in its ΔW. `mixture`:
+ * the first zoo's, Gaussian-mixture inputs and a per-adapter teacher, kept for comparison.
+ */
+export type ZooSetting = 'paper' | 'subpopulations' | 'mixture';
+export const ZOO_SETTINGS: readonly ZooSetting[] = ['paper', 'subpopulations', 'mixture'];
+
 /** Hyper-parameters and data attributes of one zoo adapter, drawn from the zoo's seed. */
 export interface ZooItem {
   readonly index: number;
@@ -10,9 +19,11 @@ export interface ZooItem {
   readonly learningRate: number;
   readonly steps: number;
   readonly batch: number;
-  /** The mixture components (subpopulations) this adapter's inputs come from, ascending. */
+  /** The subpopulations (mixture components) this adapter's inputs come from, ascending; empty in the paper setting. */
   readonly components: readonly number[];
-  /** θ of this adapter's teacher perturbation θ·u·vᵀ (each adapter has its own task u, v). */
+  /** Whether the run's data included the planted set (subpopulation setting; false otherwise). */
+  readonly planted: boolean;
+  /** θ of this adapter's rank-1 teacher (paper, mixture); 0 in the subpopulation setting, whose teacher is shared. */
   readonly teacherStrength: number;
   /** Seeds the teacher, A's init and the samples. */
   readonly seed: number;
@@ -22,47 +33,82 @@ export interface ZooItem {
 const ZOO_RANKS = [1, 2, 4, 8] as const;
 /** α = r·s with s ∈ {1, 2}: PEFT's scale α/r takes both values. */
 const ZOO_SCALES = [1, 2] as const;
-/**
- * η log-uniform in [0.1, 0.6]: measured on the default network, below 0.1 a 400-step run barely
- * moves off the init; above about 0.8 with s = 2 and θ = 4 SGD overshoots and the loss grows.
- */
-const ZOO_LEARNING_RATE = [0.1, 0.6] as const;
-const ZOO_STEPS = [400, 800, 1600] as const;
-/** θ uniform in [2, 4]: large enough that the perturbation dominates the loss at the init. */
-const ZOO_TEACHER_STRENGTH = [2, 4] as const;
+/** Most checkpoints per adapter: steps/4^11 is below one step for every run of the ladders. */
+export const MAX_ZOO_CHECKPOINTS = 12;
 /** Fresh samples averaged per step. */
 const ZOO_BATCH = 8;
 
 /**
- * The plan of a zoo of `count` adapters. Item i depends only on (seed, i), so a larger --count
- * extends a smaller zoo with the same first adapters. Components: a non-empty random subset of
- * the mixture's `components`, the data attribute a predictor may try to recover.
+ * Mixture setting. η log-uniform in [0.1, 0.6]: measured on the default network, below 0.1 a
+ * 400-step run barely moves off the init; above about 0.8 with s = 2 and θ = 4 SGD overshoots.
  */
-export function planZoo(count: number, seed: number, components: number): ZooItem[] {
+const MIXTURE_LEARNING_RATE = [0.1, 0.6] as const;
+const MIXTURE_STEPS = [400, 800, 1600] as const;
+/** θ uniform in [2, 4]: large enough that the perturbation dominates the loss at the init. */
+const MIXTURE_TEACHER_STRENGTH = [2, 4] as const;
+
+/**
+ * Paper and subpopulation settings: η = η′/s with η′ log-uniform in PAPER_LEARNING_RATE. From
+ * B = 0 the factors grow out of the saddle at a rate ∝ η·s, which η′ fixes; dividing by s² instead
+ * left the s = 2 runs the slowest. Measured on the default network (12 runs each, docs/analyses.md):
+ * with η′ = 0.6 a rank-1 run still had recovery error 0.34 at 3200 steps; at η′ = 1.0 all were
+ * ≤ 0.10; η = 1.5 with θ = 4 diverged.
+ */
+const PAPER_LEARNING_RATE = [0.8, 1.2] as const;
+/** Doublings, so the zoo shows the whole curve from barely moved to recovered (see RECOVERY_CRITERION). */
+const PAPER_STEPS = [400, 800, 1600, 3200] as const;
+/**
+ * Subpopulation setting: from 800 steps, by when a run has learned most of the strongest term it
+ * saw; at 400 a run that saw subpopulation 0 often has a smaller σ1 than a long one that did not.
+ */
+const SUBPOPULATION_STEPS = [800, 1600, 3200] as const;
+/** θ uniform in [1.5, 3]: comparable to ‖W0‖₂ ≈ 2, the paper's regime (a perturbation as large as the base). */
+const PAPER_TEACHER_STRENGTH = [1.5, 3] as const;
+
+/**
+ * The paper setting's recovery criterion, asserted by the unit tests and stated in zoo.json:
+ * every run of at least `minSteps` steps ends with recovery error ‖s·B·A − θ·u·vᵀ‖_F/θ at most
+ * `maxError` and |cos v| at least `minCosV` (means over blocks, from the float32 factors on disk).
+ */
+export const RECOVERY_CRITERION = { minSteps: 3200, maxError: 0.2, minCosV: 0.95 } as const;
+
+/**
+ * The plan of a zoo of `count` adapters. Item i depends only on (seed, i, setting), so a larger
+ * --count extends a smaller zoo with the same first adapters. Components: a non-empty random
+ * subset of the `components` subpopulations (mixture, subpopulations); planted: a fair coin
+ * (subpopulations). The mixture plan draws exactly what the first zoo drew, so its zoos are
+ * unchanged.
+ */
+export function planZoo(count: number, seed: number, components: number, setting: ZooSetting = 'mixture'): ZooItem[] {
   const width = Math.max(3, String(count - 1).length);
   const items: ZooItem[] = [];
   for (let index = 0; index < count; index++) {
     const rng = new SeededRandom(childSeed(seed, index));
     const rank = ZOO_RANKS[index % ZOO_RANKS.length];
     const scale = ZOO_SCALES[rng.int(0, ZOO_SCALES.length - 1)];
-    const [lo, hi] = ZOO_LEARNING_RATE;
-    const learningRate = Math.exp(rng.uniform(Math.log(lo), Math.log(hi)));
-    const steps = ZOO_STEPS[rng.int(0, ZOO_STEPS.length - 1)];
+    const paperLike = setting !== 'mixture';
+    const [lo, hi] = paperLike ? PAPER_LEARNING_RATE : MIXTURE_LEARNING_RATE;
+    const rate = Math.exp(rng.uniform(Math.log(lo), Math.log(hi)));
+    const ladder = setting === 'paper' ? PAPER_STEPS : setting === 'subpopulations' ? SUBPOPULATION_STEPS : MIXTURE_STEPS;
+    const steps = ladder[rng.int(0, ladder.length - 1)];
     const mask = rng.int(1, 2 ** components - 1);
     const chosen: number[] = [];
     for (let c = 0; c < components; c++) if (mask & (1 << c)) chosen.push(c);
-    const teacherStrength = rng.uniform(ZOO_TEACHER_STRENGTH[0], ZOO_TEACHER_STRENGTH[1]);
+    const [tLo, tHi] = paperLike ? PAPER_TEACHER_STRENGTH : MIXTURE_TEACHER_STRENGTH;
+    const strength = rng.uniform(tLo, tHi);
+    const itemSeed = rng.int(1, 2 ** 31 - 1);
     items.push({
       index,
       folder: `adapter-${String(index).padStart(width, '0')}`,
       rank,
       alpha: rank * scale,
-      learningRate,
+      learningRate: paperLike ? rate / scale : rate,
       steps,
       batch: ZOO_BATCH,
-      components: chosen,
-      teacherStrength,
-      seed: rng.int(1, 2 ** 31 - 1),
+      components: setting === 'paper' ? [] : chosen,
+      planted: setting === 'subpopulations' && rng.next() < 0.5,
+      teacherStrength: setting === 'subpopulations' ? 0 : strength,
+      seed: itemSeed,
     });
   }
   return items;
