@@ -14,7 +14,7 @@ export interface Settings {
   readonly predictors: readonly string[];
 }
 
-const DEVICES: readonly DeviceChoice[] = ['auto', 'cuda', 'cpu'];
+const DEVICES: readonly DeviceChoice[] = ['auto', 'cuda', 'webgpu', 'cpu'];
 /** 512 MiB: a 70B rank-64 adapter (1.7 GB) waits, everything up to 8B rank 64 runs at once. */
 const DEFAULT_MAX_AUTO_BYTES = 512 * 1024 * 1024;
 
