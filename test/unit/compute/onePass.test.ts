@@ -6,6 +6,7 @@ import { OrtBackend } from '../../../src/core/compute/ort/ortBackend';
 import { cholesky } from '../../../src/core/linalg/cholesky';
 import { gram } from '../../../src/core/linalg/gram';
 import { householderQR, householderR } from '../../../src/core/linalg/householder';
+import { singularValues } from '../../../src/core/linalg/jacobiSvd';
 import type { Matrix } from '../../../src/core/linalg/matrix';
 import { productSvd } from '../../../src/core/linalg/productSvd';
 import { gaussian, gradedPair, inverse, logSpaced, multiplyDense, spectrumInputs, toColumnMajor, transposeDense } from '../../helpers/factors';
@@ -83,4 +84,23 @@ test('the rule is needed: one pass on the ill-conditioned factors misses 1e-10·
   const want = householderSpectrum(B, A) as Float64Array;
   const got = householderSpectrum(B, A, (T) => cholesky(gram(T)));
   assert.ok(got === null || worstAbsolute(got, want) > BUDGET, `one pass was within budget ${rng.tag}`);
+});
+
+test('onnxruntime: a stack mixing well- and ill-conditioned factors sends only the ill-conditioned to the second pass', async () => {
+  const rng = Rng.fresh();
+  const ort = new OrtBackend('cpu');
+  try {
+    const bad = illConditioned(rng, 700, 700, 12, 1e5).B;
+    const factors = [gaussian(rng, 700, 12), bad, gaussian(rng, 700, 12)];
+    const R = await ort.triangularFactors(factors.map((X) => ({ rows: 700, cols: 12, layout: 'tall' as const, values: X.data.slice() })));
+    assert.deepEqual(ort.passes, { one: 2, two: 1 }, rng.tag);
+    factors.forEach((X, k) => {
+      // σ(R) = σ(T): against Householder's R, relative to σ1.
+      const want = singularValues(householderR(toColumnMajor(X)));
+      const got = singularValues(R[k]);
+      assert.ok(worstAbsolute(got, want) <= 1e-10, `factor ${k}: ${worstAbsolute(got, want)} ${rng.tag}`);
+    });
+  } finally {
+    await ort.dispose();
+  }
 });
