@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { openAdapter } from '../src/core/adapter/load';
 import { randomizedSvd } from '../src/core/analysis/randomizedSvd';
-import { productGraph } from '../src/core/compute/onnx/graphs';
+import { gramGraph, productGraph } from '../src/core/compute/onnx/graphs';
 import { OrtDenseEngine } from '../src/core/compute/ort/ortDense';
 import { loadOrt, OrtSessions, type DeviceChoice } from '../src/core/compute/ort/runtime';
 import { JobClient } from '../src/core/jobs/client';
@@ -29,6 +29,8 @@ import { comparePhases } from './phases';
  *   child.js phases PATH_A PATH_B            where a comparison's time goes: each phase alone
  *                                            on this thread (CPU seconds), beside the analysis's
  *   child.js matmul DEVICE N                 ORT's float64 rate on an N×N·N×N product
+ *   child.js gram DEVICE THREADS             one Gram stack of the 70B adapter's largest factors
+ *                                            ([4, 28672, 64] float32) with THREADS intra-op threads
  *   child.js rsvd DEVICE N K                 top-K randomized SVD of an N×N float32 matrix
  */
 const WORKER = join(__dirname, '..', 'src', 'core', 'jobs', 'analysisWorker.js');
@@ -53,6 +55,8 @@ async function main(argv: string[]): Promise<void> {
       return emit(await comparePhases(rest[0], rest[1]));
     case 'matmul':
       return matmul(rest[0] as DeviceChoice, Number(rest[1]));
+    case 'gram':
+      return gramStack(rest[0] as DeviceChoice, Number(rest[1]));
     case 'rsvd':
       return rsvd(rest[0] as DeviceChoice, Number(rest[1]), Number(rest[2]));
     default:
@@ -91,11 +95,15 @@ async function header(path: string): Promise<void> {
 async function analyze(path: string, backend: BackendChoice, device: DeviceChoice, count: number): Promise<void> {
   const opened = await openAdapter(path);
   await opened.file.close();
-  // The products the CholeskyQR2 route performs: three d×r·r×r-sized products per factor.
+  // The products the one-pass route performs: one d×r Gram per factor, 2·d·r² FLOPs as MatMul
+  // counts them (the second CholeskyQR pass, where a factor needs it, is not in the floor).
   let productFlops = 0;
+  // Σ(m+n)·r²: the symmetric Grams' FLOPs, the issue's floor at the dgemm rate.
+  let gramFlops = 0;
   let largestFactorBytes = 0;
   for (const m of opened.adapter.modules) {
-    productFlops += 6 * (m.shape[0] + m.shape[1]) * m.rank * m.rank;
+    productFlops += 2 * (m.shape[0] + m.shape[1]) * m.rank * m.rank;
+    gramFlops += (m.shape[0] + m.shape[1]) * m.rank * m.rank;
     largestFactorBytes = Math.max(largestFactorBytes, (m.shape[0] + m.shape[1]) * m.rank * 8);
   }
   const client = new JobClient(WORKER, ORT_WORKER);
@@ -115,7 +123,16 @@ async function analyze(path: string, backend: BackendChoice, device: DeviceChoic
   }
   await client.dispose();
   const maxDelayMs = Math.max(...runs.map((r) => r.maxDelayMs));
-  emit({ cold: runs[0].seconds, warm: median(runs.slice(1).map((r) => r.seconds)), maxDelayMs, sigmaSum: runs[1].sigmaSum, device: device_, productFlops, largestFactorBytes });
+  emit({
+    cold: runs[0].seconds,
+    warm: median(runs.slice(1).map((r) => r.seconds)),
+    maxDelayMs,
+    sigmaSum: runs[1].sigmaSum,
+    device: device_,
+    productFlops,
+    gramFlops,
+    largestFactorBytes,
+  });
 }
 
 /** The median of the warm runs (the middle one, or the mean of the middle two). */
@@ -189,6 +206,28 @@ async function matmul(device: DeviceChoice, n: number): Promise<void> {
     best = Math.min(best, (performance.now() - started) / 1000);
   }
   emit({ gflops: (2 * n ** 3) / best / 1e9, provider: sessions.provider, threads: sessions.threads });
+  await sessions.dispose();
+}
+
+/** The spectrum route's heaviest run (a float64 Gram of a stack) at a given thread count: best of 3. */
+async function gramStack(device: DeviceChoice, threads: number): Promise<void> {
+  const ort = loadOrt();
+  const sessions = new OrtSessions(device, threads);
+  const [N, d, r] = [4, 28672, 64];
+  const x = new ort.Tensor(
+    'float32',
+    Float32Array.from({ length: N * d * r }, () => Math.random() - 0.5),
+    [N, d, r],
+  );
+  const graph = gramGraph('float', 'tall');
+  await sessions.run(graph, { X: x });
+  let best = Infinity;
+  for (let i = 0; i < 3; i++) {
+    const started = performance.now();
+    await sessions.run(graph, { X: x });
+    best = Math.min(best, (performance.now() - started) / 1000);
+  }
+  emit({ seconds: best, threads: sessions.threads, provider: sessions.provider });
   await sessions.dispose();
 }
 

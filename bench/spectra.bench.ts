@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { ensureAdapter, LLAMA3_70B_R64, LLAMA3_8B_R16, type ModelShape } from './generate';
 
@@ -11,15 +12,23 @@ import { ensureAdapter, LLAMA3_70B_R64, LLAMA3_8B_R16, type ModelShape } from '.
  * - the read floor: just reading every byte of the file;
  * - the CPU floor: the read floor plus the factor products' FLOPs at the float64 MatMul rate
  *   ORT reaches on a large square product in this run;
- * - the peer: the same QR route in numpy/LAPACK (bench/peer_numpy.py), and LAPACK's dense SVD
- *   for top-k of a dense matrix; numpy must use OpenBLAS (Debian: python3-numpy and
- *   libopenblas0-pthread), the reference BLAS makes a peer several times too slow.
+ * - the floor: the larger of the read floor and Σ(m+n)·r² (the symmetric Grams' FLOPs) at
+ *   numpy's dgemm rate;
+ * - the peer: the same QR route in numpy/LAPACK (bench/peer_numpy.py), in process and as a whole
+ *   script (Python's start-up and imports included), and LAPACK's dense SVD for top-k of a dense
+ *   matrix; numpy must use OpenBLAS (Debian: python3-numpy and libopenblas0-pthread), the
+ *   reference BLAS makes a peer several times too slow;
+ * - ours as a user waits for it: the whole `lora-lens inspect --json` process.
  * Each measurement runs in a process of its own, after the read floor has put the file in the
- * page cache, so every side reads from memory.
+ * page cache, so every side reads from memory. The load average is printed with each model:
+ * on a shared machine only ratios measured in one run compare.
  */
 
 const CHILD = join(__dirname, 'child.js');
 const PEER = join(__dirname, '..', '..', 'bench', 'peer_numpy.py');
+const CLI = join(__dirname, '..', '..', 'dist', 'cli.js');
+/** GNU time, for a whole process's peak RSS; without it only wall time is printed. */
+const GNU_TIME = '/usr/bin/time';
 
 type Row = Record<string, number | string | Record<string, unknown>>;
 
@@ -49,6 +58,31 @@ function runJson(command: string, args: string[]): Row {
   return JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}') as Row;
 }
 
+/** Wall seconds of a whole process (start-up included) and its peak RSS in MB when GNU time is there. */
+function wholeProcess(command: string, args: string[]): { seconds: number; peakRssMB?: number } {
+  const timed = existsSync(GNU_TIME);
+  const started = performance.now();
+  const r = timed
+    ? spawnSync(GNU_TIME, ['-f', '%M', command, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 })
+    : spawnSync(command, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const seconds = (performance.now() - started) / 1000;
+  if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${r.status}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  const kb = timed ? Number(r.stderr.trim().split('\n').at(-1)) : NaN;
+  return Number.isFinite(kb) ? { seconds, peakRssMB: kb / 1024 } : { seconds };
+}
+
+/** The median of `count` whole-process runs, by wall time. */
+function medianRun(count: number, command: string, args: string[]): { seconds: number; peakRssMB?: number } {
+  const runs = Array.from({ length: count }, () => wholeProcess(command, args)).sort((a, b) => a.seconds - b.seconds);
+  return runs[Math.floor((count - 1) / 2)];
+}
+
+function load(): string {
+  return loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
+}
+
 function tryPeer(python: string, args: string[]): Row | null {
   try {
     return runJson(python, [PEER, ...args]);
@@ -67,9 +101,9 @@ function deviceName(row: Row): string {
   return d ? `${d.backend ?? '?'}${d.provider ? ` · ${d.provider}` : ''}${d.threads ? ` · ${d.threads} threads` : ''}` : '?';
 }
 
-async function benchModel(model: ModelShape, args: Args, gflops: number): Promise<void> {
+async function benchModel(model: ModelShape, args: Args, gflops: number, dgemm: number | null): Promise<void> {
   const { dir, file, bytes } = await ensureAdapter(model);
-  console.log(`\n${model.name}: ${(bytes / 1e6).toFixed(1)} MB, ${model.layers * 7} modules, rank ${model.rank}, BF16`);
+  console.log(`\n${model.name}: ${(bytes / 1e6).toFixed(1)} MB, ${model.layers * 7} modules, rank ${model.rank}, BF16   (load average ${load()})`);
   // The first read may come from disk; the floor is a read from the page cache, as every measurement is.
   const floor = Math.min(...[0, 1, 2].map(() => num(runJson(process.execPath, [CHILD, 'read', file]).seconds)));
   // Cold starts vary most on a shared machine: the median of five fresh processes.
@@ -101,6 +135,21 @@ async function benchModel(model: ModelShape, args: Args, gflops: number): Promis
     );
     console.log(`  ${pad('spectra agree with peer')}Σσ relative difference ${agreement.toExponential(1)}`);
   }
+  // What a user waits for: the whole command, against numpy's whole script. Few runs at 70B.
+  const count = bytes > 500e6 ? 1 : 3;
+  const inspect = medianRun(count, process.execPath, [CLI, 'inspect', dir, '--json']);
+  const script = peer ? medianRun(count, args.python, [PEER, dir]) : null;
+  const gramFloor = Math.max(floor, dgemm ? num(main.gramFlops) / (dgemm * 1e9) : 0);
+  const rss = inspect.peakRssMB === undefined ? '' : `, peak RSS ${f(inspect.peakRssMB, 0)} MB`;
+  console.log(`  ${pad('inspect --json (process)')}${f(inspect.seconds)} s median of ${count}${rss}   (load average ${load()})`);
+  if (dgemm)
+    console.log(
+      `  ${pad('floor')}${f(gramFloor)} s = max(read floor, ${f(num(main.gramFlops) / 1e9, 1)} GFLOP at numpy's ${f(dgemm, 1)} GFLOPS) → inspect / floor = ${f(inspect.seconds / gramFloor, 2)}×`,
+    );
+  if (peer && script)
+    console.log(
+      `  ${pad('numpy QR peer, whole')}${f(script.seconds)} s script (${f(num(peer.seconds))} s in process) → peer script / inspect = ${f(script.seconds / inspect.seconds, 2)}×, peer in process / inspect = ${f(num(peer.seconds) / inspect.seconds, 2)}×`,
+    );
   const cpuFloor = floor + num(main.productFlops) / (gflops * 1e9);
   console.log(
     `  ${pad('CPU floor')}${f(cpuFloor)} s = read floor + ${f(num(main.productFlops) / 1e9, 1)} GFLOP at ${f(gflops, 1)} GFLOPS → ours / CPU floor = ${f(seconds / cpuFloor, 2)}×   (target ≤ 3×)`,
@@ -130,13 +179,34 @@ function benchDense(args: Args): void {
   }
 }
 
+/**
+ * The measurement behind ORT's default intra-op thread count (runtime.ts): the heaviest Gram
+ * stack at 1 thread and at every core, interleaved, best of each.
+ */
+function threadChoice(device: string): void {
+  const cores = availableParallelism();
+  const counts = cores > 1 ? [1, cores] : [1];
+  const best = new Map<number, number>();
+  for (let round = 0; round < 2; round++) {
+    for (const threads of counts) {
+      const s = num(runJson(process.execPath, [CHILD, 'gram', device, String(threads)]).seconds);
+      best.set(threads, Math.min(best.get(threads) ?? Infinity, s));
+    }
+  }
+  const line = counts.map((t) => `${t} thread${t > 1 ? 's' : ''} ${f((best.get(t) ?? NaN) * 1000, 1)} ms`).join(', ');
+  console.log(`ORT Gram of [4, 28672, 64] float32 → float64, best of 6: ${line}   (load average ${load()})`);
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   console.log(`LoRA Lens benchmark · node ${process.version} · ${process.platform}/${process.arch} · device ${args.device}`);
   const rate = runJson(process.execPath, [CHILD, 'matmul', args.device, '2048']);
   const gflops = num(rate.gflops);
-  console.log(`ORT float64 MatMul 2048×2048·2048×2048: ${f(gflops, 1)} GFLOPS [${rate.provider}, ${rate.threads} threads]`);
-  for (const model of args.models) await benchModel(model, args, gflops);
+  console.log(`ORT float64 MatMul 2048×2048·2048×2048: ${f(gflops, 1)} GFLOPS [${rate.provider}, ${rate.threads} threads]   (load average ${load()})`);
+  const dgemm = tryPeer(args.python, ['--dgemm', '2048']);
+  if (dgemm) console.log(`numpy float64 matmul 2048×2048·2048×2048: ${f(num(dgemm.gflops), 1)} GFLOPS [${dgemm.blas}]`);
+  threadChoice(args.device);
+  for (const model of args.models) await benchModel(model, args, gflops, dgemm ? num(dgemm.gflops) : null);
   if (args.backends.includes('onnxruntime')) benchDense(args);
 }
 

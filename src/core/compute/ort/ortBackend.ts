@@ -1,6 +1,7 @@
 import { throwIfCancelled, type CancellationToken } from '../../cancellation';
 import { cholesky, invertUpper, multiplyUpper } from '../../linalg/cholesky';
 import { householderR } from '../../linalg/householder';
+import { onePassSuffices } from '../../linalg/onePassGram';
 import type { Matrix } from '../../linalg/matrix';
 import { asColumnMajor64, type ComputeBackend, type FactorPair, type GroupOverlap, type MappedFactor, type PairOverlap, type TallFactor, type TallProduct } from '../backend';
 import { gramGraph, projectedGramGraph } from '../onnx/graphs';
@@ -27,12 +28,15 @@ interface Stack {
 const SMALL_FACTOR = 4096;
 
 /**
- * R factors by CholeskyQR2 with the products on onnxruntime (CUDA or CPU): G = TᵀT in float64,
- * R₁ = chol(G) here, G₂ = (T·R₁⁻¹)ᵀ(T·R₁⁻¹) on the device, R₂ = chol(G₂), R = R₂·R₁. One pass
- * would square the condition number; the second restores Householder-level accuracy for any
- * factor with κ below ~1e8 (Yamamoto et al. 2015). A factor beyond that (its Gram not numerically
- * positive definite) falls back to Householder QR in TypeScript, as do tiny factors and factors
- * with fewer rows than columns. Factors of equal shape run as one stack [N, d, r].
+ * R factors by CholeskyQR with the products on onnxruntime (CUDA or CPU): G = TᵀT in float64,
+ * R₁ = chol(G) here. One pass squares the condition number, so R₁ is kept only where its own
+ * condition estimate bounds the error it adds to every σ of ΔW by ONE_PASS_TOLERANCE
+ * (onePassGram.ts; random and freshly initialized factors, whose columns are near orthogonal
+ * after scaling). The others get CholeskyQR2's second pass: G₂ = (T·R₁⁻¹)ᵀ(T·R₁⁻¹) on the
+ * device, R₂ = chol(G₂), R = R₂·R₁, Householder-level accuracy for any factor with κ below ~1e8
+ * (Yamamoto et al. 2015). A factor beyond that (its Gram not numerically positive definite)
+ * falls back to Householder QR in TypeScript, as do tiny factors and factors with fewer rows
+ * than columns. Factors of equal shape run as one stack [N, d, r].
  */
 export class OrtBackend implements ComputeBackend {
   readonly input = 'stored';
@@ -45,6 +49,8 @@ export class OrtBackend implements ComputeBackend {
   readonly sessions: OrtSessions;
   /** Factors that took the Householder fallback because their Gram was not positive definite. */
   fallbacks = 0;
+  /** Factors whose R came from one Gram pass, and those that needed the second (onePassGram.ts). */
+  readonly passes = { one: 0, two: 0 };
   /** The comparison kernel (pairOverlaps), on the same sessions. */
   private readonly overlaps: OrtOverlaps;
   /** The cross-layer kernel (groupOverlaps), on the same sessions. */
@@ -72,7 +78,7 @@ export class OrtBackend implements ComputeBackend {
     for (const [i, stack] of stacks(factors).entries()) {
       throwIfCancelled(token);
       const small = stack.rows < stack.cols || stack.rows * stack.cols < SMALL_FACTOR;
-      const R = small ? null : await this.choleskyQr2(stack, factors, i);
+      const R = small ? null : await this.choleskyQr(stack, factors, i);
       stack.members.forEach((index, k) => {
         const r = R?.[k];
         if (!r && !small) this.fallbacks++;
@@ -112,6 +118,7 @@ export class OrtBackend implements ComputeBackend {
       ...(this.sessions.fallbackReason ? { fallbackReason: this.sessions.fallbackReason } : {}),
       threads: this.sessions.threads,
       fallbacks: this.fallbacks + this.overlaps.fallbacks + this.groups.fallbacks,
+      passes: { ...this.passes },
     };
   }
 
@@ -125,43 +132,66 @@ export class OrtBackend implements ComputeBackend {
     return out;
   }
 
-  /** R of each stacked factor, or null where Cholesky broke down. */
-  private async choleskyQr2(stack: Stack, factors: readonly TallFactor[], slot: number): Promise<(Matrix | null)[]> {
+  /**
+   * R of each stacked factor, or null where Cholesky broke down: one Gram pass, R₁ = chol(G),
+   * kept where its own condition says it is exact enough (onePassSuffices); the members that
+   * are not get the second pass, as a stack of their own.
+   */
+  private async choleskyQr(stack: Stack, factors: readonly TallFactor[], slot: number): Promise<(Matrix | null)[]> {
+    const ort = loadOrt();
+    const { rows: d, cols: r, layout, type, members } = stack;
+    const X = this.stackValues(stack, factors, slot);
+    const dims = layout === 'tall' ? [members.length, d, r] : [members.length, r, d];
+    const x = new ort.Tensor(type === 'double' ? 'float64' : 'float32', X, dims);
+    const G1 = (await this.sessions.run(gramGraph(type, layout), { X: x })).G.data as Float64Array;
+    const R1 = splitSquares(G1, members.length, r).map(cholesky);
+    const inverses = R1.map((R) => (R ? invertUpper(R) : null));
+    const again: number[] = [];
+    R1.forEach((R, k) => {
+      const inverse = inverses[k];
+      if (R && inverse && !onePassSuffices(R, inverse, d)) again.push(k);
+    });
+    this.passes.one += R1.filter((R) => R).length - again.length;
+    this.passes.two += again.length;
+    if (again.length === 0) return R1;
+    const second = { ...stack, members: again.map((k) => members[k]) };
+    const R2 = await this.secondPass(
+      second,
+      factors,
+      again.map((k) => inverses[k] as Matrix),
+      slot,
+    );
+    const out = R1.slice();
+    again.forEach((k, i) => (out[k] = R2[i] ? multiplyUpper(R2[i], R1[k] as Matrix) : null));
+    return out;
+  }
+
+  /**
+   * CholeskyQR2's second pass: G₂ = (T·R₁⁻¹)ᵀ(T·R₁⁻¹) on the device, R₂ = chol(G₂), for the
+   * stack's members with their R₁⁻¹ in `inverses`; null where Cholesky broke down.
+   */
+  private async secondPass(stack: Stack, factors: readonly TallFactor[], inverses: readonly Matrix[], slot: number): Promise<(Matrix | null)[]> {
     const ort = loadOrt();
     const { rows: d, cols: r, layout, type, members } = stack;
     const N = members.length;
     const X = this.stackValues(stack, factors, slot);
-    const dims = layout === 'tall' ? [N, d, r] : [N, r, d];
-    const x = new ort.Tensor(type === 'double' ? 'float64' : 'float32', X, dims);
-    const G1 = (await this.sessions.run(gramGraph(type, layout), { X: x })).G.data as Float64Array;
-    const R1 = splitSquares(G1, N, r).map(cholesky);
+    const x = new ort.Tensor(type === 'double' ? 'float64' : 'float32', X, layout === 'tall' ? [N, d, r] : [N, r, d]);
     // L is R₁⁻¹ for a tall stack (row-major: the transpose of our column-major data) and R₁⁻ᵀ for a
-    // wide one (row-major R₁⁻ᵀ is exactly our column-major R₁⁻¹). A failed factor gets I.
+    // wide one (row-major R₁⁻ᵀ is exactly our column-major R₁⁻¹).
     const L = new Float64Array(N * r * r);
-    R1.forEach((R, k) => {
-      const inverse = R ? invertUpper(R).data : identity(r);
+    inverses.forEach(({ data: inverse }, k) => {
       const block = L.subarray(k * r * r, (k + 1) * r * r);
       if (layout === 'wide') block.set(inverse);
       else for (let i = 0; i < r; i++) for (let j = 0; j < r; j++) block[i * r + j] = inverse[j * r + i];
     });
     const G2 = (await this.sessions.run(projectedGramGraph(type, layout), { X: x, L: new ort.Tensor('float64', L, [N, r, r]) })).G.data as Float64Array;
-    return splitSquares(G2, N, r).map((G, k) => {
-      const R1k = R1[k];
-      const R2 = R1k ? cholesky(G) : null;
-      return R1k && R2 ? multiplyUpper(R2, R1k) : null;
-    });
+    return splitSquares(G2, N, r).map(cholesky);
   }
 }
 
 function pooled<T extends Float32Array | Float64Array>(pool: T[], slot: number, length: number, make: (n: number) => T): T {
   if (!pool[slot] || pool[slot].length < length) pool[slot] = make(length);
   return pool[slot].subarray(0, length) as T;
-}
-
-function identity(r: number): Float64Array {
-  const out = new Float64Array(r * r);
-  for (let i = 0; i < r; i++) out[i * r + i] = 1;
-  return out;
 }
 
 /** Groups factor indices by layout, shape and precision, in first-seen order. */

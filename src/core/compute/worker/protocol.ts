@@ -28,6 +28,8 @@ export interface DeviceReport {
   readonly threads?: number;
   /** Factors (or compared pairs of factors) CholeskyQR could not take and Householder did. */
   readonly fallbacks?: number;
+  /** Spectrum factors whose R took one Gram pass, and those that needed CholeskyQR2's second. */
+  readonly passes?: { readonly one: number; readonly two: number };
 }
 
 export type ToOrtWorker =
