@@ -6,7 +6,7 @@ import { JobClient } from '../src/core/jobs/client';
 import { ensureAdapter, LLAMA3_8B_R16 } from './generate';
 
 /**
- * `npm run build && npm run build:test && node out/bench/startup.bench.js [--runs N]`: what a user waits for, whole processes from the
+ * `npm run build && npm run build:test && node out/bench/startup.bench.js [--runs N] [--baseline OTHER/dist/cli.js]`: what a user waits for, whole processes from the
  * shell, on a Llama-3-8B-size r16 BF16 adapter (84 MB), all in one run so the ratios share the
  * machine's load: the floors (`node -e ''`, `python3 -c ''`, `import numpy`, reading the
  * file), the numpy peer's whole script, `lora-lens inspect --json` on each backend, `compare`
@@ -31,14 +31,14 @@ interface Sample {
 }
 
 /** One whole process, from spawn to exit. */
-function once(command: string, args: readonly string[]): Sample {
+function once(command: string, args: readonly string[], env?: Readonly<Record<string, string>>): Sample {
   const dir = mkdtempSync(join(tmpdir(), 'lora-lens-startup-'));
   const timeFile = join(dir, 'time');
   const timed = existsSync(TIME);
   const started = performance.now();
   const r = timed
-    ? spawnSync(TIME, ['-o', timeFile, '-f', '%U %S', command, ...args], { encoding: 'utf8', maxBuffer: 256 << 20 })
-    : spawnSync(command, args, { encoding: 'utf8', maxBuffer: 256 << 20 });
+    ? spawnSync(TIME, ['-o', timeFile, '-f', '%U %S', command, ...args], { encoding: 'utf8', maxBuffer: 256 << 20, env: { ...process.env, ...env } })
+    : spawnSync(command, args, { encoding: 'utf8', maxBuffer: 256 << 20, env: { ...process.env, ...env } });
   const wall = (performance.now() - started) / 1000;
   try {
     if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${r.status}): ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`);
@@ -82,24 +82,39 @@ async function editorPath(path: string): Promise<{ cold: number; warm: number; w
 
 async function main(argv: readonly string[]): Promise<void> {
   const runs = argv.includes('--runs') ? Number(argv[argv.indexOf('--runs') + 1]) : 5;
+  // Another build's cli.js (an earlier commit's dist/), timed in the same rounds for a before/after.
+  const baseline = argv.includes('--baseline') ? argv[argv.indexOf('--baseline') + 1] : undefined;
   const a = await ensureAdapter(LLAMA3_8B_R16);
   const b = await ensureAdapter(LLAMA3_8B_R16, 1);
-  const cases: readonly { readonly name: string; readonly command: string; readonly args: readonly string[] }[] = [
+  const cases: readonly { readonly name: string; readonly command: string; readonly args: readonly string[]; readonly env?: Readonly<Record<string, string>> }[] = [
     { name: "node -e ''", command: process.execPath, args: ['-e', ''] },
     { name: "python3 -c ''", command: 'python3', args: ['-c', ''] },
     { name: 'python3 -c "import numpy"', command: 'python3', args: ['-c', 'import numpy'] },
     { name: 'read floor (node, whole process)', command: process.execPath, args: [CHILD, 'read', a.file] },
     { name: 'numpy peer, whole script', command: 'python3', args: [PEER, a.dir] },
+    // OpenBLAS's threads spin while they wait: on a loaded machine one thread is the fairer peer.
+    { name: 'numpy peer, OPENBLAS_NUM_THREADS=1', command: 'python3', args: [PEER, a.dir], env: { OPENBLAS_NUM_THREADS: '1' } },
     { name: 'inspect --json (auto)', command: process.execPath, args: [CLI, 'inspect', a.dir, '--json', '--quiet'] },
     { name: 'inspect --json --backend js', command: process.execPath, args: [CLI, 'inspect', a.dir, '--json', '--quiet', '--backend', 'js'] },
     { name: 'inspect --json --backend onnxruntime', command: process.execPath, args: [CLI, 'inspect', a.dir, '--json', '--quiet', '--backend', 'onnxruntime', '--device', 'cpu'] },
     { name: 'compare A B --json', command: process.execPath, args: [CLI, 'compare', a.dir, b.dir, '--json', '--quiet'] },
+    ...(baseline
+      ? [
+          { name: 'baseline: inspect --json (auto)', command: process.execPath, args: [baseline, 'inspect', a.dir, '--json', '--quiet'] },
+          {
+            name: 'baseline: inspect --json onnxruntime',
+            command: process.execPath,
+            args: [baseline, 'inspect', a.dir, '--json', '--quiet', '--backend', 'onnxruntime', '--device', 'cpu'],
+          },
+          { name: 'baseline: compare A B --json', command: process.execPath, args: [baseline, 'compare', a.dir, b.dir, '--json', '--quiet'] },
+        ]
+      : []),
   ];
   const before = loadavg();
   // One warm-up pass: the page cache and the binaries, so every measured run reads from memory.
-  for (const c of cases) once(c.command, c.args);
+  for (const c of cases) once(c.command, c.args, c.env);
   const samples = cases.map(() => [] as Sample[]);
-  for (let i = 0; i < runs; i++) cases.forEach((c, k) => samples[k].push(once(c.command, c.args)));
+  for (let i = 0; i < runs; i++) cases.forEach((c, k) => samples[k].push(once(c.command, c.args, c.env)));
   const editor = await editorPath(a.dir);
   const after = loadavg();
 
@@ -124,10 +139,16 @@ async function main(argv: readonly string[]): Promise<void> {
   };
   console.log('\nratios');
   console.log(`  inspect (auto) / numpy whole script     ${ratio('inspect --json (auto)', 'numpy peer, whole script')}`);
+  console.log(`  inspect (auto) / numpy, one BLAS thread  ${ratio('inspect --json (auto)', 'numpy peer, OPENBLAS_NUM_THREADS=1')}`);
   console.log(`  inspect onnxruntime / numpy whole script ${ratio('inspect --json --backend onnxruntime', 'numpy peer, whole script')}`);
   console.log(`  compare / inspect (one analysis)        ${ratio('compare A B --json', 'inspect --json (auto)')}`);
   console.log(`  inspect (auto) / read floor             ${ratio('inspect --json (auto)', 'read floor (node, whole process)')}`);
   console.log(`  inspect (auto) / node -e ''             ${ratio('inspect --json (auto)', "node -e ''")}`);
+  if (baseline) {
+    console.log(`  inspect (auto) / baseline               ${ratio('inspect --json (auto)', 'baseline: inspect --json (auto)')}`);
+    console.log(`  inspect onnxruntime / baseline          ${ratio('inspect --json --backend onnxruntime', 'baseline: inspect --json onnxruntime')}`);
+    console.log(`  compare / baseline                      ${ratio('compare A B --json', 'baseline: compare A B --json')}`);
+  }
   console.log('\neditor path (analysis worker, auto on cpu), one run each');
   console.log(`  first spectrum, cold worker    ${editor.cold.toFixed(3)} s`);
   console.log(`  warm-up job answered           ${editor.warmUp.toFixed(3)} s`);
