@@ -86,13 +86,14 @@ async function main(argv: readonly string[]): Promise<void> {
   const baseline = argv.includes('--baseline') ? argv[argv.indexOf('--baseline') + 1] : undefined;
   const a = await ensureAdapter(LLAMA3_8B_R16);
   const b = await ensureAdapter(LLAMA3_8B_R16, 1);
-  const cases: readonly { readonly name: string; readonly command: string; readonly args: readonly string[]; readonly env?: Readonly<Record<string, string>> }[] = [
+  const cases: readonly { readonly name: string; readonly command: string; readonly args: readonly string[]; readonly env?: Readonly<Record<string, string>>; /** Timed once, no warm-up pass: too slow on a loaded machine. */ readonly once?: boolean }[] = [
     { name: "node -e ''", command: process.execPath, args: ['-e', ''] },
     { name: "python3 -c ''", command: 'python3', args: ['-c', ''] },
     { name: 'python3 -c "import numpy"', command: 'python3', args: ['-c', 'import numpy'] },
     { name: 'read floor (node, whole process)', command: process.execPath, args: [CHILD, 'read', a.file] },
-    { name: 'numpy peer, whole script', command: 'python3', args: [PEER, a.dir] },
-    // OpenBLAS's threads spin while they wait: on a loaded machine one thread is the fairer peer.
+    { name: 'numpy peer, whole script', command: 'python3', args: [PEER, a.dir], once: true },
+    // OpenBLAS's threads spin while they wait: on a loaded machine one thread is the fairer peer,
+  // and the default is timed once (it took minutes a run with 8 processes on 2 cores).
     { name: 'numpy peer, OPENBLAS_NUM_THREADS=1', command: 'python3', args: [PEER, a.dir], env: { OPENBLAS_NUM_THREADS: '1' } },
     { name: 'inspect --json (auto)', command: process.execPath, args: [CLI, 'inspect', a.dir, '--json', '--quiet'] },
     { name: 'inspect --json --backend js', command: process.execPath, args: [CLI, 'inspect', a.dir, '--json', '--quiet', '--backend', 'js'] },
@@ -112,13 +113,13 @@ async function main(argv: readonly string[]): Promise<void> {
   ];
   const before = loadavg();
   // One warm-up pass: the page cache and the binaries, so every measured run reads from memory.
-  for (const c of cases) once(c.command, c.args, c.env);
+  for (const c of cases) if (!c.once) once(c.command, c.args, c.env);
   const samples = cases.map(() => [] as Sample[]);
-  for (let i = 0; i < runs; i++) cases.forEach((c, k) => samples[k].push(once(c.command, c.args, c.env)));
+  for (let i = 0; i < runs; i++) cases.forEach((c, k) => (i === 0 || !c.once ? samples[k].push(once(c.command, c.args, c.env)) : undefined));
   const editor = await editorPath(a.dir);
   const after = loadavg();
 
-  console.log(`whole processes on ${LLAMA3_8B_R16.name} (${(a.bytes / 1e6).toFixed(1)} MB BF16), median of ${runs} round-robin runs`);
+  console.log(`whole processes on ${LLAMA3_8B_R16.name} (${(a.bytes / 1e6).toFixed(1)} MB BF16), median of ${runs} round-robin runs (numpy with its default threads: one run)`);
   console.log(`load average before ${before.map((x) => x.toFixed(2)).join(' ')}, after ${after.map((x) => x.toFixed(2)).join(' ')}`);
   console.log(`${'case'.padEnd(40)}${'wall s'.padStart(9)}${'cpu s'.padStart(9)}`);
   const wall = new Map<string, number>();
