@@ -86,14 +86,21 @@ async function main(argv: readonly string[]): Promise<void> {
   const baseline = argv.includes('--baseline') ? argv[argv.indexOf('--baseline') + 1] : undefined;
   const a = await ensureAdapter(LLAMA3_8B_R16);
   const b = await ensureAdapter(LLAMA3_8B_R16, 1);
-  const cases: readonly { readonly name: string; readonly command: string; readonly args: readonly string[]; readonly env?: Readonly<Record<string, string>>; /** Timed once, no warm-up pass: too slow on a loaded machine. */ readonly once?: boolean }[] = [
+  const cases: readonly {
+    readonly name: string;
+    readonly command: string;
+    readonly args: readonly string[];
+    readonly env?: Readonly<Record<string, string>>;
+    /** Timed once, no warm-up pass: too slow on a loaded machine. */
+    readonly once?: boolean;
+  }[] = [
     { name: "node -e ''", command: process.execPath, args: ['-e', ''] },
     { name: "python3 -c ''", command: 'python3', args: ['-c', ''] },
     { name: 'python3 -c "import numpy"', command: 'python3', args: ['-c', 'import numpy'] },
     { name: 'read floor (node, whole process)', command: process.execPath, args: [CHILD, 'read', a.file] },
     { name: 'numpy peer, whole script', command: 'python3', args: [PEER, a.dir], once: true },
     // OpenBLAS's threads spin while they wait: on a loaded machine one thread is the fairer peer,
-  // and the default is timed once (it took minutes a run with 8 processes on 2 cores).
+    // and the default is timed once (it took minutes a run with 8 processes on 2 cores).
     { name: 'numpy peer, OPENBLAS_NUM_THREADS=1', command: 'python3', args: [PEER, a.dir], env: { OPENBLAS_NUM_THREADS: '1' } },
     { name: 'inspect --json (auto)', command: process.execPath, args: [CLI, 'inspect', a.dir, '--json', '--quiet'] },
     { name: 'inspect --json --backend js', command: process.execPath, args: [CLI, 'inspect', a.dir, '--json', '--quiet', '--backend', 'js'] },
