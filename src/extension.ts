@@ -31,11 +31,13 @@ import type { HostContext } from './host/hostContext';
 import { CONFIG_FILE_NAME, ConfigHoverProvider } from './host/hover/configHoverProvider';
 import { HOVER_LANGUAGES, ModuleHoverProvider } from './host/hover/hoverProvider';
 import { HoverSources } from './host/hover/hoverSources';
-import { log } from './host/log';
+import { isCancellation, log } from './host/log';
 import { PredictionService } from './host/predict/predictionService';
+import { readSettings } from './host/settings';
 
 /** Registers the editor, the commands and the hovers; everything else happens on demand. */
 export function activate(context: vscode.ExtensionContext): void {
+  const started = performance.now();
   const logger = log();
   // The worker bundles sit beside this one in dist/.
   const service = new AnalysisService(join(__dirname, 'analysisWorker.js'));
@@ -93,7 +95,17 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.languages.registerHoverProvider({ scheme: 'file', pattern: `**/${CONFIG_FILE_NAME}` }, new ConfigHoverProvider(checks)),
     vscode.workspace.onDidCreateFiles(() => sources.forgetSearches()),
   );
-  logger.info(`LoRA Lens ${String(context.extension.packageJSON.version)} activated`);
+  // The worker (and onnxruntime, when the settings can use it) starts after activation has
+  // returned, so the first editor's spectra do not wait for it; activation itself does not.
+  const activated = performance.now();
+  service.warmUp(readSettings().compute).then(
+    () => logger.info(`analysis worker warm ${((performance.now() - activated) / 1000).toFixed(2)} s after activation`),
+    (error: unknown) => {
+      // Disposed before it finished (the window closed): nothing to say.
+      if (!isCancellation(error)) logger.warn(`analysis worker warm-up failed; the first analysis starts it: ${error instanceof Error ? error.message : String(error)}`);
+    },
+  );
+  logger.info(`LoRA Lens ${String(context.extension.packageJSON.version)} activated in ${((activated - started) / 1000).toFixed(3)} s`);
 }
 
 export function deactivate(): void {

@@ -1,11 +1,11 @@
 import { jsonText } from '../core/report/escape';
 import { openAdapter, type OpenedAdapter } from '../core/adapter/load';
-import { JobClient } from '../core/jobs/client';
+import { InProcessJobs } from '../core/jobs/inProcess';
 import { formatNumber } from '../core/report/format';
 import type { AdapterComparison, ModuleComparison } from '../core/subspace/compare';
 import type { UnmatchedModule } from '../core/subspace/match';
 import type { CompareArgs } from './args';
-import { workerScript } from './inspect';
+import { ortWorkerScript } from './inspect';
 import { progressReporter } from './progress';
 import { clean, mean, shortName, textTable } from './table';
 
@@ -47,9 +47,9 @@ interface ComparisonJson {
 
 /**
  * `lora-lens compare A B [C …]`: every later adapter against the first, module by module.
- * Headers are read here (for the report's format and warnings); the comparisons run in the
- * analysis worker, as in the editor (onnxruntime for large adapters, reading overlapped with
- * the products). Returns the text (or JSON) to print; files that cannot be opened throw (exit 2).
+ * Headers are read here (for the report's format and warnings); the comparisons run as the
+ * editor's worker runs them, on this thread (onnxruntime for large adapters, reading
+ * overlapped with the products). Returns the text (or JSON) to print; files that cannot be opened throw (exit 2).
  */
 export async function compare(args: CompareArgs): Promise<string> {
   const opened: OpenedAdapter[] = [];
@@ -58,7 +58,7 @@ export async function compare(args: CompareArgs): Promise<string> {
     const [first, ...others] = opened;
     const progress = progressReporter(process.stderr, args.quiet);
     const results: ComparisonJson[] = [];
-    const client = new JobClient(workerScript());
+    const client = new InProcessJobs(ortWorkerScript());
     try {
       for (const [i, other] of others.entries()) {
         const input = { pathA: args.paths[0], pathB: args.paths[i + 1], options: args.k === undefined ? {} : { k: args.k } };

@@ -1,7 +1,8 @@
 import { jsonText } from '../core/report/escape';
 import { join } from 'node:path';
 import type { AdapterAnalysis } from '../core/analysis/analyze';
-import { JobClient, type JobRunner } from '../core/jobs/client';
+import type { JobRunner } from '../core/jobs/client';
+import { InProcessJobs } from '../core/jobs/inProcess';
 import type { JobOutput } from '../core/jobs/protocol';
 import { reportCsv } from '../core/report/csv';
 import { reportMarkdown } from '../core/report/markdown';
@@ -23,12 +24,17 @@ export function workerScript(): string {
   return join(__dirname, 'analysisWorker.js');
 }
 
+/** The ORT worker's script, beside this bundle in dist/. */
+export function ortWorkerScript(): string {
+  return join(__dirname, 'ortWorker.js');
+}
+
 /**
- * Runs `inspect` and returns the text to print on stdout. Everything runs as one job in the
- * analysis worker (the worker the editor uses): the header is read once there and serves the
- * layer table, the spectra (streamed back module by module) and the base analysis.
+ * Runs `inspect` and returns the text to print on stdout. Everything runs as one job (the job
+ * the editor's worker runs), on this thread: the header is read once and serves the layer
+ * table, the spectra and the base analysis.
  */
-export async function inspect(args: InspectArgs, jobs: JobRunner = new JobClient(workerScript())): Promise<string> {
+export async function inspect(args: InspectArgs, jobs: JobRunner = new InProcessJobs(ortWorkerScript())): Promise<string> {
   const path = args.path ?? samplePath();
   const analysing = progressReporter(process.stderr, args.quiet);
   const basing = progressReporter(process.stderr, args.quiet);

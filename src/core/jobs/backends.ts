@@ -24,13 +24,42 @@ export interface JobBackend {
 export function backendFor(bytes: number, options: ComputeOptions, ortWorker: string): JobBackend {
   const decision = chooseBackendKind(options, bytes);
   if (decision.backend === 'js') return decision.note === undefined ? { backend: new JsBackend() } : { backend: new JsBackend(), note: decision.note };
-  const key = `${decision.device} ${options.threads ?? ''}`;
+  const key = backendKey(decision.device, options.threads);
   let backend = ortBackends.get(key);
   if (!backend) {
     backend = new WorkerOrtBackend(ortWorker, { device: decision.device, ...(options.threads ? { threads: options.threads } : {}) });
     ortBackends.set(key, backend);
   }
   return { backend };
+}
+
+/**
+ * Starts, without waiting for it, the ORT worker that a large job with these options would use,
+ * so its onnxruntime load and first sessions are done before that job comes: the backend stays
+ * in the table and backendFor returns it. Nothing starts when the options keep JS for every
+ * size, or when onnxruntime cannot load (the reason is returned; the job then says it too).
+ */
+export function warmBackend(options: ComputeOptions, ortWorker: string): 'starting' | 'not used' | { readonly unavailable: string } {
+  let chosen: JobBackend;
+  try {
+    chosen = backendFor(Number.MAX_SAFE_INTEGER, options, ortWorker);
+  } catch (error) {
+    return { unavailable: error instanceof Error ? error.message : String(error) };
+  }
+  if (!(chosen.backend instanceof WorkerOrtBackend)) return chosen.note === undefined ? 'not used' : { unavailable: chosen.note };
+  // A start that fails here fails again, with its coded error, in the job that needs the device.
+  chosen.backend.start().catch(() => undefined);
+  return 'starting';
+}
+
+/** The long-lived ORT backend for onnxruntime work with these options, when one was started. */
+export function startedOrtBackend(options: ComputeOptions): WorkerOrtBackend | undefined {
+  return ortBackends.get(backendKey(options.device, options.threads));
+}
+
+/** The table's key: one ORT worker per device and thread count. */
+function backendKey(device: string, threads: number | undefined): string {
+  return `${device} ${threads ?? ''}`;
 }
 
 /**

@@ -2,6 +2,7 @@ import { openAdapter } from '../adapter/load';
 import { BaseModel } from '../base/baseModel';
 import { analyzeOpened } from './analyzeJob';
 import { againstBase } from './baseJob';
+import { warmBackend } from './backends';
 import type { JobDefinition } from './definition';
 import type { JobKinds } from './protocol';
 
@@ -13,6 +14,9 @@ import type { JobKinds } from './protocol';
 export const inspectJob: JobDefinition<'inspect'> = {
   kind: 'inspect',
   async run({ path, options, base: baseRequest }, { token, progress, ortWorker }) {
+    // A request for onnxruntime by name does not depend on the adapter's size: its load and
+    // sessions start now, beside the header read, rather than after it.
+    if (options.backend === 'onnxruntime' || options.device === 'cuda') warmBackend(options, ortWorker);
     const opened = await openAdapter(path);
     try {
       const base = baseRequest ? await BaseModel.open(baseRequest.path) : null;

@@ -145,6 +145,16 @@ export interface JobKinds {
     readonly output: { readonly adapter: Adapter; readonly analysis: JobKinds['analyze']['output'] | null; readonly base: JobKinds['base']['output'] | null };
     readonly progress: ({ readonly phase: 'analyze' } & JobKinds['analyze']['progress']) | ({ readonly phase: 'base' } & ModuleProgress);
   };
+  /**
+   * Readies the worker for analyses with these options: the worker is up once it answers, and
+   * onnxruntime (when the options can use it) is loading in the ORT worker the next large job
+   * reuses. `ort` says which: `starting`, or why no ORT worker was started.
+   */
+  readonly warm: {
+    readonly input: { readonly options: ComputeOptions };
+    readonly output: { readonly ort: 'starting' | 'not used' | { readonly unavailable: string } };
+    readonly progress: never;
+  };
 }
 
 export type JobKind = keyof JobKinds;

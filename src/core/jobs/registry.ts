@@ -3,6 +3,7 @@ import { baseJob } from './baseJob';
 import { checkJob } from './checkJob';
 import { inspectJob } from './inspectJob';
 import { checkpointsJob, compareJob, crossLayerJob } from './subspaceJobs';
+import { warmJob } from './warmJob';
 import type { JobDefinition } from './definition';
 import type { JobKind } from './protocol';
 
@@ -15,4 +16,5 @@ export const JOBS: { readonly [K in JobKind]: JobDefinition<K> } = {
   base: baseJob,
   inspect: inspectJob,
   check: checkJob,
+  warm: warmJob,
 };

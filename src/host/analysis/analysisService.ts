@@ -1,10 +1,14 @@
 import { stat } from 'node:fs/promises';
+import type { Worker } from 'node:worker_threads';
 import type { Adapter } from '../../core/adapter/model';
 import type { AdapterAnalysis, ModuleResult } from '../../core/analysis/analyze';
 import type { CancellationToken } from '../../core/cancellation';
 import { JobClient } from '../../core/jobs/client';
 import type { ComputeOptions } from '../../core/compute/worker/protocol';
 import { ResultCache, type FileStamp } from './resultCache';
+
+/** How far the background warm-up has come (see AnalysisService.warmUp). */
+export type WarmState = 'cold' | 'warming' | 'warm' | 'failed';
 
 /** An adapter with its finished analysis: what the cache holds, reports export and hovers show. */
 export interface AnalysedAdapter {
@@ -27,9 +31,44 @@ export interface AnalyzeRequest {
 export class AnalysisService {
   readonly cache = new ResultCache<AnalysedAdapter>();
   private readonly client: JobClient;
+  private warming: Promise<void> | null = null;
+  private warmState: WarmState = 'cold';
 
-  constructor(workerScript: string) {
-    this.client = new JobClient(workerScript);
+  /** `ortWorker` is the ORT worker's script (default: beside the analysis worker's). */
+  constructor(workerScript: string, ortWorker?: string) {
+    this.client = new JobClient(workerScript, ortWorker);
+  }
+
+  /**
+   * Starts the analysis worker, and onnxruntime in its ORT worker when `compute` can use it, in
+   * the background: it returns at once (activation is not held up), and the first analysis
+   * queues behind the worker's start rather than paying for it after the editor's table is
+   * shown. A warm-up that fails is only logged by the caller; the analysis then starts its own.
+   */
+  warmUp(compute: ComputeOptions): Promise<void> {
+    if (this.warming) return this.warming;
+    this.warmState = 'warming';
+    // Deferred a turn, so even the worker thread's creation happens after activation returns.
+    this.warming = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.client.run('warm', { options: compute }))
+      .then(
+        () => void (this.warmState = 'warm'),
+        (error: unknown) => {
+          this.warmState = 'failed';
+          throw error;
+        },
+      );
+    return this.warming;
+  }
+
+  /** Where the warm-up is: not asked for, under way, done (the worker answered), or failed. */
+  get warmth(): WarmState {
+    return this.warmState;
+  }
+
+  /** The analysis worker's thread, while it runs (tests check that analyses reuse the warm one). */
+  get workerThread(): Worker | null {
+    return this.client.worker;
   }
 
   /** Runs the analysis in the worker; the finished result goes into the cache. */
