@@ -1,7 +1,7 @@
 import type { ComputeOptions } from '../core/compute/worker/protocol';
 import { DEVICE_CHOICES, type DeviceChoice } from '../core/compute/ort/runtime';
 import type { PredictorModelKind } from '../core/predict/predictor/manifest';
-import { DEFAULT_EPOCHS, DEFAULT_HIDDEN, MAX_HIDDEN } from '../core/predict/predictor/network/networkOptions';
+import { DEFAULT_EPOCHS, DEFAULT_GLNET_HEAD, DEFAULT_HIDDEN, MAX_GLNET_LAYERS, MAX_HIDDEN } from '../core/predict/predictor/network/networkOptions';
 import { paths, UsageError, whole } from './usage';
 import { PROGRESS_OPTIONS, silent, text, type CommandSpec, type OptionSpec, type OptionValues } from './command';
 
@@ -14,7 +14,7 @@ export interface TrainPredictorArgs {
   readonly model: PredictorModelKind;
   /** Regression or classification: fixed by ridge and logistic, a choice (--task) for mlp and glnet. */
   readonly task: 'regression' | 'classification';
-  /** Network models: training epochs and hidden sizes (mlp: one or two hidden layers; glnet: h, then the head's hidden layer). */
+  /** Network models: training epochs (the most) and hidden sizes (mlp: one or two hidden layers; glnet: see glnetWidths). */
   readonly epochs: number;
   readonly hidden: readonly number[];
   readonly folds: number;
@@ -82,11 +82,15 @@ export const TRAIN_PREDICTOR: CommandSpec<TrainPredictorArgs> = {
       help: 'ridge (default, regression), logistic (classification), mlp (a small network on the features) or glnet (a GL(r)-equivariant network on the factors)',
     },
     task: { type: 'string', value: 'regression|classification', help: 'for mlp and glnet: what to predict (default regression; ridge and logistic fix their own)' },
-    epochs: { type: 'string', value: 'N', help: `for mlp and glnet: training epochs (default ${DEFAULT_EPOCHS})` },
+    epochs: {
+      type: 'string',
+      value: 'N',
+      help: `for mlp and glnet: the most training epochs (default ${DEFAULT_EPOCHS}; early stopping on a validation fifth of the training adapters usually ends sooner)`,
+    },
     hidden: {
       type: 'string',
-      value: 'H[,H2]',
-      help: `for mlp and glnet: hidden sizes, each at most ${MAX_HIDDEN} (mlp: one or two layers, default ${DEFAULT_HIDDEN.mlp.join(',')}; glnet: the equivariant layer's h, then the head's, default ${DEFAULT_HIDDEN.glnet.join(',')})`,
+      value: 'H[,H2…]',
+      help: `for mlp and glnet: hidden sizes, each at most ${MAX_HIDDEN} (mlp: one or two layers, default ${DEFAULT_HIDDEN.mlp.join(',')}; glnet: up to ${MAX_GLNET_LAYERS} equivariant widths, then the head's width, e.g. 16,16,32; one size is one equivariant layer with a head of ${DEFAULT_GLNET_HEAD}; default ${DEFAULT_HIDDEN.glnet.join(',')})`,
     },
     folds: { type: 'string', value: 'K', help: `cross-validation folds, at least 2 (default ${DEFAULT_FOLDS})` },
     seed: { type: 'string', value: 'S', help: 'the seed of the folds, the networks and the reparametrizations (default 1)' },
@@ -123,7 +127,7 @@ export const TRAIN_PREDICTOR: CommandSpec<TrainPredictorArgs> = {
       model,
       task,
       epochs: epochs === undefined ? DEFAULT_EPOCHS : whole('--epochs', epochs, 1),
-      hidden: hidden === undefined ? DEFAULT_HIDDEN[model === 'glnet' ? 'glnet' : 'mlp'] : hiddenSizes(hidden, 2),
+      hidden: hidden === undefined ? DEFAULT_HIDDEN[model === 'glnet' ? 'glnet' : 'mlp'] : hiddenSizes(hidden, model === 'glnet' ? MAX_GLNET_LAYERS + 1 : 2),
       folds: folds === undefined ? DEFAULT_FOLDS : whole('--folds', folds, 2),
       seed: seed === undefined ? 1 : whole('--seed', seed, 0),
       out: text(values, 'out'),
@@ -200,7 +204,7 @@ function deviceOf(values: OptionValues): DeviceChoice {
   return device as DeviceChoice;
 }
 
-/** `--hidden 16` or `--hidden 16,8`: at most `layers` sizes, each 1…MAX_HIDDEN. */
+/** `--hidden 16`, `--hidden 16,8` (glnet: up to MAX_GLNET_LAYERS + 1 sizes): at most `layers` sizes, each 1…MAX_HIDDEN. */
 function hiddenSizes(value: string, layers: number): number[] {
   const sizes = value.split(',').map((v) => v.trim());
   if (sizes.length > layers) throw new UsageError(`--hidden takes at most ${layers} size${layers === 1 ? '' : 's'} here (got "${value}")`);

@@ -3,9 +3,9 @@ import { test } from 'node:test';
 import type { Target } from '../../../src/core/predict/predictor/crossValidate';
 import { factorFeeds, type GlFactors } from '../../../src/core/predict/predictor/factorsInput';
 import { randomGl } from '../../../src/core/predict/predictor/glReparam';
-import { adapterTraces, fitGlStandardizer, glnetObjective, initGlNet, predictGlNet, trainGlNet, type GlNetShape } from '../../../src/core/predict/predictor/network/glnet';
+import { fitGlStandardizer, glBatch, glnetObjective, glnetOffsets, glnetShape, initGlNet, predictGlNet, trainGlNet } from '../../../src/core/predict/predictor/network/glnet';
 import { encodeGlNetModel } from '../../../src/core/predict/predictor/network/glnetExport';
-import { moduleFeatureCount } from '../../../src/core/predict/predictor/network/glnetLayer';
+import { moduleScales } from '../../../src/core/predict/predictor/network/glnetScale';
 import { networkTarget } from '../../../src/core/predict/predictor/network/loss';
 import { PredictorSession } from '../../../src/core/predict/predictor/runPredictor';
 import { Rng } from '../../helpers/random';
@@ -34,27 +34,52 @@ function randomTarget(rng: Rng, rows: number, classification: boolean): Target {
   return { kind: 'classes', classes: Array.from({ length: rows }, (_, i) => i % 3), labels: ['a', 'b', 'c'] };
 }
 
-test('the GL-net objective gradient matches central finite differences (equivariant layer, gate, head, decay)', () => {
+test('the GL-net objective gradient matches central finite differences (equivariant layers, gates, scale, head, head-only decay)', () => {
   const rng = Rng.fresh();
-  for (const classification of [false, true]) {
+  for (const [classification, layers] of [
+    [false, 1],
+    [true, 2],
+    [false, 3],
+  ] as const) {
     const sizes = Array.from({ length: rng.int(1, 3) }, () => [rng.int(3, 9), rng.int(3, 9)] as const);
     const samples = Array.from({ length: rng.int(4, 8) }, () => randomAdapter(rng, sizes, rng.int(1, 4)));
-    const h = rng.int(2, 4);
     const target = networkTarget(randomTarget(rng, samples.length, classification));
-    const shape: GlNetShape = {
-      modules: sizes,
-      h,
-      head: { sizes: [sizes.length * moduleFeatureCount(h), rng.int(2, 6), target.kind === 'regression' ? 1 : target.count], activation: 'tanh' },
-    };
-    const traces = samples.map(adapterTraces);
-    const standardizer = fitGlStandardizer(h, traces, sizes.length);
+    const hidden = [...Array.from({ length: layers }, () => rng.int(2, 4)), rng.int(2, 6)];
+    const shape = glnetShape(samples[0], hidden, target.kind === 'regression' ? 1 : target.count);
+    const batch = glBatch(samples);
+    // Scales away from 1, so a missing 1/c in the backward pass is caught.
+    const fixed = { scales: moduleScales(samples).map((c) => c * rng.uniform(0.3, 3)), standardizer: fitGlStandardizer(shape.widths, batch.traces, sizes.length) };
     const params = initGlNet(shape, rng);
     const wd = rng.next() * 0.05;
-    const { grad } = glnetObjective(shape, params, samples, traces, standardizer, target, wd);
+    const { grad } = glnetObjective(shape, params, batch, fixed, target, wd);
     // The gates are piecewise constant: a row sum within h·|∂s/∂θ| of 0 would flip inside the
     // difference; with O(1) sums and h = 1e-6 that has probability ~1e-5 per check.
-    checkGradient((p) => glnetObjective(shape, p, samples, traces, standardizer, target, wd).loss, params, grad, rng, classification ? 'classification' : 'regression', 120, 1e-6);
+    checkGradient(
+      (p) => glnetObjective(shape, p, batch, fixed, target, wd).loss,
+      params,
+      grad,
+      rng,
+      `${classification ? 'classification' : 'regression'}, ${layers} layers`,
+      120,
+      1e-6,
+    );
   }
+});
+
+test('the GL-net decays its head only: the equivariant weights add nothing to the penalty', () => {
+  const rng = Rng.fresh();
+  const sizes = [[rng.int(3, 8), rng.int(3, 8)] as const];
+  const samples = Array.from({ length: 6 }, () => randomAdapter(rng, sizes, rng.int(1, 3)));
+  const target = networkTarget(randomTarget(rng, samples.length, false));
+  const shape = glnetShape(samples[0], [3, 3, 4], 1);
+  const batch = glBatch(samples);
+  const fixed = { scales: moduleScales(samples), standardizer: fitGlStandardizer(shape.widths, batch.traces, 1) };
+  const params = initGlNet(shape, rng);
+  const head = glnetOffsets(shape).head;
+  const without = glnetObjective(shape, params, batch, fixed, target, 0);
+  const withDecay = glnetObjective(shape, params, batch, fixed, target, 0.5);
+  for (let i = 0; i < head; i++) assert.equal(withDecay.grad[i], without.grad[i], `equivariant parameter ${i} ${rng.tag}`);
+  assert.ok(withDecay.loss > without.loss, `the head's decay is in the objective ${rng.tag}`);
 });
 
 test('the exported GL-net matches the TypeScript forward pass and its outputs stay put under GL(r) reparametrizations', async () => {
@@ -63,7 +88,7 @@ test('the exported GL-net matches the TypeScript forward pass and its outputs st
     const sizes = Array.from({ length: rng.int(1, 3) }, () => [rng.int(6, 20), rng.int(6, 20)] as const);
     const samples = Array.from({ length: 10 }, () => randomAdapter(rng, sizes, rng.int(1, 5)));
     const model = trainGlNet(samples, randomTarget(rng, samples.length, classification), {
-      hidden: [rng.int(2, 5), 6],
+      hidden: [...Array.from({ length: rng.int(1, 3) }, () => rng.int(2, 5)), 6],
       epochs: 30,
       learningRate: 0.01,
       weightDecay: 1e-3,

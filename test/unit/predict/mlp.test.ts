@@ -7,6 +7,7 @@ import { predictModel, trainRidge } from '../../../src/core/predict/predictor/mo
 import { denseParamCount, initDense, type DenseShape } from '../../../src/core/predict/predictor/network/denseNet';
 import { networkTarget } from '../../../src/core/predict/predictor/network/loss';
 import { mlpObjective, predictMlp, trainMlp } from '../../../src/core/predict/predictor/network/mlp';
+import { DEFAULT_GLNET_HEAD, glnetWidths } from '../../../src/core/predict/predictor/network/networkOptions';
 import { encodeMlpModel } from '../../../src/core/predict/predictor/network/mlpExport';
 import { PredictorSession } from '../../../src/core/predict/predictor/runPredictor';
 import { Rng } from '../../helpers/random';
@@ -97,4 +98,25 @@ test('an exported MLP runs in onnxruntime and matches the TypeScript forward pas
       await session.dispose();
     }
   }
+});
+
+test('on a pure-noise target the MLP stops early and keeps weights from before the overfit', () => {
+  const rng = Rng.fresh();
+  const x = gaussianRows(rng, 60, 6);
+  // Nothing to learn: the held-out fifth's loss can only rise once the net fits the noise, so
+  // training ends `patience` steps after its lowest point, well before the cap.
+  const mlp = trainMlp(
+    x,
+    { kind: 'numeric', values: rng.gaussians(60) },
+    { hidden: [32], epochs: 2000, learningRate: 0.02, weightDecay: 0, seed: rng.int(1, 1e6), patience: 50 },
+    'identity',
+  );
+  assert.ok(mlp.epochs < 2000, `ran all ${mlp.epochs} steps ${rng.tag}`);
+  assert.equal(mlp.epochs - mlp.bestEpoch, 50, `stopped ${mlp.epochs - mlp.bestEpoch} steps after the best ${rng.tag}`);
+});
+
+test('glnet --hidden: the last size is the head, the others the equivariant widths; one size keeps the old meaning', () => {
+  assert.deepEqual(glnetWidths([4, 8]), { equivariant: [4], head: [8] });
+  assert.deepEqual(glnetWidths([16, 16, 32]), { equivariant: [16, 16], head: [32] });
+  assert.deepEqual(glnetWidths([4]), { equivariant: [4], head: [DEFAULT_GLNET_HEAD] });
 });

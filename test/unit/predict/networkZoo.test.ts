@@ -32,6 +32,13 @@ test('on a small zoo the GL-net and the MLP beat the raw-factor baseline on repa
       throw new Error('regression metrics expected');
     // Same folds and fitted models, held-out factors moved by R: only rounding (~1e-13) differs.
     assert.ok(Math.abs(gl.cv.r2 - gl.cvReparametrized.r2) <= 1e-9, `GL-net R² ${gl.cv.r2} vs reparametrized ${gl.cvReparametrized.r2} ${rng.tag}`);
+    // The record says what was trained: one equivariant layer of 2, head 8, decay on the head only.
+    const record = gl.manifest.training?.network;
+    assert.deepEqual(record?.equivariantWidths, [2]);
+    assert.deepEqual(record?.headWidths, [8]);
+    assert.deepEqual(record?.weightDecay, { equivariant: 0, head: 0.1 });
+    assert.ok(record.bestEpoch !== undefined && record.bestEpoch <= record.epochs && record.epochs <= 150 && record.maxEpochs === 150, `steps ${JSON.stringify(record)}`);
+    assert.ok(record.moduleScales?.length === 2 && record.moduleScales.every((c) => c > 0 && Number.isFinite(c)), `scales ${JSON.stringify(record.moduleScales)}`);
     const gap = gl.cvReparametrized.kendallTau - gl.baselineReparametrized.kendallTau;
     assert.ok(gap > 0.1, `τ gap ${gap} (GL-net ${gl.cvReparametrized.kendallTau}, baseline ${gl.baselineReparametrized.kendallTau}) ${rng.tag}`);
 

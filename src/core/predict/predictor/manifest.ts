@@ -40,6 +40,31 @@ export type PredictorOutput =
   | { readonly kind: 'regression'; readonly target: string; readonly unit: string; readonly range: readonly [number, number] }
   | { readonly kind: 'classification'; readonly target: string; readonly labels: readonly string[] };
 
+/**
+ * What a network's training did. The optional fields were added with early stopping and the
+ * multi-layer GL-net; older manifests lack them.
+ */
+export interface NetworkRecord {
+  readonly hidden: readonly number[];
+  /** Adam steps taken (early stopping may end before maxEpochs). */
+  readonly epochs: number;
+  readonly activation: string;
+  readonly finalLoss: number;
+  /** The step cap (--epochs). */
+  readonly maxEpochs?: number;
+  /** The step whose weights were kept: the lowest loss on the validation split. */
+  readonly bestEpoch?: number;
+  /** The share of the training adapters held out for early stopping (0 below 10 adapters). */
+  readonly validationFraction?: number;
+  /** GL-net: the equivariant layers' widths h₁…h_L, and the head's hidden widths. */
+  readonly equivariantWidths?: readonly number[];
+  readonly headWidths?: readonly number[];
+  /** L2 weight decay per parameter group (GL-net: equivariant 0, head the fitted decay). */
+  readonly weightDecay?: Readonly<Record<string, number>>;
+  /** GL-net: the per-module scale constants c (RMS of ‖ΔW‖_F/√(m·n) over the training adapters). */
+  readonly moduleScales?: readonly number[];
+}
+
 /** The training record kept beside the model: CV metrics, and the raw-factor baseline's. */
 export interface TrainingRecord {
   readonly rows: number;
@@ -49,7 +74,7 @@ export interface TrainingRecord {
   /** The penalty: ridge's λ, logistic's, or the networks' weight decay. */
   readonly lambda: number;
   /** Network models: hidden sizes, epochs run, activation (absent for linear models). */
-  readonly network?: { readonly hidden: readonly number[]; readonly epochs: number; readonly activation: string; readonly finalLoss: number };
+  readonly network?: NetworkRecord;
   readonly cv: CvMetrics;
   readonly baseline: { readonly features: string; readonly reparametrization: string; readonly cv: CvMetrics; readonly cvReparametrized: CvMetrics };
 }

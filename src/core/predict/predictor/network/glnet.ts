@@ -1,179 +1,250 @@
 import { SeededRandom } from '../../zoo/random';
-import type { Target } from '../crossValidate';
+import { strataOf, type Target } from '../crossValidate';
 import type { GlFactors } from '../factorsInput';
 import { fitStandardizer, type Standardizer } from '../standardize';
-import { Adam } from './adam';
 import { denseBackward, denseForward, denseParamCount, initDense, weightDecay, type DenseShape } from './denseNet';
-import { layerBackward, layerForward, moduleFeatureCount, traceFeatures, type LayerCache } from './glnetLayer';
-import { headOf, interpretOutputs, networkTarget, outputCount, outputLoss, type NetworkTarget, type OutputHead } from './loss';
-import type { NetworkOptions } from './networkOptions';
+import { fitLoop, validationSplit } from './fitLoop';
+import { bilinearFeatureCount, layerBackward, layerForward, moduleFeatureCount, traceFeatures, type LayerCache, type ModuleWeights } from './glnetLayer';
+import { moduleScales } from './glnetScale';
+import { headOf, interpretOutputs, networkTarget, outputCount, outputLoss, subsetNetworkTarget, type NetworkTarget, type OutputHead } from './loss';
+import { glnetWidths, type NetworkOptions } from './networkOptions';
 
-/** The modules' sizes [m, n] in input order, and the equivariant layer's hidden size h. */
+/** The modules' sizes [m, n] in input order, the equivariant widths h₁…h_L, and the head. */
 export interface GlNetShape {
   readonly modules: readonly (readonly [number, number])[];
-  readonly h: number;
+  readonly widths: readonly number[];
   /** The invariant head: sizes [features, hidden…, outputs]. */
   readonly head: DenseShape;
 }
 
 /**
- * A trained GL-net (see glnetLayer.ts for the layer). Parameters, flat: per module W_U (h×m)
- * then W_V (h×n), then the head's dense layers. The head reads the features standardized by
- * `standardizer` (fitted on the training adapters; the slog(P) columns keep mean 0, scale 1,
- * since they move with the weights).
+ * A trained GL-net (see glnetLayer.ts for the equivariant stack). Parameters, flat: per module,
+ * per layer, W_U then W_V; then the head's dense layers. `scales` are the per-module constants c
+ * (glnetScale.ts). The head reads the features standardized by `standardizer` (the trace
+ * columns fitted on the training adapters; the P columns keep mean 0, scale 1, since they move
+ * with the weights and c already puts them near O(1)).
  */
 export interface GlNetModel {
   readonly kind: 'glnet';
   readonly shape: GlNetShape;
   readonly params: Float64Array;
+  readonly scales: Float64Array;
   readonly standardizer: Standardizer;
   readonly outputHead: OutputHead;
+  /** L2 decay on the head's weight matrices; the equivariant weights are not decayed. */
   readonly weightDecay: number;
+  /** Adam steps taken, and the step whose parameters were kept (early stopping). */
   readonly epochs: number;
-  /** The objective on the training adapters at the last step (before its update). */
+  readonly bestEpoch: number;
+  /** The objective on the fitting adapters at the last step (before its update). */
   readonly finalLoss: number;
 }
 
-/** Offsets of each module's W_U and W_V, and where the head starts. */
-export function glnetOffsets(shape: GlNetShape): { readonly modules: readonly { readonly wu: number; readonly wv: number }[]; readonly head: number; readonly total: number } {
+/** The adapters of a batch with their parameter-free traces (computed once per adapter). */
+export interface GlBatch {
+  readonly samples: readonly (readonly GlFactors[])[];
+  readonly traces: readonly Float64Array[];
+}
+
+/** What a GL-net fixes from its training adapters before the weights move. */
+export interface GlFixed {
+  readonly scales: Float64Array;
+  readonly standardizer: Standardizer;
+}
+
+interface LayerOffset {
+  readonly wu: number;
+  readonly wv: number;
+  readonly rows: number;
+  readonly colsU: number;
+  readonly colsV: number;
+}
+
+/** Offsets of each module's per-layer W_U and W_V, and where the head starts. */
+export function glnetOffsets(shape: GlNetShape): { readonly modules: readonly (readonly LayerOffset[])[]; readonly head: number; readonly total: number } {
   let at = 0;
-  const modules = shape.modules.map(([m, n]) => {
-    const o = { wu: at, wv: at + shape.h * m };
-    at += shape.h * (m + n);
-    return o;
-  });
+  const modules = shape.modules.map(([m, n]) =>
+    shape.widths.map((h, l) => {
+      const colsU = l === 0 ? m : shape.widths[l - 1];
+      const colsV = l === 0 ? n : shape.widths[l - 1];
+      const o = { wu: at, wv: at + h * colsU, rows: h, colsU, colsV };
+      at += h * (colsU + colsV);
+      return o;
+    }),
+  );
   return { modules, head: at, total: at + denseParamCount(shape.head) };
 }
 
-/** One adapter's feature row (unstandardized) and its per-module caches. */
-function adapterForward(shape: GlNetShape, params: Float64Array, sample: readonly GlFactors[], traces: Float64Array, out: Float64Array): LayerCache[] {
-  const offsets = glnetOffsets(shape);
-  const per = moduleFeatureCount(shape.h);
-  const h2 = shape.h * shape.h;
-  return sample.map((f, i) => {
-    const o = offsets.modules[i];
-    const cache = layerForward(f, params.subarray(o.wu, o.wu + shape.h * f.m), params.subarray(o.wv, o.wv + shape.h * f.n), shape.h, out, i * per);
-    out.set(traces.subarray(i * 3, i * 3 + 3), i * per + h2);
-    return cache;
-  });
+/** Views of module i's weights in a flat vector (params, or a gradient of the same layout). */
+export function moduleWeights(layers: readonly LayerOffset[], flat: Float64Array): ModuleWeights {
+  return {
+    WU: layers.map((o) => flat.subarray(o.wu, o.wu + o.rows * o.colsU)),
+    WV: layers.map((o) => flat.subarray(o.wv, o.wv + o.rows * o.colsV)),
+  };
 }
 
-/** The traces of every module of an adapter (parameter-free, so computed once per adapter). */
+/** The traces of every module of an adapter. */
 export function adapterTraces(sample: readonly GlFactors[]): Float64Array {
   const out = new Float64Array(sample.length * 3);
   sample.forEach((f, i) => out.set(traceFeatures(f), i * 3));
   return out;
 }
 
+export function glBatch(samples: readonly (readonly GlFactors[])[]): GlBatch {
+  return { samples, traces: samples.map(adapterTraces) };
+}
+
 /** Standardized head inputs for a batch, with the caches. */
-function headInputs(
-  shape: GlNetShape,
-  params: Float64Array,
-  samples: readonly (readonly GlFactors[])[],
-  traces: readonly Float64Array[],
-  s: Standardizer,
-): { readonly x: Float64Array; readonly caches: LayerCache[][] } {
+function headInputs(shape: GlNetShape, params: Float64Array, batch: GlBatch, fixed: GlFixed): { readonly x: Float64Array; readonly caches: LayerCache[][] } {
+  const offsets = glnetOffsets(shape);
   const width = shape.head.sizes[0];
-  const x = new Float64Array(samples.length * width);
-  const caches = samples.map((sample, r) => {
+  const per = moduleFeatureCount(shape.widths);
+  const h2 = bilinearFeatureCount(shape.widths);
+  const s = fixed.standardizer;
+  const x = new Float64Array(batch.samples.length * width);
+  const weights = offsets.modules.map((layers) => moduleWeights(layers, params));
+  const caches = batch.samples.map((sample, r) => {
     const row = x.subarray(r * width, (r + 1) * width);
-    const c = adapterForward(shape, params, sample, traces[r], row);
+    const c = sample.map((f, i) => {
+      const cache = layerForward(f, weights[i], shape.widths, 1 / fixed.scales[i], row, i * per);
+      row.set(batch.traces[r].subarray(i * 3, i * 3 + 3), i * per + h2);
+      return cache;
+    });
     for (let j = 0; j < width; j++) row[j] = (row[j] - s.mean[j]) / s.scale[j];
     return c;
   });
   return { x, caches };
 }
 
-/** The training objective (mean loss + (wd/2)·Σ all weights²) and its gradient. */
+/** The network's raw outputs (before interpretOutputs) for a batch. */
+function rawOutputs(shape: GlNetShape, params: Float64Array, batch: GlBatch, fixed: GlFixed): Float64Array {
+  const { x } = headInputs(shape, params, batch, fixed);
+  const forward = denseForward(shape.head, params, x, batch.samples.length, glnetOffsets(shape).head);
+  return forward.acts[forward.acts.length - 1];
+}
+
+/**
+ * The training objective, mean loss + (wd/2)·Σ W² over the head's weight matrices only, and its
+ * gradient. The equivariant weights are not decayed, as in the paper's training (AdamW,
+ * weight_decay 0; moeputt/LoL, diffusion/run_clip.py): their scale is what carries ΔW's
+ * directions, and a decay pulled them to ~1e-7.
+ */
 export function glnetObjective(
   shape: GlNetShape,
   params: Float64Array,
-  samples: readonly (readonly GlFactors[])[],
-  traces: readonly Float64Array[],
-  s: Standardizer,
+  batch: GlBatch,
+  fixed: GlFixed,
   target: NetworkTarget,
   wd: number,
 ): { readonly loss: number; readonly grad: Float64Array } {
   const offsets = glnetOffsets(shape);
-  const { x, caches } = headInputs(shape, params, samples, traces, s);
-  const forward = denseForward(shape.head, params, x, samples.length, offsets.head);
-  const { loss, dOut } = outputLoss(forward.acts[forward.acts.length - 1], samples.length, target);
+  const rows = batch.samples.length;
+  const { x, caches } = headInputs(shape, params, batch, fixed);
+  const forward = denseForward(shape.head, params, x, rows, offsets.head);
+  const { loss, dOut } = outputLoss(forward.acts[forward.acts.length - 1], rows, target);
   const grad = new Float64Array(params.length);
   const dX = denseBackward(shape.head, params, forward, dOut, grad, offsets.head);
   const width = shape.head.sizes[0];
-  const per = moduleFeatureCount(shape.h);
-  samples.forEach((sample, r) => {
-    const dRow = dX.subarray(r * width, (r + 1) * width).map((d, j) => d / s.scale[j]);
-    sample.forEach((f, i) => {
-      const o = offsets.modules[i];
-      layerBackward(f, caches[r][i], shape.h, dRow, i * per, grad.subarray(o.wu, o.wu + shape.h * f.m), grad.subarray(o.wv, o.wv + shape.h * f.n));
-    });
+  const per = moduleFeatureCount(shape.widths);
+  const scale = fixed.standardizer.scale;
+  const weights = offsets.modules.map((layers) => moduleWeights(layers, params));
+  const grads = offsets.modules.map((layers) => moduleWeights(layers, grad));
+  batch.samples.forEach((sample, r) => {
+    const dRow = dX.subarray(r * width, (r + 1) * width).map((d, j) => d / scale[j]);
+    sample.forEach((f, i) => layerBackward(f, weights[i], shape.widths, 1 / fixed.scales[i], caches[r][i], dRow, i * per, grads[i]));
   });
-  let penalty = weightDecay(shape.head, params, grad, wd, offsets.head);
-  for (let i = 0; i < offsets.head; i++) {
-    penalty += 0.5 * wd * params[i] * params[i];
-    grad[i] += wd * params[i];
-  }
-  return { loss: loss + penalty, grad };
+  return { loss: loss + weightDecay(shape.head, params, grad, wd, offsets.head), grad };
 }
 
-/** Initial parameters: W_U, W_V ~ N(0, 1/m), N(0, 1/n); the head as initDense. */
+/** Initial parameters: W_U¹, W_V¹ ~ N(0, 1/m), N(0, 1/n), later layers N(0, 1/h_{l−1}) (the paper's); the head as initDense. */
 export function initGlNet(shape: GlNetShape, rng: SeededRandom): Float64Array {
   const offsets = glnetOffsets(shape);
   const params = new Float64Array(offsets.total);
-  shape.modules.forEach(([m, n], i) => {
-    const o = offsets.modules[i];
-    for (let k = 0; k < shape.h * m; k++) params[o.wu + k] = rng.normal() / Math.sqrt(m);
-    for (let k = 0; k < shape.h * n; k++) params[o.wv + k] = rng.normal() / Math.sqrt(n);
-  });
+  for (const layers of offsets.modules)
+    for (const o of layers) {
+      for (let k = 0; k < o.rows * o.colsU; k++) params[o.wu + k] = rng.normal() / Math.sqrt(o.colsU);
+      for (let k = 0; k < o.rows * o.colsV; k++) params[o.wv + k] = rng.normal() / Math.sqrt(o.colsV);
+    }
   initDense(shape.head, params, rng, offsets.head);
   return params;
 }
 
-/** The feature standardizer: trace columns from the training adapters, slog(P) columns fixed at (0, 1). */
-export function fitGlStandardizer(h: number, traces: readonly Float64Array[], modules: number): Standardizer {
-  const per = moduleFeatureCount(h);
+/** ‖W_Uˡ‖_F and ‖W_Vˡ‖_F of every module and layer: [module][layer]. */
+export function equivariantNorms(shape: GlNetShape, params: Float64Array): { readonly u: number; readonly v: number }[][] {
+  const norm = (w: Float64Array) => Math.sqrt(w.reduce((s, x) => s + x * x, 0));
+  return glnetOffsets(shape).modules.map((layers) => {
+    const w = moduleWeights(layers, params);
+    return layers.map((_, l) => ({ u: norm(w.WU[l]), v: norm(w.WV[l]) }));
+  });
+}
+
+/** The feature standardizer: trace columns from the training adapters, P columns fixed at (0, 1). */
+export function fitGlStandardizer(widths: readonly number[], traces: readonly Float64Array[], modules: number): Standardizer {
+  const per = moduleFeatureCount(widths);
+  const h2 = bilinearFeatureCount(widths);
   const fitted = fitStandardizer({ rows: traces.length, cols: modules * 3, data: Float64Array.from(traces.flatMap((t) => [...t])) });
   const mean = new Float64Array(modules * per);
   const scale = new Float64Array(modules * per).fill(1);
   for (let i = 0; i < modules; i++)
     for (let k = 0; k < 3; k++) {
-      mean[i * per + h * h + k] = fitted.mean[i * 3 + k];
-      scale[i * per + h * h + k] = fitted.scale[i * 3 + k];
+      mean[i * per + h2 + k] = fitted.mean[i * 3 + k];
+      scale[i * per + h2 + k] = fitted.scale[i * 3 + k];
     }
   return { mean, scale };
 }
 
+/** The shape for these adapters' modules, `hidden` read by glnetWidths, and this many outputs. */
+export function glnetShape(first: readonly GlFactors[], hidden: readonly number[], outputs: number): GlNetShape {
+  const { equivariant, head } = glnetWidths(hidden);
+  return {
+    modules: first.map((f) => [f.m, f.n] as const),
+    widths: equivariant,
+    head: { sizes: [first.length * moduleFeatureCount(equivariant), ...head, outputs], activation: 'tanh' },
+  };
+}
+
+function pick<T>(items: readonly T[], rows: readonly number[]): T[] {
+  return rows.map((r) => items[r]);
+}
+
 /**
  * Fits a GL-net on adapters given as GL factors (every adapter the same modules and sizes, any
- * rank per adapter): hidden = [h, head hidden…]; full-batch Adam for `options.epochs` steps.
+ * rank per adapter). The scales and the trace standardizer come from all these adapters (no
+ * labels involved); a seeded fifth of them (validationSplit, stratified on the target) is held
+ * out for early stopping (fitLoop), and the weights with the lowest held-out loss are kept.
+ * Deterministic in `options.seed`.
  */
 export function trainGlNet(samples: readonly (readonly GlFactors[])[], target: Target, options: NetworkOptions): GlNetModel {
-  const first = samples[0] ?? [];
-  const [h, ...headHidden] = options.hidden;
   const t = networkTarget(target);
-  const shape: GlNetShape = {
-    modules: first.map((f) => [f.m, f.n] as const),
-    h,
-    head: { sizes: [first.length * moduleFeatureCount(h), ...(headHidden.length > 0 ? headHidden : [8]), outputCount(t)], activation: 'tanh' },
-  };
-  const traces = samples.map(adapterTraces);
-  const standardizer = fitGlStandardizer(h, traces, first.length);
+  const shape = glnetShape(samples[0] ?? [], options.hidden, outputCount(t));
+  const batch = glBatch(samples);
+  const fixed: GlFixed = { scales: moduleScales(samples), standardizer: fitGlStandardizer(shape.widths, batch.traces, shape.modules.length) };
   const params = initGlNet(shape, new SeededRandom(options.seed));
-  const adam = new Adam(params.length, options.learningRate);
-  let finalLoss = NaN;
-  for (let epoch = 0; epoch < options.epochs; epoch++) {
-    const { loss, grad } = glnetObjective(shape, params, samples, traces, standardizer, t, options.weightDecay);
-    adam.step(params, grad);
-    finalLoss = loss;
-  }
-  return { kind: 'glnet', shape, params, standardizer, outputHead: headOf(t), weightDecay: options.weightDecay, epochs: options.epochs, finalLoss };
+  const split = validationSplit(samples.length, options.seed + 1, strataOf(target));
+  const fitBatch: GlBatch = { samples: pick(batch.samples, split.fit), traces: pick(batch.traces, split.fit) };
+  const fitTarget = subsetNetworkTarget(t, split.fit);
+  const held: GlBatch = { samples: pick(batch.samples, split.validation), traces: pick(batch.traces, split.validation) };
+  const heldTarget = subsetNetworkTarget(t, split.validation);
+  const result = fitLoop(params, (p) => glnetObjective(shape, p, fitBatch, fixed, fitTarget, options.weightDecay), {
+    epochs: options.epochs,
+    learningRate: options.learningRate,
+    patience: options.patience,
+    validation: split.validation.length > 0 ? (p) => outputLoss(rawOutputs(shape, p, held, fixed), held.samples.length, heldTarget).loss : undefined,
+  });
+  return {
+    kind: 'glnet',
+    shape,
+    params,
+    ...fixed,
+    outputHead: headOf(t),
+    weightDecay: options.weightDecay,
+    epochs: result.epochs,
+    bestEpoch: result.bestEpoch,
+    finalLoss: result.finalLoss,
+  };
 }
 
 /** Outputs for adapters (values or probabilities), n×outputs. */
 export function predictGlNet(model: GlNetModel, samples: readonly (readonly GlFactors[])[]): Float64Array {
-  const offsets = glnetOffsets(model.shape);
-  const { x } = headInputs(model.shape, model.params, samples, samples.map(adapterTraces), model.standardizer);
-  const forward = denseForward(model.shape.head, model.params, x, samples.length, offsets.head);
-  return interpretOutputs(forward.acts[forward.acts.length - 1], samples.length, model.outputHead);
+  return interpretOutputs(rawOutputs(model.shape, model.params, glBatch(samples), model), samples.length, model.outputHead);
 }

@@ -1,30 +1,34 @@
 import { encodeModel, type ValueInfo } from '../../../compute/onnx/onnxModel';
 import { factorInputNames } from '../factorsInput';
 import { appendDense, type GraphPart } from './denseOnnx';
-import { glnetOffsets, type GlNetModel } from './glnet';
-import { TRACE_EPSILON } from './glnetLayer';
+import { glnetOffsets, moduleWeights, type GlNetModel } from './glnet';
+import { scaledFirstLayer, TRACE_EPSILON } from './glnetLayer';
 
 /**
  * A GL-net as one float64 ONNX graph for one adapter: inputs U_i [m_i, r_i] and V_i [n_i, r_i]
- * per module (r_i symbolic, so one model serves every rank), the layer of glnetLayer.ts written
- * with MatMul/Transpose/Sign/Mul/Add (row sums as U₁·(V₁ᵀ·1), never U₁V₁ᵀ, whose only product
- * formed is the h×h P), the traces with ReduceSum over r×r products, Concat into [1, F],
- * standardization, and the dense head (appendDense). Weights are initializers.
+ * per module (r_i symbolic, so one model serves every rank), the equivariant stack of
+ * glnetLayer.ts in the same operation order (first MatMul with W_U¹/c stored as computed there; per
+ * further layer the gate
+ * as Sign/Add/Mul with row sums X·(Yᵀ·1), never X·Yᵀ, then MatMul; P_l = X_l·Y_lᵀ is the only h×h
+ * product formed, after every layer), the traces with ReduceSum over r×r products, Concat into [1, F],
+ * standardization, and the dense head (appendDense). Weights (W_U¹ with 1/c folded in) are initializers.
  */
 export function encodeGlNetModel(model: GlNetModel, name: string): Uint8Array {
-  const { h } = model.shape;
+  const { widths } = model.shape;
   const offsets = glnetOffsets(model.shape);
   const width = model.shape.head.sizes[0];
   const part: GraphPart = {
     nodes: [],
     initializers: [
-      { name: 'onesH', type: 'double', dims: [h, 1], values: new Float64Array(h).fill(1) },
       { name: 'one', type: 'double', dims: [1], values: Float64Array.of(1) },
       { name: 'half', type: 'double', dims: [1], values: Float64Array.of(0.5) },
       { name: 'eps', type: 'double', dims: [1], values: Float64Array.of(TRACE_EPSILON) },
-      { name: 'rowShape', type: 'int64', dims: [2], values: [1, h * h] },
       { name: 'mean', type: 'double', dims: [width], values: model.standardizer.mean },
       { name: 'scale', type: 'double', dims: [width], values: model.standardizer.scale },
+      ...[...new Set(widths)].flatMap((h) => [
+        { name: `ones${h}`, type: 'double' as const, dims: [h, 1], values: new Float64Array(h).fill(1) },
+        { name: `rowShape${h}`, type: 'int64' as const, dims: [2], values: [1, h * h] },
+      ]),
     ],
   };
   const node = (op: string, inputs: readonly string[], output: string, attributes?: { name: string; int: number }[] | { name: string; ints: number[] }[]) => {
@@ -37,25 +41,34 @@ export function encodeGlNetModel(model: GlNetModel, name: string): Uint8Array {
   model.shape.modules.forEach(([m, n], i) => {
     const io = factorInputNames(i);
     inputs.push({ name: io.U, type: 'double', shape: [m, `r${i}`] }, { name: io.V, type: 'double', shape: [n, `r${i}`] });
-    const o = offsets.modules[i];
     const p = `m${i}_`;
-    part.initializers.push(
-      { name: `${p}WU`, type: 'double', dims: [h, m], values: model.params.slice(o.wu, o.wu + h * m) },
-      { name: `${p}WV`, type: 'double', dims: [h, n], values: model.params.slice(o.wv, o.wv + h * n) },
+    const w = moduleWeights(offsets.modules[i], model.params);
+    offsets.modules[i].forEach((o, l) =>
+      part.initializers.push(
+        { name: `${p}WU${l}`, type: 'double', dims: [o.rows, o.colsU], values: l === 0 ? scaledFirstLayer(w.WU[0], 1 / model.scales[i]) : w.WU[l].slice() },
+        { name: `${p}WV${l}`, type: 'double', dims: [o.rows, o.colsV], values: w.WV[l].slice() },
+      ),
     );
-    const U1 = node('MatMul', [`${p}WU`, io.U], `${p}U1`);
-    const V1 = node('MatMul', [`${p}WV`, io.V], `${p}V1`);
-    const gated = (x: string, y: string, tag: string) => {
-      const sums = node('MatMul', [transpose(y, `${p}${tag}_yt`), 'onesH'], `${p}${tag}_sums`);
-      const s = node('MatMul', [x, sums], `${p}${tag}_s`);
-      const g = node('Mul', [node('Add', [node('Sign', [s], `${p}${tag}_sign`), 'one'], `${p}${tag}_shift`), 'half'], `${p}${tag}_g`);
-      return node('Mul', [x, g], `${p}${tag}_gated`);
+    let X = node('MatMul', [`${p}WU0`, io.U], `${p}X0`);
+    let Y = node('MatMul', [`${p}WV0`, io.V], `${p}Y0`);
+    const gated = (x: string, y: string, h: number, tag: string) => {
+      const sums = node('MatMul', [transpose(y, `${tag}_yt`), `ones${h}`], `${tag}_sums`);
+      const s = node('MatMul', [x, sums], `${tag}_s`);
+      const g = node('Mul', [node('Add', [node('Sign', [s], `${tag}_sign`), 'one'], `${tag}_shift`), 'half'], `${tag}_g`);
+      return node('Mul', [x, g], `${tag}_gated`);
     };
-    const U2 = gated(U1, V1, 'u');
-    const V2 = gated(V1, U1, 'v');
-    const P = node('MatMul', [U2, transpose(V2, `${p}V2t`)], `${p}P`);
-    const slog = node('Mul', [node('Sign', [P], `${p}Psign`), node('Log', [node('Add', [node('Abs', [P], `${p}Pabs`), 'one'], `${p}Pshift`)], `${p}Plog`)], `${p}slog`);
-    pieces.push(node('Reshape', [slog, 'rowShape'], `${p}Prow`));
+    const bilinear = (x: string, y: string, l: number) => {
+      const P = node('MatMul', [x, transpose(y, `${p}Yt${l}`)], `${p}P${l}`);
+      pieces.push(node('Reshape', [P, `rowShape${widths[l]}`], `${p}Prow${l}`));
+    };
+    bilinear(X, Y, 0);
+    for (let l = 1; l < widths.length; l++) {
+      const Xg = gated(X, Y, widths[l - 1], `${p}x${l}`);
+      const Yg = gated(Y, X, widths[l - 1], `${p}y${l}`);
+      X = node('MatMul', [`${p}WU${l}`, Xg], `${p}X${l}`);
+      Y = node('MatMul', [`${p}WV${l}`, Yg], `${p}Y${l}`);
+      bilinear(X, Y, l);
+    }
     const GU = node('MatMul', [transpose(io.U, `${p}Ut`), io.U], `${p}GU`);
     const GV = node('MatMul', [transpose(io.V, `${p}Vt`), io.V], `${p}GV`);
     const M = node('MatMul', [GU, GV], `${p}M`);

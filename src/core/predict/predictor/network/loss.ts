@@ -28,6 +28,12 @@ export function networkTarget(target: Target): NetworkTarget {
   return { kind: 'regression', y: target.values.map((v) => (v - mean) / scale), mean, scale };
 }
 
+/** These rows of a network target, keeping the regression's mean and scale (so a validation split is scored in the training rows' units). */
+export function subsetNetworkTarget(target: NetworkTarget, rows: readonly number[]): NetworkTarget {
+  if (target.kind === 'regression') return { ...target, y: Float64Array.from(rows, (r) => target.y[r]) };
+  return { ...target, classes: rows.map((r) => target.classes[r]) };
+}
+
 export function outputCount(target: OutputHead): number {
   return target.kind === 'regression' ? 1 : target.count;
 }

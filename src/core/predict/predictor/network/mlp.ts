@@ -1,11 +1,11 @@
 import { SeededRandom } from '../../zoo/random';
-import type { Target } from '../crossValidate';
-import type { Rows } from '../dense';
+import { strataOf, type Target } from '../crossValidate';
+import { pickRows, type Rows } from '../dense';
 import { transformRows, type InputTransform } from '../model';
 import { fitStandardizer, standardize, type BoundedStandardizer } from '../standardize';
-import { Adam } from './adam';
+import { fitLoop, validationSplit } from './fitLoop';
 import { denseBackward, denseForward, denseParamCount, initDense, weightDecay, type DenseShape } from './denseNet';
-import { headOf, interpretOutputs, networkTarget, outputCount, outputLoss, type NetworkTarget, type OutputHead } from './loss';
+import { headOf, interpretOutputs, networkTarget, outputCount, outputLoss, subsetNetworkTarget, type NetworkTarget, type OutputHead } from './loss';
 import type { NetworkOptions } from './networkOptions';
 
 /**
@@ -21,8 +21,10 @@ export interface MlpModel {
   readonly params: Float64Array;
   readonly head: OutputHead;
   readonly weightDecay: number;
+  /** Adam steps taken, and the step whose parameters were kept (early stopping). */
   readonly epochs: number;
-  /** The objective (mean loss + decay) on the training rows at the last step (before its update). */
+  readonly bestEpoch: number;
+  /** The objective (mean loss + decay) on the fitting rows at the last step (before its update). */
   readonly finalLoss: number;
 }
 
@@ -39,9 +41,11 @@ export function mlpObjective(net: DenseShape, params: Float64Array, z: Rows, tar
 }
 
 /**
- * Fits an MLP by full-batch Adam for a fixed `options.epochs` steps (no early stopping: with
- * tens of rows an inner validation split would be a handful of adapters, and the weight decay
- * already limits the fit). Deterministic in `options.seed`.
+ * Fits an MLP by full-batch Adam, at most `options.epochs` steps. The standardizer comes from
+ * all these rows (no labels involved); a seeded fifth of them (validationSplit, stratified on the
+ * target) is held out for early stopping (fitLoop), and the weights with the lowest held-out loss
+ * are kept. Fewer than MIN_ROWS_FOR_VALIDATION rows: every row fits, for `options.epochs` steps.
+ * Deterministic in `options.seed`.
  */
 export function trainMlp(raw: Rows, target: Target, options: NetworkOptions, transform: InputTransform, activation: DenseShape['activation'] = 'tanh'): MlpModel {
   const x = transformRows(raw, transform);
@@ -51,14 +55,35 @@ export function trainMlp(raw: Rows, target: Target, options: NetworkOptions, tra
   const net: DenseShape = { sizes: [x.cols, ...options.hidden, outputCount(t)], activation };
   const params = new Float64Array(denseParamCount(net));
   initDense(net, params, new SeededRandom(options.seed));
-  const adam = new Adam(params.length, options.learningRate);
-  let finalLoss = NaN;
-  for (let epoch = 0; epoch < options.epochs; epoch++) {
-    const { loss, grad } = mlpObjective(net, params, z, t, options.weightDecay);
-    adam.step(params, grad);
-    finalLoss = loss;
-  }
-  return { kind: 'mlp', transform, standardizer, net, params, head: headOf(t), weightDecay: options.weightDecay, epochs: options.epochs, finalLoss };
+  const split = validationSplit(z.rows, options.seed + 1, strataOf(target));
+  const fitRows = pickRows(z, split.fit);
+  const fitTarget = subsetNetworkTarget(t, split.fit);
+  const held = pickRows(z, split.validation);
+  const heldTarget = subsetNetworkTarget(t, split.validation);
+  const result = fitLoop(params, (p) => mlpObjective(net, p, fitRows, fitTarget, options.weightDecay), {
+    epochs: options.epochs,
+    learningRate: options.learningRate,
+    patience: options.patience,
+    validation:
+      held.rows > 0
+        ? (p) => {
+            const forward = denseForward(net, p, held.data, held.rows);
+            return outputLoss(forward.acts[forward.acts.length - 1], held.rows, heldTarget).loss;
+          }
+        : undefined,
+  });
+  return {
+    kind: 'mlp',
+    transform,
+    standardizer,
+    net,
+    params,
+    head: headOf(t),
+    weightDecay: options.weightDecay,
+    epochs: result.epochs,
+    bestEpoch: result.bestEpoch,
+    finalLoss: result.finalLoss,
+  };
 }
 
 /** The model's outputs for raw feature rows: n×outputs (values, or probabilities). */

@@ -1,11 +1,13 @@
 import { SeededRandom } from '../../zoo/random';
 import { subsetTarget, type CvMetrics, type Target } from '../crossValidate';
 import type { Dataset } from '../dataset';
+import type { NetworkRecord } from '../manifest';
 import { pickRows } from '../dense';
 import { glFactors, type GlFactors } from '../factorsInput';
 import { randomGl } from '../glReparam';
 import { reparametrizeAll } from '../rawFactors';
 import { crossValidateMany, crossValidateWith } from './crossValidateNetwork';
+import { MIN_ROWS_FOR_VALIDATION, VALIDATION_FRACTION } from './fitLoop';
 import { predictGlNet, trainGlNet } from './glnet';
 import { encodeGlNetModel } from './glnetExport';
 import { predictMlp, trainMlp } from './mlp';
@@ -18,7 +20,7 @@ export interface TrainedNetwork {
   /** GL-net only: the same CV with every held-out adapter reparametrized (equal to `cv` up to rounding). */
   readonly cvReparametrized?: CvMetrics;
   readonly model: Uint8Array;
-  readonly record: { readonly hidden: readonly number[]; readonly epochs: number; readonly activation: string; readonly finalLoss: number };
+  readonly record: NetworkRecord;
   readonly description: string;
 }
 
@@ -36,12 +38,34 @@ export function trainMlpPredictor(data: Dataset, target: Target, folds: number, 
     predictMlp(trainMlp(pickRows(x, train), subsetTarget(target, train), { ...options, seed }, 'log1p'), pickRows(x, test)),
   );
   const model = trainMlp(x, target, options, 'log1p');
+  const stopping = earlyStopping(x.rows, options, model);
   return {
     cv,
     model: encodeMlpModel(model, name),
-    record: { hidden: options.hidden, epochs: options.epochs, activation: model.net.activation, finalLoss: model.finalLoss },
-    description: `MLP (hidden ${options.hidden.join('×')}, ${model.net.activation}; Adam, ${options.epochs} full-batch epochs, weight decay ${options.weightDecay}) on GL(r)-invariant spectral features (ln(1 + x), standardized) (layout ${data.layout.id})`,
+    record: {
+      hidden: options.hidden,
+      epochs: model.epochs,
+      activation: model.net.activation,
+      finalLoss: model.finalLoss,
+      ...stopping.record,
+      weightDecay: { all: options.weightDecay },
+    },
+    description: `MLP (hidden ${options.hidden.join('×')}, ${model.net.activation}; Adam, ${stopping.text}, weight decay ${options.weightDecay}) on GL(r)-invariant spectral features (ln(1 + x), standardized) (layout ${data.layout.id})`,
   };
+}
+
+/** The early-stopping part of a record and of a description. */
+function earlyStopping(
+  rows: number,
+  options: NetworkOptions,
+  model: { readonly epochs: number; readonly bestEpoch: number },
+): { readonly record: Partial<NetworkRecord>; readonly text: string } {
+  const fraction = rows >= MIN_ROWS_FOR_VALIDATION ? VALIDATION_FRACTION : 0;
+  const text =
+    fraction > 0
+      ? `full batch, at most ${options.epochs} epochs, early stopping on a ${Math.round(fraction * 100)}% validation split (final fit: ${model.epochs} epochs, weights of epoch ${model.bestEpoch} kept)`
+      : `${options.epochs} full-batch epochs (too few adapters for a validation split)`;
+  return { record: { maxEpochs: options.epochs, bestEpoch: model.bestEpoch, validationFraction: fraction }, text };
 }
 
 /** Every adapter's modules as GL factors (U = s·B, V = Aᵀ), layout order. */
@@ -63,11 +87,24 @@ export function trainGlNetPredictor(data: Dataset, target: Target, folds: number
     return [predictGlNet(fitted, pick(samples, test)), predictGlNet(fitted, pick(moved, test))];
   });
   const model = trainGlNet(samples, target, options);
+  const stopping = earlyStopping(samples.length, options, model);
+  const { widths } = model.shape;
+  const headWidths = model.shape.head.sizes.slice(1, -1);
   return {
     cv,
     cvReparametrized,
     model: encodeGlNetModel(model, name),
-    record: { hidden: options.hidden, epochs: options.epochs, activation: model.shape.head.activation, finalLoss: model.finalLoss },
-    description: `GL-net (equivariant layer h = ${model.shape.h} on U = s·B and V = Aᵀ per module, sign gate, invariant head on slog(U₂V₂ᵀ) and ln tr((UᵀU VᵀV)^k), k = 1…3; head hidden ${model.shape.head.sizes.slice(1, -1).join('×')}, tanh; Adam, ${options.epochs} full-batch epochs, weight decay ${options.weightDecay}) on the raw factors of ${data.layout.modules.length} modules`,
+    record: {
+      hidden: options.hidden,
+      epochs: model.epochs,
+      activation: model.shape.head.activation,
+      finalLoss: model.finalLoss,
+      ...stopping.record,
+      equivariantWidths: widths,
+      headWidths,
+      weightDecay: { equivariant: 0, head: options.weightDecay },
+      moduleScales: [...model.scales],
+    },
+    description: `GL-net (${widths.length} equivariant layer${widths.length === 1 ? '' : 's'} of width ${widths.join(', ')} on U = s·B and V = Aᵀ per module, scaled by a per-module constant c fitted on the training adapters, the paper's sign gate between layers; invariant head on every layer's P_l = X_l·Y_lᵀ and ln tr((UᵀU VᵀV)^k), k = 1…3; head hidden ${headWidths.join('×')}, tanh; Adam, ${stopping.text}; weight decay ${options.weightDecay} on the head only, none on the equivariant layers) on the raw factors of ${data.layout.modules.length} modules`,
   };
 }
