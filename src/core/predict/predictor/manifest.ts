@@ -52,6 +52,8 @@ export interface TrainingRecord {
   readonly network?: { readonly hidden: readonly number[]; readonly epochs: number; readonly activation: string; readonly finalLoss: number };
   readonly cv: CvMetrics;
   readonly baseline: { readonly features: string; readonly reparametrization: string; readonly cv: CvMetrics; readonly cvReparametrized: CvMetrics };
+  /** The baseline networks (flattened, GL-augmented and SVD-canonical MLPs) when trained; same reparametrized copies as `baseline`. */
+  readonly baselines?: readonly { readonly name: string; readonly description: string; readonly cv: CvMetrics; readonly cvReparametrized: CvMetrics }[];
 }
 
 /**
