@@ -29,7 +29,35 @@ test('train-predictor, predict and check-invariance through the CLI; a mismatche
     assert.equal(trained.status, 0, trained.stderr);
     assert.match(trained.stderr, /skipped adapter-missing: /);
     assert.match(trained.stdout, /logistic on 8 adapters \(1 skipped\)/);
-    assert.match(trained.stdout, /raw factors, held-out reparametrized +accuracy/);
+    assert.match(
+      trained.stdout,
+      /\n {2}model +sees +held-out \(stored\) +held-out \(reparametrized\)\n {2}logistic +invariant spectra of ΔW +accuracy +[0-9.]+ +AUC +[0-9.n/a]+ +same \(invariant input\)\n {2}logistic-flat +flattened B, A +accuracy .+ +accuracy /,
+    );
+    assert.doesNotMatch(trained.stdout, /mlp-flat/, 'the baseline MLPs only with --baselines all');
+    const all = run('train-predictor', '--zoo', zoo, '--labels', labels, '--target', 'rank', '--folds', '2', '--baselines', 'all', '--json');
+    assert.equal(all.status, 0, all.stderr);
+    const table = JSON.parse(all.stdout) as {
+      models: { model: string; sees: string; cv: { r2: number }; cvReparametrized: { r2: number } | null }[];
+      manifest: { training: { baselines: { name: string }[] } };
+    };
+    assert.deepEqual(
+      table.models.map((m) => [m.model, m.cvReparametrized === null]),
+      [
+        ['ridge', true],
+        ['ridge-flat', false],
+        ['mlp-flat', false],
+        ['mlp-augmented', false],
+        ['mlp-svd', false],
+      ],
+    );
+    assert.deepEqual(
+      table.manifest.training.baselines.map((b) => b.name),
+      ['mlp-flat', 'mlp-augmented', 'mlp-svd'],
+    );
+    // The SVD-canonical input is invariant: the same fitted models score the moved copies alike.
+    const svd = table.models[4];
+    assert.ok(svd.cvReparametrized && Math.abs(svd.cv.r2 - svd.cvReparametrized.r2) <= 1e-6, `${JSON.stringify(svd)} ${rng.tag}`);
+    assert.equal(run('train-predictor', '--zoo', zoo, '--labels', labels, '--target', 'rank', '--baselines', 'some').status, 2);
     const again = run('train-predictor', '--zoo', zoo, '--labels', labels, '--target', 'rank', '--out', pred);
     assert.equal(again.status, 2);
     assert.match(again.stderr, /exists; not overwritten: pass --force/);
@@ -74,7 +102,7 @@ test('train-predictor, predict and check-invariance through the CLI; a mismatche
     );
     assert.equal(glTrained.status, 0, glTrained.stderr);
     assert.match(glTrained.stdout, /glnet regression on 8 adapters .*layout factors-v1:modules=2:[0-9a-f]{8}/);
-    assert.match(glTrained.stdout, /GL-net \(factors\), held-out reparam\. +R²/);
+    assert.match(glTrained.stdout, /\n {2}glnet +U = s·B, V = Aᵀ \(equivariant\) +R² +-?[0-9.]+ +Kendall τ +[-0-9.n/a]+ +R² /);
     const glPredicted = run('predict', join(zoo, 'adapter-002'), '--predictor', gl, '--device', 'cpu', '--json');
     assert.equal(glPredicted.status, 0, glPredicted.stderr);
     const g = JSON.parse(glPredicted.stdout) as { model: string; provider: { name: string }; prediction: { kind: string; value: number } };
