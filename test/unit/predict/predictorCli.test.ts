@@ -68,8 +68,22 @@ test('train-predictor, predict and check-invariance through the CLI; a mismatche
     assert.deepEqual(Object.keys(p.prediction.probabilities), ['1', '2', '4', '8']);
     const checked = run('check-invariance', join(zoo, 'adapter-003'), '--predictor', pred, '--trials', '2', '--json');
     assert.equal(checked.status, 0, checked.stderr);
-    const c = JSON.parse(checked.stdout) as { maxRelativeChange: number; invariant: boolean };
+    const c = JSON.parse(checked.stdout) as {
+      maxRelativeChange: number;
+      invariant: boolean;
+      conditioned: { cond: number; maxRelativeChange: number; tolerance: number; invariant: boolean }[];
+    };
     assert.ok(c.invariant && c.maxRelativeChange <= 1e-4, `${c.maxRelativeChange} ${rng.tag}`);
+    assert.deepEqual(
+      c.conditioned.map((t) => [t.cond, t.tolerance, t.invariant]),
+      [
+        [1, 1e-4, true],
+        [1e2, 1e-4, true],
+        [1e4, 1e-4, true],
+        [1e6, 1e-4, true],
+      ],
+      rng.tag,
+    );
     const odd = join(root, 'odd');
     await writePeftAdapter(odd, rng, [{ name: 'model.layers.0.self_attn.q_proj', m: 16, n: 16 }], 2);
     const refused = run('predict', odd, '--predictor', pred);
@@ -110,7 +124,8 @@ test('train-predictor, predict and check-invariance through the CLI; a mismatche
     assert.ok(Number.isFinite(g.prediction.value));
     const glChecked = run('check-invariance', join(zoo, 'adapter-001'), '--predictor', gl, '--trials', '2', '--device', 'cpu');
     assert.equal(glChecked.status, 0, glChecked.stderr);
-    assert.match(glChecked.stdout, /\(invariant at 0.0001\)\nmodel glnet on cpu\n$/);
+    assert.match(glChecked.stdout, /^2 random GL\(r\) reparametrizations \(cond\(R\) ≤ 4\): largest relative change of the outputs \S+ \(tolerance 0.0001\)\n/);
+    assert.match(glChecked.stdout, /cond 1e\+0: \S+ \(tolerance 1\.0e-4\), cond 1e\+2: .*, cond 1e\+6: \S+ \(tolerance 2\.2e-2\)\ninvariant\nmodel glnet on cpu\n$/);
     const glRefused = run('predict', odd, '--predictor', gl);
     assert.equal(glRefused.status, 2);
     assert.equal(glRefused.stdout, '', 'no number on stdout');
