@@ -65,8 +65,9 @@ const NETWORK_WEIGHT_DECAY = 0.1;
  * train-predictor's core: featurize the labelled adapters (loadDataset), cross-validate the
  * model (ridge, logistic, mlp on the invariant features; glnet on the factors) and, beside it,
  * the NOT invariant raw-factor baseline (ridge for regression, logistic for classification;
- * scored twice: held-out adapters as stored, and reparametrized, see REPARAMETRIZATION_NOTE),
- * then fit on every row and export the ONNX model and manifest (when `out` is given).
+ * scored twice: held-out adapters as stored, and reparametrized, see REPARAMETRIZATION_NOTE)
+ * and, with `baselines: 'all'`, the baseline MLPs (runBaselines) on the same reparametrized
+ * copies, then fit on every row and export the ONNX model and manifest (when `out` is given).
  */
 export async function trainPredictor(options: TrainOptions): Promise<TrainSummary> {
   const task = options.kind === 'ridge' ? 'regression' : options.kind === 'logistic' ? 'classification' : (options.task ?? 'regression');
@@ -87,7 +88,8 @@ export async function trainPredictor(options: TrainOptions): Promise<TrainSummar
   const baselineReparametrized = crossValidate(linearKind, raw, data.target, folds, options.seed, 'identity', moved);
   const target = data.target;
   const name = `${options.target}-${options.kind}`;
-  // The baseline MLPs have the chosen network's size and training; beside ridge or logistic, the default MLP's.
+  // The baseline MLPs have the chosen network's size and training (a GL-net's --hidden list read
+  // as the MLP's hidden layers); beside ridge or logistic, the default MLP's.
   const net: NetworkOptions = {
     hidden: options.kind === 'ridge' || options.kind === 'logistic' ? DEFAULT_HIDDEN.mlp : (options.hidden ?? DEFAULT_HIDDEN[options.kind]),
     epochs: options.epochs ?? DEFAULT_EPOCHS,
