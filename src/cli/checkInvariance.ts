@@ -36,6 +36,7 @@ export async function checkInvarianceCommand(args: CheckInvarianceArgs): Promise
           perTrial: report.perTrial,
           tolerance: INVARIANCE_TOLERANCE,
           conditioned: report.conditioned,
+          conditionedWithin: report.conditionedWithin,
           invariant: report.invariant,
         },
         undefined,
@@ -47,7 +48,7 @@ export async function checkInvarianceCommand(args: CheckInvarianceArgs): Promise
     return [
       `${report.trials} random GL(r) reparametrizations (cond(R) ≤ 4): largest relative change of the outputs ${report.maxRelativeChange.toExponential(2)} (tolerance ${INVARIANCE_TOLERANCE})`,
       `badly conditioned R = Q1·diag(1 … 1/cond)·Q2 per module, one trial each: ${conditioned.join(', ')}`,
-      `${report.invariant ? 'invariant' : 'NOT invariant'}`,
+      `${report.invariant ? 'invariant' : 'NOT invariant'}; badly conditioned R: ${report.conditionedWithin ? 'all within tolerance' : 'tolerance exceeded (float64 rounding, see the changes above)'}`,
       ran,
       '',
     ].join('\n');
