@@ -71,6 +71,7 @@ test('train-predictor, predict and check-invariance through the CLI; a mismatche
     const c = JSON.parse(checked.stdout) as {
       maxRelativeChange: number;
       invariant: boolean;
+      conditionedWithin: boolean;
       conditioned: { cond: number; maxRelativeChange: number; tolerance: number; invariant: boolean }[];
     };
     assert.ok(c.invariant && c.conditionedWithin && c.maxRelativeChange <= 1e-4, `${c.maxRelativeChange} ${rng.tag}`);
