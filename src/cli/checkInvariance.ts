@@ -44,7 +44,9 @@ export async function checkInvarianceCommand(args: CheckInvarianceArgs): Promise
       )}\n`;
     const ran = `model ${predictor.manifest.model.kind} on ${provider.name}${provider.fallbackReason ? ` (${clean(provider.fallbackReason)})` : ''}`;
     const e = (v: number) => v.toExponential(1);
-    const conditioned = report.conditioned.map((c) => `cond ${c.cond.toExponential(0)}: ${e(c.maxRelativeChange)} (tolerance ${e(c.tolerance)}${c.invariant ? '' : ', exceeded'})`);
+    const conditioned = report.conditioned.map(
+      (c) => `cond ${c.cond.toExponential(0)}: ${e(c.maxRelativeChange)} (tolerance ${e(c.tolerance)}${c.withinTolerance ? '' : ', exceeded'})`,
+    );
     return [
       `${report.trials} random GL(r) reparametrizations (cond(R) ≤ 4): largest relative change of the outputs ${report.maxRelativeChange.toExponential(2)} (tolerance ${INVARIANCE_TOLERANCE})`,
       `badly conditioned R = Q1·diag(1 … 1/cond)·Q2 per module, one trial each: ${conditioned.join(', ')}`,

@@ -72,11 +72,11 @@ test('train-predictor, predict and check-invariance through the CLI; a mismatche
       maxRelativeChange: number;
       invariant: boolean;
       conditionedWithin: boolean;
-      conditioned: { cond: number; maxRelativeChange: number; tolerance: number; invariant: boolean }[];
+      conditioned: { cond: number; maxRelativeChange: number; tolerance: number; withinTolerance: boolean }[];
     };
     assert.ok(c.invariant && c.conditionedWithin && c.maxRelativeChange <= 1e-4, `${c.maxRelativeChange} ${rng.tag}`);
     assert.deepEqual(
-      c.conditioned.map((t) => [t.cond, t.tolerance, t.invariant]),
+      c.conditioned.map((t) => [t.cond, t.tolerance, t.withinTolerance]),
       [
         [1, 1e-4, true],
         [1e2, 1e-4, true],

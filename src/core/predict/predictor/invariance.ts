@@ -48,7 +48,7 @@ export interface ConditionedTrial {
   readonly maxRelativeChange: number;
   readonly tolerance: number;
   /** maxRelativeChange ≤ tolerance (false for NaN). */
-  readonly invariant: boolean;
+  readonly withinTolerance: boolean;
 }
 
 export interface InvarianceReport {
@@ -163,7 +163,7 @@ export async function checkInvariance(
   const maxRelativeChange = Math.max(0, ...perTrial);
   const conditioned = conditions.map((cond, i) => {
     const tolerance = toleranceAt(cond, manifest.input.kind);
-    return { cond, maxRelativeChange: conditionedChanges[i], tolerance, invariant: conditionedChanges[i] <= tolerance };
+    return { cond, maxRelativeChange: conditionedChanges[i], tolerance, withinTolerance: conditionedChanges[i] <= tolerance };
   });
   return {
     trials,
@@ -172,6 +172,6 @@ export async function checkInvariance(
     perTrial,
     conditioned,
     invariant: maxRelativeChange <= INVARIANCE_TOLERANCE,
-    conditionedWithin: conditioned.every((c) => c.invariant),
+    conditionedWithin: conditioned.every((c) => c.withinTolerance),
   };
 }
