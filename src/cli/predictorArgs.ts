@@ -22,6 +22,8 @@ export interface TrainPredictorArgs {
   readonly out: string | undefined;
   readonly k: number | undefined;
   readonly force: boolean;
+  /** linear: the raw-factor ridge/logistic only; all: also the baseline MLPs (flattened, GL-augmented, SVD-canonical). */
+  readonly baselines: 'linear' | 'all';
   readonly json: boolean;
   /** No progress on stderr: --quiet, or stderr is not a terminal and --progress was not given. */
   readonly quiet: boolean;
@@ -97,6 +99,11 @@ export const TRAIN_PREDICTOR: CommandSpec<TrainPredictorArgs> = {
     k: { type: 'string', value: 'K', help: 'singular values per module in the features (default 8)' },
     out: { type: 'string', value: '<folder>', help: 'where to write the predictor (model.onnx, manifest.json); without it, cross-validation only' },
     force: { type: 'boolean', help: 'replace an existing --out predictor (otherwise refused)' },
+    baselines: {
+      type: 'string',
+      value: 'linear|all',
+      help: "which baselines to cross-validate beside the model: linear (default: the raw-factor ridge or logistic, milliseconds) or all (also MLPs of the model's size on flattened factors, on GL(r)-augmented factors and on SVD-canonical factors: ~20 s of CPU on a 48-adapter zoo)",
+    },
     json,
     ...PROGRESS_OPTIONS,
   },
@@ -119,6 +126,10 @@ export const TRAIN_PREDICTOR: CommandSpec<TrainPredictorArgs> = {
     const folds = text(values, 'folds');
     const seed = text(values, 'seed');
     const k = text(values, 'k');
+    // Not 'all' by default: the three MLPs are trained once per fold each (~20 s of CPU on the
+    // 48-adapter demo zoo against ~2 s for the rest of the command).
+    const baselines = text(values, 'baselines') ?? 'linear';
+    if (baselines !== 'linear' && baselines !== 'all') throw new UsageError(`--baselines is linear or all (got "${baselines}")`);
     return {
       command: 'train-predictor',
       zoo: need('zoo'),
@@ -133,6 +144,7 @@ export const TRAIN_PREDICTOR: CommandSpec<TrainPredictorArgs> = {
       out: text(values, 'out'),
       k: k === undefined ? undefined : whole('--k', k, 1),
       force: values.force === true,
+      baselines,
       json: values.json === true,
       quiet: silent(values),
       compute: { backend: 'auto', device: 'auto' },

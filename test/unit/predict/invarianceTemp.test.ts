@@ -33,10 +33,17 @@ test("check-invariance removes its copies' temporary folder when it ends, fails 
       const adapter = join(zoo, 'adapter-001');
       const report = await checkInvariance(adapter, stored.manifest, session, analyze, 2, rng.int(0, 1e6));
       assert.equal(report.perTrial.length, 2);
+      // The badly conditioned trials: the condition numbers tried, each within its tolerance (ridge on spectra: ~1e-12 at 1e6).
+      assert.deepEqual(
+        report.conditioned.map((c) => c.cond),
+        [1, 1e2, 1e4, 1e6],
+      );
+      for (const c of report.conditioned) assert.ok(c.withinTolerance && c.maxRelativeChange <= c.tolerance && c.maxRelativeChange < 1e-8, `${JSON.stringify(c)} ${rng.tag}`);
+      assert.ok(report.invariant && report.conditionedWithin);
       assert.deepEqual(await readdir(temps), [], 'finished');
       let calls = 0;
       const failing = async (path: string) => {
-        if (++calls === 2) throw new Error('boom');
+        if (++calls === 6) throw new Error('boom');
         return analyze(path);
       };
       await assert.rejects(checkInvariance(adapter, stored.manifest, session, failing, 3, rng.int(0, 1e6)), /boom/);

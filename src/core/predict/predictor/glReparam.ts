@@ -1,3 +1,4 @@
+import { householderQR } from '../../linalg/householder';
 import type { SeededRandom } from '../zoo/random';
 
 /** An element R of GL(r) with its exact inverse, both r×r row-major. */
@@ -55,4 +56,37 @@ export function reparametrize(B: Float64Array, A: Float64Array, m: number, n: nu
   const An = new Float64Array(r * n);
   for (let i = 0; i < r; i++) for (let k = 0; k < r; k++) for (let j = 0; j < n; j++) An[i * n + j] += g.inverse[i * r + k] * A[k * n + j];
   return { B: Bn, A: An };
+}
+
+/**
+ * A random R ∈ GL(r) with condition number `cond` (to rounding): R = Q₁·diag(d)·Q₂, Q₁ and Q₂
+ * random orthogonal (Householder QR of Gaussian matrices), d geometric from 1 down to 1/cond
+ * (d_i = cond^(−i/(r−1))). The inverse Q₂ᵀ·diag(1/d)·Q₁ᵀ is closed form, but R⁻¹·R = I only up
+ * to ~cond·ε (Q₁ᵀQ₁ = I + O(ε) is amplified by d_max/d_min), so (B·R, R⁻¹·A) changes ΔW by a
+ * relative ~cond·ε: the rounding an invariant predictor must tolerate at that condition.
+ * For r = 1 every R is a scalar and cond(R) = 1 whatever `cond` asks.
+ */
+export function conditionedGl(r: number, cond: number, rng: SeededRandom): GlElement {
+  if (!(cond >= 1) || !Number.isFinite(cond)) throw new RangeError(`a condition number is at least 1 and finite (got ${cond})`);
+  const q1 = randomOrthogonal(r, rng);
+  const q2 = randomOrthogonal(r, rng);
+  const d = Float64Array.from({ length: r }, (_, i) => (r > 1 ? cond ** (-i / (r - 1)) : 1));
+  const R = new Float64Array(r * r);
+  const inverse = new Float64Array(r * r);
+  for (let i = 0; i < r; i++)
+    for (let j = 0; j < r; j++)
+      for (let k = 0; k < r; k++) {
+        R[i * r + j] += q1[i * r + k] * d[k] * q2[k * r + j];
+        inverse[i * r + j] += (q2[k * r + i] / d[k]) * q1[j * r + k];
+      }
+  return { r, R, inverse };
+}
+
+/** Q of the Householder QR of an r×r Gaussian matrix, row-major. */
+function randomOrthogonal(r: number, rng: SeededRandom): Float64Array {
+  const { Q } = householderQR({ rows: r, cols: r, data: rng.normals(r * r) });
+  const out = new Float64Array(r * r);
+  // Q is column-major: (i, j) at j·r + i.
+  for (let i = 0; i < r; i++) for (let j = 0; j < r; j++) out[i * r + j] = Q.data[j * r + i];
+  return out;
 }

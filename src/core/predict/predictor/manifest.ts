@@ -77,6 +77,8 @@ export interface TrainingRecord {
   readonly network?: NetworkRecord;
   readonly cv: CvMetrics;
   readonly baseline: { readonly features: string; readonly reparametrization: string; readonly cv: CvMetrics; readonly cvReparametrized: CvMetrics };
+  /** The baseline networks (flattened, GL-augmented and SVD-canonical MLPs) when trained; same reparametrized copies as `baseline`. */
+  readonly baselines?: readonly { readonly name: string; readonly description: string; readonly cv: CvMetrics; readonly cvReparametrized: CvMetrics }[];
 }
 
 /**

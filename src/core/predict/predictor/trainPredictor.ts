@@ -10,6 +10,7 @@ import { trainGlNetPredictor, trainMlpPredictor, type TrainedNetwork } from './n
 import { encodePredictorModel } from './onnxExport';
 import { writePredictor } from './predictorDir';
 import { flattenFactors, reparametrizeAll, stackRows } from './rawFactors';
+import { runBaselines, type BaselineResult } from './baselines/runBaselines';
 
 export interface TrainOptions extends Omit<DatasetOptions, 'targetKind'> {
   readonly kind: PredictorModelKind;
@@ -23,6 +24,11 @@ export interface TrainOptions extends Omit<DatasetOptions, 'targetKind'> {
   /** The predictor folder; undefined to cross-validate only. */
   readonly out?: string;
   readonly force?: boolean;
+  /**
+   * Which baselines beside the model: 'linear' (default), the raw-factor ridge/logistic only;
+   * 'all', also the baseline MLPs (runBaselines), which take longer (each is trained per fold).
+   */
+  readonly baselines?: 'linear' | 'all';
 }
 
 export interface TrainSummary {
@@ -37,6 +43,8 @@ export interface TrainSummary {
   readonly baseline: CvMetrics;
   /** The same, held-out adapters reparametrized (B·R, R⁻¹·A) with a random R per module. */
   readonly baselineReparametrized: CvMetrics;
+  /** With `baselines: 'all'`: the baseline MLPs, each scored as stored and reparametrized; else empty. */
+  readonly baselines: readonly BaselineResult[];
 }
 
 /** Fewest usable rows: k-fold CV with k ≥ 2 and an inner λ search need a handful per fold. */
@@ -57,8 +65,9 @@ const NETWORK_WEIGHT_DECAY = 0.1;
  * train-predictor's core: featurize the labelled adapters (loadDataset), cross-validate the
  * model (ridge, logistic, mlp on the invariant features; glnet on the factors) and, beside it,
  * the NOT invariant raw-factor baseline (ridge for regression, logistic for classification;
- * scored twice: held-out adapters as stored, and reparametrized, see REPARAMETRIZATION_NOTE),
- * then fit on every row and export the ONNX model and manifest (when `out` is given).
+ * scored twice: held-out adapters as stored, and reparametrized, see REPARAMETRIZATION_NOTE)
+ * and, with `baselines: 'all'`, the baseline MLPs (runBaselines) on the same reparametrized
+ * copies, then fit on every row and export the ONNX model and manifest (when `out` is given).
  */
 export async function trainPredictor(options: TrainOptions): Promise<TrainSummary> {
   const task = options.kind === 'ridge' ? 'regression' : options.kind === 'logistic' ? 'classification' : (options.task ?? 'regression');
@@ -70,14 +79,8 @@ export async function trainPredictor(options: TrainOptions): Promise<TrainSummar
   const rMax = data.factors.reduce((top, row) => row.reduce((a, f) => Math.max(a, f.r), top), -Infinity);
   const raw = stackRows(data.factors.map((f) => flattenFactors(f, rMax)));
   const rng = new SeededRandom(options.seed + 0x5eed);
-  const moved = stackRows(
-    data.factors.map((f) =>
-      flattenFactors(
-        reparametrizeAll(f, (r) => randomGl(r, rng)),
-        rMax,
-      ),
-    ),
-  );
+  const movedFactors = data.factors.map((f) => reparametrizeAll(f, (r) => randomGl(r, rng)));
+  const moved = stackRows(movedFactors.map((f) => flattenFactors(f, rMax)));
   // The baseline gets the model's own preprocessing (standardized, held-out z clamped to the
   // training range), so the comparison isolates invariance. It can still read the rank from the
   // zero padding of B and A, which reparametrization keeps, so targets tied to the rank flatter it.
@@ -85,6 +88,16 @@ export async function trainPredictor(options: TrainOptions): Promise<TrainSummar
   const baselineReparametrized = crossValidate(linearKind, raw, data.target, folds, options.seed, 'identity', moved);
   const target = data.target;
   const name = `${options.target}-${options.kind}`;
+  // The baseline MLPs have the chosen network's size and training (a GL-net's --hidden list read
+  // as the MLP's hidden layers); beside ridge or logistic, the default MLP's.
+  const net: NetworkOptions = {
+    hidden: options.kind === 'ridge' || options.kind === 'logistic' ? DEFAULT_HIDDEN.mlp : (options.hidden ?? DEFAULT_HIDDEN[options.kind]),
+    epochs: options.epochs ?? DEFAULT_EPOCHS,
+    learningRate: NETWORK_LEARNING_RATE,
+    weightDecay: NETWORK_WEIGHT_DECAY,
+    seed: options.seed,
+  };
+  const baselines = options.baselines === 'all' ? runBaselines({ factors: data.factors, moved: movedFactors, scales: data.scales, rMax }, target, folds, net, options.seed) : [];
   let cv: CvMetrics;
   let model: Uint8Array;
   let lambda: number;
@@ -97,13 +110,6 @@ export async function trainPredictor(options: TrainOptions): Promise<TrainSummar
     lambda = fitted.lambda;
     description = `${options.kind === 'ridge' ? 'Ridge regression' : 'Logistic regression (one-vs-rest)'} of ${options.target} on GL(r)-invariant spectral features (ln(1 + x), standardized) (layout ${data.layout.id}), trained on ${n} adapters.`;
   } else {
-    const net: NetworkOptions = {
-      hidden: options.hidden ?? DEFAULT_HIDDEN[options.kind],
-      epochs: options.epochs ?? DEFAULT_EPOCHS,
-      learningRate: NETWORK_LEARNING_RATE,
-      weightDecay: NETWORK_WEIGHT_DECAY,
-      seed: options.seed,
-    };
     network = options.kind === 'mlp' ? trainMlpPredictor(data, target, folds, net, name) : trainGlNetPredictor(data, target, folds, net, name);
     cv = network.cv;
     model = network.model;
@@ -147,9 +153,10 @@ export async function trainPredictor(options: TrainOptions): Promise<TrainSummar
         cv: baseline,
         cvReparametrized: baselineReparametrized,
       },
+      ...(baselines.length > 0 ? { baselines } : {}),
     },
   };
   if (options.out !== undefined) await writePredictor(options.out, { manifest, model }, options.force === true);
-  const summary = { manifest, adapters: n, skipped: data.skipped, cv, baseline, baselineReparametrized };
+  const summary = { manifest, adapters: n, skipped: data.skipped, cv, baseline, baselineReparametrized, baselines };
   return network?.cvReparametrized ? { ...summary, cvReparametrized: network.cvReparametrized } : summary;
 }
