@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { CvMetrics } from '../../core/predict/predictor/crossValidate';
 import type { TrainSummary } from '../../core/predict/predictor/trainPredictor';
 import { parseCsv } from '../../core/predict/csvCells';
+import { modelRows, modelTable } from '../../core/predict/predictor/modelTable';
 import { WORKSPACE_PREDICTORS } from './predictorPaths';
 
 /** A target column of labels.csv as the column picker describes it. */
@@ -49,14 +50,12 @@ export function defaultPredictorDir(root: string, target: string, model: string)
   return join(root, WORKSPACE_PREDICTORS, safe || 'predictor');
 }
 
-/** The CV table the CLI prints, as lines: the chosen model beside the raw-factor baseline. */
+/** The CV table the CLI prints, as lines: the chosen model beside its baselines. */
 export function summaryLines(summary: TrainSummary, out: string): string[] {
   const m = summary.manifest;
   return [
     `${m.model.kind} on ${summary.adapters} adapters (${summary.skipped.length} skipped), target ${m.output.target}, ${summary.cv.folds}-fold CV, layout ${m.input.layout}`,
-    `  invariant model                           ${metricsText(summary.cv)}`,
-    `  raw factors, held-out as stored           ${metricsText(summary.baseline)}`,
-    `  raw factors, held-out reparametrized      ${metricsText(summary.baselineReparametrized)}`,
+    ...modelTable(modelRows(summary, m.model.kind)),
     ...summary.skipped.map((s) => `  skipped ${s.adapter}: ${s.reason}`),
     `wrote ${out} (model.onnx, manifest.json)`,
   ];
