@@ -32,7 +32,13 @@ export async function recordBase(fixture: BaseFixture, rng: Rng): Promise<BaseRe
   const payload = baseModelPayload(
     fixture.adapter,
     analysis,
-    { path: fixture.base, shards: [`${fixture.base}/model-00001-of-00002.safetensors`, fixture.secondShard], engine: 'js', epsilon: 0.5 },
+    {
+      path: fixture.base,
+      shards: [`${fixture.base}/model-00001-of-00002.safetensors`, fixture.secondShard],
+      engine: 'js',
+      device: { name: 'cpu', precision: 'float64', skipped: [], text: 'cpu (float64)' },
+      epsilon: 0.5,
+    },
     0.5,
   );
   return {

@@ -54,7 +54,6 @@ export interface BaseJobOptions {
   readonly seed?: number;
 }
 
-/** Which base model a base job read and what multiplied by it. */
 /** The dense device of a base job (src/core/compute/device/denseDevice.ts), as reported. */
 export interface DenseDeviceReport {
   readonly name: 'cpu' | 'cuda' | 'webgpu';
@@ -64,6 +63,7 @@ export interface DenseDeviceReport {
   readonly text: string;
 }
 
+/** Which base model a base job read and what multiplied by it. */
 export interface BaseJobReport {
   /** The resolved base path (file, index or folder) and its shards in order. */
   readonly path: string;
