@@ -47,11 +47,19 @@ export interface LinearOperator {
   times(X: Matrix): Promise<Matrix>;
   /** Wᵀ·Y: Y is rows×l, the result cols×l, both column-major. */
   timesTransposed(Y: Matrix): Promise<Matrix>;
+  /** The products' unit roundoff when coarser than float64 (see DenseEngine.unitRoundoff). */
+  readonly unitRoundoff?: number;
 }
 
 /** A dense weight on an engine, as an operator. */
 export function denseOperator(W: DenseMatrix, engine: DenseEngine): LinearOperator {
-  return { rows: W.rows, cols: W.cols, times: (X) => engine.times(W, X), timesTransposed: (Y) => engine.timesTransposed(W, Y) };
+  return {
+    rows: W.rows,
+    cols: W.cols,
+    times: (X) => engine.times(W, X),
+    timesTransposed: (Y) => engine.timesTransposed(W, Y),
+    ...(engine.unitRoundoff === undefined ? {} : { unitRoundoff: engine.unitRoundoff }),
+  };
 }
 
 /**
@@ -85,8 +93,19 @@ export async function randomizedSvdOf(W: LinearOperator, options: RandomizedSvdO
   const Vhat = small.V as Matrix;
   const U = firstColumns(multiply(Q, Uhat), k);
   const V = firstColumns(multiply(QZ, Vhat), k);
-  const residualBound = await estimateResidual(W, Q, options.probes ?? 6, gaussian);
-  return { values: small.values.slice(0, k), U, V, residualBound };
+  const residual = await estimateResidual(W, Q, options.probes ?? 6, gaussian);
+  return { values: small.values.slice(0, k), U, V, residualBound: residual + roundingTerm(W, small.values[0] ?? 0, residual) };
+}
+
+/**
+ * What coarse products (float32 on WebGPU) add to the error: each computed product has a
+ * normwise error of about √d·u·‖W‖₂ (d the inner dimension; the probabilistic rounding bound of
+ * Higham & Mary 2019, with λ = 10 for a failure probability far below the estimate's own), and
+ * ‖W‖₂ ≤ √(σ̂1² + ε̂²). Zero for float64 products, whose rounding is far below ε̂.
+ */
+function roundingTerm(W: LinearOperator, sigma1: number, residual: number): number {
+  if (W.unitRoundoff === undefined) return 0;
+  return 10 * Math.sqrt(Math.max(W.rows, W.cols)) * W.unitRoundoff * Math.hypot(sigma1, residual);
 }
 
 /** Orthonormal basis of the columns of Y (thin Householder Q). */

@@ -16,6 +16,7 @@ export function lowRankUpdate(W0: LinearOperator, X: Matrix, sigma: ArrayLike<nu
     cols: W0.cols,
     times: async (Z) => addLowRank(await W0.times(Z), X, sigma, Y, Z),
     timesTransposed: async (Z) => addLowRank(await W0.timesTransposed(Z), Y, sigma, X, Z),
+    ...(W0.unitRoundoff === undefined ? {} : { unitRoundoff: W0.unitRoundoff }),
   };
 }
 

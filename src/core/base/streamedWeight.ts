@@ -84,7 +84,8 @@ export function streamedWeightOperator(
     return { rows: cols, cols: l, data: out };
   }
 
+  const rounding = engine.unitRoundoff === undefined ? {} : { unitRoundoff: engine.unitRoundoff };
   return transposed
-    ? { rows: cols, cols: rows, times: storedTimesTransposed, timesTransposed: storedTimes }
-    : { rows, cols, times: storedTimes, timesTransposed: storedTimesTransposed };
+    ? { rows: cols, cols: rows, times: storedTimesTransposed, timesTransposed: storedTimes, ...rounding }
+    : { rows, cols, times: storedTimes, timesTransposed: storedTimesTransposed, ...rounding };
 }

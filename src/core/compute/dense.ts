@@ -13,6 +13,11 @@ export interface DenseMatrix {
  */
 export interface DenseEngine {
   readonly name: string;
+  /**
+   * The unit roundoff of the products when coarser than float64's (2⁻²⁴ for float32 engines);
+   * randomizedSvd widens its a-posteriori bound by the products' rounding then.
+   */
+  readonly unitRoundoff?: number;
   /** W·X: (m×n)·(n×l) → m×l, column-major. */
   times(W: DenseMatrix, X: Matrix): Promise<Matrix>;
   /** Wᵀ·Y: (n×m)·(m×l) → n×l, column-major. */

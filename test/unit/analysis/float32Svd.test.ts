@@ -49,3 +49,31 @@ test('float32 products: top-8 of a 260×200 matrix within float32 accuracy and t
     await engine.dispose();
   }
 });
+
+test('float32 products: on an exactly rank-6 matrix the reported bound covers the rounding the basis cannot', async () => {
+  // With k ≥ rank, ‖(I − QQᵀ)W‖ is ~0 in exact arithmetic: only the products' float32 rounding
+  // separates σ̂ from σ, so a bound of the residual alone would claim far too much.
+  const rng = Rng.fresh();
+  const m = 240;
+  const n = 180;
+  const rank = 6;
+  const U = orthonormal(rng, m, rank);
+  const sigma = Array.from({ length: rank }, (_, i) => 3 - 0.4 * i);
+  for (let j = 0; j < rank; j++) for (let i = 0; i < m; i++) U.data[j * m + i] *= sigma[j];
+  const Wcm = multiply(U, transpose(orthonormal(rng, n, rank)));
+  const values = new Float32Array(m * n);
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) values[i * n + j] = Wcm.data[j * m + i];
+  const W: DenseMatrix = { rows: m, cols: n, values };
+  const engine = new Float32DenseEngine('cpu');
+  try {
+    const top = await randomizedSvd(W, engine, { k: 8, gaussian: () => rng.gaussian() });
+    const exact = await randomizedSvd(W, new JsDenseEngine(), { k: 8, iterations: 4, gaussian: () => rng.gaussian() });
+    let worst = 0;
+    for (let i = 0; i < rank; i++) worst = Math.max(worst, Math.abs(top.values[i] - exact.values[i]));
+    assert.ok(worst > 0, `float32 products left σ exact ${rng.tag}`);
+    assert.ok(worst <= top.residualBound, `σ error ${worst} over the reported ε̂ = ${top.residualBound} ${rng.tag}`);
+    assert.ok(exact.residualBound < top.residualBound, `float64 ε̂ ${exact.residualBound} not below float32 ε̂ ${top.residualBound} ${rng.tag}`);
+  } finally {
+    await engine.dispose();
+  }
+});

@@ -9,12 +9,13 @@ import { loadOrt } from '../ort/runtime';
  * Products with a dense weight on onnxruntime in float32 throughout, for WebGPU (which has no
  * float64; tests run the same engine on the CPU provider, where no adapter is needed): W is uploaded as float32 (exact for BF16/F16/F32 weights; an F64 weight is
  * rounded), the thin X or Y is rounded to float32, and the result is widened back to float64.
- * Only the randomized SVD of base weights uses it: its residual bound is measured after the
- * products, so their rounding is inside the reported bound. Sessions run on the named provider
+ * Only the randomized SVD of base weights uses it: its residual estimate covers what the basis
+ * misses, and `unitRoundoff` makes randomizedSvd add a term for the products' own rounding. Sessions run on the named provider
  * alone (CPU fallback disabled): a node WebGPU cannot take fails the session, never quietly
  * running on the CPU under a WebGPU label.
  */
 export class Float32DenseEngine implements DenseEngine {
+  readonly unitRoundoff = 2 ** -24;
   private readonly sessions = new Map<string, Promise<InferenceSession>>();
 
   constructor(readonly provider: 'webgpu' | 'cpu' = 'webgpu') {}

@@ -3,8 +3,8 @@ import type { OnnxGraph } from './onnxModel';
 /**
  * The dense products of randomized subspace iteration in float32 end to end, for devices with
  * no float64 (WebGPU). Only work whose error bound is a-posteriori may use them: the randomized
- * SVD of base weights measures its own residual, so float32 rounding (a relative 1e-7·√n per
- * entry of a product) shows up in that bound instead of passing unseen. The float64 graphs in
+ * SVD of base weights reports an a-posteriori bound, which randomizedSvd widens by the products'
+ * float32 rounding (a relative 2⁻²⁴·√n per entry of a product, probabilistically). The float64 graphs in
  * graphs.ts stay the route of every exact spectrum.
  */
 
