@@ -27,8 +27,9 @@ export const CONDITION_NUMBERS: readonly number[] = [1, 1e2, 1e4, 1e6];
  * The tolerance at condition number κ for a predictor reading `input`: INVARIANCE_TOLERANCE,
  * or a multiple of the float64 rounding (B·R, R⁻¹·A) lets through, where that is larger. A
  * bound fixed at any κ would eventually fail an invariant model, so it grows with κ:
- * - features (spectra of ΔW): the spectrum route takes the SVD of the factor product without
- *   forming Gram matrices (productSvd), so the rounding is ~κ·ε relative; 1e4·κ·ε allows for a
+ * - features (spectra of ΔW): the spectrum route takes a factor's Gram in one pass only where a
+ *   bound from its own R keeps every σ within 5e-11·σ1 (onePassGram.ts), else CholeskyQR2 or
+ *   Householder QR, so the rounding stays ~κ·ε relative; 1e4·κ·ε allows for a
  *   small σ's larger relative error and the fitted model (measured on a demo-zoo ridge: 1.9e-12
  *   at κ = 1e6 against κ·ε = 2.2e-10). It stays at 1e-4 up to κ ≈ 4.5e7.
  * - factors (GL-net): the network forms Gram-type products of U·R and V·R⁻ᵀ, which square
