@@ -1,8 +1,8 @@
 import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, extname, join } from 'node:path';
 import { mergeScanShards } from '../core/predict/scan/merge';
 import type { ScanFormat } from '../core/predict/scan/scanOutput';
-import { SHARD_FILE, ShardError } from '../core/predict/scan/shard';
+import { ShardError } from '../core/predict/scan/shard';
 import type { CommandSpec } from './command';
 import { clean } from './table';
 import { paths, UsageError } from './usage';
@@ -26,7 +26,7 @@ export const SCAN_MERGE: CommandSpec<ScanMergeArgs> = {
     'Joins the shard outputs of a sharded scan (scan --shard K/N) into the table one scan of the whole folder writes: the same layout and columns, rows sorted by adapter path, no shard column. Refuses shards of different layouts or shard counts, a shard given twice, an adapter in two shards, a shard whose scan is still running or was interrupted, and absent shards (unless --allow-missing). The table is written atomically. See docs/sharding.md.',
   arguments: [
     ['<out.csv|out.jsonl>', 'the merged table; its extension picks the format (.jsonl needs JSONL shards, which record the modules’ shapes)'],
-    ['<shard output|folder>', 'shard output files, or folders: every *.shard-K-of-N.csv|jsonl file directly in them'],
+    ['<shard output|folder>', 'shard output files, or folders: every <out name>.shard-K-of-N.<out extension> directly in them (features.shard-K-of-N.csv for features.csv)'],
   ],
   options: {
     force: { type: 'boolean', help: 'replace an existing <out> (otherwise refused)' },
@@ -44,18 +44,31 @@ export const SCAN_MERGE: CommandSpec<ScanMergeArgs> = {
 /** Runs scan-merge; absent shards merged anyway (--allow-missing) are named on stderr. */
 export async function scanMergeCommand(args: ScanMergeArgs): Promise<string> {
   const inputs: string[] = [];
-  for (const input of args.inputs) inputs.push(...(await shardFiles(input)));
+  for (const input of args.inputs) inputs.push(...(await shardFiles(input, args.out)));
   const summary = await mergeScanShards({ out: args.out, format: args.format, inputs, force: args.force, allowMissing: args.allowMissing });
   if (summary.missing.length > 0) process.stderr.write(`warning: shards ${summary.missing.join(', ')} of ${summary.count} are missing from ${clean(args.out)}\n`);
   return `wrote ${clean(args.out)}: ${summary.rows} rows from ${summary.present.length} of ${summary.count} shards${summary.layout ? `; layout ${summary.layout}` : ''}\n`;
 }
 
-/** A file as given; a folder as the shard outputs directly in it, by name. */
-async function shardFiles(input: string): Promise<string[]> {
+/**
+ * A file as given; a folder as the shard outputs directly in it that `scan --out <out> --shard
+ * K/N` writes: `<out's name>.shard-K-of-N.<out's extension>`. Only those, so a shared output
+ * folder may also hold the other format's shards, or another scan's.
+ */
+export async function shardFiles(input: string, out: string): Promise<string[]> {
   const info = await stat(input).catch(() => null);
   if (!info) throw new ShardError('NOT_SHARD_OUTPUT', `${input} does not exist`);
   if (!info.isDirectory()) return [input];
-  const names = (await readdir(input)).filter((n) => !n.startsWith('.') && SHARD_FILE.test(n)).sort();
-  if (names.length === 0) throw new ShardError('NOT_SHARD_OUTPUT', `${input} holds no shard outputs (files named *.shard-K-of-N.csv or .jsonl)`);
+  const ext = extname(out);
+  const stem = basename(out, ext);
+  const ours = new RegExp(`^${literal(stem)}\\.shard-\\d+-of-\\d+${literal(ext)}$`);
+  const names = (await readdir(input)).filter((n) => ours.test(n)).sort();
+  if (names.length === 0)
+    throw new ShardError('NOT_SHARD_OUTPUT', `${input} holds no shard outputs named ${stem}.shard-K-of-N${ext} (as scan --out ${basename(out)} --shard K/N writes them)`);
   return names.map((n) => join(input, n));
+}
+
+/** `text` matched as itself in a RegExp. */
+function literal(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

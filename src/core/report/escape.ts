@@ -35,6 +35,24 @@ export function textSafe(text: string): string {
   return text.replace(UNSAFE, visible);
 }
 
+/** `\u200c` or `\u{e0041}`, as `visible` writes them (lowercase hex; braces only above U+FFFF). */
+const ESCAPE = /\\u\{([0-9a-f]{5,6})\}|\\u([0-9a-f]{4})/g;
+
+/**
+ * Undoes textSafe, for a program reading its own output back: each escape textSafe would have
+ * written (that of an unsafe code point) becomes that code point; other text is kept. Not
+ * exact when the original held the six characters `\u200c` itself; callers that can check
+ * the result (a shard key against its hash) try both.
+ */
+export function textUnsafe(text: string): string {
+  return text.replace(ESCAPE, (escape: string, wide: string | undefined, narrow: string | undefined) => {
+    const code = parseInt(wide ?? narrow ?? '', 16);
+    if (code > 0x10ffff || (wide !== undefined && code <= 0xffff)) return escape;
+    const c = String.fromCodePoint(code);
+    return isSafeText(c) ? escape : c;
+  });
+}
+
 /**
  * A whole terminal output whose line breaks are ours: unsafe code points other than `\n` shown
  * as escapes (a CR before LF, as CSV ends its lines, is kept). The last guard before stdout or

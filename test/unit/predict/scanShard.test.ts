@@ -80,9 +80,10 @@ test('four shards run as separate CLI processes, merged, equal one scan of the w
       sizes.reduce((a, b) => a + b, 0),
       ZOO_KEYS.length,
     );
-    const merged = join(root, 'merged.csv');
+    // A folder gives the shards named after the merged table: features.shard-K-of-4.csv.
+    const merged = join(root, 'features.csv');
     const said = await cli('scan-merge', merged, shards);
-    assert.match(said.stdout, new RegExp(`wrote .*merged\\.csv: ${ZOO_KEYS.length} rows from 4 of 4 shards`));
+    assert.match(said.stdout, new RegExp(`wrote .*features\\.csv: ${ZOO_KEYS.length} rows from 4 of 4 shards`));
     const text = await readFile(merged, 'utf8');
     assert.equal(text, await readFile(whole, 'utf8'), `the merged table is the whole scan's, byte for byte ${rng.tag}`);
     await assert.rejects(cli('scan-merge', merged, shards), (e: unknown) => e instanceof Error && /exists; pass --force/.test(String((e as { stderr?: string }).stderr)));

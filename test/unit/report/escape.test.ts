@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import { parseCsv } from '../../../src/core/predict/csvCells';
-import { csvCell, csvUnguard, jsonText, linesSafe, markdownCell, markdownLinkTarget, textSafe, tsvCell } from '../../../src/core/report/escape';
+import { csvCell, csvUnguard, jsonText, linesSafe, markdownCell, markdownLinkTarget, textSafe, textUnsafe, tsvCell } from '../../../src/core/report/escape';
 import { Rng } from '../../helpers/random';
 
 /** Code points no escaped output may hold raw. */
@@ -97,6 +97,15 @@ test('textSafe leaves no forbidden code point and changes safe text not at all',
     if (!FORBIDDEN.test(s)) assert.equal(out, s);
   });
   assert.equal(textSafe('a\u001b[31mb\u202ec\u{e0041}'), 'a\\u001b[31mb\\u202ec\\u{e0041}');
+});
+
+test('textUnsafe undoes textSafe, and leaves escapes textSafe never writes', () => {
+  forEachString((s) => {
+    // A string holding an escape's text itself reads back as the code point: the one ambiguity.
+    if (!/\\u(\{[0-9a-f]+\}|[0-9a-f]{4})/.test(s)) assert.equal(textUnsafe(textSafe(s)), s);
+  });
+  assert.equal(textUnsafe('a\\u200cb\\u00ad\\u{e0041}\\ud800'), 'a\u200cb\u00ad\u{e0041}\ud800');
+  for (const kept of ['\\u0041', '\\u{0041}', '\\u{1f600}', '\\u{200c}', '\\U200C', '\\u20']) assert.equal(textUnsafe(kept), kept, 'not an escape textSafe writes');
 });
 
 test('linesSafe keeps line breaks and nothing else unsafe', () => {

@@ -1,12 +1,13 @@
-import { access } from 'node:fs/promises';
+import { access, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { writeFileAtomic } from '../../io/atomicWrite';
 import { acquireOutputLock } from '../../io/outputLock';
 import { readSmallText } from '../../io/readFile';
+import { textUnsafe } from '../../report/escape';
 import type { FeatureLayout } from '../layout';
 import { parseScan, renderScan, type ScanFile, type ScanFormat, type ScanRow } from './scanOutput';
 import { MAX_SCAN_OUTPUT_BYTES } from './scan';
-import { shardLabel, shardOf, ShardError } from './shard';
+import { shardLabel, shardOf, ShardError, type Shard } from './shard';
 
 export interface MergeOptions {
   /** The merged table; its format is `format`. */
@@ -18,6 +19,11 @@ export interface MergeOptions {
   readonly force?: boolean;
   /** Write the table even when shards are absent (they are listed in the summary). */
   readonly allowMissing?: boolean;
+  /**
+   * The largest merged table, in bytes: MAX_SCAN_OUTPUT_BYTES, the most scan reads back (and
+   * resumes), unless a test injects a smaller one.
+   */
+  readonly maxBytes?: number;
 }
 
 export interface MergeSummary {
@@ -31,7 +37,10 @@ export interface MergeSummary {
   readonly layout: string | null;
 }
 
-/** One read input: its path and what parseScan found, with its shard known. */
+/**
+ * One read input: its path and what parseScan found, with its shard known and each row's path
+ * the adapter's key itself (a CSV cell shows unsafe characters as escapes; see keyOf).
+ */
 interface ShardInput {
   readonly path: string;
   readonly file: ScanFile & { readonly shard: NonNullable<ScanFile['shard']> };
@@ -43,7 +52,8 @@ interface ShardInput {
  * before writing anything: an input that is not a shard output, one whose scan still holds its
  * lock (running, or interrupted: resume it first), inputs of different N, the same shard twice,
  * differing layouts or columns, an adapter in two inputs, a row whose path hashes to another
- * shard, and absent shards unless `allowMissing`. The table is written atomically and never
+ * shard, absent shards unless `allowMissing`, and a table larger than `maxBytes` (MERGE_TOO_LARGE:
+ * the inputs' sizes are summed before any is read). The table is written atomically and never
  * replaces an existing file unless `force`.
  */
 export async function mergeScanShards(options: MergeOptions): Promise<MergeSummary> {
@@ -54,6 +64,8 @@ export async function mergeScanShards(options: MergeOptions): Promise<MergeSumma
   const lock = await acquireOutputLock(options.out);
   try {
     if (!options.force && (await exists(options.out))) throw new ShardError('OUTPUT_EXISTS', `${options.out} exists; pass --force to replace it`);
+    const maxBytes = options.maxBytes ?? MAX_SCAN_OUTPUT_BYTES;
+    await checkTotalSize(options.inputs, maxBytes);
     const inputs: ShardInput[] = [];
     for (const path of options.inputs) inputs.push(await readShard(path));
     const count = inputs[0].file.shard.count;
@@ -74,7 +86,11 @@ export async function mergeScanShards(options: MergeOptions): Promise<MergeSumma
         'MERGE_MISSING',
         `shards ${listOf(missing)} of ${count} are missing (merged inputs hold ${listOf(present)}); pass --allow-missing to merge what there is`,
       );
-    await writeFileAtomic(options.out, renderScan(options.format, layout, rows), { overwrite: options.force === true });
+    // The inputs' total bounds the table, except that a CSV row repeats the layout id a JSONL row lacks.
+    const text = renderScan(options.format, layout, rows);
+    const bytes = Buffer.byteLength(text, 'utf8');
+    if (bytes > maxBytes) throw tooLarge(`the merged table would be ${bytes} bytes`, maxBytes);
+    await writeFileAtomic(options.out, text, { overwrite: options.force === true });
     return { count, present, missing, rows: rows.length, layout: layout.id === '' ? null : layout.id };
   } finally {
     await lock.release();
@@ -89,11 +105,42 @@ async function readShard(path: string): Promise<ShardInput> {
   const file = parseScan(format, await readSmallText(path, MAX_SCAN_OUTPUT_BYTES, 'a shard output'));
   const shard = file.shard;
   if (!shard) throw new ShardError('NOT_SHARD_OUTPUT', `${path} is a whole scan's output, not a shard's (no shard recorded); scan-merge joins the outputs of scan --shard K/N`);
-  for (const row of file.rows) {
-    const home = shardOf(row.path, shard.count);
-    if (home !== shard.index) throw new ShardError('NOT_SHARD_OUTPUT', `${path} is shard ${shardLabel(shard)} but holds ${row.path}, an adapter of shard ${home}/${shard.count}`);
-  }
-  return { path, file: { ...file, shard } };
+  const rows = file.rows.map((row) => {
+    const key = keyOf(row.path, format, shard);
+    if (key === null)
+      throw new ShardError(
+        'NOT_SHARD_OUTPUT',
+        `${path} is shard ${shardLabel(shard)} but holds ${row.path}, an adapter of shard ${shardOf(format === 'csv' ? textUnsafe(row.path) : row.path, shard.count)}/${shard.count}`,
+      );
+    return { path: key, features: row.features };
+  });
+  return { path, file: { ...file, rows, shard } };
+}
+
+/**
+ * The key scan hashed (shardOf) for a row's path, or null when no reading of it falls in
+ * `shard`. JSONL records the key as it is. A CSV cell holds it through csvCell, with unsafe
+ * characters (a ZWNJ, a soft hyphen) shown as escapes: the key is the cell with those undone,
+ * or, for a key that held such an escape's text itself, the cell as written; the hash tells
+ * which (the undone reading first where both fall in the shard).
+ */
+function keyOf(cell: string, format: ScanFormat, shard: Shard): string | null {
+  const readings = format === 'csv' ? [textUnsafe(cell), cell] : [cell];
+  return readings.find((key) => shardOf(key, shard.count) === shard.index) ?? null;
+}
+
+/** Refuses inputs whose sizes add up past `maxBytes`, before any is read into memory. */
+async function checkTotalSize(paths: readonly string[], maxBytes: number): Promise<void> {
+  let total = 0;
+  for (const path of paths) total += (await stat(path).catch(() => null))?.size ?? 0;
+  if (total > maxBytes) throw tooLarge(`the ${paths.length} shard outputs hold ${total} bytes`, maxBytes);
+}
+
+function tooLarge(what: string, maxBytes: number): ShardError {
+  return new ShardError(
+    'MERGE_TOO_LARGE',
+    `${what}, more than the ${maxBytes} a scan output may hold (scan reads its output back whole to resume it): merge fewer shards, or scan the zoo as several tables`,
+  );
 }
 
 /**
@@ -125,7 +172,7 @@ function commonLayout(inputs: readonly ShardInput[], format: ScanFormat): Featur
   return { id, k: named[0]?.file.k ?? 0, modules: modules ?? [], columns: first.file.columns };
 }
 
-/** Every input's rows, sorted by path (UTF-16 code units, as findAdapters sorts); an adapter in two inputs is refused. */
+/** Every input's rows, sorted by key (UTF-16 code units, as findAdapters sorts); an adapter in two inputs is refused. */
 function joinRows(inputs: readonly ShardInput[]): ScanRow[] {
   const owner = new Map<string, string>();
   const rows: ScanRow[] = [];

@@ -16,6 +16,8 @@ export type ShardErrorCode =
   | 'MERGE_MISSING'
   /** A merge input whose scan still holds its lock: running, or interrupted before its end. */
   | 'SHARD_INCOMPLETE'
+  /** Merge inputs, or the merged table, larger than a scan output may be (MAX_SCAN_OUTPUT_BYTES). */
+  | 'MERGE_TOO_LARGE'
   /** The merged table's file exists (without --force), or is one of the inputs. */
   | 'OUTPUT_EXISTS';
 
@@ -81,6 +83,3 @@ export function shardOutputPath(out: string, shard: Shard): string {
   const dot = out.lastIndexOf('.');
   return `${out.slice(0, dot)}.shard-${shard.index}-of-${shard.count}${out.slice(dot)}`;
 }
-
-/** A file name shardOutputPath writes, for a merge given a folder. */
-export const SHARD_FILE = /\.shard-(\d+)-of-(\d+)\.(csv|jsonl)$/i;
