@@ -10,9 +10,10 @@ import { SeededRandom } from './random';
  * of inputs from the same complement shifted by ±1 along each block's v_P. The teacher's terms
  * θ·u·vᵀ: block 0 has one per subpopulation, θ_c = 2.5·0.4^c (distinct, decreasing), block 1
  * only the planted one, θ_P. A student moves ΔW along v_j only through inputs with a component
- * along v_j (∂L/∂A = (Bᵀg)·xᵀ), so which sources a run saw is written in ΔW's spectrum: `seen_0`
- * is a threshold on block 0's σ1 (θ_0 if seen, at most θ_1 = 0.4·θ_0 otherwise) and `planted`
- * one on block 1's σ1. The plan gives every run r ≥ K (see zooPlan), so a run can hold all it saw.
+ * along v_j (∂L/∂A = (Bᵀg)·xᵀ), so which sources a run saw is written in ΔW's spectrum:
+ * `seen_0` is a threshold on block 0's σ1 (the θ_0 term learned or not; the next is
+ * θ_1 = 0.4·θ_0) and `planted` one on block 1's σ1. The plan gives every run r ≥ K (see
+ * zooPlan), so a run can hold all it saw.
  *
  * Why it is built so (measured, d = h = 16, zoos of 40, docs/analyses.md):
  * - The u's meet the head a equally (headBalanced). The output is one number, Σ_b a_bᵀtanh(·), so
@@ -39,10 +40,10 @@ export interface SubpopulationTeacher {
 }
 
 /**
- * θ_c = 2.5·0.4^c (block 0): distinct, each 0.4 of the one before, so block 0's σ1 is θ_0 when
- * subpopulation 0 was seen and at most θ_1 = 1 otherwise, a gap a short run's partial learning
- * does not close (with 0.6, one zoo seed of six fell to accuracy 0.78 on `seen_0`). Not above
- * 2.5: with 4, planted runs diverged at the paper's step sizes.
+ * θ_c = 2.5·0.4^c (block 0): distinct, each 0.4 of the one before, so block 0's σ1 comes from
+ * the θ_0 term when subpopulation 0 was seen and from one of θ_1 = 1 or less otherwise, a gap a
+ * short run's partial learning does not close (with 0.6, one zoo seed of six fell to accuracy
+ * 0.78 on `seen_0`). Not above 2.5: with 4, planted runs diverged at the paper's step sizes.
  */
 export function subpopulationStrengths(components: number): number[] {
   return Array.from({ length: components }, (_, c) => 2.5 * 0.4 ** c);
