@@ -60,8 +60,11 @@ const PAPER_STEPS = [400, 800, 1600, 3200] as const;
 /**
  * Subpopulation setting: from 800 steps, by when a run has learned most of the strongest term it
  * saw; at 400 a run that saw subpopulation 0 often has a smaller σ1 than a long one that did not.
+ * No 3200: the labels need only σ1, and without it a zoo takes half the time.
  */
-const SUBPOPULATION_STEPS = [800, 1600, 3200] as const;
+const SUBPOPULATION_STEPS = [800, 1600] as const;
+/** Subpopulation setting: r ≥ K, the most directions a run can excite in block 0 (see subpopulations.ts). */
+const SUBPOPULATION_RANKS = [4, 8] as const;
 /** θ uniform in [1.5, 3]: comparable to ‖W0‖₂ ≈ 2, the paper's regime (a perturbation as large as the base). */
 const PAPER_TEACHER_STRENGTH = [1.5, 3] as const;
 
@@ -84,19 +87,28 @@ export function planZoo(count: number, seed: number, components: number, setting
   const items: ZooItem[] = [];
   for (let index = 0; index < count; index++) {
     const rng = new SeededRandom(childSeed(seed, index));
-    const rank = ZOO_RANKS[index % ZOO_RANKS.length];
+    const ranks = setting === 'subpopulations' ? SUBPOPULATION_RANKS : ZOO_RANKS;
+    const rank = ranks[index % ranks.length];
     const scale = ZOO_SCALES[rng.int(0, ZOO_SCALES.length - 1)];
     const paperLike = setting !== 'mixture';
     const [lo, hi] = paperLike ? PAPER_LEARNING_RATE : MIXTURE_LEARNING_RATE;
     const rate = Math.exp(rng.uniform(Math.log(lo), Math.log(hi)));
     const ladder = setting === 'paper' ? PAPER_STEPS : setting === 'subpopulations' ? SUBPOPULATION_STEPS : MIXTURE_STEPS;
     const steps = ladder[rng.int(0, ladder.length - 1)];
-    const mask = rng.int(1, 2 ** components - 1);
-    const chosen: number[] = [];
-    for (let c = 0; c < components; c++) if (mask & (1 << c)) chosen.push(c);
+    let mask = rng.int(1, 2 ** components - 1);
     const [tLo, tHi] = paperLike ? PAPER_TEACHER_STRENGTH : MIXTURE_TEACHER_STRENGTH;
     const strength = rng.uniform(tLo, tHi);
     const itemSeed = rng.int(1, 2 ** 31 - 1);
+    let planted = false;
+    if (setting === 'subpopulations') {
+      const balanced = balancedLabels(seed, index, components);
+      // Subpopulation 0 from the balanced draw, the others from the mask; a run sees one at least.
+      mask = (mask & ~1) | (balanced.seen0 ? 1 : 0);
+      if (mask === 0) mask = components > 1 ? 1 << rng.int(1, components - 1) : 1;
+      planted = balanced.planted;
+    }
+    const chosen: number[] = [];
+    for (let c = 0; c < components; c++) if (mask & (1 << c)) chosen.push(c);
     items.push({
       index,
       folder: `adapter-${String(index).padStart(width, '0')}`,
@@ -106,10 +118,32 @@ export function planZoo(count: number, seed: number, components: number, setting
       steps,
       batch: ZOO_BATCH,
       components: setting === 'paper' ? [] : chosen,
-      planted: setting === 'subpopulations' && rng.next() < 0.5,
+      planted,
       teacherStrength: setting === 'subpopulations' ? 0 : strength,
       seed: itemSeed,
     });
   }
   return items;
+}
+
+/**
+ * The subpopulation setting's seen_0 and planted for item `index`: in every group of four
+ * consecutive items each is 1 for exactly two, in an order drawn per group, so both labels are
+ * balanced (a zoo of 4n items has exactly half of each) and independent of the rank, which cycles
+ * with period 2. Drawn from a stream of its own (group g), so item i still depends only on (seed, i).
+ */
+function balancedLabels(seed: number, index: number, components: number): { seen0: boolean; planted: boolean } {
+  const group = Math.floor(index / 4);
+  const rng = new SeededRandom(childSeed(seed ^ 0x5ab0, group + components * 0x10000));
+  const order = (): number[] => {
+    const slots = [0, 1, 2, 3];
+    for (let i = 3; i > 0; i--) {
+      const j = rng.int(0, i);
+      [slots[i], slots[j]] = [slots[j], slots[i]];
+    }
+    return slots;
+  };
+  const seen = order();
+  const planted = order();
+  return { seen0: seen[index % 4] < 2, planted: planted[index % 4] < 2 };
 }

@@ -11,6 +11,7 @@ import {
   seenTerms,
   subpopulationInputs,
   subpopulationStrengths,
+  PLANTED_STRENGTH,
   type SubpopulationTeacher,
 } from './subpopulations';
 import { trainLora, type LoraFactors } from './train';
@@ -152,8 +153,10 @@ export function zooDescription(prepared: PreparedSetting, shape: NetworkShape, m
     },
     teacher: {
       shared: true,
-      strengths: subpopulationStrengths(shape.components),
-      order: 'block 0: subpopulation 0 theta_0, subpopulation j >= 1 theta_{j+1}, planted theta_{K+2}; other blocks: planted theta_0, subpopulation j theta_{j+3}',
+      subpopulationStrengths: subpopulationStrengths(shape.components),
+      plantedStrength: PLANTED_STRENGTH,
+      order: 'block 0: subpopulation c theta_c (distinct, decreasing); block 1: the planted term theta_P; no other terms',
+      u: 'per block orthonormal, each with a^T u = |a|/sqrt(K + 1), so every term moves the output alike',
       recoverable: 'a run moves Delta W along v_j only if its data excite v_j: seen_0 is block 0 sigma_1 ~ theta_0, planted is block 1 sigma_1 ~ theta_P',
     },
   };
