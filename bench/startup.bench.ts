@@ -73,7 +73,7 @@ async function editorPath(path: string): Promise<{ cold: number; warm: number; w
   await cold.dispose();
   const warm = new JobClient(ANALYSIS_WORKER, ORT_WORKER);
   const started = performance.now();
-  await warm.run('warm', { options: { backend: 'auto', device: 'cpu' } });
+  await warm.run('warm', { ort: { backend: 'auto', device: 'cpu' } });
   const warmUp = (performance.now() - started) / 1000;
   const warmRun = await firstSpectrum(warm, path);
   await warm.dispose();

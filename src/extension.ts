@@ -33,7 +33,6 @@ import { HOVER_LANGUAGES, ModuleHoverProvider } from './host/hover/hoverProvider
 import { HoverSources } from './host/hover/hoverSources';
 import { isCancellation, log } from './host/log';
 import { PredictionService } from './host/predict/predictionService';
-import { readSettings } from './host/settings';
 
 /** Registers the editor, the commands and the hovers; everything else happens on demand. */
 export function activate(context: vscode.ExtensionContext): void {
@@ -95,10 +94,11 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.languages.registerHoverProvider({ scheme: 'file', pattern: `**/${CONFIG_FILE_NAME}` }, new ConfigHoverProvider(checks)),
     vscode.workspace.onDidCreateFiles(() => sources.forgetSearches()),
   );
-  // The worker (and onnxruntime, when the settings can use it) starts after activation has
-  // returned, so the first editor's spectra do not wait for it; activation itself does not.
+  // The analysis worker starts after activation has returned, so the first editor's spectra do
+  // not wait for it. onnxruntime does not start here (most windows that activate the extension
+  // never open an adapter): the first adapter editor or analysis starts it (warmOnnxRuntime).
   const activated = performance.now();
-  service.warmUp(readSettings().compute).then(
+  service.warmUp().then(
     () => logger.info(`analysis worker warm ${((performance.now() - activated) / 1000).toFixed(2)} s after activation`),
     (error: unknown) => {
       // Disposed before it finished (the window closed): nothing to say.

@@ -146,13 +146,15 @@ export interface JobKinds {
     readonly progress: ({ readonly phase: 'analyze' } & JobKinds['analyze']['progress']) | ({ readonly phase: 'base' } & ModuleProgress);
   };
   /**
-   * Readies the worker for analyses with these options: the worker is up once it answers, and
-   * onnxruntime (when the options can use it) is loading in the ORT worker the next large job
-   * reuses. `ort` says which: `starting`, or why no ORT worker was started.
+   * Readies the worker: it is up once it answers. With `ort` (the compute options of the jobs
+   * to come), onnxruntime is also loading, when those options can use it, in the ORT worker the
+   * next large job reuses; without it no ORT worker starts (the editor's activation: most
+   * windows never open an adapter). `ort` in the output says which: `starting`, `not asked`, or
+   * why no ORT worker was started.
    */
   readonly warm: {
-    readonly input: { readonly options: ComputeOptions };
-    readonly output: { readonly ort: 'starting' | 'not used' | { readonly unavailable: string } };
+    readonly input: { readonly ort?: ComputeOptions };
+    readonly output: { readonly ort: 'starting' | 'not used' | 'not asked' | { readonly unavailable: string } };
     readonly progress: never;
   };
 }

@@ -17,6 +17,8 @@ export async function analyseFile(
   const stamp = await stampOf(path);
   const cached = service.cache.get(stamp);
   if (cached) return cached;
+  // onnxruntime loads while the header is read; a failure here fails again, coded, in the analysis.
+  service.warmOnnxRuntime(compute).catch(() => undefined);
   const opened = await openAdapter(path);
   await opened.file.close();
   if (!opened.adapter.analysable || opened.adapter.modules.length === 0) {

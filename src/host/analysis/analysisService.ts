@@ -3,7 +3,8 @@ import type { Worker } from 'node:worker_threads';
 import type { Adapter } from '../../core/adapter/model';
 import type { AdapterAnalysis, ModuleResult } from '../../core/analysis/analyze';
 import type { CancellationToken } from '../../core/cancellation';
-import { JobClient } from '../../core/jobs/client';
+import { CancelledError } from '../../core/cancellation';
+import { JobClient, type JobRunner } from '../../core/jobs/client';
 import type { ComputeOptions } from '../../core/compute/worker/protocol';
 import { ResultCache, type FileStamp } from './resultCache';
 
@@ -30,27 +31,37 @@ export interface AnalyzeRequest {
  */
 export class AnalysisService {
   readonly cache = new ResultCache<AnalysedAdapter>();
-  private readonly client: JobClient;
+  private readonly client: ServiceRunner;
   private warming: Promise<void> | null = null;
   private warmState: WarmState = 'cold';
+  /** The onnxruntime warm-ups asked for, one per backend, device and thread count. */
+  private readonly ortWarmed = new Map<string, Promise<void>>();
+  private disposed = false;
 
-  /** `ortWorker` is the ORT worker's script (default: beside the analysis worker's). */
-  constructor(workerScript: string, ortWorker?: string) {
-    this.client = new JobClient(workerScript, ortWorker);
+  /**
+   * `ortWorker` is the ORT worker's script (default: beside the analysis worker's); `client`
+   * replaces the worker's client (tests watch the jobs the service sends).
+   */
+  constructor(workerScript: string, ortWorker?: string, client: ServiceRunner = new JobClient(workerScript, ortWorker)) {
+    this.client = client;
   }
 
   /**
-   * Starts the analysis worker, and onnxruntime in its ORT worker when `compute` can use it, in
-   * the background: it returns at once (activation is not held up), and the first analysis
-   * queues behind the worker's start rather than paying for it after the editor's table is
-   * shown. A warm-up that fails is only logged by the caller; the analysis then starts its own.
+   * Starts the analysis worker (a thread and its bundle's parse: cheap) in the background: it
+   * returns at once (activation is not held up), and the first analysis queues behind the
+   * worker's start rather than paying for it after the editor's table is shown. onnxruntime is
+   * not started here: activation happens in nearly every window, and an ORT session (on CUDA,
+   * hundreds of MB of GPU memory) would be held by windows that never open an adapter; see
+   * warmOnnxRuntime. A warm-up that fails is only logged by the caller; the analysis then
+   * starts its own. After dispose it starts nothing and fails with CancelledError.
    */
-  warmUp(compute: ComputeOptions): Promise<void> {
+  warmUp(): Promise<void> {
     if (this.warming) return this.warming;
     this.warmState = 'warming';
-    // Deferred a turn, so even the worker thread's creation happens after activation returns.
+    // Deferred a turn, so even the worker thread's creation happens after activation returns;
+    // a dispose within that turn must not start a worker on the disposed client.
     this.warming = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => this.client.run('warm', { options: compute }))
+      .then(() => (this.disposed ? Promise.reject(new CancelledError()) : this.client.run('warm', {})))
       .then(
         () => void (this.warmState = 'warm'),
         (error: unknown) => {
@@ -59,6 +70,24 @@ export class AnalysisService {
         },
       );
     return this.warming;
+  }
+
+  /**
+   * Starts onnxruntime's load and first sessions in the ORT worker that analyses with `compute`
+   * will use (when those options can use it at all), once per options: called as an adapter
+   * editor opens, before its header is read, so the load overlaps the header read and the
+   * table's first paint and the first spectra do not wait for it. The warm job queues ahead of
+   * that editor's analysis and answers at once; the load goes on in the ORT worker.
+   */
+  warmOnnxRuntime(compute: ComputeOptions): Promise<void> {
+    if (this.disposed) return Promise.reject(new CancelledError());
+    const key = `${compute.backend} ${compute.device} ${compute.threads ?? ''}`;
+    let warming = this.ortWarmed.get(key);
+    if (!warming) {
+      warming = this.client.run('warm', { ort: compute }).then(() => undefined);
+      this.ortWarmed.set(key, warming);
+    }
+    return warming;
   }
 
   /** Where the warm-up is: not asked for, under way, done (the worker answered), or failed. */
@@ -108,9 +137,13 @@ export class AnalysisService {
   }
 
   dispose(): void {
+    this.disposed = true;
     void this.client.dispose();
   }
 }
+
+/** What the service runs its jobs on: the worker's client, whose thread tests look at. */
+export type ServiceRunner = JobRunner & { readonly worker: Worker | null };
 
 /** The stamp of a file now: what the cache compares to decide that a file is unchanged. */
 export async function stampOf(path: string): Promise<FileStamp> {

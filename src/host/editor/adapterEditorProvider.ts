@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { AnalysisService } from '../analysis/analysisService';
 import { Disposable } from '../disposable';
 import { log, showError } from '../log';
+import { readSettings } from '../settings';
 import { webviewHtml, webviewOptions } from '../webviewHtml';
 import { AdapterDocument, tooLargeNote } from './adapterDocument';
 import type { EditorRegistry } from './editorRegistry';
@@ -34,6 +35,10 @@ export class AdapterEditorProvider extends Disposable implements vscode.CustomRe
 
   async openCustomDocument(uri: vscode.Uri): Promise<AdapterDocument> {
     const started = Date.now();
+    // The first adapter editor is where onnxruntime is first needed: its load starts now, beside
+    // the header read, so the analysis that follows finds it loading or loaded. A failure here
+    // fails again, with its coded error, in that analysis.
+    this.service.warmOnnxRuntime(readSettings().compute).catch(() => undefined);
     try {
       const document = await AdapterDocument.open(uri, this.service);
       log().info(`opened ${uri.fsPath}: ${document.overview.layers.length} modules, ${document.overview.formatDetail} (${Date.now() - started} ms)`);

@@ -14,11 +14,11 @@ const ORT_WORKER = join(__dirname, '..', '..', '..', 'src', 'core', 'compute', '
 test('the editor warm-up returns at once, and the first analysis runs on the worker it started', async () => {
   const service = new AnalysisService(ANALYSIS_WORKER, ORT_WORKER);
   try {
-    const warming = service.warmUp({ backend: 'auto', device: 'cpu' });
+    const warming = service.warmUp();
     // Activation calls this and returns: not even the thread exists yet.
     assert.equal(service.warmth, 'warming');
     assert.equal(service.workerThread, null);
-    assert.equal(service.warmUp({ backend: 'auto', device: 'cpu' }), warming, 'a second call joins the first');
+    assert.equal(service.warmUp(), warming, 'a second call joins the first');
     await warming;
     assert.equal(service.warmth, 'warm');
     const thread = service.workerThread;
