@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { JobClient } from '../core/jobs/client';
 import { scanAdapters, type ScanEvent } from '../core/predict/scan/scan';
 import { shardLabel } from '../core/predict/scan/shard';
@@ -9,12 +10,14 @@ import { clean } from './table';
 const LINE_INTERVAL_MS = 2000;
 
 /**
- * `lora-lens scan DIR --out FILE`: every adapter under DIR analysed in the worker (the same one
- * inspect uses), one invariant feature row each. Progress and skipped adapters go to stderr
+ * `lora-lens scan DIR --out FILE`: every adapter under DIR analysed in a worker (the one inspect
+ * uses; two of them on a machine with two cores or more), one invariant feature row each. Progress and skipped adapters go to stderr
  * (skips even with --quiet: they are results, not chatter); the summary is returned for stdout.
  */
 export async function scan(args: ScanArgs): Promise<string> {
-  const client = new JobClient(workerScript());
+  // One worker per core, up to two: each analysis is one thread's work, so a second worker
+  // keeps the second core busy (rows are still written in order).
+  const clients = Array.from({ length: Math.min(2, availableParallelism()) }, () => new JobClient(workerScript()));
   const started = performance.now();
   const progress = scanProgress(process.stderr, args.quiet);
   try {
@@ -25,7 +28,8 @@ export async function scan(args: ScanArgs): Promise<string> {
       ...(args.k === undefined ? {} : { k: args.k }),
       force: args.force,
       ...(args.shard ? { shard: args.shard } : {}),
-      analyze: async (path, token) => (await client.run('analyze', { path, options: args.compute }, token ? { token } : {})).output.modules,
+      concurrency: clients.length,
+      analyze: async (path, token, lane = 0) => (await clients[lane % clients.length].run('analyze', { path, options: args.compute }, token ? { token } : {})).output.modules,
       onEvent: progress,
     });
     const seconds = (performance.now() - started) / 1000;
@@ -36,7 +40,7 @@ export async function scan(args: ScanArgs): Promise<string> {
     return `${shard}${what}; ${summary.analysed} analysed, ${summary.skipped.length} skipped in ${seconds.toFixed(1)} s${rate}${summary.layout ? `; layout ${summary.layout}` : ''}\n`;
   } finally {
     progress({ type: 'adapter', done: -1, todo: 0, path: '' });
-    await client.dispose();
+    await Promise.all(clients.map((c) => c.dispose()));
   }
 }
 

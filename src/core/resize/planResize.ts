@@ -4,6 +4,7 @@ import { resolveWeightsFile } from '../adapter/resolve';
 import type { CancellationToken } from '../cancellation';
 import type { ComputeBackend } from '../compute/backend';
 import { fileStamp, type FileStamp } from './fileStamp';
+import { startSha256, type PendingHash } from './hash';
 import { ResizeError } from './errors';
 import { inputLayout, factorNames } from './names';
 import { prepareAdapter, rankInputs, type PreparedAdapter } from './prepare';
@@ -29,6 +30,11 @@ export interface PlannedResize {
   /** Null when the method cannot make a plan (its problem says why). */
   readonly plan: RankPlan | null;
   readonly problems: readonly Problem[];
+  /**
+   * The input's SHA-256 for the provenance key, started when the file was opened (on its own
+   * thread, beside pass one) when a write may follow; null for a plan alone.
+   */
+  readonly hash: PendingHash | null;
 }
 
 export interface PlanOptions extends ResizeCompute {
@@ -55,9 +61,12 @@ export async function planResize(options: PlanOptions): Promise<PlannedResize> {
   // Stamped before reading: a change made while pass one runs still shows when a write reuses the plan.
   const stamp = await fileStamp(weights);
   const opened = await openAdapter(weights);
+  // Only a write needs the hash; starting it now lets it run beside pass one.
+  const hash = options.output === undefined ? null : startSha256(opened.adapter.file);
   let chosen: ChosenBackend | undefined;
   const close = async (): Promise<void> => {
     try {
+      await hash?.stop();
       await opened.file.close();
     } finally {
       if (chosen?.owned) await chosen.backend.dispose();
@@ -129,7 +138,7 @@ export async function planResize(options: PlanOptions): Promise<PlannedResize> {
         message: `${zero.length} module(s) would keep rank 0 because their ΔW is zero (${list(zero.map((l) => l.name))}); a fixed rank or a kohya rule keeps rank 1 for them`,
       });
     }
-    return { opened, stamp, backend: chosen.backend, ...(chosen.note ? { backendNote: chosen.note } : {}), close, prepared, target, plan, problems };
+    return { opened, stamp, backend: chosen.backend, ...(chosen.note ? { backendNote: chosen.note } : {}), close, prepared, target, plan, problems, hash };
   } catch (error) {
     await close();
     throw error;

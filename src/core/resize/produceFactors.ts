@@ -15,10 +15,15 @@ const ENCODE: Readonly<Record<FloatDType, (values: ArrayLike<number>, target?: U
   BF16: encodeBFloat16,
 };
 
-/** A module's truncated factors as they will be stored. */
+/** A module's truncated factors as the backend gave them, and the layout each is stored in. */
 interface Truncated {
-  A: Float64Array | null;
-  B: Float64Array | null;
+  A: Pending | null;
+  B: Pending | null;
+}
+
+interface Pending {
+  readonly factor: MappedFactor;
+  readonly layout: 'tall' | 'wide';
 }
 
 /** Modules [from, to) in progress or done. */
@@ -43,6 +48,8 @@ export class FactorProducer {
   private batches = 0;
   /** The encoded bytes of one factor at a time: the writer is done with each chunk when `put` resolves. */
   private encoded = new Uint8Array(0);
+  /** A factor transposed into its stored layout just before it is encoded, reused like `encoded`. */
+  private transposed = new Float64Array(0);
 
   constructor(
     private readonly file: TensorSource,
@@ -62,10 +69,13 @@ export class FactorProducer {
     if (t.kind === 'copy') return this.file.streamBytes(t.source, put);
     const ready = await this.batchOf(t.module);
     const entry = ready.get(t.module);
-    const values = entry?.[t.role];
-    if (!entry || !values) throw new Error(`factor ${t.role} of module ${t.module} was asked for twice or out of order`);
+    const pending = entry?.[t.role];
+    if (!entry || !pending) throw new Error(`factor ${t.role} of module ${t.module} was asked for twice or out of order`);
     entry[t.role] = null;
     if (!entry.A && !entry.B) ready.delete(t.module);
+    const { factor } = pending;
+    if (factor.layout !== pending.layout && this.transposed.length < factor.values.length) this.transposed = new Float64Array(factor.values.length);
+    const values = inLayout(factor, pending.layout, this.transposed);
     const bytes = values.length * (t.dtype === 'F64' ? 8 : t.dtype === 'F32' ? 4 : 2);
     if (this.encoded.length < bytes) this.encoded = new Uint8Array(bytes);
     await put(ENCODE[t.dtype](values, this.encoded));
@@ -119,7 +129,8 @@ export class FactorProducer {
       const { names } = this.written[index];
       const [Bp, Atp] = results.slice(2 * (index - from), 2 * (index - from) + 2);
       // A' is stored k×n (A'ᵀ wide) or n×k when transposed; B' is m×k (tall) or k×m when transposed.
-      out.set(index, { A: inLayout(Atp, names.transposedA ? 'tall' : 'wide'), B: inLayout(Bp, names.transposedB ? 'wide' : 'tall') });
+      // Transposed when encoded (produce), into one reused buffer: no second copy of each factor is kept.
+      out.set(index, { A: { factor: Atp, layout: names.transposedA ? 'tall' : 'wide' }, B: { factor: Bp, layout: names.transposedB ? 'wide' : 'tall' } });
       this.finished++;
       this.onProgress?.(this.modules.length + this.finished, 2 * this.modules.length);
     }
@@ -127,12 +138,26 @@ export class FactorProducer {
   }
 }
 
-/** A product's values in the wanted layout: as they are, or transposed (d×k row-major ↔ k×d row-major). */
-function inLayout(f: MappedFactor, layout: 'tall' | 'wide'): Float64Array {
+/**
+ * Rows per block of a transposition: a block of 64 rows of up to a few hundred columns stays in
+ * cache while it is written, where a plain double loop over a factor of 28672 rows misses the
+ * cache on nearly every strided write.
+ */
+const TRANSPOSE_BLOCK_ROWS = 64;
+
+/**
+ * A product's values in the wanted layout: as they are, or transposed (d×k row-major ↔ k×d
+ * row-major) into the start of `scratch`, which must hold them. Pure copies: the values are the
+ * same whatever the blocking.
+ */
+function inLayout(f: MappedFactor, layout: 'tall' | 'wide', scratch: Float64Array): Float64Array {
   if (f.layout === layout) return f.values;
   const { rows: d, cols: k, values } = f;
-  const out = new Float64Array(d * k);
-  if (f.layout === 'tall') for (let i = 0; i < d; i++) for (let j = 0; j < k; j++) out[j * d + i] = values[i * k + j];
-  else for (let j = 0; j < k; j++) for (let i = 0; i < d; i++) out[i * k + j] = values[j * d + i];
+  const out = scratch.subarray(0, d * k);
+  for (let start = 0; start < d; start += TRANSPOSE_BLOCK_ROWS) {
+    const end = Math.min(d, start + TRANSPOSE_BLOCK_ROWS);
+    if (f.layout === 'tall') for (let j = 0; j < k; j++) for (let i = start; i < end; i++) out[j * d + i] = values[i * k + j];
+    else for (let j = 0; j < k; j++) for (let i = start; i < end; i++) out[i * k + j] = values[j * d + i];
+  }
   return out;
 }

@@ -1,7 +1,8 @@
-import { mkdir, rmdir } from 'node:fs/promises';
+import { mkdir, rmdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { throwIfCancelled, type CancellationToken } from '../cancellation';
 import { AdapterError } from '../adapter/errors';
+import { identityOf } from '../container/fileIdentity';
 import { assertUnchanged } from '../container/unchanged';
 import { writeOutputSet, type OutputFile } from '../io/outputSet';
 import { SafetensorsError } from '../safetensors/errors';
@@ -9,7 +10,6 @@ import type { TensorSource } from '../container/source';
 import { safetensorsContents } from '../safetensors/writer';
 import { CheckedPlan } from './checkedPlan';
 import { ResizeError } from './errors';
-import { sha256File } from './hash';
 import { outputMetadata, peftConfig } from './outputConfig';
 import { planResize, type PlannedResize } from './planResize';
 import { FactorProducer } from './produceFactors';
@@ -144,15 +144,17 @@ async function write(planned: PlannedResize, plan: RankPlan, options: ResizeOpti
   const layout = planTensors(adapter, target.layout, prepared.modules, ranks, dtype, prepared.skipped);
   const config = target.config ? peftConfig(adapter, layout.modules) : null;
   const notes = [...(target.note ? [target.note] : []), ...(planned.backendNote ? [planned.backendNote] : []), ...layout.notes, ...(config?.warnings ?? [])];
+  // The hash read the file by its path on its own thread: it is the input's only if the file is
+  // still the one opened and the handle it read has the same identity.
+  await assertUnchanged(file);
+  const sha256 = await hashOf(planned, adapter.file);
   const provenance = {
-    'lora_lens.source_sha256': await sha256File(adapter.file),
+    'lora_lens.source_sha256': sha256,
     'lora_lens.source_file': adapter.file.split(/[\\/]/).at(-1) ?? adapter.file,
     'lora_lens.method': options.method.kind,
     'lora_lens.param': methodParam(options.method),
     'lora_lens.version': typeof LORA_LENS_VERSION === 'string' ? LORA_LENS_VERSION : 'dev',
   };
-  // The hash above read the file by its path: it is the input's only if the file is the one opened.
-  await assertUnchanged(file);
   throwIfCancelled(options.token);
   const folder = dirname(target.weights);
   const created =
@@ -202,6 +204,18 @@ async function write(planned: PlannedResize, plan: RankPlan, options: ResizeOpti
   }
   const files = outputs.map((o) => o.path);
   return { plan, files, skipped, notes, backend: planned.backend.name };
+}
+
+/** The input's SHA-256 from the hash pass one started, checked against the file's identity now. */
+async function hashOf(planned: PlannedResize, path: string): Promise<string> {
+  if (!planned.hash) throw new Error('a plan made without an output cannot be written');
+  let now;
+  try {
+    now = identityOf(await stat(path));
+  } catch (error) {
+    throw new AdapterError('IO_ERROR', `${path} could not be read: ${(error as Error).message}`, path);
+  }
+  return planned.hash.of(now);
 }
 
 /** The parameter as text for the provenance key, e.g. "0.95", "rank:256". */

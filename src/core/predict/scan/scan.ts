@@ -23,8 +23,17 @@ export interface ScanOptions {
   readonly force?: boolean;
   /** Scan only this shard's adapters (shardOf their key); `out` is then this shard's own file. */
   readonly shard?: Shard;
-  /** Analyses one adapter folder: module results in the adapter's module order (the CLI uses the worker). */
-  readonly analyze: (path: string, token?: CancellationToken) => Promise<readonly ModuleResult[]>;
+  /**
+   * Analyses one adapter folder: module results in the adapter's module order (the CLI uses the
+   * worker). `lane` (0 … concurrency − 1) tells which of the analyses in flight this is, so a
+   * caller with one runner per lane keeps each runner to one job at a time.
+   */
+  readonly analyze: (path: string, token?: CancellationToken, lane?: number) => Promise<readonly ModuleResult[]>;
+  /**
+   * Adapters analysed at once (default 1, at most MAX_CONCURRENCY): with a runner per lane on its
+   * own thread, a second core works while the first does. The output is the same whatever it is.
+   */
+  readonly concurrency?: number;
   readonly token?: CancellationToken;
   readonly onEvent?: (event: ScanEvent) => void;
 }
@@ -49,6 +58,12 @@ export interface ScanSummary {
   readonly layout: string | null;
   readonly rows: number;
 }
+
+/** What one analysis of the per-adapter path gave: module results, or the error to skip it with. */
+type Outcome = { readonly modules: readonly ModuleResult[] | null } | { readonly error: unknown };
+
+/** The most analyses a scan keeps in flight: each holds one adapter's factors in memory. */
+export const MAX_CONCURRENCY = 4;
 
 /** A long scan rewrites its output at most this often, so that resuming loses at most this much work. */
 const FLUSH_MS = 1000;
@@ -137,20 +152,54 @@ async function scanLocked(options: ScanOptions): Promise<ScanSummary> {
     if (layout) await writeFileAtomic(options.out, renderScan(options.format, layout, [...kept, ...added], shard));
     flushed = Date.now();
   };
-  for (const [i, c] of candidates.entries()) {
+  // Up to `width` analyses in flight (each runner on its own thread), taken in candidate order,
+  // so rows, skips and flushes come out exactly as one at a time would give them.
+  const width = Math.max(1, Math.min(MAX_CONCURRENCY, Math.floor(options.concurrency ?? 1)));
+  const inFlight: Promise<Outcome>[] = [];
+  let next = 0;
+  const begin = (): void => {
+    const i = next++;
+    const c = candidates[i];
     throwIfCancelled(options.token);
     options.onEvent?.({ type: 'adapter', done: i, todo: candidates.length, path: c.found.key });
-    if (!layout) continue;
+    if (!layout) {
+      inFlight.push(Promise.resolve({ modules: null }));
+      return;
+    }
     try {
       checkModules(c.adapter, layout);
-      analysed++;
-      const modules = await options.analyze(c.found.path, options.token);
-      added.push({ path: c.found.key, features: adapterFeatures(c.adapter, modules, layout) });
     } catch (error) {
-      if (error instanceof CancelledError) throw error;
-      skip(c.found.key, error instanceof Error ? error.message : String(error));
+      inFlight.push(Promise.resolve({ error }));
+      return;
     }
-    if (Date.now() - flushed >= FLUSH_MS) await flush();
+    analysed++;
+    inFlight.push(
+      options.analyze(c.found.path, options.token, i % width).then(
+        (modules) => ({ modules }),
+        (error: unknown) => ({ error }),
+      ),
+    );
+  };
+  try {
+    for (let i = 0; i < candidates.length; i++) {
+      while (next < candidates.length && next < i + width) begin();
+      const outcome = await (inFlight.shift() as Promise<Outcome>);
+      const c = candidates[i];
+      if ('error' in outcome) {
+        if (outcome.error instanceof CancelledError) throw outcome.error;
+        skip(c.found.key, outcome.error instanceof Error ? outcome.error.message : String(outcome.error));
+      } else if (outcome.modules && layout) {
+        try {
+          added.push({ path: c.found.key, features: adapterFeatures(c.adapter, outcome.modules, layout) });
+        } catch (error) {
+          skip(c.found.key, error instanceof Error ? error.message : String(error));
+        }
+      }
+      if (Date.now() - flushed >= FLUSH_MS) await flush();
+    }
+  } finally {
+    // Analyses still running when the scan stops (cancelled) end on their own; none is left unawaited.
+    await Promise.all(inFlight);
   }
   await flush();
   return { found: found.length, kept: kept.length, analysed, added: added.length, skipped, layout: layout?.id ?? null, rows: kept.length + added.length };

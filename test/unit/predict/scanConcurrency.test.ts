@@ -1,0 +1,83 @@
+import { strict as assert } from 'node:assert';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { ModuleResult } from '../../../src/core/analysis/analyze';
+import { scanAdapters, type ScanEvent } from '../../../src/core/predict/scan/scan';
+import { removeDir, tempDir } from '../../helpers/fixtures';
+import { Rng } from '../../helpers/random';
+import { analyseHere, randomModules, writePeftAdapter } from './predictFixtures';
+
+/**
+ * Analyses in flight at once must give the output one at a time gives, byte for byte, whatever
+ * order they finish in: here earlier adapters are held longer than later ones, so they finish
+ * out of order, and one of them fails.
+ */
+test('scan with several analyses in flight writes what a serial scan writes, and skips a failed one in its place', async () => {
+  const rng = Rng.fresh();
+  const root = await tempDir();
+  try {
+    const count = rng.int(5, 8);
+    const modules = randomModules(rng, 2);
+    for (let i = 0; i < count; i++) await writePeftAdapter(join(root, 'runs', `run-${i}`), rng, modules, rng.int(1, 5));
+    const failing = join(root, 'runs', `run-${rng.int(0, count - 1)}`);
+    const serialOut = join(root, 'serial.csv');
+    const serial = await scanAdapters({
+      root,
+      out: serialOut,
+      format: 'csv',
+      k: 3,
+      analyze: async (path) => {
+        if (path === failing) throw new Error('analysis failed');
+        return (await analyseHere(path)).modules;
+      },
+    });
+    for (const width of [2, 3]) {
+      const out = join(root, `wide-${width}.csv`);
+      const lanes: number[] = [];
+      let inFlight = 0;
+      let most = 0;
+      const events: ScanEvent[] = [];
+      const done: number[] = [];
+      const summary = await scanAdapters({
+        root,
+        out,
+        format: 'csv',
+        k: 3,
+        concurrency: width,
+        onEvent: (e) => events.push(e),
+        analyze: async (path, _token, lane) => {
+          lanes.push(lane ?? -1);
+          most = Math.max(most, ++inFlight);
+          const result = await analyseHere(path);
+          // Earlier adapters are held longer, so within a window they finish after later ones.
+          const index = Number(path.slice(path.lastIndexOf('-') + 1));
+          for (let turn = 0; turn < 4 * (count - index); turn++) await new Promise((resolve) => setImmediate(resolve));
+          inFlight--;
+          done.push(index);
+          if (path === failing) throw new Error('analysis failed');
+          return result.modules as readonly ModuleResult[];
+        },
+      });
+      assert.equal(await readFile(out, 'utf8'), await readFile(serialOut, 'utf8'), `width ${width} ${rng.tag}`);
+      assert.deepEqual(summary.skipped, serial.skipped, rng.tag);
+      assert.deepEqual([summary.analysed, summary.added], [serial.analysed, serial.added]);
+      assert.ok(most > 1 && most <= width, `at most ${width} in flight, and more than one (${most}) ${rng.tag}`);
+      assert.notDeepEqual(
+        done,
+        [...done].sort((a, b) => a - b),
+        `the analyses finished out of order ${rng.tag}`,
+      );
+      assert.deepEqual(
+        lanes,
+        Array.from({ length: count }, (_, i) => i % width),
+      );
+      assert.deepEqual(
+        events.filter((e) => e.type === 'adapter').map((e) => (e.type === 'adapter' ? e.done : -1)),
+        Array.from({ length: count }, (_, i) => i),
+      );
+    }
+  } finally {
+    await removeDir(root);
+  }
+});
