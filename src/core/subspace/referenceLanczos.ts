@@ -18,6 +18,11 @@ export interface LanczosOptions {
   /** Right vectors are kept orthogonal to this unit vector: the run sees ΔW·(I − w·wᵀ). */
   readonly deflate?: Float64Array;
   readonly maxSteps: number;
+  /**
+   * Run on ΔWᵀ instead (u, v, `deflate` then belong to ΔWᵀ). Callers pass it when m < n: the
+   * right space must be the one that runs out first, where β_k = 0 makes the residual exact.
+   */
+  readonly transpose?: boolean;
   readonly seed: number;
   /** Accept the current top triplet (σ1, σ2 Ritz values, residual of the top one). */
   readonly stop: (sigma: number, second: number, residual: number) => boolean;
@@ -37,7 +42,13 @@ export interface LanczosOptions {
  */
 export async function lanczosTop(D: Float64Array, m: number, n: number, options: LanczosOptions): Promise<LanczosTop> {
   const { deflate } = options;
-  const steps = Math.max(1, Math.min(options.maxSteps, m, n - (deflate ? 1 : 0)));
+  const [rows, cols] = options.transpose ? [n, m] : [m, n];
+  const mul = options.transpose ? (x: Float64Array) => timesTransposed(D, m, n, x) : (x: Float64Array) => times(D, m, n, x);
+  const mulT = options.transpose ? (y: Float64Array) => times(D, m, n, y) : (y: Float64Array) => timesTransposed(D, m, n, y);
+  const room = Math.min(rows, cols - (deflate ? 1 : 0));
+  // Nothing left beside the deflated vector: the operator is zero there.
+  if (room < 1) return { sigma: 0, second: 0, residual: 0, u: new Float64Array(rows), v: new Float64Array(cols), stopped: true };
+  const steps = Math.min(options.maxSteps, room);
   let scale = 0;
   for (const x of D) scale += x * x;
   const tiny = 1e-14 * Math.sqrt(scale);
@@ -46,31 +57,31 @@ export async function lanczosTop(D: Float64Array, m: number, n: number, options:
   const V: Float64Array[] = [];
   const alpha: number[] = [];
   const beta: number[] = [];
-  V.push(unitOrthogonal(random, n, deflate ? [deflate] : [], null));
+  V.push(unitOrthogonal(random, cols, deflate ? [deflate] : [], null));
   let best: Omit<LanczosTop, 'stopped'> | null = null;
   let nextCheck = 1;
   for (let k = 1; k <= steps; k++) {
     const v = V[k - 1];
-    const p = times(D, m, n, v);
+    const p = mul(v);
     if (k > 1) axpy(p, -beta[k - 2], U[k - 2]);
     const a = reorthogonalize(p, U, null);
     alpha.push(a > tiny ? a : 0);
-    U.push(a > tiny ? scaled(p, 1 / a) : unitOrthogonal(random, m, U, null));
-    const q = timesTransposed(D, m, n, U[k - 1]);
+    U.push(a > tiny ? scaled(p, 1 / a) : unitOrthogonal(random, rows, U, null));
+    const q = mulT(U[k - 1]);
     axpy(q, -alpha[k - 1], v);
     const b = reorthogonalize(q, V, deflate ?? null);
     beta.push(b > tiny ? b : 0);
     if (k === nextCheck || k === steps) {
-      const ritz = ritzTop(U, V, alpha, beta, m, n);
+      const ritz = ritzTop(U, V, alpha, beta, rows, cols);
       best = ritz;
       if (options.stop(ritz.sigma, ritz.second, ritz.residual)) return { ...ritz, stopped: true };
       nextCheck = k + Math.max(4, Math.floor(k / 8));
       await new Promise<void>((resolve) => setTimeout(resolve, 0));
       throwIfCancelled(options.token);
     }
-    if (k < steps) V.push(b > tiny ? scaled(q, 1 / b) : unitOrthogonal(random, n, deflate ? [...V, deflate] : V, null));
+    if (k < steps) V.push(b > tiny ? scaled(q, 1 / b) : unitOrthogonal(random, cols, deflate ? [...V, deflate] : V, null));
   }
-  return { ...(best ?? ritzTop(U, V, alpha, beta, m, n)), stopped: false };
+  return { ...(best ?? ritzTop(U, V, alpha, beta, rows, cols)), stopped: false };
 }
 
 function ritzTop(U: Float64Array[], V: Float64Array[], alpha: number[], beta: number[], m: number, n: number): Omit<LanczosTop, 'stopped'> {

@@ -49,8 +49,10 @@ export async function topSingularPair(ref: MatrixReference, token?: Cancellation
     return { kind: 'determined', u: svd.U.data.slice(0, m), v: svd.V.data.slice(0, n) };
   }
   const maxSteps = Math.max(8, Math.min(MAX_STEPS, Math.floor(MAX_WORK / (2 * m * n))));
+  // On ΔWᵀ when m < n (u and v swap back below), so the right space is the smaller one.
+  const transpose = m < n;
   const run = (seed: number, stop: (sigma: number, second: number, residual: number) => boolean, deflate?: Float64Array) =>
-    lanczosTop(data, m, n, { maxSteps, seed, stop, token, ...(deflate ? { deflate } : {}) });
+    lanczosTop(data, m, n, { maxSteps, seed, stop, token, transpose, ...(deflate ? { deflate } : {}) });
   // The first stop uses the run's own σ̃2, a lower bound on σ2; when the gap it then finds is
   // smaller, one more run asks for the residual that gap needs.
   let top = await run(0x9e3779b9, (sigma, second, residual) => residual <= Math.max(ANGLE * (sigma - second), FLOOR * sigma));
@@ -61,7 +63,7 @@ export async function topSingularPair(ref: MatrixReference, token?: Cancellation
     const rest = await run(0x85ebca6b, (second, _, residual) => residual <= Math.max(0.01 * Math.abs(sigma - second), FLOOR * sigma), top.v);
     const gap = sigma - (rest.sigma + rest.residual);
     const bound = Math.max(ANGLE * gap, FLOOR * sigma);
-    if (gap >= GAP * sigma && top.residual <= bound) return { kind: 'determined', u: top.u, v: top.v };
+    if (gap >= GAP * sigma && top.residual <= bound) return { kind: 'determined', u: transpose ? top.v : top.u, v: transpose ? top.u : top.v };
     if (sigma - rest.sigma < GAP * sigma) return { kind: 'close' };
     if (attempt > 0 || !top.stopped || gap <= 0) return { kind: 'unconverged' };
     top = await run(0x9e3779b9, (s, _, residual) => residual <= Math.max(ANGLE * gap, FLOOR * s));

@@ -102,3 +102,23 @@ test('a rank-1 reference takes the top pair exactly; a cancelled token stops the
   if (pair.kind === 'determined') assert.ok(1 - Math.abs(pair.u.reduce((s, x, i) => s + x * u[i], 0)) <= 1e-13, rng.tag);
   await assert.rejects(topSingularPair(reference(m, n, rng.gaussians(m * n)), { isCancellationRequested: true }), CancelledError);
 });
+
+test('one row, one column and an identity past the dense size: the row or column itself, and close for equal σ', async () => {
+  const rng = Rng.fresh();
+  for (const [m, n] of [
+    [1, 20000],
+    [20000, 1],
+  ]) {
+    const D = rng.gaussians(m * n);
+    const pair = await topSingularPair(reference(m, n, D));
+    assert.equal(pair.kind, 'determined', `${m}×${n} ${rng.tag}`);
+    if (pair.kind !== 'determined') return;
+    const long = m > n ? pair.u : pair.v;
+    const norm = Math.sqrt(D.reduce((s, x) => s + x * x, 0));
+    assert.ok(1 - Math.abs(long.reduce((s, x, i) => s + (x * D[i]) / norm, 0)) <= 1e-13, `${m}×${n} ${rng.tag}`);
+  }
+  const d = 130;
+  const I = new Float64Array(d * d);
+  for (let i = 0; i < d; i++) I[i * d + i] = 1;
+  assert.deepEqual(await topSingularPair(reference(d, d, I)), { kind: 'close' });
+});
