@@ -105,7 +105,7 @@ export async function checkpointSeries(paths: readonly string[], options: Checkp
     for (const c of checkpoints) opened.push(await openAdapter(c.weights));
     const backend: ComputeBackend = options.backendFor?.(opened.map((o) => o.adapter)) ?? new JsBackend();
     const final = opened[opened.length - 1];
-    const reference = options.reference === undefined ? null : await matchReference(options.reference, final.adapter.modules);
+    const reference = options.reference === undefined ? null : await matchReference(options.reference, final.adapter.modules, options.token);
     const unmatched: CheckpointUnmatched[] = [];
     const partners = opened.map((o, index) => {
       const matching = matchModules(final.adapter.modules, o.adapter.modules);

@@ -51,8 +51,11 @@ export interface Reference {
 export const REFERENCE_LIMITS = {
   maxVectorLength: 1 << 20,
   maxMatrixElements: 1 << 25,
-  /** Every tensor together, as float64. */
-  maxTotalElements: 1 << 27,
+  /**
+   * Every tensor together: 2^26 values are 512 MiB as float64, all of which stay in memory for
+   * the whole series (two of the largest ΔW), beside the checkpoints' own factors.
+   */
+  maxTotalElements: 1 << 26,
   /** A header is a few hundred bytes per module; 16 MiB is tens of thousands of modules. */
   maxHeaderBytes: 16 * 1024 * 1024,
   maxModules: 100_000,
@@ -200,19 +203,40 @@ async function matrixOf(file: SafetensorsFile, name: string, info: TensorInfo, p
       path,
       info.name,
     );
-  const stored = await finiteValues(file, info, path);
-  const data = new Float64Array(stored.length);
+  // The file's row-major [m, n] becomes column-major in place: one m·n buffer, not two.
+  const data = transposeInPlace(await finiteValues(file, info, path), rows, cols);
   let sum = 0;
-  for (let i = 0; i < rows; i++)
-    for (let j = 0; j < cols; j++) {
-      const x = stored[i * cols + j];
-      data[j * rows + i] = x;
-      sum += x * x;
-    }
+  for (const x of data) sum += x * x;
   const norm = Math.sqrt(sum);
   if (!(norm > 0) || !Number.isFinite(norm))
     throw new ReferenceFileError('BAD_VALUE', `${info.name} has norm ${norm}; a reference ΔW must be non-zero and finite`, path, info.name);
   return { kind: 'delta_w', name, rows, cols, data, norm };
+}
+
+/**
+ * A row-major rows×cols matrix rewritten column-major in its own buffer by following the cycles
+ * of the permutation p → p·rows mod (N − 1) (the entry at i·cols + j belongs at j·rows + i), with
+ * a bitmap of N bits for what has moved (Knuth, TAOCP vol. 1, §1.3.3 ex. 12). p·rows stays below
+ * 2^50, exact in a double, since N ≤ 2^25.
+ */
+function transposeInPlace(a: Float64Array, rows: number, cols: number): Float64Array {
+  const N = rows * cols;
+  if (rows === 1 || cols === 1) return a;
+  const moved = new Uint8Array(Math.ceil(N / 8));
+  for (let start = 1; start < N - 1; start++) {
+    if (moved[start >> 3] & (1 << (start & 7))) continue;
+    let p = start;
+    let carried = a[start];
+    do {
+      const q = (p * rows) % (N - 1);
+      const next = a[q];
+      a[q] = carried;
+      carried = next;
+      moved[q >> 3] |= 1 << (q & 7);
+      p = q;
+    } while (p !== start);
+  }
+  return a;
 }
 
 async function finiteValues(file: SafetensorsFile, info: TensorInfo, path: string): Promise<Float64Array> {

@@ -1,4 +1,5 @@
 import type { AdaptedModule } from '../adapter/model';
+import type { CancellationToken } from '../cancellation';
 import { baseModuleKey } from './names';
 import { ReferenceFileError } from './referenceErrors';
 import { readReference, type ModuleReference } from './referenceFile';
@@ -43,9 +44,14 @@ export interface ReferenceMatch {
  * name first, then by the base module they adapt (baseModuleKey, so `blocks.0.fc` in the file
  * finds a module named `base_model.model.blocks.0.fc` or a kohya spelling of it). A matched
  * entry whose m×n is not the module's is an error (ReferenceFileError SHAPE_MISMATCH); an entry
- * no module matches is a warning; a module without an entry is listed in `unreferenced`.
+ * no module matches is a warning; a module without an entry is listed in `unreferenced`. A delta_w
+ * entry's top pair (topSingularPair) checks `token` between its steps.
  */
-export async function matchReference(path: string, modules: readonly AdaptedModule[]): Promise<{ byModule: Map<AdaptedModule, ReferenceMatch>; summary: ReferenceSummary }> {
+export async function matchReference(
+  path: string,
+  modules: readonly AdaptedModule[],
+  token?: CancellationToken,
+): Promise<{ byModule: Map<AdaptedModule, ReferenceMatch>; summary: ReferenceSummary }> {
   const reference = await readReference(path);
   const exact = new Map(modules.map((m) => [m.name, m]));
   const keyed = new Map<string, AdaptedModule>();
@@ -74,7 +80,14 @@ export async function matchReference(path: string, modules: readonly AdaptedModu
     if (module && byModule.has(module)) warnings.push(`reference entries ${byModule.get(module)?.reference.name} and ${ref.name} both name ${module.name}; the first is used`);
     else if (module) {
       checkShape(module.shape, module.name);
-      byModule.set(module, { reference: ref, directions: referenceDirections(ref), checkShape });
+      const directions = await referenceDirections(ref, token);
+      if ('reason' in directions)
+        warnings.push(
+          directions.reason === 'close'
+            ? `${ref.name}: ΔW_ref's top singular vectors are not determined (σ1 − σ2 < 1e-6·σ1), so its alignments are not given (the other measures are)`
+            : `${ref.name}: ΔW_ref's top singular vectors did not converge within the work cap, so its alignments are not given (the other measures are)`,
+        );
+      byModule.set(module, { reference: ref, directions: 'reason' in directions ? null : directions, checkShape });
     } else warnings.push(`the reference names ${ref.name}, which the adapter does not have`);
     const used = module && byModule.get(module)?.reference === ref;
     summaries.push({
@@ -86,8 +99,6 @@ export async function matchReference(path: string, modules: readonly AdaptedModu
       module: used ? module.name : null,
       alignments: used ? byModule.get(module)?.directions !== null : ref.kind === 'uv',
     });
-    if (used && ref.kind === 'delta_w' && byModule.get(module)?.directions === null)
-      warnings.push(`${ref.name}: ΔW_ref's top singular vectors are not determined (σ1 and σ2 too close), so its alignments are not given; the recovery error is`);
   }
   const unreferenced = modules.filter((m) => !byModule.has(m)).map((m) => m.name);
   return { byModule, summary: { file: path, kind: reference.kind, modules: summaries, unreferenced, warnings } };

@@ -1,3 +1,4 @@
+import type { CancellationToken } from '../cancellation';
 import { asColumnMajor64 } from '../compute/backend';
 import { applyQ, applyQt, householderFactor, triangularFactor, type HouseholderFactors } from '../linalg/householder';
 import { multiply, type Matrix } from '../linalg/matrix';
@@ -29,10 +30,13 @@ export interface ReferenceDirections {
 
 /**
  * û, v̂ of a reference: its own for a direction, the top singular pair of a matrix (computed once
- * per module; null when σ1 and σ2 are too close for the pair to be determined).
+ * per module; `reason` says why not when it is not determined: σ1 and σ2 too close, or the work
+ * cap came first).
  */
-export function referenceDirections(ref: ModuleReference): ReferenceDirections | null {
-  return ref.kind === 'uv' ? { u: ref.u, v: ref.v } : topSingularPair(ref);
+export async function referenceDirections(ref: ModuleReference, token?: CancellationToken): Promise<ReferenceDirections | { readonly reason: 'close' | 'unconverged' }> {
+  if (ref.kind === 'uv') return { u: ref.u, v: ref.v };
+  const pair = await topSingularPair(ref, token);
+  return pair.kind === 'determined' ? { u: pair.u, v: pair.v } : { reason: pair.kind };
 }
 
 /**

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { encodeSafetensors } from '../../../src/core/safetensors/writer';
 import { checkpointSeries } from '../../../src/core/subspace/checkpoints';
 import { ReferenceFileError, type ReferenceErrorCode } from '../../../src/core/subspace/referenceErrors';
-import { readReference } from '../../../src/core/subspace/referenceFile';
+import { readReference, REFERENCE_LIMITS } from '../../../src/core/subspace/referenceFile';
 import { fixtureBytes, removeDir, tempDir, type FixtureTensor } from '../../helpers/fixtures';
 import { Rng } from '../../helpers/random';
 import { writeReference, writeRun } from './referenceRun';
@@ -91,6 +91,54 @@ test("a reference whose m×n is not the adapter module's is refused with SHAPE_M
     await rejectsWith(checkpointSeries([run.folder], { reference: file }), 'SHAPE_MISMATCH', `u/v swapped ${rng.tag}`);
     await writeReference(join(dir, 'wrongdw.safetensors'), [{ ...mod, m: mod.n, n: mod.m, u: mod.v, v: mod.u }], 'delta_w');
     await rejectsWith(checkpointSeries([run.folder], { reference: join(dir, 'wrongdw.safetensors') }), 'SHAPE_MISMATCH', `ΔW transposed ${rng.tag}`);
+  } finally {
+    await removeDir(dir);
+  }
+});
+
+test('the values of a reference together are capped at 2^26 (512 MiB as float64); past the cap TOO_LARGE', async () => {
+  assert.equal(REFERENCE_LIMITS.maxTotalElements, 2 ** 26);
+  const dir = await tempDir();
+  const saved = REFERENCE_LIMITS.maxTotalElements;
+  try {
+    const path = join(dir, 'two.safetensors');
+    const tensors: FixtureTensor[] = [
+      { name: 'a.delta_w', shape: [3, 4], values: Array.from({ length: 12 }, (_, i) => i + 1) },
+      { name: 'b.u', shape: [3], values: [1, 2, 3] },
+      { name: 'b.v', shape: [2], values: [1, -1] },
+    ];
+    await writeFile(path, fixtureBytes(tensors));
+    // A lowered cap stands in for a file of 2^26 values: each module fits it, both together do not.
+    REFERENCE_LIMITS.maxTotalElements = 16;
+    await rejectsWith(readReference(path), 'TOO_LARGE', 'past the total');
+    REFERENCE_LIMITS.maxTotalElements = 17;
+    assert.equal((await readReference(path)).modules.length, 2);
+  } finally {
+    REFERENCE_LIMITS.maxTotalElements = saved;
+    await removeDir(dir);
+  }
+});
+
+test('a delta_w entry of any shape reads back column-major, transposed in its own buffer', async () => {
+  const rng = Rng.fresh();
+  const dir = await tempDir();
+  try {
+    for (const [m, n] of [
+      [1, 5],
+      [5, 1],
+      [3, 5],
+      [7, 4],
+      [6, 6],
+      [13, 29],
+    ]) {
+      const values = Array.from(rng.gaussians(m * n));
+      const path = join(dir, `${m}x${n}.safetensors`);
+      await writeFile(path, fixtureBytes([{ name: 'w.delta_w', shape: [m, n], values, dtype: 'F64' }]));
+      const ref = (await readReference(path)).modules[0];
+      assert.equal(ref.kind, 'delta_w');
+      if (ref.kind !== 'delta_w') return;
+      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) assert.equal(ref.data[j * m + i], values[i * n + j], `${m}×${n} (${i}, ${j}) ${rng.tag}`);
+    }
   } finally {
     await removeDir(dir);
   }
