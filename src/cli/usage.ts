@@ -41,7 +41,7 @@ export const COMPUTE_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   backend: {
     type: 'string',
     value: 'auto|js|onnxruntime',
-    help: 'who computes the factor products (the Gram matrices and tall products the exact SVD needs): js, the pure TypeScript backend; onnxruntime; or auto (default), onnxruntime for adapters with 100 MB of factors and more, js below',
+    help: 'who computes the factor products (the Gram matrices and tall products the exact SVD needs): js, the pure TypeScript backend; onnxruntime; or auto (default), onnxruntime for adapters with 60 MB of factors and more, js below',
   },
   device: {
     type: 'string',

@@ -5,12 +5,13 @@ import type { BackendChoice } from './worker/protocol';
  * Below this many bytes of factors, `auto` keeps the pure TypeScript backend: for a whole
  * `lora-lens inspect` process, onnxruntime's load, session creation and first runs cost more
  * than its faster products save. bench/crossover.bench.ts measures the whole process on both
- * backends over generated BF16 adapters (2 shared cores, one ORT thread): onnxruntime/js was
- * 1.04 at 42 MB, 0.95 at 84 MB (1.38 with the machine loaded), 0.70 at 126 MB and 0.64 at
- * 168 MB. The crossover sits near 84 MB and moves up under load, so the threshold is above it:
- * an 84 MB adapter stays on JS (a new user saw 1.3 s on JS against 1.9 s on onnxruntime there).
+ * backends over generated BF16 adapters (2 shared cores, one ORT thread). Since onnxruntime's
+ * route takes one Gram pass per factor where exact enough (and the CLI runs its job in-process),
+ * onnxruntime/js measured 1.16 at 21 MB, 0.97 at 42 MB, 0.78 at 84 MB, 0.69 at 126 MB and 0.42
+ * at 336 MB (2026-12-07, load ≈ 2; bench/results/2026-12-07-crossover.txt). The crossover sits
+ * near 42 MB and moves up under load, so the threshold is above it: 84 MB goes to onnxruntime.
  */
-export const AUTO_ORT_MIN_BYTES = 100_000_000;
+export const AUTO_ORT_MIN_BYTES = 60_000_000;
 
 /** Whether onnxruntime-node loads in this process, and why not when it does not. */
 export type OrtAvailability = { readonly available: true } | { readonly available: false; readonly reason: string };

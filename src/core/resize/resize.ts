@@ -25,7 +25,7 @@ export type ResizeFormat = 'peft' | 'kohya' | 'same';
 
 /**
  * What to resize and how. `compute` chooses the backend of both passes as the analysis does
- * (`auto`: onnxruntime for adapters with 100 MB of factors and up); see ResizeCompute.
+ * (`auto`: onnxruntime for adapters with 60 MB of factors and up); see ResizeCompute.
  */
 export interface ResizeOptions extends ResizeCompute {
   /** Adapter .safetensors (PEFT folder or file, kohya, diffusers, mlx …). */
