@@ -3,9 +3,9 @@ import { strataOf, subsetTarget, type Target } from '../crossValidate';
 import { pickRows, type Rows } from '../dense';
 import { fitStandardizer, standardize, type BoundedStandardizer } from '../standardize';
 import { denseForward, denseParamCount, initDense, type DenseShape } from '../network/denseNet';
-import { fitLoop, validationSplit } from '../network/fitLoop';
-import { headOf, interpretOutputs, networkTarget, outputCount, outputLoss, type NetworkTarget, type OutputHead } from '../network/loss';
-import { mlpObjective } from '../network/mlp';
+import { validationSplit } from '../network/fitLoop';
+import { headOf, interpretOutputs, networkTarget, outputCount, type NetworkTarget, type OutputHead } from '../network/loss';
+import { fitMlpParams } from '../network/mlp';
 import type { NetworkOptions } from '../network/networkOptions';
 
 /**
@@ -45,20 +45,9 @@ export function trainBaselineMlp(x: Rows, target: Target, options: NetworkOption
   const params = new Float64Array(denseParamCount(net));
   initDense(net, params, new SeededRandom(options.seed));
   const stored = standardize(pickRows(x, split.fit), standardizer);
-  const objective = (p: Float64Array, epoch: number) =>
-    mlpObjective(net, p, epochRows ? standardize(epochRows(epoch, split.fit), standardizer) : stored, fitTarget, options.weightDecay);
-  let validation: ((p: Float64Array) => number) | undefined;
-  if (split.validation.length > 0) {
-    const z = standardize(pickRows(x, split.validation), standardizer);
-    const t = sameScale(subsetTarget(target, split.validation), fitTarget);
-    validation = (p) => outputLoss(denseForward(net, p, z.data, z.rows).acts[net.sizes.length - 1], z.rows, t).loss;
-  }
-  const run = fitLoop(params, objective, {
-    epochs: options.epochs,
-    learningRate: options.learningRate,
-    ...(validation ? { validation } : {}),
-    ...(options.patience === undefined ? {} : { patience: options.patience }),
-  });
+  const fit = epochRows ? (epoch: number) => standardize(epochRows(epoch, split.fit), standardizer) : stored;
+  const held = standardize(pickRows(x, split.validation), standardizer);
+  const run = fitMlpParams(net, params, fit, fitTarget, held, sameScale(subsetTarget(target, split.validation), fitTarget), options);
   return { standardizer, net, params, head, epochs: run.epochs, bestEpoch: run.bestEpoch };
 }
 

@@ -3,7 +3,7 @@ import { strataOf, type Target } from '../crossValidate';
 import { pickRows, type Rows } from '../dense';
 import { transformRows, type InputTransform } from '../model';
 import { fitStandardizer, standardize, type BoundedStandardizer } from '../standardize';
-import { fitLoop, validationSplit } from './fitLoop';
+import { fitLoop, validationSplit, type FitLoopResult } from './fitLoop';
 import { denseBackward, denseForward, denseParamCount, initDense, weightDecay, type DenseShape } from './denseNet';
 import { headOf, interpretOutputs, networkTarget, outputCount, outputLoss, subsetNetworkTarget, type NetworkTarget, type OutputHead } from './loss';
 import type { NetworkOptions } from './networkOptions';
@@ -41,6 +41,34 @@ export function mlpObjective(net: DenseShape, params: Float64Array, z: Rows, tar
 }
 
 /**
+ * Full-batch Adam on mlpObjective, in place on `params` (fitLoop): each step on the standardized
+ * `fit` rows (or the rows `fit(epoch)` returns, for data augmentation), with early stopping on
+ * the `held` rows when there are any. The one training loop of trainMlp and the baseline MLPs.
+ */
+export function fitMlpParams(
+  net: DenseShape,
+  params: Float64Array,
+  fit: Rows | ((epoch: number) => Rows),
+  fitTarget: NetworkTarget,
+  held: Rows,
+  heldTarget: NetworkTarget,
+  options: NetworkOptions,
+): FitLoopResult {
+  return fitLoop(params, (p, epoch) => mlpObjective(net, p, typeof fit === 'function' ? fit(epoch) : fit, fitTarget, options.weightDecay), {
+    epochs: options.epochs,
+    learningRate: options.learningRate,
+    patience: options.patience,
+    validation:
+      held.rows > 0
+        ? (p) => {
+            const forward = denseForward(net, p, held.data, held.rows);
+            return outputLoss(forward.acts[forward.acts.length - 1], held.rows, heldTarget).loss;
+          }
+        : undefined,
+  });
+}
+
+/**
  * Fits an MLP by full-batch Adam, at most `options.epochs` steps. The standardizer comes from
  * all these rows (no labels involved); a seeded fifth of them (validationSplit, stratified on the
  * target) is held out for early stopping (fitLoop), and the weights with the lowest held-out loss
@@ -60,18 +88,7 @@ export function trainMlp(raw: Rows, target: Target, options: NetworkOptions, tra
   const fitTarget = subsetNetworkTarget(t, split.fit);
   const held = pickRows(z, split.validation);
   const heldTarget = subsetNetworkTarget(t, split.validation);
-  const result = fitLoop(params, (p) => mlpObjective(net, p, fitRows, fitTarget, options.weightDecay), {
-    epochs: options.epochs,
-    learningRate: options.learningRate,
-    patience: options.patience,
-    validation:
-      held.rows > 0
-        ? (p) => {
-            const forward = denseForward(net, p, held.data, held.rows);
-            return outputLoss(forward.acts[forward.acts.length - 1], held.rows, heldTarget).loss;
-          }
-        : undefined,
-  });
+  const result = fitMlpParams(net, params, fitRows, fitTarget, held, heldTarget, options);
   return {
     kind: 'mlp',
     transform,
