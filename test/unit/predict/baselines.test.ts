@@ -88,9 +88,12 @@ test('on ⟨T, ΔW⟩ the flattened MLP fails on reparametrized adapters, the GL
     results.map((b) => b.name),
     ['mlp-flat', 'mlp-augmented', 'mlp-svd'],
   );
-  // Measured over seeds: flat 0.96–0.98 as stored, −1.7 to −1.0 reparametrized; augmented 0.13–0.22
-  // reparametrized; SVD-canonical identical both ways. The bounds leave wide margins.
-  assert.ok(r2['mlp-flat'][0] > 0.6 && r2['mlp-flat'][1] < r2['mlp-flat'][0] - 0.5, seen);
-  assert.ok(r2['mlp-augmented'][1] > r2['mlp-flat'][1] + 0.5, seen);
+  // Measured over 130 seeds: flat 0.76–0.98 as stored and −4.6 to −0.03 reparametrized (a drop of at
+  // least 0.98); augmented −0.71 to 0.38 reparametrized, always above flat; the augmented drop is at
+  // least 0.51 smaller than the flat one. SVD-canonical is identical both ways.
+  const drop = (name: string) => r2[name][0] - r2[name][1];
+  assert.ok(r2['mlp-flat'][0] > 0.6 && drop('mlp-flat') > 0.5, seen);
+  assert.ok(r2['mlp-augmented'][1] > r2['mlp-flat'][1], seen);
+  assert.ok(drop('mlp-augmented') < drop('mlp-flat') - 0.2, seen);
   assert.ok(Math.abs(r2['mlp-svd'][0] - r2['mlp-svd'][1]) <= 1e-9, seen);
 });
