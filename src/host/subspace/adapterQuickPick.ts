@@ -23,14 +23,17 @@ export async function pickAdaptersInOrder(title: string): Promise<vscode.Uri[]> 
   pick.canSelectMany = true;
   pick.ignoreFocusOut = true;
   pick.matchOnDescription = true;
-  pick.placeholder = 'Pick two or more adapters, the reference (A) first';
   const items: AdapterItem[] = found.map((uri) => ({ label: vscode.workspace.asRelativePath(uri), uri }));
-  pick.items = [browse, ...items];
+  // Browse… last, so a typed filter makes the first matching adapter the active row.
+  pick.items = [...items, browse];
   let order: AdapterItem[] = [];
   const showOrder = () => {
     pick.placeholder =
-      order.length === 0 ? 'Pick two or more adapters, the reference (A) first' : order.map((item, i) => `${String.fromCharCode(65 + (i % 26))}: ${item.label}`).join(' · ');
+      order.length === 0
+        ? 'Check two or more adapters, the reference (A) first, or type a path'
+        : order.map((item, i) => `${String.fromCharCode(65 + (i % 26))}: ${item.label}`).join(' · ');
   };
+  showOrder();
   return new Promise<vscode.Uri[]>((resolve) => {
     let done = false;
     // The web hosts' open dialog is itself a quick input: it hides this list while it is open.
@@ -41,29 +44,50 @@ export async function pickAdaptersInOrder(title: string): Promise<vscode.Uri[]> 
       resolve(uris);
       pick.dispose();
     };
-    pick.onDidChangeSelection(async (selected) => {
+    const add = (uris: readonly vscode.Uri[]) => {
+      for (const uri of uris) {
+        let item = items.find((i) => i.uri?.toString() === uri.toString());
+        if (!item) items.push((item = { label: vscode.workspace.asRelativePath(uri), uri }));
+        if (!order.includes(item)) order.push(item);
+      }
+      pick.items = [...items, browse];
+      pick.selectedItems = order;
+      showOrder();
+    };
+    const browseAndAdd = async () => {
+      browsing = true;
+      const added = await browseAdapters(title).finally(() => (browsing = false));
+      add(added);
+      pick.show();
+    };
+    pick.onDidChangeSelection((selected) => {
       if (selected.includes(browse)) {
         pick.selectedItems = selected.filter((item) => item !== browse);
-        browsing = true;
-        const added = await browseAdapters(title).finally(() => (browsing = false));
-        for (const uri of added) {
-          let item = items.find((i) => i.uri?.toString() === uri.toString());
-          if (!item) items.push((item = { label: vscode.workspace.asRelativePath(uri), uri }));
-          if (!order.includes(item)) order.push(item);
-        }
-        pick.items = [browse, ...items];
-        pick.selectedItems = order;
-        pick.show();
-        showOrder();
+        void browseAndAdd();
         return;
       }
       order = pickOrder(order, selected);
       showOrder();
     });
-    pick.onDidAccept(() => finish(order.flatMap((item) => (item.uri ? [item.uri] : []))));
+    pick.onDidAccept(() => {
+      // Nothing checked: Enter takes the typed path, else the highlighted row (one adapter is enough for Compare with…).
+      if (order.length === 0) {
+        const typed = pick.value.trim();
+        const active = pick.activeItems[0];
+        if (isPath(typed)) add([vscode.Uri.file(typed)]);
+        else if (active === browse) return void browseAndAdd();
+        else if (active) add([active.uri as vscode.Uri]);
+      }
+      finish(order.flatMap((item) => (item.uri ? [item.uri] : [])));
+    });
     pick.onDidHide(() => browsing || finish([]));
     pick.show();
   });
+}
+
+/** An absolute path typed into the filter box (`/…`, `C:\…`, `\\server\…`). */
+function isPath(text: string): boolean {
+  return /^(\/|[A-Za-z]:[\\/]|\\\\)/.test(text);
 }
 
 /** One open dialog (several files where the host allows it; one in the web hosts). */
