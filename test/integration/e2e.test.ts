@@ -394,3 +394,39 @@ async function waitOrExplain(page: Page, target: Locator, timeoutMs: number, scr
     });
   }
 }
+
+test('with two adapters that have q_proj, the hover shows the one the file names and links the other', { timeout: 120_000 }, async () => {
+  // The same Qwen adapter again under another name: both have q_proj in every layer.
+  await mkdir(join(workspace, 'second'));
+  await copyFile(join(CORPUS, 'adapter_model.safetensors'), join(workspace, 'second', 'qwen_lora.safetensors'));
+  await copyFile(join(CORPUS, 'adapter_config.json'), join(workspace, 'second', 'adapter_config.json'));
+  await quickOpen(page, 'qwen_lora.safetensors');
+  await waitOrExplain(page, webview(page).locator('table.layers tbody tr').first(), 30_000, 'second-failed.png');
+  // The file names the first adapter, the one opened longer ago.
+  await writeFile(
+    join(workspace, 'load.py'),
+    ['from peft import PeftModel', '', 'model = PeftModel.from_pretrained(base, "adapter/adapter_model.safetensors")', 'TARGETS = ["q_proj"]', ''].join('\n'),
+  );
+  await quickOpen(page, 'load.py');
+  const token = page.locator('.view-line span[class^="mtk"]', { hasText: /^"q_proj"$/ }).first();
+  await token.waitFor({ state: 'visible', timeout: 15_000 });
+  const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: 'Also in' });
+  await assertEventually(
+    page,
+    async () => {
+      await token.hover();
+      return hover
+        .first()
+        .isVisible({ timeout: 2500 })
+        .catch(() => false);
+    },
+    'no hover listing a second adapter',
+  );
+  const text = await hover.first().innerText();
+  assert.equal(text.match(/LoRA Lens ·/g)?.length, 1, text);
+  assert.match(text, /LoRA Lens · adapter\/adapter_model\.safetensors/);
+  assert.match(text, /Shown: adapter\/adapter_model\.safetensors, its path is named in this file/);
+  assert.match(text, /Also in: .*second\/qwen_lora\.safetensors/s);
+  await settled(page);
+  await page.screenshot({ path: join(SCREENSHOTS, 'hover-preferred.png') });
+});

@@ -35,7 +35,8 @@ export function hoverMarkdown(match: Match, labels: HoverLabels, context: HoverC
   const more = others.length - MAX_OTHERS;
   if (more > 0) links.push(`…and ${more} more`);
   const which = `_Shown: ${code(labels.fileLabel(shown.adapter.file))}, ${code(reason)}._`;
-  return `${section}\n\n---\n\n${which}\n\nAlso in: ${links.join(' · ')}`;
+  // First, so the hover's height limit never hides which adapter this is.
+  return `${which} Also in: ${links.join(' · ')}\n\n---\n\n${section}`;
 }
 
 function adapterSection(match: AdapterMatch, labels: HoverLabels): string {

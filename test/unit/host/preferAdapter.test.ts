@@ -110,7 +110,8 @@ test('the hover shows one adapter, says which and why, and links every other one
   assert.equal(md.match(/\*\*LoRA Lens\*\*/g)?.length, 1, md);
   assert.ok(md.includes('**LoRA Lens** · qwen/adapter\\_model.safetensors'), md);
   assert.match(md, /_Shown: qwen\/adapter\\_model\.safetensors, its base model Qwen\/Qwen2\.5-0\.5B is named in this file\._/);
-  const also = md.slice(md.indexOf('Also in:'));
+  const also = md.slice(md.indexOf('Also in:'), md.indexOf('\n'));
+  assert.ok(md.startsWith('_Shown: '), md);
   for (const other of [LLAMA, SDXL]) assert.ok(also.includes(`(command:loraLens.openInLens?${encodeURIComponent(JSON.stringify([other]))})`), `${rng.tag}: ${also}`);
   assert.ok(!also.includes(encodeURIComponent(JSON.stringify([QWEN]))), also);
 });
