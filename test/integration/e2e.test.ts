@@ -15,7 +15,7 @@ import { ggufBytes, loraKv } from '../helpers/ggufWriter';
 import { Rng } from '../helpers/random';
 import type { CodeServer } from './codeServer';
 import { openWorkbench, type Workbench } from './openWorkbench';
-import { acceptStep, answerStep, runCommand } from './quickInput';
+import { acceptStep, answerStep, QUICK_INPUT_BOX, runCommand, untilQuickInput } from './quickInput';
 import { assertEventually, quickOpen, settled, toastText, webview } from './workbench';
 
 /**
@@ -219,8 +219,8 @@ test('Compare with… on the open checkpoint compares it with another in a panel
   await quickOpen(page, 'roberta_lora.safetensors');
   // The editor's webview takes focus when it has loaded; a dialog opened before then would close.
   await webview(page).locator('table.layers tbody tr').first().waitFor({ state: 'visible', timeout: 30_000 });
-  // The open dialog is the workbench's own (a quick input) in code-server: a typed path is taken.
-  await answerStep(page, /^Compare .*with…/u, join(workspace, 'ckpt460', 'adapter_model.safetensors'), { row: 'adapter_model.safetensors', command: 'LoRA Lens: Compare with…' });
+  // The picker lists the workspace's adapters; a typed absolute path is taken too.
+  await answerStep(page, /^Compare .*with…/u, join(workspace, 'ckpt460', 'adapter_model.safetensors'), { command: 'LoRA Lens: Compare with…' });
   const map = webview(page).locator('.labelled-map canvas');
   await waitOrExplain(page, map, 60_000, 'compare-failed.png');
   assert.equal(await webview(page).locator('.map-row').first().innerText(), want.name);
@@ -246,6 +246,29 @@ test('Compare with… on the open checkpoint compares it with another in a panel
   assert.ok(Math.abs(shown - want.cosine) <= 5e-4 * Math.abs(want.cosine), `${text} vs ${want.cosine}`);
   await settled(page);
   await page.screenshot({ path: join(SCREENSHOTS, 'compare.png') });
+});
+
+test('Compare Adapters… from the palette takes two adapters checked in the picker, in the order checked', { timeout: 120_000 }, async () => {
+  // Both adapters exist from the tests above: big/roberta_lora.safetensors and ckpt460/adapter_model.safetensors.
+  await runCommand(page, 'LoRA Lens: Compare Adapters…');
+  const first = 'ckpt460/adapter_model.safetensors';
+  const second = 'big/roberta_lora.safetensors';
+  await untilQuickInput(
+    page,
+    (s) => s.title.startsWith('Compare Adapters') && s.rows.some((r) => r.includes(first)) && s.rows.some((r) => r.includes(second)),
+    'the picker did not list the workspace adapters',
+  );
+  // Checked against the list's order (big/ is listed before ckpt460/): the picking order must win.
+  const row = (text: string) => page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: text }).first();
+  await row(first).click();
+  await untilQuickInput(page, (s) => s.placeholder.startsWith(`A: ${first}`), 'checking the first adapter did not make it A');
+  await row(second).click();
+  await untilQuickInput(page, (s) => s.placeholder === `A: ${first} · B: ${second}`, 'checking the second adapter did not make it B');
+  await page.locator(QUICK_INPUT_BOX).press('Enter');
+  await page.locator('.tabs-container .tab', { hasText: 'Compare ckpt460 with roberta_lora.safetensors' }).first().waitFor({ timeout: 30_000 });
+  await waitOrExplain(page, webview(page).locator('.labelled-map canvas'), 60_000, 'compare-palette-failed.png');
+  await settled(page);
+  await page.screenshot({ path: join(SCREENSHOTS, 'compare-palette.png') });
 });
 
 test('Attach Base Model… on the open adapter analyses it against a generated base in a panel whose table shows the core’s alignment', { timeout: 180_000 }, async () => {
@@ -371,3 +394,39 @@ async function waitOrExplain(page: Page, target: Locator, timeoutMs: number, scr
     });
   }
 }
+
+test('with two adapters that have q_proj, the hover shows the one the file names and links the other', { timeout: 120_000 }, async () => {
+  // The same Qwen adapter again under another name: both have q_proj in every layer.
+  await mkdir(join(workspace, 'second'));
+  await copyFile(join(CORPUS, 'adapter_model.safetensors'), join(workspace, 'second', 'qwen_lora.safetensors'));
+  await copyFile(join(CORPUS, 'adapter_config.json'), join(workspace, 'second', 'adapter_config.json'));
+  await quickOpen(page, 'qwen_lora.safetensors');
+  await waitOrExplain(page, webview(page).locator('table.layers tbody tr').first(), 30_000, 'second-failed.png');
+  // The file names the first adapter, the one opened longer ago.
+  await writeFile(
+    join(workspace, 'load.py'),
+    ['from peft import PeftModel', '', 'model = PeftModel.from_pretrained(base, "adapter/adapter_model.safetensors")', 'TARGETS = ["q_proj"]', ''].join('\n'),
+  );
+  await quickOpen(page, 'load.py');
+  const token = page.locator('.view-line span[class^="mtk"]', { hasText: /^"q_proj"$/ }).first();
+  await token.waitFor({ state: 'visible', timeout: 15_000 });
+  const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: 'Also in' });
+  await assertEventually(
+    page,
+    async () => {
+      await token.hover();
+      return hover
+        .first()
+        .isVisible({ timeout: 2500 })
+        .catch(() => false);
+    },
+    'no hover listing a second adapter',
+  );
+  const text = await hover.first().innerText();
+  assert.equal(text.match(/LoRA Lens ·/g)?.length, 1, text);
+  assert.match(text, /LoRA Lens · adapter\/adapter_model\.safetensors/);
+  assert.match(text, /Shown: adapter\/adapter_model\.safetensors, its path is named in this file/);
+  assert.match(text, /Also in: .*second\/qwen_lora\.safetensors/s);
+  await settled(page);
+  await page.screenshot({ path: join(SCREENSHOTS, 'hover-preferred.png') });
+});

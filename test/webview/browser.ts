@@ -89,9 +89,13 @@ export class LensPage {
   async applyTheme(theme: Theme): Promise<void> {
     await this.page.evaluate((t) => {
       const root = document.documentElement;
+      // A variable the theme leaves unset is absent, as in VS Code (not left from the last theme).
+      for (const name of Array.from(root.style)) if (name.startsWith('--vscode-')) root.style.removeProperty(name);
       for (const [name, value] of Object.entries(t.variables)) root.style.setProperty(name, value);
-      document.body.classList.remove('vscode-light', 'vscode-dark', 'vscode-high-contrast');
+      document.body.classList.remove('vscode-light', 'vscode-dark', 'vscode-high-contrast', 'vscode-high-contrast-light');
       document.body.classList.add(t.bodyClass);
+      // VS Code adds the older class too, for webviews that predate High Contrast Light.
+      if (t.bodyClass === 'vscode-high-contrast-light') document.body.classList.add('vscode-high-contrast');
     }, theme);
   }
 

@@ -1,9 +1,17 @@
 /**
  * A subset of the variables VS Code sets on a webview's <html> (Dark Modern, Light Modern and
- * High Contrast values), with the body class it sets alongside.
+ * the two High Contrast themes), with the body class it sets alongside.
+ *
+ * The chart colours are those of VS Code 1.117: its colour registry
+ * defines charts.blue as editorInfo.foreground, charts.red as editorError.foreground, charts.yellow
+ * as editorWarning.foreground, charts.orange as minimap.findMatchHighlight (the editor's
+ * find-match highlight, #EA5C0055 in dark and light, none in high contrast), and charts.green and
+ * charts.purple per theme kind; the default themes' JSON overrides none of them. A colour with no
+ * value is not set on the webview at all, so the High Contrast themes have no charts-orange.
  */
 export interface Theme {
-  readonly bodyClass: 'vscode-dark' | 'vscode-light' | 'vscode-high-contrast';
+  readonly name: string;
+  readonly bodyClass: 'vscode-dark' | 'vscode-light' | 'vscode-high-contrast' | 'vscode-high-contrast-light';
   readonly variables: Readonly<Record<string, string>>;
 }
 
@@ -15,6 +23,7 @@ const common = {
 };
 
 export const DARK: Theme = {
+  name: 'dark-modern',
   bodyClass: 'vscode-dark',
   variables: {
     ...common,
@@ -28,8 +37,8 @@ export const DARK: Theme = {
     '--vscode-editorWidget-background': '#202020',
     '--vscode-editorWidget-border': '#313131',
     '--vscode-focusBorder': '#0078d4',
-    '--vscode-charts-blue': '#3794ff',
-    '--vscode-charts-orange': '#d18616',
+    '--vscode-charts-blue': '#59a4f9',
+    '--vscode-charts-orange': '#ea5c0055',
     '--vscode-charts-green': '#89d185',
     '--vscode-charts-red': '#f14c4c',
     '--vscode-charts-purple': '#b180d7',
@@ -64,6 +73,7 @@ export const DARK: Theme = {
 };
 
 export const LIGHT: Theme = {
+  name: 'light-modern',
   bodyClass: 'vscode-light',
   variables: {
     ...DARK.variables,
@@ -77,8 +87,8 @@ export const LIGHT: Theme = {
     '--vscode-editorWidget-background': '#f8f8f8',
     '--vscode-editorWidget-border': '#c8c8c8',
     '--vscode-focusBorder': '#005fb8',
-    '--vscode-charts-blue': '#1a85ff',
-    '--vscode-charts-orange': '#d18616',
+    '--vscode-charts-blue': '#0063d3',
+    '--vscode-charts-orange': '#ea5c0055',
     '--vscode-charts-green': '#388a34',
     '--vscode-charts-red': '#e51400',
     '--vscode-charts-purple': '#652d90',
@@ -107,10 +117,16 @@ export const LIGHT: Theme = {
   },
 };
 
+/** The variables of `theme` less `names` (colours a theme leaves unset). */
+function without(variables: Readonly<Record<string, string>>, ...names: string[]): Record<string, string> {
+  return Object.fromEntries(Object.entries(variables).filter(([name]) => !names.includes(name)));
+}
+
 export const HIGH_CONTRAST: Theme = {
+  name: 'high-contrast',
   bodyClass: 'vscode-high-contrast',
   variables: {
-    ...DARK.variables,
+    ...without(DARK.variables, '--vscode-charts-orange'),
     '--vscode-foreground': '#ffffff',
     '--vscode-editor-background': '#000000',
     '--vscode-descriptionForeground': '#ffffff',
@@ -119,8 +135,9 @@ export const HIGH_CONTRAST: Theme = {
     '--vscode-editorWidget-background': '#0c141f',
     '--vscode-editorWidget-border': '#6fc3df',
     '--vscode-focusBorder': '#f38518',
-    '--vscode-charts-blue': '#3794ff',
-    '--vscode-charts-red': '#f14c4c',
+    '--vscode-charts-blue': '#59a4f9',
+    '--vscode-charts-red': '#f48771',
+    '--vscode-charts-yellow': '#ffd370',
     '--vscode-list-activeSelectionBackground': '#000000',
     '--vscode-list-activeSelectionForeground': '#ffffff',
     '--vscode-list-focusOutline': '#f38518',
@@ -129,3 +146,33 @@ export const HIGH_CONTRAST: Theme = {
     '--vscode-input-border': '#6fc3df',
   },
 };
+
+export const HIGH_CONTRAST_LIGHT: Theme = {
+  name: 'high-contrast-light',
+  bodyClass: 'vscode-high-contrast-light',
+  variables: {
+    ...without(LIGHT.variables, '--vscode-charts-orange'),
+    '--vscode-foreground': '#292929',
+    '--vscode-editor-background': '#ffffff',
+    '--vscode-descriptionForeground': '#292929',
+    '--vscode-panel-border': '#0f4a85',
+    '--vscode-sideBar-background': '#ffffff',
+    '--vscode-editorWidget-background': '#ffffff',
+    '--vscode-editorWidget-border': '#0f4a85',
+    '--vscode-focusBorder': '#006bbd',
+    '--vscode-charts-blue': '#0063d3',
+    '--vscode-charts-green': '#374e06',
+    '--vscode-charts-red': '#b5200d',
+    '--vscode-charts-purple': '#652d90',
+    '--vscode-charts-yellow': '#895503',
+    '--vscode-list-activeSelectionBackground': '#ffffff',
+    '--vscode-list-activeSelectionForeground': '#000000',
+    '--vscode-list-focusOutline': '#006bbd',
+    '--vscode-list-hoverBackground': '#ffffff',
+    '--vscode-input-background': '#ffffff',
+    '--vscode-input-border': '#0f4a85',
+  },
+};
+
+/** The four built-in theme kinds. */
+export const ALL_THEMES: readonly Theme[] = [DARK, LIGHT, HIGH_CONTRAST, HIGH_CONTRAST_LIGHT];

@@ -4,27 +4,31 @@ import { weightFileStem } from '../../core/container/extensions';
 import type { HostContext } from '../hostContext';
 import { showError } from '../log';
 import { comparisonJob } from '../subspace/comparisonJob';
-import { adapterArgs, pickAdapters, weightsOf } from '../subspace/pickAdapters';
+import { explorerOrder } from '../subspace/adapterCandidates';
+import { pickAdaptersInOrder } from '../subspace/adapterQuickPick';
+import { adapterArgs, weightsOf, type AdapterArg } from '../subspace/pickAdapters';
 import { runInPanel } from '../subspace/runInPanel';
 
 const COMPARE_ADAPTERS = 'loraLens.compareAdapters';
 
 /**
- * Compare Adapters…: two or more adapters, the first the reference A. From the explorer
- * (clicked item, then the selection), from code (`executeCommand(id, a, [b, c])`), or picked in
- * a dialog (with three or more, a quick pick asks which is A).
+ * Compare Adapters…: two or more adapters, the first the reference A. From the explorer (the
+ * selection in the order it was made), from code (`executeCommand(id, a, [b, c])`), or picked
+ * in a list of the workspace's adapters plus Browse… (pickAdaptersInOrder: works where the open
+ * dialog takes one path), in the order picked.
  */
 export function registerCompareAdapters(ctx: HostContext): vscode.Disposable {
   return vscode.commands.registerCommand(COMPARE_ADAPTERS, async (first?: unknown, selection?: unknown) => {
     try {
-      let files = await weightsOf(adapterArgs(first, selection));
-      if (files.length < 2) files = await weightsOf([...files, ...(await pickAdapters('Compare Adapters: pick two or more adapters', 'Compare'))]);
+      const given = explorerOrder(adapterArgs(first)[0], adapterArgs(selection), sameArg);
+      let files = await weightsOf(given);
+      // Too few given: the picker starts from them (one right-clicked file is A) and keeps the picking order.
+      if (files.length < 2) files = await weightsOf([...files, ...(await pickAdaptersInOrder('Compare Adapters: pick two or more, the reference (A) first'))]);
       if (files.length < 2) {
         if (files.length === 1) void vscode.window.showInformationMessage('LoRA Lens: pick at least two adapters to compare.');
         return;
       }
-      const reference = files.length === 2 || adapterArgs(first).length > 0 ? files[0] : await pickReference(files);
-      if (!reference) return;
+      const reference = files[0];
       await compareAdapters(
         ctx,
         reference,
@@ -42,9 +46,8 @@ export async function compareAdapters(ctx: HostContext, reference: string, other
   await runInPanel(ctx.extensionUri, comparisonJob(ctx.service, reference, others, title));
 }
 
-async function pickReference(files: readonly string[]): Promise<string | undefined> {
-  const items = files.map((file) => ({ label: shortName(file), description: file, file }));
-  return (await vscode.window.showQuickPick(items, { title: 'Compare Adapters', placeHolder: 'Which adapter is the reference (A)?' }))?.file;
+function sameArg(a: AdapterArg, b: AdapterArg): boolean {
+  return (typeof a === 'string' ? a : a.toString()) === (typeof b === 'string' ? b : b.toString());
 }
 
 function shortName(file: string): string {

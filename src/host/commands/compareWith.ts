@@ -1,13 +1,14 @@
 import * as vscode from 'vscode';
 import type { HostContext } from '../hostContext';
 import { showError } from '../log';
-import { adapterArgs, pickAdapters, weightsOf } from '../subspace/pickAdapters';
+import { pickAdaptersInOrder } from '../subspace/adapterQuickPick';
+import { adapterArgs, weightsOf } from '../subspace/pickAdapters';
 import { compareAdapters } from './compareAdapters';
 
 /**
  * Compare with… (the LoRA Lens editor's title bar): the open adapter is A, the others are
  * picked. VS Code passes the editor's resource as the first argument; a second argument (a
- * Uri, a path or a list of them) skips the dialog.
+ * Uri, a path or a list of them) skips the picker.
  */
 export function registerCompareWith(ctx: HostContext): vscode.Disposable {
   return vscode.commands.registerCommand('loraLens.compareWith', async (_resource?: unknown, others?: unknown) => {
@@ -16,7 +17,7 @@ export function registerCompareWith(ctx: HostContext): vscode.Disposable {
       if (!session) return void vscode.window.showInformationMessage('LoRA Lens: open an adapter first.');
       const reference = session.document.adapter.file;
       const given = adapterArgs(others);
-      const picked = given.length > 0 ? given : await pickAdapters(`Compare ${session.document.overview.file} with…`, 'Compare');
+      const picked = given.length > 0 ? given : await pickAdaptersInOrder(`Compare ${session.document.overview.file} with…`);
       const files = (await weightsOf(picked)).filter((f) => f !== reference);
       if (files.length === 0) return;
       await compareAdapters(ctx, reference, files);

@@ -1,8 +1,9 @@
 import { markdownCell, markdownLinkTarget } from '../../core/report/escape';
 import type { AdapterMatch, Match, ModuleStats } from './moduleIndex';
+import { preferAdapter, type HoverContext } from './preferAdapter';
 
-/** At most this many adapters in one hover; more would bury the first. */
-const MAX_ADAPTERS = 3;
+/** Other adapters linked under the shown one at most; more are counted. */
+const MAX_OTHERS = 8;
 /** Leading singular values shown for one module. */
 const TOP_VALUES = 5;
 
@@ -15,17 +16,27 @@ export interface HoverLabels {
   readonly fileLabel: (file: string) => string;
 }
 
+const NO_CONTEXT: HoverContext = { documentPath: null, text: '', workspaceRoot: null };
+
 /**
  * The hover's Markdown for a match: a table of one module's numbers, or a min/median/max
- * summary when the text names a module type (`q_proj`) that many layers share. Module names
- * come from files, so they go through markdownCell (Markdown and HTML specials escaped,
- * controls shown as escapes).
+ * summary when the text names a module type (`q_proj`) that many layers share. When several
+ * adapters have the name, one is shown (the one the document refers to: preferAdapter), the
+ * hover says which and why, and the others are links that open them. Module names come from
+ * files, so they go through markdownCell (Markdown and HTML specials escaped, controls shown
+ * as escapes).
  */
-export function hoverMarkdown(match: Match, labels: HoverLabels): string {
-  const sections = match.adapters.slice(0, MAX_ADAPTERS).map((a) => adapterSection(a, labels));
-  const more = match.adapters.length - MAX_ADAPTERS;
-  if (more > 0) sections.push(`…and ${more} more adapter${more === 1 ? '' : 's'}`);
-  return sections.join('\n\n---\n\n');
+export function hoverMarkdown(match: Match, labels: HoverLabels, context: HoverContext = NO_CONTEXT): string {
+  if (match.adapters.length === 0) return '';
+  const { shown, reason, others } = preferAdapter(match.adapters, context);
+  const section = adapterSection(shown, labels);
+  if (others.length === 0) return section;
+  const links = others.slice(0, MAX_OTHERS).map((a) => `[${code(labels.fileLabel(a.adapter.file))}](${markdownLinkTarget(labels.openLink(a.adapter.file))})`);
+  const more = others.length - MAX_OTHERS;
+  if (more > 0) links.push(`…and ${more} more`);
+  const which = `_Shown: ${code(labels.fileLabel(shown.adapter.file))}, ${code(reason)}._`;
+  // First, so the hover's height limit never hides which adapter this is.
+  return `${which} Also in: ${links.join(' · ')}\n\n---\n\n${section}`;
 }
 
 function adapterSection(match: AdapterMatch, labels: HoverLabels): string {

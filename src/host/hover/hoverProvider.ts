@@ -4,6 +4,7 @@ import { readSettings } from '../settings';
 import { hoverMarkdown } from './hoverMarkdown';
 import type { HoverSources } from './hoverSources';
 import { mayBeModuleName } from './moduleKeys';
+import { MAX_TEXT, type HoverContext } from './preferAdapter';
 import { energyRankLabel } from './moduleStats';
 
 /** Languages where module names turn up: training scripts, configs, notes. */
@@ -35,18 +36,32 @@ export class ModuleHoverProvider implements vscode.HoverProvider {
     }
     if (!match) return undefined;
     const folder = vscode.workspace.getWorkspaceFolder(document.uri);
+    const context: HoverContext = {
+      documentPath: document.uri.scheme === 'file' ? document.uri.fsPath : null,
+      text: boundedText(document),
+      workspaceRoot: folder?.uri.scheme === 'file' ? folder.uri.fsPath : null,
+    };
     const markdown = new vscode.MarkdownString(
-      hoverMarkdown(match, {
-        energyRank: energyRankLabel(readSettings().energyLevel),
-        fileLabel: (file) => vscode.workspace.asRelativePath(file, folder !== undefined && (vscode.workspace.workspaceFolders?.length ?? 0) > 1),
-        openLink: (file) => {
-          const only = match?.adapters.find((a) => a.adapter.file === file)?.modules;
-          const args = only && only.length === 1 ? [file, only[0].name] : [file];
-          return `command:${OPEN_IN_LENS}?${encodeURIComponent(JSON.stringify(args))}`;
+      hoverMarkdown(
+        match,
+        {
+          energyRank: energyRankLabel(readSettings().energyLevel),
+          fileLabel: (file) => vscode.workspace.asRelativePath(file, folder !== undefined && (vscode.workspace.workspaceFolders?.length ?? 0) > 1),
+          openLink: (file) => {
+            const only = match?.adapters.find((a) => a.adapter.file === file)?.modules;
+            const args = only && only.length === 1 ? [file, only[0].name] : [file];
+            return `command:${OPEN_IN_LENS}?${encodeURIComponent(JSON.stringify(args))}`;
+          },
         },
-      }),
+        context,
+      ),
     );
     markdown.isTrusted = { enabledCommands: [OPEN_IN_LENS] };
     return new vscode.Hover(markdown, range);
   }
+}
+
+/** The document's text up to MAX_TEXT characters (positionAt clamps to the end), never the whole of a huge file. */
+function boundedText(document: vscode.TextDocument): string {
+  return document.getText(new vscode.Range(new vscode.Position(0, 0), document.positionAt(MAX_TEXT)));
 }

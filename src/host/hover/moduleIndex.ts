@@ -20,6 +20,8 @@ export interface IndexedAdapter {
   /** The weights file, absolute. */
   readonly file: string;
   readonly modules: readonly ModuleStats[];
+  /** The base model the adapter names (PEFT's base_model_name_or_path), when known. */
+  readonly baseModel?: string | null;
 }
 
 /** The modules of one adapter a hovered string names: one module, or all of one type. */

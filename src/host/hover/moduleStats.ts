@@ -26,7 +26,7 @@ export function indexedAdapterOf(adapter: Adapter, results: readonly (ModuleResu
       singularValues: ok ? ok.singularValues : null,
     };
   });
-  return { file: adapter.file, modules };
+  return { file: adapter.file, modules, baseModel: adapter.baseModel };
 }
 
 /** `r95` for 0.95, `r99.9` for 0.999: the label the core and the webview use for energy ranks. */
