@@ -45,14 +45,17 @@ export function productSvd(F: Matrix, G: Matrix, vectors = true): Svd {
   const qr = pivotedQr({ rows: k1, cols: r, data: XD });
   const k = qr.tau.length;
   // W (k×k2) = R·(Y·P)ᵀ; R is k×r upper trapezoidal in qr.data (leading dimension k1).
+  // Column by column, so the inner loop runs down a column of W and of R (contiguous); each
+  // entry still sums over l in increasing order.
   const W = new Float64Array(k * k2);
-  for (let l = 0; l < r; l++) {
-    const y = qr.perm[l] * k2;
-    const top = Math.min(l, k - 1);
-    for (let i = 0; i <= top; i++) {
-      const ril = qr.data[l * k1 + i];
-      if (ril === 0) continue;
-      for (let j = 0; j < k2; j++) W[j * k + i] += ril * Y[y + j];
+  for (let j = 0; j < k2; j++) {
+    const col = j * k;
+    for (let l = 0; l < r; l++) {
+      const y = Y[qr.perm[l] * k2 + j];
+      if (y === 0) continue;
+      const top = Math.min(l, k - 1);
+      const src = l * k1;
+      for (let i = 0; i <= top; i++) W[col + i] += qr.data[src + i] * y;
     }
   }
   const svd = rowGradedSvd({ rows: k, cols: k2, data: W }, vectors);
