@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resizeAdapter, type ResizeOptions } from '../src/core/resize/resize';
 import { bf16CodecLine } from './bf16Codec';
-import { ensureAdapter, LLAMA3_70B_R64, moduleShapes } from './generate';
+import { ensureAdapter, LLAMA3_70B_R64, LLAMA3_8B_R16, moduleShapes, type ModelShape } from './generate';
 
 /**
  * `npm run bench:resize`: resizing the Llama-3-70B-size r64 adapter (BF16, 560 modules) to a
@@ -16,6 +16,13 @@ import { ensureAdapter, LLAMA3_70B_R64, moduleShapes } from './generate';
  *   modules it can finish and extrapolated to every module of the adapter by the dense SVD's
  *   O(m·n·min(m, n)) cost, and labelled as extrapolated.
  * Ours runs in a fresh process (`child`), after the read floor has put the file in the page cache.
+ *
+ * `bench:resize -- whole [BASELINE_DIST]`: the command a user runs instead, `lora-lens resize` as
+ * a whole process (start-up, both passes, hashing, writing) from dist/ (`npm run build` first), on
+ * the 70B-size and the 8B-size adapter, with the read floor measured before each round; with a
+ * baseline build (a copy of an earlier dist/) the two alternate, so that load from other work on
+ * the machine falls on both alike. Wall, CPU (user + sys of every thread) and peak RSS come from
+ * /usr/bin/time.
  */
 const SELF = __filename;
 
@@ -63,6 +70,7 @@ async function main(): Promise<void> {
   const modules = moduleShapes(model);
   const total = (modules.length * model.rank) / 2;
   if (process.argv[2] === 'child') return child(dir, total, process.argv[3] ?? 'js');
+  if (process.argv[2] === 'whole') return whole(process.argv[3]);
   console.log(
     `LoRA Lens resize benchmark · node ${process.version} · ${model.name} (${(bytes / 1e6).toFixed(1)} MB, ${modules.length} modules, rank ${model.rank}, BF16) → budget: total rank ${total}`,
   );
@@ -95,6 +103,48 @@ async function main(): Promise<void> {
       `  kohya dense peer at ${size}²   ${Number(peer.seconds).toFixed(3)} s measured for one ${size}×${size} module → ${(extrapolated / 3600).toFixed(1)} h for the adapter (extrapolated ×${factor.toFixed(0)} by Σ m·n·min(m, n)) → peer / ours (fastest) = ${(extrapolated / seconds).toFixed(0)}×   [numpy ${peer.numpy} with ${peer.blas}]`,
     );
   }
+}
+
+/** Rounds of the whole-process comparison; each round runs every build once per adapter. */
+const WHOLE_ROUNDS = 3;
+
+async function whole(baseline: string | undefined): Promise<void> {
+  const root = join(__dirname, '..', '..');
+  const builds: [string, string][] = [['this build', join(root, 'dist')], ...(baseline ? [['baseline', baseline] as [string, string]] : [])];
+  // A baseline copied out of the checkout still needs the checkout's onnxruntime-node.
+  const env = { ...process.env, NODE_PATH: join(root, 'node_modules') };
+  const cases: [ModelShape, string[]][] = [
+    [LLAMA3_70B_R64, ['--method', 'budget-rank', '--param', String((moduleShapes(LLAMA3_70B_R64).length * LLAMA3_70B_R64.rank) / 2)]],
+    [LLAMA3_8B_R16, ['--method', 'energy', '--param', '0.9']],
+  ];
+  for (const [model, method] of cases) {
+    const { dir, file, bytes } = await ensureAdapter(model);
+    console.log(`lora-lens resize ${method.join(' ')}, whole process, ${model.name} (${(bytes / 1e6).toFixed(0)} MB BF16) · load average ${loadAverage()}`);
+    for (let round = 0; round < WHOLE_ROUNDS; round++) {
+      const floor = Number(runJson(process.execPath, [join(__dirname, 'child.js'), 'read', file]).seconds);
+      // The order flips each round: a build that always ran second would always find the cache warmer.
+      const cells = (round % 2 === 0 ? builds : [...builds].reverse()).map(([label, dist]) => {
+        const output = join(tmpdir(), 'lora-lens-bench', `resized-whole-${model.name}`);
+        spawnSync('rm', ['-rf', output]);
+        const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', process.execPath, join(dist, 'cli.js'), 'resize', dir, '--out', output, ...method], {
+          encoding: 'utf8',
+          env,
+          maxBuffer: 1 << 24,
+        });
+        spawnSync('rm', ['-rf', output]);
+        const [wall, user, sys, rss] = (r.stderr.trim().split('\n').at(-1) ?? '').split(' ').map(Number);
+        if (r.status !== 0 || !Number.isFinite(wall)) throw new Error(`${label}: resize failed (${r.status}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+        return `${label} ${wall.toFixed(2)} s = ${(wall / floor).toFixed(0)}× floor, CPU ${(user + sys).toFixed(2)} s, RSS ${(rss / 1024).toFixed(0)} MB`;
+      });
+      console.log(`  round ${round + 1}: read floor ${floor.toFixed(3)} s · ${cells.join(' · ')} · load ${loadAverage()}`);
+    }
+  }
+}
+
+function loadAverage(): string {
+  return loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
 }
 
 main().catch((error: unknown) => {
