@@ -90,6 +90,7 @@ export function recommendCaption(plan: RankPlanPayload): string {
     `parameters ${formatInteger(plan.paramsBefore)} → ${formatInteger(plan.paramsAfter)} (${formatPercent(saved)} saved)`,
     `overall relative error ${formatError(plan.overallRelativeError)}`,
   ];
+  if (plan.excluded) parts.push(`${formatInteger(plan.excluded.count)} layer${plan.excluded.count === 1 ? '' : 's'} left out: ${plan.excluded.reason}`);
   if (plan.missing > 0) parts.push(`${formatInteger(plan.missing)} layer${plan.missing === 1 ? '' : 's'} not analysed yet or skipped`);
   return parts.join(' · ');
 }
