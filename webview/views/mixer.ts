@@ -5,7 +5,7 @@ import { DisposableStore, type Disposable } from '../disposable';
 import { definitionList, el } from '../dom';
 import { formatNumber } from '../model/format';
 import { heatmapModel } from '../model/heatmapModel';
-import { mixerLayer } from '../model/mixerLayer';
+import { mixerLayer, mixerPlaceholder } from '../model/mixerLayer';
 import { mixerStats } from '../model/mixerStats';
 import type { Store } from '../state/store';
 import { onThemeChange } from '../theme';
@@ -50,25 +50,6 @@ function conditionText(sigma: readonly number[]): string {
 }
 
 /**
- * Why no matrix shows: still coming while the analysis runs; once it has ended, what the adapter's
- * modules are (a Kronecker or Hadamard product has no r×r core) or that none was analysed.
- */
-export function mixerPlaceholder(store: Pick<Store, 'status' | 'overview' | 'results'>): string {
-  const status = store.status.kind;
-  if (status === 'running' || status === 'waiting') return 'No core or mixer matrices yet: they appear as layers are analysed.';
-  if (status === 'held') return 'No core or mixer matrices: the adapter has not been analysed yet.';
-  const layers = store.overview?.layers ?? [];
-  const analysed = layers.filter((l) => store.results.get(l.index)?.status === 'ok');
-  if (analysed.length === 0) return 'No core or mixer matrices: no layer was analysed.';
-  const structured = analysed.filter((l) => l.structure !== undefined);
-  if (structured.length === analysed.length) {
-    const names = [...new Set(structured.map((l) => l.structure?.algorithm))].join(' and ');
-    return `No core or mixer matrices: every analysed layer is ${names}, a ${names === 'LoKr' ? 'Kronecker' : 'structured'} product of its factors rather than B·A, so ΔW has no r×r core; its singular values come from the factors directly.`;
-  }
-  return 'No core or mixer matrices for these layers.';
-}
-
-/**
  * The canonical core K = s·R_B·M·R_Aᵀ (whose singular values are ΔW's) of every adapter, and
  * for MoSLoRA the learned mixer M as stored, as diverging heatmaps with the value on hover.
  */
@@ -91,7 +72,7 @@ export function mountMixer(parent: HTMLElement, store: Store, _actions: Actions)
     const result = index === null ? undefined : store.results.get(index);
     if (index === null || result?.status !== 'ok') {
       title.textContent = 'Mixer';
-      body.replaceChildren(el('p', 'placeholder', mixerPlaceholder(store)));
+      body.replaceChildren(el('p', 'placeholder', mixerPlaceholder(store.status.kind, store.overview?.layers ?? [], store.results)));
       return;
     }
     title.textContent = store.layer(index)?.name ?? String(index);
@@ -103,6 +84,6 @@ export function mountMixer(parent: HTMLElement, store: Store, _actions: Actions)
       panel(body, 'Learned mixer M', result.mixer, note, heatmaps);
     } else body.append(el('p', 'placeholder', 'This layer has no learned mixer (plain LoRA: M = I).'));
   };
-  disposables.add(renderWhileVisible(store, 'mixer', render, (c) => c.has('overview') || c.has('results') || c.has('view')));
+  disposables.add(renderWhileVisible(store, 'mixer', render, (c) => c.has('overview') || c.has('results') || c.has('view') || c.has('status')));
   return disposables;
 }
