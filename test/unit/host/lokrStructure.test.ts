@@ -7,6 +7,7 @@ import { overviewOf } from '../../../src/host/payloads';
 import { rankPlanPayload } from '../../../src/host/resize/planPayload';
 import type { LayerRow } from '../../../src/protocol/payloads';
 import { kindText } from '../../../webview/model/columns';
+import { recommendCaption } from '../../../webview/model/recommendOverlay';
 import { corpusPath } from '../../helpers/fixtures';
 import { Rng } from '../../helpers/random';
 
@@ -53,4 +54,8 @@ test('a rank plan leaves LoKr layers out and says why, instead of truncating the
   assert.equal(plan.missing, 0, `LoKr layers are not 'not analysed yet' ${rng.tag}`);
   assert.equal(plan.excluded?.count, layers.length, rng.tag);
   assert.match(plan.excluded?.reason ?? '', /LoKr .*not B·A/, rng.tag);
+  // The Ranks view's summary says so instead of "keeps 1,388 of 1,400 ranks … error 65.67 %".
+  const caption = recommendCaption(plan);
+  assert.match(caption, new RegExp(`${layers.length} layers left out: LoKr modules`), `${caption} ${rng.tag}`);
+  assert.doesNotMatch(caption, /not analysed yet/, `${caption} ${rng.tag}`);
 });
