@@ -34,6 +34,9 @@ import { HoverSources } from './host/hover/hoverSources';
 import { isCancellation, log } from './host/log';
 import { PredictionService } from './host/predict/predictionService';
 
+/** How long after activation the analysis worker starts, unless an analysis starts it first. */
+const WORKER_WARM_DELAY_MS = 3000;
+
 /** Registers the editor, the commands and the hovers; everything else happens on demand. */
 export function activate(context: vscode.ExtensionContext): void {
   const started = performance.now();
@@ -94,17 +97,22 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.languages.registerHoverProvider({ scheme: 'file', pattern: `**/${CONFIG_FILE_NAME}` }, new ConfigHoverProvider(checks)),
     vscode.workspace.onDidCreateFiles(() => sources.forgetSearches()),
   );
-  // The analysis worker starts after activation has returned, so the first editor's spectra do
-  // not wait for it. onnxruntime does not start here (most windows that activate the extension
-  // never open an adapter): the first adapter editor or analysis starts it (warmOnnxRuntime).
+  // The analysis worker starts a while after activation, so a hover's first numbers do not wait
+  // for it; not at once, since the activation is often the first adapter editor's, whose webview
+  // is booting then, and its table comes before any analysis. onnxruntime does not start here
+  // (most windows that activate the extension never open an adapter): the first analysis an
+  // editor starts, once its table is painted, starts it (warmOnnxRuntime).
   const activated = performance.now();
-  service.warmUp().then(
-    () => logger.info(`analysis worker warm ${((performance.now() - activated) / 1000).toFixed(2)} s after activation`),
-    (error: unknown) => {
-      // Disposed before it finished (the window closed): nothing to say.
-      if (!isCancellation(error)) logger.warn(`analysis worker warm-up failed; the first analysis starts it: ${error instanceof Error ? error.message : String(error)}`);
-    },
-  );
+  const warm = setTimeout(() => {
+    service.warmUp().then(
+      () => logger.info(`analysis worker warm ${((performance.now() - activated) / 1000).toFixed(2)} s after activation`),
+      (error: unknown) => {
+        // Disposed before it finished (the window closed): nothing to say.
+        if (!isCancellation(error)) logger.warn(`analysis worker warm-up failed; the first analysis starts it: ${error instanceof Error ? error.message : String(error)}`);
+      },
+    );
+  }, WORKER_WARM_DELAY_MS);
+  context.subscriptions.push({ dispose: () => clearTimeout(warm) });
   logger.info(`LoRA Lens ${String(context.extension.packageJSON.version)} activated in ${((activated - started) / 1000).toFixed(3)} s`);
 }
 

@@ -11,6 +11,9 @@ import { Store } from './state/store';
  * buffers everything until then, so nothing it sends can arrive before a handler exists.
  */
 function start(): void {
+  // Marks for the time to the first table (read by the end-to-end suite): script, ready, overview,
+  // first rows, shown (painted), first results, done.
+  performance.mark('lora-lens:script');
   const vscode = acquireVsCodeApi();
   const store = new Store(parseViewState(vscode.getState()), (view) => vscode.setState(view));
   // Assigned once, after the endpoint it needs; the reveal handler reads it later.
@@ -18,10 +21,19 @@ function start(): void {
   let actions: Actions | undefined;
   const endpoint = new Endpoint<WebviewNotifications, HostNotifications, WebviewRequests, HostRequests>((message) => vscode.postMessage(message), {
     notifications: {
-      overview: (overview) => store.setOverview(overview),
-      layers: ({ results }) => store.addResults(results),
+      overview: (overview) => {
+        performance.mark('lora-lens:overview');
+        store.setOverview(overview);
+      },
+      layers: ({ results }) => {
+        if (performance.getEntriesByName('lora-lens:first-results').length === 0) performance.mark('lora-lens:first-results');
+        store.addResults(results);
+      },
       progress: (progress) => store.setProgress(progress),
-      done: (done) => store.setStatus({ kind: 'done', done }),
+      done: (done) => {
+        performance.mark('lora-lens:done');
+        store.setStatus({ kind: 'done', done });
+      },
       failed: (failure) => store.setStatus({ kind: 'failed', message: failure.message, cancelled: failure.cancelled }),
       held: ({ reason }) => store.setStatus({ kind: 'held', reason }),
       reveal: ({ index }) => actions?.reveal(index),
@@ -38,7 +50,19 @@ function start(): void {
   if (!root) throw new Error('the webview page has no #app element');
   mountApp(root, store, actions);
   window.addEventListener('message', (event: MessageEvent<unknown>) => endpoint.receive(event.data));
+  // The host holds the analysis until the table is on screen: after the overview has been
+  // rendered (the store's subscribers run in its microtask), a frame and a task later the paint is done.
+  store.subscribe((changes) => {
+    if (!changes.has('overview')) return;
+    requestAnimationFrame(() =>
+      setTimeout(() => {
+        performance.mark('lora-lens:shown');
+        endpoint.notify('shown', {});
+      }, 0),
+    );
+  });
   endpoint.notify('ready', {});
+  performance.mark('lora-lens:ready');
 }
 
 start();

@@ -1,11 +1,11 @@
 import type { MetadataEntry } from '../core/adapter/metadata';
 import { describeMetadata } from '../core/adapter/metadata';
-import type { AdaptedModule, Adapter } from '../core/adapter/model';
+import type { AdaptedModule, Adapter, KroneckerSide } from '../core/adapter/model';
 import type { ModuleResult } from '../core/analysis/analyze';
 import type { MixerAnalysis } from '../core/analysis/mixer';
 import type { DeviceReport } from '../core/compute/worker/protocol';
 import { tensorCounts } from '../core/report/report';
-import type { AdapterOverview, ComputeInfo, DisplayEntry, LayerAnalysis, LayerRow, MixerPayload, TensorRow } from '../protocol/payloads';
+import type { AdapterOverview, ComputeInfo, DisplayEntry, KroneckerSidePayload, LayerAnalysis, LayerRow, LayerStructure, MixerPayload, TensorRow } from '../protocol/payloads';
 import { placeOf } from '../core/adapter/place';
 import { familyOf } from './layerNames';
 
@@ -46,7 +46,7 @@ export function overviewOf(adapter: Adapter, fileBytes: number): AdapterOverview
     metadata: describeMetadata(adapter.header.metadata).map(displayEntry),
     configFile: adapter.config?.file ?? null,
     config: adapter.config ? Object.entries(adapter.config.values).map(([key, value]) => configEntry(key, value)) : [],
-    layers: layerRows(adapter.modules),
+    layers: layerRows(adapter.modules, (name) => byName.get(name)?.shape),
     tensors,
   };
 }
@@ -57,7 +57,7 @@ function guessedRules(warnings: readonly string[]): string[] {
 }
 
 /** The table rows, with each module's block, depth, type and family read from its name. */
-export function layerRows(modules: readonly AdaptedModule[]): LayerRow[] {
+export function layerRows(modules: readonly AdaptedModule[], shapeOf: (tensor: string) => readonly number[] | undefined = () => undefined): LayerRow[] {
   const depths = new Map<string, number>();
   return modules.map((m, index) => {
     const { block, moduleType } = placeOf(m.name);
@@ -78,9 +78,24 @@ export function layerRows(modules: readonly AdaptedModule[]): LayerRow[] {
       moduleType,
       family: familyOf(moduleType, m.kind),
       hasMixer: m.factors?.type === 'lowRank' && m.factors.mixer !== undefined,
+      ...structureOf(m, shapeOf),
       warnings: m.warnings,
     };
   });
+}
+
+/** A LoKr's Kronecker sides, or a LoHa's rank bound: what explains a rank above r. */
+function structureOf(m: AdaptedModule, shapeOf: (tensor: string) => readonly number[] | undefined): { structure?: LayerStructure } {
+  const factors = m.factors;
+  if (factors?.type === 'hadamard') return { structure: { algorithm: 'LoHa', maxRank: m.maxRank } };
+  if (factors?.type !== 'kronecker') return {};
+  const side = (s: KroneckerSide, [rows, cols]: readonly [number, number]): KroneckerSidePayload => {
+    if ('full' in s) return { rows, cols, rank: Math.min(rows, cols), full: true };
+    // The pair's A (lokr_wN_b) is stored [rank, cols, …kernel] with or without a Tucker core.
+    const rank = shapeOf(s.A.tensor)?.[0] ?? m.rank;
+    return { rows, cols, rank, full: false };
+  };
+  return { structure: { algorithm: 'LoKr', maxRank: m.maxRank, kronecker: { w1: side(factors.w1, factors.w1Shape), w2: side(factors.w2, factors.w2Shape) } } };
 }
 
 /** One module's result for the webview, with the mixer M and σ(M) the analysis found. */

@@ -36,6 +36,8 @@ export interface HostNotifications {
 export interface WebviewNotifications {
   /** The webview has loaded and its handlers are installed; the host may send. */
   ready: Record<string, never>;
+  /** The overview's table has been laid out and painted: the host starts the heavy work (analysis, onnxruntime) only now. */
+  shown: Record<string, never>;
   /** The user selected a layer (keeps Copy Layer Stats and Reveal in step). */
   selected: { readonly index: number | null };
 }

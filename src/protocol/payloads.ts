@@ -38,7 +38,26 @@ export interface LayerRow {
   readonly family: 'attention' | 'mlp' | 'embedding' | 'other';
   /** True when a learned r×r mixer M sits between B and A (MoSLoRA). */
   readonly hasMixer: boolean;
+  /** How ΔW is built when it is not B·A (LyCORIS LoKr, LoHa); absent for LoRA. */
+  readonly structure?: LayerStructure;
   readonly warnings: readonly string[];
+}
+
+/** A LyCORIS module's structure: why its rank can exceed r, and by how much. */
+export interface LayerStructure {
+  readonly algorithm: 'LoKr' | 'LoHa';
+  /** The most singular values ΔW can have (LoKr rank(W1)·rank(W2), LoHa r²), at most min(m, n). */
+  readonly maxRank: number;
+  /** LoKr: ΔW = s·kron(W1, W2), each side as a matrix with its rank. */
+  readonly kronecker?: { readonly w1: KroneckerSidePayload; readonly w2: KroneckerSidePayload };
+}
+
+/** One side of a Kronecker product: stored whole (its rank is at most its smaller side) or as a low-rank pair. */
+export interface KroneckerSidePayload {
+  readonly rows: number;
+  readonly cols: number;
+  readonly rank: number;
+  readonly full: boolean;
 }
 
 /** A tensor of the file, for the tensor browser of files that hold no adapter. */

@@ -41,4 +41,6 @@ export interface RankPlanPayload {
   readonly paramsAfter: number;
   /** Adapter layers not in the plan: not analysed yet, or skipped. */
   readonly missing: number;
+  /** Layers left out on purpose (LyCORIS LoKr and LoHa products), with why; absent when none. */
+  readonly excluded?: { readonly count: number; readonly reason: string };
 }

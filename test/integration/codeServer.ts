@@ -43,14 +43,14 @@ const USER_SETTINGS = {
   'loraLens.analysis.maxAutoBytes': 3_000_000,
 };
 
-/** Installs the VSIX into a fresh user-data and extensions folder and starts code-server on `workspace`. */
-export async function startCodeServer(root: string, vsix: string, workspace: string, port: number): Promise<CodeServer> {
+/** Installs the VSIX into a fresh user-data and extensions folder and starts code-server on `workspace`; `settings` override the defaults above. */
+export async function startCodeServer(root: string, vsix: string, workspace: string, port: number, settings: Record<string, unknown> = {}): Promise<CodeServer> {
   const env = isolatedEnv(root);
   const userData = join(root, 'user-data');
   const extensions = join(root, 'extensions');
   await mkdir(join(userData, 'User'), { recursive: true });
   await mkdir(env.HOME as string, { recursive: true });
-  await writeFile(join(userData, 'User', 'settings.json'), JSON.stringify(USER_SETTINGS, null, 2));
+  await writeFile(join(userData, 'User', 'settings.json'), JSON.stringify({ ...USER_SETTINGS, ...settings }, null, 2));
   const bin = join(toolsDir(), 'cs', 'bin', 'code-server');
   const install = spawnSync(bin, ['--user-data-dir', userData, '--extensions-dir', extensions, '--install-extension', vsix], { env, encoding: 'utf8' });
   if (install.status !== 0) throw new Error(`installing the VSIX failed: ${install.stderr || install.stdout}`);

@@ -19,8 +19,8 @@ const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-
  * `root`), opens it in headless Chromium and waits until `readyCommand` is in the palette: the
  * extension has activated and registered its commands.
  */
-export async function openWorkbench(root: string, vsix: string, workspace: string, port: number, readyCommand: string): Promise<Workbench> {
-  const server = await startCodeServer(root, vsix, workspace, port);
+export async function openWorkbench(root: string, vsix: string, workspace: string, port: number, readyCommand: string, settings: Record<string, unknown> = {}): Promise<Workbench> {
+  const server = await startCodeServer(root, vsix, workspace, port, settings);
   let context: BrowserContext | undefined;
   try {
     context = await chromium.launchPersistentContext(join(root, 'chromium'), {

@@ -30,9 +30,9 @@ export async function waitForCommand(page: Page, title: string, timeoutMs = 90_0
 /**
  * Opens a workspace file through Quick Open, as a user would; `name` should be unique in the
  * workspace. A file created moments ago may not be in Quick Open's list yet: it asks again.
- * Resolves once the file's tab is the active one.
+ * Resolves once the file's tab is the active one; `onOpen` runs just before the Enter that opens it.
  */
-export async function quickOpen(page: Page, name: string, timeoutMs = 45_000): Promise<void> {
+export async function quickOpen(page: Page, name: string, timeoutMs = 45_000, onOpen: () => void = () => {}): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const input = page.locator(QUICK_INPUT_BOX);
   const tab = page.locator('.tabs-container .tab.active', { hasText: name });
@@ -49,6 +49,7 @@ export async function quickOpen(page: Page, name: string, timeoutMs = 45_000): P
         () => false,
       );
       if (listed) {
+        onOpen();
         await input.press('Enter', { timeout: 5000 }).catch(() => undefined);
         if (
           await tab.waitFor({ state: 'visible', timeout: 15_000 }).then(

@@ -31,10 +31,16 @@ function metric(pick: (m: LayerMetrics) => number | null, show: (v: number | nul
   };
 }
 
+/** `linear`, `conv`, `embedding`; a LyCORIS product says what it is first (`LoKr`, `LoKr conv`), since its rank reads differently. */
+export function kindText(row: LayerRow): string {
+  if (!row.structure) return row.kind;
+  return row.kind === 'linear' ? row.structure.algorithm : `${row.structure.algorithm} ${row.kind}`;
+}
+
 /** The layer table's columns, in display order. */
 export const COLUMNS: readonly Column[] = [
   { key: 'module', label: 'Module', title: 'Adapted module', numeric: false, analysed: false, value: (r) => r.name, text: (r) => r.name },
-  { key: 'kind', label: 'Kind', title: 'linear, conv or embedding', numeric: false, analysed: false, value: (r) => r.kind, text: (r) => r.kind },
+  { key: 'kind', label: 'Kind', title: 'linear, conv or embedding; LoKr or LoHa for LyCORIS products', numeric: false, analysed: false, value: kindText, text: kindText },
   {
     key: 'shape',
     label: 'm×n',

@@ -85,11 +85,15 @@ export function recommendCaption(plan: RankPlanPayload): string {
   }
   const saved = plan.paramsBefore > 0 ? 1 - plan.paramsAfter / plan.paramsBefore : 0;
   const layers = plan.indices.length;
+  const excluded = plan.excluded ? `${formatInteger(plan.excluded.count)} layer${plan.excluded.count === 1 ? '' : 's'} left out: ${plan.excluded.reason}` : '';
+  // An adapter of LyCORIS products only has nothing to plan: "keeps 0 of 0 ranks" would say nothing.
+  if (layers === 0 && plan.excluded) return `${plan.description}: no layer to plan · ${excluded}`;
   const parts = [
     `${plan.description}: keeps ${formatInteger(kept)} of ${formatInteger(rank)} ranks in ${formatInteger(layers)} layer${layers === 1 ? '' : 's'}`,
     `parameters ${formatInteger(plan.paramsBefore)} → ${formatInteger(plan.paramsAfter)} (${formatPercent(saved)} saved)`,
     `overall relative error ${formatError(plan.overallRelativeError)}`,
   ];
+  if (excluded) parts.push(excluded);
   if (plan.missing > 0) parts.push(`${formatInteger(plan.missing)} layer${plan.missing === 1 ? '' : 's'} not analysed yet or skipped`);
   return parts.join(' · ');
 }

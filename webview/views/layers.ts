@@ -70,6 +70,7 @@ export function mountLayers(parent: HTMLElement, store: Store, actions: Actions)
     visible = rows.map((r) => r.index);
     count.textContent = `${rows.length} of ${layers.length} modules`;
     table.update({ rows, results: store.results, sort: store.view.sort, selected: store.view.selected });
+    if (rows.length > 0 && performance.getEntriesByName('lora-lens:first-rows').length === 0) performance.mark('lora-lens:first-rows');
   };
   render();
   disposables.add(

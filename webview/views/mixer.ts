@@ -5,7 +5,7 @@ import { DisposableStore, type Disposable } from '../disposable';
 import { definitionList, el } from '../dom';
 import { formatNumber } from '../model/format';
 import { heatmapModel } from '../model/heatmapModel';
-import { mixerLayer } from '../model/mixerLayer';
+import { mixerLayer, mixerPlaceholder } from '../model/mixerLayer';
 import { mixerStats } from '../model/mixerStats';
 import type { Store } from '../state/store';
 import { onThemeChange } from '../theme';
@@ -72,7 +72,7 @@ export function mountMixer(parent: HTMLElement, store: Store, _actions: Actions)
     const result = index === null ? undefined : store.results.get(index);
     if (index === null || result?.status !== 'ok') {
       title.textContent = 'Mixer';
-      body.replaceChildren(el('p', 'placeholder', 'No core or mixer matrices yet: they appear as layers are analysed.'));
+      body.replaceChildren(el('p', 'placeholder', mixerPlaceholder(store.status.kind, store.overview?.layers ?? [], store.results)));
       return;
     }
     title.textContent = store.layer(index)?.name ?? String(index);
@@ -84,6 +84,6 @@ export function mountMixer(parent: HTMLElement, store: Store, _actions: Actions)
       panel(body, 'Learned mixer M', result.mixer, note, heatmaps);
     } else body.append(el('p', 'placeholder', 'This layer has no learned mixer (plain LoRA: M = I).'));
   };
-  disposables.add(renderWhileVisible(store, 'mixer', render, (c) => c.has('overview') || c.has('results') || c.has('view')));
+  disposables.add(renderWhileVisible(store, 'mixer', render, (c) => c.has('overview') || c.has('results') || c.has('view') || c.has('status')));
   return disposables;
 }

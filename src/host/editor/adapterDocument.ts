@@ -12,6 +12,7 @@ import { Disposable } from '../disposable';
 import { computeInfoOf, layerAnalysisOf, overviewOf } from '../payloads';
 import { readSettings } from '../settings';
 import { withAnalysisProgress } from './analysisProgress';
+import { layerChunks } from './layerChunks';
 
 /** Sends one host notification to one open view. */
 export type Sink = <M extends keyof HostNotifications>(method: M, params: HostNotifications[M]) => void;
@@ -76,7 +77,7 @@ export class AdapterDocument extends Disposable implements vscode.CustomDocument
   /** A view joins: it gets everything known so far, then live notifications. */
   attach(sink: Sink): vscode.Disposable {
     sink('overview', this.overview);
-    if (this.layers.length > 0) sink('layers', { results: this.layers.filter(Boolean) });
+    if (this.layers.length > 0) for (const results of layerChunks(this.layers.filter(Boolean))) sink('layers', { results });
     if (this.progress && this.running) sink('progress', this.progress);
     if (this.finished) sink('done', this.finished);
     if (this.failure) sink('failed', this.failure);
@@ -168,7 +169,7 @@ export class AdapterDocument extends Disposable implements vscode.CustomDocument
 
   private publishBatch(results: LayerAnalysis[]): void {
     for (const r of results) this.layers[r.index] = r;
-    this.broadcast('layers', { results });
+    for (const chunk of layerChunks(results)) this.broadcast('layers', { results: chunk });
     if (this.progress && this.running) this.broadcast('progress', this.progress);
   }
 

@@ -15,9 +15,13 @@ export const SAFETENSORS_VIEW_TYPE = 'loraLens.safetensors';
 /** The same editor offered for any PyTorch checkpoint (`.bin`, `.pt`, `.pth`, `.ckpt`), which may not be an adapter. */
 export const PYTORCH_VIEW_TYPE = 'loraLens.pytorch';
 
+/** How long an editor's analysis waits for its table to be painted before it starts anyway (a view that does not load while hidden). */
+const SHOWN_FALLBACK_MS = 4000;
+
 /**
- * Opens a weights file read-only: the overview goes to the view as soon as the header is read,
- * then the analysis starts in the worker (unless the file is above `maxAutoBytes`) and streams.
+ * Opens a weights file read-only: the overview goes to the view as soon as the header is read;
+ * once the view has painted its table, the analysis starts in the worker (unless the file is
+ * above `maxAutoBytes`) and streams.
  */
 export class AdapterEditorProvider extends Disposable implements vscode.CustomReadonlyEditorProvider<AdapterDocument> {
   constructor(
@@ -35,10 +39,6 @@ export class AdapterEditorProvider extends Disposable implements vscode.CustomRe
 
   async openCustomDocument(uri: vscode.Uri): Promise<AdapterDocument> {
     const started = Date.now();
-    // The first adapter editor is where onnxruntime is first needed: its load starts now, beside
-    // the header read, so the analysis that follows finds it loading or loaded. A failure here
-    // fails again, with its coded error, in that analysis.
-    this.service.warmOnnxRuntime(readSettings().compute).catch(() => undefined);
     try {
       const document = await AdapterDocument.open(uri, this.service);
       log().info(`opened ${uri.fsPath}: ${document.overview.layers.length} modules, ${document.overview.formatDetail} (${Date.now() - started} ms)`);
@@ -58,8 +58,17 @@ export class AdapterEditorProvider extends Disposable implements vscode.CustomRe
       registration.dispose();
       session.dispose();
     });
-    if (!document.tooLargeToStart()) void startAnalysis(document);
-    else if (document.adapter.analysable) void offerAnalysis(document);
+    // Nothing heavy runs before the table is on screen: on a first editor the webview boots,
+    // the extension host has just activated, and an analysis (onnxruntime's load, threads on
+    // every core) started now delayed the first row by seconds. A cached analysis waits too:
+    // its results are many messages that would queue ahead of the first paint.
+    session.afterShown(() => {
+      if (!document.tooLargeToStart()) {
+        // A failure here fails again, with its coded error, in the analysis.
+        if (!this.service.cache.has(document.stamp)) this.service.warmOnnxRuntime(readSettings().compute).catch(() => undefined);
+        void startAnalysis(document);
+      } else if (document.adapter.analysable) void offerAnalysis(document);
+    }, SHOWN_FALLBACK_MS);
   }
 }
 

@@ -33,6 +33,7 @@ const ALLOWED: ReadonlySet<WebviewCommand> = new Set(['loraLens.loadPredictor', 
 export class EditorSession extends Disposable {
   private readonly endpoint: Endpoint<HostNotifications, WebviewNotifications, HostRequests, WebviewRequests>;
   private selection: number | null = null;
+  private onShown: () => void = () => {};
   private readonly replayPredictions: () => void;
   private readonly replayIdentity: () => void;
 
@@ -47,6 +48,7 @@ export class EditorSession extends Disposable {
       {
         notifications: {
           ready: () => this.open(),
+          shown: () => this.onShown(),
           selected: ({ index }) => (this.selection = typeof index === 'number' ? index : null),
         },
         requests: {
@@ -82,6 +84,23 @@ export class EditorSession extends Disposable {
     this.replayPredictions = () => actions.attachPredictions(document, (payload) => this.endpoint.notify('predictions', payload)).dispose();
     this._register(actions.attachIdentity(document, (payload) => this.endpoint.notify('identity', payload)));
     this.replayIdentity = () => actions.attachIdentity(document, (payload) => this.endpoint.notify('identity', payload)).dispose();
+  }
+
+  /**
+   * Runs `run` once, when the view says its table is painted or after `fallbackMs` (a view that
+   * never loads, e.g. an editor opened in the background), whichever comes first; never after dispose.
+   */
+  afterShown(run: () => void, fallbackMs: number): void {
+    let ran = false;
+    const once = () => {
+      if (ran || this.isDisposed) return;
+      ran = true;
+      clearTimeout(timer);
+      run();
+    };
+    const timer = setTimeout(once, fallbackMs);
+    this._register({ dispose: () => clearTimeout(timer) });
+    this.onShown = once;
   }
 
   /** The layer selected in this view, if any. */

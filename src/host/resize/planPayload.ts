@@ -9,14 +9,20 @@ export type SpectrumResult = { readonly status: 'ok'; readonly singularValues: F
 /**
  * The recommendation for the layers analysed so far: each analysed layer's spectrum and size go
  * to the core's `recommendRanks`; layers not analysed yet or skipped are counted as missing.
- * A budget is spread over the analysed layers only. Throws the core's ResizeError (a budget too
+ * A budget is spread over the analysed layers only. LyCORIS products (LoKr, LoHa) are left
+ * out and counted with the reason (see excludedReason). Throws the core's ResizeError (a budget too
  * small for the layers) as is. The protocol repeats the core's method type, since the webview
  * cannot import the core; passing it to `recommendRanks` as is keeps the two in step.
  */
 export function rankPlanPayload(layers: readonly LayerRow[], results: readonly (SpectrumResult | undefined)[], method: RankMethodPayload): RankPlanPayload {
   const inputs: RankInput[] = [];
   const indices: number[] = [];
+  const excluded = new Map<string, number>();
   for (const row of layers) {
+    if (row.structure) {
+      excluded.set(row.structure.algorithm, (excluded.get(row.structure.algorithm) ?? 0) + 1);
+      continue;
+    }
     const result = results[row.index];
     if (result?.status !== 'ok') continue;
     inputs.push({ name: row.name, shape: [row.rows, row.cols], rank: row.rank, sigma: result.singularValues });
@@ -32,8 +38,20 @@ export function rankPlanPayload(layers: readonly LayerRow[], results: readonly (
     overallRelativeError: plan.overallRelativeError,
     paramsBefore: plan.paramsBefore,
     paramsAfter: plan.paramsAfter,
-    missing: layers.length - indices.length,
+    missing: layers.length - indices.length - [...excluded.values()].reduce((a, b) => a + b, 0),
+    ...(excluded.size > 0 ? { excluded: { count: [...excluded.values()].reduce((a, b) => a + b, 0), reason: excludedReason([...excluded.keys()]) } } : {}),
   };
+}
+
+/**
+ * Why LyCORIS products are left out of a rank plan: the plan keeps the top k of σ(ΔW) per layer
+ * as a rank-k B·A, measured against the layer's r. A LoKr's ΔW = kron(W1, W2) has up to
+ * rank(W1)·rank(W2) singular values (16 for r 4), so "keeps k of r" and its error would compare
+ * unlike things; its rank is changed by its own factors, not by truncating ΔW.
+ */
+export function excludedReason(algorithms: readonly string[]): string {
+  const names = algorithms.join(' and ');
+  return `${names} modules are products of their factors, not B·A: ΔW's rank can exceed r (up to rank(W1)·rank(W2) for LoKr), so a per-layer rank out of r does not apply to them`;
 }
 
 /** The method in the core's text form ("energy:0.95", "budget:rank:256"), as the CLI takes it. */
