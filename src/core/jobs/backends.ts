@@ -1,3 +1,5 @@
+import { stat } from 'node:fs/promises';
+import { resolveWeightsFile } from '../adapter/resolve';
 import type { ComputeBackend } from '../compute/backend';
 import { chooseBackendKind, decideBackend, type BackendDecision } from '../compute/backendPolicy';
 import { JsBackend } from '../compute/jsBackend';
@@ -151,4 +153,13 @@ export async function disposeBackends(): Promise<void> {
   const all = [...ortBackends.values()];
   ortBackends.clear();
   await Promise.all(all.map((b) => b.dispose()));
+}
+
+/** The size of the weights file `path` names, or 0 when it cannot be found (opening it then says why). */
+export async function weightsBytes(path: string): Promise<number> {
+  try {
+    return (await stat(await resolveWeightsFile(path))).size;
+  } catch {
+    return 0;
+  }
 }

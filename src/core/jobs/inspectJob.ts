@@ -1,10 +1,8 @@
-import { stat } from 'node:fs/promises';
 import { openAdapter } from '../adapter/load';
-import { resolveWeightsFile } from '../adapter/resolve';
 import { BaseModel } from '../base/baseModel';
 import { analyzeOpened } from './analyzeJob';
 import { againstBase } from './baseJob';
-import { startOrtWorker } from './backends';
+import { startOrtWorker, weightsBytes } from './backends';
 import type { JobDefinition } from './definition';
 import type { JobKinds } from './protocol';
 
@@ -40,12 +38,3 @@ export const inspectJob: JobDefinition<'inspect'> = {
     }
   },
 };
-
-/** The size of the weights file `path` names, or 0 when it cannot be found (openAdapter then says why). */
-async function weightsBytes(path: string): Promise<number> {
-  try {
-    return (await stat(await resolveWeightsFile(path))).size;
-  } catch {
-    return 0;
-  }
-}
