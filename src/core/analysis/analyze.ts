@@ -64,6 +64,11 @@ export interface AnalyzeOptions {
   readonly onModule?: (result: ModuleResult, index: number) => void;
   /** When factors are streamed rather than read whole (tests lower the bound to reach that path). */
   readonly factorLimits?: FactorLimits;
+  /**
+   * Settles when the backend has started (an ORT worker's addon and first session): reading and
+   * decoding go on meanwhile, and its failure is the analysis' failure before any result.
+   */
+  readonly ready?: Promise<unknown>;
 }
 
 export interface AdapterAnalysis {
@@ -91,8 +96,11 @@ interface Batch {
  * backend's batch size, their tall factors go to the backend in one call (a device backend
  * stacks equal shapes into one run), and results are reported in module order as each batch
  * finishes. The next batch is read and decoded while the backend works on the current one: with
- * a backend on another thread (the ORT worker) decoding and device products overlap. Two
- * workspaces alternate, so a batch's buffers are never reused while the backend holds them.
+ * a backend on another thread (the ORT worker) decoding and device products overlap, and the
+ * first batches are read while that backend is still starting (`ready`). Two workspaces
+ * alternate, so a batch's buffers are never reused while the backend holds them. (Reading
+ * further ahead was measured and bought nothing on an 8B-size adapter: this thread's decoding
+ * and r×r work, not the worker, bound the time once the worker starts beside the header read.)
  * A module whose data is broken (missing partner, NaN, bad shapes) is reported as skipped with
  * its reason; the others are still analysed.
  */
@@ -127,7 +135,11 @@ export async function analyzeAdapter(opened: OpenedAdapter, options: AnalyzeOpti
         // A rejection is handled when the batch is finished; don't let it count as unhandled meanwhile.
         current.R.catch(() => {});
       }
-      if (pending) await finishBatch(opened.file, pending, backend, results, modules.length, options);
+      if (pending) {
+        // A backend that failed to start fails the analysis with its own reason, before any result.
+        if (options.ready) await options.ready;
+        await finishBatch(opened.file, pending, backend, results, modules.length, options);
+      }
       pending = current;
     }
     // The full-rank pieces are not part of any spectrum: their norms close the analysis.

@@ -1,6 +1,9 @@
+import { stat } from 'node:fs/promises';
+import { resolveWeightsFile } from '../adapter/resolve';
 import type { ComputeBackend } from '../compute/backend';
-import { chooseBackendKind } from '../compute/backendPolicy';
+import { chooseBackendKind, decideBackend, type BackendDecision } from '../compute/backendPolicy';
 import { JsBackend } from '../compute/jsBackend';
+import { OrtUnavailableError } from '../compute/ort/runtime';
 import type { ComputeOptions, DeviceReport } from '../compute/worker/protocol';
 import { WorkerOrtBackend } from '../compute/worker/workerOrtBackend';
 
@@ -22,7 +25,11 @@ export interface JobBackend {
  * device asked. An impossible request (CUDA that cannot run) throws its coded error here.
  */
 export function backendFor(bytes: number, options: ComputeOptions, ortWorker: string): JobBackend {
-  const decision = chooseBackendKind(options, bytes);
+  return backendOf(chooseBackendKind(options, bytes), options, ortWorker);
+}
+
+/** The decision's backend: a new JS one, or the table's ORT worker for its device (made on first use). */
+function backendOf(decision: BackendDecision, options: ComputeOptions, ortWorker: string): JobBackend {
   if (decision.backend === 'js') return decision.note === undefined ? { backend: new JsBackend() } : { backend: new JsBackend(), note: decision.note };
   const key = backendKey(decision.device, options.threads);
   let backend = ortBackends.get(key);
@@ -31,6 +38,68 @@ export function backendFor(bytes: number, options: ComputeOptions, ortWorker: st
     ortBackends.set(key, backend);
   }
   return { backend };
+}
+
+/** A job's backend, started: `ready` settles once it runs, with the backend the job ends on. */
+export interface StartingBackend {
+  readonly chosen: JobBackend;
+  /**
+   * `chosen` once started; JS with the reason when `auto` chose onnxruntime and its addon cannot
+   * load (that ORT worker is dropped); rejects with the policy's coded error for an explicit
+   * request that cannot run, or with the worker's own failure.
+   */
+  readonly ready: Promise<JobBackend>;
+}
+
+/**
+ * The backend for a job that reads `bytes` of factors, as backendFor picks it, started without
+ * waiting, so reading and decoding go on while an ORT worker boots (its thread, the addon, its
+ * first session). Whether onnxruntime loads is learnt from that worker's start rather than by
+ * loading the addon on this thread first: the two loads contend, and on 2 cores this thread's
+ * load took 40–200 ms beside the worker's (it is the worker that needs the addon).
+ */
+export function startBackendFor(bytes: number, options: ComputeOptions, ortWorker: string): StartingBackend {
+  const chosen = backendOf(decideBackend(options, bytes, { available: true }), options, ortWorker);
+  const { backend } = chosen;
+  if (!(backend instanceof WorkerOrtBackend)) return { chosen, ready: Promise.resolve(chosen) };
+  const ready = backend.start().then(
+    () => chosen,
+    (error: unknown) => {
+      if (!(error instanceof OrtUnavailableError)) throw error;
+      dropOrtBackend(backend);
+      // The policy with the reason: `auto` keeps JS and says why; an explicit request throws its coded error.
+      return backendOf(decideBackend(options, bytes, { available: false, reason: error.message }), options, ortWorker);
+    },
+  );
+  return { chosen, ready };
+}
+
+/**
+ * Starts, without waiting and without loading the addon on this thread, the ORT worker that a
+ * job with these options would use once it reads at least `bytes` of factors (a request for
+ * onnxruntime or CUDA by name: any size). Nothing starts when the policy keeps JS for that size.
+ * A worker whose addon cannot load stays in the table until a job's start drops it (see
+ * startBackendFor), and that job then says why.
+ */
+export function startOrtWorker(options: ComputeOptions, ortWorker: string, bytes = Number.MAX_SAFE_INTEGER): void {
+  let decision: BackendDecision;
+  try {
+    decision = decideBackend(options, bytes, { available: true });
+  } catch {
+    // An impossible request fails, with its coded error, in the job itself.
+    return;
+  }
+  const { backend } = backendOf(decision, options, ortWorker);
+  // A start that fails here fails again, with its coded error, in the job that needs the device.
+  if (backend instanceof WorkerOrtBackend) backend.start().catch(() => undefined);
+}
+
+/**
+ * Takes an ORT worker whose addon cannot load out of the table, so no later job gets it; the
+ * job that started it ends it (release), once its requests are answered.
+ */
+function dropOrtBackend(backend: WorkerOrtBackend): void {
+  for (const [key, b] of ortBackends) if (b === backend) ortBackends.delete(key);
 }
 
 /**
@@ -67,13 +136,10 @@ function backendKey(device: string, threads: number | undefined): string {
  * outstanding run is over (a cancelled job may leave one), the JS backend holds nothing.
  */
 export async function release(backend: ComputeBackend): Promise<void> {
-  if (backend instanceof WorkerOrtBackend) await backend.idle();
+  const kept = backend instanceof WorkerOrtBackend && [...ortBackends.values()].includes(backend);
+  // A worker dropped from the table (its addon cannot load) is ended here, or it would keep the process alive.
+  if (kept) await backend.idle();
   else await backend.dispose();
-}
-
-/** Decides the device before any work, so an impossible one fails now and the report names it. */
-export async function startBackend(backend: ComputeBackend): Promise<void> {
-  if (backend instanceof WorkerOrtBackend) await backend.start();
 }
 
 /** The device report at the end of a job. */
@@ -87,4 +153,13 @@ export async function disposeBackends(): Promise<void> {
   const all = [...ortBackends.values()];
   ortBackends.clear();
   await Promise.all(all.map((b) => b.dispose()));
+}
+
+/** The size of the weights file `path` names, or 0 when it cannot be found (opening it then says why). */
+export async function weightsBytes(path: string): Promise<number> {
+  try {
+    return (await stat(await resolveWeightsFile(path))).size;
+  } catch {
+    return 0;
+  }
 }

@@ -2,7 +2,7 @@ import { openAdapter } from '../adapter/load';
 import { BaseModel } from '../base/baseModel';
 import { analyzeOpened } from './analyzeJob';
 import { againstBase } from './baseJob';
-import { warmBackend } from './backends';
+import { startOrtWorker, weightsBytes } from './backends';
 import type { JobDefinition } from './definition';
 import type { JobKinds } from './protocol';
 
@@ -14,9 +14,10 @@ import type { JobKinds } from './protocol';
 export const inspectJob: JobDefinition<'inspect'> = {
   kind: 'inspect',
   async run({ path, options, base: baseRequest }, { token, progress, ortWorker }) {
-    // A request for onnxruntime by name does not depend on the adapter's size: its load and
-    // sessions start now, beside the header read, rather than after it.
-    if (options.backend === 'onnxruntime' || options.device === 'cuda') warmBackend(options, ortWorker);
+    // The ORT worker's boot (its thread, the addon, its first session) starts now, beside the
+    // header read, when onnxruntime will run: asked for by name, or `auto` on a weights file as
+    // large as the factors it takes onnxruntime for (the factors are at most the file).
+    startOrtWorker(options, ortWorker, await weightsBytes(path));
     const opened = await openAdapter(path);
     try {
       const base = baseRequest ? await BaseModel.open(baseRequest.path) : null;

@@ -7,7 +7,7 @@ import type { ComputeOptions } from '../compute/worker/protocol';
 import { checkpointSeries } from '../subspace/checkpoints';
 import { compareAdapters } from '../subspace/compare';
 import { crossLayerMaps } from '../subspace/crossLayer';
-import { backendFor, release } from './backends';
+import { backendFor, release, startOrtWorker, weightsBytes } from './backends';
 import { withOpened } from './opened';
 import type { JobDefinition } from './definition';
 
@@ -23,8 +23,11 @@ const AUTO: ComputeOptions = { backend: 'auto', device: 'auto' };
 /** Adapter B against adapter A, module by module. */
 export const compareJob: JobDefinition<'compare'> = {
   kind: 'compare',
-  run: ({ pathA, pathB, options = {} }, { token, progress, ortWorker }) =>
-    withOpened([pathA, pathB], async ([a, b]) => {
+  run: async ({ pathA, pathB, options = {} }, { token, progress, ortWorker }) => {
+    // The ORT worker boots beside the header reads when onnxruntime will run, as for inspect (the
+    // factors are at most the two files; with `only`, the policy decides after the headers).
+    if (!options.only) startOrtWorker(options.compute ?? AUTO, ortWorker, (await weightsBytes(pathA)) + (await weightsBytes(pathB)));
+    return withOpened([pathA, pathB], async ([a, b]) => {
       const only = options.only ? new Set(options.only) : null;
       const subset: OpenedAdapter = only ? { ...a, adapter: { ...a.adapter, modules: a.adapter.modules.filter((m) => only.has(m.name)) } } : a;
       // With `only`, B's share is about A's: the bytes the comparison reads, not B's whole file.
@@ -41,7 +44,8 @@ export const compareJob: JobDefinition<'compare'> = {
       } finally {
         await release(backend);
       }
-    }),
+    });
+  },
 };
 
 /** One run's checkpoints against the final one. */
