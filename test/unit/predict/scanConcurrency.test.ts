@@ -35,6 +35,8 @@ test('scan with several analyses in flight writes what a serial scan writes, and
     for (const width of [2, 3]) {
       const out = join(root, `wide-${width}.csv`);
       const lanes: number[] = [];
+      const busy = new Set<number>();
+      let overlaps = 0;
       let inFlight = 0;
       let most = 0;
       const events: ScanEvent[] = [];
@@ -48,12 +50,15 @@ test('scan with several analyses in flight writes what a serial scan writes, and
         onEvent: (e) => events.push(e),
         analyze: async (path, _token, lane) => {
           lanes.push(lane ?? -1);
+          if (busy.has(lane ?? -1)) overlaps++;
+          busy.add(lane ?? -1);
           most = Math.max(most, ++inFlight);
           const result = await analyseHere(path);
           // Earlier adapters are held longer, so within a window they finish after later ones.
           const index = Number(path.slice(path.lastIndexOf('-') + 1));
           for (let turn = 0; turn < 4 * (count - index); turn++) await new Promise((resolve) => setImmediate(resolve));
           inFlight--;
+          busy.delete(lane ?? -1);
           done.push(index);
           if (path === failing) throw new Error('analysis failed');
           return result.modules as readonly ModuleResult[];
@@ -68,15 +73,64 @@ test('scan with several analyses in flight writes what a serial scan writes, and
         [...done].sort((a, b) => a - b),
         `the analyses finished out of order ${rng.tag}`,
       );
-      assert.deepEqual(
-        lanes,
-        Array.from({ length: count }, (_, i) => i % width),
+      assert.ok(
+        lanes.every((l) => Number.isInteger(l) && l >= 0 && l < width),
+        `lanes ${lanes.join(',')} within 0…${width - 1} ${rng.tag}`,
       );
+      assert.equal(overlaps, 0, `no lane ran two analyses at once ${rng.tag}`);
       assert.deepEqual(
         events.filter((e) => e.type === 'adapter').map((e) => (e.type === 'adapter' ? e.done : -1)),
         Array.from({ length: count }, (_, i) => i),
       );
     }
+  } finally {
+    await removeDir(root);
+  }
+});
+
+/**
+ * A lane that ends takes the next adapter at once, even while an earlier adapter is still being
+ * analysed on another lane (no lane waits for the output order): here the first adapter is held
+ * until the last one has started, which a lane waiting its turn would never let happen.
+ */
+test('scan keeps every lane busy while an earlier adapter is still being analysed', async () => {
+  const rng = Rng.fresh();
+  const root = await tempDir();
+  try {
+    const count = rng.int(4, 7);
+    const modules = randomModules(rng, 2);
+    for (let i = 0; i < count; i++) await writePeftAdapter(join(root, `run-${i}`), rng, modules, rng.int(1, 4));
+    const serialOut = join(root, 'serial.jsonl');
+    await scanAdapters({ root, out: serialOut, format: 'jsonl', k: 2, analyze: async (path) => (await analyseHere(path)).modules });
+    const started: number[] = [];
+    let lastStarted: () => void = () => undefined;
+    const last = new Promise<void>((resolve) => (lastStarted = resolve));
+    const out = join(root, 'wide.jsonl');
+    let waited = false;
+    await scanAdapters({
+      root,
+      out,
+      format: 'jsonl',
+      k: 2,
+      concurrency: 2,
+      analyze: async (path) => {
+        const index = Number(path.slice(path.lastIndexOf('-') + 1));
+        started.push(index);
+        if (index === count - 1) lastStarted();
+        const result = await analyseHere(path);
+        if (index === 0) {
+          // Held until the last adapter starts, or (were lanes to wait their turn) a timeout.
+          let timer: NodeJS.Timeout | undefined;
+          const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, 2000)));
+          await Promise.race([last, timeout]);
+          clearTimeout(timer);
+          waited = started.includes(count - 1);
+        }
+        return result.modules;
+      },
+    });
+    assert.ok(waited, `adapters 1…${count - 1} went through the second lane while adapter 0 ran (started ${started.join(',')}) ${rng.tag}`);
+    assert.equal(await readFile(out, 'utf8'), await readFile(serialOut, 'utf8'), rng.tag);
   } finally {
     await removeDir(root);
   }
