@@ -41,6 +41,8 @@ test('scan with several analyses in flight writes what a serial scan writes, and
       let most = 0;
       const events: ScanEvent[] = [];
       const done: number[] = [];
+      let finishSecond: () => void = () => undefined;
+      const secondDone = new Promise<void>((resolve) => (finishSecond = resolve));
       const summary = await scanAdapters({
         root,
         out,
@@ -57,6 +59,10 @@ test('scan with several analyses in flight writes what a serial scan writes, and
           // Earlier adapters are held longer, so within a window they finish after later ones.
           const index = Number(path.slice(path.lastIndexOf('-') + 1));
           for (let turn = 0; turn < 4 * (count - index); turn++) await new Promise((resolve) => setImmediate(resolve));
+          // The first also waits for the second to finish (reads under load can outlast the
+          // turns above), so at least that pair always finishes out of order.
+          if (index === 0) await Promise.race([secondDone, new Promise((resolve) => setTimeout(resolve, 1000))]);
+          if (index === 1) finishSecond();
           inFlight--;
           busy.delete(lane ?? -1);
           done.push(index);
@@ -131,6 +137,53 @@ test('scan keeps every lane busy while an earlier adapter is still being analyse
     });
     assert.ok(waited, `adapters 1…${count - 1} went through the second lane while adapter 0 ran (started ${started.join(',')}) ${rng.tag}`);
     assert.equal(await readFile(out, 'utf8'), await readFile(serialOut, 'utf8'), rng.tag);
+  } finally {
+    await removeDir(root);
+  }
+});
+
+/**
+ * A scan that stops on an error (here its event callback throws on the first skip) waits for the
+ * analyses in flight and starts no others: when it has rejected, nothing runs and nothing starts.
+ */
+test('a scan that stops on an error starts no analysis after it and leaves none running', async () => {
+  const rng = Rng.fresh();
+  const root = await tempDir();
+  try {
+    const count = rng.int(5, 8);
+    const modules = randomModules(rng, 2);
+    for (let i = 0; i < count; i++) await writePeftAdapter(join(root, `run-${i}`), rng, modules, rng.int(1, 4));
+    let started = 0;
+    let running = 0;
+    const failure = scanAdapters({
+      root,
+      out: join(root, 'out.csv'),
+      format: 'csv',
+      k: 2,
+      concurrency: 2,
+      onEvent: (e) => {
+        if (e.type === 'skipped') throw new Error('stop here');
+      },
+      analyze: async (path) => {
+        started++;
+        running++;
+        try {
+          const index = Number(path.slice(path.lastIndexOf('-') + 1));
+          if (index === 0) throw new Error('analysis failed');
+          const result = await analyseHere(path);
+          for (let turn = 0; turn < 20; turn++) await new Promise((resolve) => setImmediate(resolve));
+          return result.modules;
+        } finally {
+          running--;
+        }
+      },
+    });
+    await assert.rejects(failure, /stop here/);
+    const startedThen = started;
+    for (let turn = 0; turn < 100; turn++) await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(running, 0, `no analysis still running ${rng.tag}`);
+    assert.equal(started, startedThen, `no analysis started after the scan stopped ${rng.tag}`);
+    assert.ok(started < count, `the scan stopped early (${started} of ${count} started) ${rng.tag}`);
   } finally {
     await removeDir(root);
   }

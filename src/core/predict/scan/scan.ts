@@ -178,6 +178,8 @@ async function scanLocked(options: ScanOptions): Promise<ScanSummary> {
   const idle = Array.from({ length: width }, (_, lane) => lane);
   let next = 0;
   let taken = 0;
+  // Set once the loop below ends, however it ends: a lane that ends afterwards starts nothing.
+  let stopped = false;
   const start = (i: number, lane: number): Promise<Outcome> => {
     const c = candidates[i];
     options.onEvent?.({ type: 'adapter', done: i, todo: candidates.length, path: c.found.key });
@@ -200,10 +202,10 @@ async function scanLocked(options: ScanOptions): Promise<ScanSummary> {
       (error: unknown) => ({ error }),
     );
   };
-  // Starts candidates while a lane is idle; called again whenever one ends. A cancelled scan
-  // starts nothing more (the loop below throws).
+  // Starts candidates while a lane is idle; called again whenever one ends. A cancelled or
+  // stopped scan starts nothing more (the loop below throws, or has ended).
   const fill = (): void => {
-    while (idle.length > 0 && next < candidates.length && next < taken + lookahead && !options.token?.isCancellationRequested) {
+    while (!stopped && idle.length > 0 && next < candidates.length && next < taken + lookahead && !options.token?.isCancellationRequested) {
       const i = next++;
       const lane = idle[0];
       const outcome = start(i, lane);
@@ -245,7 +247,9 @@ async function scanLocked(options: ScanOptions): Promise<ScanSummary> {
       }
     }
   } finally {
-    // Analyses still running when the scan stops (cancelled) end on their own; none is left unawaited.
+    // Analyses still running when the scan stops (cancelled, or an output write failed) end on
+    // their own and start no others; none is left unawaited.
+    stopped = true;
     await Promise.all(outcomes.filter((o) => o !== undefined));
   }
   await flush();
