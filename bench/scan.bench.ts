@@ -1,59 +1,127 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
-import { copyFile, mkdir, open, readdir, rm, symlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, mkdir, readdir, rm, symlink } from 'node:fs/promises';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureAdapter, LLAMA3_8B_R16 } from './generate';
 
 /**
- * `node out/bench/scan.bench.js [--count N]` (after `npm run build` and `npm run build:test`):
- * `lora-lens scan` of a folder of N Llama-3-8B-size r16 adapters (default 200, the issue's
- * target: 17 GB of distinct files; pass a smaller N where disk or time is short, and the scale
- * is printed) as a user runs it, whole process, against the read floor: reading the same bytes
- * in 16 MB reads in this process. Also two shards (--shard 1/2, 2/2) run at once as two
- * processes and merged, and the adapters/s of a scan of the demo zoo (make-zoo's 48). Times are
- * wall-clock, each ratio measured in this one run; the files are read once before timing, so
- * floor and scans alike read from the page cache where it holds them. Beside them, on Linux, the
- * CPU seconds the scan processes used (their threads included), which other load on the machine
- * inflates far less than their wall-clock time.
+ * `node out/bench/scan.bench.js [--count N] [--rounds R] [--baseline OTHER/dist/cli.js]` (after
+ * `npm run build` and `npm run build:test`): `lora-lens scan` of a folder of N Llama-3-8B-size
+ * r16 adapters (default 200, the issue's target: 17 GB of distinct files; pass a smaller N where
+ * disk or time is short, and the scale is printed) as a user runs it, whole process, against two
+ * read floors of the same bytes (16 MB reads in this process, nothing else):
+ *  - warm: every file in the page cache (read once before), the floor of a zoo read recently;
+ *  - cold: each file's cached pages dropped first (posix_fadvise DONTNEED through `dd
+ *    iflag=nocache`, which touches no other file's pages), the floor of a zoo on disk.
+ * Each scan runs warm R times (default 2) and cold once, builds round-robin when a baseline is
+ * given, so the two builds see the same load; beside wall-clock time, the CPU seconds of the scan
+ * process (all its threads, from /proc on Linux), which other load inflates far less. Also two
+ * shards (--shard 1/2, 2/2) run at once as two processes and merged, and the adapters/s of a scan
+ * of the demo zoo (make-zoo's). The baseline must load onnxruntime-node as this build does (a
+ * copied dist/ needs a node_modules beside it): the backend each build's inspect picks is printed.
  */
 const CLI = join(__dirname, '..', '..', 'dist', 'cli.js');
 const ROOT = join(tmpdir(), 'lora-lens-bench');
 const TARGET_COUNT = 200;
 
+interface Build {
+  readonly name: string;
+  readonly cli: string;
+}
+
+interface Run {
+  readonly wall: number;
+  readonly cpu: number;
+}
+
 async function main(argv: string[]): Promise<void> {
-  const at = argv.indexOf('--count');
-  const count = at >= 0 ? Number(argv[at + 1]) : TARGET_COUNT;
-  if (!Number.isSafeInteger(count) || count < 1 || count > 1000) throw new Error('--count takes a whole number from 1 to 1000');
+  const count = option(argv, '--count', TARGET_COUNT, 1000);
+  const rounds = option(argv, '--rounds', 2, 20);
+  const baselineAt = argv.indexOf('--baseline');
+  const builds: Build[] = [...(baselineAt >= 0 ? [{ name: 'baseline', cli: argv[baselineAt + 1] }] : []), { name: 'this build', cli: CLI }];
+  const loadBefore = loadavg();
   const zoo = join(ROOT, `scan-zoo-${count}`);
   const files = await makeZoo(zoo, count);
-  const bytes = await readAll(files);
-  const floor = Math.min(
-    seconds(() => readFloor(files)),
-    seconds(() => readFloor(files)),
-  );
+  const backends = builds.map((b) => `${b.name}: ${backendOf(b.cli, join(zoo, 'adapter-000'))}`);
+  const bytes = readFloor(files).bytes;
+  const warmFloor = Math.min(readFloor(files).seconds, readFloor(files).seconds);
+  const canEvict = evict(files);
+  const coldFloor = canEvict ? readFloor(files).seconds : Number.NaN;
   const out = join(ROOT, 'scan-out');
   await rm(out, { recursive: true, force: true });
   await mkdir(out);
-  const cpuBefore = childCpuSeconds();
-  const whole = seconds(() => cli('scan', zoo, '--out', join(out, 'whole.csv'), '--quiet'));
-  const wholeCpu = childCpuSeconds() - cpuBefore;
-  const started = performance.now();
-  await Promise.all(['1/2', '2/2'].map((shard) => cliAsync('scan', zoo, '--out', join(out, 'features.csv'), '--shard', shard, '--quiet')));
-  const sharded = (performance.now() - started) / 1000;
-  const merge = seconds(() => cli('scan-merge', join(out, 'merged.csv'), out));
+
+  const warm = builds.map(() => [] as Run[]);
+  const cold = builds.map(() => [] as Run[]);
+  for (let round = 0; round < rounds; round++)
+    builds.forEach((b, k) => warm[k].push(measured(() => cli(b.cli, 'scan', zoo, '--out', join(out, 'whole.csv'), '--force', '--quiet'))));
+  if (canEvict)
+    builds.forEach((b, k) => {
+      evict(files);
+      cold[k].push(measured(() => cli(b.cli, 'scan', zoo, '--out', join(out, 'whole.csv'), '--force', '--quiet')));
+    });
+  readFloor(files);
+  const sharded: Run[] = [];
+  for (const b of builds) {
+    await rm(out, { recursive: true, force: true });
+    await mkdir(out);
+    const cpuBefore = childCpuSeconds();
+    const started = performance.now();
+    await Promise.all(['1/2', '2/2'].map((shard) => cliAsync(b.cli, 'scan', zoo, '--out', join(out, 'features.csv'), '--shard', shard, '--quiet')));
+    sharded.push({ wall: (performance.now() - started) / 1000, cpu: childCpuSeconds() - cpuBefore });
+  }
+  const merge = measured(() => cli(CLI, 'scan-merge', join(out, 'features.csv'), out));
   const demo = await demoZoo();
-  const demoSeconds = seconds(() => cli('scan', demo.dir, '--out', join(out, 'demo.csv'), '--quiet'));
+  const demoRuns = builds.map(() => [] as Run[]);
+  for (let round = 0; round < Math.max(3, rounds); round++)
+    builds.forEach((b, k) => demoRuns[k].push(measured(() => cli(b.cli, 'scan', demo.dir, '--out', join(out, 'demo.csv'), '--force', '--quiet'))));
+  const loadAfter = loadavg();
 
   const scale = count === TARGET_COUNT ? '' : ` (scaled down from the target's ${TARGET_COUNT}: ${((TARGET_COUNT * bytes) / count / 1e9).toFixed(1)} GB)`;
-  console.log(`LoRA Lens scan benchmark · node ${process.version} · ${count} ${LLAMA3_8B_R16.name} adapters, ${(bytes / 1e9).toFixed(2)} GB${scale}`);
-  console.log(`  read floor (same bytes)     ${floor.toFixed(2)} s   ${(bytes / 1e9 / floor).toFixed(2)} GB/s`);
-  console.log(`  scan, one process          ${whole.toFixed(2)} s   ${(count / whole).toFixed(2)} adapters/s   ${(whole / floor).toFixed(1)}× the floor (target ≤ 3×)`);
-  console.log(`    its CPU time             ${wholeCpu.toFixed(2)} s   ${(wholeCpu / count).toFixed(2)} s per adapter   ${(wholeCpu / floor).toFixed(1)}× the floor's wall time`);
+  const gb = bytes / 1e9;
+  console.log(`LoRA Lens scan benchmark · node ${process.version} · ${availableParallelism()} cores · ${count} ${LLAMA3_8B_R16.name} adapters, ${gb.toFixed(2)} GB${scale}`);
+  console.log(`load average before ${loadBefore.map((x) => x.toFixed(2)).join(' ')}, after ${loadAfter.map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(`backend of one adapter: ${backends.join('; ')}`);
+  console.log(`  read floor, page cache (warm)   ${warmFloor.toFixed(2)} s   ${(gb / warmFloor).toFixed(2)} GB/s   ${((warmFloor / count) * 1000).toFixed(1)} ms per adapter`);
   console.log(
-    `  scan, 2 shards at once     ${sharded.toFixed(2)} s   ${(count / sharded).toFixed(2)} adapters/s   ${(sharded / floor).toFixed(1)}× the floor; merge ${merge.toFixed(2)} s`,
+    canEvict
+      ? `  read floor, from disk (cold)    ${coldFloor.toFixed(2)} s   ${(gb / coldFloor).toFixed(2)} GB/s   ${((coldFloor / count) * 1000).toFixed(1)} ms per adapter`
+      : '  read floor, from disk (cold)    not measured (no dd iflag=nocache here to drop the cached pages)',
   );
-  console.log(`  demo zoo (${demo.count} adapters)      ${demoSeconds.toFixed(2)} s   ${(demo.count / demoSeconds).toFixed(1)} adapters/s whole process`);
+  console.log(`median of ${rounds} warm runs (cold: one run); ratios to the floor of the same cache state (target ≤ 3×)`);
+  builds.forEach((b, k) => {
+    const w = medianRun(warm[k]);
+    console.log(
+      `  ${`scan, ${b.name}, warm`.padEnd(30)}${w.wall.toFixed(2).padStart(7)} s   ${(count / w.wall).toFixed(2)} adapters/s   ${(w.wall / warmFloor).toFixed(1)}× the floor   cpu ${w.cpu.toFixed(2)} s, ${(w.cpu / count).toFixed(3)} s per adapter`,
+    );
+    if (canEvict) {
+      const c = cold[k][0];
+      console.log(
+        `  ${`scan, ${b.name}, cold`.padEnd(30)}${c.wall.toFixed(2).padStart(7)} s   ${(count / c.wall).toFixed(2)} adapters/s   ${(c.wall / coldFloor).toFixed(1)}× the floor   cpu ${c.cpu.toFixed(2)} s, ${(c.cpu / count).toFixed(3)} s per adapter`,
+      );
+    }
+  });
+  builds.forEach((b, k) => {
+    const s = sharded[k];
+    console.log(
+      `  ${`2 shards at once, ${b.name}`.padEnd(30)}${s.wall.toFixed(2).padStart(7)} s   ${(count / s.wall).toFixed(2)} adapters/s   ${(s.wall / warmFloor).toFixed(1)}× the warm floor   cpu ${s.cpu.toFixed(2)} s`,
+    );
+  });
+  console.log(`  merge of the 2 shards          ${merge.wall.toFixed(2)} s`);
+  builds.forEach((b, k) => {
+    const d = medianRun(demoRuns[k]);
+    console.log(
+      `  ${`demo zoo, ${b.name}`.padEnd(30)}${d.wall.toFixed(2).padStart(7)} s   ${(demo.count / d.wall).toFixed(1)} adapters/s whole process (${demo.count} adapters, median of ${demoRuns[k].length})   cpu ${d.cpu.toFixed(2)} s`,
+    );
+  });
+}
+
+function option(argv: readonly string[], name: string, fallback: number, most: number): number {
+  const at = argv.indexOf(name);
+  const value = at >= 0 ? Number(argv[at + 1]) : fallback;
+  if (!Number.isSafeInteger(value) || value < 1 || value > most) throw new Error(`${name} takes a whole number from 1 to ${most}`);
+  return value;
 }
 
 /** N adapter folders, each the config and a link to a distinct generated adapter file. */
@@ -73,38 +141,49 @@ async function makeZoo(zoo: string, count: number): Promise<string[]> {
   return files;
 }
 
-/** The demo zoo (make-zoo's default 48 adapters), made once and kept. */
+/** The demo zoo (make-zoo's default), made once and kept. */
 async function demoZoo(): Promise<{ dir: string; count: number }> {
   const dir = join(ROOT, 'demo-zoo');
   const present = await readdir(dir).catch(() => [] as string[]);
-  if (!present.includes('zoo.json')) cli('make-zoo', dir, '--force', '--quiet');
-  return { dir, count: (await readdir(dir)).filter((n) => n.startsWith('adapter-')).length };
+  if (!present.includes('zoo.json')) cli(CLI, 'make-zoo', dir, '--force', '--quiet');
+  const names = await readdir(dir, { recursive: true });
+  // make-zoo's adapters and their checkpoints: every folder that holds adapter weights.
+  return { dir, count: names.filter((n) => n.endsWith('adapter_model.safetensors')).length };
 }
 
-/** Reads every file once (to warm the page cache); their total size. */
-async function readAll(files: readonly string[]): Promise<number> {
-  let total = 0;
+/** The floor: every byte of `files` once, 16 MB reads, nothing else; its wall-clock seconds. */
+function readFloor(files: readonly string[]): { seconds: number; bytes: number } {
   const buffer = new Uint8Array(16 * 1024 * 1024);
-  for (const file of files) {
-    const handle = await open(file, 'r');
-    for (let at = 0; ;) {
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, at);
-      if (bytesRead === 0) break;
-      at += bytesRead;
-      total += bytesRead;
-    }
-    await handle.close();
-  }
-  return total;
-}
-
-/** The floor: every byte of `files` once more, 16 MB reads, nothing else. */
-function readFloor(files: readonly string[]): void {
-  const buffer = new Uint8Array(16 * 1024 * 1024);
+  const started = performance.now();
+  let bytes = 0;
   for (const file of files) {
     const fd = openSync(file, 'r');
-    while (readSync(fd, buffer, 0, buffer.length, null) > 0);
+    for (let n = readSync(fd, buffer, 0, buffer.length, null); n > 0; n = readSync(fd, buffer, 0, buffer.length, null)) bytes += n;
     closeSync(fd);
+  }
+  return { seconds: (performance.now() - started) / 1000, bytes };
+}
+
+/**
+ * Drops the page cache's copy of each file (GNU dd's iflag=nocache with count=0 advises the
+ * kernel that the whole file is not needed, and touches no other file); false where that is not
+ * available.
+ */
+function evict(files: readonly string[]): boolean {
+  for (const file of files) {
+    const r = spawnSync('dd', [`if=${file}`, 'iflag=nocache', 'count=0'], { encoding: 'utf8' });
+    if (r.status !== 0) return false;
+  }
+  return true;
+}
+
+/** The backend a build's `inspect --json` uses on one adapter (a baseline without onnxruntime shows here). */
+function backendOf(cliPath: string, adapter: string): string {
+  const r = spawnSync(process.execPath, [cliPath, 'inspect', adapter, '--json', '--quiet'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  try {
+    return String((JSON.parse(r.stdout) as { backend?: unknown }).backend);
+  } catch {
+    return `unknown (inspect exited with ${r.status})`;
   }
 }
 
@@ -123,22 +202,28 @@ function childCpuSeconds(): number {
   }
 }
 
-/** Wall-clock seconds of `run`. */
-function seconds(run: () => void): number {
+/** Wall-clock and children's CPU seconds of `run`. */
+function measured(run: () => void): Run {
+  const cpu = childCpuSeconds();
   const started = performance.now();
   run();
-  return (performance.now() - started) / 1000;
+  return { wall: (performance.now() - started) / 1000, cpu: childCpuSeconds() - cpu };
 }
 
-function cli(...args: string[]): void {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });
+function medianRun(runs: readonly Run[]): Run {
+  const sorted = [...runs].sort((a, b) => a.wall - b.wall);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}
+
+function cli(cliPath: string, ...args: string[]): void {
+  const r = spawnSync(process.execPath, [cliPath, ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });
   if (r.status !== 0) throw new Error(`lora-lens ${args[0]} failed (${r.status}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
 }
 
 /** One CLI process that others may run beside; resolves when it exits with 0. */
-function cliAsync(...args: string[]): Promise<void> {
+function cliAsync(cliPath: string, ...args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'ignore', 'inherit'] }).on('exit', (code) =>
+    spawn(process.execPath, [cliPath, ...args], { stdio: ['ignore', 'ignore', 'inherit'] }).on('exit', (code) =>
       code === 0 ? resolve() : reject(new Error(`lora-lens ${args.join(' ')} exited with ${code}`)),
     );
   });

@@ -2,7 +2,7 @@ import { openAdapter } from '../../adapter/load';
 import type { Adapter } from '../../adapter/model';
 import type { ModuleResult } from '../../analysis/analyze';
 import { CancelledError, throwIfCancelled, type CancellationToken } from '../../cancellation';
-import { writeFileAtomic } from '../../io/atomicWrite';
+import { writeAtomic } from '../../io/atomicWrite';
 import { acquireOutputLock } from '../../io/outputLock';
 import { FileReadError, readSmallText } from '../../io/readFile';
 import { FeatureError } from '../errors';
@@ -10,7 +10,7 @@ import { adapterFeatures, checkModules, layoutForAdapter } from '../features';
 import { DEFAULT_K, type FeatureLayout } from '../layout';
 import { textSafe } from '../../report/escape';
 import { findAdapters, type FoundAdapter } from './findAdapters';
-import { parseScan, renderScan, type ScanFile, type ScanFormat, type ScanRow } from './scanOutput';
+import { parseScan, scanHeaderText, scanRowText, type ScanFile, type ScanFormat, type ScanRow } from './scanOutput';
 import { shardLabel, shardOf, ShardError, type Shard } from './shard';
 
 export interface ScanOptions {
@@ -65,15 +65,25 @@ type Outcome = { readonly modules: readonly ModuleResult[] | null } | { readonly
 /** The most analyses a scan keeps in flight: each holds one adapter's factors in memory. */
 export const MAX_CONCURRENCY = 4;
 
-/** A long scan rewrites its output at most this often, so that resuming loses at most this much work. */
+/**
+ * A long scan rewrites its output about this often, so that resuming loses at most this much
+ * work, unless a rewrite itself takes more than 1/FLUSH_COST_FACTOR of it (tens of thousands of
+ * rows): then rewrites are spaced FLUSH_COST_FACTOR times their own duration apart, so writing
+ * never takes more than about 5 % of the scan.
+ */
 const FLUSH_MS = 1000;
+const FLUSH_COST_FACTOR = 20;
+
+/** How many candidates per lane may be started ahead of the oldest outcome not yet taken. */
+const LOOKAHEAD = 4;
 
 /**
  * Scans `root` for adapter folders and writes one feature row per adapter to `out`.
  *
  * Resumable: an existing output's rows are kept and their adapters are not analysed again; new
- * rows are appended. Every write is atomic (writeFileAtomic), during a long scan about once a
- * second, so an interrupted scan leaves a valid file to resume from. An existing file that is not
+ * rows are appended. Every write is atomic (writeAtomic), during a long scan about once a
+ * second (less often once a rewrite of many rows costs more than FLUSH_COST_FACTOR-th of that),
+ * so an interrupted scan leaves a valid file to resume from. An existing file that is not
  * a scan output (parseScan says why) is refused unless `force`, which starts over.
  *
  * The layout: an existing output's (its k too), else the one most adapters found share (ties:
@@ -146,60 +156,101 @@ async function scanLocked(options: ScanOptions): Promise<ScanSummary> {
   const layout = chooseLayout(existing, voters, k);
   options.onEvent?.({ type: 'start', found: found.length, kept: kept.length, todo: candidates.length, layout: layout?.id ?? null });
   const added: ScanRow[] = [];
+  const output = layout ? new OutputText(options.format, layout, shard, kept) : null;
   let analysed = 0;
   let flushed = Date.now();
+  let flushEvery = FLUSH_MS;
   const flush = async () => {
-    if (layout) await writeFileAtomic(options.out, renderScan(options.format, layout, [...kept, ...added], shard));
+    const started = Date.now();
+    if (output) await output.write(options.out);
     flushed = Date.now();
+    // A rewrite costs in proportion to the rows so far: spacing them by its own cost keeps
+    // writing to a bounded share of a long scan instead of a share growing with every row.
+    flushEvery = Math.max(FLUSH_MS, FLUSH_COST_FACTOR * (flushed - started));
   };
-  // Up to `width` analyses in flight (each runner on its own thread), taken in candidate order,
-  // so rows, skips and flushes come out exactly as one at a time would give them.
+  // Up to `width` analyses in flight, each lane (runner) taking the next candidate as soon as its
+  // last one ends; outcomes are taken in candidate order, so rows, skips and flushes come out
+  // exactly as one at a time would give them. A lane runs at most LOOKAHEAD candidates ahead of
+  // the oldest outcome not yet taken, which bounds what waits in memory behind a slow adapter.
   const width = Math.max(1, Math.min(MAX_CONCURRENCY, Math.floor(options.concurrency ?? 1)));
-  const inFlight: Promise<Outcome>[] = [];
+  const lookahead = LOOKAHEAD * width;
+  const outcomes: (Promise<Outcome> | undefined)[] = [];
+  const idle = Array.from({ length: width }, (_, lane) => lane);
   let next = 0;
-  const begin = (): void => {
-    const i = next++;
+  let taken = 0;
+  // Set once the loop below ends, however it ends: a lane that ends afterwards starts nothing.
+  let stopped = false;
+  const start = (i: number, lane: number): Promise<Outcome> => {
     const c = candidates[i];
-    throwIfCancelled(options.token);
     options.onEvent?.({ type: 'adapter', done: i, todo: candidates.length, path: c.found.key });
-    if (!layout) {
-      inFlight.push(Promise.resolve({ modules: null }));
-      return;
-    }
+    if (!layout) return Promise.resolve({ modules: null });
     try {
       checkModules(c.adapter, layout);
     } catch (error) {
-      inFlight.push(Promise.resolve({ error }));
-      return;
+      return Promise.resolve({ error });
     }
     analysed++;
-    inFlight.push(
-      options.analyze(c.found.path, options.token, i % width).then(
-        (modules) => ({ modules }),
-        (error: unknown) => ({ error }),
-      ),
+    idle.splice(idle.indexOf(lane), 1);
+    let running: Promise<readonly ModuleResult[]>;
+    try {
+      running = options.analyze(c.found.path, options.token, lane);
+    } catch (error) {
+      running = Promise.reject(error);
+    }
+    return running.then(
+      (modules) => ({ modules }),
+      (error: unknown) => ({ error }),
     );
+  };
+  // Starts candidates while a lane is idle; called again whenever one ends. A cancelled or
+  // stopped scan starts nothing more (the loop below throws, or has ended).
+  const fill = (): void => {
+    while (!stopped && idle.length > 0 && next < candidates.length && next < taken + lookahead && !options.token?.isCancellationRequested) {
+      const i = next++;
+      const lane = idle[0];
+      const outcome = start(i, lane);
+      outcomes[i] = outcome;
+      if (!idle.includes(lane)) {
+        void outcome.then(() => {
+          idle.push(lane);
+          fill();
+        });
+      }
+    }
   };
   try {
     for (let i = 0; i < candidates.length; i++) {
-      while (next < candidates.length && next < i + width) begin();
-      const outcome = await (inFlight.shift() as Promise<Outcome>);
+      fill();
+      throwIfCancelled(options.token);
+      const pending = outcomes[i];
+      // Every earlier outcome was taken, so their lanes are idle and fill started this one.
+      if (!pending) throw new Error(`scan: candidate ${i} was not started`);
+      const outcome = await pending;
+      taken = i + 1;
+      outcomes[i] = undefined;
       const c = candidates[i];
       if ('error' in outcome) {
         if (outcome.error instanceof CancelledError) throw outcome.error;
         skip(c.found.key, outcome.error instanceof Error ? outcome.error.message : String(outcome.error));
-      } else if (outcome.modules && layout) {
+      } else if (outcome.modules && output && layout) {
         try {
-          added.push({ path: c.found.key, features: adapterFeatures(c.adapter, outcome.modules, layout) });
+          const row = { path: c.found.key, features: adapterFeatures(c.adapter, outcome.modules, layout) };
+          added.push(row);
+          output.add(row);
         } catch (error) {
           skip(c.found.key, error instanceof Error ? error.message : String(error));
         }
       }
-      if (Date.now() - flushed >= FLUSH_MS) await flush();
+      if (Date.now() - flushed >= flushEvery) {
+        fill();
+        await flush();
+      }
     }
   } finally {
-    // Analyses still running when the scan stops (cancelled) end on their own; none is left unawaited.
-    await Promise.all(inFlight);
+    // Analyses still running when the scan stops (cancelled, or an output write failed) end on
+    // their own and start no others; none is left unawaited.
+    stopped = true;
+    await Promise.all(outcomes.filter((o) => o !== undefined));
   }
   await flush();
   return { found: found.length, kept: kept.length, analysed, added: added.length, skipped, layout: layout?.id ?? null, rows: kept.length + added.length };
@@ -253,3 +304,51 @@ function chooseLayout(existing: ScanFile | null, adapters: readonly Adapter[], k
   for (const l of layouts) if (!best || (counts.get(l.id) ?? 0) > (counts.get(best.id) ?? 0)) best = l;
   return best;
 }
+
+/**
+ * The output's text, each row formatted once when it is added (formatting the numbers is most of
+ * a rewrite's cost, and a rewrite comes every second), written whole and atomically on demand.
+ */
+class OutputText {
+  private readonly header: Uint8Array;
+  private readonly lines: Uint8Array[] = [];
+  private readonly encoder = new TextEncoder();
+
+  constructor(
+    private readonly format: ScanFormat,
+    private readonly layout: FeatureLayout,
+    private readonly shard: Shard | null,
+    rows: readonly ScanRow[],
+  ) {
+    this.header = this.encoder.encode(scanHeaderText(format, layout, shard));
+    for (const row of rows) this.add(row);
+  }
+
+  add(row: ScanRow): void {
+    this.lines.push(this.encoder.encode(scanRowText(this.format, this.layout, row, this.shard)));
+  }
+
+  /** The header and every row so far, in WRITE_CHUNK_BYTES writes. */
+  write(path: string): Promise<void> {
+    return writeAtomic(path, async (write) => {
+      const chunk = new Uint8Array(WRITE_CHUNK_BYTES);
+      let used = 0;
+      const parts = [this.header];
+      for (const part of parts.concat(this.lines)) {
+        if (used > 0 && used + part.length > chunk.length) {
+          await write(chunk.subarray(0, used));
+          used = 0;
+        }
+        if (part.length >= chunk.length) await write(part);
+        else {
+          chunk.set(part, used);
+          used += part.length;
+        }
+      }
+      if (used > 0) await write(chunk.subarray(0, used));
+    });
+  }
+}
+
+/** Rows are gathered into writes of this size. */
+const WRITE_CHUNK_BYTES = 1 << 20;

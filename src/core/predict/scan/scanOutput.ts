@@ -43,14 +43,24 @@ const JSONL_FORMAT = 'lora-lens-scan';
  * `"shard":"K/N"` in the header object. Without a shard the text is exactly a whole scan's.
  */
 export function renderScan(format: ScanFormat, layout: FeatureLayout, rows: readonly ScanRow[], shard: Shard | null = null): string {
+  return scanHeaderText(format, layout, shard) + rows.map((r) => scanRowText(format, layout, r, shard)).join('');
+}
+
+/** The first line of a scan output (renderScan), its line break included. */
+export function scanHeaderText(format: ScanFormat, layout: FeatureLayout, shard: Shard | null = null): string {
   const label = shard ? shardLabel(shard) : null;
-  if (format === 'csv') {
-    const lines = [['path', 'layout', ...(label ? [`shard=${label}`] : []), ...layout.columns].map(csvCell).join(',')];
-    for (const r of rows) lines.push([csvCell(r.path), layout.id, ...(label ? [label] : []), ...Array.from(r.features, (v) => csvCell(v))].join(','));
-    return `${lines.join('\r\n')}\r\n`;
-  }
+  if (format === 'csv') return `${['path', 'layout', ...(label ? [`shard=${label}`] : []), ...layout.columns].map(csvCell).join(',')}\r\n`;
   const header = { format: JSONL_FORMAT, version: 1, ...(label ? { shard: label } : {}), layout: layout.id, k: layout.k, modules: layout.modules, columns: layout.columns };
-  return [header, ...rows.map((r) => ({ path: r.path, features: Array.from(r.features) }))].map((o) => `${jsonText(o)}\n`).join('');
+  return `${jsonText(header)}\n`;
+}
+
+/**
+ * One row's line of a scan output (renderScan), its line break included: a rewrite of the
+ * output joins lines made once per row, instead of formatting every number again.
+ */
+export function scanRowText(format: ScanFormat, layout: FeatureLayout, row: ScanRow, shard: Shard | null = null): string {
+  if (format === 'csv') return `${[csvCell(row.path), layout.id, ...(shard ? [shardLabel(shard)] : []), ...Array.from(row.features, (v) => csvCell(v))].join(',')}\r\n`;
+  return `${jsonText({ path: row.path, features: Array.from(row.features) })}\n`;
 }
 
 /**
