@@ -44,7 +44,7 @@ test('kohya training metadata is listed with readable labels; JSON values open a
   await page.screenshot('kohya-overview');
 });
 
-test('all 350 modules are listed and analysed; ranks group by block in depth order', async () => {
+test('all 350 modules are listed and analysed; the ranks overview has a cell per module and a distinct label per block', async () => {
   await page.showTab('Layers');
   await page.page.locator('.status-text', { hasText: 'Analysed 350 of 350' }).waitFor();
   assert.equal(await page.page.locator('table.layers tbody tr').count(), 350);

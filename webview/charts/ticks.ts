@@ -26,7 +26,8 @@ const MAX_LOG_TICKS = 10;
 /**
  * Ticks of a log axis at 1, 2 and 5 × 10ᵏ inside [lo, hi]: over many decades only the
  * powers of ten (then every second or third power) so that at most about ten remain; over
- * less than a decade 1…9 × 10ᵏ so that at least two ticks show.
+ * less than a decade 1…9 × 10ᵏ so that at least two show over a factor of three (a narrower
+ * range may hold one: the caller falls back on linear ticks).
  */
 export function logTicks(lo: number, hi: number): number[] {
   const a = Math.min(lo, hi);
@@ -49,4 +50,21 @@ export function logTicks(lo: number, hi: number): number[] {
   const powers = multiples([1]);
   const step = Math.max(1, Math.ceil(powers.length / MAX_LOG_TICKS));
   return powers.filter((p) => Math.round(Math.log10(p)) % step === 0);
+}
+
+/** The parts of a d3 axis a log axis sets; typed structurally so both axisLeft and axisBottom fit. */
+interface TickedAxis<A> {
+  tickValues(values: number[]): A;
+  tickFormat(format: (value: number | { valueOf(): number }) => string): A;
+  ticks(count: number): A;
+}
+
+/**
+ * Puts 1, 2, 5 × 10ᵏ ticks on a log axis over [lo, hi], labelled in the charts' number format
+ * (`0.01`, `200`, `5e-7`, never `1e+2`); a range too narrow for two such ticks keeps d3's own.
+ */
+export function logAxis<A extends TickedAxis<A>>(axis: A, domain: readonly number[], format: (value: number) => string): A {
+  const values = logTicks(domain[0], domain[domain.length - 1]);
+  if (values.length < 2) return axis.ticks(4).tickFormat((v) => format(Number(v)));
+  return axis.tickValues(values).tickFormat((v) => format(Number(v)));
 }

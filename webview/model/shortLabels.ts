@@ -74,7 +74,7 @@ function render(parts: readonly Token[], short: readonly boolean[]): string {
 /**
  * The label with its first `count` words (not indices) cut to initials: the indices all stay,
  * and the last words (the module within its block) keep their spelling longest.
- * `unet_down_blocks_0_attentions_1_transformer_blocks_0`, 5 words → `udb0_a1_tb0`.
+ * `unet_down_blocks_0_attentions_1_transformer_blocks_0`, 6 words → `udb0_a1_tb0`.
  */
 export function abbreviate(label: string, count: number): string {
   const parts: Token[] = tokens(label).map((t) => ({ sep: /^[._]/.test(t) ? t[0] : '', word: bare(t) }));

@@ -15,8 +15,8 @@ import { mountRankOverview } from './rankOverview';
 import { recommendControls } from './recommendControls';
 
 const GROUP_GAP = 6;
-/** Below this slot a layer's three bars are under 4 px: the view opens on the overview instead. */
-const MIN_SLOT = 16;
+/** Below this slot a layer's three bars are under 3 px: the view opens on the overview instead. */
+const MIN_SLOT = 12;
 
 /**
  * Configured rank vs effective rank vs r95 per layer, grouped by block or module type, with the
