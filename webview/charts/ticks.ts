@@ -68,3 +68,13 @@ export function logAxis<A extends TickedAxis<A>>(axis: A, domain: readonly numbe
   if (values.length < 2) return axis.ticks(4).tickFormat((v) => format(Number(v)));
   return axis.tickValues(values).tickFormat((v) => format(Number(v)));
 }
+
+/** A small multiple is a hundred-odd pixels tall: more gridlines than this would hide its curve. */
+const MAX_GRID_LINES = 4;
+
+/** Where the shared log axis of the multiples gets a gridline: powers of ten, thinned to a few. */
+export function gridValues(domain: readonly number[]): number[] {
+  const powers = logTicks(domain[0], domain[domain.length - 1]).filter((v) => Math.abs(Math.log10(v) - Math.round(Math.log10(v))) < 1e-9);
+  const step = Math.max(1, Math.ceil(powers.length / MAX_GRID_LINES));
+  return powers.filter((_v, i) => (powers.length - 1 - i) % step === 0);
+}

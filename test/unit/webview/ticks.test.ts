@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { logTicks, thinPositions } from '../../../webview/charts/ticks';
+import { gridValues, logTicks, thinPositions } from '../../../webview/charts/ticks';
 import { Rng } from '../../helpers/random';
 
 test('thinned positions are a gap apart, and every one left out is too close to the one kept before it', () => {
@@ -54,4 +54,19 @@ test('log ticks are 1, 2, 5 × 10ᵏ inside the range, powers of ten alone over 
   assert.deepEqual(logTicks(1e-3, 1e2), [0.001, 0.01, 0.1, 1, 10, 100]);
   assert.deepEqual(logTicks(1, 100), [1, 2, 5, 10, 20, 50, 100]);
   assert.deepEqual(logTicks(0, 10), []);
+});
+
+test('small-multiple gridlines are powers of ten inside the axis, at most four, always 1 at the top', () => {
+  const rng = Rng.fresh();
+  for (let trial = 0; trial < 300; trial++) {
+    const lo = 10 ** rng.uniform(-16, -1);
+    const values = gridValues([lo, 1]);
+    const where = `[${lo}, 1] → ${values.join(' ')} ${rng.tag}`;
+    assert.ok(values.length >= 1 && values.length <= 4, where);
+    assert.equal(values[values.length - 1], 1, where);
+    for (const v of values) {
+      assert.ok(v >= lo * (1 - 1e-9) && v <= 1, where);
+      assert.ok(Math.abs(Math.log10(v) - Math.round(Math.log10(v))) < 1e-9, where);
+    }
+  }
 });
