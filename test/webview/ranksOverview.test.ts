@@ -9,7 +9,7 @@ import { overviewGrid } from '../../webview/model/rankOverviewModel';
 import { Lens, type LensPage } from './browser';
 import { recordAdapter, type Recording } from './recording';
 import { agrees } from './shown';
-import { LIGHT } from './themes';
+import { HIGH_CONTRAST, LIGHT } from './themes';
 
 // A PEFT adapter shaped like Llama-3-8B's (32 layers × q/k/v/o/gate/up/down = 224 modules),
 // with small matrices so the core analyses it in a moment, and spectra of random spread so
@@ -213,6 +213,9 @@ test('kept rank and error of the recommendation colour the map once the host ans
   await page.applyTheme(LIGHT);
   await page.page.waitForTimeout(100);
   await page.screenshot('ranks-overview-224-light');
+  await page.applyTheme(HIGH_CONTRAST);
+  await page.page.waitForTimeout(100);
+  await page.screenshot('ranks-overview-224-hc');
   assert.deepEqual((await page.probe()).violations, []);
   assert.deepEqual(page.errors, []);
 });

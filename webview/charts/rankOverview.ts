@@ -33,7 +33,7 @@ export interface RankOverview extends Disposable {
 }
 
 /** The empty end of the scale is this far from the background, so a low value still shows as a cell. */
-const FLOOR = 0.12;
+const FLOOR = 0.2;
 const LEGEND_WIDTH = 220;
 
 function mix(low: Rgb, high: Rgb, t: number): string {
