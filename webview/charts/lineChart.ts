@@ -3,6 +3,7 @@ import { select } from 'd3-selection';
 import type { Disposable } from '../disposable';
 import { formatNumber } from '../model/format';
 import type { LineChartModel, LineSeriesModel } from '../model/lineChartModel';
+import { logAxis } from './ticks';
 
 export interface LineChart extends Disposable {
   update(model: LineChartModel): void;
@@ -27,13 +28,11 @@ export function renderLineChart(parent: HTMLElement, model: LineChartModel, labe
     const span = m.x.domain()[1] - m.x.domain()[0];
     const xTicks = axisBottom(m.x).ticks(m.integerX ? Math.max(1, Math.min(10, Math.round(span))) : 8, m.integerX ? 'd' : undefined);
     xAxis.attr('transform', `translate(0,${m.plot.bottom})`).call(xTicks);
-    // A log axis gets a tick per 1…9 multiple; only the powers of ten are labelled.
+    // A log axis is labelled at 1, 2, 5 × 10ᵏ (powers of ten alone over many decades).
     const ySpan = m.y.domain()[1] - m.y.domain()[0];
     const yTicks =
       m.yScale === 'log'
-        ? axisLeft(m.y)
-            .ticks(5)
-            .tickFormat((v) => (isPowerOfTen(Number(v)) ? formatNumber(Number(v)) : ''))
+        ? logAxis(axisLeft(m.y), m.y.domain(), formatNumber)
         : m.integerY
           ? axisLeft(m.y).ticks(Math.max(1, Math.min(5, Math.round(ySpan))), 'd')
           : axisLeft(m.y).ticks(5);
@@ -41,7 +40,7 @@ export function renderLineChart(parent: HTMLElement, model: LineChartModel, labe
     titles
       .selectAll('text')
       .data([
-        { text: m.yLabel, x: 4, y: m.plot.top - 8, anchor: 'start' },
+        { text: m.yLabel, x: 4, y: m.plot.top - 10, anchor: 'start' },
         { text: m.xLabel, x: m.plot.right, y: m.height - 4, anchor: 'end' },
       ])
       .join('text')
@@ -76,11 +75,6 @@ export function renderLineChart(parent: HTMLElement, model: LineChartModel, labe
   };
   update(model);
   return { update, dispose: () => svg.remove() };
-}
-
-function isPowerOfTen(v: number): boolean {
-  const e = Math.log10(v);
-  return Math.abs(e - Math.round(e)) < 1e-9;
 }
 
 /** A legend row for a chart: one swatch per entry, coloured by its slot. */

@@ -1,6 +1,7 @@
 import { select } from 'd3-selection';
 import type { Disposable } from '../disposable';
 import type { MultiplePanel, MultiplesModel } from '../model/multiplesModel';
+import { drawPanelGrid } from './multiplesGrid';
 
 export interface MultiplesChart extends Disposable {
   update(model: MultiplesModel, selected: number | null): void;
@@ -41,6 +42,7 @@ export function renderMultiples(parent: HTMLElement, model: MultiplesModel, sele
     svg.select('text.panel-label').text((d) => (d.depth === null ? d.name : `#${d.depth}`));
     svg.select('title').text((d) => d.name);
     svg.select('path.sigma').attr('d', (d) => pathOf(d.points));
+    drawPanelGrid(svg, m);
   };
   update(model, selected);
   return { update, dispose: () => grid.remove() };

@@ -3,7 +3,7 @@ import { select } from 'd3-selection';
 import type { LayerRow } from '../../src/protocol/payloads';
 import type { Disposable } from '../disposable';
 import { formatNumber } from '../model/format';
-import { SERIES_LABEL, type RankBar, type RankChartModel } from '../model/rankChartModel';
+import { SERIES_LABEL, type RankBar, type RankChartModel, type RankTick } from '../model/rankChartModel';
 import type { RecommendOverlay } from '../model/recommendOverlay';
 import { drawRecommendOverlay } from './recommendOverlay';
 
@@ -46,29 +46,32 @@ export function renderRankChart(parent: HTMLElement, model: RankChartModel, cont
       .join('text')
       .attr('class', 'axis-title')
       .attr('x', 4)
-      .attr('y', m.plot.top - 6)
+      .attr('y', m.plot.top - 12)
       .attr('text-anchor', 'start')
       .text((d) => d);
-    const band = groups
-      .selectAll<SVGGElement, RankChartModel['groups'][number]>('g.group')
+    groups
+      .selectAll<SVGRectElement, RankChartModel['groups'][number]>('rect.group-band')
       .data(m.groups, (d) => d.key)
-      .join((enter) => {
-        const g = enter.append('g').attr('class', 'group');
-        g.append('rect').attr('class', 'group-band');
-        g.append('text').attr('class', 'group-label');
-        return g;
-      });
-    band
-      .select('rect')
+      .join('rect')
+      .attr('class', 'group-band')
       .attr('x', (d) => d.x0)
       .attr('width', (d) => d.x1 - d.x0)
       .attr('y', m.plot.top)
       .attr('height', m.plot.bottom - m.plot.top)
       .classed('odd', (_d, i) => i % 2 === 1);
-    band
-      .select('text')
-      .attr('transform', (d) => `translate(${(d.x0 + d.x1) / 2},${m.plot.bottom + 8}) rotate(35)`)
-      .text((d) => d.key);
+    // Labels are shortened and thinned by the model; the full name is the label's tooltip.
+    const labels = groups
+      .selectAll<SVGTextElement, RankTick>('text.group-label')
+      .data(m.ticks)
+      .join((enter) => {
+        const t = enter.append('text').attr('class', 'group-label');
+        t.append('tspan');
+        t.append('title');
+        return t;
+      })
+      .attr('transform', (d) => `translate(${d.x},${m.plot.bottom + 8}) rotate(35)`);
+    labels.select('tspan').text((d) => d.label);
+    labels.select('title').text((d) => d.full);
     bars
       .selectAll<SVGRectElement, RankBar>('rect.bar')
       .data(m.bars, (d) => `${d.index}:${d.series}`)

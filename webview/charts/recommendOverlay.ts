@@ -36,7 +36,7 @@ export function drawRecommendOverlay(
     .join('text')
     .attr('class', 'axis-title')
     .attr('x', -4)
-    .attr('y', chart.plot.top - 6)
+    .attr('y', chart.plot.top - 12)
     .attr('text-anchor', 'start')
     .text((d) => d);
   layer

@@ -1,6 +1,8 @@
 import { scaleLinear, type ScaleLinear } from 'd3-scale';
 import type { LayerAnalysis, LayerRow } from '../../src/protocol/payloads';
+import { thinPositions } from '../charts/ticks';
 import { groupLayers, type Grouping } from './layerOrder';
+import { shortLabels } from './shortLabels';
 
 /** The three ranks compared per layer: configured r, effective rank, and r95. */
 export type RankSeries = 'rank' | 'effective' | 'r95';
@@ -25,6 +27,14 @@ export interface RankGroupBand {
   readonly x1: number;
 }
 
+/** An x label: a group's key, or a layer's block when the chart shows a single group. */
+export interface RankTick {
+  readonly x: number;
+  readonly label: string;
+  /** The full name the label was shortened from. */
+  readonly full: string;
+}
+
 export interface RankChartModel {
   readonly width: number;
   readonly height: number;
@@ -32,6 +42,8 @@ export interface RankChartModel {
   readonly y: ScaleLinear<number, number>;
   readonly bars: readonly RankBar[];
   readonly groups: readonly RankGroupBand[];
+  /** Labels under the bars, shortened and thinned so that none overlap. */
+  readonly ticks: readonly RankTick[];
   /** Layer index per slot, left to right (for tooltips and keyboard order). */
   readonly order: readonly number[];
   /** Each layer's slot: its left edge and the group it sits in, by layer index. */
@@ -54,8 +66,23 @@ export interface RankChartOptions {
   readonly minWidth: number;
 }
 
-/** The bottom and right margins leave room for group labels, which are rotated to run down-right. */
-const MARGIN = { left: 40, top: 16, right: 96, bottom: 64 };
+/**
+ * The bottom and right margins leave room for group labels, which are rotated to run
+ * down-right; the top one for the axis title above the highest tick label.
+ */
+const MARGIN = { left: 40, top: 24, right: 96, bottom: 64 };
+
+/** Labels run down-right at 35°: one line (11 px) apart needs 11 / sin 35° ≈ 19 px along x. */
+const TICK_GAP = 20;
+const TICK_CHARS = 16;
+/** Wider slots only spread three bars apart. */
+const MAX_SLOT = 40;
+
+/** The slot that fits `count` layers in `groupCount` groups into `width` pixels, at most MAX_SLOT. */
+export function fitSlot(count: number, groupCount: number, groupGap: number, width: number): number {
+  const room = width - MARGIN.left - MARGIN.right - Math.max(0, groupCount - 1) * groupGap;
+  return Math.min(MAX_SLOT, room / Math.max(1, count));
+}
 
 /**
  * Bar geometry for the rank comparison. Layers not analysed yet (or skipped) still get a slot
@@ -105,6 +132,11 @@ export function rankChartModel(layers: readonly LayerRow[], results: ReadonlyMap
   return {
     width,
     height: options.height,
+    ticks: rankTicks(
+      groups.length === 1
+        ? groups[0].rows.map((row, i) => ({ key: row.block ?? row.name, x: (slotByIndex.get(row.index)?.x ?? 0) + options.slot / 2, i }))
+        : bands.map((b, i) => ({ key: b.key, x: (b.x0 + b.x1) / 2, i })),
+    ),
     plot: { left: MARGIN.left, top: MARGIN.top, right: width - MARGIN.right, bottom },
     y,
     bars,
@@ -113,4 +145,15 @@ export function rankChartModel(layers: readonly LayerRow[], results: ReadonlyMap
     slots: slotByIndex,
     slotWidth: options.slot,
   };
+}
+
+function rankTicks(places: readonly { readonly key: string; readonly x: number }[]): RankTick[] {
+  const labels = shortLabels(
+    places.map((p) => p.key),
+    TICK_CHARS,
+  );
+  return thinPositions(
+    places.map((p) => p.x),
+    TICK_GAP,
+  ).map((i) => ({ x: places[i].x, label: labels[i], full: places[i].key }));
 }

@@ -2,15 +2,21 @@ import type { Actions } from '../actions';
 import { renderRankChart, type ChartHandle, type RankChartContext } from '../charts/rankChart';
 import { DisposableStore, type Disposable } from '../disposable';
 import { el } from '../dom';
-import type { Grouping } from '../model/layerOrder';
+import { groupLayers, type Grouping } from '../model/layerOrder';
 import { learnedAllocationText } from '../model/learnedAllocation';
 import { defaultParam, methodOf } from '../model/rankMethod';
-import { RANK_SERIES, rankChartModel, SERIES_LABEL, type RankChartModel } from '../model/rankChartModel';
+import { fitSlot, RANK_SERIES, rankChartModel, SERIES_LABEL, type RankChartModel } from '../model/rankChartModel';
+import { OVERVIEW_MIN_MODULES } from '../model/rankOverviewModel';
 import { recommendOverlay } from '../model/recommendOverlay';
 import { PlanRequest, type PlanState } from '../state/planRequest';
 import type { Store } from '../state/store';
 import { renderWhileVisible } from './lazyRender';
+import { mountRankOverview } from './rankOverview';
 import { recommendControls } from './recommendControls';
+
+const GROUP_GAP = 6;
+/** Below this slot a layer's three bars are under 3 px: the view opens on the overview instead. */
+const MIN_SLOT = 12;
 
 /**
  * Configured rank vs effective rank vs r95 per layer, grouped by block or module type, with the
@@ -50,7 +56,8 @@ export function mountRanks(parent: HTMLElement, store: Store, actions: Actions):
   const learned = el('p', 'hint learned-allocation');
   const scroller = el('div', 'chart-scroll');
   const empty = el('p', 'placeholder', 'No adapted modules.');
-  parent.append(toolbar, controls.element, caption, learned, scroller, empty);
+  const overview = disposables.add(mountRankOverview());
+  parent.append(toolbar, controls.element, caption, learned, overview.element, scroller, empty);
   disposables.listen(grouping, 'change', () => store.updateView({ grouping: grouping.value as Grouping }));
   const plans = disposables.add(
     new PlanRequest(
@@ -65,12 +72,20 @@ export function mountRanks(parent: HTMLElement, store: Store, actions: Actions):
     const layers = store.overview?.layers ?? [];
     grouping.value = store.view.grouping;
     empty.hidden = layers.length > 0;
-    const model = rankChartModel(layers, store.results, {
+    // Everything fits the view's width: the rank axis must never scroll out of sight.
+    const width = Math.max(320, toolbar.clientWidth - 4);
+    const groupCount = groupLayers(layers, store.view.grouping).length;
+    const slot = fitSlot(layers.length, groupCount, GROUP_GAP, width);
+    const large = layers.length >= OVERVIEW_MIN_MODULES || slot < MIN_SLOT;
+    groupingLabel.hidden = large;
+    overview.element.hidden = !large || layers.length === 0;
+    scroller.hidden = large;
+    const model = rankChartModel(large ? [] : layers, store.results, {
       grouping: store.view.grouping,
-      slot: layers.length > 200 ? 8 : 16,
-      groupGap: 6,
+      slot,
+      groupGap: GROUP_GAP,
       height: 300,
-      minWidth: Math.max(400, scroller.clientWidth - 4),
+      minWidth: width,
     });
     const method = methodOf(store.view.recommend);
     controls.show(store.view.recommend);
@@ -91,9 +106,29 @@ export function mountRanks(parent: HTMLElement, store: Store, actions: Actions):
       onSelect: (i: number) => actions.select(i, { open: true }),
       overlay,
     };
+    if (large) {
+      overview.render({
+        layers,
+        results: store.results,
+        plan: plan.kind === 'ready' ? plan.plan : null,
+        selected: store.view.selected,
+        width,
+        layer: context.layer,
+        onSelect: context.onSelect,
+        overlayFor: (m) => (plan.kind === 'ready' ? recommendOverlay(m, plan.plan) : null),
+      });
+    }
     if (chart) chart.update(model, context);
     else chart = renderRankChart(scroller, model, context);
+    renderedWidth = width;
   };
+  // The view fits its width, so a wider or narrower panel (the details pane opening) lays out again.
+  let renderedWidth = 0;
+  const resize = new ResizeObserver(() => {
+    if (store.view.tab === 'ranks' && Math.abs(toolbar.clientWidth - 4 - renderedWidth) >= 1 && toolbar.clientWidth > 0) render();
+  });
+  resize.observe(toolbar);
+  disposables.add({ dispose: () => resize.disconnect() });
   disposables.add(renderWhileVisible(store, 'ranks', render, (c) => c.has('overview') || c.has('results') || c.has('view')));
   return disposables;
 }
