@@ -94,7 +94,9 @@ test('logistic IRLS reaches the stationary point of its penalized likelihood (pr
 
 test('logistic regression recovers the direction of a planted model on many samples', () => {
   const rng = Rng.fresh();
-  const n = 2000;
+  // The estimate's error shrinks as 1/√n: at n = 2000 the largest of the three errors reached
+  // 0.336 over 2000 seeds (the bound is 0.35); at n = 8000 it was at most 0.18 over 2000 seeds.
+  const n = 8000;
   const z = centre(randomRows(rng, n, 3));
   const truth = Float64Array.of(2, -1, 0.5);
   const y = Float64Array.from({ length: n }, (_, r) => (rng.next() < sigmoid(dot(z, r, truth)) ? 1 : 0));

@@ -7,6 +7,7 @@ import { trainPredictor } from '../../../src/core/predict/predictor/trainPredict
 import { makeZoo } from '../../../src/core/predict/zoo/makeZoo';
 import { removeDir, tempDir } from '../../helpers/fixtures';
 import { Rng } from '../../helpers/random';
+import { mean, reparametrizedBaselineTaus } from './baselineDraws';
 import { analyseHere, writePeftAdapter } from './predictFixtures';
 
 const analyze = async (path: string) => (await analyseHere(path)).modules;
@@ -18,7 +19,7 @@ test('on a small zoo the GL-net and the MLP beat the raw-factor baseline on repa
     const zoo = join(root, 'zoo');
     // The demo zoo's seed (1), not a fresh one: how far a zoo tells alignment_u depends on its
     // teacher, and some fresh zoos tell it to no model (see predictorZoo.test). Training seeds,
-    // folds and reparametrizations stay fresh: over six, the GL-net's gap here was 0.29–0.73.
+    // folds and reparametrizations stay fresh.
     await makeZoo(zoo, { count: 24, seed: 1, setting: 'mixture' });
     const labels = join(zoo, 'labels.csv');
 
@@ -27,7 +28,8 @@ test('on a small zoo the GL-net and the MLP beat the raw-factor baseline on repa
     // τ up to 0.4 here: it reads the rank, which correlates with alignment, from the factors' zero
     // padding.
     const glOut = join(root, 'glnet');
-    const gl = await trainPredictor({ zoo, labels, target: 'alignment_u', kind: 'glnet', hidden: [2, 8], epochs: 150, folds: 4, seed: rng.int(0, 1e6), analyze, out: glOut });
+    const glSeed = rng.int(0, 1e6);
+    const gl = await trainPredictor({ zoo, labels, target: 'alignment_u', kind: 'glnet', hidden: [2, 8], epochs: 150, folds: 4, seed: glSeed, analyze, out: glOut });
     if (gl.cv.kind !== 'regression' || gl.cvReparametrized?.kind !== 'regression' || gl.baselineReparametrized.kind !== 'regression')
       throw new Error('regression metrics expected');
     // Same folds and fitted models, held-out factors moved by R: only rounding (~1e-13) differs.
@@ -39,13 +41,33 @@ test('on a small zoo the GL-net and the MLP beat the raw-factor baseline on repa
     assert.deepEqual(record?.weightDecay, { equivariant: 0, head: 0.1 });
     assert.ok(record.bestEpoch !== undefined && record.bestEpoch <= record.epochs && record.epochs <= 150 && record.maxEpochs === 150, `steps ${JSON.stringify(record)}`);
     assert.ok(record.moduleScales?.length === 2 && record.moduleScales.every((c) => c > 0 && Number.isFinite(c)), `scales ${JSON.stringify(record.moduleScales)}`);
-    const gap = gl.cvReparametrized.kendallTau - gl.baselineReparametrized.kendallTau;
-    assert.ok(gap > 0.1, `τ gap ${gap} (GL-net ${gl.cvReparametrized.kendallTau}, baseline ${gl.baselineReparametrized.kendallTau}) ${rng.tag}`);
 
     const mlpOut = join(root, 'mlp');
-    const mlp = await trainPredictor({ zoo, labels, target: 'alignment_u', kind: 'mlp', hidden: [8], epochs: 200, folds: 4, seed: rng.int(0, 1e6), analyze, out: mlpOut });
+    const mlpSeed = rng.int(0, 1e6);
+    const mlp = await trainPredictor({ zoo, labels, target: 'alignment_u', kind: 'mlp', hidden: [8], epochs: 200, folds: 4, seed: mlpSeed, analyze, out: mlpOut });
     if (mlp.cv.kind !== 'regression' || mlp.baselineReparametrized.kind !== 'regression') throw new Error('regression metrics expected');
-    assert.ok(mlp.cv.kendallTau > mlp.baselineReparametrized.kendallTau, `MLP τ ${mlp.cv.kendallTau} vs baseline ${mlp.baselineReparametrized.kendallTau} ${rng.tag}`);
+
+    // The baseline's τ from one draw of folds and R ranged −0.21 to 0.37 over 40 seeds (sd 0.11),
+    // so the GL-net's gap over it (0.12 to 0.77, sd 0.14) sat 2.5 sd above 0.1. Both networks are
+    // compared with the baseline's mean over eight draws, the two runs' own first: over the same
+    // 40 seeds the GL-net's gap then was 0.30–0.67 (mean 0.48, sd 0.08) and the MLP's 0.45–0.70.
+    const draws = await reparametrizedBaselineTaus({ zoo, labels, target: 'alignment_u', folds: 4, analyze }, [
+      glSeed,
+      mlpSeed,
+      ...Array.from({ length: 6 }, () => rng.int(0, 1e6)),
+    ]);
+    assert.ok(
+      Math.abs(draws[0] - gl.baselineReparametrized.kendallTau) <= 1e-12,
+      `GL-net run's baseline τ ${gl.baselineReparametrized.kendallTau}, recomputed ${draws[0]} ${rng.tag}`,
+    );
+    assert.ok(
+      Math.abs(draws[1] - mlp.baselineReparametrized.kendallTau) <= 1e-12,
+      `MLP run's baseline τ ${mlp.baselineReparametrized.kendallTau}, recomputed ${draws[1]} ${rng.tag}`,
+    );
+    const baseline = mean(draws);
+    const seen = `(baseline τ ${baseline.toFixed(3)}, draws ${draws.map((t) => t.toFixed(3)).join(' ')}) ${rng.tag}`;
+    assert.ok(gl.cvReparametrized.kendallTau > baseline + 0.1, `GL-net τ ${gl.cvReparametrized.kendallTau} ${seen}`);
+    assert.ok(mlp.cv.kendallTau > baseline + 0.1, `MLP τ ${mlp.cv.kendallTau} ${seen}`);
 
     const adapter = join(zoo, 'adapter-003');
     for (const [dir, kind] of [

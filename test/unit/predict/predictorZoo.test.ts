@@ -15,6 +15,7 @@ import { makeZoo } from '../../../src/core/predict/zoo/makeZoo';
 import { SeededRandom } from '../../../src/core/predict/zoo/random';
 import { removeDir, tempDir } from '../../helpers/fixtures';
 import { Rng } from '../../helpers/random';
+import { mean, reparametrizedBaselineTaus } from './baselineDraws';
 import { analyseHere, writePeftAdapter } from './predictFixtures';
 
 const analyze = async (path: string) => (await analyseHere(path)).modules;
@@ -27,17 +28,18 @@ test('on a small zoo the invariant ridge predictor of alignment_u beats the raw-
     // The demo zoo of docs/analyses.md (seed 1), not a fresh one: how far a zoo's spectra tell alignment_u
     // depends on its teacher, and on one fresh 24-adapter zoo in sixteen (seed 1989557986) no
     // model predicts it (τ 0.03, the baseline 0.08). Folds, λ search and the reparametrizations
-    // stay fresh: over twelve of those the gap here was 0.38–0.66.
+    // stay fresh.
     await makeZoo(zoo, { count: 48, seed: 1, setting: 'mixture' });
     const out = join(root, 'pred');
     const skipped: string[] = [];
+    const seed = rng.int(0, 1e6);
     const summary = await trainPredictor({
       zoo,
       labels: join(zoo, 'labels.csv'),
       target: 'alignment_u',
       kind: 'ridge',
       folds: 4,
-      seed: rng.int(0, 1e6),
+      seed,
       analyze,
       out,
       onSkip: (a) => skipped.push(a),
@@ -45,9 +47,20 @@ test('on a small zoo the invariant ridge predictor of alignment_u beats the raw-
     assert.equal(summary.adapters, 48, rng.tag);
     assert.deepEqual(skipped, []);
     if (summary.cv.kind !== 'regression' || summary.baselineReparametrized.kind !== 'regression') throw new Error('regression metrics expected');
-    const gap = summary.cv.kendallTau - summary.baselineReparametrized.kendallTau;
+    // Measured over 40 seeds: the invariant τ 0.59–0.66. The baseline's τ from one draw of folds
+    // and R ranged −0.12 to 0.35 (sd 0.11), so the gap over it (0.29–0.74) sat 2.8 sd above 0.2;
+    // over the baseline's mean of eight draws, this run's first, the gap was 0.43–0.60 (sd 0.05).
+    const draws = await reparametrizedBaselineTaus({ zoo, labels: join(zoo, 'labels.csv'), target: 'alignment_u', folds: 4, analyze }, [
+      seed,
+      ...Array.from({ length: 7 }, () => rng.int(0, 1e6)),
+    ]);
+    assert.ok(
+      Math.abs(draws[0] - summary.baselineReparametrized.kendallTau) <= 1e-12,
+      `run's baseline τ ${summary.baselineReparametrized.kendallTau}, recomputed ${draws[0]} ${rng.tag}`,
+    );
+    const gap = summary.cv.kendallTau - mean(draws);
     assert.ok(summary.cv.kendallTau > 0.25, `invariant τ ${summary.cv.kendallTau} ${rng.tag}`);
-    assert.ok(gap > 0.2, `τ gap ${gap} (invariant ${summary.cv.kendallTau}, baseline ${summary.baselineReparametrized.kendallTau}) ${rng.tag}`);
+    assert.ok(gap > 0.2, `τ gap ${gap} (invariant ${summary.cv.kendallTau}, baseline draws ${draws.map((t) => t.toFixed(3)).join(' ')}) ${rng.tag}`);
 
     const stored = await readPredictor(out);
     const session = await PredictorSession.create(stored.model, 'ridge');

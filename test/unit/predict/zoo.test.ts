@@ -109,7 +109,10 @@ test("SGD on the mixture lowers the loss and aligns the learned direction with t
   const base = makeBase(rng.int(1, 2 ** 31));
   const teacher = makeTeacher(base, new SeededRandom(rng.int(1, 2 ** 31)), 3);
   const rank = [1, 2, 4, 8][rng.int(0, 3)];
-  const steps = 1200;
+  // Long enough for a rank-1 run to leave its saddle: with one direction per block, SGD may
+  // align one block's u first and the other's only later (at 1200 steps over 962 seeds: a gap of
+  // 0.065, a final alignment of 0.40 and a loss ratio of 0.64, one stuck block each time).
+  const steps = 2400;
   const run = trainLora(base, teacher, {
     rank,
     alpha: 2 * rank,
@@ -132,7 +135,8 @@ test("SGD on the mixture lowers the loss and aligns the learned direction with t
   );
   const a25 = alignment(early, run.scale, rankOneTerms(teacher));
   const aEnd = alignment(late, run.scale, rankOneTerms(teacher));
-  // Measured over 40 seeds: the gap is at least 0.34 and the final alignment at least 0.54.
+  // Measured at 2400 steps over the 208 rank-1 seeds among those 962 (rank 1 holds the tail) and 27
+  // others: the gap at least 0.22, the final alignment at least 0.59, the loss ratio at most 0.46.
   assert.ok(aEnd > a25 + 0.15, `alignment ${a25.toFixed(3)} at step 25 vs ${aEnd.toFixed(3)} at ${steps} (r=${rank}) ${rng.tag}`);
   assert.ok(aEnd > 0.4, `${aEnd} ${rng.tag}`);
   assert.equal(init.loss, run.initialLoss);

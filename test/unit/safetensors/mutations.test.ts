@@ -84,15 +84,15 @@ function mutate(source: Source, rng: Rng): [Uint8Array, string] {
 
 /**
  * Random damage to real files may only ever produce a typed error or a valid parse: never
- * another exception, never a hang. Bounded by count and by time; the seed is in every message.
+ * another exception, never a hang. Bounded by count; the seed is in every message.
  */
 test('random mutations of real corpus files give SafetensorsError only', { timeout: 60_000 }, async () => {
   const rng = Rng.fresh();
   const sources = await Promise.all(SOURCES.map(loadSource));
   const outcomes = new Map<string, number>();
-  const deadline = Date.now() + 5_000;
-  let done = 0;
-  for (; done < MUTATIONS && Date.now() < deadline; done++) {
+  // Bounded by count only: a time budget made the number run (and the check on it) depend on how
+  // busy the machine was (830–1180 of 2000 in 5 s on a loaded one). The test's timeout catches a hang.
+  for (let done = 0; done < MUTATIONS; done++) {
     // The 244 KB header of the last source costs ~50× the others to parse: 1 draw in 10.
     const source = done % 10 === 9 ? sources[sources.length - 1] : sources[done % (sources.length - 1)];
     const [bytes, what] = mutate(source, rng);
@@ -106,7 +106,6 @@ test('random mutations of real corpus files give SafetensorsError only', { timeo
     }
     outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
   }
-  assert.ok(done >= 500, `only ${done} mutations ran in the time allowed ${rng.tag}`);
   const seen = [...outcomes].map(([k, v]) => `${k}:${v}`).join(' ');
   assert.ok(outcomes.size >= 8, `a variety of outcomes was exercised: ${seen} ${rng.tag}`);
 });

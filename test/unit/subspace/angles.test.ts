@@ -77,7 +77,7 @@ test('φ grid: identical spans give 1 on and below the diagonal block, nested sp
   for (const v of orthogonal.data) assert.ok(v <= 1e-28, rng.tag);
 });
 
-test('random baseline: E[φ(i, j)] = max(i, j)/d for independent uniformly random subspaces (Monte Carlo, 4 standard errors)', () => {
+test('random baseline: E[φ(i, j)] = max(i, j)/d for independent uniformly random subspaces (Monte Carlo, 5 standard errors)', () => {
   const rng = Rng.fresh();
   for (let trial = 0; trial < 4; trial++) {
     const d = rng.int(16, 64);
@@ -96,6 +96,10 @@ test('random baseline: E[φ(i, j)] = max(i, j)/d for independent uniformly rando
     const mean = sum / samples;
     const stderr = Math.sqrt(Math.max(0, sum2 / samples - mean * mean) / samples);
     const want = randomPhi(i, j, d);
-    assert.ok(Math.abs(mean - want) <= 4 * stderr + 1e-12, `d ${d}, i ${i}, j ${j}: mean ${mean} vs ${want} ± ${stderr} ${rng.tag}`);
+    // φ is right-skewed (φ(1, 1) is a Beta(1/2, (d − 1)/2) cosine²), so a sample short of large
+    // values has both a low mean and a low standard error: the t statistic's lower tail is heavy.
+    // Simulated for φ(1, 1), d = 16, 400 samples: t < −4 in 4.5e-4 of 40 000 draws (the normal
+    // tail is 3e-5), the least t −5.3. Five standard errors is still a fraction of 1/d.
+    assert.ok(Math.abs(mean - want) <= 5 * stderr + 1e-12, `d ${d}, i ${i}, j ${j}: mean ${mean} vs ${want} ± ${stderr} ${rng.tag}`);
   }
 });
