@@ -6,8 +6,8 @@ import { loadOrt, type OrtSessions } from './runtime';
 
 /**
  * Block widths, measured on the 70B-size r 64 factors (CPU time, one thread; bench/results
- * 2026-12-08-gram.txt): a wide factor's Gram took 18–35 % less CPU in four blocks of 16 than as
- * one product, a tall one's about 20 % less in two blocks of 32 over row chunks (four blocks
+ * 2026-12-08-gram.txt): a wide factor's Gram took 14–35 % less CPU in four blocks of 16 than as
+ * one product, a tall one's 20–25 % less in two blocks of 32 over row chunks (four blocks
  * gave no more there: each block is a slice and a cast). Rank 16 stays one block: smaller
  * products lose more to MLAS's fixed cost per call than the symmetry saves.
  */
