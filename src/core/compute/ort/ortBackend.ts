@@ -5,6 +5,7 @@ import { onePassSuffices } from '../../linalg/onePassGram';
 import type { Matrix } from '../../linalg/matrix';
 import { asColumnMajor64, type ComputeBackend, type FactorPair, type GroupOverlap, type MappedFactor, type PairOverlap, type TallFactor, type TallProduct } from '../backend';
 import { gramGraph, projectedGramGraph } from '../onnx/graphs';
+import { blockGram } from './ortGram';
 import type { ElemType } from '../onnx/onnxModel';
 import type { DeviceReport } from '../worker/protocol';
 import { OrtGroupOverlaps } from './ortGroupOverlaps';
@@ -36,7 +37,8 @@ const SMALL_FACTOR = 4096;
  * device, R₂ = chol(G₂), R = R₂·R₁, Householder-level accuracy for any factor with κ below ~1e8
  * (Yamamoto et al. 2015). A factor beyond that (its Gram not numerically positive definite)
  * falls back to Householder QR in TypeScript, as do tiny factors and factors with fewer rows
- * than columns. Factors of equal shape run as one stack [N, d, r].
+ * than columns. The first Gram runs per factor on its own array, upper block triangle only
+ * (ortGram.ts); the rare second pass runs factors of equal shape as one stack [N, d, r].
  */
 export class OrtBackend implements ComputeBackend {
   readonly input = 'stored';
@@ -133,18 +135,14 @@ export class OrtBackend implements ComputeBackend {
   }
 
   /**
-   * R of each stacked factor, or null where Cholesky broke down: one Gram pass, R₁ = chol(G),
-   * kept where its own condition says it is exact enough (onePassSuffices); the members that
-   * are not get the second pass, as a stack of their own.
+   * R of each stacked factor, or null where Cholesky broke down: one Gram pass per factor
+   * (blockGram), R₁ = chol(G), kept where its own condition says it is exact enough
+   * (onePassSuffices); the members that are not get the second pass, as a stack of their own.
    */
   private async choleskyQr(stack: Stack, factors: readonly TallFactor[], slot: number): Promise<(Matrix | null)[]> {
-    const ort = loadOrt();
-    const { rows: d, cols: r, layout, type, members } = stack;
-    const X = this.stackValues(stack, factors, slot);
-    const dims = layout === 'tall' ? [members.length, d, r] : [members.length, r, d];
-    const x = new ort.Tensor(type === 'double' ? 'float64' : 'float32', X, dims);
-    const G1 = (await this.sessions.run(gramGraph(type, layout), { X: x })).G.data as Float64Array;
-    const R1 = splitSquares(G1, members.length, r).map(cholesky);
+    const { rows: d, cols: r, members } = stack;
+    const R1: (Matrix | null)[] = [];
+    for (const index of members) R1.push(cholesky({ rows: r, cols: r, data: await blockGram(this.sessions, factors[index]) }));
     const inverses = R1.map((R) => (R ? invertUpper(R) : null));
     const again: number[] = [];
     R1.forEach((R, k) => {
