@@ -1,4 +1,4 @@
-import { base64Of, INLINED_PROPERTIES, styleText, svgDocument } from './svgText';
+import { base64Of, INLINED_PROPERTIES, keepProperty, presentationAttributes, svgDocument } from './svgText';
 
 /** PNG exports are drawn at the screen's pixel ratio, at least 2 so a chart stays sharp in a document. */
 const MIN_PNG_RATIO = 2;
@@ -21,17 +21,31 @@ export function serializeSvg(svg: SVGSVGElement): string {
   sources.forEach((source, i) => {
     const copy = copies[i];
     const computed = getComputedStyle(source);
+    const parent = i === 0 || !source.parentElement ? null : getComputedStyle(source.parentElement);
     const values = new Map<string, string>();
-    for (const name of INLINED_PROPERTIES) values.set(name, computed.getPropertyValue(name));
-    copy.setAttribute('style', styleText(values));
+    for (const name of INLINED_PROPERTIES) {
+      const value = computed.getPropertyValue(name);
+      // Inherited values the parent already carries are left to inheritance, keeping the file small.
+      if (!keepProperty(name, value, parent?.getPropertyValue(name) ?? null)) continue;
+      values.set(name, value);
+    }
+    // Inline styles the charts set are in the computed values; the class names mean nothing outside.
+    copy.removeAttribute('style');
     copy.removeAttribute('class');
+    // Replaces d3's fill="currentColor" and the like with the resolved value.
+    for (const [name, value] of presentationAttributes(values)) copy.setAttribute(name, value);
   });
   const serializer = new XMLSerializer();
   let inner = '';
   for (const child of Array.from(clone.childNodes)) inner += serializer.serializeToString(child);
-  // The root's own styles (font, colour) move to a group, since the file's root is new.
-  const rootStyle = clone.getAttribute('style') ?? '';
-  return svgDocument(`<g style="${rootStyle}">${inner}</g>`, width, height, background());
+  // The root's own values (font, colour) move to a group, since the file's root is new.
+  const group = document.createElementNS('http://www.w3.org/2000/svg', 'g');
+  for (const attribute of Array.from(clone.attributes)) if ((INLINED_PROPERTIES as readonly string[]).includes(attribute.name)) group.setAttribute(attribute.name, attribute.value);
+  const open = serializer
+    .serializeToString(group)
+    .replace(/\/>$/, '>')
+    .replace(/ xmlns="[^"]*"/, '');
+  return svgDocument(`${open}${inner}</g>`, width, height, background());
 }
 
 /** The editor background, resolved, for behind an exported chart. */

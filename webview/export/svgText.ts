@@ -27,19 +27,36 @@ export const INLINED_PROPERTIES = [
   'color',
 ] as const;
 
+/** Properties that do not inherit: written only where they change how an element draws. */
+const NOT_INHERITED: Readonly<Record<string, (value: string) => boolean>> = {
+  opacity: (v) => v !== '1',
+  display: (v) => v === 'none',
+};
+
 /**
- * A style attribute from computed values: a standalone file has none of the webview's CSS or
- * theme variables, so each element carries its resolved colours and fonts. Values are
- * computed strings (rgb(), px, keywords); anything that could end the attribute is dropped.
+ * Whether an element's computed value must be written on it: a non-inherited property when it
+ * differs from its initial value, an inherited one when it differs from the parent's (the root
+ * writes all of them, `parent` null).
  */
-export function styleText(values: ReadonlyMap<string, string>): string {
-  const parts: string[] = [];
+export function keepProperty(name: string, value: string, parent: string | null): boolean {
+  const own = NOT_INHERITED[name];
+  if (own) return own(value.trim());
+  return parent === null || value !== parent;
+}
+
+/**
+ * Presentation attributes from computed values: a standalone file has none of the webview's CSS
+ * or theme variables, so each element carries its resolved colours and fonts. They go in as
+ * attributes rather than a style attribute, which the webview's content policy forbids.
+ * Values are computed strings (rgb(), px, keywords); an empty one is dropped.
+ */
+export function presentationAttributes(values: ReadonlyMap<string, string>): [string, string][] {
+  const out: [string, string][] = [];
   for (const [name, value] of values) {
     const clean = value.trim();
-    if (clean.length === 0 || /[;<>"]/.test(clean)) continue;
-    parts.push(`${name}:${clean}`);
+    if (clean.length > 0) out.push([name, clean]);
   }
-  return parts.join(';');
+  return out;
 }
 
 /** A positive, finite pixel size with at most two decimals. */

@@ -1,19 +1,21 @@
 import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
-import { base64Of, styleText, svgDocument } from '../../../webview/export/svgText';
+import { base64Of, keepProperty, presentationAttributes, svgDocument } from '../../../webview/export/svgText';
 import { checkedExport, exportName, MAX_EXPORT_BYTES } from '../../../src/host/exportFileCheck';
 import { Rng } from '../../helpers/random';
 
-test('the style attribute carries computed values and drops anything that could end it', () => {
+test('presentation attributes carry the computed values, empty ones dropped', () => {
   const values = new Map([
+    ['fill', 'rgb(55, 148, 255)'],
+    ['stroke', ' none '],
+    ['font-family', 'system-ui, sans-serif'],
+    ['empty', ''],
+  ]);
+  assert.deepEqual(presentationAttributes(values), [
     ['fill', 'rgb(55, 148, 255)'],
     ['stroke', 'none'],
     ['font-family', 'system-ui, sans-serif'],
-    ['bad', 'x;y'],
-    ['worse', '"><script>'],
-    ['empty', ''],
   ]);
-  assert.equal(styleText(values), 'fill:rgb(55, 148, 255);stroke:none;font-family:system-ui, sans-serif');
 });
 
 test('the standalone SVG has the namespace, the size, a viewBox and the background first', () => {
@@ -46,4 +48,14 @@ test('a saved export is a plain file name with its kind, decoded and bounded', (
   assert.throws(() => checkedExport({ name: 'a', kind: 'exe', data: '', encoding: 'utf8' }), /cannot export/);
   assert.throws(() => checkedExport({ name: 'a', kind: 'csv', data: 1, encoding: 'utf8' }), /needs data/);
   assert.throws(() => checkedExport({ name: 'a', kind: 'csv', data: 'x'.repeat(MAX_EXPORT_BYTES / 3 + 1), encoding: 'utf8' }), /larger/);
+});
+
+test('only values an element changes are written: inherited ones when they differ, others when not initial', () => {
+  assert.equal(keepProperty('fill', 'rgb(1, 2, 3)', null), true);
+  assert.equal(keepProperty('fill', 'rgb(1, 2, 3)', 'rgb(1, 2, 3)'), false);
+  assert.equal(keepProperty('stroke', 'none', 'rgb(1, 2, 3)'), true);
+  assert.equal(keepProperty('opacity', '1', null), false);
+  assert.equal(keepProperty('opacity', '0.6', '0.6'), true);
+  assert.equal(keepProperty('display', 'inline', null), false);
+  assert.equal(keepProperty('display', 'none', 'inline'), true);
 });
