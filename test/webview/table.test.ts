@@ -4,6 +4,7 @@ import { corpusPath } from '../helpers/fixtures';
 import { Lens, type LensPage } from './browser';
 import { recordAdapter, type Recording } from './recording';
 import { columnTexts } from './shown';
+import { DARK, HIGH_CONTRAST, HIGH_CONTRAST_LIGHT, LIGHT } from './themes';
 
 // The layer table as a data viewer (formats, bars, copy, columns, sticky names) and export
 // from the view, on a real PEFT adapter analysed by the project's core.
@@ -199,4 +200,20 @@ test('a chart exports as a standalone SVG (styles inlined) and as a PNG at twice
   assert.equal(bytes.readUInt32BE(16), Math.round(size.width * ratio));
   assert.equal(bytes.readUInt32BE(20), Math.round(size.height * ratio));
   assert.deepEqual(page.errors, []);
+});
+
+test('in every theme the bars and outliers draw in the series colours, opaque enough to see', async () => {
+  await page.page.locator('.table-wrap').evaluate((node) => (node.scrollLeft = 0));
+  await page.page.locator('.table-wrap').focus();
+  await page.page.keyboard.press('Escape');
+  for (const theme of [LIGHT, HIGH_CONTRAST, HIGH_CONTRAST_LIGHT, DARK]) {
+    await page.applyTheme(theme);
+    const look = await table()
+      .locator('tbody td.bar[data-key="effectiveRank"]')
+      .first()
+      .evaluate((td) => ({ image: getComputedStyle(td).backgroundImage, blue: getComputedStyle(document.body).getPropertyValue('--ll-blue') }));
+    assert.match(look.image, /linear-gradient/, theme.name);
+    assert.match(look.image, /rgb|color\(/, `${theme.name}: ${look.image}`);
+    await page.screenshot(`table-${theme.name}`);
+  }
 });
