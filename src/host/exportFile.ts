@@ -13,10 +13,12 @@ const FILTERS: Record<SaveExportKind, Record<string, string[]>> = {
  * user picks the place in a save dialog, which itself asks before replacing a file, and
  * nothing is written when the dialog is dismissed. Returns the path written, or null.
  */
-export async function saveExport(besides: vscode.Uri, raw: SaveExportParams): Promise<string | null> {
+export async function saveExport(besides: vscode.Uri | undefined, raw: SaveExportParams): Promise<string | null> {
   const exported = checkedExport(raw);
+  // Next to the adapter; for a panel of several files, in the first workspace folder.
+  const folder = besides ? vscode.Uri.joinPath(besides, '..') : vscode.workspace.workspaceFolders?.[0]?.uri;
   const target = await vscode.window.showSaveDialog({
-    defaultUri: vscode.Uri.joinPath(besides, '..', exported.name),
+    defaultUri: folder ? vscode.Uri.joinPath(folder, exported.name) : undefined,
     filters: FILTERS[exported.kind],
     saveLabel: 'Export',
     title: `Export ${exported.name}`,

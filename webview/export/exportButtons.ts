@@ -42,7 +42,8 @@ function decorateCanvas(canvas: HTMLCanvasElement, stem: () => string, save: Sav
   bar.append(
     button('PNG', 'Save this map as PNG', () => void canvasToPng(canvas).then((png) => save(`${stem()}-${slug(canvas, 'heatmap')}.png`, 'png', base64Of(png.bytes), 'base64'))),
   );
-  canvas.parentElement?.before(bar);
+  // A map with row and column labels around it keeps its grid: the bar goes above the whole map.
+  (canvas.closest('.labelled-map') ?? canvas.parentElement)?.before(bar);
 }
 
 /**
