@@ -27,7 +27,7 @@ function button(text: string, title: string, onClick: () => void): HTMLButtonEle
   return b;
 }
 
-function decorateSvg(svg: SVGSVGElement, stem: () => string, save: SaveExport): void {
+function decorateSvg(svg: SVGSVGElement, stem: () => string, save: SaveExport): HTMLElement {
   const bar = el('div', 'chart-export');
   const name = () => `${stem()}-${slug(svg, 'chart')}`;
   bar.append(
@@ -35,15 +35,17 @@ function decorateSvg(svg: SVGSVGElement, stem: () => string, save: SaveExport): 
     button('PNG', 'Save this chart as PNG', () => void svgToPng(svg).then((png) => save(`${name()}.png`, 'png', base64Of(png.bytes), 'base64'))),
   );
   svg.before(bar);
+  return bar;
 }
 
-function decorateCanvas(canvas: HTMLCanvasElement, stem: () => string, save: SaveExport): void {
+function decorateCanvas(canvas: HTMLCanvasElement, stem: () => string, save: SaveExport): HTMLElement {
   const bar = el('div', 'chart-export');
   bar.append(
     button('PNG', 'Save this map as PNG', () => void canvasToPng(canvas).then((png) => save(`${stem()}-${slug(canvas, 'heatmap')}.png`, 'png', base64Of(png.bytes), 'base64'))),
   );
   // A map with row and column labels around it keeps its grid: the bar goes above the whole map.
   (canvas.closest('.labelled-map') ?? canvas.parentElement)?.before(bar);
+  return bar;
 }
 
 /**
@@ -53,17 +55,21 @@ function decorateCanvas(canvas: HTMLCanvasElement, stem: () => string, save: Sav
  * would carry dozens of buttons.
  */
 export function mountChartExports(root: HTMLElement, stem: () => string, save: SaveExport): Disposable {
-  const decorated = new WeakSet<Element>();
+  // Each chart's bar; a bar may sit outside the part a view redraws, so it goes with its chart.
+  const bars = new Map<Element, HTMLElement>();
   const scan = () => {
+    for (const [chart, bar] of bars) {
+      if (chart.isConnected) continue;
+      bar.remove();
+      bars.delete(chart);
+    }
     for (const svg of Array.from(root.querySelectorAll<SVGSVGElement>('svg.chart'))) {
-      if (decorated.has(svg) || svg.closest('.multiples')) continue;
-      decorated.add(svg);
-      decorateSvg(svg, stem, save);
+      if (bars.has(svg) || svg.closest('.multiples')) continue;
+      bars.set(svg, decorateSvg(svg, stem, save));
     }
     for (const canvas of Array.from(root.querySelectorAll<HTMLCanvasElement>('.heatmap > canvas'))) {
-      if (decorated.has(canvas)) continue;
-      decorated.add(canvas);
-      decorateCanvas(canvas, stem, save);
+      if (bars.has(canvas)) continue;
+      bars.set(canvas, decorateCanvas(canvas, stem, save));
     }
   };
   let queued = false;
@@ -77,5 +83,10 @@ export function mountChartExports(root: HTMLElement, stem: () => string, save: S
   });
   observer.observe(root, { childList: true, subtree: true });
   scan();
-  return { dispose: () => observer.disconnect() };
+  return {
+    dispose: () => {
+      observer.disconnect();
+      bars.clear();
+    },
+  };
 }
