@@ -1,5 +1,5 @@
 import type { Endpoint } from '../src/protocol/endpoint';
-import type { HostNotifications, HostRequests, WebviewCommand, WebviewNotifications, WebviewRequests } from '../src/protocol/messages';
+import type { HostNotifications, HostRequests, SaveExportKind, WebviewCommand, WebviewNotifications, WebviewRequests } from '../src/protocol/messages';
 import type { ExportFormat } from '../src/protocol/payloads';
 import type { RankMethodPayload, RankPlanPayload } from '../src/protocol/resizePayloads';
 import { matchesFilter } from './model/layerTable';
@@ -53,6 +53,14 @@ export class Actions {
     await this.run(async () => {
       const { copied } = await this.endpoint.request('copyLayerStats', { indices: [...indices] });
       return `Copied stats of ${copied} layer${copied === 1 ? '' : 's'}`;
+    });
+  }
+
+  /** Hands an export to the host, which asks where to save it. */
+  async saveExport(name: string, kind: SaveExportKind, data: string, encoding: 'utf8' | 'base64'): Promise<void> {
+    await this.run(async () => {
+      const { file } = await this.endpoint.request('saveExport', { name, kind, data, encoding });
+      return file ? `Saved ${file}` : null;
     });
   }
 

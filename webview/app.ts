@@ -7,9 +7,10 @@ import { DisposableStore, type Disposable } from './disposable';
 import { component, el } from './dom';
 import { TABS, type TabId } from './model/viewState';
 import type { Store } from './state/store';
+import { mountChartExports } from './export/exportButtons';
 import { mountDetails } from './views/details';
 import { mountHeader } from './views/header';
-import { mountLayers } from './views/layers';
+import { exportStem, mountLayers } from './views/layers';
 import { mountMixer } from './views/mixer';
 import { mountOverview } from './views/overview';
 import { mountPredict } from './views/predict';
@@ -49,6 +50,13 @@ export function mountApp(root: HTMLElement, store: Store, actions: Actions): Dis
     disposables.add(VIEWS[id].mount(panel, store, actions));
   }
   disposables.add(mountDetails(details, store, actions));
+  disposables.add(
+    mountChartExports(
+      body,
+      () => exportStem(store),
+      (name, kind, data, encoding) => actions.saveExport(name, kind, data, encoding),
+    ),
+  );
   const syncTab = () => {
     const index = TABS.indexOf(store.view.tab);
     if (tabs.selectedIndex !== index) tabs.selectedIndex = index;

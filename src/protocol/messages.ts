@@ -57,6 +57,19 @@ export interface WebviewRequests {
   resizeAdapter: { params: { readonly method: RankMethodPayload }; result: { readonly file: string | null } };
   /** Runs the invariance check of one predictor (by folder) on this adapter; the card's badge follows through `predictions`. */
   checkInvariance: { params: { readonly predictor: string }; result: { readonly invariant: boolean; readonly maxRelativeChange: number } };
+  /** Saves what the view exported (a chart, the table) where the user picks in a save dialog; `file` is null when dismissed. */
+  saveExport: { params: SaveExportParams; result: { readonly file: string | null } };
+}
+
+/** What a view may save: the file kind decides the dialog's filter; binary data travels as base64. */
+export type SaveExportKind = 'svg' | 'png' | 'csv';
+
+export interface SaveExportParams {
+  /** The file name the dialog proposes (no folders). */
+  readonly name: string;
+  readonly kind: SaveExportKind;
+  readonly data: string;
+  readonly encoding: 'utf8' | 'base64';
 }
 
 /** The commands the webview may ask the host to run, and nothing else. */

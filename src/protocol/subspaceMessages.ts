@@ -1,3 +1,4 @@
+import type { SaveExportParams } from './messages';
 import type { BaseModelPayload } from './basePayloads';
 import type { ErrorPayload } from './payloads';
 import type { ComparisonPayload, ConvergencePayload, CrossLayerPayload, PhiGridPayload } from './subspacePayloads';
@@ -37,6 +38,8 @@ export interface SubspaceWebviewNotifications {
 export interface SubspaceWebviewRequests {
   /** φ(i, j) grids of one module of the reference against `others[other]`, computed on demand in the worker. */
   phiGrid: { params: { readonly module: string; readonly other: number }; result: PhiGridPayload };
+  /** Saves an exported chart where the user picks in a save dialog; `file` is null when dismissed. */
+  saveExport: { params: SaveExportParams; result: { readonly file: string | null } };
 }
 
 /** Requests the host makes of the subspace panel: none. */

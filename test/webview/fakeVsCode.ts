@@ -34,6 +34,8 @@ export function installFakeVsCode(savedJson: string): void {
       // The host's check runs the predictor on reparametrized copies; its badge then comes as `predictions`.
       case 'checkInvariance':
         return { invariant: true, maxRelativeChange: 2.5e-15 };
+      case 'saveExport':
+        return { file: `/tmp/${String(params.name)}` };
       case 'resizeAdapter':
         return { file: '/tmp/resized-adapter' };
       default:

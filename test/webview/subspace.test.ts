@@ -207,3 +207,24 @@ test('cross-layer maps show column φ, row φ and cosine per module type, with t
   assert.deepEqual(page.errors, []);
   await page.page.close();
 });
+
+test('the similarity map exports as a PNG of the canvas’s own pixels, through the host’s save dialog', async () => {
+  const page = await openPanel(rec.compareMessages);
+  const canvas = page.page.locator('.labelled-map canvas');
+  await canvas.waitFor();
+  const size = await canvas.evaluate((c) => ({ width: (c as HTMLCanvasElement).width, height: (c as HTMLCanvasElement).height }));
+  // One bar for the one map, however often the view redrew it.
+  assert.equal(await page.page.locator('.panel-map .chart-export').count(), 1);
+  await page.page.locator('.panel-map .chart-export button', { hasText: 'PNG' }).first().click();
+  await page.page.waitForFunction(() => window.__lens.posted.some((m) => (m as { method?: string }).method === 'saveExport'));
+  const saved = (await page.posted()).find((m) => m.method === 'saveExport')?.params as { name: string; kind: string; data: string; encoding: string };
+  assert.equal(saved.kind, 'png');
+  assert.match(saved.name, /\.png$/);
+  const bytes = Buffer.from(saved.data, 'base64');
+  assert.deepEqual([...bytes.subarray(0, 4)], [137, 80, 78, 71]);
+  assert.equal(bytes.readUInt32BE(16), size.width);
+  assert.equal(bytes.readUInt32BE(20), size.height);
+  assert.deepEqual((await page.probe()).violations, []);
+  assert.deepEqual(page.errors, []);
+  await page.page.close();
+});

@@ -1,4 +1,5 @@
 import type { LayerAnalysis, LayerMetrics, LayerRow } from '../../src/protocol/payloads';
+import type { ColumnStyle } from './columnFormat';
 import { formatNumber, formatPercent, MISSING } from './format';
 
 export type ColumnKey = 'module' | 'kind' | 'shape' | 'rank' | 'alpha' | 'scale' | 'frobenius' | 'sigma1' | 'effectiveRank' | 'stableRank' | 'r95' | 'utilization' | 'dominance';
@@ -16,12 +17,18 @@ export interface Column {
   readonly analysed: boolean;
   readonly value: (row: LayerRow, result: LayerAnalysis | undefined) => CellValue;
   readonly text: (row: LayerRow, result: LayerAnalysis | undefined) => string;
+  /** How the table formats the column's numbers (one format per column); absent: the text as is. */
+  readonly style?: ColumnStyle;
+  /** Whether the cells carry a bar of their value's share of the column's largest. */
+  readonly bar?: boolean;
 }
 
-function metric(pick: (m: LayerMetrics) => number | null, show: (v: number | null) => string = formatNumber) {
+function metric(pick: (m: LayerMetrics) => number | null, show: (v: number | null) => string = formatNumber, style: ColumnStyle = 'real') {
   return {
     numeric: true,
     analysed: true,
+    style,
+    bar: true,
     value: (_row: LayerRow, result: LayerAnalysis | undefined): CellValue => (result?.status === 'ok' ? pick(result.metrics) : null),
     text: (_row: LayerRow, result: LayerAnalysis | undefined): string => {
       if (!result) return MISSING;
@@ -50,15 +57,15 @@ export const COLUMNS: readonly Column[] = [
     value: (r) => r.rows * r.cols,
     text: (r) => `${r.rows}×${r.cols}`,
   },
-  { key: 'rank', label: 'r', title: 'Configured rank', numeric: true, analysed: false, value: (r) => r.rank, text: (r) => String(r.rank) },
-  { key: 'alpha', label: 'α', title: 'Alpha, as configured or stored', numeric: true, analysed: false, value: (r) => r.alpha, text: (r) => formatNumber(r.alpha) },
-  { key: 'scale', label: 's', title: 'Scale s in ΔW = s·B·M·A', numeric: true, analysed: false, value: (r) => r.scale, text: (r) => formatNumber(r.scale) },
+  { key: 'rank', label: 'r', title: 'Configured rank', numeric: true, analysed: false, value: (r) => r.rank, text: (r) => String(r.rank), style: 'integer' },
+  { key: 'alpha', label: 'α', title: 'Alpha, as configured or stored', numeric: true, analysed: false, value: (r) => r.alpha, text: (r) => formatNumber(r.alpha), style: 'real' },
+  { key: 'scale', label: 's', title: 'Scale s in ΔW = s·B·M·A', numeric: true, analysed: false, value: (r) => r.scale, text: (r) => formatNumber(r.scale), style: 'real' },
   { key: 'frobenius', label: '‖ΔW‖F', title: 'Frobenius norm of ΔW', ...metric((m) => m.frobenius) },
   { key: 'sigma1', label: 'σ1', title: 'Largest singular value of ΔW', ...metric((m) => m.sigma1) },
   { key: 'effectiveRank', label: 'Eff. rank', title: 'Effective rank exp(−Σ p ln p), p = σ²/Σσ²', ...metric((m) => m.effectiveRank) },
   { key: 'stableRank', label: 'Stable rank', title: '‖ΔW‖F² / σ1²', ...metric((m) => m.stableRank) },
-  { key: 'r95', label: 'r95', title: 'Smallest k holding 95% of the energy', ...metric((m) => m.r95) },
-  { key: 'utilization', label: 'Util.', title: 'Effective rank / r', ...metric((m) => m.utilization, formatPercent) },
+  { key: 'r95', label: 'r95', title: 'Smallest k holding 95% of the energy', ...metric((m) => m.r95, formatNumber, 'integer') },
+  { key: 'utilization', label: 'Util.', title: 'Effective rank / r', ...metric((m) => m.utilization, formatPercent, 'percent') },
   { key: 'dominance', label: 'σ1/σ2', title: 'Dominance: large means rank-1 behaviour', ...metric((m) => m.dominanceRatio) },
 ];
 

@@ -1,4 +1,4 @@
-import { isColumnKey } from './columns';
+import { isColumnKey, type ColumnKey } from './columns';
 import type { Grouping } from './layerOrder';
 import type { SortSpec } from './layerTable';
 import { DEFAULT_CHOICE, parseChoice, type RecommendChoice } from './rankMethod';
@@ -21,6 +21,10 @@ export interface ViewState {
   readonly moduleType: string | null;
   /** The recommended-rank method and parameter of the ranks view. */
   readonly recommend: RecommendChoice;
+  /** Layer-table columns the user hid (the module column cannot be). */
+  readonly hiddenColumns: readonly ColumnKey[];
+  /** Layer-table column widths in CSS px the user dragged; absent columns size to fit. */
+  readonly columnWidths: Readonly<Partial<Record<ColumnKey, number>>>;
 }
 
 export const INITIAL_VIEW_STATE: ViewState = {
@@ -33,7 +37,24 @@ export const INITIAL_VIEW_STATE: ViewState = {
   spectrumLayers: [],
   moduleType: null,
   recommend: DEFAULT_CHOICE,
+  hiddenColumns: [],
+  columnWidths: {},
 };
+
+/** Bounds of a dragged column width, in CSS px. */
+export const MIN_COLUMN_WIDTH = 32;
+export const MAX_COLUMN_WIDTH = 2000;
+
+function parseWidths(raw: unknown): Partial<Record<ColumnKey, number>> {
+  const widths: Partial<Record<ColumnKey, number>> = {};
+  if (typeof raw !== 'object' || raw === null) return widths;
+  for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
+    if (isColumnKey(key) && typeof value === 'number' && Number.isFinite(value)) {
+      widths[key] = Math.round(Math.min(MAX_COLUMN_WIDTH, Math.max(MIN_COLUMN_WIDTH, value)));
+    }
+  }
+  return widths;
+}
 
 function isIndex(value: unknown): value is number {
   return Number.isInteger(value) && (value as number) >= 0;
@@ -57,5 +78,7 @@ export function parseViewState(raw: unknown): ViewState {
     spectrumLayers: Array.isArray(s.spectrumLayers) ? s.spectrumLayers.filter(isIndex).slice(0, 16) : [],
     moduleType: typeof s.moduleType === 'string' ? s.moduleType : null,
     recommend: parseChoice(s.recommend),
+    hiddenColumns: Array.isArray(s.hiddenColumns) ? [...new Set(s.hiddenColumns.slice(0, 64).filter(isColumnKey))].filter((k) => k !== 'module') : [],
+    columnWidths: parseWidths(s.columnWidths),
   };
 }

@@ -16,6 +16,7 @@ import { mountDepth } from './views/depthView';
 import { mountPhiGrid } from './views/phiGridView';
 import { mountSimilarityMap } from './views/similarityMapView';
 import { mountUnmatched } from './views/unmatchedView';
+import { mountChartExports } from '../export/exportButtons';
 
 /** What a view may ask of the host besides φ grids. */
 export interface SubspaceActions {
@@ -63,6 +64,17 @@ function statusText(store: SubspaceStore): string {
   return seconds === undefined ? '' : `Computed in ${formatNumber(seconds)} s.`;
 }
 
+/** The panel's title as the start of an export's file name. */
+function exportSlug(title: string): string {
+  return (
+    title
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 60) || 'lora-lens'
+  );
+}
+
 /** The panel: a title and status line, then the result's tabs once it has arrived. */
 export function mountSubspaceApp(root: HTMLElement, store: SubspaceStore, endpoint: SubspaceEndpoint): Disposable {
   const disposables = new DisposableStore();
@@ -75,6 +87,20 @@ export function mountSubspaceApp(root: HTMLElement, store: SubspaceStore, endpoi
   status.setAttribute('role', 'status');
   const body = el('div', 'subspace-body');
   root.replaceChildren(title, status, body);
+  disposables.add(
+    mountChartExports(
+      body,
+      () => exportSlug(title.textContent ?? ''),
+      async (name, kind, data, encoding) => {
+        try {
+          const { file } = await endpoint.request('saveExport', { name, kind, data, encoding });
+          if (file) status.textContent = `Saved ${file}`;
+        } catch (error) {
+          status.textContent = `Export failed: ${error instanceof Error ? error.message : String(error)}`;
+        }
+      },
+    ),
+  );
 
   const renderResult = () => {
     views.dispose();

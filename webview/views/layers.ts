@@ -6,7 +6,9 @@ import type { ExportFormat } from '../../src/protocol/payloads';
 import type { Actions } from '../actions';
 import { DisposableStore, type Disposable } from '../disposable';
 import { component, el } from '../dom';
+import { COLUMNS, type ColumnKey } from '../model/columns';
 import { isNavigationKey, navigate, nextSort, visibleRows } from '../model/layerTable';
+import { tableCsv, tableTsv } from '../model/tableText';
 import type { Store } from '../state/store';
 import { renderLayerTable } from './layerTableView';
 
@@ -33,15 +35,32 @@ export function mountLayers(parent: HTMLElement, store: Store, actions: Actions)
     disposables.listen(button, 'click', () => void actions.exportReport(format));
     exportGroup.append(button);
   }
+  const csv = component<VscodeButton>('vscode-button', 'export-table-csv', 'Table CSV');
+  csv.secondary = true;
+  csv.title = 'Save every row of the table as CSV, numbers in full precision';
+  exportGroup.append(csv);
   const copy = component<VscodeButton>('vscode-button', 'copy-stats', 'Copy stats');
   copy.secondary = true;
-  toolbar.append(filter, count, exportGroup, copy);
+  const menu = columnMenu(store);
+  toolbar.append(filter, count, exportGroup, copy, menu.element);
+  disposables.add(menu);
   parent.append(toolbar);
 
   let visible: number[] = [];
+  const shownColumns = () => COLUMNS.filter((c) => !store.view.hiddenColumns.includes(c.key));
   const table = disposables.add(
     renderLayerTable(parent, {
       onSort: (key) => store.updateView({ sort: nextSort(store.view.sort, key) }),
+      onResize: (key, width) => store.updateView({ columnWidths: { ...store.view.columnWidths, [key]: width } }),
+      onCopy: (event) => {
+        // The selected row, or every row the filter shows when none is selected.
+        const selected = store.view.selected;
+        const indices = selected !== null && visible.includes(selected) ? [selected] : visible;
+        const rows = indices.map((i) => store.layer(i)).filter((r) => r !== undefined);
+        event.clipboardData?.setData('text/plain', tableTsv(shownColumns(), rows, store.results));
+        event.preventDefault();
+        store.setNotice(`Copied ${rows.length} row${rows.length === 1 ? '' : 's'} as TSV`);
+      },
       onSelect: (index, open) => actions.select(index, { open }),
       onKey: (event) => {
         if (isNavigationKey(event.key)) {
@@ -58,6 +77,11 @@ export function mountLayers(parent: HTMLElement, store: Store, actions: Actions)
       },
     }),
   );
+  disposables.listen(csv, 'click', () => {
+    const layers = store.overview?.layers ?? [];
+    const text = tableCsv(COLUMNS, layers, store.results);
+    void actions.saveExport(`${exportStem(store)}-layers.csv`, 'csv', text, 'utf8');
+  });
   disposables.listen(filter, 'input', () => store.updateView({ filter: filter.value }));
   disposables.listen(copy, 'click', () => {
     const selected = store.view.selected;
@@ -69,7 +93,16 @@ export function mountLayers(parent: HTMLElement, store: Store, actions: Actions)
     const rows = visibleRows(layers, store.results, store.view.filter, store.view.sort);
     visible = rows.map((r) => r.index);
     count.textContent = `${rows.length} of ${layers.length} modules`;
-    table.update({ rows, results: store.results, sort: store.view.sort, selected: store.view.selected });
+    table.update({
+      all: layers,
+      rows,
+      results: store.results,
+      sort: store.view.sort,
+      selected: store.view.selected,
+      hidden: new Set(store.view.hiddenColumns),
+      widths: store.view.columnWidths,
+    });
+    menu.sync();
     if (rows.length > 0 && performance.getEntriesByName('lora-lens:first-rows').length === 0) performance.mark('lora-lens:first-rows');
   };
   render();
@@ -81,4 +114,48 @@ export function mountLayers(parent: HTMLElement, store: Store, actions: Actions)
     }),
   );
   return disposables;
+}
+
+/** The adapter's file name without its extension, for the names the save dialog proposes. */
+export function exportStem(store: Store): string {
+  const file = (store.overview?.file ?? '').split(/[\\/]/).pop() ?? '';
+  return file.replace(/\.[^.]*$/, '') || 'adapter';
+}
+
+/** The Columns menu: a checkbox per column to show or hide it (the module column always shows). */
+function columnMenu(store: Store): Disposable & { readonly element: HTMLElement; sync(): void } {
+  const disposables = new DisposableStore();
+  const element = el('details', 'column-menu');
+  const summary = el('summary', undefined, 'Columns');
+  summary.title = 'Show or hide columns';
+  const list = el('div', 'column-menu-list');
+  list.setAttribute('role', 'group');
+  list.setAttribute('aria-label', 'Columns');
+  element.append(summary, list);
+  const boxes = new Map<ColumnKey, HTMLInputElement>();
+  for (const column of COLUMNS) {
+    const label = el('label');
+    const box = el('input');
+    box.type = 'checkbox';
+    box.dataset.key = column.key;
+    box.disabled = column.key === 'module';
+    label.append(box, ` ${column.label}`);
+    label.title = column.title;
+    list.append(label);
+    boxes.set(column.key, box);
+    disposables.listen(box, 'change', () => {
+      const hidden = new Set(store.view.hiddenColumns);
+      if (box.checked) hidden.delete(column.key);
+      else hidden.add(column.key);
+      store.updateView({ hiddenColumns: COLUMNS.map((c) => c.key).filter((k) => hidden.has(k)) });
+    });
+  }
+  const reset = el('button', 'column-menu-reset', 'Reset widths');
+  disposables.listen(reset, 'click', () => store.updateView({ columnWidths: {} }));
+  list.append(reset);
+  const sync = () => {
+    for (const [key, box] of boxes) box.checked = !store.view.hiddenColumns.includes(key);
+  };
+  sync();
+  return { element, sync, dispose: () => disposables.dispose() };
 }

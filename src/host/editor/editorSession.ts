@@ -5,6 +5,7 @@ import type { ExportFormat } from '../../protocol/payloads';
 import type { IdentityCardPayload } from '../../protocol/checkPayloads';
 import type { PredictionsPayload } from '../../protocol/predictPayloads';
 import { Disposable } from '../disposable';
+import { saveExport } from '../exportFile';
 import { checkedMethod, rankPlanPayload } from '../resize/planPayload';
 import type { AdapterDocument } from './adapterDocument';
 
@@ -69,6 +70,7 @@ export class EditorSession extends Disposable {
             await vscode.commands.executeCommand(command);
             return {};
           },
+          saveExport: async (params) => ({ file: await saveExport(document.uri, params) }),
           checkInvariance: async ({ predictor }) => {
             if (typeof predictor !== 'string') throw new Error('checkInvariance needs a predictor folder');
             return actions.checkInvariance(document, predictor);

@@ -4,6 +4,7 @@ import type { SubspaceHostNotifications, SubspaceHostRequests, SubspaceWebviewNo
 import type { PhiGridPayload } from '../../protocol/subspacePayloads';
 import { Disposable } from '../disposable';
 import { webviewHtml, webviewOptions } from '../webviewHtml';
+import { saveExport } from '../exportFile';
 
 /** The view type of the subspace panels (comparison, convergence, cross-layer, base model). */
 const SUBSPACE_VIEW_TYPE = 'loraLens.subspace';
@@ -39,6 +40,7 @@ export class SubspacePanel extends Disposable {
       {
         notifications: { ready: () => this.ready(), chooseReference: () => handlers.chooseReference?.(this) },
         requests: {
+          saveExport: async (params) => ({ file: await saveExport(undefined, params) }),
           phiGrid: async ({ module, other }, signal) => {
             if (!handlers.phiGrid) throw new Error('this panel has no comparison to take φ grids from');
             const source = new vscode.CancellationTokenSource();
