@@ -1,5 +1,5 @@
-import { basename } from 'node:path';
 import * as vscode from 'vscode';
+import { adapterTitle } from '../adapterTitle';
 import type { HostContext } from '../hostContext';
 import { showError } from '../log';
 import { crossLayerPayload } from '../subspacePayloads';
@@ -18,7 +18,7 @@ export function registerShowCrossLayer(ctx: HostContext): vscode.Disposable {
       const file = given.length > 0 ? (await weightsOf(given))[0] : ctx.registry.active()?.document.adapter.file;
       if (!file) return void vscode.window.showInformationMessage('LoRA Lens: open an adapter first.');
       await runInPanel(ctx.extensionUri, {
-        title: `Cross-layer maps of ${basename(file)}`,
+        title: `Cross-layer maps of ${adapterTitle(file)}`,
         kind: 'crossLayer',
         run: async (panel, token) => {
           const { output, seconds } = await ctx.service.jobs.run('crossLayer', { path: file }, { token });
