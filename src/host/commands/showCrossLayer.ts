@@ -3,6 +3,7 @@ import { adapterTitle } from '../adapterTitle';
 import type { HostContext } from '../hostContext';
 import { showError } from '../log';
 import { crossLayerPayload } from '../subspacePayloads';
+import { crossLayerChunks } from '../subspace/crossLayerChunks';
 import { adapterArgs, weightsOf } from '../subspace/pickAdapters';
 import { runInPanel } from '../subspace/runInPanel';
 
@@ -22,7 +23,9 @@ export function registerShowCrossLayer(ctx: HostContext): vscode.Disposable {
         kind: 'crossLayer',
         run: async (panel, token) => {
           const { output, seconds } = await ctx.service.jobs.run('crossLayer', { path: file }, { token });
-          panel.notify('crossLayer', crossLayerPayload(file, output, seconds));
+          const { first, rest } = crossLayerChunks(crossLayerPayload(file, output, seconds));
+          panel.notify('crossLayer', first);
+          for (const groups of rest) panel.notify('crossLayerGroups', { groups });
         },
       });
     } catch (error) {

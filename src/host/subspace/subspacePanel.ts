@@ -70,7 +70,8 @@ export class SubspacePanel extends Disposable {
   notify<M extends keyof SubspaceHostNotifications & string>(method: M, params: SubspaceHostNotifications[M]): void {
     if (method === 'started') this.resend.clear();
     const send = () => this.endpoint.notify(method, params);
-    this.resend.set(method, send);
+    // Batches of a result's groups add up: a reloaded page needs every one, after the result.
+    this.resend.set(method === 'crossLayerGroups' ? `${method}#${this.resend.size}` : method, send);
     send();
   }
 
