@@ -26,7 +26,7 @@ export class SubspacePanel extends Disposable {
   private readonly endpoint: Endpoint<SubspaceHostNotifications, SubspaceWebviewNotifications, SubspaceHostRequests, SubspaceWebviewRequests>;
   private readonly closed = this._register(new vscode.EventEmitter<void>());
   /** Resends the last notification of each method, in first-sent order: what a reloaded page gets again. */
-  private readonly resend = new Map<keyof SubspaceHostNotifications, () => void>();
+  private readonly resend = new Map<string, () => void>();
   /** Fires once, when the user closes the panel. */
   readonly onDidClose = this.closed.event;
 
