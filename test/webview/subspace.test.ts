@@ -2,8 +2,9 @@ import { strict as assert } from 'node:assert';
 import { after, before, test } from 'node:test';
 import { corpusPath, removeDir, tempDir, writeFixture, type FixtureTensor } from '../helpers/fixtures';
 import { Rng } from '../helpers/random';
+import { checkLabels } from './legible';
 import { Lens, type LensPage } from './browser';
-import { agrees } from './shown';
+import { agrees, shownNumber } from './shown';
 import { LIGHT } from './themes';
 import { recordSubspace, type SubspaceRecording } from './subspaceRecording';
 
@@ -80,7 +81,11 @@ test('the comparison map shows every module against both adapters; hover values 
   assert.ok(Math.abs(random.cosine ?? 1) < 0.1, 'random factors are nearly orthogonal to the trained ΔW');
   // The row of a module the third adapter lacks is blank there: its value is a dash.
   assert.match(await hoverCell(page, '.labelled-map', 23, 1, 112, 14), /= —$/);
+  // The colour key: −1 to 1 for the cosine, then 0 to 1 for the subspace metrics.
+  assert.deepEqual(await page.page.locator('.heatmap-key-value').allTextContents(), ['−1', '1']);
   await page.page.locator('select.metric').selectOption('columnCosine');
+  await page.page.waitForFunction(() => document.querySelector('.heatmap-key-value.min')?.textContent === '0');
+  assert.match((await page.page.locator('.heatmap-key-meaning').textContent()) ?? '', /same subspace/);
   const column = await hoverCell(page, '.labelled-map', 5, 0, 112, 14);
   const cosines = rec.comparison.modules[5].column.cosines;
   assert.ok(agrees(valueOf(column), cosines.reduce((s, c) => s + c, 0) / cosines.length), column);
@@ -199,8 +204,31 @@ test('cross-layer maps show column φ, row φ and cosine per module type, with t
   let top = 0;
   for (let j = 0; j < L; j++)
     for (let i = 0; i < L; i++) if (i !== j && Number.isFinite(second.column.data[j * L + i])) top = Math.max(top, Math.abs(second.column.data[j * L + i]));
-  const scaleNote = await page.page.locator('.cross-column .hint').nth(1).textContent();
+  const scaleNote = await page.page.locator('.cross-column .heatmap-key-value.max').textContent();
   assert.ok(agrees(valueOf(scaleNote ?? ''), top), scaleNote ?? '');
+  // Every map has a colour key (0 or −top to top, and what the colour means) and layer numbers on both sides.
+  for (const key of ['column', 'row', 'cosine']) {
+    const min = (await page.page.locator(`.cross-${key} .heatmap-key-value.min`).textContent()) ?? '';
+    assert.ok(key === 'cosine' ? shownNumber(min) < 0 : shownNumber(min) === 0, `${key} key starts at ${min}`);
+    assert.ok(((await page.page.locator(`.cross-${key} .heatmap-key-meaning`).textContent()) ?? '').length > 10);
+    const ramp = await page.page.locator(`.cross-${key} .heatmap-ramp`).evaluate((r) => getComputedStyle(r).backgroundImage);
+    assert.match(ramp, /linear-gradient/);
+    for (const axis of ['x', 'y']) {
+      const ticks = await checkLabels(page.page.locator(`.cross-${key} .layer-ticks.${axis} .layer-tick`));
+      assert.equal(ticks.texts[0], '0', `${key} ${axis}: ${ticks.texts}`);
+      assert.equal(ticks.texts[ticks.texts.length - 1], String(second.layers.length - 1), `${key} ${axis}: ${ticks.texts}`);
+      assert.deepEqual(ticks.overlaps, [], `${key} ${axis}`);
+      assert.deepEqual(ticks.unreadable, [], `${key} ${axis}`);
+    }
+  }
+  // A tick sits over the centre of its layer's cell.
+  const canvasBox = await page.page.locator('.cross-column canvas').boundingBox();
+  const lastTick = await page.page.locator('.cross-column .layer-ticks.x .layer-tick').last().boundingBox();
+  const secondCell = Math.max(6, Math.min(40, Math.floor(300 / second.layers.length)));
+  if (canvasBox && lastTick) {
+    const centre = canvasBox.x + (second.layers.length - 0.5) * secondCell;
+    assert.ok(Math.abs(lastTick.x + lastTick.width / 2 - centre) < 1.5, `last tick at ${lastTick.x + lastTick.width / 2}, cell centre ${centre}`);
+  } else assert.fail('no canvas or tick box');
   await page.page.mouse.move(1, 1);
   await page.screenshot('subspace-crosslayer');
   assert.deepEqual((await page.probe()).violations, []);

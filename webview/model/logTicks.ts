@@ -1,11 +1,11 @@
 /**
  * Ticks for a log axis at 1, 2 and 5 × 10ᵏ, thinned to decades (and then every few decades)
  * when the axis is too short for them to stay apart, and labels without exponent clutter:
- * `0.05`, `1`, `200` near 1; `10⁻⁶`, `2×10⁻⁶` far from it.
+ * `0.005`, `1`, `200` near 1; `10⁻⁶`, `2×10⁻⁶` far from it.
  */
 
 /** Powers of ten printed as plain decimals; outside, labels switch to ×10ᵏ. */
-const PLAIN_DECADES = { low: -2, high: 3 } as const;
+const PLAIN_DECADES = { low: -3, high: 3 } as const;
 /** Decades an axis can hold at most: bounds the loop whatever the domain (float64 spans ~630). */
 const MAX_DECADES = 700;
 
@@ -63,7 +63,7 @@ function superscript(n: number): string {
     .join('');
 }
 
-/** `0.01`…`5000` as decimals, `10⁻⁵` and `2×10⁻⁵` beyond; other values (domain ends) to 2 significant digits. */
+/** `0.001`…`5000` as decimals, `10⁻⁵` and `2×10⁻⁵` beyond; other values (domain ends) to 2 significant digits. */
 export function formatLogTick(value: number): string {
   if (!(value > 0) || !Number.isFinite(value)) return String(value);
   let exponent = Math.floor(Math.log10(value) + 1e-9);
