@@ -2,6 +2,8 @@ import { strict as assert } from 'node:assert';
 import { after, before, test } from 'node:test';
 import { corpusPath, removeDir, tempDir, writeFixture, type FixtureTensor } from '../helpers/fixtures';
 import { Rng } from '../helpers/random';
+import { BUFFERS_PER_GROUP, crossLayerChunks } from '../../src/host/subspace/crossLayerChunks';
+import type { CrossLayerPayload } from '../../src/protocol/subspacePayloads';
 import { checkLabels } from './legible';
 import { Lens, type LensPage } from './browser';
 import { agrees, shownNumber } from './shown';
@@ -232,6 +234,30 @@ test('cross-layer maps show column φ, row φ and cosine per module type, with t
   await page.page.mouse.move(1, 1);
   await page.screenshot('subspace-crosslayer');
   assert.deepEqual((await page.probe()).violations, []);
+  assert.deepEqual(page.errors, []);
+  await page.page.close();
+});
+
+test('cross-layer groups sent in several messages (as the host batches them) all reach the module-type picker', async () => {
+  const message = rec.crossLayerMessages[1] as { params: CrossLayerPayload };
+  // One group per message: the smallest batches the host could send.
+  const { first, rest } = crossLayerChunks(message.params, BUFFERS_PER_GROUP);
+  assert.ok(rest.length >= 1, 'the recording has at least two module types');
+  const page = await openPanel([
+    rec.crossLayerMessages[0],
+    { kind: 'notify', method: 'crossLayer', params: first },
+    ...rest.map((groups) => ({ kind: 'notify', method: 'crossLayerGroups', params: { groups } })),
+  ]);
+  const groups = message.params.groups;
+  await page.page.waitForFunction((n) => document.querySelectorAll('select.group option').length === n, groups.length);
+  const last = groups.length - 1;
+  await page.page.locator('select.group').selectOption(String(last));
+  await page.page.locator('select.scale').selectOption('unit');
+  const g = groups[last];
+  const L = g.layers.length;
+  const cell = Math.max(6, Math.min(40, Math.floor(300 / L)));
+  const text = await hoverCell(page, '.cross-cosine', 0, 1, cell, cell);
+  assert.ok(agrees(valueOf(text), g.cosine.values[1 * L + 0]), `${text} vs ${g.cosine.values[L]}`);
   assert.deepEqual(page.errors, []);
   await page.page.close();
 });
