@@ -1,7 +1,7 @@
 import type { SaveExportParams } from './messages';
 import type { BaseModelPayload } from './basePayloads';
 import type { ErrorPayload } from './payloads';
-import type { ComparisonPayload, ConvergencePayload, CrossLayerPayload, PhiGridPayload } from './subspacePayloads';
+import type { ComparisonPayload, ConvergencePayload, CrossLayerGroupPayload, CrossLayerPayload, PhiGridPayload } from './subspacePayloads';
 
 /**
  * The protocol of the subspace panel (Compare Adapters, Checkpoint Convergence, Cross-Layer
@@ -20,6 +20,8 @@ export interface SubspaceHostNotifications {
   comparison: ComparisonPayload;
   convergence: ConvergencePayload;
   crossLayer: CrossLayerPayload;
+  /** More groups of the cross-layer result just sent, to append in order: one message carries at most 128 typed arrays. */
+  crossLayerGroups: { readonly groups: readonly CrossLayerGroupPayload[] };
   /** The open adapter against a base model (Attach Base Model…). */
   base: BaseModelPayload;
   /** The job failed or was cancelled. */

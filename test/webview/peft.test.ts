@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { after, before, test } from 'node:test';
 import type { LayerAnalysis } from '../../src/protocol/payloads';
 import { corpusPath } from '../helpers/fixtures';
+import { checkLabels } from './legible';
 import { Lens, type LensPage } from './browser';
 import { recordAdapter, type Recording } from './recording';
 import { agrees, columnTexts, computed, rgb, sameColour } from './shown';
@@ -223,10 +224,12 @@ test('the spectrum view draws log-scale paths, cumulative energy and small multi
   assert.deepEqual(await page.page.locator('.chips .chip .name').allTextContents(), top5);
   // Eight singular values per layer, each a dot on the σ curve.
   assert.equal(await chart.locator('g.series').first().locator('circle').count(), 8);
-  const yTicks = await chart.locator('g.axis.y').first().locator('text').allTextContents();
-  // Log ticks at 1, 2, 5 × 10ᵏ in the charts' number format (0.01, 5e-4), never 1e+2.
-  assert.ok(yTicks.length >= 2, `${yTicks}`);
-  for (const t of yTicks) assert.ok(/^(0\.0*[125]|[125]0*|[125]e-\d+)$/.test(t), `log tick ${t} of ${yTicks}`);
+  // Log ticks at 1, 2, 5 × 10ᵏ: plain decimals near 1, m×10ᵏ beyond; never e-notation, never crowded.
+  const yTicks = await checkLabels(chart.locator('g.axis.y').first().locator('.tick text'));
+  assert.ok(yTicks.texts.length >= 3, `log ticks: ${yTicks.texts}`);
+  for (const t of yTicks.texts) assert.match(t, /^(?:[125](?:0*|\.0*[125])?|0\.0*[125]|(?:[25]×)?10[⁻]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)$/, `log tick ${t} of ${yTicks.texts}`);
+  assert.deepEqual(yTicks.overlaps, []);
+  assert.deepEqual(yTicks.unreadable, []);
   const panels = page.page.locator('.multiples .multiple');
   assert.equal(await panels.count(), 24, 'one panel per block for the first module type');
   assert.equal(await page.page.locator('select.module-type').inputValue(), 'self_attn.q_proj');

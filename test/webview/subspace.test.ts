@@ -2,8 +2,11 @@ import { strict as assert } from 'node:assert';
 import { after, before, test } from 'node:test';
 import { corpusPath, removeDir, tempDir, writeFixture, type FixtureTensor } from '../helpers/fixtures';
 import { Rng } from '../helpers/random';
+import { BUFFERS_PER_GROUP, crossLayerChunks } from '../../src/host/subspace/crossLayerChunks';
+import type { CrossLayerPayload } from '../../src/protocol/subspacePayloads';
+import { checkLabels } from './legible';
 import { Lens, type LensPage } from './browser';
-import { agrees } from './shown';
+import { agrees, shownNumber } from './shown';
 import { LIGHT } from './themes';
 import { recordSubspace, type SubspaceRecording } from './subspaceRecording';
 
@@ -80,7 +83,11 @@ test('the comparison map shows every module against both adapters; hover values 
   assert.ok(Math.abs(random.cosine ?? 1) < 0.1, 'random factors are nearly orthogonal to the trained ΔW');
   // The row of a module the third adapter lacks is blank there: its value is a dash.
   assert.match(await hoverCell(page, '.labelled-map', 23, 1, 112, 14), /= —$/);
+  // The colour key: −1 to 1 for the cosine, then 0 to 1 for the subspace metrics.
+  assert.deepEqual(await page.page.locator('.heatmap-key-value').allTextContents(), ['−1', '1']);
   await page.page.locator('select.metric').selectOption('columnCosine');
+  await page.page.waitForFunction(() => document.querySelector('.heatmap-key-value.min')?.textContent === '0');
+  assert.match((await page.page.locator('.heatmap-key-meaning').textContent()) ?? '', /same subspace/);
   const column = await hoverCell(page, '.labelled-map', 5, 0, 112, 14);
   const cosines = rec.comparison.modules[5].column.cosines;
   assert.ok(agrees(valueOf(column), cosines.reduce((s, c) => s + c, 0) / cosines.length), column);
@@ -199,8 +206,31 @@ test('cross-layer maps show column φ, row φ and cosine per module type, with t
   let top = 0;
   for (let j = 0; j < L; j++)
     for (let i = 0; i < L; i++) if (i !== j && Number.isFinite(second.column.data[j * L + i])) top = Math.max(top, Math.abs(second.column.data[j * L + i]));
-  const scaleNote = await page.page.locator('.cross-column .hint').nth(1).textContent();
+  const scaleNote = await page.page.locator('.cross-column .heatmap-key-value.max').textContent();
   assert.ok(agrees(valueOf(scaleNote ?? ''), top), scaleNote ?? '');
+  // Every map has a colour key (0 or −top to top, and what the colour means) and layer numbers on both sides.
+  for (const key of ['column', 'row', 'cosine']) {
+    const min = (await page.page.locator(`.cross-${key} .heatmap-key-value.min`).textContent()) ?? '';
+    assert.ok(key === 'cosine' ? shownNumber(min) < 0 : shownNumber(min) === 0, `${key} key starts at ${min}`);
+    assert.ok(((await page.page.locator(`.cross-${key} .heatmap-key-meaning`).textContent()) ?? '').length > 10);
+    const ramp = await page.page.locator(`.cross-${key} .heatmap-ramp`).evaluate((r) => getComputedStyle(r).backgroundImage);
+    assert.match(ramp, /linear-gradient/);
+    for (const axis of ['x', 'y']) {
+      const ticks = await checkLabels(page.page.locator(`.cross-${key} .layer-ticks.${axis} .layer-tick`));
+      assert.equal(ticks.texts[0], '0', `${key} ${axis}: ${ticks.texts}`);
+      assert.equal(ticks.texts[ticks.texts.length - 1], String(second.layers.length - 1), `${key} ${axis}: ${ticks.texts}`);
+      assert.deepEqual(ticks.overlaps, [], `${key} ${axis}`);
+      assert.deepEqual(ticks.unreadable, [], `${key} ${axis}`);
+    }
+  }
+  // A tick sits over the centre of its layer's cell.
+  const canvasBox = await page.page.locator('.cross-column canvas').boundingBox();
+  const lastTick = await page.page.locator('.cross-column .layer-ticks.x .layer-tick').last().boundingBox();
+  const secondCell = Math.max(6, Math.min(40, Math.floor(300 / second.layers.length)));
+  if (canvasBox && lastTick) {
+    const centre = canvasBox.x + (second.layers.length - 0.5) * secondCell;
+    assert.ok(Math.abs(lastTick.x + lastTick.width / 2 - centre) < 1.5, `last tick at ${lastTick.x + lastTick.width / 2}, cell centre ${centre}`);
+  } else assert.fail('no canvas or tick box');
   await page.page.mouse.move(1, 1);
   await page.screenshot('subspace-crosslayer');
   assert.deepEqual((await page.probe()).violations, []);
@@ -225,6 +255,30 @@ test('the similarity map exports as a PNG of the canvas’s own pixels, through 
   assert.equal(bytes.readUInt32BE(16), size.width);
   assert.equal(bytes.readUInt32BE(20), size.height);
   assert.deepEqual((await page.probe()).violations, []);
+  assert.deepEqual(page.errors, []);
+  await page.page.close();
+});
+
+test('cross-layer groups sent in several messages (as the host batches them) all reach the module-type picker', async () => {
+  const message = rec.crossLayerMessages[1] as { params: CrossLayerPayload };
+  // One group per message: the smallest batches the host could send.
+  const { first, rest } = crossLayerChunks(message.params, BUFFERS_PER_GROUP);
+  assert.ok(rest.length >= 1, 'the recording has at least two module types');
+  const page = await openPanel([
+    rec.crossLayerMessages[0],
+    { kind: 'notify', method: 'crossLayer', params: first },
+    ...rest.map((groups) => ({ kind: 'notify', method: 'crossLayerGroups', params: { groups } })),
+  ]);
+  const groups = message.params.groups;
+  await page.page.waitForFunction((n) => document.querySelectorAll('select.group option').length === n, groups.length);
+  const last = groups.length - 1;
+  await page.page.locator('select.group').selectOption(String(last));
+  await page.page.locator('select.scale').selectOption('unit');
+  const g = groups[last];
+  const L = g.layers.length;
+  const cell = Math.max(6, Math.min(40, Math.floor(300 / L)));
+  const text = await hoverCell(page, '.cross-cosine', 0, 1, cell, cell);
+  assert.ok(agrees(valueOf(text), g.cosine.values[1 * L + 0]), `${text} vs ${g.cosine.values[L]}`);
   assert.deepEqual(page.errors, []);
   await page.page.close();
 });

@@ -2,7 +2,7 @@ import { axisBottom, axisLeft } from 'd3-axis';
 import { select } from 'd3-selection';
 import type { Disposable } from '../disposable';
 import { formatNumber } from '../model/format';
-import { logAxis } from './ticks';
+import { formatLogTick } from '../model/logTicks';
 import type { SpectrumModel, SpectrumSeries } from '../model/spectrumModel';
 
 /** Colour slots for overlaid layers, mapped to theme chart colours in CSS. */
@@ -41,7 +41,11 @@ export function renderSpectrumChart(parent: HTMLElement, model: SpectrumModel): 
     svg.attr('aria-label', `Singular values and cumulative energy of ${m.series.length} layer(s)`);
     const ticks = Math.min(10, Math.max(1, m.x.domain()[1] - 1));
     xSigma.attr('transform', `translate(0,${m.sigmaBox.bottom})`).call(axisBottom(m.x).ticks(ticks, 'd'));
-    ySigma.attr('transform', `translate(${m.sigmaBox.left},0)`).call(logAxis(axisLeft(m.ySigma), m.ySigma.domain(), formatNumber));
+    ySigma.attr('transform', `translate(${m.sigmaBox.left},0)`).call(
+      axisLeft(m.ySigma)
+        .tickValues(m.sigmaTicks)
+        .tickFormat((v) => formatLogTick(Number(v))),
+    );
     xEnergy.attr('transform', `translate(0,${m.energyBox.bottom})`).call(axisBottom(m.x).ticks(ticks, 'd'));
     yEnergy.attr('transform', `translate(${m.energyBox.left},0)`).call(axisLeft(m.yEnergy).ticks(4, '.0%'));
     labels

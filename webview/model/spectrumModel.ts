@@ -1,3 +1,4 @@
+import { logTicks } from './logTicks';
 import { scaleLinear, scaleLog, type ScaleLinear, type ScaleLogarithmic } from 'd3-scale';
 
 /**
@@ -36,6 +37,8 @@ export interface SpectrumModel {
   readonly energyBox: Box;
   readonly x: ScaleLinear<number, number>;
   readonly ySigma: ScaleLogarithmic<number, number>;
+  /** Ticks of the σ axis: 1, 2, 5 × 10ᵏ as far as the panel's height keeps them apart. */
+  readonly sigmaTicks: readonly number[];
   readonly yEnergy: ScaleLinear<number, number>;
   readonly series: readonly SpectrumSeries[];
 }
@@ -98,5 +101,7 @@ export function spectrumModel(inputs: readonly SpectrumInput[], width: number, h
     });
     return { index: input.index, name: input.name, sigma: sigmaPoints(input.singularValues, x, ySigma, floor), energy: energyPoints };
   });
-  return { width, height, sigmaBox, energyBox, x, ySigma, yEnergy, series };
+  const [lowest, highest] = ySigma.domain();
+  const sigmaTicks = logTicks(lowest, highest, sigmaBox.bottom - sigmaBox.top);
+  return { width, height, sigmaBox, energyBox, x, ySigma, sigmaTicks, yEnergy, series };
 }

@@ -20,6 +20,7 @@ function start(): void {
         comparison: (payload) => store.setResult({ kind: 'comparison', payload }),
         convergence: (payload) => store.setResult({ kind: 'convergence', payload }),
         crossLayer: (payload) => store.setResult({ kind: 'crossLayer', payload }),
+        crossLayerGroups: ({ groups }) => store.appendCrossLayerGroups(groups),
         base: (payload) => store.setResult({ kind: 'base', payload }),
         failed: ({ message, cancelled }) => store.setFailed(message, cancelled),
       },

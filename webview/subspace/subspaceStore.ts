@@ -1,6 +1,6 @@
 import type { BaseModelPayload } from '../../src/protocol/basePayloads';
 import type { SubspaceHostNotifications } from '../../src/protocol/subspaceMessages';
-import type { ComparisonPayload, ConvergencePayload, CrossLayerPayload, PhiGridPayload } from '../../src/protocol/subspacePayloads';
+import type { ComparisonPayload, ConvergencePayload, CrossLayerGroupPayload, CrossLayerPayload, PhiGridPayload } from '../../src/protocol/subspacePayloads';
 import type { Disposable } from '../disposable';
 import { ChangeBatcher } from '../state/changeBatcher';
 
@@ -69,6 +69,14 @@ export class SubspaceStore {
     this.result = result;
     this.status = { kind: 'done' };
     this.emit('result', 'status');
+  }
+
+  /** Groups of a cross-layer result that came in a later message (the host batches them by buffer count). */
+  appendCrossLayerGroups(groups: readonly CrossLayerGroupPayload[]): void {
+    const result = this.result;
+    if (result?.kind !== 'crossLayer' || groups.length === 0) return;
+    this.result = { kind: 'crossLayer', payload: { ...result.payload, groups: [...result.payload.groups, ...groups] } };
+    this.emit('result');
   }
 
   setFailed(message: string, cancelled: boolean): void {

@@ -65,7 +65,7 @@ export function mountSpectrum(parent: HTMLElement, store: Store, actions: Action
 
   const render = () => {
     const layers = store.overview?.layers ?? [];
-    const indices = spectrumLayers(chosen(), store.view.selected, store.results);
+    const indices = spectrumLayers(chosen(), store.view.selected, store.results, (i) => store.layer(i)?.moduleType);
     renderChips(indices);
     empty.hidden = indices.length > 0;
     chartBox.hidden = indices.length === 0;

@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
+import { adapterTitle } from '../adapterTitle';
 import { isCancellation, showError } from '../log';
 import type { HostContext } from '../hostContext';
 import { readSettings } from '../settings';
@@ -35,10 +36,10 @@ export function registerShowCheckpoints(ctx: HostContext): vscode.Disposable {
  * used leaves the last curves in place with the reason beside the button.
  */
 export async function showCheckpoints(ctx: HostContext, paths: readonly string[]): Promise<void> {
-  const title = paths.length === 1 && (await stat(paths[0])).isDirectory() ? `Convergence of ${basename(paths[0])}` : `Convergence of ${paths.length} checkpoints`;
+  const title = paths.length === 1 && (await stat(paths[0])).isDirectory() ? `Convergence of ${adapterTitle(paths[0])}` : `Convergence of ${paths.length} checkpoints`;
   let last: ConvergencePayload | null = null;
   const job = (reference?: string): PanelJob => ({
-    title: reference === undefined ? title : `${title} against ${basename(reference)}`,
+    title: reference === undefined ? title : `${title} against ${adapterTitle(reference)}`,
     kind: 'convergence',
     handlers: { chooseReference: (panel) => void chooseReference(panel) },
     run: async (panel, token, report) => {

@@ -1,8 +1,9 @@
-import { basename } from 'node:path';
 import * as vscode from 'vscode';
+import { adapterTitle } from '../adapterTitle';
 import type { HostContext } from '../hostContext';
 import { showError } from '../log';
 import { crossLayerPayload } from '../subspacePayloads';
+import { crossLayerChunks } from '../subspace/crossLayerChunks';
 import { adapterArgs, weightsOf } from '../subspace/pickAdapters';
 import { runInPanel } from '../subspace/runInPanel';
 
@@ -18,11 +19,13 @@ export function registerShowCrossLayer(ctx: HostContext): vscode.Disposable {
       const file = given.length > 0 ? (await weightsOf(given))[0] : ctx.registry.active()?.document.adapter.file;
       if (!file) return void vscode.window.showInformationMessage('LoRA Lens: open an adapter first.');
       await runInPanel(ctx.extensionUri, {
-        title: `Cross-layer maps of ${basename(file)}`,
+        title: `Cross-layer maps of ${adapterTitle(file)}`,
         kind: 'crossLayer',
         run: async (panel, token) => {
           const { output, seconds } = await ctx.service.jobs.run('crossLayer', { path: file }, { token });
-          panel.notify('crossLayer', crossLayerPayload(file, output, seconds));
+          const { first, rest } = crossLayerChunks(crossLayerPayload(file, output, seconds));
+          panel.notify('crossLayer', first);
+          for (const groups of rest) panel.notify('crossLayerGroups', { groups });
         },
       });
     } catch (error) {

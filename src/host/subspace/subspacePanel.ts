@@ -27,7 +27,7 @@ export class SubspacePanel extends Disposable {
   private readonly endpoint: Endpoint<SubspaceHostNotifications, SubspaceWebviewNotifications, SubspaceHostRequests, SubspaceWebviewRequests>;
   private readonly closed = this._register(new vscode.EventEmitter<void>());
   /** Resends the last notification of each method, in first-sent order: what a reloaded page gets again. */
-  private readonly resend = new Map<keyof SubspaceHostNotifications, () => void>();
+  private readonly resend = new Map<string, () => void>();
   /** Fires once, when the user closes the panel. */
   readonly onDidClose = this.closed.event;
 
@@ -72,7 +72,8 @@ export class SubspacePanel extends Disposable {
   notify<M extends keyof SubspaceHostNotifications & string>(method: M, params: SubspaceHostNotifications[M]): void {
     if (method === 'started') this.resend.clear();
     const send = () => this.endpoint.notify(method, params);
-    this.resend.set(method, send);
+    // Batches of a result's groups add up: a reloaded page needs every one, after the result.
+    this.resend.set(method === 'crossLayerGroups' ? `${method}#${this.resend.size}` : method, send);
     send();
   }
 

@@ -4,7 +4,8 @@ import { mixerInitComparison } from '../../../src/core/analysis/mixerInit';
 import type { LayerAnalysis } from '../../../src/protocol/payloads';
 import { mixerLayer } from '../../../webview/model/mixerLayer';
 import { multiplesModel } from '../../../webview/model/multiplesModel';
-import { spectrumLayers, topBySigma1 } from '../../../webview/model/spectrumLayers';
+import { largestPerModuleType, MAX_DEFAULT_LAYERS, spectrumLayers, topBySigma1 } from '../../../webview/model/spectrumLayers';
+import { Rng } from '../../helpers/random';
 import { analysed, layerRow, skipped } from './fakeLayers';
 
 const withCore = (r: LayerAnalysis, mixer = false): LayerAnalysis => {
@@ -13,7 +14,7 @@ const withCore = (r: LayerAnalysis, mixer = false): LayerAnalysis => {
   return { ...r, core: m, mixer: mixer ? { ...m, singularValues: new Float64Array([1, 1]), init: mixerInitComparison(m.values, 2) } : null };
 };
 
-test('the spectrum chart draws the chosen layers, else the selection, else the first analysed', () => {
+test('the spectrum chart draws the chosen layers, else the selection, else the largest σ1 of each module type', () => {
   const results = new Map<number, LayerAnalysis>([
     [5, analysed(5, [1])],
     [2, analysed(2, [3])],
@@ -21,10 +22,41 @@ test('the spectrum chart draws the chosen layers, else the selection, else the f
     [7, analysed(7, [9])],
     [1, analysed(1, [2])],
   ]);
-  assert.deepEqual(spectrumLayers([9, 7, 4], null, results), [7], 'skipped and pending layers drop out');
-  assert.deepEqual(spectrumLayers([], 5, results), [5]);
-  assert.deepEqual(spectrumLayers([], 9, results), [1, 2, 5]);
+  const type = (i: number) => (i % 2 === 0 ? 'even' : 'odd');
+  assert.deepEqual(spectrumLayers([9, 7, 4], null, results, type), [7], 'skipped and pending layers drop out');
+  assert.deepEqual(spectrumLayers([], 5, results, type), [5]);
+  assert.deepEqual(spectrumLayers([], 9, results, type), [7, 2], 'odd: 7 (σ1 9) beats 5 and 1; even: 2; largest first');
   assert.deepEqual(topBySigma1(results, 2), [7, 2]);
+});
+
+test('the default overlay holds exactly the largest σ1 of each module type, largest first', () => {
+  const rng = Rng.fresh();
+  for (let trial = 0; trial < 30; trial++) {
+    const types = Array.from({ length: rng.int(1, 12) }, (_, t) => `type${t}`);
+    const results = new Map<number, LayerAnalysis>();
+    const typeOf = new Map<number, string>();
+    const count = rng.int(1, 80);
+    for (let i = 0; i < count; i++) {
+      typeOf.set(i, types[rng.int(0, types.length - 1)]);
+      // Ties on σ1 are drawn on purpose (few distinct values): the lower index must win them.
+      results.set(i, rng.next() < 0.1 ? skipped(i) : analysed(i, [rng.int(1, 20) / 4]));
+    }
+    const got = largestPerModuleType(results, (i) => typeOf.get(i), MAX_DEFAULT_LAYERS);
+    // Reference: for each type scan every layer, in index order, keeping the first strict maximum.
+    const expected: { index: number; sigma1: number }[] = [];
+    for (const t of types) {
+      let best: { index: number; sigma1: number } | null = null;
+      for (let i = 0; i < count; i++) {
+        const r = results.get(i);
+        if (typeOf.get(i) !== t || r?.status !== 'ok') continue;
+        if (best === null || r.metrics.sigma1 > best.sigma1) best = { index: i, sigma1: r.metrics.sigma1 };
+      }
+      if (best) expected.push(best);
+    }
+    expected.sort((a, b) => b.sigma1 - a.sigma1 || a.index - b.index);
+    const want = expected.slice(0, MAX_DEFAULT_LAYERS).map((e) => e.index);
+    assert.deepEqual(got, want, `seed ${rng.seed}, trial ${trial}`);
+  }
 });
 
 test('the mixer view prefers the selection, then a learned mixer, then any core', () => {

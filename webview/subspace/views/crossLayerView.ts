@@ -1,10 +1,12 @@
 import type { DenseMatrixPayload } from '../../../src/protocol/payloads';
 import type { CrossLayerGroupPayload } from '../../../src/protocol/subspacePayloads';
 import { renderHeatmap, type Heatmap } from '../../charts/heatmap';
+import { heatmapKey, layerAxes } from '../../charts/heatmapKey';
 import { DisposableStore, type Disposable } from '../../disposable';
 import { el } from '../../dom';
 import { formatNumber } from '../../model/format';
 import { layerLabel } from '../../model/layerLabel';
+import { layerTicks } from '../../model/layerTicks';
 import { fixedScaleHeatmap } from '../../model/heatmapModel';
 import { offDiagonalMax } from '../../model/offDiagonal';
 import { onThemeChange } from '../../theme';
@@ -48,16 +50,20 @@ export function mountCrossLayer(parent: HTMLElement, store: SubspaceStore, _grid
   disposables.add({ dispose: clear });
   disposables.add(onThemeChange(() => heatmaps.forEach((h) => h.repaint())));
 
-  const panel = (g: CrossLayerGroupPayload, key: string, title: string, matrix: DenseMatrixPayload, baseline: string) => {
+  const panel = (g: CrossLayerGroupPayload, key: string, title: string, matrix: DenseMatrixPayload, baseline: string, meaning: string) => {
     const section = el('section', `matrix cross-${key}`);
-    const top = store.view.scale === 'offDiagonal' ? offDiagonalMax(matrix) : 1;
-    section.append(el('h3', undefined, title), el('p', 'hint baseline', baseline), el('p', 'hint', `full colour at ${formatNumber(top)}`));
+    const found = store.view.scale === 'offDiagonal' ? offDiagonalMax(matrix) : 1;
+    const top = found > 0 ? found : 1;
+    // The cosine is signed (blue: the two ΔW point opposite ways); φ is in [0, 1].
+    const legend = heatmapKey(key === 'cosine' ? -top : 0, top, `${meaning}; beyond ${formatNumber(top)} at full colour`);
+    section.append(el('h3', undefined, title), el('p', 'hint baseline', baseline), legend);
     body.append(section);
     const cell = Math.max(6, Math.min(40, Math.floor(SIZE / Math.max(g.layers.length, 1))));
+    const mapCell = layerAxes(section, layerTicks(g.layers, cell), cell * g.layers.length);
     heatmaps.push(
       renderHeatmap(
-        section,
-        fixedScaleHeatmap(matrix, top > 0 ? top : 1, cell, cell),
+        mapCell,
+        fixedScaleHeatmap(matrix, top, cell, cell),
         `${title} of ${g.moduleType}`,
         (hit) => `${layerLabel(g.layers[hit.row] ?? '')} × ${layerLabel(g.layers[hit.col] ?? '')}: ${formatNumber(hit.value)}`,
       ),
@@ -70,9 +76,10 @@ export function mountCrossLayer(parent: HTMLElement, store: SubspaceStore, _grid
     const g = groups[index];
     clear();
     body.replaceChildren();
-    panel(g, 'column', `Column spaces: φ(${g.k}, ${g.k})`, g.column, `random baseline k/m = ${formatNumber(g.randomColumn)}`);
-    panel(g, 'row', `Row spaces: φ(${g.k}, ${g.k})`, g.row, `random baseline k/n = ${formatNumber(g.randomRow)}`);
-    panel(g, 'cosine', 'cos(ΔW_i, ΔW_j)', g.cosine, 'random baseline ≈ 0');
+    const shared = 'φ: 0 no shared directions, 1 the same subspace';
+    panel(g, 'column', `Column spaces: φ(${g.k}, ${g.k})`, g.column, `random baseline k/m = ${formatNumber(g.randomColumn)}`, shared);
+    panel(g, 'row', `Row spaces: φ(${g.k}, ${g.k})`, g.row, `random baseline k/n = ${formatNumber(g.randomRow)}`, shared);
+    panel(g, 'cosine', 'cos(ΔW_i, ΔW_j)', g.cosine, 'random baseline ≈ 0', 'blue: opposite directions, red: the same direction');
   };
   render();
   disposables.add(store.subscribe((changes) => changes.has('view') && render()));

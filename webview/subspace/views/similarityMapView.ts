@@ -1,5 +1,6 @@
 import type { ComparisonPayload } from '../../../src/protocol/subspacePayloads';
 import { renderHeatmap, type Heatmap } from '../../charts/heatmap';
+import { heatmapKey } from '../../charts/heatmapKey';
 import { DisposableStore, type Disposable } from '../../disposable';
 import { el } from '../../dom';
 import { formatNumber } from '../../model/format';
@@ -8,10 +9,28 @@ import { onThemeChange } from '../../theme';
 import type { GridRequests } from '../gridRequest';
 import type { SubspaceStore, SubspaceView } from '../subspaceStore';
 
-const METRICS: readonly { value: SubspaceView['metric']; label: string; note: string }[] = [
-  { value: 'cosine', label: 'cos(ΔW_A, ΔW_B)', note: 'cosine of the two ΔW in [−1, 1]: blue negative, red positive' },
-  { value: 'columnCosine', label: 'column spaces', note: 'mean cosine of the principal angles between the top-k column spaces, in [0, 1]' },
-  { value: 'rowCosine', label: 'row spaces', note: 'mean cosine of the principal angles between the top-k row spaces, in [0, 1]' },
+const METRICS: readonly { value: SubspaceView['metric']; label: string; note: string; min: number; meaning: string }[] = [
+  {
+    value: 'cosine',
+    label: 'cos(ΔW_A, ΔW_B)',
+    note: 'cosine of the two ΔW in [−1, 1]: blue negative, red positive',
+    min: -1,
+    meaning: 'blue: opposite directions, red: the same direction',
+  },
+  {
+    value: 'columnCosine',
+    label: 'column spaces',
+    note: 'mean cosine of the principal angles between the top-k column spaces, in [0, 1]',
+    min: 0,
+    meaning: '0 no shared directions, 1 the same subspace',
+  },
+  {
+    value: 'rowCosine',
+    label: 'row spaces',
+    note: 'mean cosine of the principal angles between the top-k row spaces, in [0, 1]',
+    min: 0,
+    meaning: '0 no shared directions, 1 the same subspace',
+  },
 ];
 
 /** Wide enough for a checkpoint's folder name above its column; tall enough for a module name's line. */
@@ -36,7 +55,8 @@ export function mountSimilarityMap(parent: HTMLElement, store: SubspaceStore, gr
   const note = el('span', 'hint');
   toolbar.append(label, note);
   const map = el('div', 'labelled-map');
-  parent.append(toolbar, el('p', 'hint', 'Hover a cell for its value; click it for the φ grid of that module. Crossed-out cells were not compared (see Unmatched).'), map);
+  const keyBox = el('div');
+  parent.append(toolbar, el('p', 'hint', 'Hover a cell for its value; click it for the φ grid of that module. Crossed-out cells were not compared (see Unmatched).'), keyBox, map);
   disposables.listen(metric, 'change', () => store.updateView({ metric: metric.value as SubspaceView['metric'] }));
 
   let heatmap: Heatmap | null = null;
@@ -50,8 +70,10 @@ export function mountSimilarityMap(parent: HTMLElement, store: SubspaceStore, gr
     const payload = result.payload;
     const chosen = store.view.metric;
     metric.value = chosen;
-    note.textContent = METRICS.find((m) => m.value === chosen)?.note ?? '';
+    const described = METRICS.find((m) => m.value === chosen);
+    note.textContent = described?.note ?? '';
     if (shown?.payload === payload && shown.metric === chosen) return;
+    keyBox.replaceChildren(heatmapKey(described?.min ?? 0, 1, described?.meaning ?? ''));
     shown = { payload, metric: chosen };
     heatmap?.dispose();
     const columns = el('div', 'map-columns');
