@@ -17,7 +17,7 @@ export async function makeZooCommand(args: MakeZooArgs): Promise<string> {
     onAdapter: (done, total, row) => {
       if (!args.quiet)
         process.stderr.write(
-          `made ${done}/${total} ${row.item.folder} (r=${row.item.rank}, loss ${row.initialLoss.toPrecision(3)} → ${row.finalLoss.toPrecision(3)}, alignment ${row.alignmentU.toFixed(3)}, recovery error ${row.recoveryError.toFixed(3)})\n`,
+          `made ${done}/${total} ${row.item.folder} (r=${row.item.rank}, loss ${row.initialLoss.toPrecision(3)} → ${row.finalLoss.toPrecision(3)}, alignment ${row.alignmentU.toFixed(3)}, recovery error ${row.recoveryError.toFixed(3)}${row.restarts > 0 ? `; diverged, retrained at learning rate ${row.learningRate.toPrecision(3)}` : ''})\n`,
         );
     },
   });

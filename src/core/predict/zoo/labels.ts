@@ -5,6 +5,10 @@ import type { ZooItem, ZooSetting } from './zooPlan';
 export interface ZooRow {
   readonly item: ZooItem;
   readonly scale: number;
+  /** The step size the weights were trained with: the plan's, halved per restart (see trainLora). */
+  readonly learningRate: number;
+  /** Restarts at half the step size after the loss diverged; 0 for a run that trained as planned. */
+  readonly restarts: number;
   readonly initialLoss: number;
   readonly finalLoss: number;
   /** Mean over blocks of |cos(top left singular vector of ΔW_b, u_b)| (u_b of the block's strongest reference term). */
@@ -52,7 +56,7 @@ export function labelsCsv(rows: readonly ZooRow[], setting: ZooSetting, componen
       i.rank,
       i.alpha,
       r.scale,
-      i.learningRate,
+      r.learningRate,
       i.steps,
       i.batch,
       i.components.join('+'),

@@ -87,7 +87,7 @@ async function fillZoo(dir: string, options: ZooOptions): Promise<ZooRow[]> {
     options.onAdapter?.(rows.length, count, row);
   }
   await writeFileAtomic(join(dir, 'labels.csv'), labelsCsv(rows, setting, shape.components));
-  const description = zooDescription(prepared, shape, { seed, count, checkpoints });
+  const description = zooDescription(prepared, shape, { seed, count, checkpoints, rows });
   await writeFileAtomic(join(dir, 'zoo.json'), `${JSON.stringify(description, null, 2)}\n`);
   return rows;
 }

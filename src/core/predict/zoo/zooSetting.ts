@@ -74,7 +74,15 @@ export async function makeAdapter(dir: string, prepared: PreparedSetting, item: 
   await writeTeacherFile(folder, base, reference);
   for (const c of trained.checkpoints) await writeLora(join(folder, `checkpoint-${c.step}`), base, rounded(c.factors), item.rank, item.alpha, ZOO_BASE_MODEL);
   const scores = scoreFactors(factors, trained.scale, reference);
-  return { item, scale: trained.scale, initialLoss: trained.initialLoss, finalLoss: trained.finalLoss, ...scores };
+  return {
+    item,
+    scale: trained.scale,
+    learningRate: trained.learningRate,
+    restarts: trained.restarts,
+    initialLoss: trained.initialLoss,
+    finalLoss: trained.finalLoss,
+    ...scores,
+  };
 }
 
 /**
@@ -108,8 +116,29 @@ function rounded(factors: readonly LoraFactors[]): LoraFactors[] {
   return factors.map((f) => ({ B: f.B.map(Math.fround), A: f.A.map(Math.fround) }));
 }
 
-/** zoo.json: the network, the setting as made, the criterion, the files. */
-export function zooDescription(prepared: PreparedSetting, shape: NetworkShape, made: { seed: number; count: number; checkpoints: number }): Record<string, unknown> {
+/**
+ * zoo.json: the network, the setting as made, the criterion, the files, and `restarted` only when
+ * some student diverged and was retrained at a smaller step size (so a zoo whose runs all trained
+ * as planned is described exactly as before the guard).
+ */
+export function zooDescription(
+  prepared: PreparedSetting,
+  shape: NetworkShape,
+  made: { seed: number; count: number; checkpoints: number; rows?: readonly ZooRow[] },
+): Record<string, unknown> {
+  const restarted = (made.rows ?? []).filter((r) => r.restarts > 0);
+  const description = describeSetting(prepared, shape, made);
+  if (restarted.length === 0) return description;
+  return {
+    ...description,
+    restarted: {
+      why: 'the training loss rose above twice its initial value; the run was restarted from its init at half the learning rate; labels.csv learning_rate is the rate used',
+      adapters: restarted.map((r) => ({ adapter: r.item.folder, plannedLearningRate: r.item.learningRate, learningRate: r.learningRate, restarts: r.restarts })),
+    },
+  };
+}
+
+function describeSetting(prepared: PreparedSetting, shape: NetworkShape, made: { seed: number; count: number; checkpoints: number }): Record<string, unknown> {
   const { base, setting } = prepared;
   const common = {
     setting,
