@@ -8,6 +8,7 @@ import type { DeviceReport } from '../compute/worker/protocol';
 import { JsBackend } from '../compute/jsBackend';
 import type { Matrix } from '../linalg/matrix';
 import type { TensorSource } from '../container/source';
+import { isModuleNumericFailure } from './factorErrors';
 import { ModuleDataError } from './factors';
 import { planSpectrum, type SpectrumPlan } from './spectrum';
 import { rankMetrics, type RankMetrics } from './metrics';
@@ -163,7 +164,7 @@ async function finishBatch(file: TensorSource, batch: Batch, backend: ComputeBac
   try {
     R = await batch.R;
   } catch (error) {
-    if (!isNumericFailure(error)) throw error;
+    if (!isModuleNumericFailure(error)) throw error;
     R = null;
     batchError = error;
   }
@@ -179,7 +180,7 @@ async function finishBatch(file: TensorSource, batch: Batch, backend: ComputeBac
         if (!moduleR && batchError && backend.allocator) throw batchError;
         result = await finishModule(file, item.module, plan, moduleR ?? (await backend.triangularFactors(plan.factors, options.token)));
       } catch (error) {
-        if (!isNumericFailure(error)) throw error;
+        if (!isModuleNumericFailure(error)) throw error;
         result = { name: item.module.name, status: 'skipped', reason: `its numbers cannot be computed: ${error.message}` };
       }
     } else result = item.skipped as ModuleSkipped;
@@ -234,11 +235,6 @@ async function finishModule(file: TensorSource, module: AdaptedModule, plan: Spe
     ...(learnedAllocation ? { learnedAllocation } : {}),
     warnings,
   };
-}
-
-/** A failure of one module's numbers (NaN or Inf met in its factors or core), not of the program. */
-function isNumericFailure(error: unknown): error is Error {
-  return error instanceof ModuleDataError || error instanceof RangeError;
 }
 
 async function magnitudeSummary(file: TensorSource, tensor: string): Promise<MagnitudeSummary | undefined> {

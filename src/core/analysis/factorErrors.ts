@@ -1,3 +1,5 @@
+import { SvdConvergenceError } from '../linalg/svd';
+
 /** A module that cannot be analysed for a reason found in its data (NaN, Inf, a bad slice). */
 export class ModuleDataError extends Error {
   override readonly name: string = 'ModuleDataError';
@@ -21,4 +23,13 @@ export class FactorTooLargeError extends ModuleDataError {
   ) {
     super(`${tensor} has ${elements} elements, past the ${limit} a factor may have to be read whole, ${why} (TENSOR_TOO_LARGE)`);
   }
+}
+
+/**
+ * A failure of one module's numbers, not of the program: broken data (ModuleDataError), NaN or
+ * Inf met in its factors or core (RangeError), or an SVD that did not converge on them. Such a
+ * module is skipped with the reason and the rest of the adapter is still analysed.
+ */
+export function isModuleNumericFailure(error: unknown): error is Error {
+  return error instanceof ModuleDataError || error instanceof RangeError || error instanceof SvdConvergenceError;
 }

@@ -20,9 +20,10 @@ const MAX_SWEEPS = 60;
  * is given, z ← z·J too. Returns the number of sweeps, the last being the one without rotations.
  *
  * - Convergence: |cos ∠(g_p, g_q)| ≤ m·ε for every pair in a sweep. Every rotation angle comes
- *   from cos and from the squared norms, which are carried along with the exact update
- *   ‖g_p‖² − t·g_pᵀg_q and recomputed whenever that update cancels (norm squared falls below 1/8
- *   of its old value), so the angle is always computed from accurate data.
+ *   from cos and from the squared norms, which are recomputed at the start of every sweep,
+ *   carried along within it with the exact update ‖g_p‖² − t·g_pᵀg_q, and recomputed whenever
+ *   that update cancels (norm squared falls below 1/8 of its old value), so the angle is always
+ *   computed from accurate data.
  * - de Rijk pivoting: before the pairs (p, p+1 … n−1), the largest remaining column is swapped
  *   into place p. Columns come out roughly sorted, and convergence is faster and steadier.
  * - Zero columns are exactly orthogonal to everything and are never rotated.
@@ -30,8 +31,12 @@ const MAX_SWEEPS = 60;
 export function orthogonalizeColumns(g: Float64Array, m: number, n: number, z: Float64Array | null): number {
   const tol = Math.max(m, 1) * Number.EPSILON;
   const norm2 = new Float64Array(n);
-  for (let j = 0; j < n; j++) norm2[j] = columnNorm(g, j * m, m) ** 2;
   for (let sweep = 1; sweep <= MAX_SWEEPS; sweep++) {
+    // Exact norms every sweep (O(mn), vs O(mn²) for the sweep): the carried updates drift by a
+    // few ε relative per rotation, and a pair near convergence takes its angle from β − α, so on
+    // strongly graded columns the drift alone left one pair halving its |cos| once a sweep and
+    // ran out of sweeps (64×64 D·Z, spread 1e12 and up).
+    for (let j = 0; j < n; j++) norm2[j] = columnNorm(g, j * m, m) ** 2;
     let rotated = false;
     for (let p = 0; p < n - 1; p++) {
       let best = p;

@@ -2,7 +2,8 @@ import { isUsableScale } from '../adapter/scale';
 import { isDerived } from '../analysis/derivedFactor';
 import type { Adapter, AdaptedModule, LowRankFactors } from '../adapter/model';
 import { throwIfCancelled, type CancellationToken } from '../cancellation';
-import { ModuleDataError, readLowRank, type LowRankData } from '../analysis/factors';
+import { isModuleNumericFailure } from '../analysis/factorErrors';
+import { readLowRank, type LowRankData } from '../analysis/factors';
 import { Workspace } from '../analysis/workspace';
 import type { ComputeBackend } from '../compute/backend';
 import type { Matrix } from '../linalg/matrix';
@@ -126,7 +127,7 @@ async function readItem(file: TensorSource, module: AdaptedModule, backend: Comp
   try {
     return { module, factors: f, data: await readLowRank(file, f, backend.input, workspace) };
   } catch (error) {
-    if (!isDataError(error)) throw error;
+    if (!isModuleNumericFailure(error)) throw error;
     return { module, skipped: { module, structured: false, reason: error.message } };
   }
 }
@@ -142,7 +143,7 @@ async function finished(batch: Batch, backend: ComputeBackend, token?: Cancellat
   try {
     R = await batch.R;
   } catch (error) {
-    if (!isDataError(error)) throw error;
+    if (!isModuleNumericFailure(error)) throw error;
     if (backend.allocator) return batch.items.map((item) => item.skipped ?? { module: item.module, structured: false, reason: error.message });
     R = null;
   }
@@ -158,16 +159,12 @@ async function finished(batch: Batch, backend: ComputeBackend, token?: Cancellat
       const [RB, RA] = R ? R.slice(offset, offset + 2) : await backend.triangularFactors([data.B, data.At], token);
       out.push({ module, factors, basis: truncationBasis(RB, RA, data.M, module.scale, module.shape) });
     } catch (error) {
-      if (!isDataError(error)) throw error;
+      if (!isModuleNumericFailure(error)) throw error;
       out.push({ module, structured: false, reason: (error as Error).message });
     }
     offset += 2;
   }
   return out;
-}
-
-function isDataError(error: unknown): error is Error {
-  return error instanceof ModuleDataError || error instanceof RangeError;
 }
 
 /** The allocator's view of the prepared modules. */

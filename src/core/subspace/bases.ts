@@ -1,5 +1,6 @@
 import type { AdaptedModule } from '../adapter/model';
-import { ModuleDataError, readLowRank } from '../analysis/factors';
+import { isModuleNumericFailure } from '../analysis/factorErrors';
+import { readLowRank } from '../analysis/factors';
 import { applyQ, householderFactor, triangularFactor } from '../linalg/householder';
 import { multiply, type Matrix } from '../linalg/matrix';
 import { productSvd } from '../linalg/productSvd';
@@ -115,7 +116,7 @@ export async function readBasis(file: TensorSource, module: AdaptedModule): Prom
     const At: Matrix = { rows: data.At.rows, cols: data.At.cols, data: data.At.values as Float64Array };
     return { basis: basisOf(B, At, data.M, module.scale) };
   } catch (error) {
-    if (error instanceof ModuleDataError || error instanceof RangeError) return { reason: error.message };
+    if (isModuleNumericFailure(error)) return { reason: error.message };
     throw error;
   }
 }

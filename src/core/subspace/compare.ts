@@ -2,6 +2,7 @@ import type { OpenedAdapter } from '../adapter/load';
 import type { Workspace } from '../analysis/workspace';
 import type { CancellationToken } from '../cancellation';
 import type { ComputeBackend, PairOverlap } from '../compute/backend';
+import { isModuleNumericFailure } from '../analysis/factorErrors';
 import { JsBackend } from '../compute/jsBackend';
 import type { BasisComparison } from './similarity';
 import { matchModules, type ModulePair, type UnmatchedModule } from './match';
@@ -66,8 +67,14 @@ export async function compareAdapters(a: OpenedAdapter, b: OpenedAdapter, option
   const finish = ({ pair, sides }: Item, [columns, rows]: readonly PairOverlap[]): void => {
     if ('reason' in sides) unmatched.push({ side: 'both', name: pair.a.name, nameB: pair.b.name, reason: sides.reason });
     else {
-      const comparison = finishPair(sides[0], sides[1], columns, rows, { ...(options.k === undefined ? {} : { k: options.k }), grid: grids.has(pair.a.name) });
-      modules.push({ name: pair.a.name, nameB: pair.b.name, shape: pair.a.shape, ranks: [pair.a.rank, pair.b.rank], matchedBy: pair.matchedBy, ...comparison });
+      try {
+        const comparison = finishPair(sides[0], sides[1], columns, rows, { ...(options.k === undefined ? {} : { k: options.k }), grid: grids.has(pair.a.name) });
+        modules.push({ name: pair.a.name, nameB: pair.b.name, shape: pair.a.shape, ranks: [pair.a.rank, pair.b.rank], matchedBy: pair.matchedBy, ...comparison });
+      } catch (error) {
+        // One pair whose numbers fail (an SVD that did not converge, NaN met late) is listed with the reason; the others go on.
+        if (!isModuleNumericFailure(error)) throw error;
+        unmatched.push({ side: 'both', name: pair.a.name, nameB: pair.b.name, reason: `its numbers cannot be computed: ${error.message}` });
+      }
     }
     options.onProgress?.(++done, pairs.length, pair.a.name);
   };

@@ -1,5 +1,6 @@
 import type { AdaptedModule } from '../adapter/model';
-import { ModuleDataError, readLowRank, type LowRankData } from '../analysis/factors';
+import { isModuleNumericFailure } from '../analysis/factorErrors';
+import { readLowRank, type LowRankData } from '../analysis/factors';
 import type { Workspace } from '../analysis/workspace';
 import type { FactorInput, FactorPair, PairOverlap } from '../compute/backend';
 import type { TensorSource } from '../container/source';
@@ -28,7 +29,7 @@ export async function readSide(file: TensorSource, module: AdaptedModule, input:
     if (data.B.cols !== data.At.cols) return { reason: `B is ${data.B.rows}×${data.B.cols} but Aᵀ is ${data.At.rows}×${data.At.cols}` };
     return { data, scale: module.scale, shape: [data.B.rows, data.At.rows] };
   } catch (error) {
-    if (error instanceof ModuleDataError || error instanceof RangeError) return { reason: error.message };
+    if (isModuleNumericFailure(error)) return { reason: error.message };
     throw error;
   }
 }
