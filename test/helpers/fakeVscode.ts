@@ -9,6 +9,9 @@ import { Module } from 'node:module';
 type Listener<T> = (value: T) => unknown;
 
 class Emitter<T> {
+  dispose(): void {
+    this.listeners = [];
+  }
   private listeners: Listener<T>[] = [];
   readonly event = (listener: Listener<T>) => {
     this.listeners.push(listener);
@@ -136,6 +139,9 @@ export const fakeState = {
   findFiles: (glob: unknown, _exclude: unknown, max: number, _token: unknown): Promise<FakeUri[]> => Promise.resolve(search(glob as RelativePattern | string, max)),
   openDialog: async (): Promise<FakeUri[] | undefined> => undefined,
   commands: new Map<string, (...args: unknown[]) => unknown>(),
+  /** Titles of the webview panels the code opened (the fake opens none: it throws after noting the title). */
+  panels: [] as string[],
+  errors: [] as string[],
 };
 
 class CancellationTokenSource {
@@ -193,6 +199,10 @@ export const fake = {
   RelativePattern,
   CancellationTokenSource,
   QuickPickItemKind: { Separator: -1, Default: 0 },
+  EventEmitter: Emitter,
+  CancellationError: class CancellationError extends Error {},
+  ViewColumn: { Active: -1 },
+  ProgressLocation: { Notification: 15 },
   FileType,
   window: {
     createQuickPick: () => {
@@ -201,6 +211,15 @@ export const fake = {
       return pick;
     },
     showOpenDialog: () => fakeState.openDialog(),
+    createOutputChannel: () => ({ error: () => {}, warn: () => {}, info: () => {}, debug: () => {}, trace: () => {}, dispose: () => {} }),
+    createWebviewPanel: (_viewType: string, title: string) => {
+      fakeState.panels.push(title);
+      throw new Error('the fake opens no panels');
+    },
+    showErrorMessage: (message: string) => {
+      fakeState.errors.push(message);
+      return Promise.resolve(undefined);
+    },
     showInformationMessage: (message: string) => {
       fakeState.messages.push(message);
       return Promise.resolve(undefined);
@@ -233,6 +252,8 @@ export function resetFake(): void {
   fakeState.files = [];
   fakeState.picks = [];
   fakeState.messages = [];
+  fakeState.panels = [];
+  fakeState.errors = [];
   fakeState.folders = [];
   fakeState.findFiles = (glob, _exclude, max) => Promise.resolve(search(glob as RelativePattern | string, max));
   fakeState.openDialog = async () => undefined;

@@ -1,9 +1,14 @@
-import { fakeState, FakeUri, globRegExp, lastPick, resetFake, type FakeQuickPick } from '../../helpers/fakeVscode';
+import { fake, fakeState, FakeUri, globRegExp, lastPick, resetFake, type FakeQuickPick } from '../../helpers/fakeVscode';
 import { strict as assert } from 'node:assert';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
+import { registerCompareAdapters } from '../../../src/host/commands/compareAdapters';
+import type { HostContext } from '../../../src/host/hostContext';
 import { adapterGlob, MAX_SEARCHED } from '../../../src/host/subspace/adapterCandidates';
 import { pickAdaptersInOrder } from '../../../src/host/subspace/adapterQuickPick';
 import { orderedAdapterArgs } from '../../../src/host/subspace/pickAdapters';
+import { removeDir, tempDir } from '../../helpers/fixtures';
 import { Rng } from '../../helpers/random';
 
 const WS = '/ws';
@@ -153,4 +158,32 @@ test('compare arguments: a list in first place is the order, as is the explorer 
   assert.deepEqual(paths(orderedAdapterArgs(b, [a, b, c])), [a.fsPath, b.fsPath, c.fsPath]);
   assert.deepEqual(paths(orderedAdapterArgs(a, undefined)), [a.fsPath]);
   assert.deepEqual(paths(orderedAdapterArgs(undefined, undefined)), []);
+});
+
+test('executeCommand(compareAdapters, [a, b]) compares both, with no picker', async () => {
+  const rng = Rng.fresh();
+  const root = await tempDir();
+  try {
+    const names = [`a${rng.int(0, 999)}`, `b${rng.int(0, 999)}`];
+    const files = names.map((n) => join(root, n, 'adapter_model.safetensors'));
+    for (const f of files) {
+      await mkdir(dirname(f), { recursive: true });
+      await writeFile(f, '');
+    }
+    resetFake();
+    const registration = registerCompareAdapters({ extensionUri: FakeUri.file('/ext'), service: {} } as unknown as HostContext);
+    try {
+      await fake.commands.executeCommand(
+        'loraLens.compareAdapters',
+        files.map((f) => FakeUri.file(f)),
+      );
+      await fake.commands.executeCommand('loraLens.compareAdapters', files);
+    } finally {
+      registration.dispose();
+    }
+    assert.equal(fakeState.picks.length, 0, `${rng.tag}: no picker for two given adapters`);
+    assert.deepEqual(fakeState.panels, [`Compare ${names[0]} with ${names[1]}`, `Compare ${names[0]} with ${names[1]}`], rng.tag);
+  } finally {
+    await removeDir(root);
+  }
 });
