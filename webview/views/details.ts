@@ -6,6 +6,7 @@ import { definitionList, el } from '../dom';
 import { kindText } from '../model/columns';
 import { formatNumber, formatPercent, MISSING } from '../model/format';
 import { spectrumModel } from '../model/spectrumModel';
+import { structureFacts } from '../model/structureFacts';
 import type { Store } from '../state/store';
 
 function layerFacts(row: LayerRow): [string, string][] {
@@ -21,22 +22,6 @@ function layerFacts(row: LayerRow): [string, string][] {
   ];
   if (row.hasMixer) facts.push(['Mixer', 'learned r×r M (MoSLoRA)']);
   return facts;
-}
-
-/** Why a LyCORIS module's effective rank can exceed r: its product and the largest rank that product allows. */
-export function structureFacts(row: LayerRow): [string, string][] {
-  const s = row.structure;
-  if (!s) return [];
-  if (!s.kronecker) return [['Largest rank', `${s.maxRank}: a Hadamard product of two rank-${row.rank} products has rank at most r² (and min(m, n))`]];
-  const { w1, w2 } = s.kronecker;
-  const side = (name: string, w: typeof w1) => `${name} ${w.rows}×${w.cols}, ${w.full ? `stored whole (rank ≤ ${w.rank})` : `rank ${w.rank} pair`}`;
-  return [
-    ['Structure', `Kronecker product ΔW = s·(W1 ⊗ W2): ${side('W1', w1)}; ${side('W2', w2)}`],
-    [
-      'Largest rank',
-      `${s.maxRank} = rank(W1)·rank(W2) = ${w1.rank}·${w2.rank}${s.maxRank < w1.rank * w2.rank ? `, capped by min(m, n)` : ''}. r is LyCORIS' dim (the factorized side's rank), not ΔW's rank: ΔW's singular values are the products σᵢ(W1)·σⱼ(W2).`,
-    ],
-  ];
 }
 
 function metricFacts(result: LayerAnalysis | undefined): [string, string][] {

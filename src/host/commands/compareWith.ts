@@ -17,7 +17,7 @@ export function registerCompareWith(ctx: HostContext): vscode.Disposable {
       if (!session) return void vscode.window.showInformationMessage('LoRA Lens: open an adapter first.');
       const reference = session.document.adapter.file;
       const given = adapterArgs(others);
-      const picked = given.length > 0 ? given : await pickAdaptersInOrder(`Compare ${session.document.overview.file} with…`);
+      const picked = given.length > 0 ? given : await pickAdaptersInOrder(`Compare ${session.document.overview.file} with…`, { given: [session.document.overview.file], need: 1 });
       const files = (await weightsOf(picked)).filter((f) => f !== reference);
       if (files.length === 0) return;
       await compareAdapters(ctx, reference, files);

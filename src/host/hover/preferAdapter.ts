@@ -84,8 +84,32 @@ function needlesOf(file: string, docDir: string | null, root: string | null): st
 
 function longestMention(text: string, needles: readonly string[]): number {
   let longest = 0;
-  for (const n of needles) if (n.length > longest && text.includes(n)) longest = n.length;
+  for (const n of needles) if (n.length > longest && mentions(text, n)) longest = n.length;
   return longest;
+}
+
+/** Characters that continue a path segment: `runs/lora` is not named by `runs/lora-v2/` or `myruns/lora`. */
+const SEGMENT = /[\p{L}\p{N}_\-.+~@=]/u;
+/** Occurrences of one needle looked at: a needle repeated all over a long log gives up after these. */
+const MAX_OCCURRENCES = 1000;
+
+/** Whether the character at `i` continues a segment; a `.` only when one follows it (`lora.v2`, not a sentence's full stop). */
+function continues(text: string, i: number): boolean {
+  const c = text.charAt(i);
+  if (c === '.') return SEGMENT.test(text.charAt(i + 1));
+  return c !== '' && SEGMENT.test(c);
+}
+
+/** Whether `text` holds `needle` as a whole path: no segment character right after it, nor right before it when it starts with one. */
+function mentions(text: string, needle: string): boolean {
+  const checkStart = SEGMENT.test(needle.charAt(0));
+  let at = text.indexOf(needle);
+  for (let seen = 0; at >= 0 && seen < MAX_OCCURRENCES; seen++) {
+    const before = at > 0 ? text.charAt(at - 1) : '';
+    if (!continues(text, at + needle.length) && (!checkStart || before === '' || !SEGMENT.test(before))) return true;
+    at = text.indexOf(needle, at + 1);
+  }
+  return false;
 }
 
 function sharedDepth(a: string, b: string): number {

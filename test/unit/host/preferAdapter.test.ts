@@ -126,3 +126,24 @@ test('a base model from a file cannot make Markdown in the reason', () => {
   assert.ok(!md.includes('](command:evil)'), md);
   assert.ok(md.includes('\\[x\\]'), md);
 });
+
+test('a path is named only up to a segment boundary: runs/lora is not named by runs/lora-v2/…', () => {
+  const rng = Rng.fresh();
+  const index = new ModuleIndex();
+  const v1 = join(ROOT, 'runs', 'lora', 'adapter_model.safetensors');
+  const near = join(ROOT, 'scripts', 'tuned', 'adapter_model.safetensors');
+  // Added in a random order, so the index's order (the tie-break) says nothing.
+  for (const file of rng.next() < 0.5 ? [v1, near] : [near, v1]) index.set(adapter(rng, file, null));
+  const match = index.match('q_proj') ?? assert.fail('no match');
+  const script = join(ROOT, 'scripts', 'train.py');
+  const shown = (text: string) => preferAdapter(match.adapters, context(script, text)).shown.adapter.file;
+  const root = ROOT.split('\\').join('/');
+  // Texts naming other runs whose paths begin with runs/lora: the nearest adapter is shown.
+  for (const text of [`load("runs/lora-v2/adapter_model.safetensors")`, `path = ${root}/runs/lora-v2`, `see runs/lora.v2 for it`, `myruns/lora_b`, `"../runs/lora2"`]) {
+    assert.equal(shown(text), near, `${rng.tag}: ${text}`);
+  }
+  // Texts naming runs/lora itself.
+  for (const text of [`the first run is in runs/lora.`, `load("${root}/runs/lora")`, `(runs/lora)`, `../runs/lora/adapter_model.safetensors`, `runs/lora`]) {
+    assert.equal(shown(text), v1, `${rng.tag}: ${text}`);
+  }
+});
