@@ -132,3 +132,25 @@ test('many distinct ranks keep the session cache bounded and every Gram exact', 
   }
   assert.equal(sessions.size, 0);
 });
+
+test('a rank per module makes no session per rank: ranks outside the common ones share one Gram graph', async () => {
+  const rng = Rng.fresh();
+  const sessions = new OrtSessions('cpu', 1, 1000);
+  try {
+    const top = rng.int(60, 90);
+    for (let r = 1; r <= top; r++) {
+      const d = rng.int(r, r + 40);
+      const T = factor(rng, d, r);
+      const want = referenceGram(T, d, r);
+      for (const layout of ['tall', 'wide'] as const) {
+        const worst = worstScaled(await blockGram(sessions, stored(T, d, r, layout, 'float32')), want, r);
+        assert.ok(worst < 1e-12, `${layout} d ${d} r ${r}: worst scaled error ${worst.toExponential(2)} ${rng.tag}`);
+      }
+    }
+    // Block graphs for the common ranks up to `top` (4, 8, 16, 32, 64), per layout, and the
+    // generic graph per layout; a session per rank would be 2·top.
+    assert.ok(sessions.size <= 2 * 7 + 2, `${sessions.size} sessions for ranks 1…${top} ${rng.tag}`);
+  } finally {
+    await sessions.dispose();
+  }
+});
