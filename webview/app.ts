@@ -55,6 +55,7 @@ export function mountApp(root: HTMLElement, store: Store, actions: Actions): Dis
       body,
       () => exportStem(store),
       (name, kind, data, encoding) => actions.saveExport(name, kind, data, encoding),
+      (message) => store.setNotice(message),
     ),
   );
   const syncTab = () => {

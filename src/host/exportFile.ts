@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { SaveExportKind, SaveExportParams } from '../protocol/messages';
 import { checkedExport } from './exportFileCheck';
+import { temporaryName, writeReplacing } from './exportWrite';
 
 const FILTERS: Record<SaveExportKind, Record<string, string[]>> = {
   svg: { 'SVG image': ['svg'] },
@@ -24,6 +25,8 @@ export async function saveExport(besides: vscode.Uri | undefined, raw: SaveExpor
     title: `Export ${exported.name}`,
   });
   if (!target) return null;
-  await vscode.workspace.fs.writeFile(target, exported.bytes);
+  const name = target.path.slice(target.path.lastIndexOf('/') + 1);
+  const temp = vscode.Uri.joinPath(target, '..', temporaryName(name));
+  await writeReplacing(vscode.workspace.fs, target, temp, exported.bytes);
   return target.scheme === 'file' ? target.fsPath : target.toString();
 }

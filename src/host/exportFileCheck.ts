@@ -14,7 +14,8 @@ export interface CheckedExport {
 /**
  * The webview's message is data, so every field is checked here: the kind against the list,
  * the name reduced to a plain file name with the kind's extension (no folders, no control
- * characters), the data decoded and bounded.
+ * characters), the data decoded strictly and bounded, a PNG's signature checked and an SVG
+ * free of anything that would run when it is opened.
  */
 export function checkedExport(raw: unknown): CheckedExport {
   if (typeof raw !== 'object' || raw === null) throw new Error('saveExport needs an object');
@@ -26,8 +27,34 @@ export function checkedExport(raw: unknown): CheckedExport {
   // base64 holds 3 bytes in 4 characters; utf8 up to 3 bytes in one UTF-16 unit.
   const bound = p.encoding === 'base64' ? (p.data.length / 4) * 3 : p.data.length * 3;
   if (bound > MAX_EXPORT_BYTES) throw new Error(`the export is larger than ${MAX_EXPORT_BYTES / 1024 / 1024} MiB`);
+  if (p.encoding === 'base64' && !isBase64(p.data)) throw new Error('the export is not valid base64');
   const bytes = p.encoding === 'base64' ? new Uint8Array(Buffer.from(p.data, 'base64')) : new TextEncoder().encode(p.data);
+  if (kind === 'png' && !PNG_SIGNATURE.every((b, i) => bytes[i] === b)) throw new Error('the export is not a PNG image');
+  if (kind === 'svg') checkSvg(p.data);
   return { name: exportName(p.name, kind), kind, bytes };
+}
+
+const PNG_SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
+
+/** Strict base64: Buffer.from skips characters outside the alphabet and a short tail silently. */
+function isBase64(text: string): boolean {
+  return text.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(text);
+}
+
+/**
+ * A saved SVG may be opened in a browser, where it runs what it carries: the views' charts
+ * never hold scripts, event handlers, HTML islands or javascript: links, so one that does
+ * did not come from them.
+ */
+const SVG_ACTIVE: readonly (readonly [RegExp, string])[] = [
+  [/<script/i, 'a script'],
+  [/<[^>]*\son[a-z]+\s*=/i, 'an event handler'],
+  [/<foreignObject/i, 'a foreignObject'],
+  [/javascript\s*:/i, 'a javascript: link'],
+];
+
+function checkSvg(text: string): void {
+  for (const [pattern, what] of SVG_ACTIVE) if (pattern.test(text)) throw new Error(`the SVG export holds ${what}; not saved`);
 }
 
 export function exportName(raw: unknown, kind: SaveExportKind): string {

@@ -202,6 +202,30 @@ test('a chart exports as a standalone SVG (styles inlined) and as a PNG at twice
   assert.deepEqual(page.errors, []);
 });
 
+test('a PNG that cannot be drawn says so in the notice instead of failing unseen', async () => {
+  const bar = page.page.locator('aside.details .chart-export');
+  const before = (await page.posted()).filter((m) => m.method === 'saveExport').length;
+  // The canvas refuses to encode, as it does when it is too large for the browser.
+  await page.page.evaluate(() => {
+    const proto = HTMLCanvasElement.prototype as HTMLCanvasElement & { realToBlob?: HTMLCanvasElement['toBlob'] };
+    proto.realToBlob = proto.toBlob;
+    proto.toBlob = function (callback: BlobCallback) {
+      callback(null);
+    };
+  });
+  try {
+    await bar.locator('button', { hasText: 'PNG' }).click();
+    await page.page.locator('.notice', { hasText: 'Export failed: the chart could not be drawn as PNG' }).waitFor();
+  } finally {
+    await page.page.evaluate(() => {
+      const proto = HTMLCanvasElement.prototype as HTMLCanvasElement & { realToBlob?: HTMLCanvasElement['toBlob'] };
+      if (proto.realToBlob) proto.toBlob = proto.realToBlob;
+    });
+  }
+  assert.equal((await page.posted()).filter((m) => m.method === 'saveExport').length, before, 'nothing was handed to the host');
+  assert.deepEqual(page.errors, []);
+});
+
 test('in every theme the bars and outliers draw in the series colours, opaque enough to see', async () => {
   await page.page.locator('.table-wrap').evaluate((node) => (node.scrollLeft = 0));
   await page.page.locator('.table-wrap').focus();

@@ -58,7 +58,21 @@ export function blockKey(row: LayerRow): string {
   return row.block ?? NO_BLOCK;
 }
 
-export function overviewGrid(layers: readonly LayerRow[]): OverviewGrid {
+/**
+ * The most cells a map may have (8 MiB of indices, and a canvas a view can draw). Rows and
+ * columns both come from the file's module names: names like `layers.{i}.t{i}` make every
+ * module its own block and its own type, so 40,000 modules would ask for 1.6 G cells.
+ */
+export const MAX_OVERVIEW_CELLS = 2 ** 21;
+
+interface OverviewShape {
+  readonly columns: ReturnType<typeof groupLayers>;
+  readonly rows: readonly OverviewRow[];
+  readonly rowOf: ReadonlyMap<string, number>;
+}
+
+/** The map's columns and rows, without its cells. */
+function overviewShape(layers: readonly LayerRow[]): OverviewShape {
   const columns = groupLayers(layers, 'block');
   const types = groupLayers(layers, 'moduleType').map((g) => g.key);
   // Rows per type: as many as the most modules of that type any one block holds.
@@ -77,6 +91,19 @@ export function overviewGrid(layers: readonly LayerRow[]): OverviewGrid {
       rows.push({ moduleType: type, occurrence: k });
     }
   }
+  return { columns, rows, rowOf };
+}
+
+/** The map's size as rows × columns, without building it: above MAX_OVERVIEW_CELLS there is no map. */
+export function overviewSize(layers: readonly LayerRow[]): { readonly rows: number; readonly columns: number; readonly cells: number; readonly firstType: string | undefined } {
+  const { rows, columns } = overviewShape(layers);
+  return { rows: rows.length, columns: columns.length, cells: rows.length * columns.length, firstType: rows[0]?.moduleType };
+}
+
+/** The map of the layers; throws RangeError above MAX_OVERVIEW_CELLS (check overviewSize first). */
+export function overviewGrid(layers: readonly LayerRow[]): OverviewGrid {
+  const { columns, rows, rowOf } = overviewShape(layers);
+  if (rows.length * columns.length > MAX_OVERVIEW_CELLS) throw new RangeError(`rank overview: ${rows.length} × ${columns.length} cells is more than ${MAX_OVERVIEW_CELLS}`);
   const cells = new Int32Array(rows.length * columns.length).fill(-1);
   columns.forEach((column, c) => {
     const seen = new Map<string, number>();

@@ -26,11 +26,12 @@ export function csvField(text: string): string {
 }
 
 /**
- * A spreadsheet runs a field starting with =, +, - or @ as a formula; module names come from
- * the file, so such a text field gets a leading apostrophe. Numbers are left alone.
+ * A spreadsheet runs a field starting with =, +, - or @ as a formula, and some skip a leading
+ * tab or carriage return first (OWASP's CSV injection list); module names come from the file,
+ * so such a text field gets a leading apostrophe. Numbers are left alone.
  */
 function defused(text: string, numeric: boolean): string {
-  return !numeric && /^[=+\-@]/.test(text) ? `'${text}` : text;
+  return !numeric && /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
 }
 
 function table(

@@ -99,6 +99,7 @@ export function mountSubspaceApp(root: HTMLElement, store: SubspaceStore, endpoi
           status.textContent = `Export failed: ${error instanceof Error ? error.message : String(error)}`;
         }
       },
+      (message) => (status.textContent = message),
     ),
   );
 

@@ -16,7 +16,9 @@ import {
   metricInfo,
   metricValues,
   OVERVIEW_METRICS,
+  MAX_OVERVIEW_CELLS,
   overviewGrid,
+  overviewSize,
   overviewLayout,
   valueDomain,
   type OverviewGroup,
@@ -92,6 +94,24 @@ export function mountRankOverview(): RankOverviewView {
     if (metricSelect.value !== metric) metricSelect.value = metric;
     group = currentGroup(layers, group, input.selected, lastSelected);
     lastSelected = input.selected;
+    const size = overviewSize(layers);
+    if (size.cells > MAX_OVERVIEW_CELLS) {
+      // Block and type names from the file can make every module its own row and column; such
+      // a map has nothing to show and no memory to hold it, so only the group bars below stay.
+      overview?.dispose();
+      overview = null;
+      const note = el(
+        'p',
+        'overview-too-large',
+        `${size.rows} module types × ${size.columns} layers is too many cells for a map; showing the rank bars of one group below (click a module in the table to chart its layer).`,
+      );
+      map.replaceChildren(note);
+    } else renderMap(input);
+    renderGroup(input);
+  };
+
+  const renderMap = (input: RankOverviewInput) => {
+    const { layers } = input;
     const grid = overviewGrid(layers);
     const layout = overviewLayout(grid, input.width);
     const values = metricValues(layers, input.results, input.plan, metric);
@@ -120,7 +140,14 @@ export function mountRankOverview(): RankOverviewView {
       },
     };
     if (overview) overview.update(context);
-    else overview = renderRankOverview(map, context);
+    else {
+      map.replaceChildren();
+      overview = renderRankOverview(map, context);
+    }
+  };
+
+  const renderGroup = (input: RankOverviewInput) => {
+    const { layers } = input;
     const rows = group ? groupRows(layers, group) : [];
     heading.textContent = group ? groupHeading(group, rows.length) : '';
     const types = new Set(rows.map((r) => r.moduleType)).size;
@@ -149,7 +176,7 @@ function currentGroup(layers: readonly LayerRow[], group: OverviewGroup | null, 
     if (!inGroup) return { kind: 'block', key: blockKey(selectedRow) };
   }
   if (group && groupRows(layers, group).length > 0) return group;
-  return layers.length > 0 ? { kind: 'moduleType', key: overviewGrid(layers).rows[0]?.moduleType ?? layers[0].moduleType } : null;
+  return layers.length > 0 ? { kind: 'moduleType', key: overviewSize(layers).firstType ?? layers[0].moduleType } : null;
 }
 
 function groupHeading(group: OverviewGroup, count: number): string {

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { resolveWeightsFile } from '../adapter/resolve';
 import type { ComputeBackend } from '../compute/backend';
-import { chooseBackendKind, decideBackend, type BackendDecision } from '../compute/backendPolicy';
+import { chooseBackendKind, decideBackend, type BackendDecision, type OrtAvailability } from '../compute/backendPolicy';
 import { JsBackend } from '../compute/jsBackend';
 import { OrtUnavailableError } from '../compute/ort/runtime';
 import type { ComputeOptions, DeviceReport } from '../compute/worker/protocol';
@@ -12,6 +12,19 @@ import { WorkerOrtBackend } from '../compute/worker/workerOrtBackend';
  * later job of this analysis worker.
  */
 const ortBackends = new Map<string, WorkerOrtBackend>();
+
+/**
+ * Why onnxruntime cannot load, by ORT worker script, once a worker's start found out: the addon
+ * does not appear later in the same process, so later jobs take JS at once instead of each
+ * booting a worker that fails the same way.
+ */
+const ortUnavailable = new Map<string, string>();
+
+/** What is known of onnxruntime for this worker script before starting it. */
+function knownAvailability(ortWorker: string): OrtAvailability {
+  const reason = ortUnavailable.get(ortWorker);
+  return reason === undefined ? { available: true } : { available: false, reason };
+}
 
 /** A job's backend, and why `auto` kept JS when onnxruntime could not load. */
 export interface JobBackend {
@@ -59,13 +72,20 @@ export interface StartingBackend {
  * load took 40–200 ms beside the worker's (it is the worker that needs the addon).
  */
 export function startBackendFor(bytes: number, options: ComputeOptions, ortWorker: string): StartingBackend {
-  const chosen = backendOf(decideBackend(options, bytes, { available: true }), options, ortWorker);
+  let chosen: JobBackend;
+  try {
+    chosen = backendOf(decideBackend(options, bytes, knownAvailability(ortWorker)), options, ortWorker);
+  } catch (error) {
+    // An explicit request that is known not to run: it fails as a failed start would.
+    return { chosen: { backend: new JsBackend() }, ready: Promise.reject(error) };
+  }
   const { backend } = chosen;
   if (!(backend instanceof WorkerOrtBackend)) return { chosen, ready: Promise.resolve(chosen) };
   const ready = backend.start().then(
     () => chosen,
     (error: unknown) => {
       if (!(error instanceof OrtUnavailableError)) throw error;
+      ortUnavailable.set(ortWorker, error.message);
       dropOrtBackend(backend);
       // The policy with the reason: `auto` keeps JS and says why; an explicit request throws its coded error.
       return backendOf(decideBackend(options, bytes, { available: false, reason: error.message }), options, ortWorker);
@@ -84,7 +104,7 @@ export function startBackendFor(bytes: number, options: ComputeOptions, ortWorke
 export function startOrtWorker(options: ComputeOptions, ortWorker: string, bytes = Number.MAX_SAFE_INTEGER): void {
   let decision: BackendDecision;
   try {
-    decision = decideBackend(options, bytes, { available: true });
+    decision = decideBackend(options, bytes, knownAvailability(ortWorker));
   } catch {
     // An impossible request fails, with its coded error, in the job itself.
     return;
@@ -152,6 +172,7 @@ export function deviceReport(chosen: JobBackend): DeviceReport {
 export async function disposeBackends(): Promise<void> {
   const all = [...ortBackends.values()];
   ortBackends.clear();
+  ortUnavailable.clear();
   await Promise.all(all.map((b) => b.dispose()));
 }
 

@@ -7,7 +7,7 @@ import type { ComputeOptions } from '../compute/worker/protocol';
 import { checkpointSeries } from '../subspace/checkpoints';
 import { compareAdapters } from '../subspace/compare';
 import { crossLayerMaps } from '../subspace/crossLayer';
-import { backendFor, release, startOrtWorker, weightsBytes } from './backends';
+import { backendFor, release, startBackendFor, startOrtWorker, weightsBytes } from './backends';
 import { withOpened } from './opened';
 import type { JobDefinition } from './definition';
 
@@ -32,7 +32,18 @@ export const compareJob: JobDefinition<'compare'> = {
       const subset: OpenedAdapter = only ? { ...a, adapter: { ...a.adapter, modules: a.adapter.modules.filter((m) => only.has(m.name)) } } : a;
       // With `only`, B's share is about A's: the bytes the comparison reads, not B's whole file.
       const bytes = factorBytes(subset.adapter) + (only ? factorBytes(subset.adapter) : factorBytes(b.adapter));
-      const { backend } = backendFor(bytes, options.compute ?? AUTO, ortWorker);
+      // Whether onnxruntime loads is learnt from the worker's start, as for inspect: asking the
+      // policy here would load the addon on this thread beside the worker's own load.
+      const starting = startBackendFor(bytes, options.compute ?? AUTO, ortWorker);
+      let backend: ComputeBackend;
+      try {
+        backend = (await starting.ready).backend;
+      } catch (error) {
+        await release(starting.chosen.backend);
+        throw error;
+      }
+      // A worker that could not load was dropped from the table; this job ends it.
+      if (backend !== starting.chosen.backend) await release(starting.chosen.backend);
       try {
         return await compareAdapters(subset, b, {
           ...(options.k === undefined ? {} : { k: options.k }),

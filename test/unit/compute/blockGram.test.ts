@@ -97,3 +97,60 @@ test('the block Gram matches the float64 Gram for both layouts and precisions', 
     await sessions.dispose();
   }
 });
+
+/** Worst entry error of G against the reference, scaled by the columns' lengths. */
+function worstScaled(got: Float64Array, want: Float64Array, r: number): number {
+  let worst = 0;
+  for (let i = 0; i < r; i++) for (let j = 0; j < r; j++) worst = Math.max(worst, Math.abs(got[i * r + j] - want[i * r + j]) / Math.sqrt(want[i * r + i] * want[j * r + j]));
+  return worst;
+}
+
+test('many distinct ranks keep the session cache bounded and every Gram exact', async () => {
+  // A dynamic-rank adapter: a block-Gram graph per rank and layout. Without a bound the cache
+  // grows by two sessions per rank; runs overlap so eviction meets sessions that are running.
+  const rng = Rng.fresh();
+  const limit = 5;
+  const sessions = new OrtSessions('cpu', 1, limit);
+  try {
+    const ranks = Array.from({ length: 40 }, (_, i) => 1 + i + Math.floor(rng.next() * 3) * 40);
+    for (let at = 0; at < ranks.length; at += 4) {
+      await Promise.all(
+        ranks.slice(at, at + 4).map(async (r) => {
+          const d = 20 + Math.floor(rng.next() * 200);
+          const T = factor(rng, d, r);
+          const want = referenceGram(T, d, r);
+          for (const layout of ['tall', 'wide'] as const) {
+            const worst = worstScaled(await blockGram(sessions, stored(T, d, r, layout, 'float32')), want, r);
+            assert.ok(worst < 1e-12, `${layout} d ${d} r ${r}: worst scaled error ${worst.toExponential(2)} ${rng.tag}`);
+          }
+        }),
+      );
+      assert.ok(sessions.size <= limit, `${sessions.size} sessions cached, limit ${limit} ${rng.tag}`);
+    }
+  } finally {
+    await sessions.dispose();
+  }
+  assert.equal(sessions.size, 0);
+});
+
+test('a rank per module makes no session per rank: ranks outside the common ones share one Gram graph', async () => {
+  const rng = Rng.fresh();
+  const sessions = new OrtSessions('cpu', 1, 1000);
+  try {
+    const top = rng.int(60, 90);
+    for (let r = 1; r <= top; r++) {
+      const d = rng.int(r, r + 40);
+      const T = factor(rng, d, r);
+      const want = referenceGram(T, d, r);
+      for (const layout of ['tall', 'wide'] as const) {
+        const worst = worstScaled(await blockGram(sessions, stored(T, d, r, layout, 'float32')), want, r);
+        assert.ok(worst < 1e-12, `${layout} d ${d} r ${r}: worst scaled error ${worst.toExponential(2)} ${rng.tag}`);
+      }
+    }
+    // Block graphs for the common ranks up to `top` (4, 8, 16, 32, 64), per layout, and the
+    // generic graph per layout; a session per rank would be 2·top.
+    assert.ok(sessions.size <= 2 * 7 + 2, `${sessions.size} sessions for ranks 1…${top} ${rng.tag}`);
+  } finally {
+    await sessions.dispose();
+  }
+});

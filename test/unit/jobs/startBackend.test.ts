@@ -36,6 +36,13 @@ test('auto moves to JS with the reason when the worker cannot load onnxruntime; 
     assert.match(ended.note ?? '', /could not be loaded/);
     assert.equal(startedOrtBackend(auto), undefined, 'the worker that cannot load was dropped');
     await release(first.chosen.backend);
+    // The process remembers: later jobs take JS at once, with the reason, and boot no worker.
+    startOrtWorker(auto, UNLOADABLE, LARGE);
+    assert.equal(startedOrtBackend(auto), undefined, 'no early worker once onnxruntime is known not to load');
+    const second = startBackendFor(LARGE, auto, UNLOADABLE);
+    assert.ok(second.chosen.backend instanceof JsBackend, 'the next large job chose JS without a worker');
+    assert.match(second.chosen.note ?? '', /could not be loaded/);
+    assert.equal(await second.ready, second.chosen);
 
     for (const [options, bytes, type, message] of [
       [{ backend: 'onnxruntime', device: 'cpu' }, LARGE, OrtUnavailableError, /could not be loaded/],

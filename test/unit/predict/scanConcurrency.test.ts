@@ -13,7 +13,7 @@ import { analyseHere, randomModules, writePeftAdapter } from './predictFixtures'
  * order they finish in: here earlier adapters are held longer than later ones, so they finish
  * out of order, and one of them fails.
  */
-test('scan with several analyses in flight writes what a serial scan writes, and skips a failed one in its place', async () => {
+test('scan with several analyses in flight writes what a serial scan writes, and skips a failed one in its place', { timeout: 120_000 }, async () => {
   const rng = Rng.fresh();
   const root = await tempDir();
   try {
@@ -60,8 +60,9 @@ test('scan with several analyses in flight writes what a serial scan writes, and
           const index = Number(path.slice(path.lastIndexOf('-') + 1));
           for (let turn = 0; turn < 4 * (count - index); turn++) await new Promise((resolve) => setImmediate(resolve));
           // The first also waits for the second to finish (reads under load can outlast the
-          // turns above), so at least that pair always finishes out of order.
-          if (index === 0) await Promise.race([secondDone, new Promise((resolve) => setTimeout(resolve, 1000))]);
+          // turns above), so at least that pair always finishes out of order. Both start at
+          // once on their own lanes, so the wait always ends; the test's timeout guards it.
+          if (index === 0) await secondDone;
           if (index === 1) finishSecond();
           inFlight--;
           busy.delete(lane ?? -1);
@@ -185,6 +186,54 @@ test('a scan that stops on an error starts no analysis after it and leaves none 
     assert.equal(started, startedThen, `no analysis started after the scan stopped ${rng.tag}`);
     assert.ok(started < count, `the scan stopped early (${started} of ${count} started) ${rng.tag}`);
   } finally {
+    await removeDir(root);
+  }
+});
+
+/**
+ * An onEvent that throws while a lane that just ended starts the next adapter (inside the
+ * lane's completion callback, not the scan's own loop) stops the scan with that error; before,
+ * the error escaped as an unhandled rejection and the scan went on.
+ */
+test('an onEvent that throws when a lane starts its next adapter stops the scan with that error', { timeout: 120_000 }, async () => {
+  const rng = Rng.fresh();
+  const root = await tempDir();
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    const count = rng.int(5, 8);
+    const modules = randomModules(rng, 2);
+    for (let i = 0; i < count; i++) await writePeftAdapter(join(root, `run-${i}`), rng, modules, rng.int(1, 3));
+    // Adapters from index 2 on are started by a lane's callback (the first two start together).
+    const failAt = rng.int(2, count - 1);
+    let releaseFirst: () => void = () => undefined;
+    const firstHeld = new Promise<void>((resolve) => (releaseFirst = resolve));
+    const scan = scanAdapters({
+      root,
+      out: join(root, 'out.csv'),
+      format: 'csv',
+      k: 2,
+      concurrency: 2,
+      onEvent: (e) => {
+        if (e.type === 'adapter' && e.done === failAt) {
+          releaseFirst();
+          throw new Error(`event ${failAt} refused`);
+        }
+      },
+      analyze: async (path) => {
+        const result = await analyseHere(path);
+        // The first is held until the failure, so the later ones start from lane callbacks.
+        if (path.endsWith('run-0')) await firstHeld;
+        return result.modules;
+      },
+    });
+    await assert.rejects(scan, (error: Error) => error.message === `event ${failAt} refused`, rng.tag);
+    // An unhandled rejection is reported after the microtasks of its turn.
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(unhandled, [], `no unhandled rejection ${rng.tag}`);
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
     await removeDir(root);
   }
 });

@@ -2,7 +2,18 @@ import { strict as assert } from 'node:assert';
 import { test } from 'node:test';
 import type { LayerAnalysis, LayerRow } from '../../../src/protocol/payloads';
 import type { RankPlanPayload } from '../../../src/protocol/resizePayloads';
-import { blockKey, cellAtPoint, groupRows, metricValues, overviewGrid, overviewLayout, scalePosition, valueDomain } from '../../../webview/model/rankOverviewModel';
+import {
+  blockKey,
+  cellAtPoint,
+  groupRows,
+  MAX_OVERVIEW_CELLS,
+  metricValues,
+  overviewGrid,
+  overviewLayout,
+  overviewSize,
+  scalePosition,
+  valueDomain,
+} from '../../../webview/model/rankOverviewModel';
 import { Rng } from '../../helpers/random';
 import { analysed, layerRow, skipped } from './fakeLayers';
 
@@ -153,4 +164,18 @@ test('the colour scale spans the values; a single value still has a span; groups
     groupRows(layers, { kind: 'block', key: '(no block)' }).map((r) => r.index),
     [2],
   );
+});
+
+test('a map whose types × layers exceed the cap is not built: its size is reported and the grid refuses', () => {
+  // Names that make every module its own block and its own type: n modules ask for n² cells.
+  const rng = Rng.fresh();
+  const n = rng.int(Math.ceil(Math.sqrt(MAX_OVERVIEW_CELLS)) + 1, 3000);
+  const layers = Array.from({ length: n }, (_, i) => layerRow(i, { block: `layers.${i}`, depth: i, moduleType: `t${i}`, name: `layers.${i}.t${i}` }));
+  const size = overviewSize(layers);
+  assert.deepEqual([size.rows, size.columns, size.cells], [n, n, n * n], rng.tag);
+  assert.ok(size.cells > MAX_OVERVIEW_CELLS, rng.tag);
+  assert.throws(() => overviewGrid(layers), RangeError, rng.tag);
+  // One block fewer than the cap allows still gets its map.
+  const small = layers.slice(0, Math.floor(Math.sqrt(MAX_OVERVIEW_CELLS)));
+  assert.equal(overviewGrid(small).cells.length, small.length * small.length, rng.tag);
 });

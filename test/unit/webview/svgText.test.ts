@@ -36,14 +36,53 @@ test('base64 of bytes matches Node for any length, past one chunk', () => {
   }
 });
 
+/** The PNG signature and the start of an IHDR chunk. */
+const PNG_START = [137, 80, 78, 71, 13, 10, 26, 10, 0, 0, 0, 13, 73, 72, 68, 82];
+
+test('a PNG export must be valid base64 of bytes that start with the PNG signature', () => {
+  const rng = Rng.fresh();
+  const body = Array.from({ length: rng.int(1, 200) }, () => rng.int(0, 255));
+  const good = Buffer.from([...PNG_START, ...body]).toString('base64');
+  assert.equal(checkedExport({ name: 'a', kind: 'png', data: good, encoding: 'base64' }).bytes.length, PNG_START.length + body.length, rng.tag);
+  // Buffer.from skips characters outside the alphabet; the check must not.
+  const at = rng.int(1, good.length - 1);
+  for (const junk of ['!', ' ', '\n', '-', '_', '%'])
+    assert.throws(
+      () => checkedExport({ name: 'a', kind: 'png', data: good.slice(0, at) + junk + good.slice(at), encoding: 'base64' }),
+      /base64/,
+      `${JSON.stringify(junk)} at ${at} ${rng.tag}`,
+    );
+  assert.throws(() => checkedExport({ name: 'a', kind: 'png', data: good.slice(0, -1), encoding: 'base64' }), /base64/, rng.tag);
+  const notPng = Buffer.from([71, 73, 70, 56, 57, 97, ...body]).toString('base64');
+  assert.throws(() => checkedExport({ name: 'a', kind: 'png', data: notPng, encoding: 'base64' }), /PNG/, rng.tag);
+  assert.throws(() => checkedExport({ name: 'a', kind: 'png', data: 'plain text', encoding: 'utf8' }), /PNG/, rng.tag);
+});
+
+test('an SVG export with script, event handlers, foreignObject or javascript: links is refused', () => {
+  const plain = svgDocument('<g><path d="M0 0" fill="rgb(1, 2, 3)"/><text x="1" y="2">layers.0.q_proj on = 3</text></g>', 100, 50, 'rgb(0, 0, 0)');
+  assert.equal(new TextDecoder().decode(checkedExport({ name: 'c', kind: 'svg', data: plain, encoding: 'utf8' }).bytes), plain);
+  for (const bad of [
+    '<script>alert(1)</script>',
+    '<SCRIPT src="x.js"/>',
+    '<g onload="alert(1)"/>',
+    '<rect ONCLICK = "x()"/>',
+    '<foreignObject><div/></foreignObject>',
+    '<a href="javascript:alert(1)"><text>x</text></a>',
+    '<a xlink:href=" JavaScript:alert(1)"/>',
+  ]) {
+    const text = svgDocument(`<g>${bad}</g>`, 100, 50, 'rgb(0, 0, 0)');
+    assert.throws(() => checkedExport({ name: 'c', kind: 'svg', data: text, encoding: 'utf8' }), /SVG/, bad);
+  }
+});
+
 test('a saved export is a plain file name with its kind, decoded and bounded', () => {
   assert.equal(exportName('../../etc/passwd', 'csv'), 'passwd.csv');
   assert.equal(exportName('a\\b\\chart.svg', 'svg'), 'chart.svg');
   assert.equal(exportName('x\u0000y:z', 'png'), 'x_y_z.png');
   assert.equal(exportName('...', 'png'), 'export.png');
   assert.equal(exportName(42, 'svg'), 'export.svg');
-  const png = checkedExport({ name: 'a.png', kind: 'png', data: Buffer.from([137, 80, 78, 71]).toString('base64'), encoding: 'base64' });
-  assert.deepEqual(Array.from(png.bytes), [137, 80, 78, 71]);
+  const png = checkedExport({ name: 'a.png', kind: 'png', data: Buffer.from(PNG_START).toString('base64'), encoding: 'base64' });
+  assert.deepEqual(Array.from(png.bytes), PNG_START);
   assert.equal(new TextDecoder().decode(checkedExport({ name: 't', kind: 'csv', data: 'σ1,2\r\n', encoding: 'utf8' }).bytes), 'σ1,2\r\n');
   assert.throws(() => checkedExport({ name: 'a', kind: 'exe', data: '', encoding: 'utf8' }), /cannot export/);
   assert.throws(() => checkedExport({ name: 'a', kind: 'csv', data: 1, encoding: 'utf8' }), /needs data/);

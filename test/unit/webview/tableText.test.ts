@@ -38,6 +38,9 @@ function parseCsv(text: string): string[][] {
 
 const ALPHABET = 'ab,"\n\r\t =+-@.xyz_';
 
+/** OWASP's list of the characters that make a spreadsheet read a cell as a formula. */
+const FORMULA_STARTS = ['=', '+', '-', '@', '\t', '\r'];
+
 function randomName(rng: Rng): string {
   let s = '';
   for (let i = rng.int(1, 20); i > 0; i--) s += ALPHABET[rng.int(0, ALPHABET.length - 1)];
@@ -78,7 +81,7 @@ test('the table as CSV has every row, raw full-precision numbers and the shape a
   const col = (key: string) => COLUMNS.findIndex((c) => c.key === key);
   rows.forEach((row, i) => {
     const cells = parsed[i + 1];
-    const name = /^[=+\-@]/.test(row.name) ? `'${row.name}` : row.name;
+    const name = FORMULA_STARTS.includes(row.name[0]) ? `'${row.name}` : row.name;
     assert.equal(cells[col('module')], name, rng.tag);
     assert.equal(cells[col('shape')], `${row.rows}×${row.cols}`, rng.tag);
     assert.equal(Number(cells[col('alpha')]), row.alpha, `alpha exact ${rng.tag}`);
@@ -96,4 +99,16 @@ test('TSV has a header and one line per row, with no tab or line break inside a 
   assert.equal(lines.pop(), '');
   assert.equal(lines.length, rows.length + 1, rng.tag);
   for (const line of lines) assert.equal(line.split('\t').length, COLUMNS.length, `${JSON.stringify(line)} ${rng.tag}`);
+});
+
+test('a text cell starting with any formula character, tab and carriage return included, gets an apostrophe', () => {
+  const rng = Rng.fresh();
+  for (const start of FORMULA_STARTS) {
+    const name = `${start}cmd|' /C calc'!A0${randomName(rng)}`;
+    const rows = [layerRow(0, { name })];
+    const csvCell = parseCsv(tableCsv(COLUMNS, rows, new Map()))[1][COLUMNS.findIndex((c) => c.key === 'module')];
+    assert.equal(csvCell, `'${name}`, `CSV ${JSON.stringify(name)} ${rng.tag}`);
+    const tsvCell = tableTsv(COLUMNS, rows, new Map()).split('\n')[1].split('\t')[COLUMNS.findIndex((c) => c.key === 'module')];
+    assert.ok(tsvCell.startsWith("'"), `TSV ${JSON.stringify(tsvCell)} ${rng.tag}`);
+  }
 });

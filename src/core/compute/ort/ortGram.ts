@@ -1,6 +1,7 @@
 import type { Tensor } from 'onnxruntime-node';
 import type { TallFactor } from '../backend';
 import { addBlocks, blockGramGraph, columnBlocks } from '../onnx/blockGramGraphs';
+import { gramGraph } from '../onnx/graphs';
 import type { ElemType } from '../onnx/onnxModel';
 import { loadOrt, type OrtSessions } from './runtime';
 
@@ -23,6 +24,14 @@ const MOST_BLOCKS = 8;
 const TALL_CHUNK_ELEMENTS = 128 * 1024;
 
 /**
+ * Ranks that get their own block graphs. A block graph's shapes follow the rank, so each rank
+ * is a session of its own; a dynamic-rank adapter (a rank per module) would make hundreds. The
+ * common ranks keep the measured block route; any other rank takes the one generic Gram graph,
+ * which serves every rank from one session per type and layout.
+ */
+const BLOCK_RANKS: ReadonlySet<number> = new Set([4, 8, 16, 32, 64, 128, 256]);
+
+/**
  * The float64 Gram TᵀT of one factor on onnxruntime, upper block triangle only
  * (blockGramGraphs.ts), fed from the factor's own array without a copy: a wide factor's row
  * blocks and a tall factor's row chunks are contiguous views. Returns G (r×r, both triangles).
@@ -32,6 +41,12 @@ export async function blockGram(sessions: OrtSessions, factor: TallFactor): Prom
   const { rows: d, cols: r, layout, values } = factor;
   const type: ElemType = values instanceof Float32Array ? 'float' : 'double';
   const tensorType = type === 'float' ? 'float32' : 'float64';
+  if (!BLOCK_RANKS.has(r)) {
+    // The stack graph with one factor: its stored array as [1, d, r] (tall) or [1, r, d] (wide).
+    const x = new ort.Tensor(tensorType, values, layout === 'tall' ? [1, d, r] : [1, r, d]);
+    const out = await sessions.run(gramGraph(type, layout), { X: x });
+    return Float64Array.from(out.G.data as Float64Array);
+  }
   const G = new Float64Array(r * r);
   if (layout === 'wide') {
     const sizes = columnBlocks(r, WIDE_BLOCK, MOST_BLOCKS);

@@ -103,14 +103,28 @@ function cudaProviderLibrary(): string | null {
   }
 }
 
+/** Sessions kept at once: a few dozen graphs cover every fixed-shape kernel with room to spare. */
+export const MOST_SESSIONS = 32;
+
+/** One cached session and the runs that hold it, so eviction never releases it under a run. */
+interface SessionEntry {
+  readonly session: Promise<InferenceSession>;
+  running: number;
+  evicted: boolean;
+  released?: boolean;
+}
+
 /**
- * One ORT session per graph, created on first use and kept. The first session decides the
- * provider: CUDA when asked for or when `auto` finds it working, else the CPU. ORT throws when
- * the CUDA libraries are missing (there is no silent fallback), so `auto` catches that and
- * records why; an explicit `cuda` fails with the reason.
+ * ORT sessions by graph name, created on first use and kept in a least-recently-used cache of
+ * at most `limit`: graphs whose names follow a factor's rank (the block Grams) would otherwise
+ * add a session (native memory and ~10 ms of creation) per distinct rank for the process's life,
+ * and a dynamic-rank adapter has hundreds. An evicted session is released once no run holds it.
+ * The first session decides the provider: CUDA when asked for or when `auto` finds it working,
+ * else the CPU. ORT throws when the CUDA libraries are missing (there is no silent fallback), so
+ * `auto` catches that and records why; an explicit `cuda` fails with the reason.
  */
 export class OrtSessions {
-  private readonly sessions = new Map<string, Promise<InferenceSession>>();
+  private readonly sessions = new Map<string, SessionEntry>();
   private chosen: Provider | undefined;
   /** Why `auto` ended on the CPU, when it tried CUDA and CUDA failed. */
   fallbackReason: string | undefined;
@@ -118,6 +132,7 @@ export class OrtSessions {
   constructor(
     readonly device: DeviceChoice,
     readonly threads = defaultThreads(),
+    readonly limit = MOST_SESSIONS,
   ) {}
 
   /** The provider that runs, once the first session exists. */
@@ -125,25 +140,54 @@ export class OrtSessions {
     return this.chosen;
   }
 
+  /** Sessions cached now (at most `limit`). */
+  get size(): number {
+    return this.sessions.size;
+  }
+
   session(graph: OnnxGraph): Promise<InferenceSession> {
-    let s = this.sessions.get(graph.name);
-    if (!s) {
-      s = this.create(encodeModel(graph));
-      this.sessions.set(graph.name, s);
-    }
-    return s;
+    return this.entry(graph).session;
   }
 
   /** Runs a graph; outputs keep ORT's row-major layout. */
   async run(graph: OnnxGraph, feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> {
-    const session = await this.session(graph);
-    return session.run(feeds) as Promise<Record<string, Tensor>>;
+    const entry = this.entry(graph);
+    entry.running++;
+    try {
+      const session = await entry.session;
+      return (await session.run(feeds)) as Record<string, Tensor>;
+    } finally {
+      entry.running--;
+      if (entry.evicted && entry.running === 0) await release(entry);
+    }
   }
 
   async dispose(): Promise<void> {
     const all = [...this.sessions.values()];
     this.sessions.clear();
-    for (const s of all) await (await s.catch(() => null))?.release();
+    for (const e of all) {
+      e.evicted = true;
+      await release(e);
+    }
+  }
+
+  /** The graph's entry, made the most recent; a new one may evict the least recent. */
+  private entry(graph: OnnxGraph): SessionEntry {
+    let e = this.sessions.get(graph.name);
+    if (e) {
+      this.sessions.delete(graph.name);
+      this.sessions.set(graph.name, e);
+      return e;
+    }
+    e = { session: this.create(encodeModel(graph)), running: 0, evicted: false };
+    this.sessions.set(graph.name, e);
+    while (this.sessions.size > Math.max(1, this.limit)) {
+      const [oldest, old] = this.sessions.entries().next().value as [string, SessionEntry];
+      this.sessions.delete(oldest);
+      old.evicted = true;
+      if (old.running === 0) void release(old);
+    }
+    return e;
   }
 
   private async create(model: Uint8Array): Promise<InferenceSession> {
@@ -154,6 +198,15 @@ export class OrtSessions {
     }
     return created.session;
   }
+}
+
+/** Frees an entry's native session; a session that failed to create has nothing to free. */
+async function release(entry: SessionEntry): Promise<void> {
+  // dispose() and a run that held an evicted entry may both get here.
+  if (entry.released) return;
+  entry.released = true;
+  const session = await entry.session.catch(() => null);
+  await session?.release().catch(() => undefined);
 }
 
 /** A session and the provider that runs it; `fallbackReason` when `auto` tried CUDA and fell back. */

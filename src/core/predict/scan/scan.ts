@@ -180,6 +180,11 @@ async function scanLocked(options: ScanOptions): Promise<ScanSummary> {
   let taken = 0;
   // Set once the loop below ends, however it ends: a lane that ends afterwards starts nothing.
   let stopped = false;
+  // The first error of a fill() run from a lane's callback, for the loop to throw.
+  let failure: { readonly error: unknown } | undefined;
+  const throwIfFailed = (): void => {
+    if (failure) throw failure.error;
+  };
   const start = (i: number, lane: number): Promise<Outcome> => {
     const c = candidates[i];
     options.onEvent?.({ type: 'adapter', done: i, todo: candidates.length, path: c.found.key });
@@ -213,7 +218,14 @@ async function scanLocked(options: ScanOptions): Promise<ScanSummary> {
       if (!idle.includes(lane)) {
         void outcome.then(() => {
           idle.push(lane);
-          fill();
+          try {
+            fill();
+          } catch (error) {
+            // onEvent threw while this callback started the next candidate: nothing awaits the
+            // callback, so the scan stops and the loop below throws the error.
+            failure ??= { error };
+            stopped = true;
+          }
         });
       }
     }
@@ -221,11 +233,13 @@ async function scanLocked(options: ScanOptions): Promise<ScanSummary> {
   try {
     for (let i = 0; i < candidates.length; i++) {
       fill();
+      throwIfFailed();
       throwIfCancelled(options.token);
       const pending = outcomes[i];
       // Every earlier outcome was taken, so their lanes are idle and fill started this one.
       if (!pending) throw new Error(`scan: candidate ${i} was not started`);
       const outcome = await pending;
+      throwIfFailed();
       taken = i + 1;
       outcomes[i] = undefined;
       const c = candidates[i];
