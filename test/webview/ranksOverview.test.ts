@@ -129,6 +129,32 @@ test('224 modules open on the layer × module-type overview, which fits a 1018 p
   const numbers = (await map().locator('.axis.x .tick tspan').allTextContents()).map(Number);
   assert.equal(numbers[0], 0);
   for (let i = 1; i < numbers.length; i++) assert.ok(numbers[i] > numbers[i - 1], `layer labels ${numbers.join(' ')}`);
+  // The cells run from near the background to the theme's series colour. A series colour the
+  // canvas reads back in a form the map could not parse (Chromium's `color(srgb …)` for the
+  // relative colours of media/webview.css) once painted every cell near black.
+  const layers = 224 / TYPES.length;
+  const spread = await map().evaluate(
+    (e, shape) => {
+      const wrap = e as HTMLElement;
+      const canvas = wrap.querySelector('canvas') as HTMLCanvasElement;
+      const g = canvas.getContext('2d') as CanvasRenderingContext2D;
+      const ratio = canvas.width / canvas.getBoundingClientRect().width;
+      const d = wrap.dataset;
+      const pixels: number[][] = [];
+      for (let r = 0; r < shape.rows; r++)
+        for (let c = 0; c < shape.cols; c++) {
+          const x = Math.floor((Number(d.left) + (c + 0.5) * Number(d.cellWidth)) * ratio);
+          const y = Math.floor((Number(d.top) + (r + 0.5) * Number(d.cellHeight)) * ratio);
+          pixels.push(Array.from(g.getImageData(x, y, 1, 1).data));
+        }
+      let widest = 0;
+      for (const a of pixels) for (const b of pixels) widest = Math.max(widest, Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]));
+      return { widest, opaque: pixels.every((p) => p[3] === 255) };
+    },
+    { rows: TYPES.length, cols: layers },
+  );
+  assert.ok(spread.opaque, 'every module has a filled cell');
+  assert.ok(spread.widest > 100, `the map's colours span only ${spread.widest.toFixed(1)} in RGB ${rng.tag}`);
   await page.page.mouse.move(1, 1);
   await page.screenshot('ranks-overview-224-dark');
 });

@@ -95,9 +95,18 @@ export function divergingColor(t: number, negative: Rgb, zero: Rgb, positive: Rg
   };
 }
 
-/** Parses `#rgb`, `#rrggbb(aa)` or `rgb(a)(r, g, b…)`, as a canvas reports a colour back. */
+/**
+ * Parses `#rgb`, `#rrggbb(aa)`, `rgb(a)(r, g, b…)` or `color(srgb r g b…)`, as a canvas reports a
+ * colour back: Chromium keeps the `color(srgb …)` form (channels 0–1) for colours that a theme
+ * variable made with relative colour syntax (the `--ll-*` series colours in media/webview.css).
+ */
 export function parseColor(text: string): Rgb | null {
   const t = text.trim();
+  const srgb = /^color\(\s*srgb\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)/i.exec(t);
+  if (srgb) {
+    const channel = (v: string) => Math.round(255 * Math.min(1, Math.max(0, Number(v))));
+    return { r: channel(srgb[1]), g: channel(srgb[2]), b: channel(srgb[3]) };
+  }
   const hex = /^#([0-9a-f]{3}|[0-9a-f]{6}|[0-9a-f]{8})$/i.exec(t);
   if (hex) {
     const h = hex[1].length === 3 ? [...hex[1]].map((c) => c + c).join('') : hex[1].slice(0, 6);

@@ -59,6 +59,10 @@ test('colours come back from a canvas as hex or rgba and parse to RGB', () => {
   assert.deepEqual(parseColor('#ff000080'), { r: 255, g: 0, b: 0 });
   assert.deepEqual(parseColor('rgba(12, 34, 56, 0.5)'), { r: 12, g: 34, b: 56 });
   assert.deepEqual(parseColor('rgb(1 2 3)'), { r: 1, g: 2, b: 3 });
+  // Chromium's form for a relative colour: channels 0–1, an optional alpha after the slash.
+  assert.deepEqual(parseColor('color(srgb 0.917647 0.360784 0 / 0.5)'), { r: 234, g: 92, b: 0 });
+  assert.deepEqual(parseColor('color(srgb 1 0.5 0.25)'), { r: 255, g: 128, b: 64 });
+  assert.equal(parseColor('color(display-p3 1 0 0)'), null);
   assert.equal(parseColor('red'), null);
 });
 
