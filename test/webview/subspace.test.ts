@@ -231,6 +231,12 @@ test('cross-layer maps show column φ, row φ and cosine per module type, with t
     const centre = canvasBox.x + (second.layers.length - 0.5) * secondCell;
     assert.ok(Math.abs(lastTick.x + lastTick.width / 2 - centre) < 1.5, `last tick at ${lastTick.x + lastTick.width / 2}, cell centre ${centre}`);
   } else assert.fail('no canvas or tick box');
+  // And down the side: nothing (an export bar) sits between the row labels and the map's rows.
+  const lastRow = await page.page.locator('.cross-column .layer-ticks.y .layer-tick').last().boundingBox();
+  if (canvasBox && lastRow) {
+    const middle = canvasBox.y + (second.layers.length - 0.5) * secondCell;
+    assert.ok(Math.abs(lastRow.y + lastRow.height / 2 - middle) < 1.5, `last row label at ${lastRow.y + lastRow.height / 2}, cell middle ${middle}`);
+  } else assert.fail('no canvas or row label box');
   await page.page.mouse.move(1, 1);
   await page.screenshot('subspace-crosslayer');
   assert.deepEqual((await page.probe()).violations, []);

@@ -59,8 +59,9 @@ function decorateCanvas(canvas: HTMLCanvasElement, stem: () => string, save: Sav
       reported(() => canvasToPng(canvas).then((png) => save(`${stem()}-${slug(canvas, 'heatmap')}.png`, 'png', base64Of(png.bytes), 'base64')), failed),
     ),
   );
-  // A map with row and column labels around it keeps its grid: the bar goes above the whole map.
-  (canvas.closest('.labelled-map') ?? canvas.parentElement)?.before(bar);
+  // A map with row and column labels around it (a similarity or cross-layer map) keeps its grid:
+  // the bar goes above the whole map, never between its labels and its cells.
+  (canvas.closest('.labelled-map, .layer-map') ?? canvas.parentElement)?.before(bar);
   return bar;
 }
 
