@@ -88,6 +88,45 @@ test('Ctrl+C with a row selected copies it as TSV with the header', async () => 
   assert.equal(Number(cells[sigmaAt]), result.metrics.sigma1, 'σ1 is copied in full precision');
 });
 
+test('Shift+click a range and Ctrl+click one more: Ctrl+C copies exactly those rows in table order', async () => {
+  const rows = table().locator('tbody tr');
+  await rows.nth(2).click();
+  await rows.nth(5).click({ modifiers: ['Shift'] });
+  await rows.nth(9).click({ modifiers: ['Control'] });
+  const picked = [2, 3, 4, 5, 9];
+  const marked = await rows.evaluateAll((trs) =>
+    trs.map((tr, i) => (tr.getAttribute('aria-selected') === 'true' && tr.classList.contains('selected') ? i : -1)).filter((i) => i >= 0),
+  );
+  assert.deepEqual(marked, picked, 'the picked rows show as selected');
+  const current = await rows.nth(2).getAttribute('data-index');
+  const state = (await page.probe()).state as { selected: number | null };
+  assert.equal(String(state.selected), current, 'picking rows keeps the current row');
+  await page.page.evaluate(() => ((window as unknown as { __copied: string }).__copied = ''));
+  await page.page.locator('.table-wrap').focus();
+  await page.page.keyboard.press('Control+C');
+  let copied = await page.page.evaluate(() => (window as unknown as { __copied: string }).__copied);
+  if (copied === '') {
+    await page.page.evaluate(() => document.execCommand('copy'));
+    copied = await page.page.evaluate(() => (window as unknown as { __copied: string }).__copied);
+  }
+  const lines = copied.split('\n').filter((l) => l.length > 0);
+  assert.equal(lines[0].split('\t')[0], 'Module');
+  const order = await rows.evaluateAll((trs) => trs.map((tr) => Number((tr as HTMLElement).dataset.index)));
+  const byIndex = new Map(rec.overview.params.layers.map((l) => [l.index, l.name]));
+  assert.deepEqual(
+    lines.slice(1).map((l) => l.split('\t')[0]),
+    picked.map((i) => byIndex.get(order[i])),
+    copied,
+  );
+  // Shift+ArrowDown extends the range from the current row; a plain click resets to one row.
+  await rows.nth(2).click();
+  await page.page.keyboard.press('Shift+ArrowDown');
+  await page.page.keyboard.press('Shift+ArrowDown');
+  assert.equal(await table().locator('tbody tr[aria-selected="true"]').count(), 3);
+  await rows.nth(4).click();
+  assert.equal(await table().locator('tbody tr[aria-selected="true"]').count(), 1);
+});
+
 test('the details pane sits beside the table: the table scrolls sideways and the module column stays', async () => {
   const wrap = page.page.locator('.table-wrap');
   const details = page.page.locator('aside.details');
@@ -230,6 +269,10 @@ test('in every theme the bars and outliers draw in the series colours, opaque en
   await page.page.locator('.table-wrap').evaluate((node) => (node.scrollLeft = 0));
   await page.page.locator('.table-wrap').focus();
   await page.page.keyboard.press('Escape');
+  await table().locator('tbody tr').nth(0).click();
+  await page.page.locator('.table-wrap').focus();
+  await page.page.keyboard.press('Shift+ArrowDown');
+  await page.page.keyboard.press('Shift+ArrowDown');
   for (const theme of [LIGHT, HIGH_CONTRAST, HIGH_CONTRAST_LIGHT, DARK]) {
     await page.applyTheme(theme);
     const look = await table()
@@ -238,6 +281,18 @@ test('in every theme the bars and outliers draw in the series colours, opaque en
       .evaluate((td) => ({ image: getComputedStyle(td).backgroundImage, blue: getComputedStyle(document.body).getPropertyValue('--ll-blue') }));
     assert.match(look.image, /linear-gradient/, theme.name);
     assert.match(look.image, /rgb|color\(/, `${theme.name}: ${look.image}`);
+    // Rows picked for copying wear the selected row's style, distinct from an unpicked row.
+    const backgrounds = await table()
+      .locator('tbody tr')
+      .evaluateAll((trs) => trs.slice(0, 4).map((tr) => `${tr.getAttribute('aria-selected')} ${getComputedStyle(tr).backgroundColor}`));
+    assert.deepEqual(
+      backgrounds.map((b) => b.split(' ')[0]),
+      ['true', 'true', 'true', 'false'],
+      theme.name,
+    );
+    const picked = new Set(backgrounds.slice(0, 3).map((b) => b.slice(5)));
+    assert.equal(picked.size, 1, `${theme.name}: ${backgrounds.join(' | ')}`);
+    assert.notEqual(backgrounds[3].slice(6), backgrounds[0].slice(5), `${theme.name}: picked rows look like the others`);
     await page.screenshot(`table-${theme.name}`);
   }
 });

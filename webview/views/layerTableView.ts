@@ -9,7 +9,8 @@ import { MAX_COLUMN_WIDTH, MIN_COLUMN_WIDTH } from '../model/viewState';
 
 export interface LayerTableHandlers {
   readonly onSort: (key: ColumnKey) => void;
-  readonly onSelect: (index: number, open: boolean) => void;
+  /** A row click: `toggle` with Ctrl/Cmd held, `range` with Shift held. */
+  readonly onSelect: (index: number, open: boolean, keys: { readonly toggle: boolean; readonly range: boolean }) => void;
   readonly onKey: (event: KeyboardEvent) => void;
   /** A header edge was dragged to `width` CSS px (called once, when the drag ends). */
   readonly onResize: (key: ColumnKey, width: number) => void;
@@ -24,6 +25,8 @@ export interface LayerTableInput {
   readonly results: ReadonlyMap<number, LayerAnalysis>;
   readonly sort: SortSpec | null;
   readonly selected: number | null;
+  /** The rows shown as selected (picked for copying); the current row alone when none is picked. */
+  readonly picked: ReadonlySet<number>;
   readonly hidden: ReadonlySet<ColumnKey>;
   readonly widths: Readonly<Partial<Record<ColumnKey, number>>>;
 }
@@ -32,6 +35,8 @@ export interface LayerTableView extends Disposable {
   update(input: LayerTableInput): void;
   /** Scrolls the selected row into view (after keyboard moves and reveals). */
   revealSelected(): void;
+  /** Scrolls the row of layer `index` into view (the end of a Shift+arrow range). */
+  reveal(index: number): void;
   focus(): void;
 }
 
@@ -133,10 +138,14 @@ export function renderLayerTable(parent: HTMLElement, handlers: LayerTableHandle
     if (selection && !selection.isCollapsed && selection.toString().length > 0) return;
     handlers.onCopy(event);
   });
+  // Shift+click would otherwise select text, which Ctrl+C would then copy instead of the rows.
+  disposables.listen(body, 'mousedown', (event) => {
+    if (event.shiftKey) event.preventDefault();
+  });
   disposables.listen(body, 'click', (event) => {
     const row = (event.target as Element).closest('tr');
     const index = row ? Number(row.dataset.index) : NaN;
-    if (Number.isInteger(index)) handlers.onSelect(index, true);
+    if (Number.isInteger(index)) handlers.onSelect(index, true, { toggle: event.ctrlKey || event.metaKey, range: event.shiftKey });
   });
 
   const update = (input: LayerTableInput) => {
@@ -167,8 +176,9 @@ export function renderLayerTable(parent: HTMLElement, handlers: LayerTableHandle
         }),
       )
       .order()
-      .classed('selected', (d) => d.index === input.selected)
-      .attr('aria-selected', (d) => String(d.index === input.selected))
+      .classed('current', (d) => d.index === input.selected)
+      .classed('selected', (d) => input.picked.has(d.index))
+      .attr('aria-selected', (d) => String(input.picked.has(d.index)))
       .each(function (d) {
         const result = input.results.get(d.index);
         COLUMNS.forEach((column, i) => {
@@ -196,7 +206,8 @@ export function renderLayerTable(parent: HTMLElement, handlers: LayerTableHandle
 
   return {
     update,
-    revealSelected: () => body.querySelector('tr.selected')?.scrollIntoView({ block: 'nearest' }),
+    revealSelected: () => body.querySelector('tr.current')?.scrollIntoView({ block: 'nearest' }),
+    reveal: (index) => body.querySelector(`tr[data-index="${index}"]`)?.scrollIntoView({ block: 'nearest' }),
     focus: () => wrap.focus(),
     dispose: () => {
       disposables.dispose();

@@ -8,6 +8,7 @@ import { DisposableStore, type Disposable } from '../disposable';
 import { component, el } from '../dom';
 import { COLUMNS, type ColumnKey } from '../model/columns';
 import { isNavigationKey, navigate, nextSort, visibleRows } from '../model/layerTable';
+import { effectiveRows, extendSelection, NO_ROWS, rangeSelection, toggleSelection, type RowSelection } from '../model/rowSelection';
 import { tableCsv, tableTsv } from '../model/tableText';
 import type { Store } from '../state/store';
 import { renderLayerTable } from './layerTableView';
@@ -47,23 +48,44 @@ export function mountLayers(parent: HTMLElement, store: Store, actions: Actions)
   parent.append(toolbar);
 
   let visible: number[] = [];
+  // Rows picked for copying (view-local, not saved); emptied whenever the current row moves.
+  let picked: RowSelection = NO_ROWS;
+  let pickedFor = store.view.selected;
+  const pick = (next: RowSelection) => {
+    picked = next;
+    pickedFor = store.view.selected;
+    render();
+  };
   const shownColumns = () => COLUMNS.filter((c) => !store.view.hiddenColumns.includes(c.key));
   const table = disposables.add(
     renderLayerTable(parent, {
       onSort: (key) => store.updateView({ sort: nextSort(store.view.sort, key) }),
       onResize: (key, width) => store.updateView({ columnWidths: { ...store.view.columnWidths, [key]: width } }),
       onCopy: (event) => {
-        // The selected row, or every row the filter shows when none is selected.
-        const selected = store.view.selected;
-        const indices = selected !== null && visible.includes(selected) ? [selected] : visible;
+        // The picked rows (or the current one), or every row the filter shows when none is selected.
+        const chosen = effectiveRows(visible, store.view.selected, picked);
+        const indices = chosen.length > 0 ? chosen : visible;
         const rows = indices.map((i) => store.layer(i)).filter((r) => r !== undefined);
         event.clipboardData?.setData('text/plain', tableTsv(shownColumns(), rows, store.results));
         event.preventDefault();
         store.setNotice(`Copied ${rows.length} row${rows.length === 1 ? '' : 's'} as TSV`);
       },
-      onSelect: (index, open) => actions.select(index, { open }),
+      onSelect: (index, open, keys) => {
+        if (keys.range) pick(rangeSelection(visible, store.view.selected, index));
+        else if (keys.toggle) pick(toggleSelection(visible, store.view.selected, picked, index));
+        else {
+          if (picked.rows.size > 0) pick(NO_ROWS);
+          actions.select(index, { open });
+        }
+      },
       onKey: (event) => {
-        if (isNavigationKey(event.key)) {
+        if (event.shiftKey && (event.key === 'ArrowUp' || event.key === 'ArrowDown')) {
+          event.preventDefault();
+          pick(extendSelection(visible, store.view.selected, picked, event.key === 'ArrowUp' ? -1 : 1));
+          const end = picked.end;
+          if (end !== null) queueMicrotask(() => table.reveal(end));
+        } else if (isNavigationKey(event.key)) {
+          if (picked.rows.size > 0) pick(NO_ROWS);
           event.preventDefault();
           const next = navigate(visible, store.view.selected, event.key);
           if (next !== null) actions.select(next);
@@ -84,11 +106,15 @@ export function mountLayers(parent: HTMLElement, store: Store, actions: Actions)
   });
   disposables.listen(filter, 'input', () => store.updateView({ filter: filter.value }));
   disposables.listen(copy, 'click', () => {
-    const selected = store.view.selected;
-    void actions.copyStats(selected !== null && visible.includes(selected) ? [selected] : visible);
+    const chosen = effectiveRows(visible, store.view.selected, picked);
+    void actions.copyStats(chosen.length > 0 ? chosen : visible);
   });
 
   const render = () => {
+    if (store.view.selected !== pickedFor) {
+      picked = NO_ROWS;
+      pickedFor = store.view.selected;
+    }
     const layers = store.overview?.layers ?? [];
     const rows = visibleRows(layers, store.results, store.view.filter, store.view.sort);
     visible = rows.map((r) => r.index);
@@ -99,6 +125,7 @@ export function mountLayers(parent: HTMLElement, store: Store, actions: Actions)
       results: store.results,
       sort: store.view.sort,
       selected: store.view.selected,
+      picked: new Set(effectiveRows(visible, store.view.selected, picked)),
       hidden: new Set(store.view.hiddenColumns),
       widths: store.view.columnWidths,
     });
