@@ -1,5 +1,6 @@
 import { openAdapter, type OpenedAdapter } from '../adapter/load';
 import type { AdaptedModule, Adapter } from '../adapter/model';
+import { isModuleNumericFailure } from '../analysis/factorErrors';
 import type { Workspace } from '../analysis/workspace';
 import type { CancellationToken } from '../cancellation';
 import type { ComputeBackend, PairOverlap } from '../compute/backend';
@@ -152,8 +153,18 @@ export async function checkpointSeries(paths: readonly string[], options: Checkp
           for (const list of Object.values(row)) list.push(null);
           return;
         }
-        const c = finishPair(last, o, overlaps[next], overlaps[next + 1], { k: 1 });
+        const [columns, rows] = [overlaps[next], overlaps[next + 1]];
         next += 2;
+        let c: ReturnType<typeof finishPair>;
+        try {
+          c = finishPair(last, o, columns, rows, { k: 1 });
+        } catch (error) {
+          // A pair whose numbers fail (an SVD that did not converge, NaN met late) is listed with the reason, as compare lists it; the series goes on.
+          if (!isModuleNumericFailure(error)) throw error;
+          unmatched.push({ side: 'b', name: module.name, reason: `its numbers cannot be computed: ${error.message}`, checkpoint: t });
+          for (const list of Object.values(row)) list.push(null);
+          return;
+        }
         row.cosineToFinal.push(c.cosine);
         row.relativeDistanceToFinal.push(c.relativeDistance);
         row.topAngleToFinal.push(c.k > 0 ? c.column.degrees[0] : null);

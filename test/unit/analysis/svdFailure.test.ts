@@ -11,18 +11,22 @@ import type { Matrix } from '../../../src/core/linalg/matrix';
 import { SvdConvergenceError } from '../../../src/core/linalg/svd';
 import { prepareAdapter } from '../../../src/core/resize/prepare';
 import { compareAdapters } from '../../../src/core/subspace/compare';
+import { checkpointSeries } from '../../../src/core/subspace/checkpoints';
 import { gaussian } from '../../helpers/factors';
 import { removeDir, tempDir, writeFixture } from '../../helpers/fixtures';
 import { Rng } from '../../helpers/random';
 
-/** The JS backend, except that any call with a factor `rows` tall fails as a non-converged SVD would. */
+/** The JS backend, except that any call with a factor `rows` tall fails as a non-converged SVD would (unless only its overlaps are to fail). */
 class FailingBackend extends JsBackend {
-  constructor(private readonly rows: number) {
+  constructor(
+    private readonly rows: number,
+    private readonly overlapsOnly = false,
+  ) {
     super();
   }
 
   override async triangularFactors(factors: readonly TallFactor[], token?: CancellationToken): Promise<Matrix[]> {
-    if (factors.some((f) => f.rows === this.rows)) throw new SvdConvergenceError(`Jacobi SVD did not converge in 60 sweeps (${this.rows}×${this.rows})`);
+    if (!this.overlapsOnly && factors.some((f) => f.rows === this.rows)) throw new SvdConvergenceError(`Jacobi SVD did not converge in 60 sweeps (${this.rows}×${this.rows})`);
     return super.triangularFactors(factors, token);
   }
 
@@ -106,6 +110,26 @@ test('a module pair whose numbers cannot be computed is listed with the reason; 
       await a.file.close();
       await b.file.close();
     }
+  } finally {
+    await removeDir(dir);
+  }
+});
+
+test('a checkpoint pair whose numbers cannot be computed is listed with the reason; the series goes on with the rest', async () => {
+  const dir = await tempDir();
+  try {
+    const rng = Rng.fresh();
+    const paths = [await fixture(dir, rng, 'checkpoint-100'), await fixture(dir, rng, 'checkpoint-200')];
+    // The factors' R come back (each checkpoint's side is read); only the pair's numbers fail.
+    const series = await checkpointSeries(paths, { backendFor: () => new FailingBackend(11, true) });
+    const byName = new Map(series.modules.map((m) => [m.name, m]));
+    for (const name of ['first', 'last']) {
+      const cosines = byName.get(name)?.cosineToFinal ?? [];
+      assert.ok(cosines.length > 0 && cosines.every((c) => c !== null && Number.isFinite(c)), `${name} is compared: ${cosines} ${rng.tag}`);
+    }
+    assert.ok(byName.get('broken')?.cosineToFinal.every((c) => c === null) ?? true, `broken has no numbers ${rng.tag}`);
+    const broken = series.unmatched.find((u) => u.name === 'broken');
+    assert.ok(broken && /cannot be computed/.test(broken.reason), `broken is listed with the reason ${rng.tag}`);
   } finally {
     await removeDir(dir);
   }
