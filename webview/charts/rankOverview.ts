@@ -1,6 +1,6 @@
 import { axisBottom } from 'd3-axis';
 import { scaleLinear } from 'd3-scale';
-import { select } from 'd3-selection';
+import { select, type Selection } from 'd3-selection';
 import type { Disposable } from '../disposable';
 import { el } from '../dom';
 import { parseColor, type Rgb } from '../model/heatmapModel';
@@ -40,6 +40,21 @@ function mix(low: Rgb, high: Rgb, t: number): string {
   const w = FLOOR + (1 - FLOOR) * t;
   const c = (a: number, b: number) => Math.round(a + (b - a) * w);
   return `rgb(${c(low.r, high.r)},${c(low.g, high.g)},${c(low.b, high.b)})`;
+}
+
+/** One `g.tick` per tick, keyed by its row or column, each with a line, a label and its full name as a title. */
+function tickGroups(axis: Selection<SVGGElement, unknown, null, undefined>, ticks: OverviewLayout['xTicks']) {
+  return axis
+    .selectAll<SVGGElement, OverviewLayout['xTicks'][number]>('g.tick')
+    .data(ticks, (d) => d.at)
+    .join((enter) => {
+      const t = enter.append('g').attr('class', 'tick');
+      t.append('line');
+      const text = t.append('text');
+      text.append('tspan');
+      text.append('title');
+      return t;
+    });
 }
 
 /**
@@ -136,17 +151,7 @@ export function renderRankOverview(parent: HTMLElement, context: RankOverviewCon
     svg.attr('width', layout.width).attr('height', layout.height).attr('viewBox', `0 0 ${layout.width} ${layout.height}`);
     const bottom = layout.top + grid.rows.length * layout.cellHeight;
     const right = layout.left + grid.columns.length * layout.cellWidth;
-    const xTick = xAxis
-      .selectAll<SVGGElement, OverviewLayout['xTicks'][number]>('g.tick')
-      .data(layout.xTicks, (d) => d.at)
-      .join((enter) => {
-        const t = enter.append('g').attr('class', 'tick');
-        t.append('line');
-        const text = t.append('text');
-        text.append('tspan');
-        text.append('title');
-        return t;
-      })
+    const xTick = tickGroups(xAxis, layout.xTicks)
       .attr('data-col', (d) => d.at)
       .classed('current', (d) => ctx.group?.kind === 'block' && ctx.group.key === grid.columns[d.at])
       .attr('transform', (d) => `translate(${d.position},${bottom})`);
@@ -160,17 +165,7 @@ export function renderRankOverview(parent: HTMLElement, context: RankOverviewCon
       .call((text) => text.select('tspan').text((d) => d.label))
       .select('title')
       .text((d) => grid.columns[d.at]);
-    const yTick = yAxis
-      .selectAll<SVGGElement, OverviewLayout['yTicks'][number]>('g.tick')
-      .data(layout.yTicks, (d) => d.at)
-      .join((enter) => {
-        const t = enter.append('g').attr('class', 'tick');
-        t.append('line');
-        const text = t.append('text');
-        text.append('tspan');
-        text.append('title');
-        return t;
-      })
+    const yTick = tickGroups(yAxis, layout.yTicks)
       .attr('data-row', (d) => d.at)
       .classed('current', (d) => ctx.group?.kind === 'moduleType' && ctx.group.key === grid.rows[d.at].moduleType)
       .attr('transform', (d) => `translate(${layout.left},${d.position})`);
